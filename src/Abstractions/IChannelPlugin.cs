@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatGateway.Abstractions;
+
+/// <summary>
+/// The entry point of a channel plugin. The gateway finds exactly one public, non-abstract
+/// implementation with a parameterless constructor in the plugin's main assembly and creates
+/// it once per plugin; the same object serves every instance listed in <c>plugins.json</c>.
+/// </summary>
+/// <remarks>
+/// For each enabled instance the gateway builds a private service container: it first adds the
+/// services the gateway offers (<see cref="IInboundSink"/>, <see cref="IDeliveryStatusSink"/>,
+/// <see cref="IConversationHistory"/>, <see cref="ChannelInstance"/>, logging, options,
+/// <see cref="TimeProvider"/>, <c>IHttpClientFactory</c>), then calls
+/// <see cref="ConfigureServices"/>. The plugin must register an <see cref="IChannelSender"/>;
+/// any <c>IHostedService</c> it registers is started with the gateway and stopped with it.
+/// </remarks>
+public interface IChannelPlugin
+{
+    /// <summary>The plugin name that <c>plugins.json</c> entries refer to, e.g. <c>Sms</c>.</summary>
+    string Name { get; }
+
+    /// <summary>The kind of channel for routing and display, e.g. <c>sms</c>, <c>webchat</c>, <c>email</c>.</summary>
+    string ChannelType { get; }
+
+    /// <summary>What this channel can do. An operation outside these throws <see cref="NotSupportedException"/>.</summary>
+    ChannelCapabilities Capabilities { get; }
+
+    /// <summary>
+    /// Registers the services of one instance from its settings (<see cref="ChannelInstance.Settings"/>).
+    /// Options should be bound with <c>ValidateOnStart()</c>: the gateway runs every start-up
+    /// validator of every instance and reports all failures at once, naming the instance and key.
+    /// </summary>
+    void ConfigureServices(ChannelInstance instance, IServiceCollection services);
+
+    /// <summary>
+    /// Maps the instance's HTTP endpoints. <paramref name="endpoints"/> is already a route group
+    /// under <c>/channels/{instanceId}</c>. While a request to these endpoints runs,
+    /// <c>HttpContext.RequestServices</c> is a scope of the instance's own container.
+    /// </summary>
+    void MapEndpoints(IEndpointRouteBuilder endpoints, ChannelInstance instance);
+}

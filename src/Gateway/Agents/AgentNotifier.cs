@@ -1,0 +1,126 @@
+using ChatGateway.Abstractions;
+using ChatGateway.Gateway.Conversations;
+using ChatGateway.Gateway.Plugins;
+using ChatGateway.Gateway.Routing;
+using ChatGateway.Gateway.Store;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+using StackExchange.Redis;
+
+namespace ChatGateway.Gateway.Agents;
+
+/// <summary>
+/// Listens to the event bus on every gateway instance and pushes what happened to the agents connected
+/// here (SignalR) and to customers on live channels (the channel's <see cref="IConversationStatusObserver"/>).
+/// </summary>
+internal sealed partial class AgentNotifier(
+    GatewayEventBus events,
+    ConversationQueries queries,
+    IDbContextFactory<GatewayDbContext> dbFactory,
+    ChannelHost channels,
+    IHubContext<AgentHub> hub,
+    ILogger<AgentNotifier> logger) : BackgroundService
+{
+    private ChannelMessageQueue? _queue;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Subscribed before start-up completes, so no event after start is missed.
+        _queue = await events.SubscribeAsync();
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var queue = _queue!;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var message = await queue.ReadAsync(stoppingToken);
+                try
+                {
+                    var gatewayEvent = GatewayEventBus.Parse(message.Message);
+                    if (gatewayEvent is not null)
+                    {
+                        await HandleAsync(gatewayEvent, stoppingToken);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogHandleFailed(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+        }
+        finally
+        {
+            await queue.UnsubscribeAsync();
+        }
+    }
+
+    private async Task HandleAsync(GatewayEvent e, CancellationToken cancellationToken)
+    {
+        var agent = e.AgentId?.ToString();
+        switch (e.Type)
+        {
+            case GatewayEventTypes.Assigned when agent is not null:
+                var conversation = await queries.GetAsync(e.ConversationId, cancellationToken);
+                if (conversation is not null)
+                {
+                    await hub.Clients.User(agent).SendAsync("conversationAssigned", conversation, cancellationToken);
+                    await TellCustomerAsync(e.ConversationId, "assigned", cancellationToken);
+                }
+
+                break;
+            case GatewayEventTypes.MessageAdded or GatewayEventTypes.MessageStatus when agent is not null && e.MessageId is { } messageId:
+                var message = await queries.GetMessageAsync(messageId, cancellationToken);
+                if (message is not null)
+                {
+                    var method = e.Type == GatewayEventTypes.MessageAdded ? "messageAdded" : "messageStatusChanged";
+                    await hub.Clients.User(agent).SendAsync(method, e.ConversationId, message, cancellationToken);
+                }
+
+                break;
+            case GatewayEventTypes.Closed:
+                if (agent is not null)
+                {
+                    await hub.Clients.User(agent).SendAsync("conversationClosed", e.ConversationId, cancellationToken);
+                }
+
+                await TellCustomerAsync(e.ConversationId, "closed", cancellationToken);
+                break;
+        }
+    }
+
+    private async Task TellCustomerAsync(Guid conversationId, string status, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var c = await db.Conversations.AsNoTracking().FirstOrDefaultAsync(x => x.Id == conversationId, cancellationToken);
+        if (c is null || !channels.TryGetRunning(c.LastInstanceId, out var channel))
+        {
+            return;
+        }
+
+        var observer = channel.Services!.GetService<IConversationStatusObserver>();
+        if (observer is null)
+        {
+            return;
+        }
+
+        var agentName = c.AssignedAgentId is { } id
+            ? await db.Agents.Where(a => a.Id == id).Select(a => a.DisplayName).FirstOrDefaultAsync(cancellationToken)
+            : null;
+        await observer.OnStatusChangedAsync(
+            new ConversationStatusChange(conversationId, new ChannelRecipient { ExternalId = c.LastExternalId }, status, agentName),
+            cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 5000, Level = LogLevel.Error, Message = "A live notification failed")]
+    private static partial void LogHandleFailed(ILogger logger, Exception exception);
+}

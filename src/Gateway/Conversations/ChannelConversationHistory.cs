@@ -1,0 +1,47 @@
+using ChatGateway.Abstractions;
+using ChatGateway.Gateway.Store;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatGateway.Gateway.Conversations;
+
+/// <summary>
+/// History for one channel instance's customers. A customer sees only the messages they exchanged
+/// through this instance as this identity: a phone number typed into a widget is not proof of owning
+/// it, so the contact's messages on other channels stay with the agents.
+/// </summary>
+internal sealed class ChannelConversationHistory(IDbContextFactory<GatewayDbContext> dbFactory, string instanceId) : IConversationHistory
+{
+    public async Task<ConversationHistory?> GetLatestAsync(string externalId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var latest = await Mine(db, externalId)
+            .OrderByDescending(m => m.CreatedAt)
+            .Select(m => (Guid?)m.ConversationId)
+            .FirstOrDefaultAsync(cancellationToken);
+        return latest is { } id ? await LoadAsync(db, externalId, id, cancellationToken) : null;
+    }
+
+    public async Task<ConversationHistory?> GetAsync(string externalId, Guid conversationId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var visible = await Mine(db, externalId).AnyAsync(m => m.ConversationId == conversationId, cancellationToken);
+        return visible ? await LoadAsync(db, externalId, conversationId, cancellationToken) : null;
+    }
+
+    private IQueryable<Message> Mine(GatewayDbContext db, string externalId) =>
+        db.Messages.Where(m => m.InstanceId == instanceId && m.ExternalId == externalId);
+
+    private async Task<ConversationHistory> LoadAsync(GatewayDbContext db, string externalId, Guid conversationId, CancellationToken cancellationToken)
+    {
+        var status = await db.Conversations.Where(c => c.Id == conversationId).Select(c => c.Status).FirstAsync(cancellationToken);
+        var messages = await Mine(db, externalId).AsNoTracking()
+            .Where(m => m.ConversationId == conversationId)
+            .OrderBy(m => m.CreatedAt)
+            .Select(m => new { m.Id, m.Direction, m.Text, m.AgentName, m.CreatedAt })
+            .ToListAsync(cancellationToken);
+        return new ConversationHistory(
+            conversationId,
+            status.ToApi(),
+            messages.Select(m => new HistoryMessage(m.Id, m.Direction.ToApi(), m.Text, m.AgentName, m.CreatedAt)).ToList());
+    }
+}

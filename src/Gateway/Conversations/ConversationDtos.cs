@@ -1,0 +1,62 @@
+using ChatGateway.Gateway.Store;
+
+namespace ChatGateway.Gateway.Conversations;
+
+public sealed record ContactDto(Guid Id, string? DisplayName, string? Phone, string? Email, bool IsVip);
+
+public sealed record MessageDto(
+    Guid Id,
+    Guid ConversationId,
+    string Direction,
+    string Text,
+    string Status,
+    string? Error,
+    string? AgentName,
+    string ChannelInstanceId,
+    string? ChannelType,
+    DateTimeOffset CreatedAt);
+
+public sealed record ConversationDto(
+    Guid Id,
+    ContactDto Contact,
+    string ChannelInstanceId,
+    string? ChannelType,
+    string Skill,
+    int Priority,
+    string? RoutingReason,
+    string Status,
+    Guid? AssignedAgentId,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset LastMessageAt,
+    IReadOnlyList<MessageDto>? Messages = null);
+
+public sealed record ReplyRequest(string? Text);
+
+internal static class ConversationMapping
+{
+    public static string ToApi(this ConversationStatus status) => status switch
+    {
+        ConversationStatus.Waiting => "waiting",
+        ConversationStatus.Assigned => "assigned",
+        _ => "closed",
+    };
+
+    public static string ToApi(this MessageStatus status) => status switch
+    {
+        MessageStatus.Received => "received",
+        MessageStatus.Pending => "pending",
+        MessageStatus.Sent => "sent",
+        MessageStatus.Delivered => "delivered",
+        _ => "failed",
+    };
+
+    public static string ToApi(this MessageDirection direction) => direction == MessageDirection.In ? "in" : "out";
+
+    public static ContactDto ToDto(this Contact c) => new(c.Id, c.DisplayName, c.Phone, c.Email, c.IsVip);
+
+    public static MessageDto ToDto(this Message m, Func<string, string?> channelType) => new(
+        m.Id, m.ConversationId, m.Direction.ToApi(), m.Text, m.Status.ToApi(), m.Error, m.AgentName, m.InstanceId, channelType(m.InstanceId), m.CreatedAt);
+
+    public static ConversationDto ToDto(this Conversation c, Contact contact, Func<string, string?> channelType, IReadOnlyList<MessageDto>? messages = null) => new(
+        c.Id, contact.ToDto(), c.LastInstanceId, channelType(c.LastInstanceId), c.Skill, c.Priority, c.RoutingReason, c.Status.ToApi(), c.AssignedAgentId, c.CreatedAt, c.LastMessageAt, messages);
+}

@@ -1,0 +1,90 @@
+using ChatGateway.Gateway.Agents;
+using ChatGateway.Gateway.Conversations;
+using ChatGateway.Gateway.Delivery;
+using ChatGateway.Gateway.Ingest;
+using ChatGateway.Gateway.Plugins;
+using ChatGateway.Gateway.Redis;
+using ChatGateway.Gateway.Routing;
+using ChatGateway.Gateway.Store;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace ChatGateway.Gateway;
+
+internal static class GatewayServiceCollectionExtensions
+{
+    /// <summary>Registers the whole gateway: store, Redis routing, ingest, delivery, agents and channel plugins.</summary>
+    public static IServiceCollection AddChatGateway(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<StoreOptions>().Bind(configuration.GetSection("Store")).Configure(o =>
+        {
+            var cs = configuration.GetConnectionString("Gateway");
+            if (!string.IsNullOrWhiteSpace(cs))
+            {
+                o.ConnectionString = cs;
+            }
+        });
+        services.AddDbContextFactory<GatewayDbContext>((sp, options) =>
+        {
+            var store = sp.GetRequiredService<IOptions<StoreOptions>>().Value;
+            options.UseSqlite(store.ConnectionString).AddInterceptors(new SqlitePragmaInterceptor(store.Durable));
+        });
+
+        services.AddOptions<RedisOptions>().Bind(configuration.GetSection("Redis")).Configure(o =>
+        {
+            var cs = configuration.GetConnectionString("Redis");
+            if (!string.IsNullOrWhiteSpace(cs))
+            {
+                o.ConnectionString = cs;
+            }
+        });
+        services.AddSingleton<RedisConnection>();
+
+        services.AddOptions<RoutingOptions>().Bind(configuration.GetSection("Routing")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>();
+        services.AddOptions<AgentsOptions>().Bind(configuration.GetSection("Agents")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AgentsOptions>, AgentsOptionsValidator>();
+        services.AddOptions<IngestOptions>().Bind(configuration.GetSection("Ingest"));
+        services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection("Delivery"));
+        services.AddOptions<PluginsOptions>().Bind(configuration.GetSection("Plugins"));
+
+        services.AddSingleton<SkillClassifier>();
+        services.AddSingleton<RedisRoutingStore>();
+        services.AddSingleton<GatewayEventBus>();
+        services.AddSingleton<ConversationRouter>();
+        services.AddSingleton<IngestService>();
+        services.AddSingleton<ConversationQueries>();
+        services.AddSingleton<ConversationService>();
+        services.AddSingleton<ChannelHost>();
+
+        // Start order matters: the store and Redis first, then the live notifier, then channels.
+        services.AddSingleton<RoutingRecoveryService>();
+        services.AddHostedService<StartupInitializer>();
+        services.AddHostedService(sp => sp.GetRequiredService<RoutingRecoveryService>());
+        services.AddSingleton<AgentNotifier>();
+        services.AddHostedService(sp => sp.GetRequiredService<AgentNotifier>());
+        services.AddSingleton<DeliveryService>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryService>());
+        services.AddHostedService(sp => sp.GetRequiredService<ChannelHost>());
+
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
+        {
+            o.Cookie.Name = "cg.agent";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.SlidingExpiration = true;
+            o.ExpireTimeSpan = TimeSpan.FromHours(12);
+            // An API answers 401/403, it does not redirect to a login page.
+            o.Events.OnRedirectToLogin = ctx => { ctx.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
+            o.Events.OnRedirectToAccessDenied = ctx => { ctx.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
+        });
+        services.AddAuthorization();
+        services.AddSignalR();
+        services.AddOpenApi();
+        return services;
+    }
+}

@@ -1,0 +1,301 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
+using System.Text.Json;
+using ChatGateway.Abstractions;
+using ChatGateway.Gateway.Conversations;
+using ChatGateway.Gateway.Delivery;
+using ChatGateway.Gateway.Ingest;
+using ChatGateway.Gateway.Routing;
+using ChatGateway.Gateway.Store;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace ChatGateway.Gateway.Plugins;
+
+/// <summary>Thrown when plugins.json or a plugin cannot be loaded; lists every problem found.</summary>
+internal sealed class PluginLoadException(IReadOnlyList<string> errors)
+    : Exception("Channel plugins could not be loaded:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}
+
+/// <summary>One entry of plugins.json and, when enabled, its running instance.</summary>
+internal sealed class ChannelRuntime
+{
+    public required PluginEntry Entry { get; init; }
+    public IChannelPlugin? Plugin { get; set; }
+    public ChannelInstance? Instance { get; set; }
+    public ServiceProvider? Services { get; set; }
+    public IChannelSender? SenderOrNull { get; set; }
+    public string State { get; set; } = "disabled";
+    public string? Error { get; set; }
+
+    public IChannelSender Sender => SenderOrNull ?? throw new InvalidOperationException($"Channel '{Entry.Id}' has no sender.");
+}
+
+/// <summary>Marks endpoints of a channel instance so requests run in the instance's own container.</summary>
+internal sealed record ChannelEndpointMetadata(ChannelRuntime Runtime);
+
+/// <summary>
+/// Loads the plugins listed in plugins.json, each from plugins/&lt;Name&gt;/ in its own load context,
+/// and gives every enabled instance a private service container built from its settings.
+/// </summary>
+internal sealed partial class ChannelHost(
+    IServiceProvider gatewayServices,
+    IOptions<PluginsOptions> options,
+    IConfiguration configuration,
+    ILogger<ChannelHost> logger) : IHostedService, IAsyncDisposable
+{
+    private readonly Dictionary<string, IChannelPlugin> _pluginsByName = new(StringComparer.OrdinalIgnoreCase);
+    private List<ChannelRuntime> _channels = [];
+    private readonly List<IHostedService> _started = [];
+
+    public IReadOnlyList<ChannelRuntime> Channels => _channels;
+
+    public string? ChannelTypeOf(string instanceId) =>
+        _channels.FirstOrDefault(c => c.Entry.Id == instanceId)?.Plugin?.ChannelType;
+
+    public bool TryGetRunning(string instanceId, [NotNullWhen(true)] out ChannelRuntime? channel)
+    {
+        channel = _channels.FirstOrDefault(c => c.Entry.Id == instanceId && c.State == "running");
+        return channel is not null;
+    }
+
+    /// <summary>Reads plugins.json, loads plugins and builds instances. Throws <see cref="PluginLoadException"/> listing every problem.</summary>
+    public void Load()
+    {
+        var settings = options.Value;
+        var errors = new List<string>();
+        var entries = PluginManifest.Read(settings.ConfigPath, errors);
+        var pluginRoot = Path.IsPathRooted(settings.Directory) ? settings.Directory : Path.Combine(AppContext.BaseDirectory, settings.Directory);
+        var channels = new List<ChannelRuntime>();
+
+        foreach (var entry in entries)
+        {
+            var runtime = new ChannelRuntime { Entry = entry };
+            channels.Add(runtime);
+            if (!entry.Enabled || string.IsNullOrEmpty(entry.Id) || string.IsNullOrEmpty(entry.Plugin))
+            {
+                continue;
+            }
+
+            var plugin = LoadPlugin(entry, pluginRoot, errors);
+            if (plugin is null)
+            {
+                continue;
+            }
+
+            runtime.Plugin = plugin;
+            BuildInstance(runtime, errors);
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new PluginLoadException(errors);
+        }
+
+        _channels = channels;
+        foreach (var c in channels)
+        {
+            LogChannel(logger, c.Entry.Id, c.Entry.Plugin, c.State);
+        }
+    }
+
+    private IChannelPlugin? LoadPlugin(PluginEntry entry, string pluginRoot, List<string> errors)
+    {
+        if (_pluginsByName.TryGetValue(entry.Plugin, out var cached))
+        {
+            return cached;
+        }
+
+        var folder = Path.Combine(pluginRoot, entry.Plugin);
+        if (!Directory.Exists(folder))
+        {
+            errors.Add($"{entry.Describe()}: plugin '{entry.Plugin}' is unknown: no folder '{folder}'. Check the 'plugin' name or deploy the plugin there.");
+            return null;
+        }
+
+        var manifests = Directory.GetFiles(folder, "*.deps.json");
+        if (manifests.Length != 1)
+        {
+            errors.Add($"{entry.Describe()}: plugin folder '{folder}' must hold exactly one built plugin (<Assembly>.dll with <Assembly>.deps.json); found {manifests.Length} .deps.json files.");
+            return null;
+        }
+
+        var mainPath = manifests[0][..^".deps.json".Length] + ".dll";
+        try
+        {
+            var context = new PluginLoadContext(mainPath);
+            var assembly = context.LoadFromAssemblyPath(mainPath);
+            var types = assembly.GetExportedTypes()
+                .Where(t => typeof(IChannelPlugin).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+                .ToList();
+            if (types.Count != 1)
+            {
+                errors.Add($"{entry.Describe()}: '{Path.GetFileName(mainPath)}' must export exactly one public IChannelPlugin implementation; found {types.Count}.");
+                return null;
+            }
+
+            var plugin = (IChannelPlugin)Activator.CreateInstance(types[0])!;
+            _pluginsByName[entry.Plugin] = plugin;
+            return plugin;
+        }
+        catch (Exception ex) when (ex is BadImageFormatException or FileLoadException or FileNotFoundException or ReflectionTypeLoadException or TypeLoadException or TargetInvocationException or MissingMethodException)
+        {
+            errors.Add($"{entry.Describe()}: plugin '{entry.Plugin}' could not be loaded from '{mainPath}': {(ex.InnerException ?? ex).Message}");
+            return null;
+        }
+    }
+
+    private void BuildInstance(ChannelRuntime runtime, List<string> errors)
+    {
+        var entry = runtime.Entry;
+        var plugin = runtime.Plugin!;
+        var settingsBuilder = new ConfigurationBuilder();
+        if (entry.Settings is { } json)
+        {
+            settingsBuilder.AddJsonStream(new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(json)));
+        }
+
+        // Secrets and per-environment values: Channels:{id}:{Key}, e.g. env Channels__sms-main__AuthToken.
+        settingsBuilder.AddConfiguration(configuration.GetSection($"Channels:{entry.Id}"));
+        var instance = new ChannelInstance(entry.Id, entry.Plugin, settingsBuilder.Build());
+        runtime.Instance = instance;
+
+        var services = new ServiceCollection();
+        services.AddSingleton(instance);
+        services.AddSingleton(gatewayServices.GetRequiredService<ILoggerFactory>());
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSingleton(gatewayServices.GetRequiredService<TimeProvider>());
+        services.AddOptions();
+        services.AddHttpClient();
+        var dbFactory = gatewayServices.GetRequiredService<IDbContextFactory<GatewayDbContext>>();
+        services.AddSingleton<IInboundSink>(new InstanceInboundSink(gatewayServices.GetRequiredService<IngestService>(), entry.Id));
+        services.AddSingleton<IDeliveryStatusSink>(new DeliveryStatusSink(dbFactory, gatewayServices.GetRequiredService<GatewayEventBus>(), gatewayServices.GetRequiredService<TimeProvider>(), entry.Id));
+        services.AddSingleton<IConversationHistory>(new ChannelConversationHistory(dbFactory, entry.Id));
+
+        try
+        {
+            plugin.ConfigureServices(instance, services);
+            var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+            runtime.Services = provider;
+            provider.GetService<IStartupValidator>()?.Validate();
+            runtime.SenderOrNull = provider.GetService<IChannelSender>();
+            if (runtime.SenderOrNull is null && plugin.Capabilities.HasFlag(ChannelCapabilities.SendText))
+            {
+                errors.Add($"{entry.Describe()}: plugin '{entry.Plugin}' declares SendText but registers no IChannelSender.");
+                return;
+            }
+
+            runtime.State = "running";
+        }
+        catch (OptionsValidationException ex)
+        {
+            AddSettingErrors(entry, ex.Failures, errors);
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            AddSettingErrors(entry, ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures), errors);
+        }
+        catch (Exception ex)
+        {
+            errors.Add($"{entry.Describe()}: plugin '{entry.Plugin}' failed to configure: {ex.GetType().Name}: {ex.Message}");
+        }
+
+        if (runtime.State != "running")
+        {
+            runtime.State = "failed";
+        }
+    }
+
+    private static void AddSettingErrors(PluginEntry entry, IEnumerable<string> failures, List<string> errors)
+    {
+        foreach (var failure in failures)
+        {
+            errors.Add($"{entry.Describe()} settings: {failure} (set it under \"settings\" in plugins.json, or for secrets as configuration Channels:{entry.Id}:<Key>, e.g. environment variable Channels__{entry.Id}__<Key>)");
+        }
+    }
+
+    /// <summary>Maps each running instance's endpoints under /channels/{id}.</summary>
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        foreach (var channel in _channels.Where(c => c.State == "running"))
+        {
+            var group = endpoints.MapGroup($"/channels/{channel.Entry.Id}");
+            group.WithMetadata(new ChannelEndpointMetadata(channel));
+            group.WithTags("Channels: " + channel.Entry.Plugin);
+            channel.Plugin!.MapEndpoints(group, channel.Instance!);
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var channel in _channels.Where(c => c.State == "running"))
+        {
+            foreach (var hosted in channel.Services!.GetServices<IHostedService>())
+            {
+                await hosted.StartAsync(cancellationToken);
+                _started.Add(hosted);
+            }
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        for (var i = _started.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await _started[i].StopAsync(cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                LogStopFailed(logger, ex);
+            }
+        }
+
+        _started.Clear();
+    }
+
+    /// <summary>Null when every running instance is ready; otherwise the reasons by instance.</summary>
+    public async Task<Dictionary<string, string>> CheckReadinessAsync(CancellationToken cancellationToken)
+    {
+        var problems = new Dictionary<string, string>();
+        foreach (var channel in _channels.Where(c => c.Entry.Enabled))
+        {
+            if (channel.State != "running")
+            {
+                problems[channel.Entry.Id] = channel.Error ?? channel.State;
+                continue;
+            }
+
+            foreach (var readiness in channel.Services!.GetServices<IChannelReadiness>())
+            {
+                var reason = await readiness.CheckAsync(cancellationToken);
+                if (reason is not null)
+                {
+                    problems[channel.Entry.Id] = reason;
+                }
+            }
+        }
+
+        return problems;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var channel in _channels)
+        {
+            if (channel.Services is not null)
+            {
+                await channel.Services.DisposeAsync();
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Channel {InstanceId} (plugin {Plugin}): {State}")]
+    private static partial void LogChannel(ILogger logger, string instanceId, string plugin, string state);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "A channel background service failed to stop")]
+    private static partial void LogStopFailed(ILogger logger, Exception exception);
+}

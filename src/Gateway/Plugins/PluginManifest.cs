@@ -1,0 +1,116 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace ChatGateway.Gateway.Plugins;
+
+/// <summary>One entry of <c>plugins.json</c>.</summary>
+internal sealed record PluginEntry(int Index, string Id, string Plugin, bool Enabled, JsonElement? Settings)
+{
+    public string Describe() => $"plugins.json plugins[{Index}] (id '{Id}')";
+}
+
+/// <summary>Reads <c>plugins.json</c> and reports every problem at once, naming the entry and the key.</summary>
+internal static partial class PluginManifest
+{
+    public static IReadOnlyList<PluginEntry> Read(string path, List<string> errors)
+    {
+        if (!File.Exists(path))
+        {
+            errors.Add($"plugins.json not found at '{Path.GetFullPath(path)}'. Set Plugins:ConfigPath or create the file.");
+            return [];
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException ex)
+        {
+            errors.Add($"plugins.json is not valid JSON: {ex.Message}");
+            return [];
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("plugins", out var list)
+                || list.ValueKind != JsonValueKind.Array)
+            {
+                errors.Add("plugins.json must be an object with a 'plugins' array.");
+                return [];
+            }
+
+            var entries = new List<PluginEntry>();
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var index = 0;
+            foreach (var item in list.EnumerateArray())
+            {
+                var where = $"plugins.json plugins[{index}]";
+                if (item.ValueKind != JsonValueKind.Object)
+                {
+                    errors.Add($"{where} must be an object.");
+                    index++;
+                    continue;
+                }
+
+                var id = GetString(item, "id");
+                var plugin = GetString(item, "plugin");
+                var enabled = !item.TryGetProperty("enabled", out var e) || e.ValueKind != JsonValueKind.False;
+                if (item.TryGetProperty("enabled", out e) && e.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                {
+                    errors.Add($"{where}.enabled must be true or false.");
+                }
+
+                if (string.IsNullOrWhiteSpace(id))
+                {
+                    errors.Add($"{where}.id is required.");
+                }
+                else if (!IdPattern().IsMatch(id))
+                {
+                    errors.Add($"{where}.id '{id}' must be 1-64 lower-case letters, digits or '-' (it is used in URLs).");
+                }
+                else if (!seen.Add(id))
+                {
+                    errors.Add($"{where}.id '{id}' is used by another entry; ids must be unique.");
+                }
+
+                if (string.IsNullOrWhiteSpace(plugin))
+                {
+                    errors.Add($"{where}.plugin is required (the folder name under plugins/, e.g. 'Sms').");
+                }
+                else if (!PluginNamePattern().IsMatch(plugin))
+                {
+                    errors.Add($"{where}.plugin '{plugin}' is not a valid plugin name.");
+                }
+
+                JsonElement? settings = null;
+                if (item.TryGetProperty("settings", out var s))
+                {
+                    if (s.ValueKind != JsonValueKind.Object)
+                    {
+                        errors.Add($"{where}.settings must be an object.");
+                    }
+                    else
+                    {
+                        settings = s.Clone();
+                    }
+                }
+
+                entries.Add(new PluginEntry(index, id ?? "", plugin ?? "", enabled, settings));
+                index++;
+            }
+
+            return entries;
+        }
+    }
+
+    private static string? GetString(JsonElement item, string name) =>
+        item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9_.]{1,100}$")]
+    private static partial Regex PluginNamePattern();
+}

@@ -1,0 +1,49 @@
+using ChatGateway.Gateway;
+using ChatGateway.Gateway.Agents;
+using ChatGateway.Gateway.Plugins;
+using ChatGateway.Gateway.Web;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+if (args is ["hash-password", var password])
+{
+    Console.WriteLine(PasswordHasher.Hash(password));
+    return;
+}
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddChatGateway(builder.Configuration);
+
+var app = builder.Build();
+
+// Plugins are loaded here so a bad plugins.json stops start-up with every problem listed.
+var channels = app.Services.GetRequiredService<ChannelHost>();
+channels.Load();
+
+app.UseDefaultFiles();
+app.UseStaticFiles();
+app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+app.UseRouting();
+app.UseChannelServices();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi();
+app.MapGatewayHealth();
+app.MapGatewayApi();
+app.MapHub<AgentHub>("/hubs/agent");
+channels.MapEndpoints(app);
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+    foreach (var address in addresses)
+    {
+        Console.WriteLine($"ChatGateway is running. Demo shop: {address}/   Agent desk: {address}/desk/");
+    }
+});
+
+app.Run();
+
+/// <summary>The gateway's entry point; public so that tests can host it.</summary>
+public partial class Program;

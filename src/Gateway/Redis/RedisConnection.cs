@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Sockets;
+using Garnet;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ChatGateway.Gateway.Redis;
+
+/// <summary>
+/// The gateway's one Redis multiplexer. With no connection string configured it first starts Microsoft
+/// Garnet in-process on loopback, so the same client and Lua scripts run on both.
+/// </summary>
+internal sealed partial class RedisConnection : IAsyncDisposable
+{
+    private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
+    private GarnetServer? _garnet;
+    private readonly ILogger<RedisConnection> _logger;
+
+    public RedisConnection(IOptions<RedisOptions> options, ILogger<RedisConnection> logger)
+    {
+        _logger = logger;
+        Options = options.Value;
+        _connection = new(() => ConnectAsync(Options), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public RedisOptions Options { get; }
+
+    public string KeyPrefix => Options.KeyPrefix;
+
+    /// <summary>True when this process runs the embedded Garnet server.</summary>
+    public bool IsEmbedded => string.IsNullOrWhiteSpace(Options.ConnectionString);
+
+    public Task<ConnectionMultiplexer> GetAsync() => _connection.Value;
+
+    public async Task<IDatabase> GetDatabaseAsync() => (await GetAsync()).GetDatabase();
+
+    private async Task<ConnectionMultiplexer> ConnectAsync(RedisOptions options)
+    {
+        var connectionString = options.ConnectionString;
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            var port = options.EmbeddedPort == 0 ? FreeLoopbackPort() : options.EmbeddedPort;
+            _garnet = new GarnetServer(["--bind", "127.0.0.1", "--port", port.ToString(), "--lua", "true", "--lua-transaction-mode", "false", "--memory", "256m", "--index", "16m", "--quiet"]);
+            _garnet.Start();
+            connectionString = $"127.0.0.1:{port}";
+            LogEmbeddedStarted(_logger, port);
+        }
+
+        var config = ConfigurationOptions.Parse(connectionString);
+        config.AbortOnConnectFail = false;
+        config.ConnectRetry = 5;
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(config);
+        return multiplexer;
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection.IsValueCreated)
+        {
+            try
+            {
+                var multiplexer = await _connection.Value;
+                await multiplexer.CloseAsync();
+                multiplexer.Dispose();
+            }
+            catch (Exception)
+            {
+                // A connection that never came up has nothing to close.
+            }
+        }
+
+        _garnet?.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Embedded Garnet server started on 127.0.0.1:{Port}")]
+    private static partial void LogEmbeddedStarted(ILogger logger, int port);
+}

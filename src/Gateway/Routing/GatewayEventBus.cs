@@ -1,0 +1,39 @@
+using System.Text.Json;
+using ChatGateway.Gateway.Redis;
+using StackExchange.Redis;
+
+namespace ChatGateway.Gateway.Routing;
+
+internal static class GatewayEventTypes
+{
+    public const string Assigned = "assigned";
+    public const string MessageAdded = "message";
+    public const string MessageStatus = "status";
+    public const string Closed = "closed";
+}
+
+/// <summary>Something agents or customers should see live. Carries ids only; receivers read the store.</summary>
+internal sealed record GatewayEvent(string Type, Guid ConversationId, Guid? AgentId = null, Guid? MessageId = null);
+
+/// <summary>
+/// Fans events out to every gateway instance through Redis pub/sub, so an agent connected to any
+/// instance sees what happened on another.
+/// </summary>
+internal sealed class GatewayEventBus(RedisConnection redis)
+{
+    private RedisChannel Channel => RedisChannel.Literal(redis.KeyPrefix + "events");
+
+    public async Task PublishAsync(GatewayEvent gatewayEvent)
+    {
+        var connection = await redis.GetAsync();
+        await connection.GetSubscriber().PublishAsync(Channel, JsonSerializer.Serialize(gatewayEvent));
+    }
+
+    public async Task<ChannelMessageQueue> SubscribeAsync()
+    {
+        var connection = await redis.GetAsync();
+        return await connection.GetSubscriber().SubscribeAsync(Channel);
+    }
+
+    public static GatewayEvent? Parse(RedisValue value) => JsonSerializer.Deserialize<GatewayEvent>((string)value!);
+}

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Options;
+
+namespace ChatGateway.Gateway.Routing;
+
+internal sealed class RoutingOptions
+{
+    /// <summary>Skills a conversation can be routed to; agents' skills should come from this list.</summary>
+    public List<string> Skills { get; set; } = [];
+
+    /// <summary>Skill for conversations no rule matches.</summary>
+    public string DefaultSkill { get; set; } = "pre-sale";
+
+    /// <summary>Keyword rules, first match wins.</summary>
+    public List<KeywordRule> Rules { get; set; } = [];
+
+    /// <summary>Phone numbers and email addresses of VIP customers (their conversations are served first).</summary>
+    public List<string> VipContacts { get; set; } = [];
+
+    /// <summary>Priority of VIP conversations, 0-9 (higher first).</summary>
+    public int VipPriority { get; set; } = 9;
+
+    /// <summary>Priority of everyone else, 0-9.</summary>
+    public int DefaultPriority { get; set; } = 0;
+}
+
+internal sealed class KeywordRule
+{
+    public string Name { get; set; } = "";
+    public string Skill { get; set; } = "";
+    public List<string> Keywords { get; set; } = [];
+}
+
+internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RoutingOptions options)
+    {
+        var errors = new List<string>();
+        var skills = new HashSet<string>(options.Skills, StringComparer.OrdinalIgnoreCase);
+        if (skills.Count == 0)
+        {
+            errors.Add("Routing:Skills must list at least one skill.");
+        }
+
+        if (!skills.Contains(options.DefaultSkill))
+        {
+            errors.Add($"Routing:DefaultSkill '{options.DefaultSkill}' is not in Routing:Skills.");
+        }
+
+        for (var i = 0; i < options.Rules.Count; i++)
+        {
+            var rule = options.Rules[i];
+            if (!skills.Contains(rule.Skill))
+            {
+                errors.Add($"Routing:Rules:{i}:Skill '{rule.Skill}' (rule '{rule.Name}') is not in Routing:Skills.");
+            }
+
+            if (rule.Keywords.Count == 0 || rule.Keywords.Any(string.IsNullOrWhiteSpace))
+            {
+                errors.Add($"Routing:Rules:{i}:Keywords (rule '{rule.Name}') must list non-empty keywords.");
+            }
+        }
+
+        if (options.VipPriority is < 0 or > 9)
+        {
+            errors.Add($"Routing:VipPriority must be 0-9, not {options.VipPriority}.");
+        }
+
+        if (options.DefaultPriority is < 0 or > 9)
+        {
+            errors.Add($"Routing:DefaultPriority must be 0-9, not {options.DefaultPriority}.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,75 @@
+using ChatGateway.Gateway.Store;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatGateway.Gateway.Routing;
+
+/// <summary>
+/// Keeps Redis in step with the store, which is the record: every waiting conversation is queued and
+/// every assignment is held. Runs at start (an embedded Garnet starts empty, a crash may have cut a
+/// hand-off short) and then every minute.
+/// </summary>
+internal sealed partial class RoutingRecoveryService(
+    IDbContextFactory<GatewayDbContext> dbFactory,
+    RedisRoutingStore store,
+    ConversationRouter router,
+    TimeProvider time,
+    ILogger<RoutingRecoveryService> logger) : BackgroundService
+{
+    public async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var open = await db.Conversations
+            .Where(c => c.Status != ConversationStatus.Closed)
+            .Select(c => new { c.Id, c.Status, c.Skill, c.Priority, c.AssignedAgentId, c.CreatedAt })
+            .ToListAsync(cancellationToken);
+
+        var requeued = 0;
+        foreach (var c in open)
+        {
+            if (c.Status == ConversationStatus.Assigned && c.AssignedAgentId is { } agentId)
+            {
+                await store.RestoreAssignedAsync(c.Id, agentId, c.Skill);
+                continue;
+            }
+
+            // Waiting in the store: Redis may already have assigned it (the store update was cut short).
+            var agent = await store.GetAssignedAgentAsync(c.Id);
+            if (agent is { } assigned)
+            {
+                await router.ApplyAsync([new Assignment(c.Id, assigned)]);
+            }
+            else if (!await store.IsWaitingAsync(c.Id, c.Skill))
+            {
+                await router.EnqueueAsync(c.Id, c.Skill, c.Priority, c.CreatedAt);
+                requeued++;
+            }
+        }
+
+        if (requeued > 0)
+        {
+            LogRequeued(logger, requeued);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1), time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await RecoverAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFailed(logger, ex);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Requeued {Count} waiting conversations that Redis did not hold")]
+    private static partial void LogRequeued(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "Routing recovery failed; will try again")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,84 @@
+namespace ChatGateway.Gateway.Store;
+
+internal enum ConversationStatus { Waiting = 0, Assigned = 1, Closed = 2 }
+
+internal enum MessageDirection { In = 0, Out = 1 }
+
+internal enum MessageStatus { Received = 0, Pending = 1, Sent = 2, Delivered = 3, Failed = 4 }
+
+internal sealed class Contact
+{
+    public Guid Id { get; set; }
+    public string? DisplayName { get; set; }
+    public string? Phone { get; set; }
+    public string? Email { get; set; }
+    public bool IsVip { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public List<ChannelIdentity> Identities { get; set; } = [];
+}
+
+/// <summary>A contact as one channel instance knows them (a phone number, a visitor id).</summary>
+internal sealed class ChannelIdentity
+{
+    public Guid Id { get; set; }
+    public Guid ContactId { get; set; }
+    public Contact? Contact { get; set; }
+    public required string InstanceId { get; set; }
+    public required string ExternalId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+internal sealed class Conversation
+{
+    public Guid Id { get; set; }
+    public Guid ContactId { get; set; }
+    public Contact? Contact { get; set; }
+    public ConversationStatus Status { get; set; }
+    public required string Skill { get; set; }
+    public int Priority { get; set; }
+    /// <summary>Why routing chose the skill and priority, for agents and admins.</summary>
+    public string? RoutingReason { get; set; }
+    public Guid? AssignedAgentId { get; set; }
+    /// <summary>The channel instance and identity the customer last wrote through; replies go there.</summary>
+    public required string LastInstanceId { get; set; }
+    public required string LastExternalId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset LastMessageAt { get; set; }
+    public DateTimeOffset? AssignedAt { get; set; }
+    public DateTimeOffset? ClosedAt { get; set; }
+}
+
+internal sealed class Message
+{
+    public Guid Id { get; set; }
+    public Guid ConversationId { get; set; }
+    public required string InstanceId { get; set; }
+    public MessageDirection Direction { get; set; }
+    public required string Text { get; set; }
+    public MessageStatus Status { get; set; }
+    /// <summary>Inbound: the provider's message id (dedupe key). Outbound: the id the provider returned.</summary>
+    public string? ProviderMessageId { get; set; }
+    /// <summary>The customer's identity on the instance: the sender of an inbound message, the recipient of an outbound one.</summary>
+    public required string ExternalId { get; set; }
+    public Guid? AgentId { get; set; }
+    public string? AgentName { get; set; }
+    public string? Error { get; set; }
+    public int Attempts { get; set; }
+    public DateTimeOffset? NextAttemptAt { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? UpdatedAt { get; set; }
+}
+
+internal sealed class Agent
+{
+    public Guid Id { get; set; }
+    public required string UserName { get; set; }
+    public required string DisplayName { get; set; }
+    public required string PasswordHash { get; set; }
+    /// <summary>Skills, comma separated, lower case.</summary>
+    public required string Skills { get; set; }
+    public int MaxConcurrent { get; set; }
+    public bool Enabled { get; set; } = true;
+
+    public IReadOnlyList<string> SkillList => Skills.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

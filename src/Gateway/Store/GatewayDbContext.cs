@@ -1,0 +1,74 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace ChatGateway.Gateway.Store;
+
+internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options) : DbContext(options)
+{
+    public DbSet<Contact> Contacts => Set<Contact>();
+    public DbSet<ChannelIdentity> ChannelIdentities => Set<ChannelIdentity>();
+    public DbSet<Conversation> Conversations => Set<Conversation>();
+    public DbSet<Message> Messages => Set<Message>();
+    public DbSet<Agent> Agents => Set<Agent>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Stored as a sortable integer on every provider (SQLite cannot order DateTimeOffset columns).
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+        configurationBuilder.Properties<string>().HaveMaxLength(4000);
+    }
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        b.Entity<Contact>(e =>
+        {
+            e.HasIndex(x => x.Phone);
+            e.HasIndex(x => x.Email);
+            e.Property(x => x.Phone).HasMaxLength(32);
+            e.Property(x => x.Email).HasMaxLength(320);
+            e.Property(x => x.DisplayName).HasMaxLength(200);
+        });
+        b.Entity<ChannelIdentity>(e =>
+        {
+            e.HasIndex(x => new { x.InstanceId, x.ExternalId }).IsUnique();
+            e.Property(x => x.InstanceId).HasMaxLength(64);
+            e.Property(x => x.ExternalId).HasMaxLength(200);
+            e.HasOne(x => x.Contact).WithMany(x => x.Identities).HasForeignKey(x => x.ContactId);
+        });
+        b.Entity<Conversation>(e =>
+        {
+            e.HasIndex(x => new { x.ContactId, x.Status });
+            e.HasIndex(x => new { x.Status, x.AssignedAgentId });
+            e.Property(x => x.Skill).HasMaxLength(64);
+            e.Property(x => x.LastInstanceId).HasMaxLength(64);
+            e.Property(x => x.LastExternalId).HasMaxLength(200);
+            e.HasOne(x => x.Contact).WithMany().HasForeignKey(x => x.ContactId);
+        });
+        b.Entity<Message>(e =>
+        {
+            // The dedupe promise: one stored message per (instance, direction, provider id).
+            e.HasIndex(x => new { x.InstanceId, x.Direction, x.ProviderMessageId }).IsUnique();
+            e.HasIndex(x => new { x.ConversationId, x.CreatedAt });
+            e.HasIndex(x => new { x.Status, x.NextAttemptAt });
+            e.Property(x => x.InstanceId).HasMaxLength(64);
+            e.Property(x => x.ProviderMessageId).HasMaxLength(200);
+            e.Property(x => x.ExternalId).HasMaxLength(200);
+            e.HasIndex(x => new { x.InstanceId, x.ExternalId, x.ConversationId });
+            e.Property(x => x.Text).HasMaxLength(100_000);
+        });
+        b.Entity<Agent>(e =>
+        {
+            e.HasIndex(x => x.UserName).IsUnique();
+            e.Property(x => x.UserName).HasMaxLength(100);
+            e.Property(x => x.Skills).HasMaxLength(1000);
+        });
+    }
+}
+
+/// <summary>Lets <c>dotnet ef migrations add</c> build the model without starting the host.</summary>
+internal sealed class DesignTimeGatewayDbContextFactory : IDesignTimeDbContextFactory<GatewayDbContext>
+{
+    public GatewayDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<GatewayDbContext>().UseSqlite("Data Source=design.db").Options);
+}

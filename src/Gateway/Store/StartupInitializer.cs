@@ -1,0 +1,58 @@
+using ChatGateway.Gateway.Agents;
+using ChatGateway.Gateway.Routing;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace ChatGateway.Gateway.Store;
+
+/// <summary>
+/// Runs before anything else starts: applies migrations, seeds the configured agents, and brings
+/// Redis in step with the store (an embedded Garnet starts empty).
+/// </summary>
+internal sealed partial class StartupInitializer(
+    IDbContextFactory<GatewayDbContext> dbFactory,
+    IOptions<AgentsOptions> agents,
+    IOptions<StoreOptions> store,
+    RoutingRecoveryService recovery,
+    ILogger<StartupInitializer> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var dataSource = new SqliteConnectionStringBuilder(store.Value.ConnectionString).DataSource;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(dataSource));
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+            foreach (var seed in agents.Value.Seed)
+            {
+                var agent = await db.Agents.FirstOrDefaultAsync(a => a.UserName == seed.UserName, cancellationToken);
+                if (agent is null)
+                {
+                    agent = new Agent { Id = Guid.NewGuid(), UserName = seed.UserName, DisplayName = "", PasswordHash = "", Skills = "" };
+                    db.Agents.Add(agent);
+                }
+
+                agent.DisplayName = seed.DisplayName ?? seed.UserName;
+                agent.PasswordHash = seed.PasswordHash;
+                agent.Skills = string.Join(',', seed.Skills.Select(s => s.Trim().ToLowerInvariant()));
+                agent.MaxConcurrent = seed.MaxConcurrent;
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        LogStoreReady(logger, Path.GetFullPath(dataSource), agents.Value.Seed.Count);
+        await recovery.RecoverAsync(cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Store ready at {Path}; {Count} configured agents")]
+    private static partial void LogStoreReady(ILogger logger, string path, int count);
+}

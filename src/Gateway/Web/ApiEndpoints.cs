@@ -1,0 +1,196 @@
+using System.Security.Claims;
+using System.Text.Json;
+using ChatGateway.Gateway.Agents;
+using ChatGateway.Gateway.Conversations;
+using ChatGateway.Gateway.Plugins;
+using ChatGateway.Gateway.Redis;
+using ChatGateway.Gateway.Routing;
+using ChatGateway.Gateway.Store;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatGateway.Gateway.Web;
+
+public sealed record LoginRequest(string? UserName, string? Password);
+
+public sealed record PresenceRequest(string? Presence);
+
+public sealed record AgentDto(Guid Id, string UserName, string DisplayName, IReadOnlyList<string> Skills, int MaxConcurrent, string Presence, long Load);
+
+public sealed record ErrorDto(string Error);
+
+public sealed record PluginDto(string Id, string Plugin, string? ChannelType, bool Enabled, string State, IReadOnlyList<string> Capabilities, string? Error);
+
+/// <summary>The agent desk's REST API. Every endpoint but sign-in requires a signed-in agent.</summary>
+internal static class ApiEndpoints
+{
+    public static void MapGatewayApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("Agent desk");
+        api.MapPost("/auth/login", LoginAsync).AllowAnonymous();
+        api.MapPost("/auth/logout", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return TypedResults.NoContent();
+        });
+
+        var agent = api.MapGroup("").RequireAuthorization();
+        agent.MapGet("/agents/me", MeAsync);
+        agent.MapPut("/agents/me/presence", SetPresenceAsync);
+        agent.MapGet("/conversations", async (HttpContext http, ConversationQueries queries, CancellationToken ct) =>
+            TypedResults.Ok(await queries.ListAssignedAsync(AgentId(http), ct)));
+        agent.MapGet("/conversations/{id:guid}", GetConversationAsync);
+        agent.MapPost("/conversations/{id:guid}/messages", ReplyAsync);
+        agent.MapPost("/conversations/{id:guid}/close", CloseAsync);
+        agent.MapGet("/messages/failed", async (HttpContext http, ConversationQueries queries, CancellationToken ct) =>
+            TypedResults.Ok(await queries.ListFailedAsync(AgentId(http), ct)));
+        agent.MapGet("/plugins", (ChannelHost channels) => TypedResults.Ok(channels.Channels.Select(c => new PluginDto(
+            c.Entry.Id,
+            c.Entry.Plugin,
+            c.Plugin?.ChannelType,
+            c.Entry.Enabled,
+            c.State,
+            c.Plugin is null ? [] : c.Plugin.Capabilities.ToString().Split(", "),
+            c.Error)).ToList()));
+    }
+
+    internal static Guid AgentId(HttpContext http) => Guid.Parse(http.User.FindFirstValue(ClaimTypes.NameIdentifier)!);
+
+    private static async Task<Results<Ok<AgentDto>, UnauthorizedHttpResult, BadRequest<ErrorDto>, JsonHttpResult<ErrorDto>>> LoginAsync(
+        HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, RedisRoutingStore routing, RedisConnection redis, CancellationToken ct)
+    {
+        var request = await ReadJsonAsync<LoginRequest>(http, ct);
+        if (request is null || string.IsNullOrWhiteSpace(request.UserName) || string.IsNullOrEmpty(request.Password))
+        {
+            return TypedResults.BadRequest(new ErrorDto("userName and password are required"));
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.UserName == request.UserName.Trim() && a.Enabled, ct);
+        if (agent is null || !PasswordHasher.Verify(request.Password, agent.PasswordHash))
+        {
+            return TypedResults.Json(new ErrorDto("wrong user name or password"), statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.NameIdentifier, agent.Id.ToString()), new Claim(ClaimTypes.Name, agent.UserName)],
+            CookieAuthenticationDefaults.AuthenticationScheme);
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+        return TypedResults.Ok(await ToDtoAsync(agent, redis));
+    }
+
+    private static async Task<Results<Ok<AgentDto>, UnauthorizedHttpResult>> MeAsync(HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, RedisConnection redis, CancellationToken ct)
+    {
+        var agent = await FindAgentAsync(http, dbFactory, ct);
+        return agent is null ? TypedResults.Unauthorized() : TypedResults.Ok(await ToDtoAsync(agent, redis));
+    }
+
+    private static async Task<Results<Ok<AgentDto>, UnauthorizedHttpResult, BadRequest<ErrorDto>>> SetPresenceAsync(
+        HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ConversationRouter router, RedisConnection redis, CancellationToken ct)
+    {
+        var request = await ReadJsonAsync<PresenceRequest>(http, ct);
+        if (request?.Presence is not ("online" or "offline"))
+        {
+            return TypedResults.BadRequest(new ErrorDto("presence must be 'online' or 'offline'"));
+        }
+
+        var agent = await FindAgentAsync(http, dbFactory, ct);
+        if (agent is null)
+        {
+            return TypedResults.Unauthorized();
+        }
+
+        await router.SetPresenceAsync(agent, request.Presence == "online");
+        return TypedResults.Ok(await ToDtoAsync(agent, redis));
+    }
+
+    private static async Task<Results<Ok<ConversationDto>, NotFound<ErrorDto>>> GetConversationAsync(Guid id, HttpContext http, ConversationQueries queries, CancellationToken ct)
+    {
+        var conversation = await queries.GetAsync(id, ct);
+        return conversation is null || conversation.AssignedAgentId != AgentId(http)
+            ? TypedResults.NotFound(new ErrorDto("no such conversation among yours"))
+            : TypedResults.Ok(conversation);
+    }
+
+    private static async Task<Results<Accepted<MessageDto>, BadRequest<ErrorDto>, NotFound<ErrorDto>, Conflict<ErrorDto>, UnauthorizedHttpResult>> ReplyAsync(
+        Guid id, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ConversationService conversations, CancellationToken ct)
+    {
+        var request = await ReadJsonAsync<ReplyRequest>(http, ct);
+        if (request is null || string.IsNullOrWhiteSpace(request.Text))
+        {
+            return TypedResults.BadRequest(new ErrorDto("text is required"));
+        }
+
+        if (request.Text.Length > ConversationService.MaxReplyLength)
+        {
+            return TypedResults.BadRequest(new ErrorDto($"text is {request.Text.Length} characters; the limit is {ConversationService.MaxReplyLength}"));
+        }
+
+        var agent = await FindAgentAsync(http, dbFactory, ct);
+        if (agent is null)
+        {
+            return TypedResults.Unauthorized();
+        }
+
+        var (message, error) = await conversations.ReplyAsync(id, agent, request.Text, ct);
+        return error switch
+        {
+            ConversationActionError.NotFound => TypedResults.NotFound(new ErrorDto("no such conversation among yours")),
+            ConversationActionError.NotOpen => TypedResults.Conflict(new ErrorDto("the conversation is closed")),
+            _ => TypedResults.Accepted($"/api/conversations/{id}", message!),
+        };
+    }
+
+    private static async Task<Results<Ok<ConversationDto>, NotFound<ErrorDto>, Conflict<ErrorDto>, UnauthorizedHttpResult>> CloseAsync(
+        Guid id, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ConversationService conversations, ConversationQueries queries, CancellationToken ct)
+    {
+        var agent = await FindAgentAsync(http, dbFactory, ct);
+        if (agent is null)
+        {
+            return TypedResults.Unauthorized();
+        }
+
+        var error = await conversations.CloseAsync(id, agent, ct);
+        return error switch
+        {
+            ConversationActionError.NotFound => TypedResults.NotFound(new ErrorDto("no such conversation among yours")),
+            ConversationActionError.NotOpen => TypedResults.Conflict(new ErrorDto("the conversation is already closed")),
+            _ => TypedResults.Ok((await queries.GetAsync(id, ct))! with { Messages = null }),
+        };
+    }
+
+    private static async Task<Agent?> FindAgentAsync(HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, CancellationToken ct)
+    {
+        var id = AgentId(http);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id && a.Enabled, ct);
+    }
+
+    private static async Task<AgentDto> ToDtoAsync(Agent agent, RedisConnection redis)
+    {
+        var db = await redis.GetDatabaseAsync();
+        var presence = await db.HashGetAsync(redis.KeyPrefix + "a:" + agent.Id.ToString("N"), "presence");
+        var load = await db.SetLengthAsync(redis.KeyPrefix + "a:" + agent.Id.ToString("N") + ":c");
+        return new AgentDto(agent.Id, agent.UserName, agent.DisplayName, agent.SkillList, agent.MaxConcurrent, presence.IsNull ? "offline" : presence.ToString(), load);
+    }
+
+    /// <summary>Reads a JSON body; null when it is missing or malformed (the caller answers 400 with a reason).</summary>
+    private static async Task<T?> ReadJsonAsync<T>(HttpContext http, CancellationToken ct) where T : class
+    {
+        if (!http.Request.HasJsonContentType())
+        {
+            return null;
+        }
+
+        try
+        {
+            return await http.Request.ReadFromJsonAsync<T>(ct);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

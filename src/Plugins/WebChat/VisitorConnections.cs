@@ -1,0 +1,123 @@
+using Microsoft.Extensions.Logging;
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text.Json;
+
+namespace ChatGateway.Plugins.WebChat;
+
+/// <summary>The live WebSocket connections of this instance's visitors, by visitor id.</summary>
+internal sealed partial class VisitorConnections(ILogger<VisitorConnections> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<VisitorConnection, byte>> _byVisitor = new();
+
+    public int Count => _byVisitor.Values.Sum(v => v.Count);
+
+    public bool TryAdd(VisitorConnection connection, int maxPerVisitor)
+    {
+        var set = _byVisitor.GetOrAdd(connection.VisitorId, _ => new());
+        if (set.Count >= maxPerVisitor)
+        {
+            return false;
+        }
+
+        set.TryAdd(connection, 0);
+        return true;
+    }
+
+    public void Remove(VisitorConnection connection)
+    {
+        if (_byVisitor.TryGetValue(connection.VisitorId, out var set))
+        {
+            set.TryRemove(connection, out _);
+            if (set.IsEmpty)
+            {
+                _byVisitor.TryRemove(new KeyValuePair<string, ConcurrentDictionary<VisitorConnection, byte>>(connection.VisitorId, set));
+            }
+        }
+    }
+
+    /// <summary>Sends a frame to every connection of the visitor; returns how many got it.</summary>
+    public async Task<int> SendAsync(string visitorId, object frame, CancellationToken cancellationToken)
+    {
+        if (!_byVisitor.TryGetValue(visitorId, out var set) || set.IsEmpty)
+        {
+            return 0;
+        }
+
+        var payload = JsonSerializer.SerializeToUtf8Bytes(frame, Json);
+        var delivered = 0;
+        foreach (var connection in set.Keys)
+        {
+            if (await connection.TrySendAsync(payload, cancellationToken))
+            {
+                delivered++;
+            }
+            else
+            {
+                LogDropped(logger);
+            }
+        }
+
+        return delivered;
+    }
+
+    public async Task CloseAllAsync(CancellationToken cancellationToken)
+    {
+        foreach (var connection in _byVisitor.Values.SelectMany(v => v.Keys).ToList())
+        {
+            await connection.CloseAsync(cancellationToken);
+        }
+    }
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Debug, Message = "A visitor connection could not be written to; it will be dropped")]
+    private static partial void LogDropped(ILogger logger);
+}
+
+/// <summary>One visitor WebSocket. Sends are serialized: a WebSocket allows one writer at a time.</summary>
+internal sealed class VisitorConnection(string visitorId, WebSocket socket)
+{
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+
+    public string VisitorId { get; } = visitorId;
+
+    public WebSocket Socket { get; } = socket;
+
+    public async Task<bool> TrySendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        if (Socket.State != WebSocketState.Open)
+        {
+            return false;
+        }
+
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            await Socket.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    public async Task CloseAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (Socket.State == WebSocketState.Open)
+            {
+                await Socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutting down", cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // already gone
+        }
+    }
+}

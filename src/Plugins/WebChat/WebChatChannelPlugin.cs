@@ -1,0 +1,37 @@
+using ChatGateway.Abstractions;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ChatGateway.Plugins.WebChat;
+
+/// <summary>
+/// The shop's own web chat: an embeddable widget script, a REST endpoint for visitors' messages and
+/// history, and a WebSocket that pushes agents' replies live.
+/// </summary>
+public sealed class WebChatChannelPlugin : IChannelPlugin
+{
+    /// <inheritdoc />
+    public string Name => "WebChat";
+
+    /// <inheritdoc />
+    public string ChannelType => "webchat";
+
+    /// <inheritdoc />
+    public ChannelCapabilities Capabilities =>
+        ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.LiveConnection;
+
+    /// <inheritdoc />
+    public void ConfigureServices(ChannelInstance instance, IServiceCollection services)
+    {
+        services.AddOptions<WebChatOptions>().Bind(instance.Settings).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WebChatOptions>, WebChatOptionsValidator>();
+        services.AddSingleton<VisitorConnections>();
+        services.AddSingleton<IChannelSender, WebChatSender>();
+        services.AddSingleton<IConversationStatusObserver, WebChatStatusObserver>();
+        services.AddHostedService<WebChatShutdownService>();
+    }
+
+    /// <inheritdoc />
+    public void MapEndpoints(IEndpointRouteBuilder endpoints, ChannelInstance instance) => WebChatEndpoints.Map(endpoints);
+}

@@ -1,0 +1,216 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using ChatGateway.Abstractions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ChatGateway.Plugins.WebChat;
+
+internal sealed record VisitorMessageRequest(string? ClientMessageId, string? Text, string? Name, string? Phone, string? Email);
+
+/// <summary>The widget's HTTP and WebSocket endpoints (under /channels/{instanceId}/).</summary>
+internal static partial class WebChatEndpoints
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly Lazy<byte[]> WidgetScript = new(() =>
+    {
+        using var stream = typeof(WebChatEndpoints).Assembly.GetManifestResourceStream("widget.js")!;
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
+
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("widget.js", (HttpContext http) =>
+        {
+            http.Response.Headers.CacheControl = "public, max-age=300";
+            return Results.Bytes(WidgetScript.Value, "application/javascript; charset=utf-8");
+        });
+
+        endpoints.MapGet("config", (HttpContext http) =>
+        {
+            var options = Options(http);
+            return Results.Json(new { maxMessageLength = options.MaxMessageLength, title = options.Title, greeting = options.Greeting });
+        });
+
+        endpoints.MapPost("visitors", () => Results.Json(new { visitorToken = VisitorTokens.Create() }));
+        endpoints.MapPost("messages", (Delegate)PostMessageAsync);
+        endpoints.MapGet("conversation", async (HttpContext http, CancellationToken cancellationToken) =>
+        {
+            if (!TryVisitor(http, out var visitorId, out var error))
+            {
+                return error;
+            }
+
+            var history = await http.RequestServices.GetRequiredService<IConversationHistory>().GetLatestAsync(visitorId, cancellationToken);
+            return history is null ? Results.NoContent() : Results.Json(history, Json);
+        });
+        endpoints.MapGet("conversations/{conversationId}", async (HttpContext http, string conversationId) =>
+        {
+            if (!TryVisitor(http, out var visitorId, out var error))
+            {
+                return error;
+            }
+
+            // Someone else's conversation and no conversation look the same: 404, nothing to probe.
+            var history = Guid.TryParse(conversationId, out var id)
+                ? await http.RequestServices.GetRequiredService<IConversationHistory>().GetAsync(visitorId, id, http.RequestAborted)
+                : null;
+            return history is null ? Error(StatusCodes.Status404NotFound, "no such conversation") : Results.Json(history, Json);
+        });
+        endpoints.MapGet("ws", ConnectAsync);
+    }
+
+    private static async Task<IResult> PostMessageAsync(HttpContext http)
+    {
+        var options = Options(http);
+        if (!TryVisitor(http, out var visitorId, out var error))
+        {
+            return error;
+        }
+
+        if (http.Request.ContentLength > options.MaxBodyBytes)
+        {
+            return Error(StatusCodes.Status413PayloadTooLarge, $"request body is larger than {options.MaxBodyBytes} bytes");
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = options.MaxBodyBytes;
+        }
+
+        if (!http.Request.HasJsonContentType())
+        {
+            return Error(StatusCodes.Status415UnsupportedMediaType, "send JSON (Content-Type: application/json)");
+        }
+
+        VisitorMessageRequest? request;
+        try
+        {
+            request = await http.Request.ReadFromJsonAsync<VisitorMessageRequest>(Json, http.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"malformed JSON: {ex.Message}");
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Error(StatusCodes.Status413PayloadTooLarge, $"request body is larger than {options.MaxBodyBytes} bytes");
+        }
+
+        if (request is null)
+        {
+            return Error(StatusCodes.Status400BadRequest, "a JSON object is required");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.ClientMessageId) || request.ClientMessageId.Length > 100)
+        {
+            return Error(StatusCodes.Status400BadRequest, "clientMessageId is required (at most 100 characters)");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Text))
+        {
+            return Error(StatusCodes.Status400BadRequest, "text is required");
+        }
+
+        if (request.Text.Length > options.MaxMessageLength)
+        {
+            return Error(StatusCodes.Status413PayloadTooLarge, $"message is {request.Text.Length} characters; the limit is {options.MaxMessageLength}");
+        }
+
+        if (request.Name?.Length > 100 || request.Phone?.Length > 40 || request.Email?.Length > 320)
+        {
+            return Error(StatusCodes.Status400BadRequest, "name (100), phone (40) or email (320) is too long");
+        }
+
+        var message = new InboundMessage
+        {
+            // Scoped to the visitor, so one visitor's ids can never collide with another's.
+            ProviderMessageId = visitorId + ":" + request.ClientMessageId,
+            Sender = new ChannelSender { ExternalId = visitorId, DisplayName = request.Name, Phone = request.Phone, Email = request.Email },
+            Text = request.Text,
+        };
+
+        try
+        {
+            var result = await http.RequestServices.GetRequiredService<IInboundSink>().AcceptAsync(message, http.RequestAborted);
+            return Results.Json(new { messageId = result.MessageId, conversationId = result.ConversationId, duplicate = result.Duplicate }, statusCode: StatusCodes.Status202Accepted);
+        }
+        catch (InboundRejectedException ex)
+        {
+            return Error(StatusCodes.Status400BadRequest, ex.Message);
+        }
+    }
+
+    private static async Task ConnectAsync(HttpContext http)
+    {
+        var token = http.Request.Query["token"].ToString();
+        if (!VisitorTokens.IsWellFormed(token))
+        {
+            await Error(StatusCodes.Status401Unauthorized, "a visitor token is required (?token=)").ExecuteAsync(http);
+            return;
+        }
+
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            await Error(StatusCodes.Status400BadRequest, "this endpoint takes WebSocket connections").ExecuteAsync(http);
+            return;
+        }
+
+        var connections = http.RequestServices.GetRequiredService<VisitorConnections>();
+        using var socket = await http.WebSockets.AcceptWebSocketAsync();
+        var connection = new VisitorConnection(VisitorTokens.ExternalId(token), socket);
+        if (!connections.TryAdd(connection, Options(http).MaxConnectionsPerVisitor))
+        {
+            await socket.CloseAsync(WebSocketCloseStatus.PolicyViolation, "too many connections", http.RequestAborted);
+            return;
+        }
+
+        try
+        {
+            // The visitor sends over REST; the socket only listens. Read to notice the close.
+            var buffer = new byte[512];
+            while (socket.State == WebSocketState.Open)
+            {
+                var result = await socket.ReceiveAsync(buffer, http.RequestAborted);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // the visitor went away
+        }
+        finally
+        {
+            connections.Remove(connection);
+        }
+    }
+
+    private static bool TryVisitor(HttpContext http, out string visitorId, out IResult error)
+    {
+        var token = http.Request.Headers[VisitorTokens.Header].ToString();
+        if (!VisitorTokens.IsWellFormed(token))
+        {
+            visitorId = "";
+            error = Error(StatusCodes.Status401Unauthorized, $"a visitor token is required ({VisitorTokens.Header} header from POST visitors)");
+            return false;
+        }
+
+        visitorId = VisitorTokens.ExternalId(token);
+        error = Results.Empty;
+        return true;
+    }
+
+    private static WebChatOptions Options(HttpContext http) => http.RequestServices.GetRequiredService<IOptions<WebChatOptions>>().Value;
+
+    private static IResult Error(int status, string reason) => Results.Json(new { error = reason }, statusCode: status);
+}
