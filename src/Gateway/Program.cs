@@ -11,7 +11,8 @@ if (args is ["hash-password", var password])
     return;
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings*.json sit next to the binary; plugins.json and data/ are found from the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddChatGateway(builder.Configuration);
 
 var app = builder.Build();
@@ -24,9 +25,9 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
 app.UseRouting();
-app.UseChannelServices();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseChannelServices();
 
 app.MapOpenApi();
 app.MapGatewayHealth();

@@ -123,6 +123,19 @@ internal sealed partial class ChannelHost(
         }
 
         var mainPath = manifests[0][..^".deps.json".Length] + ".dll";
+        if (!IsDependencyManifest(manifests[0], out var problem))
+        {
+            // The runtime's native resolver aborts the process on a malformed manifest: check it first.
+            errors.Add($"{entry.Describe()}: plugin '{entry.Plugin}' has a malformed '{Path.GetFileName(manifests[0])}': {problem}. Rebuild the plugin.");
+            return null;
+        }
+
+        if (!File.Exists(mainPath))
+        {
+            errors.Add($"{entry.Describe()}: plugin '{entry.Plugin}' has no '{Path.GetFileName(mainPath)}' beside its .deps.json.");
+            return null;
+        }
+
         try
         {
             var context = new PluginLoadContext(mainPath);
@@ -144,6 +157,33 @@ internal sealed partial class ChannelHost(
         {
             errors.Add($"{entry.Describe()}: plugin '{entry.Plugin}' could not be loaded from '{mainPath}': {(ex.InnerException ?? ex).Message}");
             return null;
+        }
+    }
+
+    private static bool IsDependencyManifest(string path, out string problem)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(path));
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object
+                && root.TryGetProperty("runtimeTarget", out var target) && target.ValueKind == JsonValueKind.Object
+                && target.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String
+                && root.TryGetProperty("targets", out var targets) && targets.ValueKind == JsonValueKind.Object
+                && targets.TryGetProperty(name.GetString()!, out _)
+                && root.TryGetProperty("libraries", out var libraries) && libraries.ValueKind == JsonValueKind.Object)
+            {
+                problem = "";
+                return true;
+            }
+
+            problem = "it lacks runtimeTarget, targets or libraries";
+            return false;
+        }
+        catch (JsonException ex)
+        {
+            problem = "not valid JSON: " + ex.Message;
+            return false;
         }
     }
 

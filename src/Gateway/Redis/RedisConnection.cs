@@ -15,10 +15,12 @@ internal sealed partial class RedisConnection : IAsyncDisposable
     private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
     private GarnetServer? _garnet;
     private readonly ILogger<RedisConnection> _logger;
+    private readonly ILoggerFactory _loggerFactory;
 
-    public RedisConnection(IOptions<RedisOptions> options, ILogger<RedisConnection> logger)
+    public RedisConnection(IOptions<RedisOptions> options, ILoggerFactory loggerFactory)
     {
-        _logger = logger;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<RedisConnection>();
         Options = options.Value;
         _connection = new(() => ConnectAsync(Options), LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -40,7 +42,7 @@ internal sealed partial class RedisConnection : IAsyncDisposable
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             var port = options.EmbeddedPort == 0 ? FreeLoopbackPort() : options.EmbeddedPort;
-            _garnet = new GarnetServer(["--bind", "127.0.0.1", "--port", port.ToString(), "--lua", "true", "--lua-transaction-mode", "false", "--memory", "256m", "--index", "16m", "--quiet"]);
+            _garnet = new GarnetServer(["--bind", "127.0.0.1", "--port", port.ToString(), "--lua", "true", "--lua-transaction-mode", "false", "--memory", Options.EmbeddedMemory, "--page", "4m", "--index", "8m"], new WarningsOnlyLoggerFactory(_loggerFactory));
             _garnet.Start();
             connectionString = $"127.0.0.1:{port}";
             LogEmbeddedStarted(_logger, port);
@@ -77,6 +79,33 @@ internal sealed partial class RedisConnection : IAsyncDisposable
         }
 
         _garnet?.Dispose();
+    }
+
+    /// <summary>Garnet logs its internals at Information; the gateway keeps only its warnings.</summary>
+    private sealed class WarningsOnlyLoggerFactory(ILoggerFactory inner) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) => new WarningsOnlyLogger(inner.CreateLogger("Garnet." + categoryName));
+
+        public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class WarningsOnlyLogger(ILogger inner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning && inner.IsEnabled(logLevel);
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                inner.Log(logLevel, eventId, state, exception, formatter);
+            }
+        }
     }
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Embedded Garnet server started on 127.0.0.1:{Port}")]

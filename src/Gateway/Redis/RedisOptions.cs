@@ -10,4 +10,7 @@ internal sealed class RedisOptions
 
     /// <summary>Port of the embedded Garnet server; 0 picks a free loopback port.</summary>
     public int EmbeddedPort { get; set; }
+
+    /// <summary>Memory of the embedded Garnet log (allocated up front); routing state is small.</summary>
+    public string EmbeddedMemory { get; set; } = "64m";
 }

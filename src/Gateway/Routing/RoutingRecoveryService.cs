@@ -54,7 +54,7 @@ internal sealed partial class RoutingRecoveryService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1), time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await WaitAsync(timer, stoppingToken))
         {
             try
             {
@@ -64,6 +64,18 @@ internal sealed partial class RoutingRecoveryService(
             {
                 LogFailed(logger, ex);
             }
+        }
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

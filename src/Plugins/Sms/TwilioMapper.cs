@@ -1,0 +1,117 @@
+using ChatGateway.Abstractions;
+using ChatGateway.Plugins.Sms.Sending;
+
+using Microsoft.Extensions.Primitives;
+
+namespace ChatGateway.Plugins.Sms;
+
+/// <summary>The one place that translates between Twilio's payloads and the gateway's model.</summary>
+internal static class TwilioMapper
+{
+    public static readonly string[] InboundRequiredFields = ["MessageSid", "From", "Body"];
+
+    public static readonly string[] StatusRequiredFields = ["MessageSid", "MessageStatus"];
+
+    /// <summary>The reason to answer 400 with when required fields are absent, or null when all are there.</summary>
+    public static string? MissingFields(IReadOnlyDictionary<string, StringValues> form, IEnumerable<string> required)
+    {
+        // Body may be empty (the sink decides whether that is acceptable) but must be present.
+        var missing = required
+            .Where(field => !form.TryGetValue(field, out var value) || (field != "Body" && string.IsNullOrWhiteSpace(value)))
+            .Select(field => $"{field} is required")
+            .ToList();
+        return missing.Count == 0 ? null : string.Join("; ", missing);
+    }
+
+    /// <summary>An inbound message webhook (the form Twilio posts to <c>/messages</c>).</summary>
+    public static InboundMessage ToInboundMessage(IReadOnlyDictionary<string, StringValues> form)
+    {
+        var from = Field(form, "From") ?? throw new ArgumentException("From is required", nameof(form));
+        return new InboundMessage
+        {
+            ProviderMessageId = Field(form, "MessageSid") ?? throw new ArgumentException("MessageSid is required", nameof(form)),
+            Sender = new ChannelSender
+            {
+                ExternalId = from,
+                // Short codes and alphanumeric senders are not phone numbers and must not join contacts.
+                Phone = SmsOptionsValidator.IsE164(from) ? from : null,
+            },
+            Text = Field(form, "Body") ?? "",
+        };
+    }
+
+    /// <summary>A status callback, or null when its status says nothing about delivery (e.g. <c>receiving</c>).</summary>
+    public static DeliveryStatusUpdate? ToDeliveryStatusUpdate(IReadOnlyDictionary<string, StringValues> form)
+    {
+        var sid = Field(form, "MessageSid") ?? throw new ArgumentException("MessageSid is required", nameof(form));
+        var status = Field(form, "MessageStatus")?.Trim().ToLowerInvariant();
+        return status switch
+        {
+            "accepted" or "scheduled" or "queued" or "sending" or "sent" => new DeliveryStatusUpdate(sid, DeliveryStatus.Sent),
+            "delivered" or "read" => new DeliveryStatusUpdate(sid, DeliveryStatus.Delivered),
+            "undelivered" or "failed" or "canceled" => new DeliveryStatusUpdate(sid, DeliveryStatus.Failed, FailureReason(form, status)),
+            _ => null,
+        };
+    }
+
+    /// <summary>The number to send to: the recipient's phone, else the id it wrote from (which is its number).</summary>
+    public static string? RecipientNumber(ChannelRecipient recipient)
+    {
+        var number = string.IsNullOrWhiteSpace(recipient.Phone) ? recipient.ExternalId : recipient.Phone;
+        return string.IsNullOrWhiteSpace(number) ? null : number.Trim();
+    }
+
+    /// <summary>The form of <c>POST /2010-04-01/Accounts/{sid}/Messages.json</c>.</summary>
+    public static Dictionary<string, string> ToCreateMessageForm(OutboundMessage message, string to, SmsOptions options, string instanceId)
+    {
+        var form = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["To"] = to,
+            ["From"] = options.FromNumber,
+            ["Body"] = message.Text,
+        };
+
+        if (options.StatusCallback)
+        {
+            form["StatusCallback"] = StatusCallbackUrl(options, instanceId);
+        }
+
+        return form;
+    }
+
+    public static string StatusCallbackUrl(SmsOptions options, string instanceId) =>
+        options.PublicUrlFor($"/channels/{Uri.EscapeDataString(instanceId)}/status");
+
+    /// <summary>Judges Twilio's answer: 2xx sent; 408, 429, 5xx and no answer retried; any other 4xx final.</summary>
+    public static DeliveryResult ToDeliveryResult(TwilioSendResult result)
+    {
+        if (result.TransportError is not null || result.StatusCode is not { } status)
+        {
+            return DeliveryResult.Transient(result.TransportError ?? "could not reach Twilio");
+        }
+
+        if (result.IsAccepted)
+        {
+            return DeliveryResult.Sent(result.Sid);
+        }
+
+        if (status is 408 or 429 or >= 500)
+        {
+            return DeliveryResult.Transient($"Twilio returned {status}");
+        }
+
+        return DeliveryResult.Permanent(result.Error switch
+        {
+            { Code: { } code, Message: { Length: > 0 } text } => $"Twilio error {code}: {text}",
+            { Code: { } code } => $"Twilio error {code}",
+            { Message: { Length: > 0 } text } => $"Twilio returned {status}: {text}",
+            _ => $"Twilio returned {status}",
+        });
+    }
+
+    private static string FailureReason(IReadOnlyDictionary<string, StringValues> form, string status) =>
+        Field(form, "ErrorCode") is { Length: > 0 } code ? $"Twilio error {code}" : $"Twilio reported {status}";
+
+    private static string? Field(IReadOnlyDictionary<string, StringValues> form, string name) =>
+        form.TryGetValue(name, out var value) ? value.ToString() : null;
+}

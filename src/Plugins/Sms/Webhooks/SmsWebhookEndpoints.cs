@@ -1,0 +1,111 @@
+using ChatGateway.Abstractions;
+
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatGateway.Plugins.Sms.Webhooks;
+
+/// <summary>
+/// <c>POST messages</c> (inbound SMS) and <c>POST status</c> (status callbacks) under <c>/channels/{id}</c>.
+/// Handlers are plain request delegates that resolve everything from <c>RequestServices</c>, which is a
+/// scope of the instance's own container: the app container does not know the plugin's types.
+/// </summary>
+internal static class SmsWebhookEndpoints
+{
+    // Twilio expects TwiML; an empty response means "no reply from the webhook".
+    internal const string EmptyTwiml = """<?xml version="1.0" encoding="UTF-8"?><Response></Response>""";
+
+    private const string LoggerCategory = "ChatGateway.Plugins.Sms.Webhooks";
+
+    public static IEndpointRouteBuilder MapTwilioSmsWebhooks(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("messages", new RequestDelegate(HandleInboundMessageAsync));
+        endpoints.MapPost("status", new RequestDelegate(HandleStatusCallbackAsync));
+        return endpoints;
+    }
+
+    private static async Task HandleInboundMessageAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory);
+        var options = services.GetRequiredService<IOptionsMonitor<SmsOptions>>().CurrentValue;
+        var cancellationToken = context.RequestAborted;
+
+        var (form, rejection) = await TwilioWebhookReader.ReadAsync(context.Request, options, cancellationToken);
+        if (form is null)
+        {
+            await RejectAsync(context, logger, "messages", rejection!);
+            return;
+        }
+
+        if (TwilioMapper.MissingFields(form, TwilioMapper.InboundRequiredFields) is { } missing)
+        {
+            await RejectAsync(context, logger, "messages", new WebhookRejection(StatusCodes.Status400BadRequest, missing));
+            return;
+        }
+
+        var message = TwilioMapper.ToInboundMessage(form);
+        Log.InboundReceived(logger, message.ProviderMessageId, message.Sender.ExternalId);
+
+        InboundResult result;
+        try
+        {
+            result = await services.GetRequiredService<IInboundSink>().AcceptAsync(message, cancellationToken);
+        }
+        catch (InboundRejectedException ex)
+        {
+            await RejectAsync(context, logger, "messages", new WebhookRejection(StatusCodes.Status400BadRequest, ex.Message));
+            return;
+        }
+
+        // Only now is the message committed, so only now may Twilio hear 200. A duplicate is acknowledged too.
+        Log.InboundAccepted(logger, message.ProviderMessageId, result.MessageId, result.Duplicate);
+        await Results.Text(EmptyTwiml, "text/xml; charset=utf-8", statusCode: StatusCodes.Status200OK).ExecuteAsync(context);
+    }
+
+    private static async Task HandleStatusCallbackAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory);
+        var options = services.GetRequiredService<IOptionsMonitor<SmsOptions>>().CurrentValue;
+        var cancellationToken = context.RequestAborted;
+
+        var (form, rejection) = await TwilioWebhookReader.ReadAsync(context.Request, options, cancellationToken);
+        if (form is null)
+        {
+            await RejectAsync(context, logger, "status", rejection!);
+            return;
+        }
+
+        if (TwilioMapper.MissingFields(form, TwilioMapper.StatusRequiredFields) is { } missing)
+        {
+            await RejectAsync(context, logger, "status", new WebhookRejection(StatusCodes.Status400BadRequest, missing));
+            return;
+        }
+
+        var messageStatus = form["MessageStatus"].ToString();
+        var update = TwilioMapper.ToDeliveryStatusUpdate(form);
+        if (update is null)
+        {
+            Log.StatusIgnored(logger, form["MessageSid"].ToString(), messageStatus);
+        }
+        else
+        {
+            // Unknown sids are normal (messages sent before a restore, or by another system): still 200.
+            var known = await services.GetRequiredService<IDeliveryStatusSink>().ReportAsync(update, cancellationToken);
+            Log.StatusReported(logger, update.ProviderMessageId, messageStatus, known);
+        }
+
+        await Results.Ok().ExecuteAsync(context);
+    }
+
+    private static Task RejectAsync(HttpContext context, ILogger logger, string endpoint, WebhookRejection rejection)
+    {
+        Log.WebhookRejected(logger, endpoint, rejection.StatusCode, rejection.Reason);
+        return Results.Json(new { error = rejection.Reason }, statusCode: rejection.StatusCode).ExecuteAsync(context);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Net;
+using ChatGateway.Gateway.Store;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatGateway.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The real gateway on Kestrel (a real loopback port), with its own SQLite file in a temp folder, its
+/// own plugins.json, and either its embedded Garnet or the shared real redis-server.
+/// </summary>
+public sealed class GatewayHost : IAsyncDisposable
+{
+    public const string DemoPassword = "demo-password";
+    public const string SmsAuthToken = "test-auth-token-0123456789abcdef";
+    public const string SmsAccountSid = "ACtest00000000000000000000000000";
+
+    private readonly Factory _factory;
+
+    private GatewayHost(Factory factory, string dataDirectory)
+    {
+        _factory = factory;
+        DataDirectory = dataDirectory;
+    }
+
+    public string DataDirectory { get; }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IServiceProvider Services => _factory.Services;
+
+    /// <summary>plugins.json with a web chat and a probe channel; SMS added when a fake Twilio runs.</summary>
+    public static string DefaultPluginsJson(string? twilioBaseAddress = null, string publicBaseUrl = "https://shop.example.com")
+    {
+        var entries = new List<string>
+        {
+            """{ "id": "webchat", "plugin": "WebChat", "enabled": true, "settings": { "MaxMessageLength": 500 } }""",
+            """{ "id": "probe", "plugin": "VersionProbeA", "enabled": true, "settings": { "Greeting": "hello from A" } }""",
+        };
+        if (twilioBaseAddress is not null)
+        {
+            entries.Add($$"""{ "id": "sms-main", "plugin": "Sms", "enabled": true, "settings": { "AccountSid": "{{SmsAccountSid}}", "FromNumber": "+15005550006", "PublicBaseUrl": "{{publicBaseUrl}}", "ApiBaseAddress": "{{twilioBaseAddress}}" } }""");
+        }
+
+        return "{ \"plugins\": [\n" + string.Join(",\n", entries) + "\n] }";
+    }
+
+    public static async Task<GatewayHost> StartAsync(
+        RedisBackend backend = RedisBackend.Garnet,
+        string? pluginsJson = null,
+        IDictionary<string, string?>? settings = null,
+        string? dataDirectory = null)
+    {
+        var host = Create(backend, pluginsJson, settings, dataDirectory);
+        await host.StartServerAsync();
+        return host;
+    }
+
+    /// <summary>Creates the host without starting it (to see start-up failures).</summary>
+    public static GatewayHost Create(RedisBackend backend, string? pluginsJson, IDictionary<string, string?>? settings, string? dataDirectory = null)
+    {
+        var redis = backend == RedisBackend.Redis ? RedisServer.ConnectionStringOrSkip() : "";
+        var data = dataDirectory ?? Directory.CreateTempSubdirectory("cg-test-").FullName;
+        var pluginsPath = Path.Combine(data, "plugins.json");
+        File.WriteAllText(pluginsPath, pluginsJson ?? DefaultPluginsJson());
+
+        var config = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Gateway"] = $"Data Source={Path.Combine(data, "gateway.db")}",
+            ["ConnectionStrings:Redis"] = redis,
+            ["Redis:KeyPrefix"] = $"t{Guid.NewGuid():N}:",
+            ["Plugins:ConfigPath"] = pluginsPath,
+            ["Channels:sms-main:AuthToken"] = SmsAuthToken,
+            ["Delivery:InitialBackoff"] = "00:00:00.100",
+            ["Delivery:MaxBackoff"] = "00:00:00.500",
+            ["Delivery:PollInterval"] = "00:00:00.050",
+            ["Delivery:MaxAttempts"] = "4",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            config[key] = value;
+        }
+
+        return new GatewayHost(new Factory(config), data);
+    }
+
+    public Task StartServerAsync()
+    {
+        _factory.UseKestrel(0);
+        _factory.StartServer();
+        var address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1"));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A plain client against the real port; cookies kept per client.</summary>
+    public HttpClient CreateClient(CookieContainer? cookies = null) =>
+        new(new SocketsHttpHandler { CookieContainer = cookies ?? new CookieContainer(), UseCookies = true }) { BaseAddress = BaseAddress };
+
+    public async Task<AgentSession> SignInAsync(string userName, bool online = true) =>
+        await AgentSession.StartAsync(this, userName, DemoPassword, online);
+
+    internal GatewayDbContext CreateDbContext() => Services.GetRequiredService<IDbContextFactory<GatewayDbContext>>().CreateDbContext();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+    }
+
+    private sealed class Factory(Dictionary<string, string?> config) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Testing");
+            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(config));
+        }
+    }
+}

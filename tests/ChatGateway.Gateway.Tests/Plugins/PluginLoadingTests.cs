@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ChatGateway.Gateway.Plugins;
+using ChatGateway.Gateway.Tests.Infrastructure;
+using ChatGateway.Gateway.Web;
+
+namespace ChatGateway.Gateway.Tests.Plugins;
+
+/// <summary>
+/// Plugins are real projects built into plugins/&lt;Name&gt;/ of the test output and loaded the way the
+/// gateway loads them in production. Bad inputs tried: unknown plugin, missing setting, broken plugin,
+/// corrupt assembly, malformed plugins.json, duplicate and invalid ids.
+/// </summary>
+public sealed class PluginLoadingTests
+{
+    [Fact]
+    public async Task Load_TwoPluginsWithDifferentPrivateNewtonsoftVersions_EachUsesItsOwn()
+    {
+        await using var host = await GatewayHost.StartAsync(pluginsJson: """
+            { "plugins": [
+              { "id": "probe-a", "plugin": "VersionProbeA", "settings": { "Greeting": "a" } },
+              { "id": "probe-b", "plugin": "VersionProbeB", "settings": { "Greeting": "b" } }
+            ] }
+            """);
+        using var http = host.CreateClient();
+
+        var a = await http.GetFromJsonAsync<JsonElement>("/channels/probe-a/version");
+        var b = await http.GetFromJsonAsync<JsonElement>("/channels/probe-b/version");
+
+        Assert.Equal("13.0.0.0", a.GetProperty("newtonsoft").GetString()); // 13.0.4's assembly version
+        Assert.True(a.GetProperty("sharedAbstractions").GetBoolean());
+        Assert.True(b.GetProperty("sharedAbstractions").GetBoolean());
+        var outboxA = await http.GetStringAsync("/channels/probe-a/outbox");
+        Assert.Equal("[]", outboxA);
+        // Different files of Newtonsoft.Json were loaded: each load context resolved its own folder's copy.
+        var locations = AppDomain.CurrentDomain.GetAssemblies()
+            .Where(x => x.GetName().Name == "Newtonsoft.Json")
+            .Select(x => x.Location)
+            .ToList();
+        Assert.Contains(locations, l => l.Contains($"{Path.DirectorySeparatorChar}VersionProbeA{Path.DirectorySeparatorChar}"));
+        Assert.Contains(locations, l => l.Contains($"{Path.DirectorySeparatorChar}VersionProbeB{Path.DirectorySeparatorChar}"));
+        var versions = AppDomain.CurrentDomain.GetAssemblies()
+            .Where(x => x.GetName().Name == "Newtonsoft.Json")
+            .Select(x => System.Diagnostics.FileVersionInfo.GetVersionInfo(x.Location).FileVersion)
+            .Distinct()
+            .Count();
+        Assert.True(versions >= 2, "two different Newtonsoft.Json file versions should be loaded side by side");
+    }
+
+    [Fact]
+    public async Task Load_TwoInstancesOfOnePlugin_RunSideBySideWithTheirOwnSettings()
+    {
+        await using var host = await GatewayHost.StartAsync(pluginsJson: """
+            { "plugins": [
+              { "id": "shop-1", "plugin": "VersionProbeA", "settings": { "Greeting": "first shop" } },
+              { "id": "shop-2", "plugin": "VersionProbeA", "settings": { "Greeting": "second shop" } },
+              { "id": "off", "plugin": "DoesNotExist", "enabled": false }
+            ] }
+            """);
+        using var http = host.CreateClient();
+
+        var one = await http.GetFromJsonAsync<JsonElement>("/channels/shop-1/version");
+        var two = await http.GetFromJsonAsync<JsonElement>("/channels/shop-2/version");
+        Assert.Equal("first shop", one.GetProperty("greeting").GetString());
+        Assert.Equal("second shop", two.GetProperty("greeting").GetString());
+        Assert.Equal("shop-2", two.GetProperty("instance").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/channels/off/version")).StatusCode);
+
+        await using var agent = await host.SignInAsync("alice", online: false);
+        var plugins = await agent.Http.GetFromJsonAsync<List<PluginDto>>("/api/plugins");
+        Assert.Equal(["shop-1:running", "shop-2:running", "off:disabled"], plugins!.Select(p => $"{p.Id}:{p.State}"));
+    }
+
+    [Fact]
+    public async Task PluginsApi_WithoutSignIn_Returns401()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        using var http = host.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/plugins")).StatusCode);
+    }
+
+    [Fact]
+    public void Start_UnknownPluginAndMissingSetting_FailsNamingEveryEntryAndKey()
+    {
+        var error = StartAndCatch("""
+            { "plugins": [
+              { "id": "ok", "plugin": "VersionProbeA", "settings": { "Greeting": "fine" } },
+              { "id": "typo", "plugin": "Smss" },
+              { "id": "no-greeting", "plugin": "VersionProbeB", "settings": { } }
+            ] }
+            """);
+
+        Assert.Contains("plugins[1] (id 'typo'): plugin 'Smss' is unknown", error);
+        Assert.Contains("plugins[2] (id 'no-greeting') settings: Greeting is required.", error);
+        Assert.Contains("Channels__no-greeting__<Key>", error);
+        Assert.DoesNotContain("'ok'", error);
+    }
+
+    [Fact]
+    public void Start_PluginThatThrowsDuringSetUp_FailsNamingIt()
+    {
+        var error = StartAndCatch("""{ "plugins": [ { "id": "bad", "plugin": "Broken" } ] }""");
+        Assert.Contains("plugins[0] (id 'bad'): plugin 'Broken' failed to configure: InvalidOperationException: the broken test plugin cannot start", error);
+    }
+
+    [Fact]
+    public void Start_CorruptPluginAssembly_FailsNamingTheFile()
+    {
+        var plugins = Directory.CreateTempSubdirectory("cg-plugins-").FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(plugins, "Corrupt")).FullName;
+        var real = Path.Combine(AppContext.BaseDirectory, "plugins", "Broken", "ChatGateway.TestPlugins.Broken.deps.json");
+        File.Copy(real, Path.Combine(folder, "ChatGateway.TestPlugins.Broken.deps.json"));
+        File.WriteAllText(Path.Combine(folder, "ChatGateway.TestPlugins.Broken.dll"), "this is not an assembly");
+
+        var error = StartAndCatch("""{ "plugins": [ { "id": "corrupt", "plugin": "Corrupt" } ] }""", new Dictionary<string, string?> { ["Plugins:Directory"] = plugins });
+
+        Assert.Contains("plugins[0] (id 'corrupt'): plugin 'Corrupt' could not be loaded from", error);
+        Assert.Contains("ChatGateway.TestPlugins.Broken.dll", error);
+    }
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("not json")]
+    public void Start_MalformedPluginManifest_FailsWithReasonInsteadOfCrashing(string depsJson)
+    {
+        var plugins = Directory.CreateTempSubdirectory("cg-plugins-").FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(plugins, "Mangled")).FullName;
+        File.WriteAllText(Path.Combine(folder, "Mangled.deps.json"), depsJson);
+        File.WriteAllText(Path.Combine(folder, "Mangled.dll"), "x");
+
+        var error = StartAndCatch("""{ "plugins": [ { "id": "mangled", "plugin": "Mangled" } ] }""", new Dictionary<string, string?> { ["Plugins:Directory"] = plugins });
+
+        Assert.Contains("plugin 'Mangled' has a malformed 'Mangled.deps.json'", error);
+    }
+
+    [Theory]
+    [InlineData("{ \"plugins\": [ { \"id\": \"x\", ", "plugins.json is not valid JSON")]
+    [InlineData("[]", "plugins.json must be an object with a 'plugins' array.")]
+    [InlineData("{ \"plugins\": [ { \"plugin\": \"WebChat\" } ] }", "plugins.json plugins[0].id is required.")]
+    [InlineData("{ \"plugins\": [ { \"id\": \"Web Chat!\", \"plugin\": \"WebChat\" } ] }", "plugins[0].id 'Web Chat!' must be 1-64 lower-case letters")]
+    [InlineData("{ \"plugins\": [ { \"id\": \"w\", \"plugin\": \"WebChat\" }, { \"id\": \"w\", \"plugin\": \"WebChat\" } ] }", "plugins[1].id 'w' is used by another entry")]
+    [InlineData("{ \"plugins\": [ { \"id\": \"w\" } ] }", "plugins.json plugins[0].plugin is required")]
+    public void Start_MalformedPluginsJson_FailsWithTheReason(string json, string expected)
+    {
+        Assert.Contains(expected, StartAndCatch(json));
+    }
+
+    private static string StartAndCatch(string pluginsJson, IDictionary<string, string?>? settings = null)
+    {
+        var host = GatewayHost.Create(RedisBackend.Garnet, pluginsJson, settings);
+        var ex = Assert.ThrowsAny<Exception>(() => host.StartServerAsync().GetAwaiter().GetResult());
+        var load = ex as PluginLoadException ?? ex.InnerException as PluginLoadException ?? (ex as AggregateException)?.InnerExceptions.OfType<PluginLoadException>().FirstOrDefault();
+        Assert.NotNull(load);
+        return load.Message;
+    }
+}

@@ -1,0 +1,37 @@
+using ChatGateway.Abstractions;
+
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatGateway.Plugins.Sms.Tests;
+
+public sealed class SmsChannelPluginTests
+{
+    [Fact]
+    public void Plugin_Always_DeclaresSmsWithPhoneIdentityAndReceipts()
+    {
+        var plugin = new SmsChannelPlugin();
+
+        Assert.Equal("Sms", plugin.Name);
+        Assert.Equal("sms", plugin.ChannelType);
+        Assert.Equal(
+            ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.DeliveryReceipts | ChannelCapabilities.PhoneIdentity,
+            plugin.Capabilities);
+    }
+
+    [Fact]
+    public async Task ConfigureServices_ValidSettings_RegistersSenderAndReadiness()
+    {
+        await using var services = SmsTestInstance.BuildServices(SmsTestInstance.ValidSettings());
+
+        Assert.NotNull(services.GetRequiredService<IChannelSender>());
+        Assert.NotNull(services.GetRequiredService<IChannelReadiness>());
+    }
+
+    [Fact]
+    public void PublicSurface_IsOnlyThePluginEntryClass()
+    {
+        var exported = typeof(SmsChannelPlugin).Assembly.GetExportedTypes();
+
+        Assert.Equal([typeof(SmsChannelPlugin)], exported);
+    }
+}

@@ -1,0 +1,363 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ChatGateway.Testing;
+
+/// <summary>One request the fake received, with what it answered.</summary>
+/// <param name="AccountSidInPath">The <c>{sid}</c> of <c>/2010-04-01/Accounts/{sid}/Messages.json</c>.</param>
+/// <param name="Username">The Basic auth user name, or null when the request had no Basic credentials.</param>
+/// <param name="Password">The Basic auth password, or null when the request had no Basic credentials.</param>
+/// <param name="ContentType">The request's Content-Type header.</param>
+/// <param name="Form">The form fields (first value of each).</param>
+/// <param name="ResponseStatus">The status the fake answered with.</param>
+/// <param name="MessageSid">The sid of the created message when it answered 201.</param>
+public sealed record TwilioRequest(
+    string AccountSidInPath,
+    string? Username,
+    string? Password,
+    string? ContentType,
+    IReadOnlyDictionary<string, string> Form,
+    int ResponseStatus,
+    string? MessageSid,
+    DateTimeOffset ReceivedAt)
+{
+    public string? To => Form.GetValueOrDefault("To");
+
+    public string? From => Form.GetValueOrDefault("From");
+
+    public string? Body => Form.GetValueOrDefault("Body");
+
+    public string? StatusCallback => Form.GetValueOrDefault("StatusCallback");
+}
+
+/// <summary>
+/// A real HTTP server on 127.0.0.1 that speaks Twilio's wire format for
+/// <c>POST /2010-04-01/Accounts/{sid}/Messages.json</c>: Basic auth (401, code 20003), required
+/// <c>To</c>/<c>From</c>/<c>Body</c> (400, codes 21604/21603/21602), E.164 <c>To</c> (400, code 21211),
+/// and 201 with Twilio's Message JSON. Every request is recorded; failures can be injected.
+/// </summary>
+public sealed partial class FakeTwilioServer : IAsyncDisposable
+{
+    public const string DefaultAccountSid = "AC00000000000000000000000000000001";
+    public const string DefaultAuthToken = "fake-twilio-auth-token";
+
+    private readonly WebApplication _app;
+    private readonly TimeProvider _timeProvider;
+    private readonly ConcurrentQueue<TwilioRequest> _requests = new();
+    private readonly List<(TaskCompletionSource<TwilioRequest> Waiter, Func<TwilioRequest, bool> Predicate)> _waiters = [];
+    private readonly Lock _gate = new();
+    private int _failuresLeft;
+    private int _failureStatus;
+    private int? _failureCode;
+    private string? _failureMessage;
+    private int _delaysLeft;
+    private TimeSpan _delay;
+
+    private FakeTwilioServer(WebApplication app, string accountSid, string authToken, TimeProvider timeProvider)
+    {
+        _app = app;
+        AccountSid = accountSid;
+        AuthToken = authToken;
+        _timeProvider = timeProvider;
+    }
+
+    /// <summary>The account the fake accepts (Basic auth user name and path sid).</summary>
+    public string AccountSid { get; }
+
+    /// <summary>The auth token the fake accepts (Basic auth password).</summary>
+    public string AuthToken { get; }
+
+    /// <summary>Where the fake listens, e.g. <c>http://127.0.0.1:54321/</c>; use it as the plugin's <c>ApiBaseAddress</c>.</summary>
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>A snapshot of every request received so far, oldest first.</summary>
+    public IReadOnlyList<TwilioRequest> Requests => [.. _requests];
+
+    /// <summary>Starts the fake. <paramref name="timeProvider"/> only stamps <c>date_created</c>; waits and delays use real time.</summary>
+    public static async Task<FakeTwilioServer> StartAsync(
+        string accountSid = DefaultAccountSid,
+        string authToken = DefaultAuthToken,
+        TimeProvider? timeProvider = null,
+        CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(FakeTwilioServer).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Logging.ClearProviders();
+
+        var app = builder.Build();
+        app.Urls.Clear();
+        app.Urls.Add("http://127.0.0.1:0");
+
+        var server = new FakeTwilioServer(app, accountSid, authToken, timeProvider ?? TimeProvider.System);
+        app.MapPost("/2010-04-01/Accounts/{accountSid}/Messages.json", new RequestDelegate(server.HandleCreateMessageAsync));
+
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        server.BaseAddress = new Uri(address.TrimEnd('/') + "/");
+        return server;
+    }
+
+    /// <summary>
+    /// Answers the next <paramref name="count"/> requests with <paramref name="status"/> and Twilio's error JSON
+    /// (a code and message fitting the status unless given), after recording them.
+    /// </summary>
+    public void FailNext(int count, int status, int? code = null, string? message = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (_gate)
+        {
+            _failuresLeft = count;
+            _failureStatus = status;
+            _failureCode = code;
+            _failureMessage = message;
+        }
+    }
+
+    /// <summary>Holds the next <paramref name="count"/> requests for <paramref name="delay"/> before answering (to test timeouts).</summary>
+    public void DelayNext(int count, TimeSpan delay)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (_gate)
+        {
+            _delaysLeft = count;
+            _delay = delay;
+        }
+    }
+
+    /// <summary>The first request, already received or still to come, that matches; throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    public async Task<TwilioRequest> WaitForRequestAsync(Func<TwilioRequest, bool> predicate, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        var waiter = new TaskCompletionSource<TwilioRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            var existing = _requests.FirstOrDefault(predicate);
+            if (existing is not null)
+            {
+                return existing;
+            }
+
+            _waiters.Add((waiter, predicate));
+        }
+
+        try
+        {
+            return await waiter.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            lock (_gate)
+            {
+                _waiters.RemoveAll(entry => entry.Waiter == waiter);
+            }
+
+            throw new TimeoutException(
+                $"No matching request reached the fake Twilio within {timeout}; it received {_requests.Count}.");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task HandleCreateMessageAsync(HttpContext context)
+    {
+        var accountSidInPath = (string)context.Request.RouteValues["accountSid"]!;
+        var (username, password) = ReadBasicAuth(context.Request);
+        var form = context.Request.HasFormContentType
+            ? (await context.Request.ReadFormAsync(context.RequestAborted)).ToDictionary(field => field.Key, field => field.Value.ToString(), StringComparer.Ordinal)
+            : new Dictionary<string, string>(StringComparer.Ordinal);
+
+        (int Status, int? Code, string? Message) failure = default;
+        TimeSpan delay = TimeSpan.Zero;
+        lock (_gate)
+        {
+            if (_failuresLeft > 0)
+            {
+                _failuresLeft--;
+                failure = (_failureStatus, _failureCode, _failureMessage);
+            }
+
+            if (_delaysLeft > 0)
+            {
+                _delaysLeft--;
+                delay = _delay;
+            }
+        }
+
+        if (delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(delay, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up; it still counts as received.
+            }
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        string? messageSid = null;
+        int status;
+        string json;
+
+        if (username != AccountSid || password != AuthToken)
+        {
+            (status, json) = Error(StatusCodes.Status401Unauthorized, 20003, "Authenticate");
+        }
+        else if (accountSidInPath != AccountSid)
+        {
+            (status, json) = Error(StatusCodes.Status404NotFound, 20404,
+                $"The requested resource /2010-04-01/Accounts/{accountSidInPath}/Messages.json was not found");
+        }
+        else if (failure.Status != 0)
+        {
+            var (defaultCode, defaultMessage) = DefaultError(failure.Status);
+            (status, json) = Error(failure.Status, failure.Code ?? defaultCode, failure.Message ?? defaultMessage);
+        }
+        else if (string.IsNullOrEmpty(form.GetValueOrDefault("To")))
+        {
+            (status, json) = Error(StatusCodes.Status400BadRequest, 21604, "A 'To' phone number is required.");
+        }
+        else if (string.IsNullOrEmpty(form.GetValueOrDefault("From")))
+        {
+            (status, json) = Error(StatusCodes.Status400BadRequest, 21603, "A 'From' phone number is required.");
+        }
+        else if (string.IsNullOrEmpty(form.GetValueOrDefault("Body")))
+        {
+            (status, json) = Error(StatusCodes.Status400BadRequest, 21602, "Message body is required.");
+        }
+        else if (!E164().IsMatch(form["To"]))
+        {
+            (status, json) = Error(StatusCodes.Status400BadRequest, 21211, $"Invalid 'To' Phone Number: {form["To"]}");
+        }
+        else
+        {
+            messageSid = "SM" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+            status = StatusCodes.Status201Created;
+            json = MessageJson(messageSid, form, now);
+        }
+
+        Record(new TwilioRequest(accountSidInPath, username, password, context.Request.ContentType, form, status, messageSid, now));
+
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await context.Response.WriteAsync(json, Encoding.UTF8, context.RequestAborted);
+    }
+
+    private void Record(TwilioRequest request)
+    {
+        List<TaskCompletionSource<TwilioRequest>> matched = [];
+        lock (_gate)
+        {
+            _requests.Enqueue(request);
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Predicate(request))
+                {
+                    matched.Add(_waiters[i].Waiter);
+                    _waiters.RemoveAt(i);
+                }
+            }
+        }
+
+        foreach (var waiter in matched)
+        {
+            waiter.TrySetResult(request);
+        }
+    }
+
+    private static (string? Username, string? Password) ReadBasicAuth(HttpRequest request)
+    {
+        if (!AuthenticationHeaderValue.TryParse(request.Headers.Authorization.ToString(), out var header)
+            || !string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase)
+            || header.Parameter is null)
+        {
+            return (null, null);
+        }
+
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header.Parameter));
+        }
+        catch (FormatException)
+        {
+            return (null, null);
+        }
+
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? (decoded, null) : (decoded[..colon], decoded[(colon + 1)..]);
+    }
+
+    private static (int Code, string Message) DefaultError(int status) => status switch
+    {
+        400 => (21211, "Invalid 'To' Phone Number"),
+        401 => (20003, "Authenticate"),
+        404 => (20404, "The requested resource was not found"),
+        429 => (20429, "Too Many Requests"),
+        503 => (20503, "Service Unavailable"),
+        >= 500 => (20500, "An internal server error has occurred"),
+        _ => (20001, "Unknown error"),
+    };
+
+    private static (int Status, string Json) Error(int status, int code, string message) =>
+        (status, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["code"] = code,
+            ["message"] = message,
+            ["more_info"] = $"https://www.twilio.com/docs/errors/{code}",
+            ["status"] = status,
+        }));
+
+    private string MessageJson(string messageSid, IReadOnlyDictionary<string, string> form, DateTimeOffset now)
+    {
+        var uri = $"/2010-04-01/Accounts/{AccountSid}/Messages/{messageSid}.json";
+        var date = now.ToUniversalTime().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
+        return JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["account_sid"] = AccountSid,
+            ["api_version"] = "2010-04-01",
+            ["body"] = form["Body"],
+            ["date_created"] = date,
+            ["date_sent"] = null,
+            ["date_updated"] = date,
+            ["direction"] = "outbound-api",
+            ["error_code"] = null,
+            ["error_message"] = null,
+            ["from"] = form["From"],
+            ["messaging_service_sid"] = null,
+            ["num_media"] = "0",
+            ["num_segments"] = "1",
+            ["price"] = null,
+            ["price_unit"] = "USD",
+            ["sid"] = messageSid,
+            ["status"] = "queued",
+            ["subresource_uris"] = new Dictionary<string, string> { ["media"] = uri.Replace(".json", "/Media.json", StringComparison.Ordinal) },
+            ["to"] = form["To"],
+            ["uri"] = uri,
+        });
+    }
+
+    [GeneratedRegex(@"^\+[1-9][0-9]{1,14}$", RegexOptions.CultureInvariant)]
+    private static partial Regex E164();
+}
