@@ -61,10 +61,10 @@ internal static class ApiEndpoints
     private static async Task<Results<Ok<AgentDto>, UnauthorizedHttpResult, BadRequest<ErrorDto>, JsonHttpResult<ErrorDto>>> LoginAsync(
         HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, RedisRoutingStore routing, RedisConnection redis, CancellationToken ct)
     {
-        var request = await ReadJsonAsync<LoginRequest>(http, ct);
+        var (request, bodyError) = await ReadJsonAsync<LoginRequest>(http, ct);
         if (request is null || string.IsNullOrWhiteSpace(request.UserName) || string.IsNullOrEmpty(request.Password))
         {
-            return TypedResults.BadRequest(new ErrorDto("userName and password are required"));
+            return TypedResults.BadRequest(new ErrorDto(bodyError ?? "userName and password are required"));
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -90,10 +90,10 @@ internal static class ApiEndpoints
     private static async Task<Results<Ok<AgentDto>, UnauthorizedHttpResult, BadRequest<ErrorDto>>> SetPresenceAsync(
         HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ConversationRouter router, RedisConnection redis, CancellationToken ct)
     {
-        var request = await ReadJsonAsync<PresenceRequest>(http, ct);
+        var (request, bodyError) = await ReadJsonAsync<PresenceRequest>(http, ct);
         if (request?.Presence is not ("online" or "offline"))
         {
-            return TypedResults.BadRequest(new ErrorDto("presence must be 'online' or 'offline'"));
+            return TypedResults.BadRequest(new ErrorDto(bodyError ?? "presence must be 'online' or 'offline'"));
         }
 
         var agent = await FindAgentAsync(http, dbFactory, ct);
@@ -117,10 +117,10 @@ internal static class ApiEndpoints
     private static async Task<Results<Accepted<MessageDto>, BadRequest<ErrorDto>, NotFound<ErrorDto>, Conflict<ErrorDto>, UnauthorizedHttpResult>> ReplyAsync(
         Guid id, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ConversationService conversations, CancellationToken ct)
     {
-        var request = await ReadJsonAsync<ReplyRequest>(http, ct);
+        var (request, bodyError) = await ReadJsonAsync<ReplyRequest>(http, ct);
         if (request is null || string.IsNullOrWhiteSpace(request.Text))
         {
-            return TypedResults.BadRequest(new ErrorDto("text is required"));
+            return TypedResults.BadRequest(new ErrorDto(bodyError ?? "text is required"));
         }
 
         if (request.Text.Length > ConversationService.MaxReplyLength)
@@ -176,21 +176,22 @@ internal static class ApiEndpoints
         return new AgentDto(agent.Id, agent.UserName, agent.DisplayName, agent.SkillList, agent.MaxConcurrent, presence.IsNull ? "offline" : presence.ToString(), load);
     }
 
-    /// <summary>Reads a JSON body; null when it is missing or malformed (the caller answers 400 with a reason).</summary>
-    private static async Task<T?> ReadJsonAsync<T>(HttpContext http, CancellationToken ct) where T : class
+    /// <summary>Reads a JSON body, or says what is wrong with it.</summary>
+    private static async Task<(T? Value, string? Error)> ReadJsonAsync<T>(HttpContext http, CancellationToken ct) where T : class
     {
         if (!http.Request.HasJsonContentType())
         {
-            return null;
+            return (null, "send a JSON body (Content-Type: application/json)");
         }
 
         try
         {
-            return await http.Request.ReadFromJsonAsync<T>(ct);
+            var value = await http.Request.ReadFromJsonAsync<T>(ct);
+            return value is null ? (null, "a JSON object is required") : (value, null);
         }
-        catch (JsonException)
+        catch (JsonException ex)
         {
-            return null;
+            return (null, "malformed JSON: " + ex.Message);
         }
     }
 }
