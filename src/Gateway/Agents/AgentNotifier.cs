@@ -25,14 +25,36 @@ internal sealed partial class AgentNotifier(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Subscribed before start-up completes, so no event after start is missed.
-        _queue = await events.SubscribeAsync();
+        // Subscribed before start-up completes, so no event after start is missed. With Redis down the
+        // gateway still starts (unhealthy) and subscribes once Redis answers.
+        try
+        {
+            _queue = await events.SubscribeAsync();
+        }
+        catch (RedisException ex)
+        {
+            LogSubscribeFailed(logger, ex);
+        }
+
         await base.StartAsync(cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var queue = _queue!;
+        while (_queue is null)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
+            try
+            {
+                _queue = await events.SubscribeAsync();
+            }
+            catch (RedisException)
+            {
+                // still down
+            }
+        }
+
+        var queue = _queue;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -120,6 +142,9 @@ internal sealed partial class AgentNotifier(
             new ConversationStatusChange(conversationId, new ChannelRecipient { ExternalId = c.LastExternalId }, status, agentName),
             cancellationToken);
     }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "Cannot subscribe to live events: Redis is not reachable; retrying")]
+    private static partial void LogSubscribeFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 5000, Level = LogLevel.Error, Message = "A live notification failed")]
     private static partial void LogHandleFailed(ILogger logger, Exception exception);

@@ -48,10 +48,21 @@ internal sealed partial class StartupInitializer(
         }
 
         LogStoreReady(logger, Path.GetFullPath(dataSource), agents.Value.Seed.Count);
-        await recovery.RecoverAsync(cancellationToken);
+        try
+        {
+            await recovery.RecoverAsync(cancellationToken);
+        }
+        catch (StackExchange.Redis.RedisException ex)
+        {
+            // Start anyway: /healthz says Redis is down, and recovery runs again every minute.
+            LogRedisDown(logger, ex);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "Redis is not reachable at start-up; waiting conversations will be queued once it is")]
+    private static partial void LogRedisDown(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Store ready at {Path}; {Count} configured agents")]
     private static partial void LogStoreReady(ILogger logger, string path, int count);
