@@ -159,13 +159,15 @@ internal sealed partial class DeliveryService(
                 var backoff = TimeSpan.FromTicks(Math.Min(settings.MaxBackoff.Ticks, settings.InitialBackoff.Ticks * (1L << Math.Min(20, message.Attempts - 1))));
                 message.NextAttemptAt = now + backoff;
                 message.Error = result.Error;
-                LogRetrying(logger, message.Id, message.Attempts, backoff, result.Error);
+                LogRetrying(logger, message.Id, message.Attempts, backoff);
+                LogReason(logger, message.Id, result.Error);
                 break;
             default:
                 message.Status = MessageStatus.Failed;
                 message.Error = result.Error ?? "send failed";
                 message.NextAttemptAt = null;
-                LogFailed(logger, message.Id, message.Attempts, message.Error);
+                LogFailed(logger, message.Id, message.Attempts);
+                LogReason(logger, message.Id, message.Error);
                 break;
         }
 
@@ -179,11 +181,15 @@ internal sealed partial class DeliveryService(
     [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Message {MessageId} sent through {InstanceId} (attempt {Attempt})")]
     private static partial void LogSent(ILogger logger, Guid messageId, string instanceId, int attempt);
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Message {MessageId} attempt {Attempt} failed ({Reason}); retrying in {Backoff}")]
-    private static partial void LogRetrying(ILogger logger, Guid messageId, int attempt, TimeSpan backoff, string? reason);
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Message {MessageId} attempt {Attempt} failed; retrying in {Backoff}")]
+    private static partial void LogRetrying(ILogger logger, Guid messageId, int attempt, TimeSpan backoff);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Message {MessageId} failed after {Attempts} attempts: {Reason}")]
-    private static partial void LogFailed(ILogger logger, Guid messageId, int attempts, string reason);
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Message {MessageId} failed after {Attempts} attempts; the agent sees the reason")]
+    private static partial void LogFailed(ILogger logger, Guid messageId, int attempts);
+
+    // A provider's reason can quote the recipient's number, so it stays at Debug.
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Debug, Message = "Message {MessageId} send failure reason: {Reason}")]
+    private static partial void LogReason(ILogger logger, Guid messageId, string? reason);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Channel threw while sending message {MessageId}")]
     private static partial void LogSendThrew(ILogger logger, Exception exception, Guid messageId);
