@@ -1,1 +1,893 @@
-// placeholder: replaced by the widget
+/*!
+ * ChatGateway web chat widget.
+ * Embed: <script src="https://gateway.example/channels/webchat/widget.js" data-instance="webchat" async></script>
+ * Self-contained: injects its own CSS (every class starts with "cgw-") and defines one global,
+ * window.ChatGatewayWidget. Every text from the visitor, agents or the server is inserted as text
+ * (textContent / createTextNode), never as HTML.
+ */
+(function () {
+  'use strict';
+
+  // ---------------------------------------------------------------- where we come from
+  var script = document.currentScript || (function () {
+    var all = document.querySelectorAll('script[src*="widget.js"]');
+    return all.length ? all[all.length - 1] : null;
+  })();
+  var instanceId = (script && script.getAttribute('data-instance')) || 'webchat';
+  var origin;
+  try {
+    origin = new URL(script && script.src ? script.src : location.href, location.href).origin;
+  } catch (e) {
+    origin = location.origin;
+  }
+  if (!origin || origin === 'null') origin = location.origin;
+  var base = origin + '/channels/' + encodeURIComponent(instanceId) + '/';
+  var wsBase = base.replace(/^http/, 'ws');
+
+  var registry = window.ChatGatewayWidget;
+  if (!registry) {
+    registry = window.ChatGatewayWidget = {
+      version: '1.0.0',
+      instances: {},
+      /** Opens the chat panel (of the given instance, or the first one). */
+      open: function (id) { var w = pick(id); if (w) w.open(); },
+      /** Closes the chat panel. */
+      close: function (id) { var w = pick(id); if (w) w.close(); },
+      /** Opens or closes the chat panel. */
+      toggle: function (id) { var w = pick(id); if (w) w.toggle(); }
+    };
+  }
+  function pick(id) {
+    if (id) return registry.instances[id];
+    for (var k in registry.instances) if (Object.prototype.hasOwnProperty.call(registry.instances, k)) return registry.instances[k];
+    return null;
+  }
+  if (registry.instances[instanceId]) return; // the same instance embedded twice
+
+  // ---------------------------------------------------------------- text
+  var T = {
+    title: 'Chat with us',
+    greeting: 'Hi! How can we help you today?',
+    open: 'Open chat',
+    close: 'Minimize chat',
+    placeholder: 'Type your message\u2026',
+    send: 'Send',
+    waiting: 'Waiting for an agent\u2026',
+    here: ' is here',
+    anAgent: 'An agent',
+    closed: 'This chat has ended. Send a message to start a new one.',
+    connecting: 'Connecting\u2026',
+    offline: 'Offline \u2014 reconnecting\u2026',
+    sending: 'Sending\u2026',
+    notSent: 'Not sent \u2014 ',
+    retry: 'Retry',
+    rejected: 'Not sent: ',
+    you: 'You',
+    agent: 'Agent',
+    prechatTitle: 'Introduce yourself (optional)',
+    prechatHint: 'Also texting us? Use the same phone number and we\u2019ll keep it all in one conversation.',
+    name: 'Your name',
+    phone: 'Phone number',
+    skip: 'Skip',
+    chattingAs: 'Chatting as ',
+    addDetails: 'Add your name and phone',
+    edit: 'Edit',
+    tooLong: function (n, max) { return 'Message is too long: ' + n + ' characters; the limit is ' + max + '.'; },
+    tokenFailed: 'Could not start the chat. Please check your connection and try again.',
+    powered: 'Powered by ChatGateway'
+  };
+
+  // ---------------------------------------------------------------- storage (may be unavailable)
+  var memory = {};
+  function load(key) {
+    try { return window.localStorage.getItem(key); } catch (e) { return Object.prototype.hasOwnProperty.call(memory, key) ? memory[key] : null; }
+  }
+  function save(key, value) {
+    try {
+      if (value === null) window.localStorage.removeItem(key); else window.localStorage.setItem(key, value);
+    } catch (e) {
+      if (value === null) delete memory[key]; else memory[key] = value;
+    }
+  }
+  function loadSession(key) { try { return window.sessionStorage.getItem(key); } catch (e) { return null; } }
+  function saveSession(key, value) { try { window.sessionStorage.setItem(key, value); } catch (e) { /* ignore */ } }
+
+  var TOKEN_KEY = 'cg.visitor.' + instanceId;
+  var PROFILE_KEY = 'cg.profile.' + instanceId;
+  var OPEN_KEY = 'cg.open.' + instanceId;
+
+  function readProfile() {
+    try {
+      var p = JSON.parse(load(PROFILE_KEY) || 'null');
+      if (p && typeof p === 'object') return { name: str(p.name), phone: str(p.phone), done: !!p.done };
+    } catch (e) { /* ignore */ }
+    return { name: '', phone: '', done: false };
+  }
+  function str(v) { return typeof v === 'string' ? v : ''; }
+
+  // ---------------------------------------------------------------- state
+  var state = {
+    token: null,
+    tokenPromise: null,
+    maxLength: 2000,
+    title: T.title,
+    greeting: T.greeting,
+    conversationId: null,
+    status: null,          // waiting | assigned | closed | null (no conversation yet)
+    statusFor: null,       // conversation the status belongs to
+    agentName: null,
+    items: [],             // messages shown, in order
+    open: false,
+    unread: 0,
+    editingProfile: false,
+    profile: readProfile(),
+    historySeq: 0,
+    connected: false,
+    everConnected: false
+  };
+  var stored = load(TOKEN_KEY);
+  if (stored && /^[A-Za-z0-9_-]{43}$/.test(stored)) state.token = stored;
+
+  // ---------------------------------------------------------------- helpers
+  function uuid() {
+    var c = window.crypto || window.msCrypto;
+    if (c && typeof c.randomUUID === 'function') {
+      try { return c.randomUUID(); } catch (e) { /* not a secure context */ }
+    }
+    var b = new Uint8Array(16);
+    if (c && c.getRandomValues) c.getRandomValues(b); else for (var i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = [];
+    for (var j = 0; j < 16; j++) h.push((b[j] + 0x100).toString(16).slice(1));
+    return h.slice(0, 4).join('') + '-' + h.slice(4, 6).join('') + '-' + h.slice(6, 8).join('') + '-' + h.slice(8, 10).join('') + '-' + h.slice(10).join('');
+  }
+
+  function el(tag, cls, attrs, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (attrs) for (var k in attrs) if (Object.prototype.hasOwnProperty.call(attrs, k)) e.setAttribute(k, attrs[k]);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  var SVG = 'http://www.w3.org/2000/svg';
+  function icon(paths, cls) {
+    var s = document.createElementNS(SVG, 'svg');
+    s.setAttribute('viewBox', '0 0 24 24');
+    s.setAttribute('aria-hidden', 'true');
+    s.setAttribute('focusable', 'false');
+    if (cls) s.setAttribute('class', cls);
+    for (var i = 0; i < paths.length; i++) {
+      var p = document.createElementNS(SVG, 'path');
+      p.setAttribute('d', paths[i]);
+      s.appendChild(p);
+    }
+    return s;
+  }
+  var ICON_CHAT = ['M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-4.5 3.6A.9.9 0 0 1 3 20.9V6a2 2 0 0 1 1-2z'];
+  var ICON_CLOSE = ['M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6l5.6-5.6L5 6.4z'];
+  var ICON_SEND = ['M3.4 20.4 21 12 3.4 3.6 3.4 10.2 15 12 3.4 13.8z'];
+  var ICON_DOWN = ['M7.4 8.6 12 13.2l4.6-4.6L18 10l-6 6-6-6z'];
+
+  function timeOf(iso) {
+    if (!iso) return '';
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return '';
+    try { return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }); } catch (e) { return d.toTimeString().slice(0, 5); }
+  }
+
+  function request(method, path, body, timeoutMs) {
+    var headers = { 'Accept': 'application/json' };
+    if (state.token) headers['X-Visitor-Token'] = state.token;
+    var init = { method: method, headers: headers, credentials: 'omit', cache: 'no-store' };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    var timer = null;
+    if (typeof AbortController === 'function') {
+      var ctl = new AbortController();
+      init.signal = ctl.signal;
+      timer = setTimeout(function () { ctl.abort(); }, timeoutMs || 20000);
+    }
+    return fetch(base + path, init).then(function (res) {
+      if (timer) clearTimeout(timer);
+      return res.text().then(function (t) {
+        var data = null;
+        if (t) { try { data = JSON.parse(t); } catch (e) { data = null; } }
+        return { status: res.status, data: data };
+      }, function () { return { status: res.status, data: null }; });
+    }, function (err) {
+      if (timer) clearTimeout(timer);
+      throw err;
+    });
+  }
+
+  function ensureToken() {
+    if (state.token) return Promise.resolve(state.token);
+    if (state.tokenPromise) return state.tokenPromise;
+    state.tokenPromise = request('POST', 'visitors').then(function (r) {
+      state.tokenPromise = null;
+      var t = r.data && r.data.visitorToken;
+      if (r.status !== 200 || typeof t !== 'string' || !t) throw new Error('no visitor token (HTTP ' + r.status + ')');
+      state.token = t;
+      save(TOKEN_KEY, t);
+      connect();
+      return t;
+    }, function (err) {
+      state.tokenPromise = null;
+      throw err;
+    });
+    return state.tokenPromise;
+  }
+
+  function dropToken() {
+    state.token = null;
+    save(TOKEN_KEY, null);
+    if (ws) { try { ws.close(); } catch (e) { /* ignore */ } }
+  }
+
+  // ---------------------------------------------------------------- CSS
+  var CSS = [
+    '.cgw-root{position:fixed;right:20px;bottom:20px;z-index:2147483000;font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",sans-serif;color:#1f2430;text-align:left;letter-spacing:normal;-webkit-font-smoothing:antialiased}',
+    '.cgw-root *,.cgw-root *::before,.cgw-root *::after{box-sizing:border-box;font-family:inherit;letter-spacing:inherit;text-transform:none}',
+    '.cgw-root button{font:inherit;margin:0;cursor:pointer;text-shadow:none;box-shadow:none;min-height:0;min-width:0;width:auto;height:auto;line-height:inherit}',
+    '.cgw-root svg{display:block;fill:currentColor}',
+    '.cgw-root .cgw-launcher{position:relative;width:58px!important;height:58px!important;border-radius:50%;border:0;padding:0;background:#2f6fed;color:#fff;display:flex;align-items:center;justify-content:center;box-shadow:0 6px 20px rgba(31,60,140,.35)!important;transition:transform .15s ease,background .15s ease}',
+    '.cgw-root .cgw-launcher:hover{background:#245ad0;transform:translateY(-1px)}',
+    '.cgw-root .cgw-launcher:focus-visible{outline:3px solid rgba(47,111,237,.45);outline-offset:3px}',
+    '.cgw-root .cgw-launcher svg{width:26px;height:26px}',
+    '.cgw-root .cgw-badge{position:absolute;top:-3px;right:-3px;min-width:20px;height:20px;padding:0 5px;border-radius:10px;background:#e5484d;color:#fff;font-size:11px;font-weight:700;line-height:20px;text-align:center;border:2px solid #fff}',
+    '.cgw-root .cgw-panel{position:absolute;right:0;bottom:72px;width:370px;height:560px;max-height:calc(100vh - 110px);background:#fff;border-radius:16px;box-shadow:0 12px 48px rgba(20,30,60,.22),0 2px 6px rgba(20,30,60,.08);display:flex;flex-direction:column;overflow:hidden;border:1px solid rgba(20,30,60,.06);animation:cgw-in .18s ease-out}',
+    '.cgw-root .cgw-panel[hidden]{display:none}',
+    '@keyframes cgw-in{from{opacity:0;transform:translateY(8px)}to{opacity:1;transform:none}}',
+    '.cgw-root .cgw-header{background:linear-gradient(135deg,#2f6fed,#4b5fe0);color:#fff;padding:14px 14px 12px 18px;display:flex;align-items:flex-start;gap:10px;flex:none}',
+    '.cgw-root .cgw-head-text{flex:1;min-width:0}',
+    '.cgw-root .cgw-title{font-size:16px;font-weight:650;line-height:1.3;margin:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}',
+    '.cgw-root .cgw-status{font-size:12.5px;opacity:.92;margin-top:3px;display:flex;align-items:center;gap:6px;min-height:18px}',
+    '.cgw-root .cgw-status[hidden]{display:none}',
+    '.cgw-root .cgw-dot{width:8px;height:8px;border-radius:50%;background:#ffd166;flex:none}',
+    '.cgw-root .cgw-status[data-status="assigned"] .cgw-dot{background:#4ade80}',
+    '.cgw-root .cgw-status[data-status="closed"] .cgw-dot{background:#cbd5e1}',
+    '.cgw-root .cgw-status[data-status="offline"] .cgw-dot{background:#fca5a5}',
+    '.cgw-root .cgw-x{border:0;background:rgba(255,255,255,.14);color:#fff;width:30px;height:30px;border-radius:8px;display:flex;align-items:center;justify-content:center;padding:0;flex:none}',
+    '.cgw-root .cgw-x:hover{background:rgba(255,255,255,.26)}',
+    '.cgw-root .cgw-x svg{width:20px;height:20px}',
+    '.cgw-root .cgw-body{flex:1;overflow-y:auto;padding:16px 14px 8px;background:#f6f7fb;overscroll-behavior:contain}',
+    '.cgw-root .cgw-msg{display:flex;flex-direction:column;margin:0 0 10px;max-width:100%}',
+    '.cgw-root .cgw-msg[data-direction="in"]{align-items:flex-end}',
+    '.cgw-root .cgw-msg[data-direction="out"]{align-items:flex-start}',
+    '.cgw-root .cgw-author{font-size:11.5px;color:#6b7285;margin:0 0 3px 4px;font-weight:600}',
+    '.cgw-root .cgw-bubble{max-width:82%;padding:9px 13px;border-radius:16px;white-space:pre-wrap;word-wrap:break-word;overflow-wrap:anywhere;font-size:14px;line-height:1.45}',
+    '.cgw-root .cgw-msg[data-direction="in"] .cgw-bubble{background:#2f6fed;color:#fff;border-bottom-right-radius:5px}',
+    '.cgw-root .cgw-msg[data-direction="out"] .cgw-bubble{background:#fff;color:#1f2430;border:1px solid #e6e8f0;border-bottom-left-radius:5px}',
+    '.cgw-root .cgw-msg[data-state="sending"] .cgw-bubble{opacity:.7}',
+    '.cgw-root .cgw-msg[data-state="failed"] .cgw-bubble,.cgw-root .cgw-msg[data-state="rejected"] .cgw-bubble{background:#fff;color:#1f2430;border:1px solid #f3b4b6}',
+    '.cgw-root .cgw-meta{font-size:11px;color:#8a90a2;margin:3px 6px 0;display:flex;align-items:center;gap:6px;flex-wrap:wrap;justify-content:flex-end}',
+    '.cgw-root .cgw-msg[data-direction="out"] .cgw-meta{justify-content:flex-start}',
+    '.cgw-root .cgw-error{color:#d6383e;font-size:12px;font-weight:500}',
+    '.cgw-root .cgw-retry{border:1px solid #d6383e!important;background:#fff;color:#d6383e;border-radius:6px;padding:1px 8px;font-size:12px;font-weight:600}',
+    '.cgw-root .cgw-retry:hover{background:#fdecec}',
+    '.cgw-root .cgw-greeting .cgw-bubble{background:#fff;border:1px solid #e6e8f0;color:#1f2430;border-bottom-left-radius:5px}',
+    '.cgw-root .cgw-prechat{background:#fff;border:1px solid #e6e8f0;border-radius:12px;padding:12px;margin:2px 0 12px}',
+    '.cgw-root .cgw-prechat[hidden]{display:none}',
+    '.cgw-root .cgw-prechat-head{display:flex;align-items:center;justify-content:space-between;gap:8px;margin-bottom:8px}',
+    '.cgw-root .cgw-prechat-title{font-weight:600;font-size:13px;color:#1f2430}',
+    '.cgw-root .cgw-link{border:0;background:none;color:#2f6fed;padding:0;font-size:12px;font-weight:600}',
+    '.cgw-root .cgw-link:hover{text-decoration:underline}',
+    '.cgw-root .cgw-field{display:block;width:100%;margin:0 0 8px;padding:8px 10px;border:1px solid #d9dce6;border-radius:8px;font:inherit;font-size:13.5px;color:#1f2430;background:#fff;outline:none;height:auto;box-shadow:none}',
+    '.cgw-root .cgw-field:focus{border-color:#2f6fed;box-shadow:0 0 0 3px rgba(47,111,237,.15)}',
+    '.cgw-root .cgw-hint{font-size:11.5px;color:#7a8093;margin:0;line-height:1.4}',
+    '.cgw-root .cgw-profile{font-size:12px;color:#6b7285;padding:6px 16px;border-top:1px solid #eef0f5;background:#fff;display:flex;gap:6px;align-items:center;flex:none;white-space:nowrap;overflow:hidden}',
+    '.cgw-root .cgw-profile[hidden]{display:none}',
+    '.cgw-root .cgw-profile-text{overflow:hidden;text-overflow:ellipsis}',
+    '.cgw-root .cgw-composer-error{margin:0;padding:6px 16px 0;background:#fff;flex:none}',
+    '.cgw-root .cgw-composer{display:flex;align-items:flex-end;gap:8px;padding:10px 12px 8px;border-top:1px solid #eef0f5;background:#fff;flex:none}',
+    '.cgw-root .cgw-input{flex:1;resize:none;border:1px solid #d9dce6;border-radius:12px;padding:9px 12px;font:inherit;font-size:14px;line-height:1.4;color:#1f2430;background:#fff;min-height:40px;max-height:120px;outline:none;margin:0;box-shadow:none;width:auto}',
+    '.cgw-root .cgw-input:focus{border-color:#2f6fed;box-shadow:0 0 0 3px rgba(47,111,237,.15)}',
+    '.cgw-root .cgw-send{border:0;width:40px!important;height:40px!important;border-radius:50%;background:#2f6fed;color:#fff;display:flex;align-items:center;justify-content:center;padding:0;flex:none;transition:background .15s ease,opacity .15s ease}',
+    '.cgw-root .cgw-send:hover{background:#245ad0}',
+    '.cgw-root .cgw-send[aria-disabled="true"]{opacity:.45}',
+    '.cgw-root .cgw-send svg{width:19px;height:19px;margin-left:2px}',
+    '.cgw-root .cgw-foot{display:flex;justify-content:space-between;align-items:center;padding:0 16px 8px;background:#fff;font-size:10.5px;color:#a0a5b5;flex:none}',
+    '.cgw-root .cgw-counter[data-over="true"]{color:#d6383e;font-weight:600}',
+    '.cgw-root .cgw-greeting{align-items:flex-start}',
+    '.cgw-root .cgw-greeting[hidden]{display:none}',
+    '@media (max-width:480px){.cgw-root{right:14px;bottom:14px}.cgw-root .cgw-panel{position:fixed;top:0;left:0;right:0;bottom:0;width:auto;height:auto;max-height:none;border-radius:0;border:0}.cgw-root[data-open="true"] .cgw-launcher{display:none}}',
+    '@media (prefers-reduced-motion:reduce){.cgw-root .cgw-panel{animation:none}.cgw-root .cgw-launcher{transition:none}}'
+  ].join('\n');
+
+  if (!document.getElementById('cgw-style')) {
+    var style = el('style', null, { id: 'cgw-style' });
+    style.appendChild(document.createTextNode(CSS));
+    (document.head || document.documentElement).appendChild(style);
+  }
+
+  // ---------------------------------------------------------------- DOM
+  var safeId = instanceId.replace(/[^A-Za-z0-9_-]/g, '_');
+  var root = el('div', 'cgw-root', { id: 'cgw-root-' + safeId, 'data-instance': instanceId, 'data-open': 'false' });
+
+  var launcher = el('button', 'cgw-launcher', { type: 'button', 'data-testid': 'cgw-launcher', id: 'cgw-launcher-' + safeId, 'aria-label': T.open, 'aria-expanded': 'false', 'aria-controls': 'cgw-panel-' + safeId });
+  var launcherChat = icon(ICON_CHAT);
+  var launcherDown = icon(ICON_DOWN);
+  launcherDown.style.display = 'none';
+  var badge = el('span', 'cgw-badge', { 'data-testid': 'cgw-unread', 'aria-hidden': 'true' });
+  badge.hidden = true;
+  launcher.appendChild(launcherChat);
+  launcher.appendChild(launcherDown);
+  launcher.appendChild(badge);
+
+  var panel = el('div', 'cgw-panel', { id: 'cgw-panel-' + safeId, role: 'dialog', 'aria-label': T.title, 'data-testid': 'cgw-panel' });
+  panel.hidden = true;
+
+  var header = el('div', 'cgw-header');
+  var headText = el('div', 'cgw-head-text');
+  var titleEl = el('h2', 'cgw-title', { 'data-testid': 'cgw-title' }, T.title);
+  var statusEl = el('div', 'cgw-status', { 'data-testid': 'cgw-status', role: 'status', 'aria-live': 'polite' });
+  var statusDot = el('span', 'cgw-dot', { 'aria-hidden': 'true' });
+  var statusText = el('span', 'cgw-status-text');
+  statusEl.appendChild(statusDot);
+  statusEl.appendChild(statusText);
+  statusEl.hidden = true;
+  headText.appendChild(titleEl);
+  headText.appendChild(statusEl);
+  var closeBtn = el('button', 'cgw-x', { type: 'button', 'aria-label': T.close, title: T.close, 'data-testid': 'cgw-close' });
+  closeBtn.appendChild(icon(ICON_CLOSE));
+  header.appendChild(headText);
+  header.appendChild(closeBtn);
+
+  var body = el('div', 'cgw-body', { 'data-testid': 'cgw-body' });
+  var greetingEl = el('div', 'cgw-msg cgw-greeting', { 'data-testid': 'cgw-greeting' });
+  var greetingBubble = el('div', 'cgw-bubble', null, T.greeting);
+  greetingEl.appendChild(greetingBubble);
+
+  var prechat = el('form', 'cgw-prechat', { 'data-testid': 'cgw-prechat', novalidate: 'novalidate' });
+  var prechatHead = el('div', 'cgw-prechat-head');
+  prechatHead.appendChild(el('div', 'cgw-prechat-title', null, T.prechatTitle));
+  var skipBtn = el('button', 'cgw-link', { type: 'button', 'data-testid': 'cgw-prechat-skip' }, T.skip);
+  prechatHead.appendChild(skipBtn);
+  var nameInput = el('input', 'cgw-field', { type: 'text', 'data-testid': 'cgw-name', id: 'cgw-name-' + safeId, name: 'name', autocomplete: 'name', maxlength: '100', placeholder: T.name, 'aria-label': T.name });
+  var phoneInput = el('input', 'cgw-field', { type: 'tel', 'data-testid': 'cgw-phone', id: 'cgw-phone-' + safeId, name: 'phone', autocomplete: 'tel', inputmode: 'tel', maxlength: '40', placeholder: T.phone, 'aria-label': T.phone });
+  nameInput.value = state.profile.name;
+  phoneInput.value = state.profile.phone;
+  prechat.appendChild(prechatHead);
+  prechat.appendChild(nameInput);
+  prechat.appendChild(phoneInput);
+  prechat.appendChild(el('p', 'cgw-hint', null, T.prechatHint));
+
+  var list = el('div', 'cgw-messages', { 'data-testid': 'cgw-messages', 'aria-live': 'polite', 'aria-relevant': 'additions' });
+  body.appendChild(greetingEl);
+  body.appendChild(prechat);
+  body.appendChild(list);
+
+  var profileLine = el('div', 'cgw-profile', { 'data-testid': 'cgw-profile' });
+  var profileText = el('span', 'cgw-profile-text');
+  var profileEdit = el('button', 'cgw-link', { type: 'button', 'data-testid': 'cgw-profile-edit' }, T.edit);
+  profileLine.appendChild(profileText);
+  profileLine.appendChild(profileEdit);
+
+  var composerError = el('div', 'cgw-composer-error');
+  composerError.hidden = true;
+
+  var composer = el('div', 'cgw-composer');
+  var input = el('textarea', 'cgw-input', { 'data-testid': 'cgw-input', id: 'cgw-input-' + safeId, rows: '1', placeholder: T.placeholder, 'aria-label': T.placeholder });
+  var sendBtn = el('button', 'cgw-send', { type: 'button', 'data-testid': 'cgw-send', id: 'cgw-send-' + safeId, 'aria-label': T.send, title: T.send, 'aria-disabled': 'true' });
+  sendBtn.appendChild(icon(ICON_SEND));
+  composer.appendChild(input);
+  composer.appendChild(sendBtn);
+
+  var foot = el('div', 'cgw-foot');
+  var counter = el('span', 'cgw-counter', { 'data-testid': 'cgw-counter', 'aria-live': 'off' });
+  foot.appendChild(el('span', null, null, T.powered));
+  foot.appendChild(counter);
+
+  panel.appendChild(header);
+  panel.appendChild(body);
+  panel.appendChild(profileLine);
+  panel.appendChild(composerError);
+  panel.appendChild(composer);
+  panel.appendChild(foot);
+  root.appendChild(panel);
+  root.appendChild(launcher);
+
+  function mount() { (document.body || document.documentElement).appendChild(root); }
+  if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
+
+  // ---------------------------------------------------------------- rendering
+  var nodes = {}; // item key -> element
+
+  function nearBottom() { return body.scrollHeight - body.scrollTop - body.clientHeight < 60; }
+  function scrollToBottom() { body.scrollTop = body.scrollHeight; }
+
+  function renderItem(item) {
+    var node = nodes[item.key];
+    if (!node) {
+      node = el('div', 'cgw-msg', { 'data-testid': 'cgw-message' });
+      nodes[item.key] = node;
+    }
+    node.setAttribute('data-direction', item.direction === 'out' ? 'out' : 'in');
+    node.setAttribute('data-state', item.state);
+    if (item.messageId) node.setAttribute('data-message-id', item.messageId); else node.removeAttribute('data-message-id');
+    if (item.clientMessageId) node.setAttribute('data-client-message-id', item.clientMessageId);
+    while (node.firstChild) node.removeChild(node.firstChild);
+
+    if (item.direction === 'out') node.appendChild(el('div', 'cgw-author', null, item.agentName || T.agent));
+    node.appendChild(el('div', 'cgw-bubble', null, item.text));
+
+    var meta = el('div', 'cgw-meta');
+    if (item.state === 'sending') {
+      meta.appendChild(el('span', null, null, T.sending));
+    } else if (item.state === 'failed') {
+      meta.appendChild(el('span', 'cgw-error', { 'data-testid': 'cgw-error', role: 'alert' }, T.notSent));
+      var retry = el('button', 'cgw-retry', { type: 'button', 'data-testid': 'cgw-retry' }, T.retry);
+      retry.addEventListener('click', function () { postMessage(item); });
+      meta.appendChild(retry);
+    } else if (item.state === 'rejected') {
+      meta.appendChild(el('span', 'cgw-error', { 'data-testid': 'cgw-error', role: 'alert' }, T.rejected + (item.error || '')));
+    } else {
+      meta.appendChild(el('span', null, null, timeOf(item.createdAt)));
+    }
+    node.appendChild(meta);
+    return node;
+  }
+
+  function render(forceScroll) {
+    var stick = forceScroll || nearBottom();
+    var keep = {};
+    for (var i = 0; i < state.items.length; i++) {
+      var item = state.items[i];
+      keep[item.key] = true;
+      var node = renderItem(item);
+      if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
+    }
+    for (var k in nodes) {
+      if (Object.prototype.hasOwnProperty.call(nodes, k) && !keep[k]) {
+        if (nodes[k].parentNode) nodes[k].parentNode.removeChild(nodes[k]);
+        delete nodes[k];
+      }
+    }
+    renderPrechat();
+    if (stick) scrollToBottom();
+  }
+
+  function renderStatus() {
+    var s = state.status;
+    var text = '';
+    if (!state.connected && state.token && state.everConnected) { s = 'offline'; text = T.offline; }
+    else if (s === 'waiting') text = T.waiting;
+    else if (s === 'assigned') text = (state.agentName || T.anAgent) + T.here;
+    else if (s === 'closed') text = T.closed;
+    statusText.textContent = text;
+    statusEl.setAttribute('data-status', s || '');
+    statusEl.hidden = !text;
+  }
+
+  function renderPrechat() {
+    var p = state.profile;
+    var showForm = state.editingProfile || (!p.done && state.items.length === 0);
+    prechat.hidden = !showForm;
+    var showLine = !showForm;
+    profileLine.hidden = !showLine;
+    if (showLine) {
+      var who = [p.name, p.phone].filter(function (x) { return !!x; }).join(' \u00b7 ');
+      profileText.textContent = who ? T.chattingAs + who : '';
+      profileEdit.textContent = who ? T.edit : T.addDetails;
+    }
+  }
+
+  function renderCounter() {
+    var n = input.value.length;
+    var over = n > state.maxLength;
+    counter.textContent = n > 0 ? n + ' / ' + state.maxLength : '';
+    counter.setAttribute('data-over', over ? 'true' : 'false');
+    sendBtn.setAttribute('aria-disabled', input.value.trim() ? 'false' : 'true');
+  }
+
+  function autosize() {
+    input.style.height = 'auto';
+    input.style.height = Math.min(input.scrollHeight + 2, 120) + 'px';
+  }
+
+  function showComposerError(text) {
+    while (composerError.firstChild) composerError.removeChild(composerError.firstChild);
+    composerError.appendChild(el('div', 'cgw-error', { 'data-testid': 'cgw-error', role: 'alert' }, text));
+    composerError.hidden = false;
+  }
+  function clearComposerError() {
+    while (composerError.firstChild) composerError.removeChild(composerError.firstChild);
+    composerError.hidden = true;
+  }
+
+  function renderBadge() {
+    badge.hidden = state.unread === 0 || state.open;
+    badge.textContent = state.unread > 9 ? '9+' : String(state.unread);
+  }
+
+  // ---------------------------------------------------------------- open / close
+  function openPanel() {
+    if (state.open) return;
+    state.open = true;
+    panel.hidden = false;
+    root.setAttribute('data-open', 'true');
+    launcher.setAttribute('aria-expanded', 'true');
+    launcher.setAttribute('aria-label', T.close);
+    launcherChat.style.display = 'none';
+    launcherDown.style.display = '';
+    state.unread = 0;
+    renderBadge();
+    saveSession(OPEN_KEY, '1');
+    render(true);
+    autosize();
+    if (!state.token) {
+      ensureToken().then(function () { loadHistory(); }, function () { showComposerError(T.tokenFailed); });
+    }
+    setTimeout(function () { try { input.focus({ preventScroll: true }); } catch (e) { input.focus(); } }, 30);
+  }
+  function closePanel() {
+    if (!state.open) return;
+    state.open = false;
+    panel.hidden = true;
+    root.setAttribute('data-open', 'false');
+    launcher.setAttribute('aria-expanded', 'false');
+    launcher.setAttribute('aria-label', T.open);
+    launcherChat.style.display = '';
+    launcherDown.style.display = 'none';
+    saveSession(OPEN_KEY, '0');
+    renderBadge();
+  }
+  function toggle() { if (state.open) closePanel(); else openPanel(); }
+
+  launcher.addEventListener('click', toggle);
+  closeBtn.addEventListener('click', function () { closePanel(); launcher.focus(); });
+  panel.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape') { closePanel(); launcher.focus(); }
+  });
+
+  // ---------------------------------------------------------------- pre-chat details
+  function saveProfile() {
+    save(PROFILE_KEY, JSON.stringify(state.profile));
+  }
+  function profileFromForm() {
+    state.profile.name = nameInput.value.trim().slice(0, 100);
+    state.profile.phone = phoneInput.value.trim().slice(0, 40);
+    saveProfile();
+  }
+  nameInput.addEventListener('input', profileFromForm);
+  phoneInput.addEventListener('input', profileFromForm);
+  prechat.addEventListener('submit', function (e) { e.preventDefault(); input.focus(); });
+  skipBtn.addEventListener('click', function () {
+    profileFromForm();
+    state.profile.done = true;
+    state.editingProfile = false;
+    saveProfile();
+    renderPrechat();
+    input.focus();
+  });
+  profileEdit.addEventListener('click', function () {
+    state.editingProfile = true;
+    nameInput.value = state.profile.name;
+    phoneInput.value = state.profile.phone;
+    renderPrechat();
+    body.scrollTop = 0;
+    nameInput.focus();
+  });
+  [nameInput, phoneInput].forEach(function (f) {
+    f.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); input.focus(); }
+    });
+  });
+
+  // ---------------------------------------------------------------- sending
+  function findBy(field, value) {
+    if (!value) return -1;
+    for (var i = 0; i < state.items.length; i++) if (state.items[i][field] === value) return i;
+    return -1;
+  }
+
+  function send() {
+    var text = input.value;
+    if (!text.trim()) return;
+    if (text.length > state.maxLength) {
+      showComposerError(T.tooLong(text.length, state.maxLength));
+      return;
+    }
+    clearComposerError();
+    if (!prechat.hidden) profileFromForm();
+    if (!state.profile.done || state.editingProfile) {
+      state.profile.done = true;
+      state.editingProfile = false;
+      saveProfile();
+    }
+    // A rejected attempt is replaced by this one (its text was put back into the box).
+    state.items = state.items.filter(function (x) { return x.state !== 'rejected'; });
+    var cid = uuid();
+    var item = {
+      key: 'c:' + cid,
+      clientMessageId: cid,
+      messageId: null,
+      conversationId: null,
+      direction: 'in',
+      text: text,
+      agentName: null,
+      createdAt: new Date().toISOString(),
+      state: 'sending',
+      error: null,
+      name: state.profile.name,
+      phone: state.profile.phone
+    };
+    state.items.push(item);
+    input.value = '';
+    renderCounter();
+    autosize();
+    render(true);
+    postMessage(item);
+  }
+
+  function postMessage(item, authRetried) {
+    item.state = 'sending';
+    item.error = null;
+    render();
+    var payload = { clientMessageId: item.clientMessageId, text: item.text };
+    if (item.name) payload.name = item.name;
+    if (item.phone) payload.phone = item.phone;
+    ensureToken().then(function () {
+      return request('POST', 'messages', payload, 20000);
+    }).then(function (r) {
+      if (r.status === 202 || r.status === 200) {
+        var d = r.data || {};
+        item.state = 'sent';
+        if (d.messageId) {
+          var dup = findBy('messageId', d.messageId);
+          if (dup >= 0 && state.items[dup] !== item) {
+            item.createdAt = state.items[dup].createdAt || item.createdAt;
+            state.items.splice(dup, 1);
+          }
+          item.messageId = d.messageId;
+        }
+        if (d.conversationId) adoptConversation(d.conversationId, true);
+        item.conversationId = d.conversationId || state.conversationId;
+        render();
+        return;
+      }
+      if (r.status === 401 && !authRetried) {
+        dropToken();
+        postMessage(item, true);
+        return;
+      }
+      var reason = (r.data && typeof r.data.error === 'string' && r.data.error) || ('the server answered ' + r.status);
+      if (r.status >= 500 || r.status === 408 || r.status === 429) {
+        item.state = 'failed';
+        item.error = reason;
+      } else {
+        item.state = 'rejected';
+        item.error = reason;
+        // Keep what the visitor typed so they can fix it and send again.
+        if (!input.value) {
+          input.value = item.text;
+          renderCounter();
+          autosize();
+        }
+      }
+      render();
+    }, function () {
+      item.state = 'failed';
+      item.error = null;
+      render();
+    });
+  }
+
+  input.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      send();
+    }
+  });
+  input.addEventListener('input', function () {
+    renderCounter();
+    autosize();
+    if (!composerError.hidden && input.value.length <= state.maxLength) clearComposerError();
+  });
+  sendBtn.addEventListener('click', function () { send(); input.focus(); });
+
+  // ---------------------------------------------------------------- conversation state
+  function adoptConversation(conversationId, fromSend) {
+    if (!conversationId || conversationId === state.conversationId) return;
+    state.conversationId = conversationId;
+    if (fromSend && state.statusFor !== conversationId) {
+      // A new conversation starts out waiting; the live status frame may already have said more.
+      state.status = 'waiting';
+      state.statusFor = conversationId;
+      state.agentName = null;
+    }
+    renderStatus();
+  }
+
+  function fromHistory(m, conversationId) {
+    return {
+      key: 'm:' + m.messageId,
+      clientMessageId: null,
+      messageId: m.messageId,
+      conversationId: conversationId,
+      direction: m.direction === 'out' ? 'out' : 'in',
+      text: typeof m.text === 'string' ? m.text : '',
+      agentName: m.agentName || null,
+      createdAt: m.createdAt,
+      state: 'sent',
+      error: null
+    };
+  }
+
+  function applyHistory(h) {
+    var cid = h.conversationId;
+    var msgs = Array.isArray(h.messages) ? h.messages : [];
+    var inHistory = {};
+    msgs.forEach(function (m) { if (m && m.messageId) inHistory[m.messageId] = true; });
+
+    var older = [];
+    var pending = [];
+    state.items.forEach(function (x) {
+      if (x.messageId && inHistory[x.messageId]) return; // replaced below
+      if (x.conversationId && x.conversationId !== cid && x.messageId) older.push(x);  // an earlier chat seen on this page
+      else pending.push(x); // not yet accepted, failed, or accepted after the history was read
+    });
+
+    var fresh = msgs.filter(function (m) { return m && m.messageId; }).map(function (m) {
+      var i = findBy('messageId', m.messageId);
+      var item = fromHistory(m, cid);
+      if (i >= 0) { item.key = state.items[i].key; item.clientMessageId = state.items[i].clientMessageId; }
+      return item;
+    });
+    state.items = older.concat(fresh, pending);
+
+    if (state.conversationId !== cid) {
+      state.conversationId = cid;
+    }
+    var status = h.status;
+    if (status === 'waiting' || status === 'assigned' || status === 'closed') {
+      if (status === 'assigned') {
+        var name = null;
+        for (var j = msgs.length - 1; j >= 0; j--) if (msgs[j] && msgs[j].direction === 'out' && msgs[j].agentName) { name = msgs[j].agentName; break; }
+        if (name) state.agentName = name;
+        else if (!(state.status === 'assigned' && state.statusFor === cid)) state.agentName = null;
+      }
+      state.status = status;
+      state.statusFor = cid;
+    }
+    renderStatus();
+    render();
+  }
+
+  function loadHistory(authRetried) {
+    if (!state.token) return;
+    var seq = ++state.historySeq;
+    request('GET', 'conversation').then(function (r) {
+      if (seq !== state.historySeq) return;
+      if (r.status === 200 && r.data) applyHistory(r.data);
+      else if (r.status === 204) { render(); renderStatus(); }
+      else if (r.status === 401 && !authRetried) {
+        dropToken();
+        ensureToken().then(function () { loadHistory(true); }, function () { /* offline */ });
+      }
+    }, function () { /* offline: the reconnect reloads */ });
+  }
+
+  function onFrame(frame) {
+    if (!frame || typeof frame !== 'object') return;
+    if (frame.type === 'message' && frame.message && frame.message.messageId) {
+      var m = frame.message;
+      var i = findBy('messageId', m.messageId);
+      var item = fromHistory(m, frame.conversationId || m.conversationId || state.conversationId);
+      if (i >= 0) {
+        item.key = state.items[i].key;
+        item.clientMessageId = state.items[i].clientMessageId;
+        state.items[i] = item;
+      } else {
+        state.items.push(item);
+        if (item.direction === 'out' && (!state.open || document.hidden)) {
+          if (!state.open) state.unread++;
+          renderBadge();
+        }
+      }
+      if (item.direction === 'out' && item.agentName && state.status === 'assigned') {
+        state.agentName = item.agentName;
+        renderStatus();
+      }
+      render(item.direction === 'in');
+    } else if (frame.type === 'status') {
+      var s = frame.status;
+      if (s !== 'waiting' && s !== 'assigned' && s !== 'closed') return;
+      var cid = frame.conversationId || state.conversationId;
+      // A late "closed" for an earlier chat must not end the current one.
+      if (s === 'closed' && frame.conversationId && state.conversationId && frame.conversationId !== state.conversationId) return;
+      if (cid) state.conversationId = cid;
+      state.status = s;
+      state.statusFor = cid;
+      if (s === 'assigned') state.agentName = frame.agentName || state.agentName;
+      if (s === 'waiting') state.agentName = null;
+      renderStatus();
+    }
+  }
+
+  // ---------------------------------------------------------------- live connection
+  var ws = null;
+  var attempt = 0;
+  var reconnectTimer = null;
+  var openedAt = 0;
+
+  function connect() {
+    if (!state.token || ws || typeof WebSocket !== 'function') return;
+    if (reconnectTimer) { clearTimeout(reconnectTimer); reconnectTimer = null; }
+    var socket;
+    try {
+      socket = new WebSocket(wsBase + 'ws?token=' + encodeURIComponent(state.token));
+    } catch (e) {
+      scheduleReconnect();
+      return;
+    }
+    ws = socket;
+    socket.onopen = function () {
+      if (ws !== socket) return;
+      openedAt = Date.now();
+      state.connected = true;
+      state.everConnected = true;
+      renderStatus();
+      loadHistory();
+    };
+    socket.onmessage = function (e) {
+      if (ws !== socket || typeof e.data !== 'string') return;
+      var frame;
+      try { frame = JSON.parse(e.data); } catch (err) { return; }
+      onFrame(frame);
+    };
+    socket.onclose = function () {
+      if (ws !== socket) return;
+      ws = null;
+      state.connected = false;
+      renderStatus();
+      // A connection that lived a while starts the back-off again from 1 s.
+      if (openedAt && Date.now() - openedAt > 10000) attempt = 0;
+      openedAt = 0;
+      scheduleReconnect();
+    };
+    socket.onerror = function () { /* onclose follows */ };
+  }
+
+  function scheduleReconnect() {
+    if (reconnectTimer || !state.token) return;
+    var delay = Math.min(1000 * Math.pow(2, attempt), 15000);
+    attempt++;
+    reconnectTimer = setTimeout(function () { reconnectTimer = null; connect(); }, delay);
+  }
+
+  function reconnectNow() {
+    if (ws || !state.token) return;
+    if (reconnectTimer) { clearTimeout(reconnectTimer); reconnectTimer = null; }
+    attempt = 0;
+    connect();
+  }
+  window.addEventListener('online', reconnectNow);
+  document.addEventListener('visibilitychange', function () { if (!document.hidden) reconnectNow(); });
+
+  // ---------------------------------------------------------------- start
+  request('GET', 'config').then(function (r) {
+    if (r.status !== 200 || !r.data) return;
+    var c = r.data;
+    if (typeof c.maxMessageLength === 'number' && c.maxMessageLength > 0) state.maxLength = c.maxMessageLength;
+    if (typeof c.title === 'string' && c.title) { state.title = c.title; titleEl.textContent = c.title; panel.setAttribute('aria-label', c.title); }
+    if (typeof c.greeting === 'string') { state.greeting = c.greeting; greetingBubble.textContent = c.greeting; greetingEl.hidden = !c.greeting; }
+    renderCounter();
+  }, function () { /* defaults */ });
+
+  renderCounter();
+  renderStatus();
+  render();
+  renderBadge();
+  if (state.token) {
+    loadHistory();
+    connect();
+  }
+  if (loadSession(OPEN_KEY) === '1') openPanel();
+
+  registry.instances[instanceId] = { open: openPanel, close: closePanel, toggle: toggle, instanceId: instanceId };
+})();

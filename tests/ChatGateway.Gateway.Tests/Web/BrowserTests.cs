@@ -1,0 +1,133 @@
+using ChatGateway.Gateway.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace ChatGateway.Gateway.Tests.Web;
+
+/// <summary>The demo shop page and the agent desk in a real browser, as a customer and an agent use them.</summary>
+public sealed class BrowserTests
+{
+    [Fact]
+    public async Task ShopVisitorAndAgent_ChatLive_AndTheHistorySurvivesAReload()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var errors = new List<string>();
+
+        // The agent signs in on the desk and goes online.
+        var agentContext = await browser.NewContextAsync(new() { BaseURL = host.BaseAddress.ToString() });
+        var desk = await agentContext.NewPageAsync();
+        desk.PageError += (_, e) => errors.Add("desk: " + e);
+        await desk.GotoAsync("/desk/");
+        await desk.GetByTestId("desk-username").FillAsync("alice");
+        await desk.GetByTestId("desk-password").FillAsync(GatewayHost.DemoPassword);
+        await desk.GetByTestId("desk-login").ClickAsync();
+        await Expect(desk.GetByTestId("desk-agent-name")).ToHaveTextAsync("Alice");
+        await desk.GetByTestId("desk-presence").SelectOptionAsync("online");
+        await Expect(desk.GetByTestId("desk-presence")).ToHaveValueAsync("online");
+
+        // A customer opens the shop, opens the chat and asks about a size.
+        var customerContext = await browser.NewContextAsync(new() { BaseURL = host.BaseAddress.ToString() });
+        var shop = await customerContext.NewPageAsync();
+        shop.PageError += (_, e) => errors.Add("shop: " + e);
+        await shop.GotoAsync("/");
+        await shop.GetByTestId("cgw-launcher").ClickAsync();
+        var skip = shop.GetByTestId("cgw-prechat-skip");
+        if (await skip.IsVisibleAsync())
+        {
+            await skip.ClickAsync();
+        }
+
+        await shop.GetByTestId("cgw-input").FillAsync("这件衣服有M码吗?");
+        await shop.GetByTestId("cgw-send").ClickAsync();
+        await Expect(shop.Locator("[data-testid=cgw-message][data-direction=in]")).ToContainTextAsync("这件衣服有M码吗?");
+
+        // It reaches the agent live, with the history; the agent answers.
+        var conversation = desk.GetByTestId("desk-conversation");
+        await Expect(conversation).ToHaveCountAsync(1);
+        await conversation.ClickAsync();
+        await Expect(desk.Locator("[data-testid=desk-message][data-direction=in]")).ToContainTextAsync("这件衣服有M码吗?");
+        await desk.GetByTestId("desk-reply").FillAsync("有的, M码有货 <b>not bold</b>");
+        await desk.GetByTestId("desk-send").ClickAsync();
+
+        // The customer sees the answer live, as text (never as HTML), and that Alice is there.
+        var answer = shop.Locator("[data-testid=cgw-message][data-direction=out]");
+        await Expect(answer).ToContainTextAsync("有的, M码有货 <b>not bold</b>");
+        Assert.Equal(0, await answer.Locator("b").CountAsync());
+        await Expect(shop.GetByTestId("cgw-status")).ToContainTextAsync("Alice");
+        await Expect(desk.Locator("[data-testid=desk-message][data-direction=out]")).ToHaveAttributeAsync("data-status", "delivered");
+
+        // Markup sent by a customer stays text on the desk too.
+        await shop.GetByTestId("cgw-input").FillAsync("<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=1</script>");
+        await shop.GetByTestId("cgw-send").ClickAsync();
+        await Expect(desk.Locator("[data-testid=desk-message][data-direction=in]").Last).ToContainTextAsync("<script>window.__pwned=1</script>");
+        Assert.Equal(0, await desk.GetByTestId("desk-messages").Locator("img").CountAsync());
+        Assert.True(await desk.EvaluateAsync<bool>("() => window.__pwned === undefined"));
+        Assert.True(await shop.EvaluateAsync<bool>("() => window.__pwned === undefined"));
+
+        // After a reload the conversation and its history are still there.
+        await shop.ReloadAsync();
+        if (!await shop.GetByTestId("cgw-input").IsVisibleAsync())
+        {
+            await shop.GetByTestId("cgw-launcher").ClickAsync();
+        }
+
+        await Expect(shop.GetByTestId("cgw-message")).ToHaveCountAsync(3);
+        await Expect(shop.Locator("[data-testid=cgw-message][data-direction=out]")).ToContainTextAsync("有的, M码有货");
+
+        // The agent closes the conversation; it leaves the desk and the customer is told.
+        await desk.GetByTestId("desk-close").ClickAsync();
+        await Expect(desk.GetByTestId("desk-conversation")).ToHaveCountAsync(0);
+        await Expect(shop.GetByTestId("cgw-status")).ToHaveAttributeAsync("data-status", "closed");
+        await Expect(shop.GetByTestId("cgw-status")).ToContainTextAsync("chat has ended");
+
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task Desk_WrongPassword_ShowsTheReason()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync(new() { BaseURL = host.BaseAddress.ToString() });
+
+        await page.GotoAsync("/desk/");
+        await page.GetByTestId("desk-username").FillAsync("alice");
+        await page.GetByTestId("desk-password").FillAsync("not the password");
+        await page.GetByTestId("desk-login").ClickAsync();
+
+        await Expect(page.GetByTestId("desk-login-error")).ToContainTextAsync("wrong user name or password");
+        await Expect(page.GetByTestId("desk-agent-name")).Not.ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task Widget_MessageOverTheLimit_ShowsTheReasonAndKeepsTheText()
+    {
+        await using var host = await GatewayHost.StartAsync(); // MaxMessageLength 500
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var shop = await browser.NewPageAsync(new() { BaseURL = host.BaseAddress.ToString() });
+        await shop.GotoAsync("/");
+        await shop.GetByTestId("cgw-launcher").ClickAsync();
+        var skip = shop.GetByTestId("cgw-prechat-skip");
+        if (await skip.IsVisibleAsync())
+        {
+            await skip.ClickAsync();
+        }
+
+        var tooLong = new string('x', 501);
+        await shop.GetByTestId("cgw-input").FillAsync(tooLong);
+        await shop.GetByTestId("cgw-send").ClickAsync(new() { Force = true });
+        await shop.GetByTestId("cgw-input").PressAsync("Enter");
+
+        await Expect(shop.GetByTestId("cgw-error").First).ToContainTextAsync("500");
+        Assert.Equal(0, await shop.Locator("[data-testid=cgw-message][data-direction=in]").CountAsync());
+        await using var db = host.CreateDbContext();
+        Assert.Equal(0, db.Messages.Count());
+    }
+}
