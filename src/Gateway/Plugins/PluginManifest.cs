@@ -94,6 +94,10 @@ internal static partial class PluginManifest
                     else
                     {
                         settings = s.Clone();
+                        foreach (var key in s.EnumerateObject().Select(p => p.Name).Where(IsSecretName))
+                        {
+                            errors.Add($"{where}.settings.{key} looks like a secret and must not be written in plugins.json; set it as configuration Channels:{id}:{key} (e.g. environment variable Channels__{id}__{key}).");
+                        }
                     }
                 }
 
@@ -104,6 +108,11 @@ internal static partial class PluginManifest
             return entries;
         }
     }
+
+    private static bool IsSecretName(string key) =>
+        SecretSuffixes.Any(suffix => key.EndsWith(suffix, StringComparison.OrdinalIgnoreCase));
+
+    private static readonly string[] SecretSuffixes = ["token", "secret", "password", "apikey", "privatekey"];
 
     private static string? GetString(JsonElement item, string name) =>
         item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

@@ -141,6 +141,7 @@ public sealed class PluginLoadingTests
     [InlineData("{ \"plugins\": [ { \"id\": \"Web Chat!\", \"plugin\": \"WebChat\" } ] }", "plugins[0].id 'Web Chat!' must be 1-64 lower-case letters")]
     [InlineData("{ \"plugins\": [ { \"id\": \"w\", \"plugin\": \"WebChat\" }, { \"id\": \"w\", \"plugin\": \"WebChat\" } ] }", "plugins[1].id 'w' is used by another entry")]
     [InlineData("{ \"plugins\": [ { \"id\": \"w\" } ] }", "plugins.json plugins[0].plugin is required")]
+    [InlineData("{ \"plugins\": [ { \"id\": \"sms\", \"plugin\": \"Sms\", \"settings\": { \"AuthToken\": \"abc\" } } ] }", "plugins[0].settings.AuthToken looks like a secret and must not be written in plugins.json; set it as configuration Channels:sms:AuthToken")]
     public void Start_MalformedPluginsJson_FailsWithTheReason(string json, string expected)
     {
         Assert.Contains(expected, StartAndCatch(json));
