@@ -67,6 +67,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<RoutingRecoveryService>());
         services.AddSingleton<AgentNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<AgentNotifier>());
+        services.AddSingleton<AgentConnectionTracker>();
+        services.AddHostedService(sp => sp.GetRequiredService<AgentConnectionTracker>());
         services.AddSingleton<DeliveryService>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryService>());
         services.AddHostedService(sp => sp.GetRequiredService<ChannelHost>());

@@ -109,6 +109,12 @@ internal sealed partial class AgentNotifier(
                 }
 
                 break;
+            case GatewayEventTypes.Removed when agent is not null:
+                await hub.Clients.User(agent).SendAsync("conversationRemoved", e.ConversationId, cancellationToken);
+                break;
+            case GatewayEventTypes.Waiting:
+                await TellCustomerAsync(e.ConversationId, "waiting", cancellationToken);
+                break;
             case GatewayEventTypes.Closed:
                 if (agent is not null)
                 {
@@ -135,7 +141,7 @@ internal sealed partial class AgentNotifier(
             return;
         }
 
-        var agentName = c.AssignedAgentId is { } id
+        var agentName = status == "assigned" && c.AssignedAgentId is { } id
             ? await db.Agents.Where(a => a.Id == id).Select(a => a.DisplayName).FirstOrDefaultAsync(cancellationToken)
             : null;
         await observer.OnStatusChangedAsync(

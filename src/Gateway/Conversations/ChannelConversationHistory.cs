@@ -28,8 +28,9 @@ internal sealed class ChannelConversationHistory(IDbContextFactory<GatewayDbCont
         return visible ? await LoadAsync(db, externalId, conversationId, cancellationToken) : null;
     }
 
+    // Internal notes between agents are never shown to the customer.
     private IQueryable<Message> Mine(GatewayDbContext db, string externalId) =>
-        db.Messages.Where(m => m.InstanceId == instanceId && m.ExternalId == externalId);
+        db.Messages.Where(m => m.InstanceId == instanceId && m.ExternalId == externalId && m.Direction != MessageDirection.Note);
 
     private async Task<ConversationHistory> LoadAsync(GatewayDbContext db, string externalId, Guid conversationId, CancellationToken cancellationToken)
     {

@@ -2,7 +2,7 @@ using ChatGateway.Gateway.Store;
 
 namespace ChatGateway.Gateway.Conversations;
 
-public sealed record ContactDto(Guid Id, string? DisplayName, string? Phone, string? Email, bool IsVip);
+public sealed record ContactDto(Guid Id, string? DisplayName, string? Phone, string? Email, bool IsVip, Guid? ExclusiveAgentId = null);
 
 public sealed record MessageDto(
     Guid Id,
@@ -28,7 +28,9 @@ public sealed record ConversationDto(
     Guid? AssignedAgentId,
     DateTimeOffset CreatedAt,
     DateTimeOffset LastMessageAt,
-    IReadOnlyList<MessageDto>? Messages = null);
+    IReadOnlyList<MessageDto>? Messages = null,
+    int TransferCount = 0,
+    bool NeedsSupervisor = false);
 
 public sealed record ReplyRequest(string? Text);
 
@@ -50,13 +52,18 @@ internal static class ConversationMapping
         _ => "failed",
     };
 
-    public static string ToApi(this MessageDirection direction) => direction == MessageDirection.In ? "in" : "out";
+    public static string ToApi(this MessageDirection direction) => direction switch
+    {
+        MessageDirection.In => "in",
+        MessageDirection.Out => "out",
+        _ => "note",
+    };
 
-    public static ContactDto ToDto(this Contact c) => new(c.Id, c.DisplayName, c.Phone, c.Email, c.IsVip);
+    public static ContactDto ToDto(this Contact c) => new(c.Id, c.DisplayName, c.Phone, c.Email, c.IsVip, c.ExclusiveAgentId);
 
     public static MessageDto ToDto(this Message m, Func<string, string?> channelType) => new(
         m.Id, m.ConversationId, m.Direction.ToApi(), m.Text, m.Status.ToApi(), m.Error, m.AgentName, m.InstanceId, channelType(m.InstanceId), m.CreatedAt);
 
     public static ConversationDto ToDto(this Conversation c, Contact contact, Func<string, string?> channelType, IReadOnlyList<MessageDto>? messages = null) => new(
-        c.Id, contact.ToDto(), c.LastInstanceId, channelType(c.LastInstanceId), c.Skill, c.Priority, c.RoutingReason, c.Status.ToApi(), c.AssignedAgentId, c.CreatedAt, c.LastMessageAt, messages);
+        c.Id, contact.ToDto(), c.LastInstanceId, channelType(c.LastInstanceId), c.Skill, c.Priority, c.RoutingReason, c.Status.ToApi(), c.AssignedAgentId, c.CreatedAt, c.LastMessageAt, messages, c.TransferCount, c.NeedsSupervisor);
 }

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ChatGateway.Gateway.Conversations;
 
-internal enum ConversationActionError { None, NotFound, NotOpen }
+internal enum ConversationActionError { None, NotFound, NotOpen, BadRequest, Unavailable }
 
 /// <summary>What an agent does to a conversation: reply and close.</summary>
 internal sealed class ConversationService(
@@ -15,7 +15,8 @@ internal sealed class ConversationService(
     ConversationRouter router,
     GatewayEventBus events,
     ChannelHost channels,
-    TimeProvider time)
+    TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<RoutingOptions> routing)
 {
     public const int MaxReplyLength = 4000;
 
@@ -55,6 +56,93 @@ internal sealed class ConversationService(
         delivery.Signal();
         await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageAdded, conversation.Id, agent.Id, message.Id));
         return (message.ToDto(channels.ChannelTypeOf), ConversationActionError.None);
+    }
+
+    /// <summary>
+    /// Hands the conversation to another agent (online or busy, with room) or back to a skill's queue, with
+    /// a note the receiver sees on top of the full history. Any refusal leaves the conversation untouched.
+    /// </summary>
+    public async Task<(ConversationActionError Error, string? Reason)> TransferAsync(Guid conversationId, Agent from, string? toAgent, string? toSkill, string? note, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(toAgent) == string.IsNullOrWhiteSpace(toSkill))
+        {
+            return (ConversationActionError.BadRequest, "give exactly one of toAgent (a user name) or toSkill");
+        }
+
+        if (note?.Length > 1000)
+        {
+            return (ConversationActionError.BadRequest, "note is longer than 1000 characters");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var conversation = await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == conversationId && c.AssignedAgentId == from.Id, cancellationToken);
+        if (conversation is null)
+        {
+            return (ConversationActionError.NotFound, "no such conversation among yours");
+        }
+
+        if (conversation.Status != ConversationStatus.Assigned)
+        {
+            return (ConversationActionError.NotOpen, "the conversation is closed");
+        }
+
+        TransferError error;
+        if (!string.IsNullOrWhiteSpace(toAgent))
+        {
+            var target = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.UserName == toAgent.Trim() && a.Enabled, cancellationToken);
+            if (target is null)
+            {
+                return (ConversationActionError.BadRequest, $"there is no agent '{toAgent.Trim()}'");
+            }
+
+            if (target.Id == from.Id)
+            {
+                return (ConversationActionError.BadRequest, "the conversation is already yours");
+            }
+
+            error = await router.TransferToAgentAsync(conversationId, from, target, note);
+            if (error == TransferError.TargetUnavailable)
+            {
+                return (ConversationActionError.Unavailable, $"{target.DisplayName} is not online or has no room for another conversation");
+            }
+        }
+        else
+        {
+            var skill = toSkill!.Trim().ToLowerInvariant();
+            if (!routing.Value.Skills.Contains(skill, StringComparer.OrdinalIgnoreCase))
+            {
+                return (ConversationActionError.BadRequest, $"there is no skill queue '{toSkill.Trim()}'; skills are {string.Join(", ", routing.Value.Skills)}");
+            }
+
+            error = await router.TransferToSkillAsync(conversationId, from, skill, conversation.Priority, conversation.CreatedAt, note);
+        }
+
+        return error == TransferError.NotAssigned ? (ConversationActionError.NotFound, "no such conversation among yours") : (ConversationActionError.None, null);
+    }
+
+    /// <summary>Sets or clears the contact's exclusive agent (专属客服), who gets their conversations first.</summary>
+    public async Task<(ConversationActionError Error, string? Reason)> SetExclusiveAgentAsync(Guid contactId, string? agentUserName, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == contactId, cancellationToken);
+        if (contact is null)
+        {
+            return (ConversationActionError.NotFound, "no such contact");
+        }
+
+        Guid? agentId = null;
+        if (!string.IsNullOrWhiteSpace(agentUserName))
+        {
+            agentId = await db.Agents.Where(a => a.UserName == agentUserName.Trim() && a.Enabled).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(cancellationToken);
+            if (agentId is null)
+            {
+                return (ConversationActionError.BadRequest, $"there is no agent '{agentUserName.Trim()}'");
+            }
+        }
+
+        contact.ExclusiveAgentId = agentId;
+        await db.SaveChangesAsync(cancellationToken);
+        return (ConversationActionError.None, null);
     }
 
     /// <summary>Closes the conversation and frees the agent's capacity for the next waiting one.</summary>

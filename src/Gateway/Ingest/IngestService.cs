@@ -120,7 +120,8 @@ internal sealed partial class IngestService(
         {
             if (isNew || conversation.Status == ConversationStatus.Waiting)
             {
-                await router.EnqueueAsync(conversation.Id, conversation.Skill, conversation.Priority, conversation.CreatedAt);
+                var preferred = await PreferredAgentAsync(conversation);
+                await router.EnqueueAsync(conversation.Id, conversation.Skill, conversation.Priority, conversation.CreatedAt, preferred);
             }
 
             if (conversation.Status == ConversationStatus.Assigned && conversation.AssignedAgentId is { } agentId)
@@ -132,6 +133,30 @@ internal sealed partial class IngestService(
         {
             LogHandOffFailed(logger, ex, conversation.Id);
         }
+    }
+
+    /// <summary>The contact's exclusive agent, else the agent who last served them within the sticky window.</summary>
+    private async Task<Guid?> PreferredAgentAsync(Conversation conversation)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync();
+        var exclusive = await db.Contacts.Where(c => c.Id == conversation.ContactId).Select(c => c.ExclusiveAgentId).FirstOrDefaultAsync();
+        if (exclusive is not null)
+        {
+            return exclusive;
+        }
+
+        var days = routingOptions.Value.StickyDays;
+        if (days == 0)
+        {
+            return null;
+        }
+
+        var since = time.GetUtcNow().AddDays(-days);
+        return await db.Conversations
+            .Where(c => c.ContactId == conversation.ContactId && c.Id != conversation.Id && c.AssignedAgentId != null && c.ClosedAt != null && c.ClosedAt >= since)
+            .OrderByDescending(c => c.ClosedAt)
+            .Select(c => c.AssignedAgentId)
+            .FirstOrDefaultAsync();
     }
 
     private void Validate(InboundMessage message)

@@ -1,30 +1,46 @@
 using ChatGateway.Gateway.Store;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ChatGateway.Gateway.Routing;
 
 /// <summary>
-/// Turns routing decisions made in Redis into the record: marks assigned conversations in the store
-/// and tells everyone through the event bus.
+/// Turns routing decisions made atomically in Redis into the record: marks conversations assigned or
+/// waiting in the store, writes the notes agents see, and tells everyone through the event bus.
 /// </summary>
 internal sealed partial class ConversationRouter(
     RedisRoutingStore store,
     IDbContextFactory<GatewayDbContext> dbFactory,
     GatewayEventBus events,
+    IOptions<RoutingOptions> options,
     TimeProvider time,
     ILogger<ConversationRouter> logger)
 {
-    public async Task EnqueueAsync(Guid conversationId, string skill, int priority, DateTimeOffset since)
+    public long Score(int priority, DateTimeOffset since) => RedisRoutingStore.Score(priority, since, options.Value.PriorityStep);
+
+    public async Task EnqueueAsync(Guid conversationId, string skill, int priority, DateTimeOffset since, Guid? preferredAgent = null)
     {
-        var assignments = await store.EnqueueAsync(conversationId, skill, priority, since);
+        var assignments = await store.EnqueueAsync(conversationId, skill, Score(priority, since), preferredAgent);
         LogQueued(logger, conversationId, skill, priority);
         await ApplyAsync(assignments);
     }
 
-    public async Task SetPresenceAsync(Agent agent, bool online)
+    /// <summary>Sets presence. Going offline hands the agent's open conversations to others at once.</summary>
+    public async Task SetPresenceAsync(Agent agent, string presence)
     {
-        var assignments = await store.SetPresenceAsync(agent.Id, online, agent.MaxConcurrent, agent.SkillList);
+        var assignments = await store.SetPresenceAsync(agent.Id, presence, agent.MaxConcurrent, agent.SkillList);
         await ApplyAsync(assignments);
+        if (presence == AgentPresence.Offline)
+        {
+            await RequeueAgentAsync(agent.Id, $"{agent.DisplayName} went offline");
+        }
+    }
+
+    /// <summary>Puts every open conversation of the agent back in its queue, with a note saying why.</summary>
+    public async Task RequeueAgentAsync(Guid agentId, string reason)
+    {
+        var assignments = await store.RequeueAgentAsync(agentId);
+        await ApplyAsync(assignments, reason);
     }
 
     public async Task ReleaseAsync(Guid conversationId)
@@ -33,26 +49,111 @@ internal sealed partial class ConversationRouter(
         await ApplyAsync(assignments);
     }
 
-    public async Task ApplyAsync(IReadOnlyList<Assignment> assignments)
+    public async Task<TransferError> TransferToAgentAsync(Guid conversationId, Agent from, Agent to, string? note)
     {
-        foreach (var assignment in assignments)
+        var (error, assignments) = await store.TransferToAgentAsync(conversationId, from.Id, to.Id);
+        if (error == TransferError.None)
+        {
+            await ApplyAsync(assignments, TransferNote(from, $"to {to.DisplayName}", note));
+        }
+
+        return error;
+    }
+
+    public async Task<TransferError> TransferToSkillAsync(Guid conversationId, Agent from, string skill, int priority, DateTimeOffset since, string? note)
+    {
+        var (error, assignments) = await store.TransferToSkillAsync(conversationId, from.Id, skill, Score(priority, since));
+        if (error == TransferError.None)
         {
             await using var db = await dbFactory.CreateDbContextAsync();
+            await db.Conversations.Where(c => c.Id == conversationId).ExecuteUpdateAsync(s => s.SetProperty(c => c.Skill, skill));
+            await ApplyAsync(assignments, TransferNote(from, $"to the {skill} queue", note));
+        }
+
+        return error;
+    }
+
+    /// <summary>
+    /// Records decisions: an agent given a conversation, or a conversation back in a queue. A decision
+    /// that moved a conversation from one agent to another (or to a queue) counts as a transfer.
+    /// </summary>
+    public async Task ApplyAsync(IReadOnlyList<Assignment> assignments, string? note = null)
+    {
+        var max = options.Value.MaxTransfers;
+        foreach (var a in assignments)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Id == a.ConversationId);
+            if (conversation is null || conversation.Status == ConversationStatus.Closed)
+            {
+                continue;
+            }
+
             var now = time.GetUtcNow();
-            await db.Conversations
-                .Where(c => c.Id == assignment.ConversationId && c.Status == ConversationStatus.Waiting)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(c => c.Status, ConversationStatus.Assigned)
-                    .SetProperty(c => c.AssignedAgentId, assignment.AgentId)
-                    .SetProperty(c => c.AssignedAt, now));
-            LogAssigned(logger, assignment.ConversationId, assignment.AgentId);
-            await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Assigned, assignment.ConversationId, assignment.AgentId));
+            // Passed on by an agent (to another agent or back to a queue); taking it from the queue is not.
+            var moved = a.PreviousAgentId is not null;
+            if (moved)
+            {
+                conversation.TransferCount++;
+            }
+
+            conversation.NeedsSupervisor |= conversation.TransferCount > max;
+            conversation.Status = a.AgentId is null ? ConversationStatus.Waiting : ConversationStatus.Assigned;
+            conversation.AssignedAgentId = a.AgentId;
+            conversation.AssignedAt = a.AgentId is null ? null : now;
+            if (moved && note is not null)
+            {
+                db.Messages.Add(new Message
+                {
+                    Id = Guid.CreateVersion7(now),
+                    ConversationId = conversation.Id,
+                    InstanceId = conversation.LastInstanceId,
+                    ExternalId = conversation.LastExternalId,
+                    Direction = MessageDirection.Note,
+                    Text = note,
+                    Status = MessageStatus.Received,
+                    CreatedAt = now,
+                });
+            }
+
+            await db.SaveChangesAsync();
+            if (a.PreviousAgentId is { } previous)
+            {
+                await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Removed, a.ConversationId, previous));
+            }
+
+            if (a.AgentId is { } agentId)
+            {
+                LogAssigned(logger, a.ConversationId, agentId);
+                await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Assigned, a.ConversationId, agentId));
+            }
+            else
+            {
+                LogRequeued(logger, a.ConversationId);
+                await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Waiting, a.ConversationId));
+            }
         }
     }
+
+    private static string TransferNote(Agent from, string target, string? note) =>
+        string.IsNullOrWhiteSpace(note) ? $"{from.DisplayName} transferred this conversation {target}." : $"{from.DisplayName} transferred this conversation {target}: {note.Trim()}";
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Conversation {ConversationId} queued for skill {Skill} at priority {Priority}")]
     private static partial void LogQueued(ILogger logger, Guid conversationId, string skill, int priority);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Conversation {ConversationId} assigned to agent {AgentId}")]
     private static partial void LogAssigned(ILogger logger, Guid conversationId, Guid agentId);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Conversation {ConversationId} is back in its queue")]
+    private static partial void LogRequeued(ILogger logger, Guid conversationId);
+}
+
+internal static class AgentPresence
+{
+    public const string Online = "online";
+    public const string Busy = "busy";
+    public const string Away = "away";
+    public const string Offline = "offline";
+
+    public static readonly string[] All = [Online, Busy, Away, Offline];
 }

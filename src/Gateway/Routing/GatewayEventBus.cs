@@ -10,6 +10,8 @@ internal static class GatewayEventTypes
     public const string MessageAdded = "message";
     public const string MessageStatus = "status";
     public const string Closed = "closed";
+    public const string Removed = "removed";
+    public const string Waiting = "waiting";
 }
 
 /// <summary>Something agents or customers should see live. Carries ids only; receivers read the store.</summary>

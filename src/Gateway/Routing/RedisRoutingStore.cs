@@ -1,10 +1,14 @@
+using System.Globalization;
 using ChatGateway.Gateway.Redis;
 using StackExchange.Redis;
 
 namespace ChatGateway.Gateway.Routing;
 
-/// <summary>One routing decision: a conversation handed to an agent.</summary>
-internal readonly record struct Assignment(Guid ConversationId, Guid AgentId);
+/// <summary>One routing decision: a conversation handed to an agent, or (AgentId null) back to a queue.</summary>
+internal readonly record struct Assignment(Guid ConversationId, Guid? AgentId, Guid? PreviousAgentId = null);
+
+/// <summary>Why a transfer could not happen; the conversation is untouched.</summary>
+internal enum TransferError { None, NotAssigned, TargetUnavailable }
 
 /// <summary>
 /// Routing state in Redis. Every decision is one Lua script, so a conversation never gets two agents
@@ -13,55 +17,76 @@ internal readonly record struct Assignment(Guid ConversationId, Guid AgentId);
 /// </summary>
 /// <remarks>
 /// Keys (all under the configured prefix): <c>q:{skill}</c> sorted set of waiting conversations,
-/// scored by priority then age (lower is served first); <c>c:{conversation}</c> hash with skill, score
-/// and agent; <c>a:{agent}</c> hash with presence, capacity and skills; <c>a:{agent}:c</c> set of the
-/// agent's conversations (its load); <c>sk:{skill}</c> set of online agents with the skill.
+/// scored by enqueue time minus priority credit (lower is served first, so priority ages out and
+/// nobody starves); <c>c:{conversation}</c> hash with skill, score, agent, preferred agent (sticky or
+/// exclusive) and an agent to avoid (the one who just gave it up); <c>a:{agent}</c> hash with
+/// presence, capacity and skills; <c>a:{agent}:c</c> set of the agent's conversations (its load);
+/// <c>sk:{skill}</c> set of agents with the skill who are online.
+/// Presence: <c>online</c> takes any work; <c>busy</c> takes only returning customers and transfers;
+/// <c>away</c> and <c>offline</c> take nothing.
 /// </remarks>
 internal sealed class RedisRoutingStore(RedisConnection redis)
 {
     private const string Functions = """
         local p = ARGV[1]
-        local function able(agent)
+        local function able(agent, allowBusy)
           local v = redis.call('HMGET', p .. 'a:' .. agent, 'presence', 'cap')
-          if v[1] ~= 'online' then return nil end
+          if not (v[1] == 'online' or (allowBusy and v[1] == 'busy')) then return nil end
           local cap = tonumber(v[2]) or 0
           local load = redis.call('SCARD', p .. 'a:' .. agent .. ':c')
           if load >= cap then return nil end
           return load / cap
         end
-        local function assign(conv, agent, out)
+        local function assign(conv, agent, out, previous)
           redis.call('HSET', p .. 'c:' .. conv, 'agent', agent)
+          redis.call('HDEL', p .. 'c:' .. conv, 'avoid')
           redis.call('SADD', p .. 'a:' .. agent .. ':c', conv)
           out[#out + 1] = conv
           out[#out + 1] = agent
+          out[#out + 1] = previous or ''
         end
         local function dispatch(skill, out)
           local q = p .. 'q:' .. skill
+          local skipped = 0
           while true do
-            local head = redis.call('ZRANGE', q, 0, 0)
+            local head = redis.call('ZRANGE', q, skipped, skipped)
             if #head == 0 then return end
+            local conv = head[1]
+            local avoid = redis.call('HGET', p .. 'c:' .. conv, 'avoid')
             local agents = redis.call('SMEMBERS', p .. 'sk:' .. skill)
             local best, bestRatio = nil, 2
+            local anyAble = false
             for _, a in ipairs(agents) do
-              local r = able(a)
-              if r and (r < bestRatio or (r == bestRatio and a < best)) then best, bestRatio = a, r end
+              local r = able(a, false)
+              if r then
+                anyAble = true
+                if a ~= avoid and (r < bestRatio or (r == bestRatio and a < best)) then best, bestRatio = a, r end
+              end
             end
-            if not best then return end
-            redis.call('ZREM', q, head[1])
-            assign(head[1], best, out)
+            if not anyAble then return end
+            if best then
+              redis.call('ZREM', q, conv)
+              assign(conv, best, out)
+            else
+              -- only the agent it must avoid is free: leave it for someone else, serve the next one
+              skipped = skipped + 1
+            end
           end
         end
         local function pull(agent, out)
           local skills = redis.call('HGET', p .. 'a:' .. agent, 'skills')
           if not skills then return end
-          while able(agent) do
+          while able(agent, false) do
             local bestConv, bestScore, bestQ = nil, nil, nil
             for skill in string.gmatch(skills, '[^,]+') do
               local q = p .. 'q:' .. skill
-              local head = redis.call('ZRANGE', q, 0, 0, 'WITHSCORES')
-              if #head > 0 then
-                local s = tonumber(head[2])
-                if bestScore == nil or s < bestScore then bestConv, bestScore, bestQ = head[1], s, q end
+              local head = redis.call('ZRANGE', q, 0, 4, 'WITHSCORES')
+              for i = 1, #head, 2 do
+                local s = tonumber(head[i + 1])
+                if redis.call('HGET', p .. 'c:' .. head[i], 'avoid') ~= agent then
+                  if bestScore == nil or s < bestScore then bestConv, bestScore, bestQ = head[i], s, q end
+                  break
+                end
               end
             end
             if not bestConv then return end
@@ -69,15 +94,34 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
             assign(bestConv, agent, out)
           end
         end
+        local function requeue(conv, agent, out)
+          local v = redis.call('HMGET', p .. 'c:' .. conv, 'skill', 'score')
+          redis.call('SREM', p .. 'a:' .. agent .. ':c', conv)
+          redis.call('HDEL', p .. 'c:' .. conv, 'agent')
+          redis.call('HSET', p .. 'c:' .. conv, 'avoid', agent)
+          redis.call('ZADD', p .. 'q:' .. v[1], v[2], conv)
+          out[#out + 1] = conv
+          out[#out + 1] = ''
+          out[#out + 1] = agent
+          return v[1]
+        end
 
         """;
 
-    // ARGV: prefix, conversation, skill, score
+    // ARGV: prefix, conversation, skill, score, preferred agent ('' for none)
     private const string EnqueueScript = Functions + """
-        local conv, skill, score = ARGV[2], ARGV[3], ARGV[4]
+        local conv, skill, score, preferred = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
         local out = {}
         if redis.call('HEXISTS', p .. 'c:' .. conv, 'agent') == 1 then return out end
         redis.call('HSET', p .. 'c:' .. conv, 'skill', skill, 'score', score)
+        if preferred ~= '' then
+          redis.call('HSET', p .. 'c:' .. conv, 'pref', preferred)
+          if able(preferred, true) then
+            redis.call('ZREM', p .. 'q:' .. skill, conv)
+            assign(conv, preferred, out)
+            return out
+          end
+        end
         if redis.call('ZSCORE', p .. 'q:' .. skill, conv) == false then
           redis.call('ZADD', p .. 'q:' .. skill, score, conv)
         end
@@ -85,7 +129,8 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         return out
         """;
 
-    // ARGV: prefix, agent, presence, capacity, skills (comma separated)
+    // ARGV: prefix, agent, presence, capacity, skills (comma separated). Going away or offline keeps the
+    // agent's conversations; RequeueAgentScript hands them on when the agent is really gone.
     private const string PresenceScript = Functions + """
         local agent, presence, cap, skills = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
         local out = {}
@@ -94,10 +139,22 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
           for s in string.gmatch(old, '[^,]+') do redis.call('SREM', p .. 'sk:' .. s, agent) end
         end
         redis.call('HSET', p .. 'a:' .. agent, 'presence', presence, 'cap', cap, 'skills', skills)
-        if presence == 'online' then
+        if presence == 'online' or presence == 'busy' then
           for s in string.gmatch(skills, '[^,]+') do redis.call('SADD', p .. 'sk:' .. s, agent) end
-          pull(agent, out)
         end
+        if presence == 'online' then pull(agent, out) end
+        return out
+        """;
+
+    // ARGV: prefix, agent. Puts every conversation of the agent back in its queue (to someone else first).
+    private const string RequeueAgentScript = Functions + """
+        local agent = ARGV[2]
+        local out = {}
+        local skills = {}
+        for _, conv in ipairs(redis.call('SMEMBERS', p .. 'a:' .. agent .. ':c')) do
+          skills[requeue(conv, agent, out)] = true
+        end
+        for skill, _ in pairs(skills) do dispatch(skill, out) end
         return out
         """;
 
@@ -115,6 +172,31 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         return out
         """;
 
+    // ARGV: prefix, conversation, from agent, target agent. Fails unless the conversation is the from
+    // agent's and the target is online or busy with room.
+    private const string TransferToAgentScript = Functions + """
+        local conv, from, to = ARGV[2], ARGV[3], ARGV[4]
+        if redis.call('HGET', p .. 'c:' .. conv, 'agent') ~= from then return 'not-assigned' end
+        if not able(to, true) then return 'unavailable' end
+        local out = {}
+        redis.call('SREM', p .. 'a:' .. from .. ':c', conv)
+        assign(conv, to, out, from)
+        pull(from, out)
+        return out
+        """;
+
+    // ARGV: prefix, conversation, from agent, skill, score. Back to a queue, to another agent first.
+    private const string TransferToSkillScript = Functions + """
+        local conv, from, skill, score = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+        if redis.call('HGET', p .. 'c:' .. conv, 'agent') ~= from then return 'not-assigned' end
+        local out = {}
+        redis.call('HSET', p .. 'c:' .. conv, 'skill', skill, 'score', score)
+        requeue(conv, from, out)
+        dispatch(skill, out)
+        pull(from, out)
+        return out
+        """;
+
     // ARGV: prefix, conversation, agent, skill. Re-records an assignment the store already holds.
     private const string RestoreAssignedScript = """
         local p, conv, agent, skill = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -128,44 +210,63 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
 
     private string Prefix => redis.KeyPrefix;
 
-    /// <summary>Score of a waiting conversation: priority (0-9, higher first), then age.</summary>
-    public static long Score(int priority, DateTimeOffset enqueuedAt) =>
-        (9 - Math.Clamp(priority, 0, 9)) * 10_000_000_000_000L + enqueuedAt.ToUnixTimeMilliseconds();
+    /// <summary>
+    /// Score of a waiting conversation: enqueue time minus a credit of <paramref name="priorityStep"/>
+    /// per priority level. Lower is served first; a long enough wait outranks any priority.
+    /// </summary>
+    public static long Score(int priority, DateTimeOffset enqueuedAt, TimeSpan priorityStep) =>
+        enqueuedAt.ToUnixTimeMilliseconds() - Math.Clamp(priority, 0, 9) * (long)priorityStep.TotalMilliseconds;
 
-    public Task<IReadOnlyList<Assignment>> EnqueueAsync(Guid conversationId, string skill, int priority, DateTimeOffset enqueuedAt) =>
-        RunAsync(EnqueueScript, conversationId.ToString("N"), skill, Score(priority, enqueuedAt).ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public Task<IReadOnlyList<Assignment>> EnqueueAsync(Guid conversationId, string skill, long score, Guid? preferredAgent) =>
+        RunAsync(EnqueueScript, Id(conversationId), skill, Num(score), preferredAgent is { } a ? Id(a) : "");
 
-    public Task<IReadOnlyList<Assignment>> SetPresenceAsync(Guid agentId, bool online, int capacity, IEnumerable<string> skills) =>
-        RunAsync(PresenceScript, agentId.ToString("N"), online ? "online" : "offline", capacity.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(',', skills));
+    public Task<IReadOnlyList<Assignment>> SetPresenceAsync(Guid agentId, string presence, int capacity, IEnumerable<string> skills) =>
+        RunAsync(PresenceScript, Id(agentId), presence, Num(capacity), string.Join(',', skills));
+
+    public Task<IReadOnlyList<Assignment>> RequeueAgentAsync(Guid agentId) =>
+        RunAsync(RequeueAgentScript, Id(agentId));
 
     public Task<IReadOnlyList<Assignment>> ReleaseAsync(Guid conversationId) =>
-        RunAsync(ReleaseScript, conversationId.ToString("N"));
+        RunAsync(ReleaseScript, Id(conversationId));
+
+    public async Task<(TransferError Error, IReadOnlyList<Assignment> Assignments)> TransferToAgentAsync(Guid conversationId, Guid from, Guid to) =>
+        await TransferAsync(TransferToAgentScript, Id(conversationId), Id(from), Id(to));
+
+    public async Task<(TransferError Error, IReadOnlyList<Assignment> Assignments)> TransferToSkillAsync(Guid conversationId, Guid from, string skill, long score) =>
+        await TransferAsync(TransferToSkillScript, Id(conversationId), Id(from), skill, Num(score));
 
     /// <summary>Records an assignment the store holds; returns the agent Redis has (another one if it differs).</summary>
     public async Task<Guid?> RestoreAssignedAsync(Guid conversationId, Guid agentId, string skill)
     {
         var db = await redis.GetDatabaseAsync();
-        var result = await db.ScriptEvaluateAsync(RestoreAssignedScript, values: [Prefix, conversationId.ToString("N"), agentId.ToString("N"), skill]);
+        var result = await db.ScriptEvaluateAsync(RestoreAssignedScript, values: [Prefix, Id(conversationId), Id(agentId), skill]);
         return result.IsNull ? null : Guid.ParseExact((string)result!, "N");
     }
 
     public async Task<Guid?> GetAssignedAgentAsync(Guid conversationId)
     {
         var db = await redis.GetDatabaseAsync();
-        var value = await db.HashGetAsync(Prefix + "c:" + conversationId.ToString("N"), "agent");
+        var value = await db.HashGetAsync(Prefix + "c:" + Id(conversationId), "agent");
         return value.IsNull ? null : Guid.ParseExact((string)value!, "N");
     }
 
     public async Task<bool> IsWaitingAsync(Guid conversationId, string skill)
     {
         var db = await redis.GetDatabaseAsync();
-        return (await db.SortedSetScoreAsync(Prefix + "q:" + skill, conversationId.ToString("N"))).HasValue;
+        return (await db.SortedSetScoreAsync(Prefix + "q:" + skill, Id(conversationId))).HasValue;
     }
 
     public async Task<long> GetLoadAsync(Guid agentId)
     {
         var db = await redis.GetDatabaseAsync();
-        return await db.SetLengthAsync(Prefix + "a:" + agentId.ToString("N") + ":c");
+        return await db.SetLengthAsync(Prefix + "a:" + Id(agentId) + ":c");
+    }
+
+    public async Task<string> GetPresenceAsync(Guid agentId)
+    {
+        var db = await redis.GetDatabaseAsync();
+        var value = await db.HashGetAsync(Prefix + "a:" + Id(agentId), "presence");
+        return value.IsNull ? "offline" : value.ToString();
     }
 
     public async Task<long> GetWaitingCountAsync(string skill)
@@ -174,7 +275,31 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         return await db.SortedSetLengthAsync(Prefix + "q:" + skill);
     }
 
-    private async Task<IReadOnlyList<Assignment>> RunAsync(string script, params string[] args)
+    /// <summary>0-based place in the skill's queue, or null when not waiting there.</summary>
+    public async Task<long?> GetQueuePositionAsync(Guid conversationId, string skill)
+    {
+        var db = await redis.GetDatabaseAsync();
+        return await db.SortedSetRankAsync(Prefix + "q:" + skill, Id(conversationId));
+    }
+
+    private static string Id(Guid id) => id.ToString("N");
+
+    private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private async Task<(TransferError, IReadOnlyList<Assignment>)> TransferAsync(string script, params string[] args)
+    {
+        var result = await EvaluateAsync(script, args);
+        if (result.Resp2Type == ResultType.BulkString || result.Resp2Type == ResultType.SimpleString)
+        {
+            return ((string)result! == "not-assigned" ? TransferError.NotAssigned : TransferError.TargetUnavailable, []);
+        }
+
+        return (TransferError.None, Parse(result));
+    }
+
+    private async Task<IReadOnlyList<Assignment>> RunAsync(string script, params string[] args) => Parse(await EvaluateAsync(script, args));
+
+    private async Task<RedisResult> EvaluateAsync(string script, string[] args)
     {
         var db = await redis.GetDatabaseAsync();
         var values = new RedisValue[args.Length + 1];
@@ -184,12 +309,21 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
             values[i + 1] = args[i];
         }
 
-        var result = await db.ScriptEvaluateAsync(script, values: values);
+        return await db.ScriptEvaluateAsync(script, values: values);
+    }
+
+    private static IReadOnlyList<Assignment> Parse(RedisResult result)
+    {
         var items = (RedisResult[]?)result ?? [];
-        var assignments = new List<Assignment>(items.Length / 2);
-        for (var i = 0; i + 1 < items.Length; i += 2)
+        var assignments = new List<Assignment>(items.Length / 3);
+        for (var i = 0; i + 2 < items.Length; i += 3)
         {
-            assignments.Add(new Assignment(Guid.ParseExact((string)items[i]!, "N"), Guid.ParseExact((string)items[i + 1]!, "N")));
+            var agent = (string?)items[i + 1];
+            var previous = (string?)items[i + 2];
+            assignments.Add(new Assignment(
+                Guid.ParseExact((string)items[i]!, "N"),
+                string.IsNullOrEmpty(agent) ? null : Guid.ParseExact(agent, "N"),
+                string.IsNullOrEmpty(previous) ? null : Guid.ParseExact(previous, "N")));
         }
 
         return assignments;

@@ -21,6 +21,18 @@ internal sealed class RoutingOptions
 
     /// <summary>Priority of everyone else, 0-9.</summary>
     public int DefaultPriority { get; set; } = 0;
+
+    /// <summary>Head start one priority level is worth in the queue; a longer wait beats any priority (aging).</summary>
+    public TimeSpan PriorityStep { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A returning customer goes back to the agent who served them within this many days, if that agent can take them.</summary>
+    public int StickyDays { get; set; } = 3;
+
+    /// <summary>An agent whose desk lost its connection this long has their conversations handed to others.</summary>
+    public TimeSpan DisconnectGrace { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A conversation passed on more often than this is flagged for a supervisor.</summary>
+    public int MaxTransfers { get; set; } = 3;
 }
 
 internal sealed class KeywordRule
@@ -63,6 +75,26 @@ internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
         if (options.VipPriority is < 0 or > 9)
         {
             errors.Add($"Routing:VipPriority must be 0-9, not {options.VipPriority}.");
+        }
+
+        if (options.PriorityStep < TimeSpan.Zero)
+        {
+            errors.Add($"Routing:PriorityStep must not be negative, not {options.PriorityStep}.");
+        }
+
+        if (options.StickyDays < 0)
+        {
+            errors.Add($"Routing:StickyDays must not be negative, not {options.StickyDays}.");
+        }
+
+        if (options.DisconnectGrace < TimeSpan.Zero)
+        {
+            errors.Add($"Routing:DisconnectGrace must not be negative, not {options.DisconnectGrace}.");
+        }
+
+        if (options.MaxTransfers < 1)
+        {
+            errors.Add($"Routing:MaxTransfers must be at least 1, not {options.MaxTransfers}.");
         }
 
         if (options.DefaultPriority is < 0 or > 9)

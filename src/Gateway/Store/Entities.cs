@@ -2,7 +2,8 @@ namespace ChatGateway.Gateway.Store;
 
 internal enum ConversationStatus { Waiting = 0, Assigned = 1, Closed = 2 }
 
-internal enum MessageDirection { In = 0, Out = 1 }
+/// <summary>In from the customer, out to the customer, or an internal note agents see and customers never do.</summary>
+internal enum MessageDirection { In = 0, Out = 1, Note = 2 }
 
 internal enum MessageStatus { Received = 0, Pending = 1, Sent = 2, Delivered = 3, Failed = 4 }
 
@@ -13,6 +14,8 @@ internal sealed class Contact
     public string? Phone { get; set; }
     public string? Email { get; set; }
     public bool IsVip { get; set; }
+    /// <summary>The contact's personal agent (专属客服), who gets their conversations first.</summary>
+    public Guid? ExclusiveAgentId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public List<ChannelIdentity> Identities { get; set; } = [];
 }
@@ -46,6 +49,10 @@ internal sealed class Conversation
     public DateTimeOffset LastMessageAt { get; set; }
     public DateTimeOffset? AssignedAt { get; set; }
     public DateTimeOffset? ClosedAt { get; set; }
+    /// <summary>How often the conversation was passed on (transfers and requeues).</summary>
+    public int TransferCount { get; set; }
+    /// <summary>Passed around too often: a supervisor should look at it.</summary>
+    public bool NeedsSupervisor { get; set; }
 }
 
 internal sealed class Message

@@ -17,6 +17,10 @@ public sealed record LoginRequest(string? UserName, string? Password);
 
 public sealed record PresenceRequest(string? Presence);
 
+public sealed record TransferRequest(string? ToAgent, string? ToSkill, string? Note);
+
+public sealed record ExclusiveAgentRequest(string? Agent);
+
 public sealed record AgentDto(Guid Id, string UserName, string DisplayName, IReadOnlyList<string> Skills, int MaxConcurrent, string Presence, long Load);
 
 public sealed record ErrorDto(string Error);
@@ -44,6 +48,8 @@ internal static class ApiEndpoints
         agent.MapGet("/conversations/{id:guid}", GetConversationAsync);
         agent.MapPost("/conversations/{id:guid}/messages", ReplyAsync);
         agent.MapPost("/conversations/{id:guid}/close", CloseAsync);
+        agent.MapPost("/conversations/{id:guid}/transfer", TransferAsync);
+        agent.MapPut("/contacts/{id:guid}/exclusive-agent", SetExclusiveAgentAsync);
         agent.MapGet("/messages/failed", async (HttpContext http, ConversationQueries queries, CancellationToken ct) =>
             TypedResults.Ok(await queries.ListFailedAsync(AgentId(http), ct)));
         agent.MapGet("/plugins", (ChannelHost channels) => TypedResults.Ok(channels.Channels.Select(c => new PluginDto(
@@ -91,9 +97,9 @@ internal static class ApiEndpoints
         HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ConversationRouter router, RedisConnection redis, CancellationToken ct)
     {
         var (request, bodyError) = await ReadJsonAsync<PresenceRequest>(http, ct);
-        if (request?.Presence is not ("online" or "offline"))
+        if (request?.Presence is null || !AgentPresence.All.Contains(request.Presence))
         {
-            return TypedResults.BadRequest(new ErrorDto(bodyError ?? "presence must be 'online' or 'offline'"));
+            return TypedResults.BadRequest(new ErrorDto(bodyError ?? "presence must be 'online', 'busy', 'away' or 'offline'"));
         }
 
         var agent = await FindAgentAsync(http, dbFactory, ct);
@@ -102,7 +108,7 @@ internal static class ApiEndpoints
             return TypedResults.Unauthorized();
         }
 
-        await router.SetPresenceAsync(agent, request.Presence == "online");
+        await router.SetPresenceAsync(agent, request.Presence);
         return TypedResults.Ok(await ToDtoAsync(agent, redis));
     }
 
@@ -158,6 +164,49 @@ internal static class ApiEndpoints
             ConversationActionError.NotFound => TypedResults.NotFound(new ErrorDto("no such conversation among yours")),
             ConversationActionError.NotOpen => TypedResults.Conflict(new ErrorDto("the conversation is already closed")),
             _ => TypedResults.Ok((await queries.GetAsync(id, ct))! with { Messages = null }),
+        };
+    }
+
+    private static async Task<Results<Ok<ConversationDto>, BadRequest<ErrorDto>, NotFound<ErrorDto>, Conflict<ErrorDto>, UnauthorizedHttpResult>> TransferAsync(
+        Guid id, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ConversationService conversations, ConversationQueries queries, CancellationToken ct)
+    {
+        var (request, bodyError) = await ReadJsonAsync<TransferRequest>(http, ct);
+        if (request is null)
+        {
+            return TypedResults.BadRequest(new ErrorDto(bodyError!));
+        }
+
+        var agent = await FindAgentAsync(http, dbFactory, ct);
+        if (agent is null)
+        {
+            return TypedResults.Unauthorized();
+        }
+
+        var (error, reason) = await conversations.TransferAsync(id, agent, request.ToAgent, request.ToSkill, request.Note, ct);
+        return error switch
+        {
+            ConversationActionError.None => TypedResults.Ok((await queries.GetAsync(id, ct))! with { Messages = null }),
+            ConversationActionError.NotFound => TypedResults.NotFound(new ErrorDto(reason!)),
+            ConversationActionError.BadRequest => TypedResults.BadRequest(new ErrorDto(reason!)),
+            _ => TypedResults.Conflict(new ErrorDto(reason!)),
+        };
+    }
+
+    private static async Task<Results<NoContent, BadRequest<ErrorDto>, NotFound<ErrorDto>>> SetExclusiveAgentAsync(
+        Guid id, HttpContext http, ConversationService conversations, CancellationToken ct)
+    {
+        var (request, bodyError) = await ReadJsonAsync<ExclusiveAgentRequest>(http, ct);
+        if (request is null)
+        {
+            return TypedResults.BadRequest(new ErrorDto(bodyError!));
+        }
+
+        var (error, reason) = await conversations.SetExclusiveAgentAsync(id, request.Agent, ct);
+        return error switch
+        {
+            ConversationActionError.None => TypedResults.NoContent(),
+            ConversationActionError.NotFound => TypedResults.NotFound(new ErrorDto(reason!)),
+            _ => TypedResults.BadRequest(new ErrorDto(reason!)),
         };
     }
 

@@ -14,6 +14,7 @@ public sealed class AgentSession : IAsyncDisposable
     private readonly Channel<(Guid ConversationId, MessageDto Message)> _messages = Channel.CreateUnbounded<(Guid, MessageDto)>();
     private readonly Channel<(Guid ConversationId, MessageDto Message)> _statuses = Channel.CreateUnbounded<(Guid, MessageDto)>();
     private readonly Channel<Guid> _closed = Channel.CreateUnbounded<Guid>();
+    private readonly Channel<Guid> _removed = Channel.CreateUnbounded<Guid>();
 
     private AgentSession(HttpClient http, HubConnection hub, AgentDto agent)
     {
@@ -44,6 +45,7 @@ public sealed class AgentSession : IAsyncDisposable
         hub.On<Guid, MessageDto>("messageAdded", (id, m) => session._messages.Writer.TryWrite((id, m)));
         hub.On<Guid, MessageDto>("messageStatusChanged", (id, m) => session._statuses.Writer.TryWrite((id, m)));
         hub.On<Guid>("conversationClosed", id => session._closed.Writer.TryWrite(id));
+        hub.On<Guid>("conversationRemoved", id => session._removed.Writer.TryWrite(id));
         await hub.StartAsync();
         if (online)
         {
@@ -69,6 +71,8 @@ public sealed class AgentSession : IAsyncDisposable
         ReadAsync(_statuses, m => match(m.Message), timeout);
 
     public Task<Guid> NextClosedAsync(TimeSpan? timeout = null) => ReadAsync(_closed, _ => true, timeout);
+
+    public Task<Guid> NextRemovedAsync(TimeSpan? timeout = null) => ReadAsync(_removed, _ => true, timeout);
 
     /// <summary>True when nothing was assigned live within the wait.</summary>
     public async Task<bool> NothingAssignedWithinAsync(TimeSpan wait)

@@ -54,15 +54,16 @@ public sealed class GatewayHost : IAsyncDisposable
         RedisBackend backend = RedisBackend.Garnet,
         string? pluginsJson = null,
         IDictionary<string, string?>? settings = null,
-        string? dataDirectory = null)
+        string? dataDirectory = null,
+        TimeProvider? clock = null)
     {
-        var host = Create(backend, pluginsJson, settings, dataDirectory);
+        var host = Create(backend, pluginsJson, settings, dataDirectory, clock);
         await host.StartServerAsync();
         return host;
     }
 
     /// <summary>Creates the host without starting it (to see start-up failures).</summary>
-    public static GatewayHost Create(RedisBackend backend, string? pluginsJson, IDictionary<string, string?>? settings, string? dataDirectory = null)
+    public static GatewayHost Create(RedisBackend backend, string? pluginsJson, IDictionary<string, string?>? settings, string? dataDirectory = null, TimeProvider? clock = null)
     {
         var redis = backend == RedisBackend.Redis ? RedisServer.ConnectionStringOrSkip() : "";
         var data = dataDirectory ?? Directory.CreateTempSubdirectory("cg-test-").FullName;
@@ -87,7 +88,7 @@ public sealed class GatewayHost : IAsyncDisposable
             config[key] = value;
         }
 
-        return new GatewayHost(new Factory(config), data);
+        return new GatewayHost(new Factory(config, clock), data);
     }
 
     public Task StartServerAsync()
@@ -113,12 +114,16 @@ public sealed class GatewayHost : IAsyncDisposable
         await _factory.DisposeAsync();
     }
 
-    private sealed class Factory(Dictionary<string, string?> config) : WebApplicationFactory<Program>
+    private sealed class Factory(Dictionary<string, string?> config, TimeProvider? clock) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Testing");
             builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(config));
+            if (clock is not null)
+            {
+                builder.ConfigureServices(services => services.AddSingleton(clock));
+            }
         }
     }
 }

@@ -116,9 +116,9 @@ public sealed class RoutingTests
         var arrivals = Enumerable.Range(0, conversations).Select(i => Inbound(http, $"c{i}", $"+1555{i:D7}", $"question {i}"));
         var presence = loadAgents.Select(async a =>
         {
-            await router.SetPresenceAsync(a, online: true);
-            await router.SetPresenceAsync(a, online: false);
-            await router.SetPresenceAsync(a, online: true);
+            await router.SetPresenceAsync(a, "online");
+            await router.SetPresenceAsync(a, "away");
+            await router.SetPresenceAsync(a, "online");
         });
         await Task.WhenAll(arrivals.Concat(presence));
 

@@ -106,6 +106,9 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .HasMaxLength(320)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("ExclusiveAgentId")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("IsVip")
                         .HasColumnType("INTEGER");
 
@@ -156,6 +159,9 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.Property<long>("LastMessageAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("NeedsSupervisor")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Priority")
                         .HasColumnType("INTEGER");
 
@@ -169,6 +175,9 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TransferCount")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");

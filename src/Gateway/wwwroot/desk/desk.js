@@ -229,6 +229,7 @@
     state.closedSnapshot = null;
     ui.reply.value = '';
     clear(ui.convList);
+    listNodes.clear();
     clear(ui.messages);
     document.title = 'Agent desk · ChatGateway';
     showLogin(message);
@@ -338,56 +339,65 @@
     return (m.direction === 'out' ? 'You: ' : '') + String(m.text || '').replace(/\s+/g, ' ');
   }
 
+  const listNodes = new Map(); // conversation id -> <li>, reused so clicks and focus survive updates
+
   function renderList() {
     const items = sortedConversations();
     ui.convCount.textContent = String(items.length);
     ui.listEmpty.hidden = items.length > 0;
     renderLoad();
-    const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.conversationId : null;
-    clear(ui.convList);
-    for (const c of items) {
-      const li = el('li');
-      const name = contactName(c);
-      const unread = state.unread.has(c.id);
-      const b = el('button', 'conv', null, {
-        type: 'button',
-        'data-testid': 'desk-conversation',
-        'data-conversation-id': c.id,
-        'data-unread': unread ? 'true' : 'false',
-        'data-status': c.status,
-        'aria-current': c.id === state.selectedId ? 'true' : 'false',
-      });
-      const avatar = el('span', 'avatar');
-      setAvatar(avatar, name, c.contact && c.contact.id);
-      b.appendChild(avatar);
-
-      const main = el('span', 'conv-main');
-      const top = el('span', 'conv-top');
-      top.appendChild(el('span', 'conv-name', name, { 'data-testid': 'desk-conversation-name' }));
-      top.appendChild(el('span', 'conv-time', ago(c.lastMessageAt || c.createdAt), { title: dateTime(c.lastMessageAt || c.createdAt) }));
-      main.appendChild(top);
-
-      const k = c.contact || {};
-      const sub = [k.displayName ? k.phone : null, k.displayName || k.phone ? k.email : null].filter(Boolean).join(' · ');
-      if (sub) main.appendChild(el('span', 'conv-sub', sub));
-      const preview = lastPreview(c.id);
-      if (preview) main.appendChild(el('span', 'conv-preview', preview));
-
-      const badges = el('span', 'badges');
-      badges.appendChild(channelBadge(c.channelType, c.channelInstanceId));
-      if (c.skill) badges.appendChild(el('span', 'badge badge-skill', c.skill, { 'data-testid': 'desk-skill-badge' }));
-      if (k.isVip) badges.appendChild(el('span', 'badge badge-vip', 'VIP', { 'data-testid': 'desk-vip-badge' }));
-      main.appendChild(badges);
-      b.appendChild(main);
-
-      if (unread) b.appendChild(el('span', 'unread-dot', null, { 'data-testid': 'desk-unread', 'aria-label': 'Unread' }));
-      b.addEventListener('click', () => select(c.id));
-      li.appendChild(b);
-      ui.convList.appendChild(li);
-      if (focused === c.id) b.focus();
+    const keep = new Set();
+    items.forEach((c, index) => {
+      keep.add(c.id);
+      let li = listNodes.get(c.id);
+      if (!li) {
+        li = el('li');
+        const b = el('button', 'conv', null, { type: 'button', 'data-testid': 'desk-conversation', 'data-conversation-id': c.id });
+        b.addEventListener('click', () => select(c.id));
+        li.appendChild(b);
+        listNodes.set(c.id, li);
+      }
+      fillListItem(li.firstChild, c);
+      if (ui.convList.children[index] !== li) ui.convList.insertBefore(li, ui.convList.children[index] || null);
+    });
+    for (const [id, li] of listNodes) {
+      if (!keep.has(id)) { li.remove(); listNodes.delete(id); }
     }
     const n = state.unread.size;
     document.title = (n ? `(${n}) ` : '') + 'Agent desk · ChatGateway';
+  }
+
+  function fillListItem(b, c) {
+    const name = contactName(c);
+    const unread = state.unread.has(c.id);
+    b.setAttribute('data-unread', unread ? 'true' : 'false');
+    b.setAttribute('data-status', c.status || '');
+    b.setAttribute('aria-current', c.id === state.selectedId ? 'true' : 'false');
+    clear(b);
+    const avatar = el('span', 'avatar');
+    setAvatar(avatar, name, c.contact && c.contact.id);
+    b.appendChild(avatar);
+
+    const main = el('span', 'conv-main');
+    const top = el('span', 'conv-top');
+    top.appendChild(el('span', 'conv-name', name, { 'data-testid': 'desk-conversation-name' }));
+    top.appendChild(el('span', 'conv-time', ago(c.lastMessageAt || c.createdAt), { title: dateTime(c.lastMessageAt || c.createdAt) }));
+    main.appendChild(top);
+
+    const k = c.contact || {};
+    const sub = [k.displayName ? k.phone : null, k.displayName || k.phone ? k.email : null].filter(Boolean).join(' · ');
+    if (sub) main.appendChild(el('span', 'conv-sub', sub));
+    const preview = lastPreview(c.id);
+    if (preview) main.appendChild(el('span', 'conv-preview', preview));
+
+    const badges = el('span', 'badges');
+    badges.appendChild(channelBadge(c.channelType, c.channelInstanceId));
+    if (c.skill) badges.appendChild(el('span', 'badge badge-skill', c.skill, { 'data-testid': 'desk-skill-badge' }));
+    if (k.isVip) badges.appendChild(el('span', 'badge badge-vip', 'VIP', { 'data-testid': 'desk-vip-badge' }));
+    main.appendChild(badges);
+    b.appendChild(main);
+
+    if (unread) b.appendChild(el('span', 'unread-dot', null, { 'data-testid': 'desk-unread', 'aria-label': 'Unread' }));
   }
 
   function saveDraft() {
@@ -742,7 +752,11 @@
       setConnection('offline', 'Live updates unavailable');
       return;
     }
-    const conn = new signalR.HubConnectionBuilder().withUrl('/hubs/agent').withAutomaticReconnect().build();
+    const conn = new signalR.HubConnectionBuilder()
+      .withUrl('/hubs/agent')
+      .withAutomaticReconnect()
+      .configureLogging(signalR.LogLevel.Warning)
+      .build();
     state.connection = conn;
 
     conn.on('conversationAssigned', (conversation) => {

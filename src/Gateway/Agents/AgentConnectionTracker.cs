@@ -1,0 +1,132 @@
+using ChatGateway.Gateway.Redis;
+using ChatGateway.Gateway.Routing;
+using ChatGateway.Gateway.Store;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ChatGateway.Gateway.Agents;
+
+/// <summary>
+/// Counts each agent's live desk connections across gateway instances (in Redis) and, when an agent
+/// who is online or busy has had none for the grace period, sets them offline and hands their open
+/// conversations to others with a note saying why. A page reload or a short network drop within the
+/// grace period changes nothing.
+/// </summary>
+internal sealed partial class AgentConnectionTracker(
+    RedisConnection redis,
+    IDbContextFactory<GatewayDbContext> dbFactory,
+    ConversationRouter router,
+    RedisRoutingStore routing,
+    IOptions<RoutingOptions> options,
+    TimeProvider time,
+    ILogger<AgentConnectionTracker> logger) : BackgroundService
+{
+    private readonly Dictionary<Guid, DateTimeOffset> _lostAt = [];
+    private readonly Lock _lock = new();
+
+    public async Task ConnectedAsync(Guid agentId)
+    {
+        var db = await redis.GetDatabaseAsync();
+        await db.HashIncrementAsync(Key(agentId), "conns");
+        lock (_lock)
+        {
+            _lostAt.Remove(agentId);
+        }
+    }
+
+    public async Task DisconnectedAsync(Guid agentId)
+    {
+        var db = await redis.GetDatabaseAsync();
+        var left = await db.HashDecrementAsync(Key(agentId), "conns");
+        if (left <= 0)
+        {
+            await db.HashSetAsync(Key(agentId), "conns", 0);
+            lock (_lock)
+            {
+                _lostAt[agentId] = time.GetUtcNow();
+            }
+        }
+    }
+
+    /// <summary>True while the agent has no desk connection here and their grace period runs.</summary>
+    public bool IsInGracePeriod(Guid agentId)
+    {
+        lock (_lock)
+        {
+            return _lostAt.ContainsKey(agentId);
+        }
+    }
+
+    /// <summary>Hands on the conversations of agents whose grace period is over; returns how many agents.</summary>
+    public async Task<int> CheckAsync(CancellationToken cancellationToken)
+    {
+        var grace = options.Value.DisconnectGrace;
+        var now = time.GetUtcNow();
+        List<Guid> due;
+        lock (_lock)
+        {
+            due = _lostAt.Where(p => now - p.Value >= grace).Select(p => p.Key).ToList();
+            foreach (var id in due)
+            {
+                _lostAt.Remove(id);
+            }
+        }
+
+        var handled = 0;
+        var db = await redis.GetDatabaseAsync();
+        foreach (var agentId in due)
+        {
+            var connections = (long?)await db.HashGetAsync(Key(agentId), "conns") ?? 0;
+            var presence = await routing.GetPresenceAsync(agentId);
+            if (connections > 0 || presence is not (AgentPresence.Online or AgentPresence.Busy))
+            {
+                continue; // back on another desk or instance, or already away/offline by choice
+            }
+
+            await using var store = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var agent = await store.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken);
+            if (agent is null)
+            {
+                continue;
+            }
+
+            LogLost(logger, agentId, grace);
+            await routing.SetPresenceAsync(agent.Id, AgentPresence.Offline, agent.MaxConcurrent, agent.SkillList);
+            await router.RequeueAgentAsync(agent.Id, $"{agent.DisplayName} lost the connection for over {grace.TotalSeconds:0} s; back in the queue");
+            handled++;
+        }
+
+        return handled;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await CheckAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogCheckFailed(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private RedisKey Key(Guid agentId) => redis.KeyPrefix + "a:" + agentId.ToString("N");
+
+    [LoggerMessage(EventId = 5100, Level = LogLevel.Warning, Message = "Agent {AgentId} has had no desk connection for {Grace}; their conversations go to others")]
+    private static partial void LogLost(ILogger logger, Guid agentId, TimeSpan grace);
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Error, Message = "Checking lost agent connections failed")]
+    private static partial void LogCheckFailed(ILogger logger, Exception exception);
+}
