@@ -29,16 +29,16 @@ public sealed class AgentSession : IAsyncDisposable
 
     public AgentDto Agent { get; }
 
-    public static async Task<AgentSession> StartAsync(GatewayHost host, string userName, string password, bool online)
+    public static async Task<AgentSession> StartAsync(Uri baseAddress, string userName, string password, bool online)
     {
         var cookies = new CookieContainer();
-        var http = host.CreateClient(cookies);
+        var http = new HttpClient(new SocketsHttpHandler { CookieContainer = cookies }) { BaseAddress = baseAddress };
         var login = await http.PostAsJsonAsync("/api/auth/login", new { userName, password });
         login.EnsureSuccessStatusCode();
         var agent = (await login.Content.ReadFromJsonAsync<AgentDto>())!;
 
         var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(host.BaseAddress, "/hubs/agent"), o => o.Cookies = cookies)
+            .WithUrl(new Uri(baseAddress, "/hubs/agent"), o => o.Cookies = cookies)
             .Build();
         var session = new AgentSession(http, hub, agent);
         hub.On<ConversationDto>("conversationAssigned", c => session._assigned.Writer.TryWrite(c));

@@ -105,7 +105,7 @@ public sealed class GatewayHost : IAsyncDisposable
         new(new SocketsHttpHandler { CookieContainer = cookies ?? new CookieContainer(), UseCookies = true }) { BaseAddress = BaseAddress };
 
     public async Task<AgentSession> SignInAsync(string userName, bool online = true) =>
-        await AgentSession.StartAsync(this, userName, DemoPassword, online);
+        await AgentSession.StartAsync(BaseAddress, userName, DemoPassword, online);
 
     internal GatewayDbContext CreateDbContext() => Services.GetRequiredService<IDbContextFactory<GatewayDbContext>>().CreateDbContext();
 

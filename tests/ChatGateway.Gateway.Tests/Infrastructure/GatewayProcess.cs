@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using ChatGateway.Gateway.Store;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatGateway.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The gateway as a separate operating-system process (the build in this test's output, with its
+/// plugins), so tests can run several instances against one Redis and one store, and kill one.
+/// </summary>
+public sealed partial class GatewayProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private GatewayProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>Settings shared by the instances of one test: one store, one Redis, one key prefix.</summary>
+    public sealed record Cluster(string DataDirectory, string Redis, string KeyPrefix)
+    {
+        public static Cluster Create(string pluginsJson)
+        {
+            var data = Directory.CreateTempSubdirectory("cg-cluster-").FullName;
+            File.WriteAllText(Path.Combine(data, "plugins.json"), pluginsJson);
+            return new Cluster(data, RedisServer.ConnectionStringOrSkip(), $"t{Guid.NewGuid():N}:");
+        }
+
+        public string DatabasePath => Path.Combine(DataDirectory, "gateway.db");
+
+        internal GatewayDbContext CreateDbContext() =>
+            new(new DbContextOptionsBuilder<GatewayDbContext>().UseSqlite($"Data Source={DatabasePath}").Options);
+    }
+
+    public static async Task<GatewayProcess> StartAsync(Cluster cluster)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "ChatGateway.Gateway.dll"), "--urls", "http://127.0.0.1:0" },
+            WorkingDirectory = cluster.DataDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
+        start.Environment["ConnectionStrings__Gateway"] = $"Data Source={cluster.DatabasePath}";
+        start.Environment["ConnectionStrings__Redis"] = cluster.Redis;
+        start.Environment["Redis__KeyPrefix"] = cluster.KeyPrefix;
+        start.Environment["Plugins__ConfigPath"] = Path.Combine(cluster.DataDirectory, "plugins.json");
+        start.Environment["Delivery__PollInterval"] = "00:00:00.050";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Warning";
+
+        var process = Process.Start(start)!;
+        var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            output.Enqueue(e.Data);
+            var match = RunningLine().Match(e.Data);
+            if (match.Success)
+            {
+                ready.TrySetResult(new Uri(match.Groups[1].Value));
+            }
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("the gateway process exited: " + string.Join(Environment.NewLine, output)));
+
+        var address = await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        return new GatewayProcess(process, address);
+    }
+
+    public HttpClient CreateClient(CookieContainer? cookies = null) =>
+        new(new SocketsHttpHandler { CookieContainer = cookies ?? new CookieContainer() }) { BaseAddress = BaseAddress };
+
+    /// <summary>Kills the process at once, as a crash or a power cut would.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    [GeneratedRegex(@"ChatGateway is running\. Demo shop: (http://[^/\s]+)/")]
+    private static partial Regex RunningLine();
+}
