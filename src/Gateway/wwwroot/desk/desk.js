@@ -12,7 +12,7 @@
     app: $('app-view'), connection: $('connection'), connectionText: $('connection-text'),
     presence: $('presence'), presenceWrap: $('presence-wrap'),
     meAvatar: $('me-avatar'), meName: $('me-name'), meSkills: $('me-skills'), logout: $('logout'),
-    offlineBanner: $('offline-banner'), goOnline: $('go-online'),
+    offlineBanner: $('offline-banner'), offlineState: $('offline-state'), goOnline: $('go-online'),
     layout: $('layout'), convCount: $('conv-count'), load: $('load'), convList: $('conv-list'), listEmpty: $('list-empty'),
     threadEmpty: $('thread-empty'), thread: $('thread'), back: $('back'), threadAvatar: $('thread-avatar'),
     threadName: $('thread-name'), threadSub: $('thread-sub'), threadBadges: $('thread-badges'), closeConv: $('close-conv'),
@@ -253,9 +253,14 @@
     ui.meName.title = me.userName ? `Signed in as ${me.userName}` : '';
     ui.meSkills.textContent = Array.isArray(me.skills) && me.skills.length ? me.skills.join(' · ') : 'No skills';
     setAvatar(ui.meAvatar, me.displayName || me.userName, me.userName);
-    const presence = me.presence === 'online' ? 'online' : 'offline';
+    const presence = typeof me.presence === 'string' && me.presence ? me.presence : 'offline';
+    // A presence this page does not offer (set elsewhere) is shown as it is.
+    if (!Array.from(ui.presence.options).some((o) => o.value === presence)) {
+      ui.presence.appendChild(el('option', null, presence.charAt(0).toUpperCase() + presence.slice(1), { value: presence }));
+    }
     ui.presence.value = presence;
     ui.presenceWrap.dataset.presence = presence;
+    ui.offlineState.textContent = presence;
     ui.offlineBanner.hidden = presence === 'online';
     renderLoad();
   }

@@ -225,7 +225,12 @@
   function dropToken() {
     state.token = null;
     save(TOKEN_KEY, null);
-    if (ws) { try { ws.close(); } catch (e) { /* ignore */ } }
+    if (ws) {
+      var old = ws;
+      ws = null; // its close event is ignored; the new token connects at once
+      state.connected = false;
+      try { old.close(); } catch (e) { /* ignore */ }
+    }
   }
 
   // ---------------------------------------------------------------- CSS
@@ -244,8 +249,8 @@
     '@keyframes cgw-in{from{opacity:0;transform:translateY(8px)}to{opacity:1;transform:none}}',
     '.cgw-root .cgw-header{background:linear-gradient(135deg,#2f6fed,#4b5fe0);color:#fff;padding:14px 14px 12px 18px;display:flex;align-items:flex-start;gap:10px;flex:none}',
     '.cgw-root .cgw-head-text{flex:1;min-width:0}',
-    '.cgw-root .cgw-title{font-size:16px;font-weight:650;line-height:1.3;margin:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}',
-    '.cgw-root .cgw-status{font-size:12.5px;opacity:.92;margin-top:3px;display:flex;align-items:center;gap:6px;min-height:18px}',
+    '.cgw-root .cgw-title{font-size:16px;font-weight:650;line-height:1.3;margin:0;padding:0;color:#fff;border:0;background:none;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}',
+    '.cgw-root .cgw-status{color:#fff;font-size:12.5px;opacity:.92;margin-top:3px;display:flex;align-items:center;gap:6px;min-height:18px}',
     '.cgw-root .cgw-status[hidden]{display:none}',
     '.cgw-root .cgw-dot{width:8px;height:8px;border-radius:50%;background:#ffd166;flex:none}',
     '.cgw-root .cgw-status[data-status="assigned"] .cgw-dot{background:#4ade80}',
@@ -406,6 +411,9 @@
       node = el('div', 'cgw-msg', { 'data-testid': 'cgw-message' });
       nodes[item.key] = node;
     }
+    var sig = [item.direction, item.state, item.messageId, item.text, item.agentName, item.createdAt, item.error].join('\u0000');
+    if (node.cgwSig === sig) return node; // unchanged: keep the node as it is (focus, screen readers)
+    node.cgwSig = sig;
     node.setAttribute('data-direction', item.direction === 'out' ? 'out' : 'in');
     node.setAttribute('data-state', item.state);
     if (item.messageId) node.setAttribute('data-message-id', item.messageId); else node.removeAttribute('data-message-id');
