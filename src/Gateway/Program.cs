@@ -32,6 +32,7 @@ app.UseChannelServices();
 app.MapOpenApi();
 app.MapGatewayHealth();
 app.MapGatewayApi();
+app.MapSupervisorApi();
 app.MapHub<AgentHub>("/hubs/agent");
 channels.MapEndpoints(app);
 

@@ -18,6 +18,7 @@ internal sealed partial class AgentNotifier(
     ConversationQueries queries,
     IDbContextFactory<GatewayDbContext> dbFactory,
     ChannelHost channels,
+    ConversationRouter router,
     IHubContext<AgentHub> hub,
     ILogger<AgentNotifier> logger) : BackgroundService
 {
@@ -144,9 +145,14 @@ internal sealed partial class AgentNotifier(
         var agentName = status == "assigned" && c.AssignedAgentId is { } id
             ? await db.Agents.Where(a => a.Id == id).Select(a => a.DisplayName).FirstOrDefaultAsync(cancellationToken)
             : null;
-        await observer.OnStatusChangedAsync(
-            new ConversationStatusChange(conversationId, new ChannelRecipient { ExternalId = c.LastExternalId }, status, agentName),
-            cancellationToken);
+        var change = new ConversationStatusChange(conversationId, new ChannelRecipient { ExternalId = c.LastExternalId }, status, agentName);
+        if (status == "waiting")
+        {
+            var (position, estimate) = await router.GetQueuePositionAsync(conversationId, c.Skill);
+            change = change with { QueuePosition = position, EstimatedWait = estimate };
+        }
+
+        await observer.OnStatusChangedAsync(change, cancellationToken);
     }
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "Cannot subscribe to live events: Redis is not reachable; retrying")]

@@ -207,6 +207,7 @@ internal sealed partial class ChannelHost(
         services.AddSingleton(gatewayServices.GetRequiredService<ILoggerFactory>());
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services.AddSingleton(gatewayServices.GetRequiredService<TimeProvider>());
+        services.AddSingleton(gatewayServices.GetRequiredService<IHostApplicationLifetime>());
         services.AddOptions();
         services.AddHttpClient();
         var dbFactory = gatewayServices.GetRequiredService<IDbContextFactory<GatewayDbContext>>();

@@ -23,6 +23,11 @@ internal sealed partial class ConversationRouter(
         var assignments = await store.EnqueueAsync(conversationId, skill, Score(priority, since), preferredAgent);
         LogQueued(logger, conversationId, skill, priority);
         await ApplyAsync(assignments);
+        if (!assignments.Any(a => a.ConversationId == conversationId))
+        {
+            // Nobody took it at once: the customer hears their place in line.
+            await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Waiting, conversationId));
+        }
     }
 
     /// <summary>Sets presence. Going offline hands the agent's open conversations to others at once.</summary>
@@ -133,6 +138,21 @@ internal sealed partial class ConversationRouter(
                 await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Waiting, a.ConversationId));
             }
         }
+    }
+
+    /// <summary>Place in line (1 = next) and a rough wait: the line shared by the able agents, times the handling time.</summary>
+    public async Task<(int? Position, TimeSpan? Estimate)> GetQueuePositionAsync(Guid conversationId, string skill)
+    {
+        var rank = await store.GetQueuePositionAsync(conversationId, skill);
+        if (rank is null)
+        {
+            return (null, null);
+        }
+
+        var position = (int)rank.Value + 1;
+        var agents = await store.GetAvailableAgentCountAsync(skill);
+        TimeSpan? estimate = agents == 0 ? null : options.Value.AverageHandleTime * Math.Ceiling(position / (double)agents);
+        return (position, estimate);
     }
 
     private static string TransferNote(Agent from, string target, string? note) =>

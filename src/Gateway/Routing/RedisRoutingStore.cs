@@ -282,6 +282,13 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         return await db.SortedSetRankAsync(Prefix + "q:" + skill, Id(conversationId));
     }
 
+    /// <summary>Agents with the skill who are online or busy.</summary>
+    public async Task<long> GetAvailableAgentCountAsync(string skill)
+    {
+        var db = await redis.GetDatabaseAsync();
+        return await db.SetLengthAsync(Prefix + "sk:" + skill);
+    }
+
     private static string Id(Guid id) => id.ToString("N");
 
     private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);

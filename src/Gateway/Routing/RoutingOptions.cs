@@ -31,6 +31,9 @@ internal sealed class RoutingOptions
     /// <summary>An agent whose desk lost its connection this long has their conversations handed to others.</summary>
     public TimeSpan DisconnectGrace { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Typical time an agent spends on one conversation, for the wait estimate shown to customers.</summary>
+    public TimeSpan AverageHandleTime { get; set; } = TimeSpan.FromMinutes(4);
+
     /// <summary>A conversation passed on more often than this is flagged for a supervisor.</summary>
     public int MaxTransfers { get; set; } = 3;
 }

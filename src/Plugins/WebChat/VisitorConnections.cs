@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
 
@@ -9,30 +8,50 @@ namespace ChatGateway.Plugins.WebChat;
 internal sealed partial class VisitorConnections(ILogger<VisitorConnections> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<VisitorConnection, byte>> _byVisitor = new();
 
-    public int Count => _byVisitor.Values.Sum(v => v.Count);
+    // One lock for the whole map: a visitor's last tab closing while a new one opens must never leave
+    // the new connection in a set that was just dropped from the map (it would miss every reply).
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, HashSet<VisitorConnection>> _byVisitor = new(StringComparer.Ordinal);
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _byVisitor.Values.Sum(v => v.Count);
+            }
+        }
+    }
 
     public bool TryAdd(VisitorConnection connection, int maxPerVisitor)
     {
-        var set = _byVisitor.GetOrAdd(connection.VisitorId, _ => new());
-        if (set.Count >= maxPerVisitor)
+        lock (_gate)
         {
-            return false;
-        }
+            if (!_byVisitor.TryGetValue(connection.VisitorId, out var set))
+            {
+                set = [];
+                _byVisitor[connection.VisitorId] = set;
+            }
 
-        set.TryAdd(connection, 0);
-        return true;
+            if (set.Count >= maxPerVisitor)
+            {
+                return false;
+            }
+
+            set.Add(connection);
+            return true;
+        }
     }
 
     public void Remove(VisitorConnection connection)
     {
-        if (_byVisitor.TryGetValue(connection.VisitorId, out var set))
+        lock (_gate)
         {
-            set.TryRemove(connection, out _);
-            if (set.IsEmpty)
+            if (_byVisitor.TryGetValue(connection.VisitorId, out var set) && set.Remove(connection) && set.Count == 0)
             {
-                _byVisitor.TryRemove(new KeyValuePair<string, ConcurrentDictionary<VisitorConnection, byte>>(connection.VisitorId, set));
+                _byVisitor.Remove(connection.VisitorId);
             }
         }
     }
@@ -40,14 +59,20 @@ internal sealed partial class VisitorConnections(ILogger<VisitorConnections> log
     /// <summary>Sends a frame to every connection of the visitor; returns how many got it.</summary>
     public async Task<int> SendAsync(string visitorId, object frame, CancellationToken cancellationToken)
     {
-        if (!_byVisitor.TryGetValue(visitorId, out var set) || set.IsEmpty)
+        VisitorConnection[] targets;
+        lock (_gate)
         {
-            return 0;
+            if (!_byVisitor.TryGetValue(visitorId, out var set) || set.Count == 0)
+            {
+                return 0;
+            }
+
+            targets = [.. set];
         }
 
         var payload = JsonSerializer.SerializeToUtf8Bytes(frame, Json);
         var delivered = 0;
-        foreach (var connection in set.Keys)
+        foreach (var connection in targets)
         {
             if (await connection.TrySendAsync(payload, cancellationToken))
             {
@@ -64,7 +89,13 @@ internal sealed partial class VisitorConnections(ILogger<VisitorConnections> log
 
     public async Task CloseAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var connection in _byVisitor.Values.SelectMany(v => v.Keys).ToList())
+        VisitorConnection[] all;
+        lock (_gate)
+        {
+            all = [.. _byVisitor.Values.SelectMany(v => v)];
+        }
+
+        foreach (var connection in all)
         {
             await connection.CloseAsync(cancellationToken);
         }

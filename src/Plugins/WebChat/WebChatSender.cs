@@ -22,13 +22,38 @@ internal sealed class WebChatSender(VisitorConnections connections) : IChannelSe
 internal sealed class WebChatStatusObserver(VisitorConnections connections) : IConversationStatusObserver
 {
     public Task OnStatusChangedAsync(ConversationStatusChange change, CancellationToken cancellationToken) =>
-        connections.SendAsync(change.Recipient.ExternalId, new { type = "status", status = change.Status, agentName = change.AgentName, conversationId = change.ConversationId }, cancellationToken);
+        connections.SendAsync(change.Recipient.ExternalId, new
+        {
+            type = "status",
+            status = change.Status,
+            agentName = change.AgentName,
+            conversationId = change.ConversationId,
+            queuePosition = change.QueuePosition,
+            estimatedWaitSeconds = change.EstimatedWait is { } wait ? (int?)Math.Round(wait.TotalSeconds) : null,
+        }, cancellationToken);
 }
 
-/// <summary>Closes visitors' sockets when the gateway stops, so browsers reconnect elsewhere at once.</summary>
-internal sealed class WebChatShutdownService(VisitorConnections connections) : IHostedService
+/// <summary>
+/// Closes visitors' sockets as soon as the gateway starts stopping, so browsers reconnect elsewhere at
+/// once instead of holding the server's shutdown open until its timeout.
+/// </summary>
+internal sealed class WebChatShutdownService(VisitorConnections connections, IHostApplicationLifetime? lifetime = null) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    private CancellationTokenRegistration _stopping;
 
-    public Task StopAsync(CancellationToken cancellationToken) => connections.CloseAllAsync(cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (lifetime is not null)
+        {
+            _stopping = lifetime.ApplicationStopping.Register(() => connections.CloseAllAsync(CancellationToken.None).GetAwaiter().GetResult());
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.DisposeAsync();
+        await connections.CloseAllAsync(cancellationToken);
+    }
 }

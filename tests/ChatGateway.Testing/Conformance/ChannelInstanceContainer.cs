@@ -1,0 +1,110 @@
+using ChatGateway.Abstractions;
+
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace ChatGateway.Testing.Conformance;
+
+/// <summary>
+/// One channel instance's private service container, built as the gateway's ChannelHost builds it:
+/// the instance, logging, the clock, options, IHttpClientFactory and the three gateway sinks first,
+/// then the plugin's own registrations. Keep the registration list in step with ChannelHost.BuildInstance.
+/// </summary>
+public sealed class ChannelInstanceContainer : IAsyncDisposable
+{
+    private ChannelInstanceContainer(
+        ChannelInstance instance,
+        ServiceProvider services,
+        RecordingInboundSink inbound,
+        RecordingDeliveryStatusSink statuses,
+        InMemoryConversationHistory history)
+    {
+        Instance = instance;
+        Services = services;
+        Inbound = inbound;
+        Statuses = statuses;
+        History = history;
+    }
+
+    public ChannelInstance Instance { get; }
+
+    public ServiceProvider Services { get; }
+
+    public RecordingInboundSink Inbound { get; }
+
+    public RecordingDeliveryStatusSink Statuses { get; }
+
+    public InMemoryConversationHistory History { get; }
+
+    /// <summary>The instance with these settings, as the gateway passes it to the plugin (null values are left out).</summary>
+    public static ChannelInstance CreateInstance(string instanceId, IChannelPlugin plugin, IEnumerable<KeyValuePair<string, string?>> settings)
+    {
+        ArgumentNullException.ThrowIfNull(plugin);
+        ArgumentNullException.ThrowIfNull(settings);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Where(pair => pair.Value is not null))
+            .Build();
+        return new ChannelInstance(instanceId, plugin.Name, configuration);
+    }
+
+    /// <summary>
+    /// Builds the container. Exceptions from the plugin's ConfigureServices propagate; start-up
+    /// validation is not run here but by <see cref="StartupFailures"/>, as the gateway runs it after building.
+    /// </summary>
+    /// <param name="validateOnBuild">Also check that every registration can be constructed (the gateway does not).</param>
+    public static ChannelInstanceContainer Build(
+        IChannelPlugin plugin,
+        string instanceId,
+        IEnumerable<KeyValuePair<string, string?>> settings,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? timeProvider = null,
+        bool validateOnBuild = false)
+    {
+        ArgumentNullException.ThrowIfNull(plugin);
+        var instance = CreateInstance(instanceId, plugin, settings);
+        var inbound = new RecordingInboundSink();
+        var statuses = new RecordingDeliveryStatusSink();
+        var history = new InMemoryConversationHistory();
+
+        var services = new ServiceCollection();
+        services.AddSingleton(instance);
+        services.AddSingleton<ILoggerFactory>(loggerFactory ?? NullLoggerFactory.Instance);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSingleton<TimeProvider>(timeProvider ?? TimeProvider.System);
+        services.AddOptions();
+        services.AddHttpClient();
+        services.AddSingleton<IInboundSink>(inbound);
+        services.AddSingleton<IDeliveryStatusSink>(statuses);
+        services.AddSingleton<IConversationHistory>(history);
+
+        plugin.ConfigureServices(instance, services);
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = validateOnBuild });
+        return new ChannelInstanceContainer(instance, provider, inbound, statuses, history);
+    }
+
+    /// <summary>
+    /// Runs the start-up validators as the gateway does before it starts an instance, and returns
+    /// every failure they report (empty when the settings are good). Any other exception propagates.
+    /// </summary>
+    public IReadOnlyList<string> StartupFailures()
+    {
+        try
+        {
+            Services.GetService<IStartupValidator>()?.Validate();
+            return [];
+        }
+        catch (OptionsValidationException ex)
+        {
+            return [.. ex.Failures];
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            return [.. ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures)];
+        }
+    }
+
+    public ValueTask DisposeAsync() => Services.DisposeAsync();
+}
