@@ -69,6 +69,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<AgentNotifier>());
         services.AddSingleton<AgentConnectionTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<AgentConnectionTracker>());
+        services.AddSingleton<ResponseWatchService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ResponseWatchService>());
         services.AddSingleton<DeliveryService>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryService>());
         services.AddHostedService(sp => sp.GetRequiredService<ChannelHost>());

@@ -113,6 +113,9 @@ internal sealed partial class AgentNotifier(
             case GatewayEventTypes.Removed when agent is not null:
                 await hub.Clients.User(agent).SendAsync("conversationRemoved", e.ConversationId, cancellationToken);
                 break;
+            case GatewayEventTypes.Overdue when agent is not null && e.MessageId is { } overdueMessage:
+                await hub.Clients.User(agent).SendAsync("responseOverdue", e.ConversationId, overdueMessage, cancellationToken);
+                break;
             case GatewayEventTypes.Waiting:
                 await TellCustomerAsync(e.ConversationId, "waiting", cancellationToken);
                 break;

@@ -78,6 +78,18 @@ internal sealed partial class ConversationRouter(
         return error;
     }
 
+    /// <summary>Offers an assigned conversation to another agent of its skill, with a note saying why.</summary>
+    public async Task<TransferError> ReassignAsync(Guid conversationId, Agent from, string skill, int priority, DateTimeOffset since, string note)
+    {
+        var (error, assignments) = await store.TransferToSkillAsync(conversationId, from.Id, skill, Score(priority, since));
+        if (error == TransferError.None)
+        {
+            await ApplyAsync(assignments, note);
+        }
+
+        return error;
+    }
+
     /// <summary>
     /// Records decisions: an agent given a conversation, or a conversation back in a queue. A decision
     /// that moved a conversation from one agent to another (or to a queue) counts as a transfer.

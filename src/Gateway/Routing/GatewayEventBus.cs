@@ -12,6 +12,7 @@ internal static class GatewayEventTypes
     public const string Closed = "closed";
     public const string Removed = "removed";
     public const string Waiting = "waiting";
+    public const string Overdue = "overdue";
 }
 
 /// <summary>Something agents or customers should see live. Carries ids only; receivers read the store.</summary>

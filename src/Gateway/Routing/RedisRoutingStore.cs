@@ -197,6 +197,18 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         return out
         """;
 
+    // ARGV: prefix, skill, agent to leave out. 1 when another agent with the skill is online with room.
+    private const string OtherAbleAgentScript = """
+        local p, skill, exclude = ARGV[1], ARGV[2], ARGV[3]
+        for _, a in ipairs(redis.call('SMEMBERS', p .. 'sk:' .. skill)) do
+          if a ~= exclude then
+            local v = redis.call('HMGET', p .. 'a:' .. a, 'presence', 'cap')
+            if v[1] == 'online' and redis.call('SCARD', p .. 'a:' .. a .. ':c') < (tonumber(v[2]) or 0) then return 1 end
+          end
+        end
+        return 0
+        """;
+
     // ARGV: prefix, conversation, agent, skill. Re-records an assignment the store already holds.
     private const string RestoreAssignedScript = """
         local p, conv, agent, skill = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -280,6 +292,12 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
     {
         var db = await redis.GetDatabaseAsync();
         return await db.SortedSetRankAsync(Prefix + "q:" + skill, Id(conversationId));
+    }
+
+    public async Task<bool> HasOtherAbleAgentAsync(string skill, Guid exclude)
+    {
+        var db = await redis.GetDatabaseAsync();
+        return (int)await db.ScriptEvaluateAsync(OtherAbleAgentScript, values: [Prefix, skill, Id(exclude)]) == 1;
     }
 
     /// <summary>Agents with the skill who are online or busy.</summary>

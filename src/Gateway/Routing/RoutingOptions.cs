@@ -31,6 +31,12 @@ internal sealed class RoutingOptions
     /// <summary>An agent whose desk lost its connection this long has their conversations handed to others.</summary>
     public TimeSpan DisconnectGrace { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>An assigned conversation the agent has not answered within this time is offered to another able agent. Zero turns it off.</summary>
+    public TimeSpan NoAnswerTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The shop's response target: a customer message unanswered this long raises an alert on the agent's desk.</summary>
+    public TimeSpan ResponseTarget { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Typical time an agent spends on one conversation, for the wait estimate shown to customers.</summary>
     public TimeSpan AverageHandleTime { get; set; } = TimeSpan.FromMinutes(4);
 
@@ -93,6 +99,16 @@ internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
         if (options.DisconnectGrace < TimeSpan.Zero)
         {
             errors.Add($"Routing:DisconnectGrace must not be negative, not {options.DisconnectGrace}.");
+        }
+
+        if (options.NoAnswerTimeout < TimeSpan.Zero)
+        {
+            errors.Add($"Routing:NoAnswerTimeout must not be negative, not {options.NoAnswerTimeout}.");
+        }
+
+        if (options.ResponseTarget <= TimeSpan.Zero)
+        {
+            errors.Add($"Routing:ResponseTarget must be positive, not {options.ResponseTarget}.");
         }
 
         if (options.MaxTransfers < 1)

@@ -15,6 +15,7 @@ public sealed class AgentSession : IAsyncDisposable
     private readonly Channel<(Guid ConversationId, MessageDto Message)> _statuses = Channel.CreateUnbounded<(Guid, MessageDto)>();
     private readonly Channel<Guid> _closed = Channel.CreateUnbounded<Guid>();
     private readonly Channel<Guid> _removed = Channel.CreateUnbounded<Guid>();
+    private readonly Channel<Guid> _overdue = Channel.CreateUnbounded<Guid>();
 
     private AgentSession(HttpClient http, HubConnection hub, AgentDto agent)
     {
@@ -46,6 +47,7 @@ public sealed class AgentSession : IAsyncDisposable
         hub.On<Guid, MessageDto>("messageStatusChanged", (id, m) => session._statuses.Writer.TryWrite((id, m)));
         hub.On<Guid>("conversationClosed", id => session._closed.Writer.TryWrite(id));
         hub.On<Guid>("conversationRemoved", id => session._removed.Writer.TryWrite(id));
+        hub.On<Guid, Guid>("responseOverdue", (id, _) => session._overdue.Writer.TryWrite(id));
         await hub.StartAsync();
         if (online)
         {
@@ -73,6 +75,8 @@ public sealed class AgentSession : IAsyncDisposable
     public Task<Guid> NextClosedAsync(TimeSpan? timeout = null) => ReadAsync(_closed, _ => true, timeout);
 
     public Task<Guid> NextRemovedAsync(TimeSpan? timeout = null) => ReadAsync(_removed, _ => true, timeout);
+
+    public Task<Guid> NextOverdueAsync(TimeSpan? timeout = null) => ReadAsync(_overdue, _ => true, timeout);
 
     /// <summary>True when nothing was assigned live within the wait.</summary>
     public async Task<bool> NothingAssignedWithinAsync(TimeSpan wait)
