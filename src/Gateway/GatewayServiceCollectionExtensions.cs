@@ -52,6 +52,10 @@ internal static class GatewayServiceCollectionExtensions
         services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection("Delivery"));
         services.AddOptions<PluginsOptions>().Bind(configuration.GetSection("Plugins"));
 
+        services.AddOptions<BusinessHoursOptions>().Bind(configuration.GetSection("BusinessHours")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BusinessHoursOptions>, BusinessHoursValidator>();
+        services.AddSingleton<BusinessHours>();
+        services.AddSingleton<AutoReplyService>();
         services.AddSingleton<SkillClassifier>();
         services.AddSingleton<RedisRoutingStore>();
         services.AddSingleton<GatewayEventBus>();

@@ -38,6 +38,7 @@ internal sealed class ChannelConversationHistory(IDbContextFactory<GatewayDbCont
         var messages = await Mine(db, externalId).AsNoTracking()
             .Where(m => m.ConversationId == conversationId)
             .OrderBy(m => m.CreatedAt)
+            .ThenBy(m => m.Direction)
             .Select(m => new { m.Id, m.Direction, m.Text, m.AgentName, m.CreatedAt })
             .ToListAsync(cancellationToken);
         return new ConversationHistory(

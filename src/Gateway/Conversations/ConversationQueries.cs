@@ -34,6 +34,7 @@ internal sealed class ConversationQueries(IDbContextFactory<GatewayDbContext> db
         var messages = await db.Messages.AsNoTracking()
             .Where(m => db.Conversations.Any(c => c.Id == m.ConversationId && c.ContactId == conversation.ContactId))
             .OrderByDescending(m => m.CreatedAt)
+            .ThenByDescending(m => m.Direction) // at the same instant the customer's message comes first
             .Take(HistoryLimit)
             .ToListAsync(cancellationToken);
         messages.Reverse();

@@ -15,6 +15,7 @@ internal sealed partial class IngestService(
     IDbContextFactory<GatewayDbContext> dbFactory,
     ConversationRouter router,
     GatewayEventBus events,
+    AutoReplyService autoReply,
     SkillClassifier classifier,
     IOptions<IngestOptions> ingestOptions,
     IOptions<RoutingOptions> routingOptions,
@@ -121,7 +122,11 @@ internal sealed partial class IngestService(
             if (isNew || conversation.Status == ConversationStatus.Waiting)
             {
                 var preferred = await PreferredAgentAsync(conversation);
-                await router.EnqueueAsync(conversation.Id, conversation.Skill, conversation.Priority, conversation.CreatedAt, preferred);
+                var taken = await router.EnqueueAsync(conversation.Id, conversation.Skill, conversation.Priority, conversation.CreatedAt, preferred);
+                if (!taken && isNew)
+                {
+                    await autoReply.SendIfNeededAsync(conversation.Id, conversation.Skill);
+                }
             }
 
             if (conversation.Status == ConversationStatus.Assigned && conversation.AssignedAgentId is { } agentId)

@@ -18,16 +18,20 @@ internal sealed partial class ConversationRouter(
 {
     public long Score(int priority, DateTimeOffset since) => RedisRoutingStore.Score(priority, since, options.Value.PriorityStep);
 
-    public async Task EnqueueAsync(Guid conversationId, string skill, int priority, DateTimeOffset since, Guid? preferredAgent = null)
+    /// <summary>Queues the conversation; true when an agent took it at once.</summary>
+    public async Task<bool> EnqueueAsync(Guid conversationId, string skill, int priority, DateTimeOffset since, Guid? preferredAgent = null)
     {
         var assignments = await store.EnqueueAsync(conversationId, skill, Score(priority, since), preferredAgent);
         LogQueued(logger, conversationId, skill, priority);
         await ApplyAsync(assignments);
-        if (!assignments.Any(a => a.ConversationId == conversationId))
+        if (assignments.Any(a => a.ConversationId == conversationId))
         {
-            // Nobody took it at once: the customer hears their place in line.
-            await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Waiting, conversationId));
+            return true;
         }
+
+        // Nobody took it at once: the customer hears their place in line.
+        await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Waiting, conversationId));
+        return false;
     }
 
     /// <summary>Sets presence. Going offline hands the agent's open conversations to others at once.</summary>

@@ -66,7 +66,7 @@ public sealed class WebChatEndToEndTests
 
         await alice.CloseAsync(first[0].Id);
         var fourth = await alice.NextAssignedAsync();
-        Assert.Equal("question 3", fourth.Messages!.Last().Text);
+        Assert.Equal("question 3", fourth.Messages!.First(m => m.Direction == "in").Text);
         var closedFrame = await visitors[0].NextFrameAsync(f => f.GetProperty("type").GetString() == "status" && f.GetProperty("status").GetString() == "closed");
         Assert.Equal("closed", closedFrame.GetProperty("status").GetString());
 

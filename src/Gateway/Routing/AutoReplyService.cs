@@ -1,0 +1,67 @@
+using ChatGateway.Gateway.Delivery;
+using ChatGateway.Gateway.Store;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatGateway.Gateway.Routing;
+
+/// <summary>
+/// Tells a customer whom nobody can serve now when someone will: outside business hours, when the
+/// shop opens next; inside them, when no agent able to help is online. Once per conversation, through
+/// the channel the customer wrote on; the conversation keeps waiting and is served first when agents arrive.
+/// </summary>
+internal sealed partial class AutoReplyService(
+    IDbContextFactory<GatewayDbContext> dbFactory,
+    BusinessHours hours,
+    RedisRoutingStore store,
+    DeliveryService delivery,
+    TimeProvider time,
+    ILogger<AutoReplyService> logger)
+{
+    public async Task SendIfNeededAsync(Guid conversationId, string skill)
+    {
+        var now = time.GetUtcNow();
+        string? text = null;
+        if (!hours.IsOpen(now))
+        {
+            var next = hours.NextOpening(now);
+            text = hours.Options.ClosedReply.Replace("{next}", next is { } opening ? hours.Describe(opening) : "our next opening");
+        }
+        else if (await store.GetAvailableAgentCountAsync(skill) == 0)
+        {
+            text = hours.Options.NoAgentReply;
+        }
+
+        if (text is null)
+        {
+            return;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync();
+        var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Id == conversationId);
+        if (conversation is null || conversation.Status != ConversationStatus.Waiting
+            || await db.Messages.AnyAsync(m => m.ConversationId == conversationId && m.Direction == MessageDirection.Out && m.AgentId == null))
+        {
+            return;
+        }
+
+        db.Messages.Add(new Message
+        {
+            Id = Guid.CreateVersion7(now),
+            ConversationId = conversationId,
+            InstanceId = conversation.LastInstanceId,
+            ExternalId = conversation.LastExternalId,
+            Direction = MessageDirection.Out,
+            Text = text,
+            Status = MessageStatus.Pending,
+            AgentName = hours.Options.SenderName,
+            NextAttemptAt = now,
+            CreatedAt = now,
+        });
+        await db.SaveChangesAsync();
+        delivery.Signal();
+        LogSent(logger, conversationId, hours.IsOpen(now) ? "no agent available" : "closed");
+    }
+
+    [LoggerMessage(EventId = 3300, Level = LogLevel.Information, Message = "Auto-reply queued for conversation {ConversationId} ({Reason})")]
+    private static partial void LogSent(ILogger logger, Guid conversationId, string reason);
+}
