@@ -28,23 +28,36 @@ internal static class SmsWebhookEndpoints
         return endpoints;
     }
 
+    /// <summary>
+    /// Reads the form, verifies Twilio's signature before anything is parsed, and requires the fields;
+    /// null when the request was rejected (the reason has been sent).
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, Microsoft.Extensions.Primitives.StringValues>?> ReadVerifiedAsync(HttpContext context, ILogger logger, string endpoint, IReadOnlyList<string> requiredFields)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptionsMonitor<SmsOptions>>().CurrentValue;
+        var (form, rejection) = await TwilioWebhookReader.ReadAsync(context.Request, options, context.RequestAborted);
+        if (form is null)
+        {
+            await RejectAsync(context, logger, endpoint, rejection!);
+            return null;
+        }
+
+        if (TwilioMapper.MissingFields(form, requiredFields) is { } missing)
+        {
+            await RejectAsync(context, logger, endpoint, new WebhookRejection(StatusCodes.Status400BadRequest, missing));
+            return null;
+        }
+
+        return form;
+    }
+
     private static async Task HandleInboundMessageAsync(HttpContext context)
     {
         var services = context.RequestServices;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory);
-        var options = services.GetRequiredService<IOptionsMonitor<SmsOptions>>().CurrentValue;
         var cancellationToken = context.RequestAborted;
-
-        var (form, rejection) = await TwilioWebhookReader.ReadAsync(context.Request, options, cancellationToken);
-        if (form is null)
+        if (await ReadVerifiedAsync(context, logger, "messages", TwilioMapper.InboundRequiredFields) is not { } form)
         {
-            await RejectAsync(context, logger, "messages", rejection!);
-            return;
-        }
-
-        if (TwilioMapper.MissingFields(form, TwilioMapper.InboundRequiredFields) is { } missing)
-        {
-            await RejectAsync(context, logger, "messages", new WebhookRejection(StatusCodes.Status400BadRequest, missing));
             return;
         }
 
@@ -71,19 +84,9 @@ internal static class SmsWebhookEndpoints
     {
         var services = context.RequestServices;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory);
-        var options = services.GetRequiredService<IOptionsMonitor<SmsOptions>>().CurrentValue;
         var cancellationToken = context.RequestAborted;
-
-        var (form, rejection) = await TwilioWebhookReader.ReadAsync(context.Request, options, cancellationToken);
-        if (form is null)
+        if (await ReadVerifiedAsync(context, logger, "status", TwilioMapper.StatusRequiredFields) is not { } form)
         {
-            await RejectAsync(context, logger, "status", rejection!);
-            return;
-        }
-
-        if (TwilioMapper.MissingFields(form, TwilioMapper.StatusRequiredFields) is { } missing)
-        {
-            await RejectAsync(context, logger, "status", new WebhookRejection(StatusCodes.Status400BadRequest, missing));
             return;
         }
 
