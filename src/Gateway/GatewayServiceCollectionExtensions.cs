@@ -44,8 +44,9 @@ internal static class GatewayServiceCollectionExtensions
         });
         services.AddSingleton<RedisConnection>();
 
-        services.AddOptions<RoutingOptions>().Bind(configuration.GetSection("Routing")).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>();
+        // Routing rules are validated by RoutingRules, which keeps the last good rules when a reload is bad.
+        services.AddOptions<RoutingOptions>().Bind(configuration.GetSection("Routing"));
+        services.AddSingleton<RoutingRules>();
         services.AddOptions<AgentsOptions>().Bind(configuration.GetSection("Agents")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentsOptions>, AgentsOptionsValidator>();
         services.AddOptions<IngestOptions>().Bind(configuration.GetSection("Ingest"));
@@ -56,7 +57,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<BusinessHoursOptions>, BusinessHoursValidator>();
         services.AddSingleton<BusinessHours>();
         services.AddSingleton<AutoReplyService>();
-        services.AddSingleton<SkillClassifier>();
+        services.AddSingleton<OverflowService>();
+        services.AddHostedService(sp => sp.GetRequiredService<OverflowService>());
         services.AddSingleton<RedisRoutingStore>();
         services.AddSingleton<GatewayEventBus>();
         services.AddSingleton<ConversationRouter>();

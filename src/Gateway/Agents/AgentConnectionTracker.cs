@@ -18,6 +18,7 @@ internal sealed partial class AgentConnectionTracker(
     IDbContextFactory<GatewayDbContext> dbFactory,
     ConversationRouter router,
     RedisRoutingStore routing,
+    RoutingRules rules,
     IOptions<RoutingOptions> options,
     TimeProvider time,
     ILogger<AgentConnectionTracker> logger) : BackgroundService
@@ -92,7 +93,7 @@ internal sealed partial class AgentConnectionTracker(
             }
 
             LogLost(logger, agentId, grace);
-            await routing.SetPresenceAsync(agent.Id, AgentPresence.Offline, agent.MaxConcurrent, agent.SkillList);
+            await routing.SetPresenceAsync(agent.Id, AgentPresence.Offline, agent.MaxConcurrent, rules.Current.QueuesFor(agent.SkillList, agent.AttributeMap));
             await router.RequeueAgentAsync(agent.Id, $"{agent.DisplayName} lost the connection for over {grace.TotalSeconds:0} s; back in the queue");
             handled++;
         }

@@ -14,6 +14,8 @@ internal sealed class AgentSeed
     public string? DisplayName { get; set; }
     public string PasswordHash { get; set; } = "";
     public List<string> Skills { get; set; } = [];
+    /// <summary>Attributes such as <c>language: [zh, en]</c>, <c>region: [north]</c>; routing steps can require them.</summary>
+    public Dictionary<string, List<string>> Attributes { get; set; } = [];
     public int MaxConcurrent { get; set; } = 5;
 }
 

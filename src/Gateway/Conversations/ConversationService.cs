@@ -16,7 +16,7 @@ internal sealed class ConversationService(
     GatewayEventBus events,
     ChannelHost channels,
     TimeProvider time,
-    Microsoft.Extensions.Options.IOptions<RoutingOptions> routing)
+    RoutingRules rules)
 {
     public const int MaxReplyLength = 4000;
 
@@ -109,9 +109,10 @@ internal sealed class ConversationService(
         else
         {
             var skill = toSkill!.Trim().ToLowerInvariant();
-            if (!routing.Value.Skills.Contains(skill, StringComparer.OrdinalIgnoreCase))
+            var queues = rules.Current.Steps;
+            if (!queues.ContainsKey(skill))
             {
-                return (ConversationActionError.BadRequest, $"there is no skill queue '{toSkill.Trim()}'; skills are {string.Join(", ", routing.Value.Skills)}");
+                return (ConversationActionError.BadRequest, $"there is no skill queue '{toSkill.Trim()}'; queues are {string.Join(", ", queues.Keys)}");
             }
 
             error = await router.TransferToSkillAsync(conversationId, from, skill, conversation.Priority, conversation.CreatedAt, note);

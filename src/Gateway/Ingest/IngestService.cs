@@ -16,7 +16,7 @@ internal sealed partial class IngestService(
     ConversationRouter router,
     GatewayEventBus events,
     AutoReplyService autoReply,
-    SkillClassifier classifier,
+    RoutingRules rules,
     IOptions<IngestOptions> ingestOptions,
     IOptions<RoutingOptions> routingOptions,
     TimeProvider time,
@@ -64,7 +64,7 @@ internal sealed partial class IngestService(
             isNewConversation = open is null;
             if (open is null)
             {
-                var classification = classifier.Classify(message.Text, contact.IsVip);
+                var classification = rules.Current.Classifier.Classify(message.Text, contact.IsVip);
                 open = new Conversation
                 {
                     Id = Guid.CreateVersion7(now),
@@ -76,6 +76,7 @@ internal sealed partial class IngestService(
                     LastInstanceId = instanceId,
                     LastExternalId = message.Sender.ExternalId,
                     CreatedAt = now,
+                    StepEnteredAt = now,
                     LastMessageAt = now,
                 };
                 db.Conversations.Add(open);

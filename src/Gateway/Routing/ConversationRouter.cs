@@ -12,6 +12,7 @@ internal sealed partial class ConversationRouter(
     RedisRoutingStore store,
     IDbContextFactory<GatewayDbContext> dbFactory,
     GatewayEventBus events,
+    RoutingRules rules,
     IOptions<RoutingOptions> options,
     TimeProvider time,
     ILogger<ConversationRouter> logger)
@@ -21,6 +22,34 @@ internal sealed partial class ConversationRouter(
     /// <summary>Queues the conversation; true when an agent took it at once.</summary>
     public async Task<bool> EnqueueAsync(Guid conversationId, string skill, int priority, DateTimeOffset since, Guid? preferredAgent = null)
     {
+        // Steps nobody able is online for, and that say so, are skipped along their overflow chain.
+        var snapshot = rules.Current;
+        var queue = skill;
+        var skipped = new List<string>();
+        while (snapshot.Steps.TryGetValue(queue, out var step) && step.SkipWhenNobodyOnline && step.Next is not null
+            && skipped.Count < snapshot.Steps.Count && await store.GetAvailableAgentCountAsync(queue) == 0)
+        {
+            skipped.Add(queue);
+            queue = step.Next.ToLowerInvariant();
+        }
+
+        if (snapshot.Steps.TryGetValue(queue, out var target) && target.Priority > priority)
+        {
+            priority = target.Priority.Value;
+        }
+
+        if (skipped.Count > 0)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            var note = $"; skipped {string.Join(", ", skipped)}: nobody able online";
+            await db.Conversations.Where(c => c.Id == conversationId).ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.Skill, queue)
+                .SetProperty(c => c.Priority, priority)
+                .SetProperty(c => c.StepEnteredAt, time.GetUtcNow())
+                .SetProperty(c => c.RoutingReason, c => c.RoutingReason + note));
+        }
+
+        skill = queue;
         var assignments = await store.EnqueueAsync(conversationId, skill, Score(priority, since), preferredAgent);
         LogQueued(logger, conversationId, skill, priority);
         await ApplyAsync(assignments);
@@ -37,7 +66,8 @@ internal sealed partial class ConversationRouter(
     /// <summary>Sets presence. Going offline hands the agent's open conversations to others at once.</summary>
     public async Task SetPresenceAsync(Agent agent, string presence)
     {
-        var assignments = await store.SetPresenceAsync(agent.Id, presence, agent.MaxConcurrent, agent.SkillList);
+        var queues = rules.Current.QueuesFor(agent.SkillList, agent.AttributeMap);
+        var assignments = await store.SetPresenceAsync(agent.Id, presence, agent.MaxConcurrent, queues);
         await ApplyAsync(assignments);
         if (presence == AgentPresence.Offline)
         {
@@ -75,11 +105,39 @@ internal sealed partial class ConversationRouter(
         if (error == TransferError.None)
         {
             await using var db = await dbFactory.CreateDbContextAsync();
-            await db.Conversations.Where(c => c.Id == conversationId).ExecuteUpdateAsync(s => s.SetProperty(c => c.Skill, skill));
+            await db.Conversations.Where(c => c.Id == conversationId).ExecuteUpdateAsync(s => s.SetProperty(c => c.Skill, skill).SetProperty(c => c.StepEnteredAt, time.GetUtcNow()));
             await ApplyAsync(assignments, TransferNote(from, $"to the {skill} queue", note));
         }
 
         return error;
+    }
+
+    /// <summary>Moves a waiting conversation to the next step of its workflow (overflow); false when it was no longer waiting there.</summary>
+    public async Task<bool> OverflowAsync(Guid conversationId, string from, string to, TimeSpan waited)
+    {
+        var assignments = await store.MoveAsync(conversationId, from, to);
+        if (assignments is null)
+        {
+            return false;
+        }
+
+        await using (var db = await dbFactory.CreateDbContextAsync())
+        {
+            var note = $"; overflowed from {from} after {waited.TotalSeconds:0} s";
+            await db.Conversations.Where(c => c.Id == conversationId).ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.Skill, to)
+                .SetProperty(c => c.StepEnteredAt, time.GetUtcNow())
+                .SetProperty(c => c.RoutingReason, c => c.RoutingReason + note));
+        }
+
+        LogOverflowed(logger, conversationId, from, to);
+        await ApplyAsync(assignments);
+        if (!assignments.Any(a => a.ConversationId == conversationId))
+        {
+            await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Waiting, conversationId));
+        }
+
+        return true;
     }
 
     /// <summary>Offers an assigned conversation to another agent of its skill, with a note saying why.</summary>
@@ -179,6 +237,9 @@ internal sealed partial class ConversationRouter(
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Conversation {ConversationId} assigned to agent {AgentId}")]
     private static partial void LogAssigned(ILogger logger, Guid conversationId, Guid agentId);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Conversation {ConversationId} overflowed from {From} to {To}")]
+    private static partial void LogOverflowed(ILogger logger, Guid conversationId, string from, string to);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Conversation {ConversationId} is back in its queue")]
     private static partial void LogRequeued(ILogger logger, Guid conversationId);

@@ -209,6 +209,18 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         return 0
         """;
 
+    // ARGV: prefix, conversation, from queue, to queue. Moves a waiting conversation on (overflow), keeping its age.
+    private const string MoveScript = Functions + """
+        local conv, from, to = ARGV[2], ARGV[3], ARGV[4]
+        if redis.call('ZREM', p .. 'q:' .. from, conv) == 0 then return 'gone' end
+        local score = redis.call('HGET', p .. 'c:' .. conv, 'score')
+        redis.call('HSET', p .. 'c:' .. conv, 'skill', to)
+        redis.call('ZADD', p .. 'q:' .. to, score, conv)
+        local out = {}
+        dispatch(to, out)
+        return out
+        """;
+
     // ARGV: prefix, conversation, agent, skill. Re-records an assignment the store already holds.
     private const string RestoreAssignedScript = """
         local p, conv, agent, skill = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -232,8 +244,16 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
     public Task<IReadOnlyList<Assignment>> EnqueueAsync(Guid conversationId, string skill, long score, Guid? preferredAgent) =>
         RunAsync(EnqueueScript, Id(conversationId), skill, Num(score), preferredAgent is { } a ? Id(a) : "");
 
-    public Task<IReadOnlyList<Assignment>> SetPresenceAsync(Guid agentId, string presence, int capacity, IEnumerable<string> skills) =>
-        RunAsync(PresenceScript, Id(agentId), presence, Num(capacity), string.Join(',', skills));
+    /// <summary>Sets presence; <paramref name="queues"/> are the queues the agent can serve.</summary>
+    public Task<IReadOnlyList<Assignment>> SetPresenceAsync(Guid agentId, string presence, int capacity, IEnumerable<string> queues) =>
+        RunAsync(PresenceScript, Id(agentId), presence, Num(capacity), string.Join(',', queues));
+
+    /// <summary>Moves a waiting conversation to another queue; null when it is no longer waiting there.</summary>
+    public async Task<IReadOnlyList<Assignment>?> MoveAsync(Guid conversationId, string from, string to)
+    {
+        var result = await EvaluateAsync(MoveScript, [Id(conversationId), from, to]);
+        return result.Resp2Type is ResultType.BulkString or ResultType.SimpleString ? null : Parse(result);
+    }
 
     public Task<IReadOnlyList<Assignment>> RequeueAgentAsync(Guid agentId) =>
         RunAsync(RequeueAgentScript, Id(agentId));

@@ -7,8 +7,18 @@ internal sealed class RoutingOptions
     /// <summary>Skills a conversation can be routed to; agents' skills should come from this list.</summary>
     public List<string> Skills { get; set; } = [];
 
-    /// <summary>Skill for conversations no rule matches.</summary>
+    /// <summary>Queue (step) for conversations no rule matches.</summary>
     public string DefaultSkill { get; set; } = "pre-sale";
+
+    /// <summary>
+    /// The routing workflow: queues, each with a target (skills and attributes an agent must have), a
+    /// priority, and a timeout after which a waiting conversation overflows to the next step. Empty means
+    /// one queue per skill, named after it, without overflow.
+    /// </summary>
+    public List<RoutingStep> Steps { get; set; } = [];
+
+    /// <summary>Queue VIP customers start in (e.g. <c>vip</c>); empty: the queue their message was classified to.</summary>
+    public string? VipQueue { get; set; }
 
     /// <summary>Keyword rules, first match wins.</summary>
     public List<KeywordRule> Rules { get; set; } = [];
@@ -44,6 +54,28 @@ internal sealed class RoutingOptions
     public int MaxTransfers { get; set; } = 3;
 }
 
+internal sealed class RoutingStep
+{
+    public string Name { get; set; } = "";
+
+    /// <summary>Skills an agent must all have to serve this queue.</summary>
+    public List<string> Skills { get; set; } = [];
+
+    /// <summary>Attributes an agent must have, e.g. <c>language: zh</c> (the agent's values for the key must include it).</summary>
+    public Dictionary<string, string> Attributes { get; set; } = [];
+
+    /// <summary>Least priority (0-9) of conversations in this queue.</summary>
+    public int? Priority { get; set; }
+
+    /// <summary>How long a conversation waits here before it overflows to <see cref="Next"/>.</summary>
+    public TimeSpan? Timeout { get; set; }
+
+    public string? Next { get; set; }
+
+    /// <summary>Go straight to <see cref="Next"/> when no agent able to serve this queue is online.</summary>
+    public bool SkipWhenNobodyOnline { get; set; }
+}
+
 internal sealed class KeywordRule
 {
     public string Name { get; set; } = "";
@@ -51,6 +83,7 @@ internal sealed class KeywordRule
     public List<string> Keywords { get; set; } = [];
 }
 
+/// <summary>Checks routing settings and reports every problem at once, naming the rule or step.</summary>
 internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
 {
     public ValidateOptionsResult Validate(string? name, RoutingOptions options)
@@ -62,17 +95,24 @@ internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
             errors.Add("Routing:Skills must list at least one skill.");
         }
 
-        if (!skills.Contains(options.DefaultSkill))
+        var queues = options.Steps.Count == 0 ? skills : new HashSet<string>(options.Steps.Select(s => s.Name), StringComparer.OrdinalIgnoreCase);
+        ValidateSteps(options, skills, errors);
+        if (!queues.Contains(options.DefaultSkill))
         {
-            errors.Add($"Routing:DefaultSkill '{options.DefaultSkill}' is not in Routing:Skills.");
+            errors.Add($"Routing:DefaultSkill '{options.DefaultSkill}' is not a queue (a skill, or a step of Routing:Steps).");
+        }
+
+        if (!string.IsNullOrEmpty(options.VipQueue) && !queues.Contains(options.VipQueue))
+        {
+            errors.Add($"Routing:VipQueue '{options.VipQueue}' is not a queue.");
         }
 
         for (var i = 0; i < options.Rules.Count; i++)
         {
             var rule = options.Rules[i];
-            if (!skills.Contains(rule.Skill))
+            if (!queues.Contains(rule.Skill))
             {
-                errors.Add($"Routing:Rules:{i}:Skill '{rule.Skill}' (rule '{rule.Name}') is not in Routing:Skills.");
+                errors.Add($"Routing:Rules:{i}:Skill '{rule.Skill}' (rule '{rule.Name}') is not a queue (a skill, or a step of Routing:Steps).");
             }
 
             if (rule.Keywords.Count == 0 || rule.Keywords.Any(string.IsNullOrWhiteSpace))
@@ -122,5 +162,84 @@ internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateSteps(RoutingOptions options, HashSet<string> skills, List<string> errors)
+    {
+        var byName = new Dictionary<string, RoutingStep>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < options.Steps.Count; i++)
+        {
+            var step = options.Steps[i];
+            var key = $"Routing:Steps:{i}";
+            if (string.IsNullOrWhiteSpace(step.Name))
+            {
+                errors.Add($"{key}:Name is required.");
+                continue;
+            }
+
+            if (!byName.TryAdd(step.Name, step))
+            {
+                errors.Add($"{key}:Name '{step.Name}' is used by another step.");
+            }
+
+            if (step.Skills.Count == 0)
+            {
+                errors.Add($"{key}:Skills (step '{step.Name}') must list at least one skill.");
+            }
+
+            foreach (var skill in step.Skills.Where(s => !skills.Contains(s)))
+            {
+                errors.Add($"{key}:Skills (step '{step.Name}'): '{skill}' is not in Routing:Skills.");
+            }
+
+            if (step.Priority is < 0 or > 9)
+            {
+                errors.Add($"{key}:Priority (step '{step.Name}') must be 0-9, not {step.Priority}.");
+            }
+
+            if (step.Timeout < TimeSpan.Zero)
+            {
+                errors.Add($"{key}:Timeout (step '{step.Name}') must not be negative, not {step.Timeout}.");
+            }
+
+            if (step.Timeout is not null && step.Next is null)
+            {
+                errors.Add($"{key}:Timeout (step '{step.Name}') needs a Next step to overflow to.");
+            }
+        }
+
+        for (var i = 0; i < options.Steps.Count; i++)
+        {
+            var step = options.Steps[i];
+            if (step.Next is not null && !byName.ContainsKey(step.Next))
+            {
+                errors.Add($"Routing:Steps:{i}:Next (step '{step.Name}') '{step.Next}' is not a step.");
+            }
+        }
+
+        // An overflow chain must end: vip -> after-sale -> vip would pass a customer around for ever.
+        var reported = new HashSet<string>();
+        foreach (var start in byName.Values)
+        {
+            var path = new List<string> { start.Name };
+            var current = start;
+            while (current.Next is not null && byName.TryGetValue(current.Next, out var next))
+            {
+                if (path.Contains(next.Name, StringComparer.OrdinalIgnoreCase))
+                {
+                    var cycle = string.Join(" -> ", path.Append(next.Name));
+                    var members = string.Join(",", path.SkipWhile(p => !string.Equals(p, next.Name, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.OrdinalIgnoreCase));
+                    if (string.Equals(next.Name, start.Name, StringComparison.OrdinalIgnoreCase) && reported.Add(members))
+                    {
+                        errors.Add($"Routing:Steps: overflow cycle {cycle}.");
+                    }
+
+                    break;
+                }
+
+                path.Add(next.Name);
+                current = next;
+            }
+        }
     }
 }

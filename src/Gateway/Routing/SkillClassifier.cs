@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Options;
 
 namespace ChatGateway.Gateway.Routing;
 
@@ -14,9 +13,9 @@ internal sealed class SkillClassifier
     private readonly RoutingOptions _options;
     private readonly List<(KeywordRule Rule, Regex Pattern)> _rules;
 
-    public SkillClassifier(IOptions<RoutingOptions> options)
+    public SkillClassifier(RoutingOptions options)
     {
-        _options = options.Value;
+        _options = options;
         _rules = _options.Rules.Select(r => (r, BuildPattern(r.Keywords))).ToList();
     }
 
@@ -24,6 +23,11 @@ internal sealed class SkillClassifier
     {
         var priority = isVip ? _options.VipPriority : _options.DefaultPriority;
         var tier = isVip ? "; VIP customer" : "";
+        if (isVip && !string.IsNullOrEmpty(_options.VipQueue))
+        {
+            return new(_options.VipQueue.ToLowerInvariant(), priority, "VIP customer: VIP queue");
+        }
+
         foreach (var (rule, pattern) in _rules)
         {
             var match = pattern.Match(text);

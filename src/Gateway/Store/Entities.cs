@@ -49,6 +49,8 @@ internal sealed class Conversation
     public DateTimeOffset LastMessageAt { get; set; }
     public DateTimeOffset? AssignedAt { get; set; }
     public DateTimeOffset? ClosedAt { get; set; }
+    /// <summary>When the conversation entered its current queue (for overflow timeouts).</summary>
+    public DateTimeOffset? StepEnteredAt { get; set; }
     /// <summary>How often the conversation was passed on (transfers and requeues).</summary>
     public int TransferCount { get; set; }
     /// <summary>Passed around too often: a supervisor should look at it.</summary>
@@ -86,6 +88,13 @@ internal sealed class Agent
     public required string Skills { get; set; }
     public int MaxConcurrent { get; set; }
     public bool Enabled { get; set; } = true;
+    /// <summary>Attributes such as languages and regions, as JSON: <c>{"language":["zh","en"]}</c>.</summary>
+    public string Attributes { get; set; } = "{}";
+
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> AttributeMap =>
+        (string.IsNullOrWhiteSpace(Attributes) ? null : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, List<string>>>(Attributes))?
+            .ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value, StringComparer.OrdinalIgnoreCase)
+        ?? new Dictionary<string, IReadOnlyList<string>>();
 
     public IReadOnlyList<string> SkillList => Skills.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -42,6 +42,7 @@ internal sealed partial class StartupInitializer(
                 agent.PasswordHash = seed.PasswordHash;
                 agent.Skills = string.Join(',', seed.Skills.Select(s => s.Trim().ToLowerInvariant()));
                 agent.MaxConcurrent = seed.MaxConcurrent;
+                agent.Attributes = System.Text.Json.JsonSerializer.Serialize(seed.Attributes.ToDictionary(p => p.Key.ToLowerInvariant(), p => p.Value));
             }
 
             await db.SaveChangesAsync(cancellationToken);

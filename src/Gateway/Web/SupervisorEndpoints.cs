@@ -20,7 +20,7 @@ internal static class SupervisorEndpoints
         app.MapGet("/api/supervisor/overview", GetOverviewAsync).RequireAuthorization().WithTags("Supervisor");
 
     private static async Task<OverviewDto> GetOverviewAsync(
-        IDbContextFactory<GatewayDbContext> dbFactory, RedisRoutingStore routing, IOptions<RoutingOptions> options, ChannelHost channels, TimeProvider time, CancellationToken ct)
+        IDbContextFactory<GatewayDbContext> dbFactory, RedisRoutingStore routing, RoutingRules rules, ChannelHost channels, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -29,7 +29,7 @@ internal static class SupervisorEndpoints
             .Select(c => new { c.Skill, c.CreatedAt })
             .ToListAsync(ct);
         var queues = new List<QueueDto>();
-        foreach (var skill in options.Value.Skills.Select(s => s.ToLowerInvariant()))
+        foreach (var skill in rules.Current.Steps.Keys)
         {
             var mine = waiting.Where(w => w.Skill == skill).ToList();
             queues.Add(new QueueDto(

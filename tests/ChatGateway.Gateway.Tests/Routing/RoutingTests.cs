@@ -54,12 +54,12 @@ public sealed class RoutingTests
     [Fact]
     public void Classify_EnglishKeywords_MatchWholeWordsOnly()
     {
-        var classifier = new SkillClassifier(Microsoft.Extensions.Options.Options.Create(new RoutingOptions
+        var classifier = new SkillClassifier(new RoutingOptions
         {
             Skills = ["pre-sale", "after-sale"],
             DefaultSkill = "pre-sale",
             Rules = [new KeywordRule { Name = "refund", Skill = "after-sale", Keywords = ["return", "退货"] }],
-        }));
+        });
 
         Assert.Equal("after-sale", classifier.Classify("Can I RETURN it?", isVip: false).Skill);
         Assert.Equal("pre-sale", classifier.Classify("Is the returnable box included?", isVip: false).Skill);

@@ -23,6 +23,11 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Attributes")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("DisplayName")
                         .IsRequired()
                         .HasMaxLength(4000)
@@ -175,6 +180,9 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("StepEnteredAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("TransferCount")
