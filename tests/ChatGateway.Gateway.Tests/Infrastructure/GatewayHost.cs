@@ -107,6 +107,13 @@ public sealed class GatewayHost : IAsyncDisposable
     public async Task<AgentSession> SignInAsync(string userName, bool online = true) =>
         await AgentSession.StartAsync(BaseAddress, userName, DemoPassword, online);
 
+    /// <summary>Writes routing.json in the data folder and reloads the configuration, as an operator's edit would.</summary>
+    public void ReloadRouting(string json)
+    {
+        File.WriteAllText(Path.Combine(DataDirectory, "routing.json"), json);
+        ((IConfigurationRoot)Services.GetRequiredService<IConfiguration>()).Reload();
+    }
+
     internal GatewayDbContext CreateDbContext() => Services.GetRequiredService<IDbContextFactory<GatewayDbContext>>().CreateDbContext();
 
     public async ValueTask DisposeAsync()
@@ -119,7 +126,12 @@ public sealed class GatewayHost : IAsyncDisposable
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Testing");
-            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(config));
+            builder.ConfigureAppConfiguration((_, configuration) =>
+            {
+                configuration.AddInMemoryCollection(config);
+                // A file the test may rewrite and reload, like an operator editing appsettings.json.
+                configuration.AddJsonFile(Path.Combine(Path.GetDirectoryName(config["Plugins:ConfigPath"]!)!, "routing.json"), optional: true, reloadOnChange: false);
+            });
             if (clock is not null)
             {
                 builder.ConfigureServices(services => services.AddSingleton(clock));
