@@ -17,6 +17,7 @@ internal sealed partial class IngestService(
     GatewayEventBus events,
     AutoReplyService autoReply,
     RoutingRules rules,
+    Plugins.ChannelHost channels,
     IOptions<IngestOptions> ingestOptions,
     IOptions<RoutingOptions> routingOptions,
     TimeProvider time,
@@ -64,7 +65,7 @@ internal sealed partial class IngestService(
             isNewConversation = open is null;
             if (open is null)
             {
-                var classification = rules.Current.Classifier.Classify(message.Text, contact.IsVip);
+                var classification = rules.Current.Classifier.Classify(message.Text, contact.IsVip, channels.ChannelTypeOf(instanceId));
                 open = new Conversation
                 {
                     Id = Guid.CreateVersion7(now),

@@ -81,6 +81,9 @@ internal sealed class KeywordRule
     public string Name { get; set; } = "";
     public string Skill { get; set; } = "";
     public List<string> Keywords { get; set; } = [];
+
+    /// <summary>Channel types the rule applies to (e.g. <c>sms</c>); empty: all. A rule with channels and no keywords sends the whole channel to its queue.</summary>
+    public List<string> Channels { get; set; } = [];
 }
 
 /// <summary>Checks routing settings and reports every problem at once, naming the rule or step.</summary>
@@ -115,9 +118,9 @@ internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
                 errors.Add($"Routing:Rules:{i}:Skill '{rule.Skill}' (rule '{rule.Name}') is not a queue (a skill, or a step of Routing:Steps).");
             }
 
-            if (rule.Keywords.Count == 0 || rule.Keywords.Any(string.IsNullOrWhiteSpace))
+            if ((rule.Keywords.Count == 0 && rule.Channels.Count == 0) || rule.Keywords.Any(string.IsNullOrWhiteSpace))
             {
-                errors.Add($"Routing:Rules:{i}:Keywords (rule '{rule.Name}') must list non-empty keywords.");
+                errors.Add($"Routing:Rules:{i}:Keywords (rule '{rule.Name}') must list non-empty keywords, or the rule must name Channels.");
             }
         }
 

@@ -11,15 +11,15 @@ internal sealed record Classification(string Skill, int Priority, string Reason)
 internal sealed class SkillClassifier
 {
     private readonly RoutingOptions _options;
-    private readonly List<(KeywordRule Rule, Regex Pattern)> _rules;
+    private readonly List<(KeywordRule Rule, Regex? Pattern)> _rules;
 
     public SkillClassifier(RoutingOptions options)
     {
         _options = options;
-        _rules = _options.Rules.Select(r => (r, BuildPattern(r.Keywords))).ToList();
+        _rules = _options.Rules.Select(r => (r, r.Keywords.Count == 0 ? null : BuildPattern(r.Keywords))).ToList();
     }
 
-    public Classification Classify(string text, bool isVip)
+    public Classification Classify(string text, bool isVip, string? channelType = null)
     {
         var priority = isVip ? _options.VipPriority : _options.DefaultPriority;
         var tier = isVip ? "; VIP customer" : "";
@@ -30,6 +30,16 @@ internal sealed class SkillClassifier
 
         foreach (var (rule, pattern) in _rules)
         {
+            if (rule.Channels.Count > 0 && !rule.Channels.Contains(channelType ?? "", StringComparer.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (pattern is null)
+            {
+                return new(rule.Skill.ToLowerInvariant(), priority, $"rule '{rule.Name}' matched channel '{channelType}'{tier}");
+            }
+
             var match = pattern.Match(text);
             if (match.Success)
             {

@@ -67,6 +67,27 @@ public sealed class RoutingTests
         Assert.Equal(9, classifier.Classify("hi", isVip: true).Priority);
     }
 
+    [Fact]
+    public void Classify_ChannelRules_ApplyOnlyToTheirChannels()
+    {
+        var classifier = new SkillClassifier(new RoutingOptions
+        {
+            Skills = ["pre-sale", "after-sale", "logistics"],
+            DefaultSkill = "pre-sale",
+            Rules =
+            [
+                new KeywordRule { Name = "sms-refund", Skill = "after-sale", Keywords = ["refund"], Channels = ["sms"] },
+                new KeywordRule { Name = "marketplace", Skill = "logistics", Channels = ["marketplace"] },
+            ],
+        });
+
+        Assert.Equal("after-sale", classifier.Classify("I want a refund", isVip: false, "sms").Skill);
+        Assert.Equal("pre-sale", classifier.Classify("I want a refund", isVip: false, "webchat").Skill);
+        var marketplace = classifier.Classify("hello", isVip: false, "marketplace");
+        Assert.Equal("logistics", marketplace.Skill);
+        Assert.Equal("rule 'marketplace' matched channel 'marketplace'", marketplace.Reason);
+    }
+
     [Theory]
     [InlineData(RedisBackend.Garnet)]
     [InlineData(RedisBackend.Redis)]
