@@ -17,6 +17,9 @@ internal sealed class AgentSeed
     /// <summary>Attributes such as <c>language: [zh, en]</c>, <c>region: [north]</c>; routing steps can require them.</summary>
     public Dictionary<string, List<string>> Attributes { get; set; } = [];
     public int MaxConcurrent { get; set; } = 5;
+
+    /// <summary>Limits per channel type within <see cref="MaxConcurrent"/>, e.g. <c>{ "webchat": 5, "email": 10 }</c>.</summary>
+    public Dictionary<string, int> MaxConcurrentByChannel { get; set; } = [];
 }
 
 internal sealed class AgentsOptionsValidator(IOptions<Routing.RoutingOptions> routing) : IValidateOptions<AgentsOptions>
@@ -42,6 +45,11 @@ internal sealed class AgentsOptionsValidator(IOptions<Routing.RoutingOptions> ro
             if (a.MaxConcurrent is < 1 or > 100)
             {
                 errors.Add($"{key}:MaxConcurrent must be 1-100.");
+            }
+
+            foreach (var (type, limit) in a.MaxConcurrentByChannel.Where(c => c.Value < 0 || c.Value > a.MaxConcurrent))
+            {
+                errors.Add($"{key}:MaxConcurrentByChannel:{type} must be 0-{a.MaxConcurrent} (MaxConcurrent), not {limit}.");
             }
 
             foreach (var skill in a.Skills.Where(s => !skills.Contains(s)))

@@ -124,7 +124,7 @@ internal sealed partial class IngestService(
             if (isNew || conversation.Status == ConversationStatus.Waiting)
             {
                 var preferred = await PreferredAgentAsync(conversation);
-                var taken = await router.EnqueueAsync(conversation.Id, conversation.Skill, conversation.Priority, conversation.CreatedAt, preferred);
+                var taken = await router.EnqueueAsync(conversation.Id, conversation.Skill, conversation.Priority, conversation.CreatedAt, preferred, channels.ChannelTypeOf(conversation.LastInstanceId));
                 if (!taken && isNew)
                 {
                     await autoReply.SendIfNeededAsync(conversation.Id, conversation.Skill);

@@ -20,7 +20,7 @@ internal sealed partial class ConversationRouter(
     public long Score(int priority, DateTimeOffset since) => RedisRoutingStore.Score(priority, since, options.Value.PriorityStep);
 
     /// <summary>Queues the conversation; true when an agent took it at once.</summary>
-    public async Task<bool> EnqueueAsync(Guid conversationId, string skill, int priority, DateTimeOffset since, Guid? preferredAgent = null)
+    public async Task<bool> EnqueueAsync(Guid conversationId, string skill, int priority, DateTimeOffset since, Guid? preferredAgent = null, string? channelType = null)
     {
         // Steps nobody able is online for, and that say so, are skipped along their overflow chain.
         var snapshot = rules.Current;
@@ -50,7 +50,7 @@ internal sealed partial class ConversationRouter(
         }
 
         skill = queue;
-        var assignments = await store.EnqueueAsync(conversationId, skill, Score(priority, since), preferredAgent);
+        var assignments = await store.EnqueueAsync(conversationId, skill, Score(priority, since), preferredAgent, channelType);
         LogQueued(logger, conversationId, skill, priority);
         await ApplyAsync(assignments);
         if (assignments.Any(a => a.ConversationId == conversationId))
@@ -67,7 +67,7 @@ internal sealed partial class ConversationRouter(
     public async Task SetPresenceAsync(Agent agent, string presence)
     {
         var queues = rules.Current.QueuesFor(agent.SkillList, agent.AttributeMap);
-        var assignments = await store.SetPresenceAsync(agent.Id, presence, agent.MaxConcurrent, queues);
+        var assignments = await store.SetPresenceAsync(agent.Id, presence, agent.MaxConcurrent, queues, agent.ChannelCapacityMap);
         await ApplyAsync(assignments);
         if (presence == AgentPresence.Offline)
         {

@@ -29,18 +29,31 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
 {
     private const string Functions = """
         local p = ARGV[1]
-        local function able(agent, allowBusy)
-          local v = redis.call('HMGET', p .. 'a:' .. agent, 'presence', 'cap')
+        local function able(agent, allowBusy, ct)
+          local v = redis.call('HMGET', p .. 'a:' .. agent, 'presence', 'cap', 'cap:' .. (ct or ''))
           if not (v[1] == 'online' or (allowBusy and v[1] == 'busy')) then return nil end
           local cap = tonumber(v[2]) or 0
           local load = redis.call('SCARD', p .. 'a:' .. agent .. ':c')
           if load >= cap then return nil end
+          if ct and v[3] and redis.call('SCARD', p .. 'a:' .. agent .. ':c:' .. ct) >= (tonumber(v[3]) or 0) then return nil end
           return load / cap
+        end
+        local function ctOf(conv)
+          local ct = redis.call('HGET', p .. 'c:' .. conv, 'ct')
+          if ct == false or ct == '' then return nil end
+          return ct
+        end
+        local function unload(conv, agent)
+          redis.call('SREM', p .. 'a:' .. agent .. ':c', conv)
+          local ct = ctOf(conv)
+          if ct then redis.call('SREM', p .. 'a:' .. agent .. ':c:' .. ct, conv) end
         end
         local function assign(conv, agent, out, previous)
           redis.call('HSET', p .. 'c:' .. conv, 'agent', agent)
           redis.call('HDEL', p .. 'c:' .. conv, 'avoid')
           redis.call('SADD', p .. 'a:' .. agent .. ':c', conv)
+          local ct = ctOf(conv)
+          if ct then redis.call('SADD', p .. 'a:' .. agent .. ':c:' .. ct, conv) end
           out[#out + 1] = conv
           out[#out + 1] = agent
           out[#out + 1] = previous or ''
@@ -54,10 +67,11 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
             local conv = head[1]
             local avoid = redis.call('HGET', p .. 'c:' .. conv, 'avoid')
             local agents = redis.call('SMEMBERS', p .. 'sk:' .. skill)
+            local ct = ctOf(conv)
             local best, bestRatio = nil, 2
             local anyAble = false
             for _, a in ipairs(agents) do
-              local r = able(a, false)
+              local r = able(a, false, ct)
               if r then
                 anyAble = true
                 if a ~= avoid and (r < bestRatio or (r == bestRatio and a < best)) then best, bestRatio = a, r end
@@ -76,14 +90,14 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         local function pull(agent, out)
           local skills = redis.call('HGET', p .. 'a:' .. agent, 'skills')
           if not skills then return end
-          while able(agent, false) do
+          while able(agent, false, nil) do
             local bestConv, bestScore, bestQ = nil, nil, nil
             for skill in string.gmatch(skills, '[^,]+') do
               local q = p .. 'q:' .. skill
-              local head = redis.call('ZRANGE', q, 0, 4, 'WITHSCORES')
+              local head = redis.call('ZRANGE', q, 0, 9, 'WITHSCORES')
               for i = 1, #head, 2 do
                 local s = tonumber(head[i + 1])
-                if redis.call('HGET', p .. 'c:' .. head[i], 'avoid') ~= agent then
+                if redis.call('HGET', p .. 'c:' .. head[i], 'avoid') ~= agent and able(agent, false, ctOf(head[i])) then
                   if bestScore == nil or s < bestScore then bestConv, bestScore, bestQ = head[i], s, q end
                   break
                 end
@@ -96,7 +110,7 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         end
         local function requeue(conv, agent, out)
           local v = redis.call('HMGET', p .. 'c:' .. conv, 'skill', 'score')
-          redis.call('SREM', p .. 'a:' .. agent .. ':c', conv)
+          unload(conv, agent)
           redis.call('HDEL', p .. 'c:' .. conv, 'agent')
           redis.call('HSET', p .. 'c:' .. conv, 'avoid', agent)
           redis.call('ZADD', p .. 'q:' .. v[1], v[2], conv)
@@ -108,15 +122,15 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
 
         """;
 
-    // ARGV: prefix, conversation, skill, score, preferred agent ('' for none)
+    // ARGV: prefix, conversation, skill, score, preferred agent ('' for none), channel type
     private const string EnqueueScript = Functions + """
-        local conv, skill, score, preferred = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+        local conv, skill, score, preferred, ct = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
         local out = {}
         if redis.call('HEXISTS', p .. 'c:' .. conv, 'agent') == 1 then return out end
-        redis.call('HSET', p .. 'c:' .. conv, 'skill', skill, 'score', score)
+        redis.call('HSET', p .. 'c:' .. conv, 'skill', skill, 'score', score, 'ct', ct)
         if preferred ~= '' then
           redis.call('HSET', p .. 'c:' .. conv, 'pref', preferred)
-          if able(preferred, true) then
+          if able(preferred, true, ctOf(conv)) then
             redis.call('ZREM', p .. 'q:' .. skill, conv)
             assign(conv, preferred, out)
             return out
@@ -129,11 +143,16 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         return out
         """;
 
-    // ARGV: prefix, agent, presence, capacity, skills (comma separated). Going away or offline keeps the
-    // agent's conversations; RequeueAgentScript hands them on when the agent is really gone.
+    // ARGV: prefix, agent, presence, capacity, queues (comma separated), capacity per channel type
+    // ("webchat=5,email=10"). Going away or offline keeps the agent's conversations; RequeueAgentScript
+    // hands them on when the agent is really gone.
     private const string PresenceScript = Functions + """
-        local agent, presence, cap, skills = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+        local agent, presence, cap, skills, caps = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
         local out = {}
+        for _, f in ipairs(redis.call('HKEYS', p .. 'a:' .. agent)) do
+          if string.sub(f, 1, 4) == 'cap:' then redis.call('HDEL', p .. 'a:' .. agent, f) end
+        end
+        for t, n in string.gmatch(caps, '([^,=]+)=(%d+)') do redis.call('HSET', p .. 'a:' .. agent, 'cap:' .. t, n) end
         local old = redis.call('HGET', p .. 'a:' .. agent, 'skills')
         if old then
           for s in string.gmatch(old, '[^,]+') do redis.call('SREM', p .. 'sk:' .. s, agent) end
@@ -164,11 +183,11 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         local out = {}
         local v = redis.call('HMGET', p .. 'c:' .. conv, 'agent', 'skill')
         if v[2] then redis.call('ZREM', p .. 'q:' .. v[2], conv) end
-        redis.call('DEL', p .. 'c:' .. conv)
         if v[1] then
-          redis.call('SREM', p .. 'a:' .. v[1] .. ':c', conv)
+          unload(conv, v[1])
           pull(v[1], out)
         end
+        redis.call('DEL', p .. 'c:' .. conv)
         return out
         """;
 
@@ -177,9 +196,9 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
     private const string TransferToAgentScript = Functions + """
         local conv, from, to = ARGV[2], ARGV[3], ARGV[4]
         if redis.call('HGET', p .. 'c:' .. conv, 'agent') ~= from then return 'not-assigned' end
-        if not able(to, true) then return 'unavailable' end
+        if not able(to, true, ctOf(conv)) then return 'unavailable' end
         local out = {}
-        redis.call('SREM', p .. 'a:' .. from .. ':c', conv)
+        unload(conv, from)
         assign(conv, to, out, from)
         pull(from, out)
         return out
@@ -229,6 +248,8 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         redis.call('ZREM', p .. 'q:' .. skill, conv)
         redis.call('HSET', p .. 'c:' .. conv, 'agent', agent, 'skill', skill)
         redis.call('SADD', p .. 'a:' .. agent .. ':c', conv)
+        local ct = redis.call('HGET', p .. 'c:' .. conv, 'ct')
+        if ct and ct ~= '' then redis.call('SADD', p .. 'a:' .. agent .. ':c:' .. ct, conv) end
         return agent
         """;
 
@@ -241,12 +262,13 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
     public static long Score(int priority, DateTimeOffset enqueuedAt, TimeSpan priorityStep) =>
         enqueuedAt.ToUnixTimeMilliseconds() - Math.Clamp(priority, 0, 9) * (long)priorityStep.TotalMilliseconds;
 
-    public Task<IReadOnlyList<Assignment>> EnqueueAsync(Guid conversationId, string skill, long score, Guid? preferredAgent) =>
-        RunAsync(EnqueueScript, Id(conversationId), skill, Num(score), preferredAgent is { } a ? Id(a) : "");
+    public Task<IReadOnlyList<Assignment>> EnqueueAsync(Guid conversationId, string skill, long score, Guid? preferredAgent, string? channelType = null) =>
+        RunAsync(EnqueueScript, Id(conversationId), skill, Num(score), preferredAgent is { } a ? Id(a) : "", channelType ?? "");
 
     /// <summary>Sets presence; <paramref name="queues"/> are the queues the agent can serve.</summary>
-    public Task<IReadOnlyList<Assignment>> SetPresenceAsync(Guid agentId, string presence, int capacity, IEnumerable<string> queues) =>
-        RunAsync(PresenceScript, Id(agentId), presence, Num(capacity), string.Join(',', queues));
+    public Task<IReadOnlyList<Assignment>> SetPresenceAsync(Guid agentId, string presence, int capacity, IEnumerable<string> queues, IReadOnlyDictionary<string, int>? capacityByChannel = null) =>
+        RunAsync(PresenceScript, Id(agentId), presence, Num(capacity), string.Join(',', queues),
+            string.Join(',', (capacityByChannel ?? new Dictionary<string, int>()).Select(c => $"{c.Key.ToLowerInvariant()}={c.Value}")));
 
     /// <summary>Moves a waiting conversation to another queue; null when it is no longer waiting there.</summary>
     public async Task<IReadOnlyList<Assignment>?> MoveAsync(Guid conversationId, string from, string to)

@@ -12,6 +12,7 @@ internal sealed partial class RoutingRecoveryService(
     IDbContextFactory<GatewayDbContext> dbFactory,
     RedisRoutingStore store,
     ConversationRouter router,
+    Plugins.ChannelHost channels,
     TimeProvider time,
     ILogger<RoutingRecoveryService> logger) : BackgroundService
 {
@@ -20,7 +21,7 @@ internal sealed partial class RoutingRecoveryService(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var open = await db.Conversations
             .Where(c => c.Status != ConversationStatus.Closed)
-            .Select(c => new { c.Id, c.Status, c.Skill, c.Priority, c.AssignedAgentId, c.CreatedAt })
+            .Select(c => new { c.Id, c.Status, c.Skill, c.Priority, c.AssignedAgentId, c.CreatedAt, c.LastInstanceId })
             .ToListAsync(cancellationToken);
 
         var requeued = 0;
@@ -40,7 +41,7 @@ internal sealed partial class RoutingRecoveryService(
             }
             else if (!await store.IsWaitingAsync(c.Id, c.Skill))
             {
-                await router.EnqueueAsync(c.Id, c.Skill, c.Priority, c.CreatedAt);
+                await router.EnqueueAsync(c.Id, c.Skill, c.Priority, c.CreatedAt, channelType: channels.ChannelTypeOf(c.LastInstanceId));
                 requeued++;
             }
         }

@@ -88,6 +88,13 @@ internal sealed class Agent
     public required string Skills { get; set; }
     public int MaxConcurrent { get; set; }
     public bool Enabled { get; set; } = true;
+    /// <summary>Conversations at once per channel type, as JSON: <c>{"webchat":5,"email":10}</c>; within <see cref="MaxConcurrent"/>.</summary>
+    public string ChannelCapacity { get; set; } = "{}";
+
+    public IReadOnlyDictionary<string, int> ChannelCapacityMap =>
+        (string.IsNullOrWhiteSpace(ChannelCapacity) ? null : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(ChannelCapacity))
+        ?? new Dictionary<string, int>();
+
     /// <summary>Attributes such as languages and regions, as JSON: <c>{"language":["zh","en"]}</c>.</summary>
     public string Attributes { get; set; } = "{}";
 

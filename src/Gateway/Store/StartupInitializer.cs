@@ -42,6 +42,7 @@ internal sealed partial class StartupInitializer(
                 agent.PasswordHash = seed.PasswordHash;
                 agent.Skills = string.Join(',', seed.Skills.Select(s => s.Trim().ToLowerInvariant()));
                 agent.MaxConcurrent = seed.MaxConcurrent;
+                agent.ChannelCapacity = System.Text.Json.JsonSerializer.Serialize(seed.MaxConcurrentByChannel.ToDictionary(p => p.Key.ToLowerInvariant(), p => p.Value));
                 agent.Attributes = System.Text.Json.JsonSerializer.Serialize(seed.Attributes.ToDictionary(p => p.Key.ToLowerInvariant(), p => p.Value));
             }
 

@@ -191,6 +191,29 @@ public sealed class RoutingWorkflowTests
         Assert.Equal(servedFirst, first.Messages![0].Text);
     }
 
+    [Theory]
+    [InlineData(RedisBackend.Garnet)]
+    [InlineData(RedisBackend.Redis)]
+    public async Task CapacityPerChannelType_LimitsEachChannel_WithinTheAgentsTotal(RedisBackend backend)
+    {
+        // Alice takes 3 conversations at once, but only 1 web chat among them.
+        await using var host = await GatewayHost.StartAsync(backend, settings: new Dictionary<string, string?> { ["Agents:Seed:0:MaxConcurrentByChannel:webchat"] = "1" });
+        await using var first = await Visitor.ArriveAsync(host, connect: false);
+        await using var second = await Visitor.ArriveAsync(host, connect: false);
+        using var http = host.CreateClient();
+        var chat1 = (await first.SendOkAsync("chat one")).GetProperty("conversationId").GetGuid();
+        var chat2 = (await second.SendOkAsync("chat two")).GetProperty("conversationId").GetGuid();
+        var probe = (await RoutingTests.Inbound(http, "p1", "+10000000030", "probe channel")).GetProperty("conversationId").GetGuid();
+
+        await using var alice = await host.SignInAsync("alice");
+        var got = new[] { (await alice.NextAssignedAsync()).Id, (await alice.NextAssignedAsync()).Id };
+        Assert.Equal(new[] { chat1, probe }.Order(), got.Order());
+        Assert.True(await alice.NothingAssignedWithinAsync(TimeSpan.FromMilliseconds(300)), "a second web chat would exceed alice's web chat limit");
+
+        await alice.CloseAsync(chat1);
+        Assert.Equal(chat2, (await alice.NextAssignedAsync()).Id);
+    }
+
     [Fact]
     public async Task AgentGoingOffline_HandsTheirConversationsToOthers_WithANote()
     {
