@@ -13,6 +13,7 @@ internal sealed partial class AutoReplyService(
     IDbContextFactory<GatewayDbContext> dbFactory,
     BusinessHours hours,
     RedisRoutingStore store,
+    ConversationRouter router,
     DeliveryService delivery,
     TimeProvider time,
     ILogger<AutoReplyService> logger)
@@ -44,6 +45,10 @@ internal sealed partial class AutoReplyService(
             return;
         }
 
+        var (position, wait) = await router.GetQueuePositionAsync(conversationId, conversation.Skill);
+        text = text
+            .Replace("{position}", position?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-")
+            .Replace("{wait}", wait is { } w ? $"{Math.Ceiling(w.TotalMinutes):0} min" : "-");
         db.Messages.Add(new Message
         {
             Id = Guid.CreateVersion7(now),

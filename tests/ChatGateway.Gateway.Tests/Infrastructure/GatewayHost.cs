@@ -50,14 +50,21 @@ public sealed class GatewayHost : IAsyncDisposable
         return "{ \"plugins\": [\n" + string.Join(",\n", entries) + "\n] }";
     }
 
+    /// <summary>
+    /// The backend of tests that do not name one: embedded Garnet, or the real redis-server when
+    /// CHATGATEWAY_TEST_BACKEND=redis (CI runs the whole suite both ways).
+    /// </summary>
+    public static RedisBackend DefaultBackend =>
+        string.Equals(Environment.GetEnvironmentVariable("CHATGATEWAY_TEST_BACKEND"), "redis", StringComparison.OrdinalIgnoreCase) ? RedisBackend.Redis : RedisBackend.Garnet;
+
     public static async Task<GatewayHost> StartAsync(
-        RedisBackend backend = RedisBackend.Garnet,
+        RedisBackend? backend = null,
         string? pluginsJson = null,
         IDictionary<string, string?>? settings = null,
         string? dataDirectory = null,
         TimeProvider? clock = null)
     {
-        var host = Create(backend, pluginsJson, settings, dataDirectory, clock);
+        var host = Create(backend ?? DefaultBackend, pluginsJson, settings, dataDirectory, clock);
         await host.StartServerAsync();
         return host;
     }

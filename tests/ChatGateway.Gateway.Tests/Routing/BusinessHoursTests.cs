@@ -21,7 +21,7 @@ public sealed class BusinessHoursTests
             ["BusinessHours:Days:Wednesday"] = "09:00-21:00",
             ["BusinessHours:Holidays:0"] = "2026-11-25",
             ["BusinessHours:ClosedReply"] = "We are closed; we answer from {next}.",
-            ["BusinessHours:NoAgentReply"] = "All agents are busy.",
+            ["BusinessHours:NoAgentReply"] = "All agents are busy; you are number {position} in line.",
         };
         foreach (var (key, value) in extra)
         {
@@ -65,7 +65,7 @@ public sealed class BusinessHoursTests
         var replies = await WaitForOutboxAsync(http, 1);
         await Task.Delay(500);
         replies = JsonDocument.Parse(await http.GetStringAsync("/channels/probe/outbox")).RootElement.EnumerateArray().ToList();
-        Assert.Equal("All agents are busy.", Assert.Single(replies).GetProperty("Text").GetString());
+        Assert.Equal("All agents are busy; you are number 1 in line.", Assert.Single(replies).GetProperty("Text").GetString());
     }
 
     [Fact]
