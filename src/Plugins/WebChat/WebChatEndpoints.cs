@@ -26,6 +26,28 @@ internal static partial class WebChatEndpoints
 
     public static void Map(IEndpointRouteBuilder endpoints)
     {
+        // Shop pages on other origins embed the widget: answer their preflights, and mark allowed responses.
+        endpoints.MapMethods("{**path}", ["OPTIONS"], (HttpContext http) =>
+        {
+            if (!TryAllowOrigin(http))
+            {
+                return Error(StatusCodes.Status403Forbidden, "this origin may not use the chat; add it to the instance's AllowedOrigins");
+            }
+
+            http.Response.Headers.AccessControlAllowMethods = "GET, POST";
+            http.Response.Headers.AccessControlAllowHeaders = "Content-Type, " + VisitorTokens.Header;
+            http.Response.Headers.AccessControlMaxAge = "600";
+            return Results.NoContent();
+        });
+        if (endpoints is RouteGroupBuilder group)
+        {
+            group.AddEndpointFilter(async (context, next) =>
+            {
+                TryAllowOrigin(context.HttpContext);
+                return await next(context);
+            });
+        }
+
         endpoints.MapGet("widget.js", (HttpContext http) =>
         {
             http.Response.Headers.CacheControl = "public, max-age=300";
@@ -156,6 +178,13 @@ internal static partial class WebChatEndpoints
             return;
         }
 
+        if (http.Request.Headers.Origin.Count > 0 && !IsAllowedOrigin(http))
+        {
+            // A page on another site must not open a visitor's connection (cross-site WebSocket hijacking).
+            await Error(StatusCodes.Status403Forbidden, "this origin may not use the chat").ExecuteAsync(http);
+            return;
+        }
+
         if (!http.WebSockets.IsWebSocketRequest)
         {
             await Error(StatusCodes.Status400BadRequest, "this endpoint takes WebSocket connections").ExecuteAsync(http);
@@ -209,6 +238,34 @@ internal static partial class WebChatEndpoints
         error = Results.Empty;
         return true;
     }
+
+    /// <summary>Sets the CORS response headers when the request comes from an allowed other origin; false for a disallowed one.</summary>
+    private static bool TryAllowOrigin(HttpContext http)
+    {
+        var origin = http.Request.Headers.Origin.ToString();
+        if (string.IsNullOrEmpty(origin) || IsSameOrigin(http, origin))
+        {
+            return true;
+        }
+
+        if (!IsAllowedOrigin(http))
+        {
+            return false;
+        }
+
+        http.Response.Headers.AccessControlAllowOrigin = origin;
+        http.Response.Headers.Vary = "Origin";
+        return true;
+    }
+
+    private static bool IsAllowedOrigin(HttpContext http)
+    {
+        var origin = http.Request.Headers.Origin.ToString().TrimEnd('/');
+        return IsSameOrigin(http, origin) || Options(http).AllowedOrigins.Any(o => string.Equals(o.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static bool IsSameOrigin(HttpContext http, string origin) =>
+        string.Equals(origin.TrimEnd('/'), $"{http.Request.Scheme}://{http.Request.Host}", StringComparison.OrdinalIgnoreCase);
 
     private static WebChatOptions Options(HttpContext http) => http.RequestServices.GetRequiredService<IOptions<WebChatOptions>>().Value;
 

@@ -16,6 +16,12 @@ internal sealed class WebChatOptions
     /// <summary>First line the visitor sees.</summary>
     public string Greeting { get; set; } = "Hi! How can we help you today?";
 
+    /// <summary>
+    /// Origins of the shop sites that embed the widget (e.g. <c>https://shop.example.com</c>), allowed to call
+    /// these endpoints from the browser. The gateway's own origin is always allowed.
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+
     /// <summary>Live connections one visitor may hold at once (tabs).</summary>
     public int MaxConnectionsPerVisitor { get; set; } = 8;
 }
@@ -33,6 +39,11 @@ internal sealed class WebChatOptionsValidator : IValidateOptions<WebChatOptions>
         if (options.MaxBodyBytes < options.MaxMessageLength * 4 + 1024)
         {
             errors.Add($"MaxBodyBytes ({options.MaxBodyBytes}) must hold a message of MaxMessageLength characters: at least {options.MaxMessageLength * 4 + 1024}.");
+        }
+
+        foreach (var origin in options.AllowedOrigins.Where(o => !Uri.TryCreate(o, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https") || u.AbsolutePath != "/"))
+        {
+            errors.Add($"AllowedOrigins: '{origin}' must be an origin such as https://shop.example.com (scheme and host, no path).");
         }
 
         if (options.MaxConnectionsPerVisitor < 1)

@@ -110,4 +110,40 @@ public sealed class WebChatEndToEndTests
         // The agent API is not a way around it either.
         Assert.Equal(HttpStatusCode.Unauthorized, (await stranger.Http.GetAsync($"/api/conversations/{conversationId}")).StatusCode);
     }
+
+    [Fact]
+    public async Task WidgetOnTheShopsOwnSite_MayCallTheChat_OtherSitesMayNot()
+    {
+        await using var host = await GatewayHost.StartAsync(); // AllowedOrigins: https://shop.example.com
+        using var http = host.CreateClient();
+
+        var preflight = new HttpRequestMessage(HttpMethod.Options, "/channels/webchat/messages");
+        preflight.Headers.Add("Origin", "https://shop.example.com");
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        preflight.Headers.Add("Access-Control-Request-Headers", "content-type, x-visitor-token");
+        var allowed = await http.SendAsync(preflight);
+        Assert.Equal(HttpStatusCode.NoContent, allowed.StatusCode);
+        Assert.Equal("https://shop.example.com", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("X-Visitor-Token", allowed.Headers.GetValues("Access-Control-Allow-Headers").Single());
+
+        var foreign = new HttpRequestMessage(HttpMethod.Options, "/channels/webchat/messages");
+        foreign.Headers.Add("Origin", "https://evil.example.net");
+        foreign.Headers.Add("Access-Control-Request-Method", "POST");
+        var refused = await http.SendAsync(foreign);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
+
+        // A real request from the shop's site is marked readable for it.
+        var config = new HttpRequestMessage(HttpMethod.Get, "/channels/webchat/config");
+        config.Headers.Add("Origin", "https://shop.example.com");
+        Assert.Equal("https://shop.example.com", (await http.SendAsync(config)).Headers.GetValues("Access-Control-Allow-Origin").Single());
+
+        // Another site cannot open a visitor's live connection with a stolen token.
+        await using var visitor = await Visitor.ArriveAsync(host, connect: false);
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.SetRequestHeader("Origin", "https://evil.example.net");
+        var uri = new UriBuilder(host.BaseAddress) { Scheme = "ws", Path = "/channels/webchat/ws", Query = "token=" + visitor.Token }.Uri;
+        var ex = await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() => socket.ConnectAsync(uri, CancellationToken.None));
+        Assert.Contains("403", ex.Message);
+    }
 }

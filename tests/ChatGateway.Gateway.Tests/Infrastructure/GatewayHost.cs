@@ -39,7 +39,7 @@ public sealed class GatewayHost : IAsyncDisposable
     {
         var entries = new List<string>
         {
-            """{ "id": "webchat", "plugin": "WebChat", "enabled": true, "settings": { "MaxMessageLength": 500 } }""",
+            """{ "id": "webchat", "plugin": "WebChat", "enabled": true, "settings": { "MaxMessageLength": 500, "AllowedOrigins": ["https://shop.example.com"] } }""",
             """{ "id": "probe", "plugin": "VersionProbeA", "enabled": true, "settings": { "Greeting": "hello from A" } }""",
         };
         if (twilioBaseAddress is not null)
