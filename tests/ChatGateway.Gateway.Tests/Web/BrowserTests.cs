@@ -130,4 +130,46 @@ public sealed class BrowserTests
         await using var db = host.CreateDbContext();
         Assert.Equal(0, db.Messages.Count());
     }
+
+    [Fact]
+    public async Task Agent_TransfersAConversationWithANote_AndTheSupervisorViewShowsQueuesAndAgents()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        await using var bob = await host.SignInAsync("bob");
+        await bob.SetPresenceAsync("busy"); // takes transfers, not new customers
+        using var http = host.CreateClient();
+
+        var page = await browser.NewPageAsync(new() { BaseURL = host.BaseAddress.ToString() });
+        await page.GotoAsync("/desk/");
+        await page.GetByTestId("desk-username").FillAsync("alice");
+        await page.GetByTestId("desk-password").FillAsync(GatewayHost.DemoPassword);
+        await page.GetByTestId("desk-login").ClickAsync();
+        await page.GetByTestId("desk-presence").SelectOptionAsync("online");
+        await Expect(page.GetByTestId("desk-presence")).ToHaveValueAsync("online");
+
+        await ChatGateway.Gateway.Tests.Routing.RoutingTests.Inbound(http, "b1", "+10000000041", "hello, which size for a gift?");
+        var conversation = page.GetByTestId("desk-conversation");
+        await Expect(conversation).ToHaveCountAsync(1);
+        await conversation.ClickAsync();
+
+        // Transfer to bob with a note; the conversation leaves alice's desk and bob gets it with the note.
+        await page.GetByTestId("desk-transfer").ClickAsync();
+        await Expect(page.GetByTestId("desk-transfer-dialog")).ToBeVisibleAsync();
+        await page.GetByTestId("desk-transfer-target").SelectOptionAsync("agent:bob");
+        await page.GetByTestId("desk-transfer-note").FillAsync("gift order, customer is in a hurry");
+        await page.GetByTestId("desk-transfer-confirm").ClickAsync();
+        await Expect(page.GetByTestId("desk-conversation")).ToHaveCountAsync(0);
+        var received = await bob.NextAssignedAsync();
+        Assert.Equal("Alice transferred this conversation to Bob: gift order, customer is in a hurry", received.Messages![^1].Text);
+        Assert.Equal("note", received.Messages![^1].Direction);
+
+        // The supervisor view shows the queues and the agents, live.
+        await page.GetByTestId("desk-tab-queues").ClickAsync();
+        await Expect(page.Locator("[data-testid=desk-queue-row][data-skill=pre-sale]")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("desk-agent-row")).ToHaveCountAsync(3);
+        await Expect(page.GetByTestId("desk-agent-row").Filter(new() { HasText = "Bob" })).ToContainTextAsync("busy", new() { IgnoreCase = true });
+    }
 }

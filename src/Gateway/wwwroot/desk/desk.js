@@ -12,13 +12,18 @@
     app: $('app-view'), connection: $('connection'), connectionText: $('connection-text'),
     presence: $('presence'), presenceWrap: $('presence-wrap'),
     meAvatar: $('me-avatar'), meName: $('me-name'), meSkills: $('me-skills'), logout: $('logout'),
-    offlineBanner: $('offline-banner'), offlineState: $('offline-state'), goOnline: $('go-online'),
+    offlineBanner: $('offline-banner'), offlineState: $('offline-state'), offlineExplain: $('offline-explain'), goOnline: $('go-online'),
+    tabInbox: $('tab-inbox'), tabQueues: $('tab-queues'), tabQueuesCount: $('tab-queues-count'),
     layout: $('layout'), convCount: $('conv-count'), load: $('load'), convList: $('conv-list'), listEmpty: $('list-empty'),
     threadEmpty: $('thread-empty'), thread: $('thread'), back: $('back'), threadAvatar: $('thread-avatar'),
     threadName: $('thread-name'), threadSub: $('thread-sub'), threadBadges: $('thread-badges'), closeConv: $('close-conv'),
+    transferOpen: $('transfer-open'), transferDialog: $('transfer-dialog'), transferTarget: $('transfer-target'), transferNote: $('transfer-note'),
+    transferCount: $('transfer-count'), transferError: $('transfer-error'), transferCancel: $('transfer-cancel'), transferConfirm: $('transfer-confirm'),
     messages: $('messages'), closedNote: $('closed-note'),
     composer: $('composer'), reply: $('reply'), replyVia: $('reply-via'), replyCount: $('reply-count'), send: $('send'), replyError: $('reply-error'),
-    details: $('details'), detailsContact: $('details-contact'), detailsConversation: $('details-conversation'),
+    details: $('details'), detailsContact: $('details-contact'), detailsConversation: $('details-conversation'), exclusiveError: $('exclusive-error'),
+    queuesView: $('queues-view'), queuesUpdated: $('queues-updated'), queuesError: $('queues-error'),
+    queueRows: $('queue-rows'), agentRows: $('agent-rows'), flaggedRows: $('flagged-rows'), flaggedCount: $('flagged-count'), flaggedEmpty: $('flagged-empty'),
     toast: $('toast'),
   };
 
@@ -37,7 +42,40 @@
     closing: false,
     listReloadTimer: null,
     detailSeq: 0,
+    overdue: new Set(),       // conversations whose customer waits too long for an answer
+    view: 'inbox',            // inbox | queues
+    overview: null,           // the last GET /api/supervisor/overview
+    agentsById: new Map(),    // agent id -> { userName, displayName, ... } from the overview
+    overviewSeq: 0,
+    overviewTimer: null,
+    overviewLoading: null,    // the request in flight, shared
+    transferFor: null,        // the conversation the transfer dialog was opened for
+    transferringId: null,     // a transfer of ours in flight (its conversationRemoved is expected)
+    exclusiveBusy: false,
+    quietRemovalsUntil: 0,    // going offline hands on every conversation: one toast, not one per conversation
   };
+
+  const PRESENCE = {
+    online: { label: 'Online', hint: 'You take any new conversation.', banner: '', toast: 'You are online: new conversations will come to you.' },
+    busy: {
+      label: 'Busy', hint: 'Only returning customers and conversations transferred to you.',
+      banner: ': only returning customers and conversations transferred to you come in.',
+      toast: 'You are busy: only returning customers and transfers will come to you.',
+    },
+    away: {
+      label: 'Away', hint: 'No new conversations; you keep your open ones.',
+      banner: ': no new conversations come in; you keep your open ones.',
+      toast: 'You are away: no new conversations; you keep your open ones.',
+    },
+    offline: {
+      label: 'Offline', hint: 'No new conversations; your open ones are handed to other agents.',
+      banner: ': no new conversations will be assigned to you.',
+      toast: 'You are offline.',
+    },
+  };
+  const presenceLabel = (p) => (PRESENCE[p] ? PRESENCE[p].label : (p ? p.charAt(0).toUpperCase() + p.slice(1) : 'Offline'));
+  const LONG_WAIT_SECONDS = 300;
+  const NOTE_LIMIT = 1000;
 
   const REPLY_LIMIT = 4000;
   const wide = () => window.matchMedia('(min-width: 801px)').matches;
@@ -139,6 +177,41 @@
     });
   }
 
+  // 125 -> "2m 05s"; 42 -> "42s"; 3725 -> "1h 02m".
+  function formatWait(seconds) {
+    if (seconds === null || seconds === undefined || !isFinite(seconds)) return '—';
+    const s = Math.max(0, Math.round(seconds));
+    const pad = (n) => String(n).padStart(2, '0');
+    if (s < 60) return `${s}s`;
+    if (s < 3600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
+    return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
+  }
+  function agentName(id) {
+    if (!id) return null;
+    if (state.me && id === state.me.id) return state.me.displayName || state.me.userName;
+    const a = state.agentsById.get(id);
+    return a ? (a.displayName || a.userName) : null;
+  }
+  function conversationBadges(container, c) {
+    const n = Number(c.transferCount) || 0;
+    if (n > 0) {
+      container.appendChild(el('span', 'badge badge-transfers', `passed on ${n}×`, {
+        'data-testid': 'desk-transfer-count', 'data-count': n,
+        title: `Passed from agent to agent ${n} time${n === 1 ? '' : 's'}`,
+      }));
+    }
+    if (c.needsSupervisor) {
+      container.appendChild(el('span', 'badge badge-supervisor', 'needs supervisor', {
+        'data-testid': 'desk-supervisor-badge', title: 'Passed on too often: a supervisor should look at it',
+      }));
+    }
+    if (state.overdue.has(c.id)) {
+      container.appendChild(el('span', 'badge badge-overdue', 'reply overdue', {
+        'data-testid': 'desk-overdue-badge', title: 'The customer has waited longer than the response target',
+      }));
+    }
+  }
+
   let toastTimer = null;
   function toast(text, kind) {
     ui.toast.textContent = text;
@@ -207,7 +280,8 @@
   ui.logout.addEventListener('click', async () => {
     ui.logout.disabled = true;
     // Going offline first, so that no conversation is assigned to a desk nobody is looking at.
-    if (state.me && state.me.presence === 'online') {
+    // An agent who is away keeps their conversations on purpose, and keeps them signed out too.
+    if (state.me && (state.me.presence === 'online' || state.me.presence === 'busy')) {
       try { await api('PUT', '/api/agents/me/presence', { presence: 'offline' }); } catch (e) { /* signing out anyway */ }
     }
     try { await api('POST', '/api/auth/logout'); } catch (e) { /* the cookie may already be gone */ }
@@ -227,6 +301,14 @@
     state.selectedId = null;
     state.selectedClosed = false;
     state.closedSnapshot = null;
+    state.overdue.clear();
+    state.overview = null;
+    state.agentsById.clear();
+    state.overviewSeq++;
+    state.overviewLoading = null;
+    clearTimeout(state.overviewTimer);
+    closeTransfer();
+    showView('inbox');
     ui.reply.value = '';
     clear(ui.convList);
     listNodes.clear();
@@ -244,6 +326,7 @@
     renderThread();
     loadConversations();
     startHub();
+    showView('inbox');
   }
 
   function renderMe() {
@@ -256,11 +339,15 @@
     const presence = typeof me.presence === 'string' && me.presence ? me.presence : 'offline';
     // A presence this page does not offer (set elsewhere) is shown as it is.
     if (!Array.from(ui.presence.options).some((o) => o.value === presence)) {
-      ui.presence.appendChild(el('option', null, presence.charAt(0).toUpperCase() + presence.slice(1), { value: presence }));
+      ui.presence.appendChild(el('option', null, presenceLabel(presence), { value: presence }));
     }
     ui.presence.value = presence;
     ui.presenceWrap.dataset.presence = presence;
+    const info = PRESENCE[presence] || PRESENCE.offline;
+    ui.presenceWrap.title = `${presenceLabel(presence)}: ${info.hint}`;
     ui.offlineState.textContent = presence;
+    ui.offlineExplain.textContent = info.banner || PRESENCE.offline.banner;
+    ui.offlineBanner.dataset.presence = presence;
     ui.offlineBanner.hidden = presence === 'online';
     renderLoad();
   }
@@ -274,12 +361,22 @@
 
   async function setPresence(presence) {
     const before = state.me.presence;
+    const open = state.conversations.size;
     ui.presence.disabled = true;
     ui.goOnline.disabled = true;
+    // Going offline hands every open conversation to others: their conversationRemoved events come in a burst.
+    if (presence === 'offline') state.quietRemovalsUntil = Date.now() + 10000;
     try {
       state.me = await api('PUT', '/api/agents/me/presence', { presence });
-      toast(presence === 'online' ? 'You are online: new conversations will come to you.' : 'You are offline.');
+      const info = PRESENCE[presence];
+      if (presence === 'offline' && open > 0) {
+        toast(`You are offline. Your ${open === 1 ? 'open conversation was' : `${open} open conversations were`} handed to other agents.`);
+        loadConversations();
+      } else {
+        toast(info ? info.toast : `You are ${presence}.`);
+      }
     } catch (err) {
+      state.quietRemovalsUntil = 0;
       state.me.presence = before;
       if (err.status !== 401) toast(`Could not change presence: ${err.message}`, 'error');
     } finally {
@@ -341,7 +438,8 @@
     const list = state.messages.get(id);
     if (!list || !list.length) return null;
     const m = list[list.length - 1];
-    return (m.direction === 'out' ? 'You: ' : '') + String(m.text || '').replace(/\s+/g, ' ');
+    const prefix = m.direction === 'out' ? 'You: ' : m.direction === 'note' ? 'Note: ' : '';
+    return prefix + String(m.text || '').replace(/\s+/g, ' ');
   }
 
   const listNodes = new Map(); // conversation id -> <li>, reused so clicks and focus survive updates
@@ -377,6 +475,7 @@
     const unread = state.unread.has(c.id);
     b.setAttribute('data-unread', unread ? 'true' : 'false');
     b.setAttribute('data-status', c.status || '');
+    b.setAttribute('data-needs-supervisor', c.needsSupervisor ? 'true' : 'false');
     b.setAttribute('aria-current', c.id === state.selectedId ? 'true' : 'false');
     clear(b);
     const avatar = el('span', 'avatar');
@@ -399,6 +498,7 @@
     badges.appendChild(channelBadge(c.channelType, c.channelInstanceId));
     if (c.skill) badges.appendChild(el('span', 'badge badge-skill', c.skill, { 'data-testid': 'desk-skill-badge' }));
     if (k.isVip) badges.appendChild(el('span', 'badge badge-vip', 'VIP', { 'data-testid': 'desk-vip-badge' }));
+    conversationBadges(badges, c);
     main.appendChild(badges);
     b.appendChild(main);
 
@@ -413,6 +513,8 @@
 
   function select(id) {
     if (id !== state.selectedId) {
+      closeTransfer();
+      ui.exclusiveError.hidden = true;
       saveDraft();
       ui.reply.value = state.drafts.get(id) || '';
       ui.replyError.hidden = true;
@@ -467,7 +569,8 @@
   }
 
   function removeConversation(id) {
-    if (id === state.selectedId) markSelectedClosed();
+    if (id === state.selectedId) { markSelectedClosed(); closeTransfer(); }
+    state.overdue.delete(id);
     state.conversations.delete(id);
     state.unread.delete(id);
     if (id !== state.selectedId) state.messages.delete(id);
@@ -512,6 +615,7 @@
     ui.threadBadges.appendChild(channelBadge(c.channelType, c.channelInstanceId));
     if (c.skill) ui.threadBadges.appendChild(el('span', 'badge badge-skill', c.skill));
     if (k.isVip) ui.threadBadges.appendChild(el('span', 'badge badge-vip', 'VIP'));
+    conversationBadges(ui.threadBadges, c);
     if (state.selectedClosed) ui.threadBadges.appendChild(el('span', 'badge badge-status', 'Closed'));
 
     const closed = state.selectedClosed || c.status === 'closed';
@@ -519,6 +623,9 @@
     ui.thread.dataset.status = closed ? 'closed' : c.status;
     ui.closeConv.hidden = closed;
     ui.closeConv.disabled = state.closing;
+    ui.transferOpen.hidden = closed;
+    ui.transferOpen.disabled = !!state.transferringId;
+    if (closed) closeTransfer();
     ui.closedNote.hidden = !closed;
     ui.reply.disabled = closed;
     ui.send.disabled = closed || state.sending;
@@ -569,7 +676,25 @@
     }
   }
 
+  function renderNote(m) {
+    const node = el('div', 'msg msg-note', null, {
+      'data-testid': 'desk-message',
+      'data-message-id': m.id,
+      'data-direction': 'note',
+      'data-status': m.status || '',
+      role: 'note',
+    });
+    const box = el('div', 'msg-note-box');
+    const label = el('span', 'msg-note-label', 'Internal note', { title: 'Only agents see this; the customer does not' });
+    label.appendChild(el('span', 'msg-time', time(m.createdAt), { title: dateTime(m.createdAt) }));
+    box.appendChild(label);
+    box.appendChild(el('div', 'msg-bubble', m.text, { 'data-testid': 'desk-message-text' }));
+    node.appendChild(box);
+    return node;
+  }
+
   function renderMessage(m, customerName) {
+    if (m.direction === 'note') return renderNote(m);
     const out = m.direction === 'out';
     const node = el('div', 'msg', null, {
       'data-testid': 'desk-message',
@@ -613,6 +738,7 @@
       ['Phone', k.phone || '—'],
       ['Email', k.email || '—'],
       ['VIP', k.isVip ? el('span', 'badge badge-vip', 'VIP customer') : 'No'],
+      ['Personal agent', k.id ? exclusiveAgentNode(k) : null],
     ]);
     fill(ui.detailsConversation, [
       ['Status', state.selectedClosed ? 'closed' : c.status],
@@ -620,9 +746,71 @@
       ['Skill', c.skill],
       ['Priority', c.priority],
       ['Routing', c.routingReason],
+      ['Passed on', Number(c.transferCount) > 0 ? `${c.transferCount}×` : null],
+      ['Supervisor', c.needsSupervisor ? el('span', 'badge badge-supervisor', 'needs supervisor') : null],
       ['Started', dateTime(c.createdAt)],
       ['Last message', dateTime(c.lastMessageAt)],
     ]);
+  }
+
+  // The contact's personal agent (专属客服): their conversations come to this agent first.
+  function exclusiveAgentNode(k) {
+    const wrap = el('div', 'exclusive');
+    const id = k.exclusiveAgentId || null;
+    const mine = !!(id && state.me && id === state.me.id);
+    let label = 'none';
+    if (id) label = mine ? `${agentName(id)} (you)` : (agentName(id) || 'another agent');
+    wrap.appendChild(el('span', null, label, { 'data-testid': 'desk-exclusive-agent', 'data-agent-id': id || '' }));
+    const actions = el('div', 'exclusive-actions');
+    if (!mine) {
+      const set = el('button', 'btn btn-secondary btn-xs', 'Make me their personal agent', {
+        type: 'button', 'data-testid': 'desk-exclusive-set',
+        title: 'Their next conversations come to you first',
+      });
+      set.disabled = state.exclusiveBusy;
+      set.addEventListener('click', () => setExclusiveAgent(k.id, state.me && state.me.userName));
+      actions.appendChild(set);
+    }
+    if (id) {
+      const remove = el('button', 'btn btn-ghost btn-xs', 'Remove', {
+        type: 'button', 'data-testid': 'desk-exclusive-remove', title: 'Route their conversations like anyone else\'s',
+      });
+      remove.disabled = state.exclusiveBusy;
+      remove.addEventListener('click', () => setExclusiveAgent(k.id, null));
+      actions.appendChild(remove);
+    }
+    wrap.appendChild(actions);
+    // A name not known yet: the directory comes with the overview.
+    if (id && !mine && !state.agentsById.has(id) && !state.overview) loadOverview();
+    return wrap;
+  }
+
+  async function setExclusiveAgent(contactId, userName) {
+    if (!contactId || state.exclusiveBusy) return;
+    state.exclusiveBusy = true;
+    ui.exclusiveError.hidden = true;
+    const c = currentConversation();
+    if (c) renderDetails(c);
+    try {
+      await api('PUT', `/api/contacts/${encodeURIComponent(contactId)}/exclusive-agent`, { agent: userName || null });
+      const agentId = userName ? state.me.id : null;
+      const update = (conv) => {
+        if (conv && conv.contact && conv.contact.id === contactId) conv.contact = Object.assign({}, conv.contact, { exclusiveAgentId: agentId });
+      };
+      for (const conv of state.conversations.values()) update(conv);
+      update(state.closedSnapshot);
+      const name = c && c.contact && c.contact.id === contactId ? contactName(c) : 'this customer';
+      toast(userName ? `You are now ${name}'s personal agent.` : `${name} no longer has a personal agent.`);
+    } catch (err) {
+      if (err.status !== 401) {
+        ui.exclusiveError.textContent = `Could not change the personal agent: ${err.message}`;
+        ui.exclusiveError.hidden = false;
+      }
+    } finally {
+      state.exclusiveBusy = false;
+      const now = currentConversation();
+      if (now) renderDetails(now);
+    }
   }
 
   // ------------------------------------------------------------------ replying
@@ -680,6 +868,7 @@
         mergeMessage(list, msg);
         state.messages.set(id, list);
         touch(id, msg);
+        state.overdue.delete(id);
       }
       renderCount();
       renderList();
@@ -729,11 +918,13 @@
   });
 
   function afterClosedByMe(id) {
+    state.overdue.delete(id);
     state.conversations.delete(id);
     state.messages.delete(id);
     state.unread.delete(id);
     state.drafts.delete(id);
     if (state.selectedId === id) {
+      closeTransfer();
       state.selectedId = null;
       state.selectedClosed = false;
       state.closedSnapshot = null;
@@ -744,6 +935,333 @@
     }
     renderList();
     renderThread();
+  }
+
+  // A conversation that left this agent (transferred, requeued, taken by another agent): gone from the
+  // list and, if it was open, from the thread.
+  function forgetConversation(id) {
+    state.conversations.delete(id);
+    state.messages.delete(id);
+    state.unread.delete(id);
+    state.drafts.delete(id);
+    state.overdue.delete(id);
+    if (state.selectedId === id) {
+      closeTransfer();
+      state.selectedId = null;
+      state.selectedClosed = false;
+      state.closedSnapshot = null;
+      ui.reply.value = '';
+      ui.replyError.hidden = true;
+      ui.exclusiveError.hidden = true;
+      ui.layout.classList.remove('show-thread');
+    }
+    renderList();
+    renderThread();
+  }
+
+  // ------------------------------------------------------------------ transfer
+  function closeTransfer() {
+    if (ui.transferDialog.hidden) return;
+    const hadFocus = ui.transferDialog.contains(document.activeElement);
+    ui.transferDialog.hidden = true;
+    ui.transferOpen.setAttribute('aria-expanded', 'false');
+    if (hadFocus && !ui.transferOpen.hidden) ui.transferOpen.focus();
+  }
+
+  function openTransfer() {
+    const c = currentConversation();
+    if (!c || state.selectedClosed || c.status === 'closed') return;
+    if (state.transferFor !== state.selectedId) {
+      state.transferFor = state.selectedId;
+      ui.transferNote.value = '';
+      ui.transferTarget.value = '';
+    }
+    ui.transferError.hidden = true;
+    ui.transferDialog.hidden = false;
+    ui.transferOpen.setAttribute('aria-expanded', 'true');
+    renderTransferCount();
+    fillTransferTargets(!state.overview);
+    loadOverview().then(() => { if (!ui.transferDialog.hidden) fillTransferTargets(false); }, (err) => {
+      if (ui.transferDialog.hidden || err.status === 401) return;
+      fillTransferTargets(false);
+      ui.transferError.textContent = `Could not load agents and queues: ${err.message}`;
+      ui.transferError.hidden = false;
+    });
+    ui.transferTarget.focus();
+  }
+
+  function fillTransferTargets(loading) {
+    const select = ui.transferTarget;
+    const keep = select.value;
+    const c = currentConversation();
+    const o = state.overview;
+    clear(select);
+    select.appendChild(el('option', null, loading ? 'Loading agents and queues…' : 'Choose an agent or a queue…', { value: '' }));
+    if (o) {
+      const agents = (Array.isArray(o.agents) ? o.agents : []).filter((a) => !state.me || a.userName !== state.me.userName);
+      if (agents.length) {
+        const group = el('optgroup', null, null, { label: 'Agents' });
+        for (const a of agents) {
+          const load = a.maxConcurrent ? `${a.load}/${a.maxConcurrent}` : String(a.load);
+          const full = a.maxConcurrent && a.load >= a.maxConcurrent;
+          const taking = a.presence === 'online' || a.presence === 'busy';
+          group.appendChild(el('option', null, `${a.displayName || a.userName} — ${presenceLabel(a.presence)} · ${load}${full ? ' (full)' : ''}`, {
+            value: `agent:${a.userName}`, 'data-presence': a.presence,
+            title: taking && !full ? `${a.displayName} can take it` : `${a.displayName} is ${full ? 'full' : presenceLabel(a.presence).toLowerCase()}: the transfer will likely be refused`,
+          }));
+        }
+        select.appendChild(group);
+      }
+      const queues = Array.isArray(o.queues) ? o.queues : [];
+      if (queues.length) {
+        const group = el('optgroup', null, null, { label: 'Skill queues' });
+        for (const q of queues) {
+          const current = c && c.skill === q.skill ? ' (its queue now)' : '';
+          group.appendChild(el('option', null, `${q.skill}${current} — ${q.waiting} waiting · ${q.agentsAvailable} available`, {
+            value: `skill:${q.skill}`,
+          }));
+        }
+        select.appendChild(group);
+      }
+    }
+    if (keep && Array.from(select.options).some((opt) => opt.value === keep)) select.value = keep;
+    else select.value = '';
+  }
+
+  function renderTransferCount() {
+    const n = ui.transferNote.value.length;
+    ui.transferCount.textContent = n ? `${n} / ${NOTE_LIMIT}` : '';
+    ui.transferCount.dataset.over = n > NOTE_LIMIT ? 'true' : 'false';
+  }
+
+  async function confirmTransfer() {
+    const id = state.selectedId;
+    if (!id || state.transferringId || state.selectedClosed) return;
+    const target = ui.transferTarget.value;
+    const note = ui.transferNote.value.trim();
+    const showError = (text) => { ui.transferError.textContent = text; ui.transferError.hidden = false; };
+    if (!target || !/^(agent|skill):./.test(target)) { showError('Choose an agent or a queue.'); ui.transferTarget.focus(); return; }
+    if (note.length > NOTE_LIMIT) { showError(`The note is ${note.length} characters; the limit is ${NOTE_LIMIT}.`); return; }
+    const body = target.startsWith('agent:') ? { toAgent: target.slice(6) } : { toSkill: target.slice(6) };
+    if (note) body.note = note;
+    const targetName = target.startsWith('agent:')
+      ? ((state.overview && state.overview.agents || []).find((a) => a.userName === body.toAgent) || {}).displayName || body.toAgent
+      : `the ${body.toSkill} queue`;
+    ui.transferError.hidden = true;
+    state.transferringId = id;
+    ui.transferConfirm.disabled = true;
+    ui.transferOpen.disabled = true;
+    ui.transferConfirm.textContent = 'Transferring…';
+    try {
+      await api('POST', `/api/conversations/${encodeURIComponent(id)}/transfer`, body);
+      state.transferFor = null;
+      ui.transferNote.value = '';
+      forgetConversation(id);
+      toast(`Transferred to ${targetName}.`);
+      loadOverview().catch(() => {});
+    } catch (err) {
+      if (err.status !== 401 && state.selectedId === id) {
+        ui.transferDialog.hidden = false;
+        showError(`Not transferred: ${err.message}`);
+      }
+    } finally {
+      state.transferringId = null;
+      ui.transferConfirm.disabled = false;
+      ui.transferOpen.disabled = false;
+      ui.transferConfirm.textContent = 'Transfer';
+    }
+  }
+
+  ui.transferOpen.addEventListener('click', () => {
+    if (ui.transferDialog.hidden) openTransfer(); else closeTransfer();
+  });
+  ui.transferCancel.addEventListener('click', closeTransfer);
+  ui.transferDialog.addEventListener('submit', (e) => { e.preventDefault(); confirmTransfer(); });
+  ui.transferDialog.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') { e.preventDefault(); closeTransfer(); }
+    else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); confirmTransfer(); }
+  });
+  ui.transferTarget.addEventListener('change', () => { ui.transferError.hidden = true; });
+  ui.transferNote.addEventListener('input', renderTransferCount);
+  document.addEventListener('mousedown', (e) => {
+    if (ui.transferDialog.hidden || state.transferringId) return;
+    if (ui.transferDialog.contains(e.target) || ui.transferOpen.contains(e.target)) return;
+    closeTransfer();
+  });
+
+  // ------------------------------------------------------------------ supervisor view
+  function showView(view) {
+    state.view = view === 'queues' ? 'queues' : 'inbox';
+    const queues = state.view === 'queues';
+    ui.tabInbox.setAttribute('aria-selected', queues ? 'false' : 'true');
+    ui.tabQueues.setAttribute('aria-selected', queues ? 'true' : 'false');
+    ui.tabInbox.tabIndex = queues ? -1 : 0;
+    ui.tabQueues.tabIndex = queues ? 0 : -1;
+    ui.layout.hidden = queues;
+    ui.queuesView.hidden = !queues;
+    if (queues) closeTransfer();
+    if (queues && state.overview) renderOverview();
+    clearTimeout(state.overviewTimer);
+    state.overviewTimer = null;
+    if (state.me) pollOverview();
+  }
+
+  ui.tabInbox.addEventListener('click', () => showView('inbox'));
+  ui.tabQueues.addEventListener('click', () => showView('queues'));
+  for (const tab of [ui.tabInbox, ui.tabQueues]) {
+    tab.addEventListener('keydown', (e) => {
+      if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+      e.preventDefault();
+      const next = tab === ui.tabInbox ? ui.tabQueues : ui.tabInbox;
+      next.focus();
+      next.click();
+    });
+  }
+
+  // Every 3 s while the Queues view is visible; every 30 s otherwise (names of agents, the count on the tab).
+  function pollOverview() {
+    clearTimeout(state.overviewTimer);
+    state.overviewTimer = null;
+    if (!state.me) return;
+    const again = () => {
+      clearTimeout(state.overviewTimer);
+      if (state.me) state.overviewTimer = setTimeout(pollOverview, state.view === 'queues' ? 3000 : 30000);
+    };
+    if (document.hidden) { again(); return; }
+    loadOverview().then(again, again);
+  }
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && state.me && state.view === 'queues') pollOverview();
+  });
+
+  function loadOverview() {
+    if (state.overviewLoading) return state.overviewLoading;
+    const seq = ++state.overviewSeq;
+    const p = api('GET', '/api/supervisor/overview').then((o) => {
+      if (seq !== state.overviewSeq || !state.me || !o) return o;
+      state.overview = o;
+      state.agentsById = new Map((Array.isArray(o.agents) ? o.agents : []).map((a) => [a.id, a]));
+      ui.queuesError.hidden = true;
+      renderOverview();
+      // Names in the contact details may have become known.
+      const c = currentConversation();
+      if (c && c.contact && c.contact.exclusiveAgentId) renderDetails(c);
+      return o;
+    }, (err) => {
+      if (seq === state.overviewSeq && state.me && err.status !== 401) {
+        ui.queuesError.textContent = `Could not refresh: ${err.message}`;
+        ui.queuesError.hidden = false;
+      }
+      throw err;
+    }).finally(() => { if (state.overviewLoading === p) state.overviewLoading = null; });
+    state.overviewLoading = p;
+    return p;
+  }
+
+  function renderOverview() {
+    const o = state.overview;
+    if (!o) return;
+    const queues = Array.isArray(o.queues) ? o.queues : [];
+    const agents = Array.isArray(o.agents) ? o.agents : [];
+    const flagged = Array.isArray(o.flagged) ? o.flagged : [];
+
+    const waiting = queues.reduce((n, q) => n + (Number(q.waiting) || 0), 0);
+    const longWait = queues.some((q) => q.oldestWaitSeconds > LONG_WAIT_SECONDS);
+    ui.tabQueuesCount.hidden = waiting === 0 && flagged.length === 0;
+    ui.tabQueuesCount.textContent = String(waiting);
+    ui.tabQueuesCount.dataset.alert = longWait || flagged.length > 0 ? 'true' : 'false';
+    ui.tabQueues.title = `${waiting} customer${waiting === 1 ? '' : 's'} waiting` + (flagged.length ? `; ${flagged.length} need${flagged.length === 1 ? 's' : ''} a supervisor` : '');
+    if (state.view !== 'queues') return;
+
+    const at = new Date(o.at);
+    ui.queuesUpdated.textContent = `Updated ${isNaN(at) ? new Date().toLocaleTimeString() : at.toLocaleTimeString()}`;
+
+    clear(ui.queueRows);
+    for (const q of queues) {
+      const overdue = q.oldestWaitSeconds !== null && q.oldestWaitSeconds !== undefined && q.oldestWaitSeconds > LONG_WAIT_SECONDS;
+      const tr = el('tr', null, null, {
+        'data-testid': 'desk-queue-row', 'data-skill': q.skill, 'data-waiting': q.waiting,
+        'data-overdue': overdue ? 'true' : 'false',
+      });
+      tr.appendChild(el('td', 'queue-skill', q.skill));
+      tr.appendChild(el('td', 'num', q.waiting, { 'data-testid': 'desk-queue-waiting' }));
+      tr.appendChild(el('td', 'num wait', formatWait(q.oldestWaitSeconds), {
+        'data-testid': 'desk-queue-oldest', title: overdue ? 'Waiting longer than 5 minutes' : null,
+      }));
+      const none = q.agentsAvailable === 0 && q.waiting > 0;
+      tr.appendChild(el('td', 'num' + (none ? ' warn-text' : ''), q.agentsAvailable, {
+        'data-testid': 'desk-queue-agents', title: none ? 'Nobody who could take these is available' : null,
+      }));
+      ui.queueRows.appendChild(tr);
+    }
+    if (!queues.length) {
+      const tr = el('tr');
+      tr.appendChild(el('td', 'table-empty', 'No skill queues are configured.', { colspan: 4 }));
+      ui.queueRows.appendChild(tr);
+    }
+
+    clear(ui.agentRows);
+    for (const a of agents) {
+      const me = state.me && a.userName === state.me.userName;
+      const tr = el('tr', null, null, { 'data-testid': 'desk-agent-row', 'data-user-name': a.userName, 'data-presence': a.presence });
+      const who = el('td');
+      const cell = el('div', 'agent-cell');
+      const avatar = el('span', 'avatar avatar-sm');
+      setAvatar(avatar, a.displayName || a.userName, a.userName);
+      cell.appendChild(avatar);
+      const names = el('span');
+      names.appendChild(el('span', null, (a.displayName || a.userName) + (me ? ' (you)' : '')));
+      names.appendChild(el('span', 'sub', a.userName));
+      cell.appendChild(names);
+      who.appendChild(cell);
+      tr.appendChild(who);
+
+      const presence = el('td', null, null, { title: PRESENCE[a.presence] ? PRESENCE[a.presence].hint : null });
+      presence.appendChild(el('span', 'pdot', null, { 'data-presence': a.presence, 'aria-hidden': 'true' }));
+      presence.appendChild(el('span', null, presenceLabel(a.presence), { 'data-testid': 'desk-agent-presence' }));
+      tr.appendChild(presence);
+
+      const loadCell = el('td');
+      const max = Number(a.maxConcurrent) || 0;
+      const load = Number(a.load) || 0;
+      const ratio = max ? Math.min(1, load / max) : 0;
+      const bar = el('span', 'loadbar', null, {
+        role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': max, 'aria-valuenow': load, 'aria-label': 'Load',
+        'data-level': ratio >= 1 ? 'full' : ratio >= 0.75 ? 'high' : 'ok',
+      });
+      const fill = el('span');
+      fill.style.width = `${Math.round(ratio * 100)}%`;
+      bar.appendChild(fill);
+      loadCell.appendChild(bar);
+      loadCell.appendChild(el('span', 'load-text', max ? `${load} / ${max}` : String(load), { 'data-testid': 'desk-agent-load' }));
+      tr.appendChild(loadCell);
+      tr.appendChild(el('td', null, Array.isArray(a.skills) && a.skills.length ? a.skills.join(', ') : '—'));
+      ui.agentRows.appendChild(tr);
+    }
+
+    clear(ui.flaggedRows);
+    ui.flaggedCount.textContent = String(flagged.length);
+    ui.flaggedEmpty.hidden = flagged.length > 0;
+    for (const c of flagged) {
+      const mine = !!(state.me && c.assignedAgentId === state.me.id && state.conversations.has(c.id));
+      const tr = el('tr', null, null, {
+        'data-testid': 'desk-flagged-row', 'data-conversation-id': c.id, 'data-status': c.status,
+        'data-clickable': mine ? 'true' : null, title: mine ? 'Open this conversation' : null,
+      });
+      tr.appendChild(el('td', null, contactName(c)));
+      tr.appendChild(el('td', null, c.status));
+      tr.appendChild(el('td', null, c.assignedAgentId ? (agentName(c.assignedAgentId) || 'another agent') : 'waiting in the queue'));
+      tr.appendChild(el('td', null, c.skill));
+      tr.appendChild(el('td', 'num', `${Number(c.transferCount) || 0}×`));
+      tr.appendChild(el('td', null, ago(c.lastMessageAt || c.createdAt), { title: dateTime(c.lastMessageAt || c.createdAt) }));
+      if (mine) {
+        tr.tabIndex = 0;
+        const open = () => { showView('inbox'); select(c.id); };
+        tr.addEventListener('click', open);
+        tr.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); open(); } });
+      }
+      ui.flaggedRows.appendChild(tr);
+    }
   }
 
   // ------------------------------------------------------------------ live updates
@@ -781,7 +1299,9 @@
         if (id === state.selectedId) renderThread();
       }
       const name = contactName(conversation);
-      if (id !== state.selectedId || document.hidden) toast(`New conversation: ${name}`);
+      if (id !== state.selectedId || document.hidden) {
+        toast(Number(conversation.transferCount) > 0 ? `Passed on to you: ${name}` : `New conversation: ${name}`);
+      }
     });
 
     conn.on('messageAdded', (conversationId, message) => onMessage(conversationId, message, true));
@@ -790,6 +1310,25 @@
     conn.on('conversationClosed', (conversationId) => {
       if (!state.conversations.has(conversationId)) return;
       removeConversation(conversationId);
+    });
+
+    // Transferred (by us or a supervisor rule), requeued, or reassigned: no longer this agent's.
+    conn.on('conversationRemoved', (conversationId) => {
+      if (!conversationId) return;
+      if (conversationId === state.transferringId) return; // our own transfer: its answer tidies up
+      const known = state.conversations.has(conversationId) || state.selectedId === conversationId;
+      if (!known) return;
+      forgetConversation(conversationId);
+      if (Date.now() > state.quietRemovalsUntil) toast('Conversation moved to another agent');
+    });
+
+    conn.on('responseOverdue', (conversationId) => {
+      const c = state.conversations.get(conversationId);
+      if (!c) return;
+      state.overdue.add(conversationId);
+      renderList();
+      if (conversationId === state.selectedId) renderThread();
+      toast(`${contactName(c)} has been waiting for an answer for a while.`, 'warn');
     });
 
     conn.onreconnecting(() => setConnection('reconnecting', 'Reconnecting…'));
@@ -844,6 +1383,7 @@
     if (added) {
       touch(conversationId, message);
       if (message.direction === 'in' && conversationId !== state.selectedId) state.unread.add(conversationId);
+      if (message.direction === 'out') state.overdue.delete(conversationId);
     }
     renderList();
     if (conversationId === state.selectedId) {

@@ -53,6 +53,15 @@
     placeholder: 'Type your message\u2026',
     send: 'Send',
     waiting: 'Waiting for an agent\u2026',
+    next: 'You\u2019re next',
+    inLine: function (position, wait) { return 'You are number ' + position + ' in line \u2014 about ' + wait; },
+    allBusy: 'All agents are busy right now; we\u2019ll be with you as soon as we can',
+    minutes: function (seconds) {
+      var m = Math.max(1, Math.round(seconds / 60));
+      if (m < 60) return m + ' min';
+      var h = Math.floor(m / 60), r = m % 60;
+      return h + ' h' + (r ? ' ' + r + ' min' : '');
+    },
     here: ' is here',
     anAgent: 'An agent',
     closed: 'This chat has ended. Send a message to start a new one.',
@@ -116,6 +125,9 @@
     status: null,          // waiting | assigned | closed | null (no conversation yet)
     statusFor: null,       // conversation the status belongs to
     agentName: null,
+    queuePosition: null,   // while waiting: 1 = next (from the live status frame)
+    estimatedWait: null,   // seconds; null when nobody who could answer is online
+    queueKnown: false,     // the frame said where the visitor stands
     items: [],             // messages shown, in order
     open: false,
     unread: 0,
@@ -463,12 +475,27 @@
     var s = state.status;
     var text = '';
     if (!state.connected && state.token && state.everConnected) { s = 'offline'; text = T.offline; }
-    else if (s === 'waiting') text = T.waiting;
+    else if (s === 'waiting') text = waitingText();
     else if (s === 'assigned') text = (state.agentName || T.anAgent) + T.here;
     else if (s === 'closed') text = T.closed;
     statusText.textContent = text;
     statusEl.setAttribute('data-status', s || '');
+    if (s === 'waiting' && state.queueKnown && state.queuePosition) statusEl.setAttribute('data-queue-position', String(state.queuePosition));
+    else statusEl.removeAttribute('data-queue-position');
     statusEl.hidden = !text;
+  }
+
+  function waitingText() {
+    if (!state.queueKnown || !state.queuePosition) return T.waiting;
+    if (state.estimatedWait === null) return T.allBusy;
+    if (state.queuePosition <= 1) return T.next;
+    return T.inLine(state.queuePosition, T.minutes(state.estimatedWait));
+  }
+
+  function clearQueue() {
+    state.queuePosition = null;
+    state.estimatedWait = null;
+    state.queueKnown = false;
   }
 
   function renderPrechat() {
@@ -707,6 +734,7 @@
       state.status = 'waiting';
       state.statusFor = conversationId;
       state.agentName = null;
+      clearQueue();
     }
     renderStatus();
   }
@@ -728,7 +756,7 @@
 
   function applyHistory(h) {
     var cid = h.conversationId;
-    var msgs = Array.isArray(h.messages) ? h.messages : [];
+    var msgs = (Array.isArray(h.messages) ? h.messages : []).filter(function (m) { return m && m.direction !== 'note'; });
     var inHistory = {};
     msgs.forEach(function (m) { if (m && m.messageId) inHistory[m.messageId] = true; });
 
@@ -759,6 +787,7 @@
         if (name) state.agentName = name;
         else if (!(state.status === 'assigned' && state.statusFor === cid)) state.agentName = null;
       }
+      if (!(status === 'waiting' && state.status === 'waiting' && state.statusFor === cid)) clearQueue();
       state.status = status;
       state.statusFor = cid;
     }
@@ -784,6 +813,7 @@
     if (!frame || typeof frame !== 'object') return;
     if (frame.type === 'message' && frame.message && frame.message.messageId) {
       var m = frame.message;
+      if (m.direction === 'note') return; // internal notes are for agents only
       var i = findBy('messageId', m.messageId);
       var item = fromHistory(m, frame.conversationId || m.conversationId || state.conversationId);
       if (i >= 0) {
@@ -812,7 +842,20 @@
       state.status = s;
       state.statusFor = cid;
       if (s === 'assigned') state.agentName = frame.agentName || state.agentName;
-      if (s === 'waiting') state.agentName = null;
+      if (s === 'waiting') {
+        state.agentName = null;
+        var pos = frame.queuePosition;
+        var est = frame.estimatedWaitSeconds;
+        if (typeof pos === 'number' && isFinite(pos) && pos >= 1) {
+          state.queuePosition = Math.floor(pos);
+          state.estimatedWait = typeof est === 'number' && isFinite(est) && est >= 0 ? est : null;
+          state.queueKnown = true;
+        } else {
+          clearQueue();
+        }
+      } else {
+        clearQueue();
+      }
       renderStatus();
     }
   }
