@@ -30,7 +30,9 @@ public sealed record ConversationDto(
     DateTimeOffset LastMessageAt,
     IReadOnlyList<MessageDto>? Messages = null,
     int TransferCount = 0,
-    bool NeedsSupervisor = false);
+    bool NeedsSupervisor = false,
+    string? Language = null,
+    IReadOnlyList<string>? Tags = null);
 
 public sealed record ReplyRequest(string? Text);
 
@@ -65,5 +67,6 @@ internal static class ConversationMapping
         m.Id, m.ConversationId, m.Direction.ToApi(), m.Text, m.Status.ToApi(), m.Error, m.AgentName, m.InstanceId, channelType(m.InstanceId), m.CreatedAt);
 
     public static ConversationDto ToDto(this Conversation c, Contact contact, Func<string, string?> channelType, IReadOnlyList<MessageDto>? messages = null) => new(
-        c.Id, contact.ToDto(), c.LastInstanceId, channelType(c.LastInstanceId), c.Skill, c.Priority, c.RoutingReason, c.Status.ToApi(), c.AssignedAgentId, c.CreatedAt, c.LastMessageAt, messages, c.TransferCount, c.NeedsSupervisor);
+        c.Id, contact.ToDto(), c.LastInstanceId, channelType(c.LastInstanceId), c.Skill, c.Priority, c.RoutingReason, c.Status.ToApi(), c.AssignedAgentId, c.CreatedAt, c.LastMessageAt, messages, c.TransferCount, c.NeedsSupervisor,
+        c.Language, c.Tags.Split(',', StringSplitOptions.RemoveEmptyEntries));
 }

@@ -63,9 +63,10 @@ internal sealed partial class IngestService(
                 .OrderByDescending(c => c.CreatedAt)
                 .FirstOrDefaultAsync(cancellationToken);
             isNewConversation = open is null;
+            var classifier = rules.Current.Classifier;
             if (open is null)
             {
-                var classification = rules.Current.Classifier.Classify(message.Text, contact.IsVip, channels.ChannelTypeOf(instanceId));
+                var classification = classifier.Classify(message.Text, contact.IsVip, channels.ChannelTypeOf(instanceId));
                 open = new Conversation
                 {
                     Id = Guid.CreateVersion7(now),
@@ -74,6 +75,7 @@ internal sealed partial class IngestService(
                     Skill = classification.Skill,
                     Priority = classification.Priority,
                     RoutingReason = classification.Reason,
+                    Language = classification.Language,
                     LastInstanceId = instanceId,
                     LastExternalId = message.Sender.ExternalId,
                     CreatedAt = now,
@@ -88,6 +90,8 @@ internal sealed partial class IngestService(
                 open.LastExternalId = message.Sender.ExternalId;
                 open.LastMessageAt = now;
             }
+
+            open.Tags = classifier.AddTags(open.Tags, message.Text);
 
             stored = new Message
             {

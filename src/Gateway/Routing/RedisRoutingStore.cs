@@ -240,16 +240,16 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         return out
         """;
 
-    // ARGV: prefix, conversation, agent, skill. Re-records an assignment the store already holds.
+    // ARGV: prefix, conversation, agent, skill, channel type. Re-records an assignment the store already
+    // holds, with its place in the agent's per-channel load (an embedded Garnet restarts empty).
     private const string RestoreAssignedScript = """
-        local p, conv, agent, skill = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+        local p, conv, agent, skill, ct = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
         local current = redis.call('HGET', p .. 'c:' .. conv, 'agent')
         if current and current ~= agent then return current end
         redis.call('ZREM', p .. 'q:' .. skill, conv)
-        redis.call('HSET', p .. 'c:' .. conv, 'agent', agent, 'skill', skill)
+        redis.call('HSET', p .. 'c:' .. conv, 'agent', agent, 'skill', skill, 'ct', ct)
         redis.call('SADD', p .. 'a:' .. agent .. ':c', conv)
-        local ct = redis.call('HGET', p .. 'c:' .. conv, 'ct')
-        if ct and ct ~= '' then redis.call('SADD', p .. 'a:' .. agent .. ':c:' .. ct, conv) end
+        if ct ~= '' then redis.call('SADD', p .. 'a:' .. agent .. ':c:' .. ct, conv) end
         return agent
         """;
 
@@ -263,7 +263,7 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         enqueuedAt.ToUnixTimeMilliseconds() - Math.Clamp(priority, 0, 9) * (long)priorityStep.TotalMilliseconds;
 
     public Task<IReadOnlyList<Assignment>> EnqueueAsync(Guid conversationId, string skill, long score, Guid? preferredAgent, string? channelType = null) =>
-        RunAsync(EnqueueScript, Id(conversationId), skill, Num(score), preferredAgent is { } a ? Id(a) : "", channelType ?? "");
+        RunAsync(EnqueueScript, Id(conversationId), skill, Num(score), preferredAgent is { } a ? Id(a) : "", channelType?.ToLowerInvariant() ?? "");
 
     /// <summary>Sets presence; <paramref name="queues"/> are the queues the agent can serve.</summary>
     public Task<IReadOnlyList<Assignment>> SetPresenceAsync(Guid agentId, string presence, int capacity, IEnumerable<string> queues, IReadOnlyDictionary<string, int>? capacityByChannel = null) =>
@@ -290,10 +290,10 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         await TransferAsync(TransferToSkillScript, Id(conversationId), Id(from), skill, Num(score));
 
     /// <summary>Records an assignment the store holds; returns the agent Redis has (another one if it differs).</summary>
-    public async Task<Guid?> RestoreAssignedAsync(Guid conversationId, Guid agentId, string skill)
+    public async Task<Guid?> RestoreAssignedAsync(Guid conversationId, Guid agentId, string skill, string? channelType)
     {
         var db = await redis.GetDatabaseAsync();
-        var result = await db.ScriptEvaluateAsync(RestoreAssignedScript, values: [Prefix, Id(conversationId), Id(agentId), skill]);
+        var result = await db.ScriptEvaluateAsync(RestoreAssignedScript, values: [Prefix, Id(conversationId), Id(agentId), skill, channelType?.ToLowerInvariant() ?? ""]);
         return result.IsNull ? null : Guid.ParseExact((string)result!, "N");
     }
 

@@ -23,6 +23,12 @@ internal sealed class RoutingOptions
     /// <summary>Keyword rules, first match wins.</summary>
     public List<KeywordRule> Rules { get; set; } = [];
 
+    /// <summary>Tag rules: every rule whose keywords a customer message matches puts its tag on the conversation.</summary>
+    public List<TagRule> Tags { get; set; } = [];
+
+    /// <summary>Language assumed for text in Latin letters (the script tells Chinese, Japanese, Korean, Russian… apart, not English from Spanish).</summary>
+    public string LatinLanguage { get; set; } = "en";
+
     /// <summary>Phone numbers and email addresses of VIP customers (their conversations are served first).</summary>
     public List<string> VipContacts { get; set; } = [];
 
@@ -84,6 +90,16 @@ internal sealed class KeywordRule
 
     /// <summary>Channel types the rule applies to (e.g. <c>sms</c>); empty: all. A rule with channels and no keywords sends the whole channel to its queue.</summary>
     public List<string> Channels { get; set; } = [];
+
+    /// <summary>Customer languages the rule applies to (e.g. <c>en</c>); empty: all. A rule with languages and no keywords sends the whole language to its queue.</summary>
+    public List<string> Languages { get; set; } = [];
+}
+
+internal sealed class TagRule
+{
+    /// <summary>The tag, e.g. <c>urgent</c>.</summary>
+    public string Tag { get; set; } = "";
+    public List<string> Keywords { get; set; } = [];
 }
 
 /// <summary>Checks routing settings and reports every problem at once, naming the rule or step.</summary>
@@ -118,10 +134,34 @@ internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
                 errors.Add($"Routing:Rules:{i}:Skill '{rule.Skill}' (rule '{rule.Name}') is not a queue (a skill, or a step of Routing:Steps).");
             }
 
-            if ((rule.Keywords.Count == 0 && rule.Channels.Count == 0) || rule.Keywords.Any(string.IsNullOrWhiteSpace))
+            if ((rule.Keywords.Count == 0 && rule.Channels.Count == 0 && rule.Languages.Count == 0) || rule.Keywords.Any(string.IsNullOrWhiteSpace))
             {
-                errors.Add($"Routing:Rules:{i}:Keywords (rule '{rule.Name}') must list non-empty keywords, or the rule must name Channels.");
+                errors.Add($"Routing:Rules:{i}:Keywords (rule '{rule.Name}') must list non-empty keywords, or the rule must name Channels or Languages.");
             }
+
+            if (rule.Languages.Any(l => !LanguageDetector.IsLanguageCode(l)))
+            {
+                errors.Add($"Routing:Rules:{i}:Languages (rule '{rule.Name}') must be language codes such as 'zh' or 'en', not '{string.Join("', '", rule.Languages)}'.");
+            }
+        }
+
+        for (var i = 0; i < options.Tags.Count; i++)
+        {
+            var tag = options.Tags[i];
+            if (string.IsNullOrWhiteSpace(tag.Tag) || tag.Tag.Contains(',') || tag.Tag.Length > 40)
+            {
+                errors.Add($"Routing:Tags:{i}:Tag must be a name of 1-40 characters without commas, not '{tag.Tag}'.");
+            }
+
+            if (tag.Keywords.Count == 0 || tag.Keywords.Any(string.IsNullOrWhiteSpace))
+            {
+                errors.Add($"Routing:Tags:{i}:Keywords (tag '{tag.Tag}') must list non-empty keywords.");
+            }
+        }
+
+        if (!LanguageDetector.IsLanguageCode(options.LatinLanguage))
+        {
+            errors.Add($"Routing:LatinLanguage must be a language code such as 'en', not '{options.LatinLanguage}'.");
         }
 
         if (options.VipPriority is < 0 or > 9)

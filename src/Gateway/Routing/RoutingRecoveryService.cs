@@ -29,7 +29,7 @@ internal sealed partial class RoutingRecoveryService(
         {
             if (c.Status == ConversationStatus.Assigned && c.AssignedAgentId is { } agentId)
             {
-                await store.RestoreAssignedAsync(c.Id, agentId, c.Skill);
+                await store.RestoreAssignedAsync(c.Id, agentId, c.Skill, channels.ChannelTypeOf(c.LastInstanceId));
                 continue;
             }
 

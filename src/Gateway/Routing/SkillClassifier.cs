@@ -2,30 +2,34 @@ using System.Text.RegularExpressions;
 
 namespace ChatGateway.Gateway.Routing;
 
-internal sealed record Classification(string Skill, int Priority, string Reason);
+internal sealed record Classification(string Skill, int Priority, string Reason, string? Language);
 
 /// <summary>
 /// Picks a conversation's skill from keyword rules (Chinese keywords match anywhere, English ones as
-/// whole words, case-insensitively) and its priority from the customer's tier.
+/// whole words, case-insensitively), the channel and the customer's language, its priority from the
+/// customer's tier, and its tags from the tag rules.
 /// </summary>
 internal sealed class SkillClassifier
 {
     private readonly RoutingOptions _options;
     private readonly List<(KeywordRule Rule, Regex? Pattern)> _rules;
+    private readonly List<(string Tag, Regex Pattern)> _tags;
 
     public SkillClassifier(RoutingOptions options)
     {
         _options = options;
         _rules = _options.Rules.Select(r => (r, r.Keywords.Count == 0 ? null : BuildPattern(r.Keywords))).ToList();
+        _tags = _options.Tags.Select(t => (t.Tag.Trim().ToLowerInvariant(), BuildPattern(t.Keywords))).ToList();
     }
 
     public Classification Classify(string text, bool isVip, string? channelType = null)
     {
         var priority = isVip ? _options.VipPriority : _options.DefaultPriority;
+        var language = LanguageDetector.Detect(text, _options.LatinLanguage);
         var tier = isVip ? "; VIP customer" : "";
         if (isVip && !string.IsNullOrEmpty(_options.VipQueue))
         {
-            return new(_options.VipQueue.ToLowerInvariant(), priority, "VIP customer: VIP queue");
+            return new(_options.VipQueue.ToLowerInvariant(), priority, "VIP customer: VIP queue", language);
         }
 
         foreach (var (rule, pattern) in _rules)
@@ -35,19 +39,40 @@ internal sealed class SkillClassifier
                 continue;
             }
 
+            if (rule.Languages.Count > 0 && !rule.Languages.Contains(language ?? "", StringComparer.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var scope = (rule.Channels.Count > 0 ? $" on channel '{channelType}'" : "") + (rule.Languages.Count > 0 ? $" in language '{language}'" : "");
             if (pattern is null)
             {
-                return new(rule.Skill.ToLowerInvariant(), priority, $"rule '{rule.Name}' matched channel '{channelType}'{tier}");
+                return new(rule.Skill.ToLowerInvariant(), priority, $"rule '{rule.Name}' matched{scope}{tier}", language);
             }
 
             var match = pattern.Match(text);
             if (match.Success)
             {
-                return new(rule.Skill.ToLowerInvariant(), priority, $"rule '{rule.Name}' matched '{match.Value}'{tier}");
+                return new(rule.Skill.ToLowerInvariant(), priority, $"rule '{rule.Name}' matched '{match.Value}'{scope}{tier}", language);
             }
         }
 
-        return new(_options.DefaultSkill.ToLowerInvariant(), priority, $"no rule matched: default skill{tier}");
+        return new(_options.DefaultSkill.ToLowerInvariant(), priority, $"no rule matched: default skill{tier}", language);
+    }
+
+    /// <summary>The tags whose keywords <paramref name="text"/> matches, added to <paramref name="existing"/> (comma separated); the same string when nothing is new.</summary>
+    public string AddTags(string existing, string text)
+    {
+        var tags = existing.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
+        foreach (var (tag, pattern) in _tags)
+        {
+            if (!tags.Contains(tag) && pattern.IsMatch(text))
+            {
+                tags.Add(tag);
+            }
+        }
+
+        return tags.Count == 0 ? existing : string.Join(',', tags);
     }
 
     private static Regex BuildPattern(IEnumerable<string> keywords)

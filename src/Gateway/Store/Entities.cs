@@ -41,6 +41,10 @@ internal sealed class Conversation
     public int Priority { get; set; }
     /// <summary>Why routing chose the skill and priority, for agents and admins.</summary>
     public string? RoutingReason { get; set; }
+    /// <summary>The customer's language as read from their first message (<c>zh</c>, <c>en</c>, …); null when it could not be told.</summary>
+    public string? Language { get; set; }
+    /// <summary>Tags the tag rules put on the conversation, comma separated, lower case (e.g. <c>urgent,gift</c>).</summary>
+    public string Tags { get; set; } = "";
     public Guid? AssignedAgentId { get; set; }
     /// <summary>The channel instance and identity the customer last wrote through; replies go there.</summary>
     public required string LastInstanceId { get; set; }

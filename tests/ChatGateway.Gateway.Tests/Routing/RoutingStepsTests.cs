@@ -96,6 +96,34 @@ public sealed class RoutingStepsTests
     }
 
     [Fact]
+    public async Task CustomersLanguage_PicksTheQueue_AndTagRulesMarkTheConversation()
+    {
+        await using var host = await GatewayHost.StartAsync(settings: Steps(false,
+            ("Routing:Steps:5:Name", "after-sale-en"), ("Routing:Steps:5:Skills:0", "after-sale"), ("Routing:Steps:5:Attributes:language", "en"),
+            ("Routing:Rules:1:Skill", "after-sale-en"), ("Routing:Rules:1:Languages:0", "en"),
+            ("Routing:Rules:3:Name", "refund-zh"), ("Routing:Rules:3:Skill", "after-sale"), ("Routing:Rules:3:Keywords:0", "退款"),
+            ("Routing:Tags:0:Tag", "urgent"), ("Routing:Tags:0:Keywords:0", "asap"), ("Routing:Tags:0:Keywords:1", "急"),
+            ("Agents:Seed:2:Attributes:language:0", "en")));
+        await using var bob = await host.SignInAsync("bob");     // after-sale, no English in his attributes
+        await using var carol = await host.SignInAsync("carol"); // after-sale, speaks en
+        using var http = host.CreateClient();
+
+        var english = (await RoutingTests.Inbound(http, "l1", "+10000000051", "I need a refund ASAP")).GetProperty("conversationId").GetGuid();
+        var got = await carol.NextAssignedAsync();
+        Assert.Equal((english, "after-sale-en", "en"), (got.Id, got.Skill, got.Language));
+        Assert.Equal(["urgent"], got.Tags!);
+        Assert.Contains("in language 'en'", got.RoutingReason);
+        Assert.True(await bob.NothingAssignedWithinAsync(TimeSpan.FromMilliseconds(300)), "bob does not speak en");
+
+        // A Chinese refund goes to the Chinese-language rule; a later message adds its tag.
+        var chinese = (await RoutingTests.Inbound(http, "l2", "+10000000052", "我要退款")).GetProperty("conversationId").GetGuid();
+        await RoutingTests.Inbound(http, "l3", "+10000000052", "很急");
+        await using var db = host.CreateDbContext();
+        var stored = await db.Conversations.SingleAsync(c => c.Id == chinese);
+        Assert.Equal(("after-sale", "zh", "urgent"), (stored.Skill, stored.Language, stored.Tags));
+    }
+
+    [Fact]
     public void Start_BadSteps_FailsNamingEveryStep()
     {
         var host = GatewayHost.Create(RedisBackend.Garnet, null, Steps(false,

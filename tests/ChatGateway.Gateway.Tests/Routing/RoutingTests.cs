@@ -85,7 +85,49 @@ public sealed class RoutingTests
         Assert.Equal("pre-sale", classifier.Classify("I want a refund", isVip: false, "webchat").Skill);
         var marketplace = classifier.Classify("hello", isVip: false, "marketplace");
         Assert.Equal("logistics", marketplace.Skill);
-        Assert.Equal("rule 'marketplace' matched channel 'marketplace'", marketplace.Reason);
+        Assert.Equal("rule 'marketplace' matched on channel 'marketplace'", marketplace.Reason);
+    }
+
+    [Theory]
+    [InlineData("这件衣服有M码吗?", "zh")]
+    [InlineData("Do you have it in M?", "en")]
+    [InlineData("このシャツはMサイズありますか", "ja")]
+    [InlineData("M 사이즈 있나요?", "ko")]
+    [InlineData("Есть размер M?", "ru")]
+    [InlineData("12345 ?!", null)]
+    public void Classify_TellsTheLanguageFromTheScript(string text, string? language) =>
+        Assert.Equal(language, new SkillClassifier(new RoutingOptions { Skills = ["pre-sale"] }).Classify(text, isVip: false).Language);
+
+    [Fact]
+    public void Classify_LanguageRules_ApplyOnlyToTheirLanguage_AndTagRulesAddUp()
+    {
+        var classifier = new SkillClassifier(new RoutingOptions
+        {
+            Skills = ["pre-sale", "after-sale"],
+            DefaultSkill = "pre-sale",
+            Rules =
+            [
+                new KeywordRule { Name = "english-refund", Skill = "after-sale-en", Keywords = ["refund"], Languages = ["en"] },
+                new KeywordRule { Name = "refund", Skill = "after-sale", Keywords = ["refund", "退款"] },
+            ],
+            Tags =
+            [
+                new TagRule { Tag = "Urgent", Keywords = ["urgent", "asap", "急"] },
+                new TagRule { Tag = "gift", Keywords = ["gift", "礼物"] },
+            ],
+        });
+
+        var english = classifier.Classify("I want a refund", isVip: false);
+        Assert.Equal(("after-sale-en", "en"), (english.Skill, english.Language));
+        Assert.Equal("rule 'english-refund' matched 'refund' in language 'en'", english.Reason);
+        Assert.Equal("after-sale", classifier.Classify("我要退款, refund", isVip: false).Skill);
+
+        var tags = classifier.AddTags("", "It's a gift, please hurry");
+        Assert.Equal("gift", tags);
+        tags = classifier.AddTags(tags, "很急! ASAP");
+        Assert.Equal("gift,urgent", tags);
+        Assert.Equal("gift,urgent", classifier.AddTags(tags, "urgent, a gift"));
+        Assert.Equal("", classifier.AddTags("", "urgently gifted")); // English keywords match whole words only
     }
 
     [Theory]

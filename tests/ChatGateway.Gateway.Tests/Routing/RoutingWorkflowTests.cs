@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using ChatGateway.Gateway.Store;
 using ChatGateway.Gateway.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ChatGateway.Gateway.Tests.Routing;
@@ -212,6 +213,31 @@ public sealed class RoutingWorkflowTests
 
         await alice.CloseAsync(chat1);
         Assert.Equal(chat2, (await alice.NextAssignedAsync()).Id);
+    }
+
+    [Theory]
+    [InlineData(RedisBackend.Garnet)]
+    [InlineData(RedisBackend.Redis)]
+    public async Task RecoveryAfterRedisLostItsState_RebuildsEachAgentsLoadPerChannel(RedisBackend backend)
+    {
+        await using var host = await GatewayHost.StartAsync(backend, settings: new Dictionary<string, string?> { ["Agents:Seed:0:MaxConcurrentByChannel:webchat"] = "1" });
+        await using var first = await Visitor.ArriveAsync(host, connect: false);
+        await using var second = await Visitor.ArriveAsync(host, connect: false);
+        await using var alice = await host.SignInAsync("alice");
+        var chat1 = (await first.SendOkAsync("chat one")).GetProperty("conversationId").GetGuid();
+        Assert.Equal(chat1, (await alice.NextAssignedAsync()).Id);
+
+        // Redis loses every routing key (an embedded Garnet restarts empty); recovery rebuilds them from the store.
+        var redis = host.Services.GetRequiredService<ChatGateway.Gateway.Redis.RedisConnection>();
+        await (await redis.GetDatabaseAsync()).ScriptEvaluateAsync(
+            "for _, k in ipairs(redis.call('KEYS', ARGV[1] .. '*')) do redis.call('DEL', k) end", values: [redis.KeyPrefix]);
+        await host.Services.GetRequiredService<ChatGateway.Gateway.Routing.RoutingRecoveryService>().RecoverAsync(CancellationToken.None);
+        await alice.SetPresenceAsync("online");
+
+        await second.SendOkAsync("chat two");
+        Assert.True(await alice.NothingAssignedWithinAsync(TimeSpan.FromMilliseconds(300)), "alice already has her one web chat");
+        await alice.CloseAsync(chat1);
+        Assert.NotEqual(chat1, (await alice.NextAssignedAsync()).Id);
     }
 
     [Fact]

@@ -156,6 +156,10 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("LastExternalId")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -189,6 +193,11 @@ namespace ChatGateway.Gateway.Store.Migrations
 
                     b.Property<long?>("StepEnteredAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Tags")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
 
                     b.Property<int>("TransferCount")
                         .HasColumnType("INTEGER");

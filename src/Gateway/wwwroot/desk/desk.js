@@ -193,6 +193,9 @@
     return a ? (a.displayName || a.userName) : null;
   }
   function conversationBadges(container, c) {
+    for (const tag of Array.isArray(c.tags) ? c.tags : []) {
+      container.appendChild(el('span', 'badge badge-tag', tag, { 'data-testid': 'desk-tag', title: 'Tagged by the shop\'s tag rules' }));
+    }
     const n = Number(c.transferCount) || 0;
     if (n > 0) {
       container.appendChild(el('span', 'badge badge-transfers', `passed on ${n}×`, {
@@ -744,6 +747,8 @@
       ['Status', state.selectedClosed ? 'closed' : c.status],
       ['Channel', channelLabel(c.channelType, c.channelInstanceId) + (c.channelInstanceId && c.channelType && c.channelInstanceId !== c.channelType ? ` (${c.channelInstanceId})` : '')],
       ['Skill', c.skill],
+      ['Language', c.language],
+      ['Tags', Array.isArray(c.tags) && c.tags.length ? c.tags.join(', ') : null],
       ['Priority', c.priority],
       ['Routing', c.routingReason],
       ['Passed on', Number(c.transferCount) > 0 ? `${c.transferCount}×` : null],
