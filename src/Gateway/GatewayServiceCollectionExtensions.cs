@@ -49,7 +49,9 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<RoutingRules>();
         services.AddOptions<AgentsOptions>().Bind(configuration.GetSection("Agents")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentsOptions>, AgentsOptionsValidator>();
-        services.AddOptions<IngestOptions>().Bind(configuration.GetSection("Ingest"));
+        services.AddOptions<IngestOptions>().Bind(configuration.GetSection("Ingest"))
+            .Validate(o => o.MaxTextLength >= 1 && o.MaxBatch >= 1 && o.MaxQueued >= 1, "Ingest:MaxTextLength, Ingest:MaxBatch and Ingest:MaxQueued must be at least 1.")
+            .ValidateOnStart();
         services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection("Delivery"));
         services.AddOptions<PluginsOptions>().Bind(configuration.GetSection("Plugins"));
 
@@ -62,6 +64,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<RedisRoutingStore>();
         services.AddSingleton<GatewayEventBus>();
         services.AddSingleton<ConversationRouter>();
+        services.AddSingleton<InboundWriter>();
         services.AddSingleton<IngestService>();
         services.AddSingleton<ConversationQueries>();
         services.AddSingleton<ConversationService>();
