@@ -19,9 +19,13 @@ internal sealed partial class AgentNotifier(
     IDbContextFactory<GatewayDbContext> dbFactory,
     ChannelHost channels,
     ConversationRouter router,
+    RedisRoutingStore store,
     IHubContext<AgentHub> hub,
     ILogger<AgentNotifier> logger) : BackgroundService
 {
+    /// <summary>How many of those waiting behind an assigned conversation are told their new place (the rest hear it as they move up).</summary>
+    private const int PlacesToldOnAssignment = 20;
+
     private ChannelMessageQueue? _queue;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -98,6 +102,12 @@ internal sealed partial class AgentNotifier(
                 {
                     await hub.Clients.User(agent).SendAsync("conversationAssigned", conversation, cancellationToken);
                     await TellCustomerAsync(e.ConversationId, "assigned", cancellationToken);
+
+                    // Everyone behind moved up one: the first in line hear their new place.
+                    foreach (var waiting in await store.GetHeadAsync(conversation.Skill, PlacesToldOnAssignment))
+                    {
+                        await TellCustomerAsync(waiting, "waiting", cancellationToken);
+                    }
                 }
 
                 break;

@@ -329,6 +329,14 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         return await db.SortedSetLengthAsync(Prefix + "q:" + skill);
     }
 
+    /// <summary>The first <paramref name="count"/> conversations waiting in the queue, next first.</summary>
+    public async Task<IReadOnlyList<Guid>> GetHeadAsync(string skill, int count)
+    {
+        var db = await redis.GetDatabaseAsync();
+        var members = await db.SortedSetRangeByRankAsync(Prefix + "q:" + skill, 0, count - 1);
+        return members.Select(m => Guid.ParseExact((string)m!, "N")).ToList();
+    }
+
     /// <summary>0-based place in the skill's queue, or null when not waiting there.</summary>
     public async Task<long?> GetQueuePositionAsync(Guid conversationId, string skill)
     {

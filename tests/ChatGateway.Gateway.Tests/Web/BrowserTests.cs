@@ -172,4 +172,47 @@ public sealed class BrowserTests
         await Expect(page.GetByTestId("desk-agent-row")).ToHaveCountAsync(3);
         await Expect(page.GetByTestId("desk-agent-row").Filter(new() { HasText = "Bob" })).ToContainTextAsync("busy", new() { IgnoreCase = true });
     }
+
+    [Fact]
+    public async Task Visitor_WaitingBehindOthers_SeesTheirPlaceInLineAndTheWait_ThenTheAgent()
+    {
+        // Alice serves one conversation at a time; the demo shop's visitor is third in line.
+        await using var host = await GatewayHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Agents:Seed:0:MaxConcurrent"] = "1", ["Routing:AverageHandleTime"] = "00:04:00",
+        });
+        await using var alice = await host.SignInAsync("alice");
+        using var http = host.CreateClient();
+        var first = (await Routing.RoutingTests.Inbound(http, "q1", "+10000000061", "hello")).GetProperty("conversationId").GetGuid();
+        await alice.NextAssignedAsync();
+        await Routing.RoutingTests.Inbound(http, "q2", "+10000000062", "hello too");
+
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var shop = await browser.NewPageAsync(new() { BaseURL = host.BaseAddress.ToString() });
+        await shop.GotoAsync("/");
+        await shop.GetByTestId("cgw-launcher").ClickAsync();
+        var skip = shop.GetByTestId("cgw-prechat-skip");
+        if (await skip.IsVisibleAsync())
+        {
+            await skip.ClickAsync();
+        }
+
+        await shop.GetByTestId("cgw-input").FillAsync("do you ship to Shanghai?");
+        await shop.GetByTestId("cgw-send").ClickAsync();
+        var status = shop.GetByTestId("cgw-status");
+        await Expect(status).ToHaveAttributeAsync("data-queue-position", "2");
+        await Expect(status).ToContainTextAsync("number 2 in line");
+        await Expect(status).ToContainTextAsync("min");
+
+        // The one ahead is served: the visitor moves up; then Alice takes them.
+        await alice.CloseAsync(first);
+        var second = await alice.NextAssignedAsync();
+        await Expect(status).ToContainTextAsync("next");
+        await Expect(status).ToHaveAttributeAsync("data-queue-position", "1");
+        await alice.CloseAsync(second.Id);
+        await Expect(status).ToContainTextAsync("Alice");
+        Assert.False(await status.GetAttributeAsync("data-queue-position") is not null);
+    }
 }
