@@ -2,7 +2,8 @@ using System.Threading.Channels;
 using ChatGateway.Abstractions;
 using ChatGateway.Gateway.Routing;
 using ChatGateway.Gateway.Store;
-using Microsoft.EntityFrameworkCore;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Microsoft.Extensions.Options;
 
 namespace ChatGateway.Gateway.Ingest;
@@ -23,15 +24,22 @@ internal sealed record RoutingHandOff(
 /// <summary>
 /// The one writer of inbound messages. Callers queue a message and wait; the writer takes everything
 /// queued (up to <see cref="IngestOptions.MaxBatch"/>) and stores it in one transaction: one fsync for
-/// the batch instead of one per message (group commit), with the lookups (dedupe, contacts, open
-/// conversations) done once per batch. Every caller returns only after its message is committed. A
-/// batch that fails is retried message by message, so one bad message cannot fail the others.
+/// the batch instead of one per message (group commit). Every caller returns only after its message is
+/// committed. A batch that fails is retried message by message, so one bad message cannot fail the others.
 /// One writer also closes the race between two copies of one provider message, or two first messages
 /// of one new customer.
 /// </summary>
+/// <remarks>
+/// This is the hottest path of the gateway, so it keeps its own SQLite connection and prepared
+/// statements (each lookup is one index seek, each write one statement) instead of building EF queries
+/// per batch. The rows it writes are the ones <see cref="GatewayDbContext"/> maps: Guids as upper-case
+/// text, times through <see cref="DateTimeOffsetToBinaryConverter"/>.
+/// </remarks>
 internal sealed partial class InboundWriter : IAsyncDisposable
 {
-    private readonly IDbContextFactory<GatewayDbContext> _dbFactory;
+    private static readonly DateTimeOffsetToBinaryConverter Times = new();
+
+    private readonly StoreOptions _store;
     private readonly RoutingRules _rules;
     private readonly IOptions<IngestOptions> _options;
     private readonly IOptions<RoutingOptions> _routingOptions;
@@ -40,16 +48,17 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     private readonly HashSet<string> _vipKeys;
     private readonly Channel<PendingInbound> _queue;
     private readonly Task _loop;
+    private Statements? _statements;
 
     public InboundWriter(
-        IDbContextFactory<GatewayDbContext> dbFactory,
+        IOptions<StoreOptions> store,
         RoutingRules rules,
         IOptions<IngestOptions> options,
         IOptions<RoutingOptions> routingOptions,
         TimeProvider time,
         ILogger<InboundWriter> logger)
     {
-        _dbFactory = dbFactory;
+        _store = store.Value;
         _rules = rules;
         _options = options;
         _routingOptions = routingOptions;
@@ -76,6 +85,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop;
+        _statements?.Dispose();
     }
 
     private async Task RunAsync()
@@ -88,16 +98,16 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 batch.Add(item);
             }
 
-            await WriteBatchAsync(batch);
+            WriteBatch(batch);
             batch.Clear();
         }
     }
 
-    private async Task WriteBatchAsync(List<PendingInbound> batch)
+    private void WriteBatch(List<PendingInbound> batch)
     {
         try
         {
-            Complete(await StoreAsync(batch));
+            Complete(Store(batch));
             return;
         }
         catch (Exception ex) when (batch.Count > 1)
@@ -109,7 +119,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             // A lone message that failed: once more (another process may have stored its twin), then give up.
             try
             {
-                Complete(await StoreAsync(batch));
+                Complete(Store(batch));
             }
             catch (Exception again)
             {
@@ -122,7 +132,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
 
         foreach (var item in batch)
         {
-            await WriteBatchAsync([item]);
+            WriteBatch([item]);
         }
     }
 
@@ -134,27 +144,45 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         }
     }
 
-    private async Task<List<(PendingInbound, Ingested)>> StoreAsync(List<PendingInbound> batch)
+    private List<(PendingInbound, Ingested)> Store(List<PendingInbound> batch)
     {
-        await using var db = await _dbFactory.CreateDbContextAsync();
-        var lookup = await BatchLookup.LoadAsync(db, batch);
+        var statements = _statements ??= Statements.Open(_store);
+        try
+        {
+            using var transaction = statements.Connection.BeginTransaction(deferred: false);
+            statements.Enlist(transaction);
+            var results = Store(statements, batch);
+            transaction.Commit();
+            return results;
+        }
+        catch (SqliteException)
+        {
+            // The connection may be unusable (disk full, file replaced): the next batch opens a fresh one.
+            statements.Dispose();
+            _statements = null;
+            throw;
+        }
+    }
+
+    private List<(PendingInbound, Ingested)> Store(Statements sql, List<PendingInbound> batch)
+    {
+        var lookup = new BatchLookup(sql);
         var classifier = _rules.Current.Classifier;
         var now = _time.GetUtcNow();
-        var stored = new List<(PendingInbound Item, Conversation Conversation, Message Message, bool IsNew, Contact Contact)>();
-        var results = new List<(PendingInbound, Ingested)>();
+        var results = new List<(PendingInbound, Ingested)>(batch.Count);
+        var stored = new List<(PendingInbound Item, Conversation Conversation, Guid MessageId, bool IsNew, Contact Contact)>(batch.Count);
 
-        await using var transaction = await db.Database.BeginTransactionAsync();
         foreach (var item in batch)
         {
             var message = item.Message;
-            if (lookup.Messages.TryGetValue((item.InstanceId, message.ProviderMessageId), out var existing))
+            if (lookup.FindMessage(item.InstanceId, message.ProviderMessageId) is { } existing)
             {
                 LogDuplicate(_logger, item.InstanceId, existing.MessageId);
                 results.Add((item, new Ingested(new InboundResult(existing.MessageId, existing.ConversationId, Duplicate: true), null)));
                 continue;
             }
 
-            var contact = await ResolveContactAsync(db, lookup, item, now);
+            var contact = ResolveContact(lookup, item, now);
             var conversation = lookup.OpenConversationOf(contact.Id);
             var isNew = conversation is null;
             if (conversation is null)
@@ -175,7 +203,8 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                     StepEnteredAt = now,
                     LastMessageAt = now,
                 };
-                db.Conversations.Add(conversation);
+                conversation.Tags = classifier.AddTags(conversation.Tags, message.Text);
+                sql.InsertConversation(conversation);
                 lookup.AddOpen(conversation);
             }
             else
@@ -183,72 +212,43 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 conversation.LastInstanceId = item.InstanceId;
                 conversation.LastExternalId = message.Sender.ExternalId;
                 conversation.LastMessageAt = now;
+                conversation.Tags = classifier.AddTags(conversation.Tags, message.Text);
+                lookup.Touched(conversation);
             }
 
-            conversation.Tags = classifier.AddTags(conversation.Tags, message.Text);
-            var row = new Message
-            {
-                Id = Guid.CreateVersion7(now),
-                ConversationId = conversation.Id,
-                InstanceId = item.InstanceId,
-                ExternalId = message.Sender.ExternalId,
-                Direction = MessageDirection.In,
-                Text = message.Text,
-                Status = MessageStatus.Received,
-                ProviderMessageId = message.ProviderMessageId,
-                CreatedAt = now,
-            };
-            db.Messages.Add(row);
-            lookup.Messages[(item.InstanceId, message.ProviderMessageId)] = (row.Id, conversation.Id);
-            stored.Add((item, conversation, row, isNew, contact));
+            var messageId = Guid.CreateVersion7(now);
+            sql.InsertMessage(messageId, conversation.Id, item.InstanceId, message.Sender.ExternalId, message.Text, message.ProviderMessageId, now);
+            lookup.AddMessage(item.InstanceId, message.ProviderMessageId, messageId, conversation.Id);
+            stored.Add((item, conversation, messageId, isNew, contact));
         }
 
-        var sticky = await StickyAgentsAsync(db, stored.Where(s => s.Conversation.Status == ConversationStatus.Waiting).Select(s => s.Contact.Id), now);
-        await db.SaveChangesAsync();
-        await transaction.CommitAsync();
-
-        foreach (var (item, conversation, row, isNew, contact) in stored)
+        lookup.Flush();
+        var stickySince = _routingOptions.Value.StickyDays > 0 ? now.AddDays(-_routingOptions.Value.StickyDays) : (DateTimeOffset?)null;
+        foreach (var (item, conversation, messageId, isNew, contact) in stored)
         {
-            LogStored(_logger, item.InstanceId, row.Id, conversation.Id);
-            var preferred = contact.ExclusiveAgentId ?? sticky.GetValueOrDefault(contact.Id);
+            LogStored(_logger, item.InstanceId, messageId, conversation.Id);
+
+            // Only a conversation that opens now is routed, so only it needs the agent the customer had.
+            var preferred = !isNew ? null : contact.ExclusiveAgentId ?? (stickySince is { } since ? lookup.StickyAgentOf(contact.Id, since) : null);
             var handOff = new RoutingHandOff(
                 conversation.Id, conversation.Skill, conversation.Priority, conversation.CreatedAt, conversation.Status, conversation.AssignedAgentId,
                 item.ChannelType, isNew, preferred);
-            results.Add((item, new Ingested(new InboundResult(row.Id, conversation.Id, Duplicate: false), handOff)));
+            results.Add((item, new Ingested(new InboundResult(messageId, conversation.Id, Duplicate: false), handOff)));
         }
 
         return results;
     }
 
-    /// <summary>For each contact, the agent who last closed a conversation with them within the sticky window.</summary>
-    private async Task<Dictionary<Guid, Guid?>> StickyAgentsAsync(GatewayDbContext db, IEnumerable<Guid> contactIds, DateTimeOffset now)
-    {
-        var ids = contactIds.Distinct().ToList();
-        var days = _routingOptions.Value.StickyDays;
-        if (ids.Count == 0 || days == 0)
-        {
-            return [];
-        }
-
-        var since = now.AddDays(-days);
-        var closed = await db.Conversations.AsNoTracking()
-            .Where(c => ids.Contains(c.ContactId) && c.AssignedAgentId != null && c.ClosedAt != null && c.ClosedAt >= since)
-            .Select(c => new { c.ContactId, c.AssignedAgentId, c.ClosedAt })
-            .ToListAsync();
-        return closed.GroupBy(c => c.ContactId).ToDictionary(g => g.Key, g => g.MaxBy(c => c.ClosedAt)!.AssignedAgentId);
-    }
-
-    private async Task<Contact> ResolveContactAsync(GatewayDbContext db, BatchLookup lookup, PendingInbound item, DateTimeOffset now)
+    private Contact ResolveContact(BatchLookup lookup, PendingInbound item, DateTimeOffset now)
     {
         var sender = item.Message.Sender;
         var byKey = lookup.ContactByKeys(item.Phone, item.Email);
-        if (lookup.Identities.TryGetValue((item.InstanceId, sender.ExternalId), out var identity))
+        if (lookup.FindIdentity(item.InstanceId, sender.ExternalId) is { } contact)
         {
-            var contact = identity.Contact!;
             if (byKey is not null && byKey.Id != contact.Id)
             {
                 // The customer told us a phone or email another contact has: they are one person.
-                await MergeAsync(db, lookup, from: contact, into: byKey);
+                lookup.Merge(from: contact, into: byKey);
                 contact = byKey;
             }
 
@@ -256,44 +256,57 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             return contact;
         }
 
-        var owner = byKey ?? new Contact { Id = Guid.CreateVersion7(now), CreatedAt = now };
-        if (byKey is null)
+        var owner = byKey;
+        if (owner is null)
         {
-            db.Contacts.Add(owner);
+            owner = new Contact { Id = Guid.CreateVersion7(now), CreatedAt = now };
+            Fill(lookup, owner, sender, item.Phone, item.Email);
+            lookup.AddContact(owner);
+        }
+        else
+        {
+            Fill(lookup, owner, sender, item.Phone, item.Email);
         }
 
-        Fill(lookup, owner, sender, item.Phone, item.Email);
-        var created = new ChannelIdentity { Id = Guid.CreateVersion7(now), ContactId = owner.Id, Contact = owner, InstanceId = item.InstanceId, ExternalId = sender.ExternalId, CreatedAt = now };
-        db.ChannelIdentities.Add(created);
-        lookup.Identities[(item.InstanceId, sender.ExternalId)] = created;
+        lookup.AddIdentity(Guid.CreateVersion7(now), owner, item.InstanceId, sender.ExternalId, now);
         return owner;
     }
 
     private void Fill(BatchLookup lookup, Contact contact, ChannelSender sender, string? phone, string? email)
     {
-        contact.Phone ??= phone;
-        contact.Email ??= email;
+        var changed = false;
+        if (contact.Phone is null && phone is not null)
+        {
+            contact.Phone = phone;
+            changed = true;
+        }
+
+        if (contact.Email is null && email is not null)
+        {
+            contact.Email = email;
+            changed = true;
+        }
+
         if (string.IsNullOrWhiteSpace(contact.DisplayName) && !string.IsNullOrWhiteSpace(sender.DisplayName))
         {
             var name = sender.DisplayName.Trim();
             contact.DisplayName = name[..Math.Min(200, name.Length)];
+            changed = true;
         }
 
-        contact.IsVip |= (contact.Phone is not null && _vipKeys.Contains(contact.Phone)) || (contact.Email is not null && _vipKeys.Contains(contact.Email));
-        lookup.Remember(contact);
-    }
+        var vip = (contact.Phone is not null && _vipKeys.Contains(contact.Phone)) || (contact.Email is not null && _vipKeys.Contains(contact.Email));
+        if (vip && !contact.IsVip)
+        {
+            contact.IsVip = true;
+            changed = true;
+        }
 
-    private static async Task MergeAsync(GatewayDbContext db, BatchLookup lookup, Contact from, Contact into)
-    {
-        await db.ChannelIdentities.Where(i => i.ContactId == from.Id).ForEachAsync(i => { i.ContactId = into.Id; i.Contact = into; });
-        await db.Conversations.Where(c => c.ContactId == from.Id).ForEachAsync(c => c.ContactId = into.Id);
-        into.Phone ??= from.Phone;
-        into.Email ??= from.Email;
-        into.DisplayName ??= from.DisplayName;
-        into.IsVip |= from.IsVip;
-        into.ExclusiveAgentId ??= from.ExclusiveAgentId;
-        db.Contacts.Remove(from);
-        lookup.Merged(from, into);
+        if (changed)
+        {
+            lookup.Touched(contact);
+        }
+
+        lookup.Remember(contact);
     }
 
     [LoggerMessage(EventId = 2000, Level = LogLevel.Debug, Message = "Stored inbound message {MessageId} from instance {InstanceId} in conversation {ConversationId}")]
@@ -308,95 +321,152 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "An inbound message on instance {InstanceId} could not be stored; the channel tells the provider to retry")]
     private static partial void LogFailed(ILogger logger, Exception exception, string instanceId);
 
-    /// <summary>Everything a batch needs from the store, loaded with one query each, and kept up to date as the batch adds rows.</summary>
-    private sealed class BatchLookup
+    private static string Text(Guid id) => id.ToString("D").ToUpperInvariant();
+
+    private static long Ticks(DateTimeOffset at) => (long)Times.ConvertToProvider(at)!;
+
+    private static DateTimeOffset Time(long value) => (DateTimeOffset)Times.ConvertFromProvider(value)!;
+
+    /// <summary>
+    /// What one batch has read and written, so each row is looked up once per batch and each contact and
+    /// conversation is updated once, after the batch's messages.
+    /// </summary>
+    private sealed class BatchLookup(Statements sql)
     {
-        private readonly Dictionary<string, Contact> _byPhone = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, Contact> _byEmail = new(StringComparer.OrdinalIgnoreCase);
-        private readonly Dictionary<Guid, List<Conversation>> _open = [];
+        private readonly Dictionary<(string Instance, string ProviderId), (Guid MessageId, Guid ConversationId)> _messages = [];
+        private readonly Dictionary<(string Instance, string ExternalId), Guid> _identities = [];
+        private readonly Dictionary<Guid, Contact> _contacts = [];
+        private readonly Dictionary<string, Contact?> _byPhone = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Contact?> _byEmail = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<Guid, Conversation?> _open = [];
+        private readonly HashSet<Contact> _dirtyContacts = [];
+        private readonly HashSet<Conversation> _dirtyConversations = [];
 
-        public Dictionary<(string Instance, string ProviderId), (Guid MessageId, Guid ConversationId)> Messages { get; } = [];
-
-        public Dictionary<(string Instance, string ExternalId), ChannelIdentity> Identities { get; } = [];
-
-        public static async Task<BatchLookup> LoadAsync(GatewayDbContext db, List<PendingInbound> batch)
+        public (Guid MessageId, Guid ConversationId)? FindMessage(string instanceId, string providerId)
         {
-            var lookup = new BatchLookup();
-            var providerIds = batch.Select(b => b.Message.ProviderMessageId).Distinct().ToList();
-            foreach (var m in await db.Messages.AsNoTracking()
-                .Where(m => m.Direction == MessageDirection.In && providerIds.Contains(m.ProviderMessageId!))
-                .Select(m => new { m.InstanceId, m.ProviderMessageId, m.Id, m.ConversationId })
-                .ToListAsync())
+            if (_messages.TryGetValue((instanceId, providerId), out var known))
             {
-                lookup.Messages[(m.InstanceId, m.ProviderMessageId!)] = (m.Id, m.ConversationId);
+                return known;
             }
 
-            var externalIds = batch.Select(b => b.Message.Sender.ExternalId).Distinct().ToList();
-            var instances = batch.Select(b => b.InstanceId).ToHashSet();
-            foreach (var identity in await db.ChannelIdentities.Include(i => i.Contact).Where(i => externalIds.Contains(i.ExternalId)).ToListAsync())
+            return sql.FindMessage(instanceId, providerId);
+        }
+
+        public void AddMessage(string instanceId, string providerId, Guid messageId, Guid conversationId) =>
+            _messages[(instanceId, providerId)] = (messageId, conversationId);
+
+        /// <summary>The contact the identity belongs to, or null for an identity never seen.</summary>
+        public Contact? FindIdentity(string instanceId, string externalId)
+        {
+            if (!_identities.TryGetValue((instanceId, externalId), out var contactId))
             {
-                if (instances.Contains(identity.InstanceId))
+                if (sql.FindIdentity(instanceId, externalId) is not { } found)
                 {
-                    lookup.Identities[(identity.InstanceId, identity.ExternalId)] = identity;
+                    return null;
+                }
+
+                contactId = found.Id;
+                _identities[(instanceId, externalId)] = contactId;
+                Known(found);
+            }
+
+            return _contacts[contactId];
+        }
+
+        public void AddIdentity(Guid id, Contact owner, string instanceId, string externalId, DateTimeOffset now)
+        {
+            sql.InsertIdentity(id, owner.Id, instanceId, externalId, now);
+            _identities[(instanceId, externalId)] = owner.Id;
+        }
+
+        public void AddContact(Contact contact)
+        {
+            sql.InsertContact(contact);
+            _dirtyContacts.Remove(contact);
+            _contacts[contact.Id] = contact;
+            _open[contact.Id] = null;
+        }
+
+        /// <summary>The contact who owns the phone, else the email (the oldest owner, as when first stored).</summary>
+        public Contact? ContactByKeys(string? phone, string? email)
+        {
+            if (phone is not null)
+            {
+                if (!_byPhone.TryGetValue(phone, out var owner))
+                {
+                    owner = sql.FindContactByPhone(phone) is { } found ? Known(found) : null;
+                    _byPhone[phone] = owner;
+                }
+
+                if (owner is not null)
+                {
+                    return owner;
                 }
             }
 
-            var phones = batch.Select(b => b.Phone).OfType<string>().Distinct().ToList();
-            var emails = batch.Select(b => b.Email).OfType<string>().Distinct().ToList();
-            var keyed = phones.Count + emails.Count == 0 ? [] : await db.Contacts
-                .Where(c => (c.Phone != null && phones.Contains(c.Phone)) || (c.Email != null && emails.Contains(c.Email)))
-                .ToListAsync();
-
-            // The oldest contact owns a phone or email, as when contacts are looked up one by one.
-            foreach (var contact in keyed.OrderBy(c => c.CreatedAt))
+            if (email is not null)
             {
-                lookup.Remember(contact);
+                if (!_byEmail.TryGetValue(email, out var owner))
+                {
+                    owner = sql.FindContactByEmail(email) is { } found ? Known(found) : null;
+                    _byEmail[email] = owner;
+                }
+
+                return owner;
             }
 
-            var contactIds = lookup.Identities.Values.Select(i => i.ContactId).Concat(keyed.Select(c => c.Id)).Distinct().ToList();
-            foreach (var conversation in await db.Conversations.Where(c => contactIds.Contains(c.ContactId) && c.Status != ConversationStatus.Closed).ToListAsync())
-            {
-                lookup.AddOpen(conversation);
-            }
-
-            return lookup;
+            return null;
         }
-
-        /// <summary>The contact who owns the phone, else the email (the phone wins, as it did one by one).</summary>
-        public Contact? ContactByKeys(string? phone, string? email) =>
-            (phone is not null ? _byPhone.GetValueOrDefault(phone) : null) ?? (email is not null ? _byEmail.GetValueOrDefault(email) : null);
 
         public void Remember(Contact contact)
         {
-            if (contact.Phone is not null)
+            if (contact.Phone is not null && (!_byPhone.TryGetValue(contact.Phone, out var byPhone) || byPhone is null))
             {
-                _byPhone.TryAdd(contact.Phone, contact);
+                _byPhone[contact.Phone] = contact;
             }
 
-            if (contact.Email is not null)
+            if (contact.Email is not null && (!_byEmail.TryGetValue(contact.Email, out var byEmail) || byEmail is null))
             {
-                _byEmail.TryAdd(contact.Email, contact);
+                _byEmail[contact.Email] = contact;
             }
         }
 
-        public Conversation? OpenConversationOf(Guid contactId) =>
-            _open.TryGetValue(contactId, out var list) ? list.MaxBy(c => c.CreatedAt) : null;
+        public void Touched(Contact contact) => _dirtyContacts.Add(contact);
 
-        public void AddOpen(Conversation conversation)
+        public void Touched(Conversation conversation) => _dirtyConversations.Add(conversation);
+
+        /// <summary>The contact's newest open conversation, if any.</summary>
+        public Conversation? OpenConversationOf(Guid contactId)
         {
-            if (!_open.TryGetValue(conversation.ContactId, out var list))
+            if (!_open.TryGetValue(contactId, out var open))
             {
-                _open[conversation.ContactId] = list = [];
+                open = sql.FindOpenConversation(contactId);
+                _open[contactId] = open;
             }
 
-            list.Add(conversation);
+            return open;
         }
 
-        public void Merged(Contact from, Contact into)
+        public void AddOpen(Conversation conversation) => _open[conversation.ContactId] = conversation;
+
+        public Guid? StickyAgentOf(Guid contactId, DateTimeOffset since) => sql.FindStickyAgent(contactId, since);
+
+        public void Merge(Contact from, Contact into)
         {
-            if (_open.Remove(from.Id, out var moved))
+            var fromOpen = OpenConversationOf(from.Id);
+            var intoOpen = OpenConversationOf(into.Id);
+            sql.MoveContact(from.Id, into.Id);
+            into.Phone ??= from.Phone;
+            into.Email ??= from.Email;
+            into.DisplayName ??= from.DisplayName;
+            into.IsVip |= from.IsVip;
+            into.ExclusiveAgentId ??= from.ExclusiveAgentId;
+            _dirtyContacts.Add(into);
+            _dirtyContacts.Remove(from);
+
+            foreach (var key in _identities.Where(i => i.Value == from.Id).Select(i => i.Key).ToList())
             {
-                moved.ForEach(AddOpen);
+                _identities[key] = into.Id;
             }
 
             foreach (var key in _byPhone.Where(p => p.Value == from).Select(p => p.Key).ToList())
@@ -408,6 +478,254 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             {
                 _byEmail[key] = into;
             }
+
+            if (fromOpen is not null)
+            {
+                fromOpen.ContactId = into.Id;
+            }
+
+            _open.Remove(from.Id);
+            _open[into.Id] = new[] { fromOpen, intoOpen }.OfType<Conversation>().MaxBy(c => c.CreatedAt);
+            _contacts.Remove(from.Id);
+        }
+
+        /// <summary>Writes what the batch changed on contacts and conversations that were there before.</summary>
+        public void Flush()
+        {
+            foreach (var contact in _dirtyContacts)
+            {
+                sql.UpdateContact(contact);
+            }
+
+            foreach (var conversation in _dirtyConversations)
+            {
+                sql.UpdateConversation(conversation);
+            }
+        }
+
+        private Contact Known(Contact found)
+        {
+            if (_contacts.TryGetValue(found.Id, out var known))
+            {
+                return known;
+            }
+
+            _contacts[found.Id] = found;
+            return found;
+        }
+    }
+
+    /// <summary>The writer's connection and its prepared statements, reused batch after batch.</summary>
+    private sealed class Statements : IDisposable
+    {
+        private const string ConversationColumns =
+            "\"Id\", \"ContactId\", \"Status\", \"Skill\", \"Priority\", \"RoutingReason\", \"Language\", \"Tags\", \"AssignedAgentId\", \"LastInstanceId\", \"LastExternalId\", \"CreatedAt\", \"LastMessageAt\", \"StepEnteredAt\"";
+
+        private const string ContactColumns = "\"Id\", \"DisplayName\", \"Phone\", \"Email\", \"IsVip\", \"ExclusiveAgentId\", \"CreatedAt\"";
+
+        private readonly List<SqliteCommand> _all = [];
+        private readonly SqliteCommand _findMessage;
+        private readonly SqliteCommand _findIdentity;
+        private readonly SqliteCommand _findContactByPhone;
+        private readonly SqliteCommand _findContactByEmail;
+        private readonly SqliteCommand _findOpenConversation;
+        private readonly SqliteCommand _findStickyAgent;
+        private readonly SqliteCommand _insertContact;
+        private readonly SqliteCommand _updateContact;
+        private readonly SqliteCommand _insertIdentity;
+        private readonly SqliteCommand _insertConversation;
+        private readonly SqliteCommand _updateConversation;
+        private readonly SqliteCommand _insertMessage;
+        private readonly SqliteCommand _moveContact;
+
+        private Statements(SqliteConnection connection)
+        {
+            Connection = connection;
+            _findMessage = Prepare("SELECT \"Id\", \"ConversationId\" FROM \"Messages\" WHERE \"InstanceId\" = $instance AND \"Direction\" = 0 AND \"ProviderMessageId\" = $provider");
+            _findIdentity = Prepare($"SELECT {Prefixed("c")} FROM \"ChannelIdentities\" AS i JOIN \"Contacts\" AS c ON c.\"Id\" = i.\"ContactId\" WHERE i.\"InstanceId\" = $instance AND i.\"ExternalId\" = $external");
+            _findContactByPhone = Prepare($"SELECT {ContactColumns} FROM \"Contacts\" WHERE \"Phone\" = $key ORDER BY \"CreatedAt\" LIMIT 1");
+            _findContactByEmail = Prepare($"SELECT {ContactColumns} FROM \"Contacts\" WHERE \"Email\" = $key ORDER BY \"CreatedAt\" LIMIT 1");
+            _findOpenConversation = Prepare($"SELECT {ConversationColumns} FROM \"Conversations\" WHERE \"ContactId\" = $contact AND \"Status\" <> 2 ORDER BY \"CreatedAt\" DESC LIMIT 1");
+            _findStickyAgent = Prepare("SELECT \"AssignedAgentId\" FROM \"Conversations\" WHERE \"ContactId\" = $contact AND \"AssignedAgentId\" IS NOT NULL AND \"ClosedAt\" IS NOT NULL AND \"ClosedAt\" >= $since ORDER BY \"ClosedAt\" DESC LIMIT 1");
+            _insertContact = Prepare($"INSERT INTO \"Contacts\" ({ContactColumns}) VALUES ($id, $name, $phone, $email, $vip, $exclusive, $created)");
+            _updateContact = Prepare("UPDATE \"Contacts\" SET \"DisplayName\" = $name, \"Phone\" = $phone, \"Email\" = $email, \"IsVip\" = $vip, \"ExclusiveAgentId\" = $exclusive WHERE \"Id\" = $id");
+            _insertIdentity = Prepare("INSERT INTO \"ChannelIdentities\" (\"Id\", \"ContactId\", \"InstanceId\", \"ExternalId\", \"CreatedAt\") VALUES ($id, $contact, $instance, $external, $created)");
+            _insertConversation = Prepare(
+                $"INSERT INTO \"Conversations\" ({ConversationColumns}, \"NeedsSupervisor\", \"TransferCount\") " +
+                "VALUES ($id, $contact, $status, $skill, $priority, $reason, $language, $tags, $agent, $instance, $external, $created, $last, $step, 0, 0)");
+            _updateConversation = Prepare("UPDATE \"Conversations\" SET \"LastInstanceId\" = $instance, \"LastExternalId\" = $external, \"LastMessageAt\" = $last, \"Tags\" = $tags WHERE \"Id\" = $id");
+            _insertMessage = Prepare(
+                "INSERT INTO \"Messages\" (\"Id\", \"ConversationId\", \"InstanceId\", \"Direction\", \"Text\", \"Status\", \"ProviderMessageId\", \"ExternalId\", \"Attempts\", \"CreatedAt\") " +
+                "VALUES ($id, $conversation, $instance, 0, $text, 0, $provider, $external, 0, $created)");
+            _moveContact = Prepare(
+                "UPDATE \"ChannelIdentities\" SET \"ContactId\" = $into WHERE \"ContactId\" = $from; " +
+                "UPDATE \"Conversations\" SET \"ContactId\" = $into WHERE \"ContactId\" = $from; " +
+                "DELETE FROM \"Contacts\" WHERE \"Id\" = $from;");
+        }
+
+        public SqliteConnection Connection { get; }
+
+        public static Statements Open(StoreOptions store)
+        {
+            var connection = new SqliteConnection(store.ConnectionString);
+            connection.Open();
+            using (var pragmas = connection.CreateCommand())
+            {
+                pragmas.CommandText = SqlitePragmaInterceptor.Pragmas(store.Durable);
+                pragmas.ExecuteNonQuery();
+            }
+
+            return new Statements(connection);
+        }
+
+        public void Enlist(SqliteTransaction transaction)
+        {
+            foreach (var command in _all)
+            {
+                command.Transaction = transaction;
+            }
+        }
+
+        public (Guid MessageId, Guid ConversationId)? FindMessage(string instanceId, string providerId)
+        {
+            using var reader = Run(_findMessage, ("$instance", instanceId), ("$provider", providerId));
+            return reader.Read() ? (Guid.Parse(reader.GetString(0)), Guid.Parse(reader.GetString(1))) : null;
+        }
+
+        public Contact? FindIdentity(string instanceId, string externalId)
+        {
+            using var reader = Run(_findIdentity, ("$instance", instanceId), ("$external", externalId));
+            return reader.Read() ? ReadContact(reader) : null;
+        }
+
+        public Contact? FindContactByPhone(string phone)
+        {
+            using var reader = Run(_findContactByPhone, ("$key", phone));
+            return reader.Read() ? ReadContact(reader) : null;
+        }
+
+        public Contact? FindContactByEmail(string email)
+        {
+            using var reader = Run(_findContactByEmail, ("$key", email));
+            return reader.Read() ? ReadContact(reader) : null;
+        }
+
+        public Conversation? FindOpenConversation(Guid contactId)
+        {
+            using var reader = Run(_findOpenConversation, ("$contact", Text(contactId)));
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            return new Conversation
+            {
+                Id = Guid.Parse(reader.GetString(0)),
+                ContactId = Guid.Parse(reader.GetString(1)),
+                Status = (ConversationStatus)reader.GetInt32(2),
+                Skill = reader.GetString(3),
+                Priority = reader.GetInt32(4),
+                RoutingReason = reader.IsDBNull(5) ? null : reader.GetString(5),
+                Language = reader.IsDBNull(6) ? null : reader.GetString(6),
+                Tags = reader.GetString(7),
+                AssignedAgentId = reader.IsDBNull(8) ? null : Guid.Parse(reader.GetString(8)),
+                LastInstanceId = reader.GetString(9),
+                LastExternalId = reader.GetString(10),
+                CreatedAt = Time(reader.GetInt64(11)),
+                LastMessageAt = Time(reader.GetInt64(12)),
+                StepEnteredAt = reader.IsDBNull(13) ? null : Time(reader.GetInt64(13)),
+            };
+        }
+
+        public Guid? FindStickyAgent(Guid contactId, DateTimeOffset since)
+        {
+            using var reader = Run(_findStickyAgent, ("$contact", Text(contactId)), ("$since", Ticks(since)));
+            return reader.Read() ? Guid.Parse(reader.GetString(0)) : null;
+        }
+
+        public void InsertContact(Contact c) => Execute(_insertContact,
+            ("$id", Text(c.Id)), ("$name", c.DisplayName), ("$phone", c.Phone), ("$email", c.Email), ("$vip", c.IsVip ? 1 : 0),
+            ("$exclusive", c.ExclusiveAgentId is { } e ? Text(e) : null), ("$created", Ticks(c.CreatedAt)));
+
+        public void UpdateContact(Contact c) => Execute(_updateContact,
+            ("$id", Text(c.Id)), ("$name", c.DisplayName), ("$phone", c.Phone), ("$email", c.Email), ("$vip", c.IsVip ? 1 : 0),
+            ("$exclusive", c.ExclusiveAgentId is { } e ? Text(e) : null));
+
+        public void InsertIdentity(Guid id, Guid contactId, string instanceId, string externalId, DateTimeOffset created) => Execute(_insertIdentity,
+            ("$id", Text(id)), ("$contact", Text(contactId)), ("$instance", instanceId), ("$external", externalId), ("$created", Ticks(created)));
+
+        public void InsertConversation(Conversation c) => Execute(_insertConversation,
+            ("$id", Text(c.Id)), ("$contact", Text(c.ContactId)), ("$status", (int)c.Status), ("$skill", c.Skill), ("$priority", c.Priority),
+            ("$reason", c.RoutingReason), ("$language", c.Language), ("$tags", c.Tags), ("$agent", c.AssignedAgentId is { } a ? Text(a) : null),
+            ("$instance", c.LastInstanceId), ("$external", c.LastExternalId), ("$created", Ticks(c.CreatedAt)), ("$last", Ticks(c.LastMessageAt)),
+            ("$step", c.StepEnteredAt is { } step ? Ticks(step) : null));
+
+        public void UpdateConversation(Conversation c) => Execute(_updateConversation,
+            ("$id", Text(c.Id)), ("$instance", c.LastInstanceId), ("$external", c.LastExternalId), ("$last", Ticks(c.LastMessageAt)), ("$tags", c.Tags));
+
+        public void InsertMessage(Guid id, Guid conversationId, string instanceId, string externalId, string text, string providerId, DateTimeOffset created) =>
+            Execute(_insertMessage,
+                ("$id", Text(id)), ("$conversation", Text(conversationId)), ("$instance", instanceId), ("$text", text),
+                ("$provider", providerId), ("$external", externalId), ("$created", Ticks(created)));
+
+        public void MoveContact(Guid from, Guid into) => Execute(_moveContact, ("$from", Text(from)), ("$into", Text(into)));
+
+        public void Dispose()
+        {
+            foreach (var command in _all)
+            {
+                command.Dispose();
+            }
+
+            Connection.Dispose();
+        }
+
+        private static string Prefixed(string alias) =>
+            string.Join(", ", ContactColumns.Split(", ").Select(column => $"{alias}.{column}"));
+
+        private static Contact ReadContact(SqliteDataReader reader) => new()
+        {
+            Id = Guid.Parse(reader.GetString(0)),
+            DisplayName = reader.IsDBNull(1) ? null : reader.GetString(1),
+            Phone = reader.IsDBNull(2) ? null : reader.GetString(2),
+            Email = reader.IsDBNull(3) ? null : reader.GetString(3),
+            IsVip = reader.GetInt64(4) != 0,
+            ExclusiveAgentId = reader.IsDBNull(5) ? null : Guid.Parse(reader.GetString(5)),
+            CreatedAt = Time(reader.GetInt64(6)),
+        };
+
+        private static void Bind(SqliteCommand command, (string Name, object? Value)[] values)
+        {
+            foreach (var (name, value) in values)
+            {
+                command.Parameters[name].Value = value ?? DBNull.Value;
+            }
+        }
+
+        private static SqliteDataReader Run(SqliteCommand command, params (string Name, object? Value)[] values)
+        {
+            Bind(command, values);
+            return command.ExecuteReader();
+        }
+
+        private static void Execute(SqliteCommand command, params (string Name, object? Value)[] values)
+        {
+            Bind(command, values);
+            command.ExecuteNonQuery();
+        }
+
+        private SqliteCommand Prepare(string text)
+        {
+            var command = Connection.CreateCommand();
+            command.CommandText = text;
+            foreach (var name in System.Text.RegularExpressions.Regex.Matches(text, @"\$[a-z]+").Select(m => m.Value).Distinct())
+            {
+                command.Parameters.Add(new SqliteParameter(name, null));
+            }
+
+            command.Prepare();
+            _all.Add(command);
+            return command;
         }
     }
 }

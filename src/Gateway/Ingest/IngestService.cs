@@ -39,7 +39,9 @@ internal sealed partial class IngestService(
         // The message is committed; a failed hand-off is repaired by RoutingRecoveryService, never lost.
         try
         {
-            if (c.Status == ConversationStatus.Waiting)
+            // A waiting conversation is queued when it opens; later messages only join its history
+            // (RoutingRecoveryService requeues one whose first hand-off failed).
+            if (c.Status == ConversationStatus.Waiting && c.IsNew)
             {
                 var taken = await router.EnqueueAsync(c.ConversationId, c.Skill, c.Priority, c.CreatedAt, c.PreferredAgent, c.ChannelType);
                 if (!taken && c.IsNew)

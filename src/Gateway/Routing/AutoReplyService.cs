@@ -32,9 +32,9 @@ internal sealed partial class AutoReplyService(
             text = hours.Options.NoAgentReply;
         }
 
-        if (text is null)
+        if (string.IsNullOrWhiteSpace(text))
         {
-            return;
+            return; // open with agents able to help, or the shop turned this reply off (empty text)
         }
 
         await using var db = await dbFactory.CreateDbContextAsync();

@@ -17,10 +17,10 @@ internal sealed class BusinessHoursOptions
     /// <summary>Closed dates, <c>yyyy-MM-dd</c>.</summary>
     public List<string> Holidays { get; set; } = [];
 
-    /// <summary>Sent to a customer who writes while the shop is closed. <c>{next}</c> becomes the next opening time.</summary>
+    /// <summary>Sent to a customer who writes while the shop is closed. <c>{next}</c> becomes the next opening time. Empty: no reply.</summary>
     public string ClosedReply { get; set; } = "Thanks for your message! We are closed right now and will answer from {next}. 感谢您的留言，我们将于 {next} 回复您。";
 
-    /// <summary>Sent when the shop is open but no agent able to help is online. <c>{position}</c> and <c>{wait}</c> become the place in line and the estimated wait.</summary>
+    /// <summary>Sent when the shop is open but no agent able to help is online. <c>{position}</c> and <c>{wait}</c> become the place in line and the estimated wait. Empty: no reply.</summary>
     public string NoAgentReply { get; set; } = "Thanks for your message! All our agents are busy; we will answer as soon as one is free. 感谢您的耐心等待。";
 
     /// <summary>Name shown as the sender of automatic replies.</summary>

@@ -51,21 +51,54 @@ internal sealed partial class ResponseWatchService(
             }
         }
 
-        // The oldest customer message after the agent's last answer, per assigned conversation.
+        // Per assigned conversation (a few per agent), the first customer message after the agent's last
+        // answer: two index seeks each, however long the conversation or the message table.
         var overdueBefore = now - settings.ResponseTarget;
-        var overdue = await db.Messages.AsNoTracking()
-            .Where(m => m.Direction == MessageDirection.In && m.CreatedAt <= overdueBefore
-                && db.Conversations.Any(c => c.Id == m.ConversationId && c.Status == ConversationStatus.Assigned)
-                && !db.Messages.Any(o => o.ConversationId == m.ConversationId && o.Direction == MessageDirection.Out && o.CreatedAt >= m.CreatedAt))
-            .Select(m => new { m.Id, m.ConversationId, AgentId = db.Conversations.Where(c => c.Id == m.ConversationId).Select(c => c.AssignedAgentId).First() })
-            .ToListAsync(cancellationToken);
-        foreach (var m in overdue.GroupBy(m => m.ConversationId).Select(g => g.First()))
-        {
-            if (m.AgentId is { } agentId && _alerted.Add(m.Id))
+        var waiting = await db.Conversations.AsNoTracking()
+            .Where(c => c.Status == ConversationStatus.Assigned && c.AssignedAgentId != null)
+            .Select(c => new
             {
-                await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Overdue, m.ConversationId, agentId, m.Id));
+                c.Id,
+                AgentId = c.AssignedAgentId!.Value,
+                LastAnswer = db.Messages
+                    .Where(o => o.ConversationId == c.Id && o.Direction == MessageDirection.Out && o.AgentId != null)
+                    .OrderByDescending(o => o.CreatedAt)
+                    .Select(o => (DateTimeOffset?)o.CreatedAt)
+                    .FirstOrDefault(),
+            })
+            .Select(c => new
+            {
+                c.Id,
+                c.AgentId,
+                UnansweredId = db.Messages
+                    .Where(m => m.ConversationId == c.Id && m.Direction == MessageDirection.In && (c.LastAnswer == null || m.CreatedAt > c.LastAnswer))
+                    .OrderBy(m => m.CreatedAt)
+                    .Select(m => (Guid?)m.Id)
+                    .FirstOrDefault(),
+                UnansweredAt = db.Messages
+                    .Where(m => m.ConversationId == c.Id && m.Direction == MessageDirection.In && (c.LastAnswer == null || m.CreatedAt > c.LastAnswer))
+                    .OrderBy(m => m.CreatedAt)
+                    .Select(m => (DateTimeOffset?)m.CreatedAt)
+                    .FirstOrDefault(),
+            })
+            .ToListAsync(cancellationToken);
+        var stillAssigned = new HashSet<Guid>();
+        foreach (var c in waiting)
+        {
+            if (c.UnansweredId is not { } messageId || c.UnansweredAt is not { } at)
+            {
+                continue;
+            }
+
+            stillAssigned.Add(messageId);
+            if (at <= overdueBefore && _alerted.Add(messageId))
+            {
+                await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Overdue, c.Id, c.AgentId, messageId));
             }
         }
+
+        // Forget alerts for messages that have been answered or whose conversation moved on.
+        _alerted.IntersectWith(stillAssigned);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -6,7 +6,11 @@ namespace ChatGateway.Gateway.Store;
 /// <summary>Sets SQLite's write-ahead log, sync level and busy timeout on every opened connection.</summary>
 internal sealed class SqlitePragmaInterceptor(bool durable) : DbConnectionInterceptor
 {
-    private readonly string _pragmas = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
+    private readonly string _pragmas = Pragmas(durable);
+
+    /// <summary>The settings every connection to the store runs with.</summary>
+    public static string Pragmas(bool durable) =>
+        $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {

@@ -69,6 +69,21 @@ public sealed class BusinessHoursTests
     }
 
     [Fact]
+    public async Task ShopThatTurnedTheBusyReplyOff_SendsNone_ButStillQueuesTheConversation()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-23T03:00:00Z")); // open, nobody online
+        await using var host = await GatewayHost.StartAsync(clock: clock, settings: Hours(("BusinessHours:NoAgentReply", "")));
+        using var http = host.CreateClient();
+
+        await RoutingTests.Inbound(http, "off1", "+10000000004", "hello");
+        await Task.Delay(500);
+        Assert.Equal("[]", await http.GetStringAsync("/channels/probe/outbox"));
+
+        await using var alice = await host.SignInAsync("alice");
+        Assert.Equal("hello", (await alice.NextAssignedAsync()).Messages![0].Text);
+    }
+
+    [Fact]
     public async Task CustomerWritingWhileAnAgentIsOnline_GetsNoAutoReply()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-23T03:00:00Z"));

@@ -1,0 +1,40 @@
+namespace ChatGateway.Bench;
+
+internal sealed record BenchOptions(bool Quick, string? Only, bool Pinned, int Connections)
+{
+    /// <summary>Untimed warm-up before each measured phase (JIT, connection pools, SQLite pages).</summary>
+    public TimeSpan WarmUp => Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(5);
+
+    /// <summary>Length of each measured phase.</summary>
+    public TimeSpan Measure => Quick ? TimeSpan.FromSeconds(4) : TimeSpan.FromSeconds(12);
+
+    public bool Runs(string figure) => Only is null || Only == figure;
+
+    public static BenchOptions? Parse(string[] args)
+    {
+        var options = new BenchOptions(false, null, false, 10_000);
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick":
+                    options = options with { Quick = true };
+                    break;
+                case "--pinned":
+                    options = options with { Pinned = true };
+                    break;
+                case "--only" when i + 1 < args.Length && args[i + 1] is "ingest" or "latency" or "routing" or "connections" or "durability":
+                    options = options with { Only = args[++i] };
+                    break;
+                case "--connections" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n > 0:
+                    options = options with { Connections = n };
+                    i++;
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return options;
+    }
+}

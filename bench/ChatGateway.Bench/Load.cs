@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace ChatGateway.Bench;
+
+/// <summary>Load generators: closed-loop for throughput, open-loop (fixed rate) for latency.</summary>
+internal static class Load
+{
+    public static HttpClient Client(Uri baseAddress, int connections) =>
+        new(new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseCookies = false })
+        {
+            BaseAddress = baseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+
+    public sealed record ClosedLoopResult(double PerSecond, long Acknowledged, long Failed, string? FirstFailure);
+
+    /// <summary>
+    /// <paramref name="concurrency"/> workers send back to back for the warm-up and then the measured
+    /// phase; the rate counts the 2xx answers completed within the measured phase. Every 2xx of the
+    /// whole run is in <see cref="ClosedLoopResult.Acknowledged"/> (to check against the store).
+    /// </summary>
+    public static async Task<ClosedLoopResult> ClosedLoopAsync(HttpClient client, int concurrency, BenchOptions options, Func<long, HttpRequestMessage> request)
+    {
+        long sequence = 0, acknowledged = 0, failed = 0, measured = 0;
+        string? firstFailure = null;
+        var clock = Stopwatch.StartNew();
+        var measureFrom = options.WarmUp;
+        var end = options.WarmUp + options.Measure;
+
+        async Task WorkerAsync()
+        {
+            while (clock.Elapsed < end)
+            {
+                using var message = request(Interlocked.Increment(ref sequence));
+                try
+                {
+                    using var response = await client.SendAsync(message);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        Interlocked.Increment(ref acknowledged);
+                        if (clock.Elapsed >= measureFrom && clock.Elapsed < end)
+                        {
+                            Interlocked.Increment(ref measured);
+                        }
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref failed);
+                        firstFailure ??= $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+                    }
+                }
+                catch (HttpRequestException ex)
+                {
+                    Interlocked.Increment(ref failed);
+                    firstFailure ??= ex.Message;
+                }
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(WorkerAsync)));
+        return new ClosedLoopResult(measured / options.Measure.TotalSeconds, acknowledged, failed, firstFailure);
+    }
+
+    /// <summary>
+    /// Sends at a fixed rate whatever the answers do (open loop): message <c>i</c> is due at
+    /// <c>start + i / rate</c>, and its latency is measured from that intended moment, so a server that
+    /// falls behind shows it in the figures instead of slowing the load down (no coordinated omission).
+    /// Returns the intended send times (<see cref="Stopwatch"/> ticks), indexed by message number.
+    /// </summary>
+    public static async Task<long[]> OpenLoopAsync(int rate, TimeSpan duration, Func<int, Task> send)
+    {
+        var count = (int)(rate * duration.TotalSeconds);
+        var intended = new long[count];
+        var inFlight = new List<Task>(count);
+        var start = Stopwatch.GetTimestamp();
+        var next = 0;
+        while (next < count)
+        {
+            var elapsed = Stopwatch.GetElapsedTime(start);
+            var due = Math.Min(count, (int)(elapsed.TotalSeconds * rate) + 1);
+            for (; next < due; next++)
+            {
+                intended[next] = start + (long)(next * (double)Stopwatch.Frequency / rate);
+                inFlight.Add(send(next));
+            }
+
+            await Task.Delay(1);
+        }
+
+        await Task.WhenAll(inFlight);
+        return intended;
+    }
+
+    /// <summary>p-th percentile (0-100) of sorted values.</summary>
+    public static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    /// <summary>A Twilio inbound-message webhook, signed as Twilio signs it for the gateway's public URL.</summary>
+    public static HttpRequestMessage SmsWebhook(string path, string signedUrl, string from, string body, long sequence)
+    {
+        var fields = new List<KeyValuePair<string, string>>
+        {
+            new("AccountSid", GatewayServer.AccountSid),
+            new("Body", body),
+            new("From", from),
+            new("MessageSid", $"SM{sequence:x32}"),
+            new("NumMedia", "0"),
+            new("To", "+15005550006"),
+        };
+        var payload = new StringBuilder(signedUrl);
+        foreach (var (key, value) in fields)
+        {
+            payload.Append(key).Append(value); // already sorted by name
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(fields), Version = HttpVersion.Version11 };
+        request.Headers.Add("X-Twilio-Signature", Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(GatewayServer.AuthToken), Encoding.UTF8.GetBytes(payload.ToString()))));
+        return request;
+    }
+
+    /// <summary>One of <paramref name="customers"/> phone numbers, so conversations are reused as in a shop.</summary>
+    public static string Phone(long n, int customers) => $"+1555{n % customers:D7}";
+}

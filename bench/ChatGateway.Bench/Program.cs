@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using ChatGateway.Bench;
+using ChatGateway.Bench.Scenarios;
+
+// The baseline servers run as their own processes, like the gateway: this same program, re-executed.
+if (args is ["--serve-baseline", var redis])
+{
+    await BaselineServer.RunAsync(redis);
+    return 0;
+}
+
+var options = BenchOptions.Parse(args);
+if (options is null)
+{
+    Console.Error.WriteLine("""
+        usage: dotnet run -c Release --project bench/ChatGateway.Bench -- [--quick] [--only ingest|latency|routing|connections|durability] [--pinned] [--connections N]
+          --quick        shorter phases (a smoke run; figures are noisier)
+          --only X       one figure
+          --pinned       servers on CPU 0, the load generator on CPU 1 (taskset), for steadier figures
+          --connections  widget connections to hold open (default 10000)
+        """);
+    return 2;
+}
+
+if (options.Connections + 2_000 > Machine.OpenFileLimit())
+{
+    Console.Error.WriteLine($"{options.Connections:N0} connections need more open files than this shell allows ({Machine.OpenFileLimit():N0}); raise it with 'ulimit -n'.");
+    return 2;
+}
+
+if (options.Pinned)
+{
+    Machine.PinSelfTo("1");
+}
+
+Console.WriteLine($"ChatGateway bench on {Machine.Describe()}");
+Console.WriteLine(options.Pinned
+    ? "Pinned: servers on CPU 0, load generator on CPU 1."
+    : "Load generator and servers share the CPUs (use --pinned for steadier figures).");
+Console.WriteLine();
+
+var report = new Report(options);
+var clock = Stopwatch.StartNew();
+await using var context = await BenchContext.CreateAsync(options);
+try
+{
+    if (options.Runs("ingest"))
+    {
+        await IngestScenario.RunAsync(context, report);
+    }
+
+    if (options.Runs("durability"))
+    {
+        await DurabilityScenario.RunAsync(context, report);
+    }
+
+    if (options.Runs("latency"))
+    {
+        await LatencyScenario.RunAsync(context, report);
+    }
+
+    if (options.Runs("routing"))
+    {
+        await RoutingScenario.RunAsync(context, report);
+    }
+
+    if (options.Runs("connections"))
+    {
+        await ConnectionsScenario.RunAsync(context, report);
+    }
+}
+finally
+{
+    report.Print(clock.Elapsed);
+}
+
+return report.AllPassed ? 0 : 1;
