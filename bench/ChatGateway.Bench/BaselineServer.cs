@@ -69,6 +69,11 @@ internal static class BaselineServer
             while (socket.State == WebSocketState.Open && (await socket.ReceiveAsync(buffer, http.RequestAborted)).MessageType != WebSocketMessageType.Close)
             {
             }
+
+            if (socket.State == WebSocketState.CloseReceived)
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+            }
         });
 
         await app.StartAsync();

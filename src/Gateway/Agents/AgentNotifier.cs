@@ -112,7 +112,7 @@ internal sealed partial class AgentNotifier(
 
                 break;
             case GatewayEventTypes.MessageAdded or GatewayEventTypes.MessageStatus when agent is not null && e.MessageId is { } messageId:
-                var message = await queries.GetMessageAsync(messageId, cancellationToken);
+                var message = e.Message ?? await queries.GetMessageAsync(messageId, cancellationToken);
                 if (message is not null)
                 {
                     var method = e.Type == GatewayEventTypes.MessageAdded ? "messageAdded" : "messageStatusChanged";

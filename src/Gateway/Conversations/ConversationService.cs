@@ -54,8 +54,9 @@ internal sealed class ConversationService(
         conversation.LastMessageAt = now;
         await db.SaveChangesAsync(CancellationToken.None);
         delivery.Signal();
-        await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageAdded, conversation.Id, agent.Id, message.Id));
-        return (message.ToDto(channels.ChannelTypeOf), ConversationActionError.None);
+        var dto = message.ToDto(channels.ChannelTypeOf);
+        await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageAdded, conversation.Id, agent.Id, message.Id, dto));
+        return (dto, ConversationActionError.None);
     }
 
     /// <summary>

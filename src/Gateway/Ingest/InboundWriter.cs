@@ -19,7 +19,7 @@ internal sealed record Ingested(InboundResult Result, RoutingHandOff? HandOff);
 
 internal sealed record RoutingHandOff(
     Guid ConversationId, string Skill, int Priority, DateTimeOffset CreatedAt, ConversationStatus Status, Guid? AssignedAgentId,
-    string? ChannelType, bool IsNew, Guid? PreferredAgent);
+    string? ChannelType, bool IsNew, Guid? PreferredAgent, DateTimeOffset MessageAt);
 
 /// <summary>
 /// The one writer of inbound messages. Callers queue a message and wait; the writer takes everything
@@ -232,7 +232,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             var preferred = !isNew ? null : contact.ExclusiveAgentId ?? (stickySince is { } since ? lookup.StickyAgentOf(contact.Id, since) : null);
             var handOff = new RoutingHandOff(
                 conversation.Id, conversation.Skill, conversation.Priority, conversation.CreatedAt, conversation.Status, conversation.AssignedAgentId,
-                item.ChannelType, isNew, preferred);
+                item.ChannelType, isNew, preferred, now);
             results.Add((item, new Ingested(new InboundResult(messageId, conversation.Id, Duplicate: false), handOff)));
         }
 

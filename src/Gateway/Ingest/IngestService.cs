@@ -1,4 +1,5 @@
 using ChatGateway.Abstractions;
+using ChatGateway.Gateway.Conversations;
 using ChatGateway.Gateway.Routing;
 using ChatGateway.Gateway.Store;
 using Microsoft.Extensions.Options;
@@ -28,13 +29,13 @@ internal sealed partial class IngestService(
         var ingested = await writer.WriteAsync(pending, cancellationToken);
         if (ingested.HandOff is { } handOff)
         {
-            await HandOffAsync(handOff, ingested.Result.MessageId);
+            await HandOffAsync(handOff, pending, ingested.Result.MessageId);
         }
 
         return ingested.Result;
     }
 
-    private async Task HandOffAsync(RoutingHandOff c, Guid messageId)
+    private async Task HandOffAsync(RoutingHandOff c, PendingInbound pending, Guid messageId)
     {
         // The message is committed; a failed hand-off is repaired by RoutingRecoveryService, never lost.
         try
@@ -52,7 +53,11 @@ internal sealed partial class IngestService(
 
             if (c.Status == ConversationStatus.Assigned && c.AssignedAgentId is { } agentId)
             {
-                await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageAdded, c.ConversationId, agentId, messageId));
+                // The message travels with the event: the agent's instance pushes it without reading it back.
+                var message = new MessageDto(
+                    messageId, c.ConversationId, MessageDirection.In.ToApi(), pending.Message.Text, MessageStatus.Received.ToApi(), null, null,
+                    pending.InstanceId, c.ChannelType, c.MessageAt);
+                await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageAdded, c.ConversationId, agentId, messageId, message));
             }
         }
         catch (Exception ex)

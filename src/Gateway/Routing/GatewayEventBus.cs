@@ -15,8 +15,11 @@ internal static class GatewayEventTypes
     public const string Overdue = "overdue";
 }
 
-/// <summary>Something agents or customers should see live. Carries ids only; receivers read the store.</summary>
-internal sealed record GatewayEvent(string Type, Guid ConversationId, Guid? AgentId = null, Guid? MessageId = null);
+/// <summary>
+/// Something agents or customers should see live. Carries ids, and for a new message the message
+/// itself, so receivers push it without reading the store; otherwise receivers read the store.
+/// </summary>
+internal sealed record GatewayEvent(string Type, Guid ConversationId, Guid? AgentId = null, Guid? MessageId = null, Conversations.MessageDto? Message = null);
 
 /// <summary>
 /// Fans events out to every gateway instance through Redis pub/sub, so an agent connected to any
