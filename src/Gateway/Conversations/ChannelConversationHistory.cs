@@ -14,9 +14,18 @@ internal sealed class ChannelConversationHistory(IDbContextFactory<GatewayDbCont
     public async Task<ConversationHistory?> GetLatestAsync(string externalId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var latest = await Mine(db, externalId)
-            .OrderByDescending(m => m.CreatedAt)
-            .Select(m => (Guid?)m.ConversationId)
+
+        // The identity's contact, then the contact's newest conversation this identity wrote or was
+        // answered in (one conversation is open at a time, so it holds the identity's latest message).
+        var contactId = await db.ChannelIdentities
+            .Where(i => i.InstanceId == instanceId && i.ExternalId == externalId)
+            .Select(i => (Guid?)i.ContactId)
+            .FirstOrDefaultAsync(cancellationToken);
+        var mine = Mine(db, externalId);
+        var latest = contactId is null ? null : await db.Conversations
+            .Where(c => c.ContactId == contactId && mine.Any(m => m.ConversationId == c.Id))
+            .OrderByDescending(c => c.CreatedAt)
+            .Select(c => (Guid?)c.Id)
             .FirstOrDefaultAsync(cancellationToken);
         return latest is { } id ? await LoadAsync(db, externalId, id, cancellationToken) : null;
     }
@@ -24,7 +33,7 @@ internal sealed class ChannelConversationHistory(IDbContextFactory<GatewayDbCont
     public async Task<ConversationHistory?> GetAsync(string externalId, Guid conversationId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var visible = await Mine(db, externalId).AnyAsync(m => m.ConversationId == conversationId, cancellationToken);
+        var visible = await Mine(db, externalId).Where(m => m.ConversationId == conversationId).AnyAsync(cancellationToken);
         return visible ? await LoadAsync(db, externalId, conversationId, cancellationToken) : null;
     }
 

@@ -69,7 +69,22 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             .OfType<string>()
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
         _queue = Channel.CreateBounded<PendingInbound>(new BoundedChannelOptions(options.Value.MaxQueued) { SingleReader = true });
-        _loop = Task.Run(RunAsync);
+        // Its own thread: SQLite calls block (reads, fsync), and would otherwise hold thread pool threads.
+        var loop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _loop = loop.Task;
+        new Thread(() =>
+        {
+            try
+            {
+                Run();
+                loop.SetResult();
+            }
+            catch (Exception ex)
+            {
+                loop.SetException(ex);
+            }
+        })
+        { IsBackground = true, Name = "Inbound writer" }.Start();
     }
 
     public async Task<Ingested> WriteAsync(PendingInbound pending, CancellationToken cancellationToken)
@@ -88,10 +103,10 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         _statements?.Dispose();
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
         var batch = new List<PendingInbound>();
-        while (await _queue.Reader.WaitToReadAsync())
+        while (_queue.Reader.TryPeek(out _) || _queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             while (batch.Count < _options.Value.MaxBatch && _queue.Reader.TryRead(out var item))
             {
@@ -571,7 +586,9 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             connection.Open();
             using (var pragmas = connection.CreateCommand())
             {
-                pragmas.CommandText = SqlitePragmaInterceptor.Pragmas(store.Durable);
+                // A large page cache: the writer touches the same index pages batch after batch, and keeps
+                // them as long as no other connection writes in between.
+                pragmas.CommandText = SqlitePragmaInterceptor.Pragmas(store.Durable) + " PRAGMA cache_size=-65536;";
                 pragmas.ExecuteNonQuery();
             }
 

@@ -50,11 +50,13 @@ internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> option
             // The dedupe promise: one stored message per (instance, direction, provider id).
             e.HasIndex(x => new { x.InstanceId, x.Direction, x.ProviderMessageId }).IsUnique();
             e.HasIndex(x => new { x.ConversationId, x.CreatedAt });
-            e.HasIndex(x => new { x.Status, x.NextAttemptAt });
+            // Only messages waiting to go out: inbound messages never touch this index.
+            e.HasIndex(x => x.NextAttemptAt).HasFilter("\"Status\" = 1");
+            // Only failed sends, which agents are shown.
+            e.HasIndex(x => new { x.AgentId, x.CreatedAt }).HasFilter("\"Status\" = 4");
             e.Property(x => x.InstanceId).HasMaxLength(64);
             e.Property(x => x.ProviderMessageId).HasMaxLength(200);
             e.Property(x => x.ExternalId).HasMaxLength(200);
-            e.HasIndex(x => new { x.InstanceId, x.ExternalId, x.ConversationId });
             e.Property(x => x.Text).HasMaxLength(100_000);
         });
         b.Entity<Agent>(e =>

@@ -270,14 +270,16 @@ namespace ChatGateway.Gateway.Store.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ConversationId", "CreatedAt");
+                    b.HasIndex("NextAttemptAt")
+                        .HasFilter("\"Status\" = 1");
 
-                    b.HasIndex("Status", "NextAttemptAt");
+                    b.HasIndex("AgentId", "CreatedAt")
+                        .HasFilter("\"Status\" = 4");
+
+                    b.HasIndex("ConversationId", "CreatedAt");
 
                     b.HasIndex("InstanceId", "Direction", "ProviderMessageId")
                         .IsUnique();
-
-                    b.HasIndex("InstanceId", "ExternalId", "ConversationId");
 
                     b.ToTable("Messages");
                 });
