@@ -39,6 +39,9 @@ internal sealed partial class InboundWriter : IAsyncDisposable
 {
     private static readonly DateTimeOffsetToBinaryConverter Times = new();
 
+    /// <summary>How stale a conversation's last-message time may be (it orders the agent's list).</summary>
+    private static readonly TimeSpan LastMessageAtResolution = TimeSpan.FromSeconds(1);
+
     private readonly StoreOptions _store;
     private readonly RoutingRules _rules;
     private readonly IOptions<IngestOptions> _options;
@@ -224,11 +227,19 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             }
             else
             {
-                conversation.LastInstanceId = item.InstanceId;
-                conversation.LastExternalId = message.Sender.ExternalId;
-                conversation.LastMessageAt = now;
-                conversation.Tags = classifier.AddTags(conversation.Tags, message.Text);
-                lookup.Touched(conversation);
+                // The row is written when something a reader relies on changed: where replies go, the
+                // tags, or a last-message time older than a second (a busy conversation's row is not
+                // rewritten on every message).
+                var tags = classifier.AddTags(conversation.Tags, message.Text);
+                if (conversation.LastInstanceId != item.InstanceId || conversation.LastExternalId != message.Sender.ExternalId
+                    || tags != conversation.Tags || now - conversation.LastMessageAt >= LastMessageAtResolution)
+                {
+                    conversation.LastInstanceId = item.InstanceId;
+                    conversation.LastExternalId = message.Sender.ExternalId;
+                    conversation.LastMessageAt = now;
+                    conversation.Tags = tags;
+                    lookup.Touched(conversation);
+                }
             }
 
             var messageId = Guid.CreateVersion7(now);
