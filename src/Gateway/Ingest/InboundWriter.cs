@@ -19,7 +19,7 @@ internal sealed record Ingested(InboundResult Result, RoutingHandOff? HandOff);
 
 internal sealed record RoutingHandOff(
     Guid ConversationId, string Skill, int Priority, DateTimeOffset CreatedAt, ConversationStatus Status, Guid? AssignedAgentId,
-    string? ChannelType, bool IsNew, Guid? PreferredAgent, DateTimeOffset MessageAt);
+    string? ChannelType, bool IsNew, Guid? PreferredAgent, Message Message);
 
 /// <summary>
 /// The one writer of inbound messages. Callers queue a message and wait; the writer takes everything
@@ -243,7 +243,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         var classifier = _rules.Current.Classifier;
         var now = _time.GetUtcNow();
         var results = new List<(PendingInbound, Ingested)>(batch.Count);
-        var stored = new List<(PendingInbound Item, Conversation Conversation, Guid MessageId, bool IsNew, Contact Contact)>(batch.Count);
+        var stored = new List<(PendingInbound Item, Conversation Conversation, Message Row, bool IsNew, Contact Contact)>(batch.Count);
 
         foreach (var item in batch)
         {
@@ -297,24 +297,35 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 }
             }
 
-            var messageId = Guid.CreateVersion7(now);
-            sql.InsertMessage(messageId, conversation.Id, item.InstanceId, message.Sender.ExternalId, message.Text, message.ProviderMessageId, now);
-            lookup.AddMessage(item.InstanceId, message.ProviderMessageId, messageId, conversation.Id);
-            stored.Add((item, conversation, messageId, isNew, contact));
+            var row = new Message
+            {
+                Id = Guid.CreateVersion7(now),
+                ConversationId = conversation.Id,
+                InstanceId = item.InstanceId,
+                ExternalId = message.Sender.ExternalId,
+                Direction = MessageDirection.In,
+                Text = message.Text,
+                Status = MessageStatus.Received,
+                ProviderMessageId = message.ProviderMessageId,
+                CreatedAt = now,
+            };
+            sql.InsertMessage(row);
+            lookup.AddMessage(item.InstanceId, message.ProviderMessageId, row.Id, conversation.Id);
+            stored.Add((item, conversation, row, isNew, contact));
         }
 
         lookup.Flush();
         var stickySince = _routingOptions.Value.StickyDays > 0 ? now.AddDays(-_routingOptions.Value.StickyDays) : (DateTimeOffset?)null;
-        foreach (var (item, conversation, messageId, isNew, contact) in stored)
+        foreach (var (item, conversation, row, isNew, contact) in stored)
         {
-            LogStored(_logger, item.InstanceId, messageId, conversation.Id);
+            LogStored(_logger, item.InstanceId, row.Id, conversation.Id);
 
             // Only a conversation that opens now is routed, so only it needs the agent the customer had.
             var preferred = !isNew ? null : contact.ExclusiveAgentId ?? (stickySince is { } since ? lookup.StickyAgentOf(contact.Id, since) : null);
             var handOff = new RoutingHandOff(
                 conversation.Id, conversation.Skill, conversation.Priority, conversation.CreatedAt, conversation.Status, conversation.AssignedAgentId,
-                item.ChannelType, isNew, preferred, now);
-            results.Add((item, new Ingested(new InboundResult(messageId, conversation.Id, Duplicate: false), handOff)));
+                item.ChannelType, isNew, preferred, row);
+            results.Add((item, new Ingested(new InboundResult(row.Id, conversation.Id, Duplicate: false), handOff)));
         }
 
         return results;
@@ -749,10 +760,10 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         public void UpdateConversation(Conversation c) => Execute(_updateConversation,
             ("$id", Text(c.Id)), ("$instance", c.LastInstanceId), ("$external", c.LastExternalId), ("$last", Ticks(c.LastMessageAt)), ("$tags", c.Tags));
 
-        public void InsertMessage(Guid id, Guid conversationId, string instanceId, string externalId, string text, string providerId, DateTimeOffset created) =>
-            Execute(_insertMessage,
-                ("$id", Text(id)), ("$conversation", Text(conversationId)), ("$instance", instanceId), ("$text", text),
-                ("$provider", providerId), ("$external", externalId), ("$created", Ticks(created)));
+        /// <summary>An inbound message (direction, status and attempts are those of a received message).</summary>
+        public void InsertMessage(Message m) => Execute(_insertMessage,
+            ("$id", Text(m.Id)), ("$conversation", Text(m.ConversationId)), ("$instance", m.InstanceId), ("$text", m.Text),
+            ("$provider", m.ProviderMessageId), ("$external", m.ExternalId), ("$created", Ticks(m.CreatedAt)));
 
         public void MoveContact(Guid from, Guid into) => Execute(_moveContact, ("$from", Text(from)), ("$into", Text(into)));
 

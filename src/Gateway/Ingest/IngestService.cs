@@ -29,13 +29,13 @@ internal sealed partial class IngestService(
         var ingested = await writer.WriteAsync(pending, cancellationToken);
         if (ingested.HandOff is { } handOff)
         {
-            await HandOffAsync(handOff, pending, ingested.Result.MessageId);
+            await HandOffAsync(handOff);
         }
 
         return ingested.Result;
     }
 
-    private async Task HandOffAsync(RoutingHandOff c, PendingInbound pending, Guid messageId)
+    private async Task HandOffAsync(RoutingHandOff c)
     {
         // The message is committed; a failed hand-off is repaired by RoutingRecoveryService, never lost.
         try
@@ -45,7 +45,7 @@ internal sealed partial class IngestService(
             if (c.Status == ConversationStatus.Waiting && c.IsNew)
             {
                 var taken = await router.EnqueueAsync(c.ConversationId, c.Skill, c.Priority, c.CreatedAt, c.PreferredAgent, c.ChannelType);
-                if (!taken && c.IsNew)
+                if (!taken)
                 {
                     await autoReply.SendIfNeededAsync(c.ConversationId, c.Skill);
                 }
@@ -54,10 +54,8 @@ internal sealed partial class IngestService(
             if (c.Status == ConversationStatus.Assigned && c.AssignedAgentId is { } agentId)
             {
                 // The message travels with the event: the agent's instance pushes it without reading it back.
-                var message = new MessageDto(
-                    messageId, c.ConversationId, MessageDirection.In.ToApi(), pending.Message.Text, MessageStatus.Received.ToApi(), null, null,
-                    pending.InstanceId, c.ChannelType, c.MessageAt);
-                await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageAdded, c.ConversationId, agentId, messageId, message));
+                await events.PublishAsync(new GatewayEvent(
+                    GatewayEventTypes.MessageAdded, c.ConversationId, agentId, c.Message.Id, c.Message.ToDto(channels.ChannelTypeOf)));
             }
         }
         catch (Exception ex)

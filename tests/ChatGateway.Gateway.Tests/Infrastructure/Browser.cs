@@ -33,4 +33,16 @@ public static class Browser
         });
         return (playwright, browser);
     }
+
+    /// <summary>Opens the shop page's chat widget, past the optional pre-chat form.</summary>
+    public static async Task OpenChatAsync(IPage shop)
+    {
+        await shop.GotoAsync("/");
+        await shop.GetByTestId("cgw-launcher").ClickAsync();
+        var skip = shop.GetByTestId("cgw-prechat-skip");
+        if (await skip.IsVisibleAsync())
+        {
+            await skip.ClickAsync();
+        }
+    }
 }

@@ -32,13 +32,7 @@ public sealed class BrowserTests
         var customerContext = await browser.NewContextAsync(new() { BaseURL = host.BaseAddress.ToString() });
         var shop = await customerContext.NewPageAsync();
         shop.PageError += (_, e) => errors.Add("shop: " + e);
-        await shop.GotoAsync("/");
-        await shop.GetByTestId("cgw-launcher").ClickAsync();
-        var skip = shop.GetByTestId("cgw-prechat-skip");
-        if (await skip.IsVisibleAsync())
-        {
-            await skip.ClickAsync();
-        }
+        await Browser.OpenChatAsync(shop);
 
         await shop.GetByTestId("cgw-input").FillAsync("这件衣服有M码吗?");
         await shop.GetByTestId("cgw-send").ClickAsync();
@@ -112,13 +106,7 @@ public sealed class BrowserTests
         using var _ = playwright;
         await using var __ = browser;
         var shop = await browser.NewPageAsync(new() { BaseURL = host.BaseAddress.ToString() });
-        await shop.GotoAsync("/");
-        await shop.GetByTestId("cgw-launcher").ClickAsync();
-        var skip = shop.GetByTestId("cgw-prechat-skip");
-        if (await skip.IsVisibleAsync())
-        {
-            await skip.ClickAsync();
-        }
+        await Browser.OpenChatAsync(shop);
 
         var tooLong = new string('x', 501);
         await shop.GetByTestId("cgw-input").FillAsync(tooLong);
@@ -191,13 +179,7 @@ public sealed class BrowserTests
         using var _ = playwright;
         await using var __ = browser;
         var shop = await browser.NewPageAsync(new() { BaseURL = host.BaseAddress.ToString() });
-        await shop.GotoAsync("/");
-        await shop.GetByTestId("cgw-launcher").ClickAsync();
-        var skip = shop.GetByTestId("cgw-prechat-skip");
-        if (await skip.IsVisibleAsync())
-        {
-            await skip.ClickAsync();
-        }
+        await Browser.OpenChatAsync(shop);
 
         await shop.GetByTestId("cgw-input").FillAsync("do you ship to Shanghai?");
         await shop.GetByTestId("cgw-send").ClickAsync();

@@ -923,28 +923,12 @@
   });
 
   function afterClosedByMe(id) {
-    state.overdue.delete(id);
-    state.conversations.delete(id);
-    state.messages.delete(id);
-    state.unread.delete(id);
-    state.drafts.delete(id);
-    if (state.selectedId === id) {
-      closeTransfer();
-      state.selectedId = null;
-      state.selectedClosed = false;
-      state.closedSnapshot = null;
-      ui.reply.value = '';
-      const next = sortedConversations()[0];
-      if (next && wide()) { select(next.id); return; }
-      ui.layout.classList.remove('show-thread');
-    }
-    renderList();
-    renderThread();
+    forgetConversation(id, true);
   }
 
-  // A conversation that left this agent (transferred, requeued, taken by another agent): gone from the
-  // list and, if it was open, from the thread.
-  function forgetConversation(id) {
+  // A conversation that left this agent (closed, transferred, requeued, taken by another agent): gone
+  // from the list and, if it was open, from the thread; after the agent's own close, on to the next one.
+  function forgetConversation(id, selectNext = false) {
     state.conversations.delete(id);
     state.messages.delete(id);
     state.unread.delete(id);
@@ -958,6 +942,8 @@
       ui.reply.value = '';
       ui.replyError.hidden = true;
       ui.exclusiveError.hidden = true;
+      const next = selectNext && wide() ? sortedConversations()[0] : null;
+      if (next) { select(next.id); return; }
       ui.layout.classList.remove('show-thread');
     }
     renderList();
