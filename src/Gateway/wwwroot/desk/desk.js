@@ -363,6 +363,8 @@
   }
 
   async function setPresence(presence) {
+    state.presenceChanges = (state.presenceChanges || 0) + 1;
+    state.presencePending = true;
     const before = state.me.presence;
     const open = state.conversations.size;
     ui.presence.disabled = true;
@@ -383,6 +385,8 @@
       state.me.presence = before;
       if (err.status !== 401) toast(`Could not change presence: ${err.message}`, 'error');
     } finally {
+      state.presencePending = false;
+      state.presenceChanges += 1; // reads sent while the change was on its way are stale
       ui.presence.disabled = false;
       ui.goOnline.disabled = false;
       renderMe();
@@ -1385,7 +1389,11 @@
 
   function refresh() {
     if (!state.me) return;
-    api('GET', '/api/agents/me').then((me) => { if (state.me && me) { state.me = me; renderMe(); } }).catch(() => {});
+    // A presence change made while this read was on its way wins over what the read saw.
+    const changes = state.presenceChanges || 0;
+    api('GET', '/api/agents/me').then((me) => {
+      if (state.me && me && !state.presencePending && changes === (state.presenceChanges || 0)) { state.me = me; renderMe(); }
+    }).catch(() => {});
     loadConversations();
   }
 
