@@ -106,7 +106,7 @@ internal static class Load
             new("AccountSid", GatewayServer.AccountSid),
             new("Body", body),
             new("From", from),
-            new("MessageSid", $"SM{sequence:x32}"),
+            new("MessageSid", Sid(sequence)),
             new("NumMedia", "0"),
             new("To", "+15005550006"),
         };
@@ -120,6 +120,14 @@ internal static class Load
         request.Headers.Add("X-Twilio-Signature", Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(GatewayServer.AuthToken), Encoding.UTF8.GetBytes(payload.ToString()))));
         return request;
     }
+
+    /// <summary>
+    /// A message SID as Twilio makes them: "SM" and 32 random-looking hex digits (a hash of the sequence,
+    /// so each is unique). Sequential SIDs would put every dedupe key at the end of its index, which real
+    /// traffic never does.
+    /// </summary>
+    public static string Sid(long sequence) =>
+        "SM" + Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(sequence)).AsSpan(0, 16));
 
     /// <summary>One of <paramref name="customers"/> phone numbers, so conversations are reused as in a shop.</summary>
     public static string Phone(long n, int customers) => $"+1555{n % customers:D7}";

@@ -11,8 +11,9 @@ internal sealed class DeliveryStatusSink(IDbContextFactory<GatewayDbContext> dbF
     public async Task<bool> ReportAsync(DeliveryStatusUpdate update, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var key = Message.KeyOf(instanceId, MessageDirection.Out, update.ProviderMessageId);
         var message = await db.Messages.FirstOrDefaultAsync(
-            m => m.InstanceId == instanceId && m.Direction == MessageDirection.Out && m.ProviderMessageId == update.ProviderMessageId, cancellationToken);
+            m => m.ProviderKey == key && m.InstanceId == instanceId && m.Direction == MessageDirection.Out && m.ProviderMessageId == update.ProviderMessageId, cancellationToken);
         if (message is null)
         {
             return false;

@@ -12,6 +12,35 @@ internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> option
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<Agent> Agents => Set<Agent>();
 
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        KeepProviderKeys();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        KeepProviderKeys();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>Every message written with a provider id gets its key (see <see cref="Message.KeyOf"/>).</summary>
+    private void KeepProviderKeys()
+    {
+        foreach (var entry in ChangeTracker.Entries<Message>())
+        {
+            if (entry.State is EntityState.Added or EntityState.Modified)
+            {
+                var m = entry.Entity;
+                var key = m.ProviderMessageId is null ? (long?)null : Message.KeyOf(m.InstanceId, m.Direction, m.ProviderMessageId);
+                if (m.ProviderKey != key)
+                {
+                    m.ProviderKey = key;
+                }
+            }
+        }
+    }
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Stored as a sortable integer on every provider (SQLite cannot order DateTimeOffset columns).
@@ -47,8 +76,10 @@ internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> option
         });
         b.Entity<Message>(e =>
         {
-            // The dedupe promise: one stored message per (instance, direction, provider id).
-            e.HasIndex(x => new { x.InstanceId, x.Direction, x.ProviderMessageId }).IsUnique();
+            // Provider-id lookups (inbound dedupe, outbound delivery reports) seek on the hashed key and then
+            // compare the id. The dedupe promise (one stored message per instance, direction and provider id)
+            // is kept by the inbound writer, which looks up and inserts in one write transaction.
+            e.HasIndex(x => x.ProviderKey).HasFilter("\"ProviderKey\" IS NOT NULL");
             e.HasIndex(x => new { x.ConversationId, x.CreatedAt });
             // Only messages waiting to go out: inbound messages never touch this index.
             e.HasIndex(x => x.NextAttemptAt).HasFilter("\"Status\" = 1");

@@ -28,6 +28,10 @@ internal sealed partial class StartupInitializer(
 
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
+            // Migrations may compute a message's provider key (HashedProviderKey) on this connection.
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            ((SqliteConnection)db.Database.GetDbConnection()).CreateFunction<string, long, string?, long?>(
+                "provider_key", (instance, direction, id) => id is null ? null : Message.KeyOf(instance, (MessageDirection)direction, id), isDeterministic: true);
             await db.Database.MigrateAsync(cancellationToken);
             foreach (var seed in agents.Value.Seed)
             {

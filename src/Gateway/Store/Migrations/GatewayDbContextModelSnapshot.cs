@@ -253,6 +253,9 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.Property<long?>("NextAttemptAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ProviderKey")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ProviderMessageId")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -273,13 +276,13 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.HasIndex("NextAttemptAt")
                         .HasFilter("\"Status\" = 1");
 
+                    b.HasIndex("ProviderKey")
+                        .HasFilter("\"ProviderKey\" IS NOT NULL");
+
                     b.HasIndex("AgentId", "CreatedAt")
                         .HasFilter("\"Status\" = 4");
 
                     b.HasIndex("ConversationId", "CreatedAt");
-
-                    b.HasIndex("InstanceId", "Direction", "ProviderMessageId")
-                        .IsUnique();
 
                     b.ToTable("Messages");
                 });

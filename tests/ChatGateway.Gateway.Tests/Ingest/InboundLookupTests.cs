@@ -1,0 +1,98 @@
+using ChatGateway.Gateway.Store;
+using ChatGateway.Gateway.Tests.Infrastructure;
+using ChatGateway.Gateway.Tests.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatGateway.Gateway.Tests.Ingest;
+
+/// <summary>
+/// How the inbound writer finds what is already stored: provider ids through their hashed key (the id
+/// itself compared too), and customers' rows it remembers between batches until another connection
+/// writes. What a shop must not notice: a redelivery is always recognised, two different messages are
+/// never taken for one, and a conversation an agent closed is never reused.
+/// </summary>
+public sealed class InboundLookupTests
+{
+    [Fact]
+    public async Task StoreFromBeforeTheHashedKey_StillRecognisesRedeliveries_AfterTheUpgrade()
+    {
+        var data = Directory.CreateTempSubdirectory("cg-upgrade-").FullName;
+        string firstId;
+        await using (var host = await GatewayHost.StartAsync(dataDirectory: data))
+        {
+            using var http = host.CreateClient();
+            firstId = (await RoutingTests.Inbound(http, "old-1", "+15552220001", "stored before the upgrade")).GetProperty("messageId").GetString()!;
+        }
+
+        // Put the store back to the schema before the hashed key: no key column, the unique text index.
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data, "gateway.db")}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                DROP INDEX "IX_Messages_ProviderKey";
+                ALTER TABLE "Messages" DROP COLUMN "ProviderKey";
+                CREATE UNIQUE INDEX "IX_Messages_InstanceId_Direction_ProviderMessageId" ON "Messages" ("InstanceId", "Direction", "ProviderMessageId");
+                DELETE FROM "__EFMigrationsHistory" WHERE "MigrationId" LIKE '%_HashedProviderKey';
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using (var host = await GatewayHost.StartAsync(dataDirectory: data))
+        {
+            using var http = host.CreateClient();
+            var again = await RoutingTests.Inbound(http, "old-1", "+15552220001", "stored before the upgrade");
+            Assert.True(again.GetProperty("duplicate").GetBoolean(), "the provider's redelivery of a message stored before the upgrade is a duplicate");
+            Assert.Equal(firstId, again.GetProperty("messageId").GetString());
+
+            await using var db = host.CreateDbContext();
+            Assert.Equal(1, await db.Messages.CountAsync(m => m.ProviderMessageId == "old-1"));
+            Assert.Equal(0, await db.Messages.CountAsync(m => m.ProviderMessageId != null && m.ProviderKey == null));
+        }
+    }
+
+    [Fact]
+    public async Task TwoProviderIdsWithTheSameKey_AreTwoMessages()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        using var http = host.CreateClient();
+        await RoutingTests.Inbound(http, "k-1", "+15552220002", "first");
+
+        // A 64-bit key is shared by two ids once in a while: make the stored message's key that of the next id.
+        await using (var db = host.CreateDbContext())
+        {
+            var collide = Message.KeyOf("probe", MessageDirection.In, "k-2");
+            Assert.Equal(1, await db.Messages.Where(m => m.ProviderMessageId == "k-1").ExecuteUpdateAsync(s => s.SetProperty(m => m.ProviderKey, collide)));
+        }
+
+        var second = await RoutingTests.Inbound(http, "k-2", "+15552220002", "second");
+
+        Assert.False(second.GetProperty("duplicate").GetBoolean(), "a different message sharing the key is not a redelivery");
+        await using var check = host.CreateDbContext();
+        Assert.Equal(["first", "second"], await check.Messages.Where(m => m.Direction == MessageDirection.In).OrderBy(m => m.CreatedAt).Select(m => m.Text).ToListAsync());
+    }
+
+    [Fact]
+    public async Task ConversationClosedByAnotherConnection_IsNotReused_ByTheWriterThatRemembersIt()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        using var http = host.CreateClient();
+        var first = (await RoutingTests.Inbound(http, "c-1", "+15552220003", "hello")).GetProperty("conversationId").GetGuid();
+        Assert.Equal(first, (await RoutingTests.Inbound(http, "c-2", "+15552220003", "still there?")).GetProperty("conversationId").GetGuid());
+
+        // Closed elsewhere (an agent's request is another connection to the store).
+        await using (var db = host.CreateDbContext())
+        {
+            await db.Conversations.Where(c => c.Id == first)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, ConversationStatus.Closed).SetProperty(c => c.ClosedAt, DateTimeOffset.UtcNow));
+        }
+
+        var next = (await RoutingTests.Inbound(http, "c-3", "+15552220003", "one more question")).GetProperty("conversationId").GetGuid();
+
+        Assert.NotEqual(first, next);
+        await using var check = host.CreateDbContext();
+        Assert.Equal(ConversationStatus.Closed, (await check.Conversations.SingleAsync(c => c.Id == first)).Status);
+        Assert.Equal(ConversationStatus.Waiting, (await check.Conversations.SingleAsync(c => c.Id == next)).Status);
+        Assert.Equal(1, await check.Contacts.CountAsync());
+    }
+}
