@@ -83,7 +83,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
         _queue = Channel.CreateBounded<PendingInbound>(new BoundedChannelOptions(options.Value.MaxQueued) { SingleReader = true });
         // Durable: commits do not wait for the disk; callers are answered after the log's fsync (LogSync).
-        _logSync = _store.Durable ? LogSync.For(_store.ConnectionString, logger) : null;
+        _logSync = _store.Durable ? LogSync.For(_store, logger) : null;
         // Its own thread: SQLite calls block (reads, fsync), and would otherwise hold thread pool threads.
         var loop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _loop = loop.Task;
@@ -284,7 +284,8 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         foreach (var item in batch)
         {
             var message = item.Message;
-            if (lookup.FindMessage(item.InstanceId, message.ProviderMessageId) is { } existing)
+            var providerKey = Message.KeyOf(item.InstanceId, MessageDirection.In, message.ProviderMessageId);
+            if (lookup.FindMessage(item.InstanceId, message.ProviderMessageId, providerKey) is { } existing)
             {
                 LogDuplicate(_logger, item.InstanceId, existing.MessageId);
                 results.Add((item, new Ingested(new InboundResult(existing.MessageId, existing.ConversationId, Duplicate: true), null)));
@@ -343,7 +344,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 Text = message.Text,
                 Status = MessageStatus.Received,
                 ProviderMessageId = message.ProviderMessageId,
-                ProviderKey = Message.KeyOf(item.InstanceId, MessageDirection.In, message.ProviderMessageId),
+                ProviderKey = providerKey,
                 CreatedAt = now,
             };
             sql.InsertMessage(row);
@@ -488,14 +489,14 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         private readonly HashSet<Contact> _dirtyContacts = [];
         private readonly HashSet<Conversation> _dirtyConversations = [];
 
-        public (Guid MessageId, Guid ConversationId)? FindMessage(string instanceId, string providerId)
+        public (Guid MessageId, Guid ConversationId)? FindMessage(string instanceId, string providerId, long providerKey)
         {
             if (_messages.TryGetValue((instanceId, providerId), out var known))
             {
                 return known;
             }
 
-            return sql.FindMessage(instanceId, providerId);
+            return sql.FindMessage(instanceId, providerId, providerKey);
         }
 
         public void AddMessage(string instanceId, string providerId, Guid messageId, Guid conversationId) =>
@@ -738,10 +739,10 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             }
         }
 
-        public (Guid MessageId, Guid ConversationId)? FindMessage(string instanceId, string providerId)
+        /// <summary>The inbound message with this provider id (<paramref name="providerKey"/> is its <see cref="Message.KeyOf"/>).</summary>
+        public (Guid MessageId, Guid ConversationId)? FindMessage(string instanceId, string providerId, long providerKey)
         {
-            using var reader = Run(_findMessage,
-                ("$key", Message.KeyOf(instanceId, MessageDirection.In, providerId)), ("$instance", instanceId), ("$provider", providerId));
+            using var reader = Run(_findMessage, ("$key", providerKey), ("$instance", instanceId), ("$provider", providerId));
             return reader.Read() ? (Guid.Parse(reader.GetString(0)), Guid.Parse(reader.GetString(1))) : null;
         }
 

@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
+using ChatGateway.Gateway.Store;
 
 namespace ChatGateway.Gateway.Ingest;
 
@@ -32,16 +32,8 @@ internal sealed partial class LogSync
     }
 
     /// <summary>A syncer for the store's file, or null when there is no file to sync (an in-memory store).</summary>
-    public static LogSync? For(string connectionString, ILogger logger)
-    {
-        var builder = new SqliteConnectionStringBuilder(connectionString);
-        if (builder.Mode == SqliteOpenMode.Memory || string.IsNullOrEmpty(builder.DataSource) || builder.DataSource == ":memory:")
-        {
-            return null;
-        }
-
-        return new LogSync(Path.GetFullPath(builder.DataSource) + "-wal", logger);
-    }
+    public static LogSync? For(StoreOptions store, ILogger logger) =>
+        store.DatabaseFile is { } file ? new LogSync(file + "-wal", logger) : null;
 
     /// <summary>Completes the batch's callers after the next fsync of the log (which starts after this call).</summary>
     public void Acknowledge(List<(PendingInbound Item, Ingested Result)> committed)
@@ -74,10 +66,11 @@ internal sealed partial class LogSync
             {
                 Sync();
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex)
             {
                 // The frames may not be on disk: the callers are told to retry, and the retry finds the
-                // message stored (a duplicate) if it was.
+                // message stored (a duplicate) if it was. Whatever failed, this thread goes on: a caller
+                // left waiting would never be answered.
                 LogSyncFailed(_logger, ex);
                 failure = ex;
             }

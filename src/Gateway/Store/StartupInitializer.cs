@@ -19,8 +19,8 @@ internal sealed partial class StartupInitializer(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var dataSource = new SqliteConnectionStringBuilder(store.Value.ConnectionString).DataSource;
-        var folder = Path.GetDirectoryName(Path.GetFullPath(dataSource));
+        var databaseFile = store.Value.DatabaseFile;
+        var folder = Path.GetDirectoryName(databaseFile);
         if (!string.IsNullOrEmpty(folder))
         {
             Directory.CreateDirectory(folder);
@@ -53,7 +53,7 @@ internal sealed partial class StartupInitializer(
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        LogStoreReady(logger, Path.GetFullPath(dataSource), agents.Value.Seed.Count);
+        LogStoreReady(logger, databaseFile ?? "(in memory)", agents.Value.Seed.Count);
         try
         {
             await recovery.RecoverAsync(cancellationToken);
