@@ -39,6 +39,8 @@ internal sealed partial class InboundWriter : IAsyncDisposable
 {
     private static readonly DateTimeOffsetToBinaryConverter Times = new();
 
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Contacts, identities and conversations the writer keeps between batches, at most.</summary>
     private const int MaxRemembered = 100_000;
 
@@ -54,7 +56,8 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     private readonly HashSet<string> _vipKeys;
     private readonly Channel<PendingInbound> _queue;
     private readonly Task _loop;
-    private readonly LogCheckpointer? _checkpointer;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _checkpointer;
     private readonly LogSync? _logSync;
     private Statements? _statements;
     private BatchLookup? _lookup;
@@ -81,7 +84,6 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         _queue = Channel.CreateBounded<PendingInbound>(new BoundedChannelOptions(options.Value.MaxQueued) { SingleReader = true });
         // Durable: commits do not wait for the disk; callers are answered after the log's fsync (LogSync).
         _logSync = _store.Durable ? LogSync.For(_store, logger) : null;
-        _checkpointer = _store.DatabaseFile is null ? null : new LogCheckpointer(_store.ConnectionString, logger);
         // Its own thread: SQLite calls block (reads, fsync), and would otherwise hold thread pool threads.
         var loop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _loop = loop.Task;
@@ -98,6 +100,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             }
         })
         { IsBackground = true, Name = "Inbound writer" }.Start();
+        _checkpointer = Task.Run(CheckpointAsync);
     }
 
     public async Task<Ingested> WriteAsync(PendingInbound pending, CancellationToken cancellationToken)
@@ -118,12 +121,57 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             await _logSync.StopAsync();
         }
 
-        if (_checkpointer is not null)
-        {
-            await _checkpointer.StopAsync();
-        }
-
         _statements?.Dispose();
+        await _stopping.CancelAsync();
+        await _checkpointer;
+        _stopping.Dispose();
+    }
+
+    /// <summary>
+    /// Copies the write-ahead log back into the database a few times a second (a passive checkpoint
+    /// never blocks the writer or readers), so that when a commit crosses the log's size limit and must
+    /// checkpoint itself, little is left to copy: no stall of a whole log's pages behind one commit.
+    /// </summary>
+    private async Task CheckpointAsync()
+    {
+        using var timer = new PeriodicTimer(CheckpointInterval);
+        SqliteConnection? connection = null;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                if (_statements is null)
+                {
+                    continue; // nothing written yet (and the store may not be migrated yet)
+                }
+
+                try
+                {
+                    if (connection is null)
+                    {
+                        connection = new SqliteConnection(_store.ConnectionString);
+                        connection.Open();
+                    }
+
+                    using var command = connection.CreateCommand();
+                    command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+                    command.ExecuteNonQuery();
+                }
+                catch (SqliteException ex)
+                {
+                    LogCheckpointFailed(_logger, ex);
+                    connection?.Dispose();
+                    connection = null;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            connection?.Dispose();
+        }
     }
 
     private void Run()
@@ -197,7 +245,6 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             statements.Enlist(transaction);
             var results = Store(statements, batch);
             transaction.Commit();
-            _checkpointer?.Start();
             return results;
         }
         catch (Exception ex)
@@ -400,6 +447,9 @@ internal sealed partial class InboundWriter : IAsyncDisposable
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "A batch of {Count} inbound messages failed; storing them one by one")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Checkpointing the store's write-ahead log failed; trying again shortly")]
+    private static partial void LogCheckpointFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "An inbound message on instance {InstanceId} could not be stored; the channel tells the provider to retry")]
     private static partial void LogFailed(ILogger logger, Exception exception, string instanceId);
