@@ -44,6 +44,9 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     /// <summary>Contacts, identities and conversations the writer keeps between batches, at most.</summary>
     private const int MaxRemembered = 100_000;
 
+    /// <summary>Provider keys of active contacts' messages the writer keeps, at most (see <see cref="ProviderKeyCache"/>).</summary>
+    private const int MaxProviderKeys = 500_000;
+
     /// <summary>How stale a conversation's last-message time may be (it orders the agent's list).</summary>
     private static readonly TimeSpan LastMessageAtResolution = TimeSpan.FromSeconds(1);
 
@@ -61,6 +64,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     private readonly LogSync? _logSync;
     private Statements? _statements;
     private BatchLookup? _lookup;
+    private readonly ProviderKeyCache _providerKeys = new(MaxProviderKeys);
     private long _lookupVersion;
 
     public InboundWriter(
@@ -270,7 +274,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         var version = sql.DataVersion();
         if (_lookup is null || _lookup.Statements != sql || version != _lookupVersion || _lookup.Count > MaxRemembered)
         {
-            _lookup = new BatchLookup(sql);
+            _lookup = new BatchLookup(sql, _providerKeys);
             _lookupVersion = version;
         }
 
@@ -285,7 +289,11 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         {
             var message = item.Message;
             var providerKey = Message.KeyOf(item.InstanceId, MessageDirection.In, message.ProviderMessageId);
-            if (lookup.FindMessage(item.InstanceId, message.ProviderMessageId, providerKey) is { } existing)
+
+            // A redelivery comes from the sender of the first copy, whose identity that copy stored: only
+            // that contact's messages can hold it (the contact is null for a sender never seen).
+            var sender = lookup.FindIdentity(item.InstanceId, message.Sender.ExternalId);
+            if (lookup.FindMessage(sender, item.InstanceId, message.ProviderMessageId, providerKey) is { } existing)
             {
                 LogDuplicate(_logger, item.InstanceId, existing.MessageId);
                 results.Add((item, new Ingested(new InboundResult(existing.MessageId, existing.ConversationId, Duplicate: true), null)));
@@ -348,7 +356,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 CreatedAt = now,
             };
             sql.InsertMessage(row);
-            lookup.AddMessage(item.InstanceId, message.ProviderMessageId, row.Id, conversation.Id);
+            lookup.AddMessage(contact.Id, item.InstanceId, message.ProviderMessageId, providerKey, row.Id, conversation.Id);
             stored.Add((item, conversation, row, isNew, contact));
         }
 
@@ -466,7 +474,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     /// message; and what one batch has changed, so each contact and conversation is updated once, after
     /// the batch's messages.
     /// </summary>
-    private sealed class BatchLookup(Statements sql)
+    private sealed class BatchLookup(Statements sql, ProviderKeyCache providerKeys)
     {
         public Statements Statements => sql;
 
@@ -489,18 +497,32 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         private readonly HashSet<Contact> _dirtyContacts = [];
         private readonly HashSet<Conversation> _dirtyConversations = [];
 
-        public (Guid MessageId, Guid ConversationId)? FindMessage(string instanceId, string providerId, long providerKey)
+        /// <summary>
+        /// The contact's inbound message with this provider id (<paramref name="providerKey"/> is its
+        /// <see cref="Message.KeyOf"/>). The contact's keys are read once (<see cref="ProviderKeyCache"/>),
+        /// from the conversation index alone; only a key found among them costs a read of the message itself.
+        /// Unlike the rows above, the keys stay valid when other connections write.
+        /// </summary>
+        public (Guid MessageId, Guid ConversationId)? FindMessage(Contact? contact, string instanceId, string providerId, long providerKey)
         {
             if (_messages.TryGetValue((instanceId, providerId), out var known))
             {
                 return known;
             }
 
-            return sql.FindMessage(instanceId, providerId, providerKey);
+            if (contact is null || !providerKeys.MayHave(contact.Id, providerKey, sql.ProviderKeysOf))
+            {
+                return null;
+            }
+
+            return sql.FindMessage(contact.Id, instanceId, providerId, providerKey);
         }
 
-        public void AddMessage(string instanceId, string providerId, Guid messageId, Guid conversationId) =>
+        public void AddMessage(Guid contactId, string instanceId, string providerId, long providerKey, Guid messageId, Guid conversationId)
+        {
             _messages[(instanceId, providerId)] = (messageId, conversationId);
+            providerKeys.Add(contactId, providerKey);
+        }
 
         /// <summary>The contact the identity belongs to, or null for an identity never seen.</summary>
         public Contact? FindIdentity(string instanceId, string externalId)
@@ -532,6 +554,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             _dirtyContacts.Remove(contact);
             _contacts[contact.Id] = contact;
             _open[contact.Id] = null;
+            providerKeys.AddContact(contact.Id);
         }
 
         /// <summary>The contact who owns the phone, else the email (the oldest owner, as when first stored).</summary>
@@ -603,6 +626,11 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             var fromOpen = OpenConversationOf(from.Id);
             var intoOpen = OpenConversationOf(into.Id);
             sql.MoveContact(from.Id, into.Id);
+
+            // Read again when needed: the merged contact now has both contacts' conversations.
+            providerKeys.Forget(from.Id);
+            providerKeys.Forget(into.Id);
+
             into.Phone ??= from.Phone;
             into.Email ??= from.Email;
             into.DisplayName ??= from.DisplayName;
@@ -672,6 +700,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
 
         private readonly List<SqliteCommand> _all = [];
         private readonly SqliteCommand _findMessage;
+        private readonly SqliteCommand _providerKeys;
         private readonly SqliteCommand _findIdentity;
         private readonly SqliteCommand _findContactByPhone;
         private readonly SqliteCommand _findContactByEmail;
@@ -689,7 +718,13 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         private Statements(SqliteConnection connection)
         {
             Connection = connection;
-            _findMessage = Prepare("SELECT \"Id\", \"ConversationId\" FROM \"Messages\" WHERE \"ProviderKey\" = $key AND \"InstanceId\" = $instance AND \"Direction\" = 0 AND \"ProviderMessageId\" = $provider");
+            // Both read a contact's conversations through the conversation index, which holds each message's provider key.
+            _findMessage = Prepare(
+                "SELECT m.\"Id\", m.\"ConversationId\" FROM \"Conversations\" AS c JOIN \"Messages\" AS m ON m.\"ConversationId\" = c.\"Id\" " +
+                "WHERE c.\"ContactId\" = $contact AND m.\"ProviderKey\" = $key AND m.\"InstanceId\" = $instance AND m.\"Direction\" = 0 AND m.\"ProviderMessageId\" = $provider LIMIT 1");
+            _providerKeys = Prepare(
+                "SELECT m.\"ProviderKey\" FROM \"Conversations\" AS c JOIN \"Messages\" AS m ON m.\"ConversationId\" = c.\"Id\" " +
+                "WHERE c.\"ContactId\" = $contact AND m.\"ProviderKey\" IS NOT NULL");
             _findIdentity = Prepare($"SELECT {Prefixed("c")} FROM \"ChannelIdentities\" AS i JOIN \"Contacts\" AS c ON c.\"Id\" = i.\"ContactId\" WHERE i.\"InstanceId\" = $instance AND i.\"ExternalId\" = $external");
             _findContactByPhone = Prepare($"SELECT {ContactColumns} FROM \"Contacts\" WHERE \"Phone\" = $key ORDER BY \"CreatedAt\" LIMIT 1");
             _findContactByEmail = Prepare($"SELECT {ContactColumns} FROM \"Contacts\" WHERE \"Email\" = $key ORDER BY \"CreatedAt\" LIMIT 1");
@@ -739,11 +774,24 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             }
         }
 
-        /// <summary>The inbound message with this provider id (<paramref name="providerKey"/> is its <see cref="Message.KeyOf"/>).</summary>
-        public (Guid MessageId, Guid ConversationId)? FindMessage(string instanceId, string providerId, long providerKey)
+        /// <summary>The contact's inbound message with this provider id (<paramref name="providerKey"/> is its <see cref="Message.KeyOf"/>).</summary>
+        public (Guid MessageId, Guid ConversationId)? FindMessage(Guid contactId, string instanceId, string providerId, long providerKey)
         {
-            using var reader = Run(_findMessage, ("$key", providerKey), ("$instance", instanceId), ("$provider", providerId));
+            using var reader = Run(_findMessage, ("$contact", Text(contactId)), ("$key", providerKey), ("$instance", instanceId), ("$provider", providerId));
             return reader.Read() ? (Guid.Parse(reader.GetString(0)), Guid.Parse(reader.GetString(1))) : null;
+        }
+
+        /// <summary>The provider keys of the messages in the contact's conversations (both directions).</summary>
+        public HashSet<long> ProviderKeysOf(Guid contactId)
+        {
+            using var reader = Run(_providerKeys, ("$contact", Text(contactId)));
+            var keys = new HashSet<long>();
+            while (reader.Read())
+            {
+                keys.Add(reader.GetInt64(0));
+            }
+
+            return keys;
         }
 
         public Contact? FindIdentity(string instanceId, string externalId)

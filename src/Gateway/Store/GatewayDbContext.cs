@@ -76,11 +76,14 @@ internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> option
         });
         b.Entity<Message>(e =>
         {
-            // Provider-id lookups (inbound dedupe, outbound delivery reports) seek on the hashed key and then
-            // compare the id. The dedupe promise (one stored message per instance, direction and provider id)
-            // is kept by the inbound writer, which looks up and inserts in one write transaction.
-            e.HasIndex(x => x.ProviderKey).HasFilter("\"ProviderKey\" IS NOT NULL");
-            e.HasIndex(x => new { x.ConversationId, x.CreatedAt });
+            // Delivery reports find the sent message by its hashed provider id (then compare the id itself).
+            // Inbound messages stay out of this index: their keys are random, so every one would dirty a page
+            // of it of its own (a third of what ingest wrote). The inbound writer finds a redelivery among the
+            // sender's own messages instead, through the conversation index, which holds the key; it keeps the
+            // promise of one stored message per instance and provider id by looking up and inserting in one
+            // write transaction.
+            e.HasIndex(x => x.ProviderKey).HasFilter("\"ProviderKey\" IS NOT NULL AND \"Direction\" = 1");
+            e.HasIndex(x => new { x.ConversationId, x.CreatedAt, x.ProviderKey });
             // Only messages waiting to go out: inbound messages never touch this index.
             e.HasIndex(x => x.NextAttemptAt).HasFilter("\"Status\" = 1");
             // Only failed sends, which agents are shown.

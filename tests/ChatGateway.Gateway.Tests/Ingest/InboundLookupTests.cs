@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using ChatGateway.Gateway.Store;
 using ChatGateway.Gateway.Tests.Infrastructure;
 using ChatGateway.Gateway.Tests.Routing;
@@ -6,10 +8,12 @@ using Microsoft.EntityFrameworkCore;
 namespace ChatGateway.Gateway.Tests.Ingest;
 
 /// <summary>
-/// How the inbound writer finds what is already stored: provider ids through their hashed key (the id
-/// itself compared too), and customers' rows it remembers between batches until another connection
-/// writes. What a shop must not notice: a redelivery is always recognised, two different messages are
-/// never taken for one, and a conversation an agent closed is never reused.
+/// How the inbound writer finds what is already stored: a redelivery among its sender's messages through
+/// their hashed provider keys (the id itself compared too), and customers' rows it remembers between
+/// batches until another connection writes. What a shop must not notice: a redelivery is always
+/// recognised (after a restart, once the conversation was closed, once the sender's contact was merged
+/// into another), two different messages are never taken for one, and a conversation an agent closed is
+/// never reused.
 /// </summary>
 public sealed class InboundLookupTests
 {
@@ -24,16 +28,19 @@ public sealed class InboundLookupTests
             firstId = (await RoutingTests.Inbound(http, "old-1", "+15552220001", "stored before the upgrade")).GetProperty("messageId").GetString()!;
         }
 
-        // Put the store back to the schema before the hashed key: no key column, the unique text index.
+        // Put the store back to the schema before the hashed key: no key column, the unique text index,
+        // the conversation index without the key.
         await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data, "gateway.db")}"))
         {
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();
             command.CommandText = """
                 DROP INDEX "IX_Messages_ProviderKey";
+                DROP INDEX "IX_Messages_ConversationId_CreatedAt_ProviderKey";
                 ALTER TABLE "Messages" DROP COLUMN "ProviderKey";
                 CREATE UNIQUE INDEX "IX_Messages_InstanceId_Direction_ProviderMessageId" ON "Messages" ("InstanceId", "Direction", "ProviderMessageId");
-                DELETE FROM "__EFMigrationsHistory" WHERE "MigrationId" LIKE '%_HashedProviderKey';
+                CREATE INDEX "IX_Messages_ConversationId_CreatedAt" ON "Messages" ("ConversationId", "CreatedAt");
+                DELETE FROM "__EFMigrationsHistory" WHERE "MigrationId" LIKE '%_HashedProviderKey' OR "MigrationId" LIKE '%_InboundKeysInConversationIndex';
                 """;
             await command.ExecuteNonQueryAsync();
         }
@@ -49,6 +56,96 @@ public sealed class InboundLookupTests
             Assert.Equal(1, await db.Messages.CountAsync(m => m.ProviderMessageId == "old-1"));
             Assert.Equal(0, await db.Messages.CountAsync(m => m.ProviderMessageId != null && m.ProviderKey == null));
         }
+    }
+
+    [Fact]
+    public async Task Redelivery_AfterItsConversationWasClosed_AndANewOneOpened_IsStillADuplicate()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        using var http = host.CreateClient();
+        var first = await RoutingTests.Inbound(http, "r-1", "+15552220004", "where is my parcel?");
+        var firstConversation = first.GetProperty("conversationId").GetGuid();
+        await using (var db = host.CreateDbContext())
+        {
+            await db.Conversations.Where(c => c.Id == firstConversation)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, ConversationStatus.Closed).SetProperty(c => c.ClosedAt, DateTimeOffset.UtcNow));
+        }
+
+        var next = await RoutingTests.Inbound(http, "r-2", "+15552220004", "another question");
+        var again = await RoutingTests.Inbound(http, "r-1", "+15552220004", "where is my parcel?");
+
+        Assert.NotEqual(firstConversation, next.GetProperty("conversationId").GetGuid());
+        Assert.True(again.GetProperty("duplicate").GetBoolean(), "the redelivery of a message of the closed conversation is a duplicate");
+        Assert.Equal(first.GetProperty("messageId").GetString(), again.GetProperty("messageId").GetString());
+        Assert.Equal(firstConversation, again.GetProperty("conversationId").GetGuid());
+        await using var check = host.CreateDbContext();
+        Assert.Equal(2, await check.Messages.CountAsync(m => m.Direction == MessageDirection.In));
+    }
+
+    [Fact]
+    public async Task Redelivery_AfterTheSendersContactWasMergedIntoAnother_IsStillADuplicate_AlsoAfterARestart()
+    {
+        var data = Directory.CreateTempSubdirectory("cg-merge-").FullName;
+        JsonElement bobs;
+        await using (var host = await GatewayHost.StartAsync(dataDirectory: data))
+        {
+            using var http = host.CreateClient();
+            await Probe(http, "m-1", "alice", "+15552220005", "hello from alice");
+            bobs = await Probe(http, "m-2", "bob", "+15552220006", "hello from bob");
+
+            // Bob now gives Alice's number: one person, Bob's contact is merged into Alice's.
+            await Probe(http, "m-3", "bob", "+15552220005", "it's me again, new number");
+            var again = await Probe(http, "m-2", "bob", "+15552220006", "hello from bob");
+
+            Assert.True(again.GetProperty("duplicate").GetBoolean(), "a message stored before the merge is still recognised");
+            Assert.Equal(bobs.GetProperty("messageId").GetString(), again.GetProperty("messageId").GetString());
+            await using var db = host.CreateDbContext();
+            Assert.Equal(1, await db.Contacts.CountAsync());
+        }
+
+        await using (var host = await GatewayHost.StartAsync(dataDirectory: data))
+        {
+            using var http = host.CreateClient();
+            var afterRestart = await Probe(http, "m-2", "bob", "+15552220006", "hello from bob");
+            var aliceAgain = await Probe(http, "m-1", "alice", "+15552220005", "hello from alice");
+
+            Assert.True(afterRestart.GetProperty("duplicate").GetBoolean());
+            Assert.True(aliceAgain.GetProperty("duplicate").GetBoolean());
+            Assert.Equal(bobs.GetProperty("messageId").GetString(), afterRestart.GetProperty("messageId").GetString());
+            await using var db = host.CreateDbContext();
+            Assert.Equal(3, await db.Messages.CountAsync(m => m.Direction == MessageDirection.In));
+        }
+    }
+
+    [Fact]
+    public async Task DeliveryReportLookup_SeeksTheProviderKeyIndex_WhichHoldsOnlySentMessages()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        using var http = host.CreateClient();
+        await RoutingTests.Inbound(http, "d-1", "+15552220007", "inbound messages stay out of the provider key index");
+
+        await using var db = host.CreateDbContext();
+        var key = Message.KeyOf("probe", MessageDirection.Out, "SM123");
+        var sql = db.Messages
+            .Where(m => m.ProviderKey == key && m.InstanceId == "probe" && m.Direction == MessageDirection.Out && m.ProviderMessageId == "SM123")
+            .ToQueryString();
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        // The parameters' declarations ToQueryString puts first are dropped: the plan does not depend on their values.
+        command.CommandText = "EXPLAIN QUERY PLAN " + string.Join('\n', sql.Split('\n').Where(line => !line.StartsWith(".param", StringComparison.Ordinal)));
+        var plan = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        Assert.Contains(plan, step => step.Contains("USING INDEX IX_Messages_ProviderKey", StringComparison.Ordinal));
+        command.CommandText = "SELECT COUNT(*) FROM \"Messages\" INDEXED BY \"IX_Messages_ProviderKey\" WHERE \"ProviderKey\" IS NOT NULL AND \"Direction\" = 1";
+        Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
     }
 
     [Fact]
@@ -70,6 +167,16 @@ public sealed class InboundLookupTests
         Assert.False(second.GetProperty("duplicate").GetBoolean(), "a different message sharing the key is not a redelivery");
         await using var check = host.CreateDbContext();
         Assert.Equal(["first", "second"], await check.Messages.Where(m => m.Direction == MessageDirection.In).OrderBy(m => m.CreatedAt).Select(m => m.Text).ToListAsync());
+    }
+
+    private static async Task<JsonElement> Probe(HttpClient http, string id, string from, string phone, string text)
+    {
+        var response = await http.PostAsync("/channels/probe/inbound", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["id"] = id, ["from"] = from, ["phone"] = phone, ["text"] = text,
+        }));
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
     [Fact]

@@ -277,12 +277,12 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .HasFilter("\"Status\" = 1");
 
                     b.HasIndex("ProviderKey")
-                        .HasFilter("\"ProviderKey\" IS NOT NULL");
+                        .HasFilter("\"ProviderKey\" IS NOT NULL AND \"Direction\" = 1");
 
                     b.HasIndex("AgentId", "CreatedAt")
                         .HasFilter("\"Status\" = 4");
 
-                    b.HasIndex("ConversationId", "CreatedAt");
+                    b.HasIndex("ConversationId", "CreatedAt", "ProviderKey");
 
                     b.ToTable("Messages");
                 });
