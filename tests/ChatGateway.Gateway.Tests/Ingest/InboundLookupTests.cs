@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using ChatGateway.Gateway.Store;
 using ChatGateway.Gateway.Tests.Infrastructure;
@@ -90,12 +89,12 @@ public sealed class InboundLookupTests
         await using (var host = await GatewayHost.StartAsync(dataDirectory: data))
         {
             using var http = host.CreateClient();
-            await Probe(http, "m-1", "alice", "+15552220005", "hello from alice");
-            bobs = await Probe(http, "m-2", "bob", "+15552220006", "hello from bob");
+            await RoutingTests.Inbound(http, "m-1", "alice", "hello from alice", phone: "+15552220005");
+            bobs = await RoutingTests.Inbound(http, "m-2", "bob", "hello from bob", phone: "+15552220006");
 
             // Bob now gives Alice's number: one person, Bob's contact is merged into Alice's.
-            await Probe(http, "m-3", "bob", "+15552220005", "it's me again, new number");
-            var again = await Probe(http, "m-2", "bob", "+15552220006", "hello from bob");
+            await RoutingTests.Inbound(http, "m-3", "bob", "it's me again, new number", phone: "+15552220005");
+            var again = await RoutingTests.Inbound(http, "m-2", "bob", "hello from bob", phone: "+15552220006");
 
             Assert.True(again.GetProperty("duplicate").GetBoolean(), "a message stored before the merge is still recognised");
             Assert.Equal(bobs.GetProperty("messageId").GetString(), again.GetProperty("messageId").GetString());
@@ -106,8 +105,8 @@ public sealed class InboundLookupTests
         await using (var host = await GatewayHost.StartAsync(dataDirectory: data))
         {
             using var http = host.CreateClient();
-            var afterRestart = await Probe(http, "m-2", "bob", "+15552220006", "hello from bob");
-            var aliceAgain = await Probe(http, "m-1", "alice", "+15552220005", "hello from alice");
+            var afterRestart = await RoutingTests.Inbound(http, "m-2", "bob", "hello from bob", phone: "+15552220006");
+            var aliceAgain = await RoutingTests.Inbound(http, "m-1", "alice", "hello from alice", phone: "+15552220005");
 
             Assert.True(afterRestart.GetProperty("duplicate").GetBoolean());
             Assert.True(aliceAgain.GetProperty("duplicate").GetBoolean());
@@ -167,16 +166,6 @@ public sealed class InboundLookupTests
         Assert.False(second.GetProperty("duplicate").GetBoolean(), "a different message sharing the key is not a redelivery");
         await using var check = host.CreateDbContext();
         Assert.Equal(["first", "second"], await check.Messages.Where(m => m.Direction == MessageDirection.In).OrderBy(m => m.CreatedAt).Select(m => m.Text).ToListAsync());
-    }
-
-    private static async Task<JsonElement> Probe(HttpClient http, string id, string from, string phone, string text)
-    {
-        var response = await http.PostAsync("/channels/probe/inbound", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["id"] = id, ["from"] = from, ["phone"] = phone, ["text"] = text,
-        }));
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
     [Fact]

@@ -248,11 +248,12 @@ public sealed class RoutingTests
         }
     }
 
-    internal static async Task<JsonElement> Inbound(HttpClient http, string id, string from, string text)
+    /// <summary>A message through the probe channel, from <paramref name="from"/> (whose phone it is, unless <paramref name="phone"/> says another).</summary>
+    internal static async Task<JsonElement> Inbound(HttpClient http, string id, string from, string text, string? phone = null)
     {
         var response = await http.PostAsync("/channels/probe/inbound", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["id"] = id, ["from"] = from, ["phone"] = from, ["text"] = text,
+            ["id"] = id, ["from"] = from, ["phone"] = phone ?? from, ["text"] = text,
         }));
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadFromJsonAsync<JsonElement>();
