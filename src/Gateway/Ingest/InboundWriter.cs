@@ -300,7 +300,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 continue;
             }
 
-            var contact = ResolveContact(lookup, item, now);
+            var contact = ResolveContact(lookup, item, sender, now);
             var conversation = lookup.OpenConversationOf(contact.Id);
             var isNew = conversation is null;
             if (conversation is null)
@@ -377,11 +377,12 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         return results;
     }
 
-    private Contact ResolveContact(BatchLookup lookup, PendingInbound item, DateTimeOffset now)
+    /// <summary>The message's contact; <paramref name="known"/> is the one its sender's identity belongs to, if any.</summary>
+    private Contact ResolveContact(BatchLookup lookup, PendingInbound item, Contact? known, DateTimeOffset now)
     {
         var sender = item.Message.Sender;
         var byKey = lookup.ContactByKeys(item.Phone, item.Email);
-        if (lookup.FindIdentity(item.InstanceId, sender.ExternalId) is { } contact)
+        if (known is { } contact)
         {
             if (byKey is not null && byKey.Id != contact.Id)
             {
@@ -476,6 +477,8 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     /// </summary>
     private sealed class BatchLookup(Statements sql, ProviderKeyCache providerKeys)
     {
+        private readonly Func<Guid, HashSet<long>> _readProviderKeys = sql.ProviderKeysOf;
+
         public Statements Statements => sql;
 
         public int Count => _contacts.Count + _identities.Count + _open.Count + _byPhone.Count + _byEmail.Count;
@@ -510,7 +513,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 return known;
             }
 
-            if (contact is null || !providerKeys.MayHave(contact.Id, providerKey, sql.ProviderKeysOf))
+            if (contact is null || !providerKeys.MayHave(contact.Id, providerKey, _readProviderKeys))
             {
                 return null;
             }
