@@ -44,9 +44,6 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     /// <summary>Contacts, identities and conversations the writer keeps between batches, at most.</summary>
     private const int MaxRemembered = 100_000;
 
-    /// <summary>Provider keys of active contacts' messages the writer keeps, at most (see <see cref="ProviderKeyCache"/>).</summary>
-    private const int MaxProviderKeys = 500_000;
-
     /// <summary>How stale a conversation's last-message time may be (it orders the agent's list).</summary>
     private static readonly TimeSpan LastMessageAtResolution = TimeSpan.FromSeconds(1);
 
@@ -60,12 +57,18 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     private readonly Channel<PendingInbound> _queue;
     private readonly Task _loop;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _checkpointer;
     private readonly LogSync? _logSync;
     private Statements? _statements;
     private BatchLookup? _lookup;
-    private readonly ProviderKeyCache _providerKeys = new(MaxProviderKeys);
     private long _lookupVersion;
+
+    /// <summary>The provider keys of every stored message (read when the writer starts, then kept up to date).</summary>
+    private ProviderKeyFilter? _keys;
+
+    /// <summary>The last message row (rowid) whose key is in <see cref="_keys"/>; rows after it were written by other connections.</summary>
+    private long _keysCover;
 
     public InboundWriter(
         IOptions<StoreOptions> store,
@@ -116,8 +119,15 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         return await pending.Completion.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Lets the writer open the store, which must be migrated by now, and read what it needs before the
+    /// first message arrives (the provider keys of a large store take a second per million messages).
+    /// </summary>
+    public void Start() => _started.TrySetResult();
+
     public async ValueTask DisposeAsync()
     {
+        _started.TrySetResult();
         _queue.Writer.TryComplete();
         await _loop;
         if (_logSync is not null)
@@ -180,6 +190,17 @@ internal sealed partial class InboundWriter : IAsyncDisposable
 
     private void Run()
     {
+        _started.Task.GetAwaiter().GetResult();
+        try
+        {
+            Open();
+        }
+        catch (Exception ex)
+        {
+            // The first batch tries again and fails its callers with the reason.
+            LogOpenFailed(_logger, ex);
+        }
+
         var batch = new List<PendingInbound>();
         while (_queue.Reader.TryPeek(out _) || _queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
@@ -242,13 +263,14 @@ internal sealed partial class InboundWriter : IAsyncDisposable
 
     private List<(PendingInbound, Ingested)> Store(List<PendingInbound> batch)
     {
-        var statements = _statements ??= Statements.Open(_store.ConnectionString);
+        var statements = Open();
         try
         {
             using var transaction = statements.Connection.BeginTransaction(deferred: false);
             statements.Enlist(transaction);
-            var results = Store(statements, batch);
+            var results = Store(statements, batch, out var lastRow);
             transaction.Commit();
+            _keysCover = lastRow;
             return results;
         }
         catch (Exception ex)
@@ -266,20 +288,52 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         }
     }
 
-    private List<(PendingInbound, Ingested)> Store(Statements sql, List<PendingInbound> batch)
+    private Statements Open()
     {
+        var statements = _statements ??= Statements.Open(_store.ConnectionString);
+        if (_keys is null)
+        {
+            try
+            {
+                (_keys, _keysCover) = statements.ReadProviderKeys();
+            }
+            catch (SqliteException)
+            {
+                statements.Dispose();
+                _statements = null;
+                throw;
+            }
+
+            LogKeysRead(_logger, _keys.Count, _keys.Bytes / 1024);
+        }
+
+        return statements;
+    }
+
+    private List<(PendingInbound, Ingested)> Store(Statements sql, List<PendingInbound> batch, out long lastRow)
+    {
+        // Messages other connections stored since this writer's last commit (another gateway process's
+        // writer, an agent's reply): their keys join the filter before anything is looked up in it.
+        var keys = _keys!;
+        if (sql.CatchUpProviderKeys(keys, _keysCover) is { } rebuilt)
+        {
+            // The table's rows were renumbered (a VACUUM): read every key again.
+            (keys, _keysCover) = rebuilt;
+            _keys = keys;
+        }
+
         // The rows read for earlier batches still hold while no other connection has committed since
         // (data_version moves only for other connections' commits; none can commit during this
         // transaction, which holds the write lock from its start).
         var version = sql.DataVersion();
         if (_lookup is null || _lookup.Statements != sql || version != _lookupVersion || _lookup.Count > MaxRemembered)
         {
-            _lookup = new BatchLookup(sql, _providerKeys);
+            _lookup = new BatchLookup(sql);
             _lookupVersion = version;
         }
 
         var lookup = _lookup;
-        lookup.BeginBatch();
+        lookup.BeginBatch(keys);
         var classifier = _rules.Current.Classifier;
         var now = _time.GetUtcNow();
         var results = new List<(PendingInbound, Ingested)>(batch.Count);
@@ -361,6 +415,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         }
 
         lookup.Flush();
+        lastRow = sql.LastMessageRow();
         var stickySince = _routingOptions.Value.StickyDays > 0 ? now.AddDays(-_routingOptions.Value.StickyDays) : (DateTimeOffset?)null;
         foreach (var (item, conversation, row, isNew, contact) in stored)
         {
@@ -457,6 +512,12 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "A batch of {Count} inbound messages failed; storing them one by one")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
 
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Error, Message = "The inbound writer could not open the store; it tries again with the first message")]
+    private static partial void LogOpenFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Inbound writer read {Count} provider keys of stored messages ({KiB} KiB filter)")]
+    private static partial void LogKeysRead(ILogger logger, long count, long kiB);
+
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Checkpointing the store's write-ahead log failed; trying again shortly")]
     private static partial void LogCheckpointFailed(ILogger logger, Exception exception);
 
@@ -475,17 +536,18 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     /// message; and what one batch has changed, so each contact and conversation is updated once, after
     /// the batch's messages.
     /// </summary>
-    private sealed class BatchLookup(Statements sql, ProviderKeyCache providerKeys)
+    private sealed class BatchLookup(Statements sql)
     {
-        private readonly Func<Guid, HashSet<long>> _readProviderKeys = sql.ProviderKeysOf;
+        private ProviderKeyFilter _keys = new();
 
         public Statements Statements => sql;
 
         public int Count => _contacts.Count + _identities.Count + _open.Count + _byPhone.Count + _byEmail.Count;
 
         /// <summary>Forgets the previous batch's provider ids and changes (they are committed).</summary>
-        public void BeginBatch()
+        public void BeginBatch(ProviderKeyFilter keys)
         {
+            _keys = keys;
             _messages.Clear();
             _dirtyContacts.Clear();
             _dirtyConversations.Clear();
@@ -502,9 +564,9 @@ internal sealed partial class InboundWriter : IAsyncDisposable
 
         /// <summary>
         /// The contact's inbound message with this provider id (<paramref name="providerKey"/> is its
-        /// <see cref="Message.KeyOf"/>). The contact's keys are read once (<see cref="ProviderKeyCache"/>),
-        /// from the conversation index alone; only a key found among them costs a read of the message itself.
-        /// Unlike the rows above, the keys stay valid when other connections write.
+        /// <see cref="Message.KeyOf"/>). A key the filter has never seen is a new message; only a key it
+        /// may have costs a look among the contact's messages (through the conversation index, which
+        /// holds the key), where the id itself is compared.
         /// </summary>
         public (Guid MessageId, Guid ConversationId)? FindMessage(Contact? contact, string instanceId, string providerId, long providerKey)
         {
@@ -513,7 +575,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 return known;
             }
 
-            if (contact is null || !providerKeys.MayHave(contact.Id, providerKey, _readProviderKeys))
+            if (contact is null || !_keys.MayContain(providerKey))
             {
                 return null;
             }
@@ -524,7 +586,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         public void AddMessage(Guid contactId, string instanceId, string providerId, long providerKey, Guid messageId, Guid conversationId)
         {
             _messages[(instanceId, providerId)] = (messageId, conversationId);
-            providerKeys.Add(contactId, providerKey);
+            _keys.Add(providerKey);
         }
 
         /// <summary>The contact the identity belongs to, or null for an identity never seen.</summary>
@@ -557,7 +619,6 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             _dirtyContacts.Remove(contact);
             _contacts[contact.Id] = contact;
             _open[contact.Id] = null;
-            providerKeys.AddContact(contact.Id);
         }
 
         /// <summary>The contact who owns the phone, else the email (the oldest owner, as when first stored).</summary>
@@ -630,10 +691,6 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             var intoOpen = OpenConversationOf(into.Id);
             sql.MoveContact(from.Id, into.Id);
 
-            // Read again when needed: the merged contact now has both contacts' conversations.
-            providerKeys.Forget(from.Id);
-            providerKeys.Forget(into.Id);
-
             into.Phone ??= from.Phone;
             into.Email ??= from.Email;
             into.DisplayName ??= from.DisplayName;
@@ -703,7 +760,9 @@ internal sealed partial class InboundWriter : IAsyncDisposable
 
         private readonly List<SqliteCommand> _all = [];
         private readonly SqliteCommand _findMessage;
-        private readonly SqliteCommand _providerKeys;
+        private readonly SqliteCommand _allProviderKeys;
+        private readonly SqliteCommand _providerKeysAfter;
+        private readonly SqliteCommand _lastMessageRow;
         private readonly SqliteCommand _findIdentity;
         private readonly SqliteCommand _findContactByPhone;
         private readonly SqliteCommand _findContactByEmail;
@@ -721,13 +780,14 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         private Statements(SqliteConnection connection)
         {
             Connection = connection;
-            // Both read a contact's conversations through the conversation index, which holds each message's provider key.
+            // Reads a contact's conversations through the conversation index, which holds each message's provider key.
             _findMessage = Prepare(
                 "SELECT m.\"Id\", m.\"ConversationId\" FROM \"Conversations\" AS c JOIN \"Messages\" AS m ON m.\"ConversationId\" = c.\"Id\" " +
                 "WHERE c.\"ContactId\" = $contact AND m.\"ProviderKey\" = $key AND m.\"InstanceId\" = $instance AND m.\"Direction\" = 0 AND m.\"ProviderMessageId\" = $provider LIMIT 1");
-            _providerKeys = Prepare(
-                "SELECT m.\"ProviderKey\" FROM \"Conversations\" AS c JOIN \"Messages\" AS m ON m.\"ConversationId\" = c.\"Id\" " +
-                "WHERE c.\"ContactId\" = $contact AND m.\"ProviderKey\" IS NOT NULL");
+            // SQLite reads the keys from the conversation index, which holds every message's key (a fifth of the table's pages).
+            _allProviderKeys = Prepare("SELECT \"ProviderKey\" FROM \"Messages\" WHERE \"ProviderKey\" IS NOT NULL");
+            _providerKeysAfter = Prepare("SELECT rowid, \"ProviderKey\" FROM \"Messages\" WHERE rowid > $after");
+            _lastMessageRow = Prepare("SELECT coalesce(max(rowid), 0) FROM \"Messages\"");
             _findIdentity = Prepare($"SELECT {Prefixed("c")} FROM \"ChannelIdentities\" AS i JOIN \"Contacts\" AS c ON c.\"Id\" = i.\"ContactId\" WHERE i.\"InstanceId\" = $instance AND i.\"ExternalId\" = $external");
             _findContactByPhone = Prepare($"SELECT {ContactColumns} FROM \"Contacts\" WHERE \"Phone\" = $key ORDER BY \"CreatedAt\" LIMIT 1");
             _findContactByEmail = Prepare($"SELECT {ContactColumns} FROM \"Contacts\" WHERE \"Email\" = $key ORDER BY \"CreatedAt\" LIMIT 1");
@@ -784,17 +844,51 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             return reader.Read() ? (Guid.Parse(reader.GetString(0)), Guid.Parse(reader.GetString(1))) : null;
         }
 
-        /// <summary>The provider keys of the messages in the contact's conversations (both directions).</summary>
-        public HashSet<long> ProviderKeysOf(Guid contactId)
+        /// <summary>
+        /// A filter of every stored message's key, and the last row it covers. The last row is read first:
+        /// a row stored meanwhile is then read twice (harmless), never missed.
+        /// </summary>
+        public (ProviderKeyFilter Keys, long LastRow) ReadProviderKeys()
         {
-            using var reader = Run(_providerKeys, ("$contact", Text(contactId)));
-            var keys = new HashSet<long>();
+            var lastRow = LastMessageRow();
+            var keys = new ProviderKeyFilter(lastRow);
+            using var reader = Run(_allProviderKeys);
             while (reader.Read())
             {
                 keys.Add(reader.GetInt64(0));
             }
 
-            return keys;
+            return (keys, lastRow);
+        }
+
+        /// <summary>
+        /// Adds the keys of the rows after <paramref name="after"/> (stored by other connections), or, if the
+        /// table now ends before it (its rows were renumbered), reads every key again and returns the new filter.
+        /// </summary>
+        public (ProviderKeyFilter Keys, long LastRow)? CatchUpProviderKeys(ProviderKeyFilter keys, long after)
+        {
+            var any = false;
+            using (var reader = Run(_providerKeysAfter, ("$after", after)))
+            {
+                while (reader.Read())
+                {
+                    any = true;
+                    if (!reader.IsDBNull(1))
+                    {
+                        keys.Add(reader.GetInt64(1));
+                    }
+                }
+            }
+
+            return !any && after > 0 && LastMessageRow() < after ? ReadProviderKeys() : null;
+        }
+
+        /// <summary>The rowid of the last message row (0 for none).</summary>
+        public long LastMessageRow()
+        {
+            using var reader = Run(_lastMessageRow);
+            reader.Read();
+            return reader.GetInt64(0);
         }
 
         public Contact? FindIdentity(string instanceId, string externalId)

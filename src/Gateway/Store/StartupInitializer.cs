@@ -15,6 +15,7 @@ internal sealed partial class StartupInitializer(
     IOptions<AgentsOptions> agents,
     IOptions<StoreOptions> store,
     RoutingRecoveryService recovery,
+    Ingest.InboundWriter writer,
     ILogger<StartupInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -54,6 +55,7 @@ internal sealed partial class StartupInitializer(
         }
 
         LogStoreReady(logger, databaseFile ?? "(in memory)", agents.Value.Seed.Count);
+        writer.Start();
         try
         {
             await recovery.RecoverAsync(cancellationToken);

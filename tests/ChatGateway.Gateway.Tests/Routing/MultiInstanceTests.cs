@@ -129,6 +129,28 @@ public sealed class MultiInstanceTests
         await AssertConsistentAsync(cluster, expectedAssigned: 6, total: 60);
     }
 
+    [Fact]
+    public async Task MessageStoredByInstanceA_RedeliveredToInstanceB_IsADuplicate_ThoughBHasServedTheCustomerBefore()
+    {
+        var cluster = GatewayProcess.Cluster.Create(PluginsJson);
+        await using var a = await GatewayProcess.StartAsync(cluster);
+        await using var b = await GatewayProcess.StartAsync(cluster);
+        using var httpA = a.CreateClient();
+        using var httpB = b.CreateClient();
+
+        // B knows the customer (and what it stored for them) before A stores the next message.
+        await RoutingTests.Inbound(httpB, "d-1", "+18880000001", "first, at B");
+        var stored = await RoutingTests.Inbound(httpA, "d-2", "+18880000001", "second, at A");
+        // The load balancer sends the provider's retry of d-2 to B.
+        var again = await RoutingTests.Inbound(httpB, "d-2", "+18880000001", "second, at A");
+
+        Assert.True(again.GetProperty("duplicate").GetBoolean(), "a retry of a message another instance stored is a duplicate");
+        Assert.Equal(stored.GetProperty("messageId").GetString(), again.GetProperty("messageId").GetString());
+        await using var db = cluster.CreateDbContext();
+        Assert.Equal(1, await db.Messages.CountAsync(m => m.ProviderMessageId == "d-2"));
+        Assert.Equal(2, await db.Messages.CountAsync(m => m.Direction == MessageDirection.In));
+    }
+
     /// <summary>Every conversation is either waiting in its queue or held by exactly one agent, in the store and in Redis alike.</summary>
     private static async Task AssertConsistentAsync(GatewayProcess.Cluster cluster, int expectedAssigned, int total)
     {
