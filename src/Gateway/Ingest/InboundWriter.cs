@@ -44,9 +44,6 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     /// <summary>Contacts, identities and conversations the writer keeps between batches, at most.</summary>
     private const int MaxRemembered = 100_000;
 
-    /// <summary>How stale a conversation's last-message time may be (it orders the agent's list).</summary>
-    private static readonly TimeSpan LastMessageAtResolution = TimeSpan.FromSeconds(1);
-
     private readonly StoreOptions _store;
     private readonly RoutingRules _rules;
     private readonly IOptions<IngestOptions> _options;
@@ -381,12 +378,13 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             }
             else
             {
-                // The row is written when something a reader relies on changed: where replies go, the
-                // tags, or a last-message time older than a second (a busy conversation's row is not
-                // rewritten on every message).
+                // The row is written when something a reader relies on changed: where replies go, or the
+                // tags. Its last-message time is not kept up: readers take the newest message's time
+                // (ConversationQueries.LastMessageOf), and rewriting the row cost a random page of the
+                // store for most messages of a busy customer.
                 var tags = classifier.AddTags(conversation.Tags, message.Text);
                 if (conversation.LastInstanceId != item.InstanceId || conversation.LastExternalId != message.Sender.ExternalId
-                    || tags != conversation.Tags || now - conversation.LastMessageAt >= LastMessageAtResolution)
+                    || tags != conversation.Tags)
                 {
                     conversation.LastInstanceId = item.InstanceId;
                     conversation.LastExternalId = message.Sender.ExternalId;

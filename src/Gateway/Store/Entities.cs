@@ -50,6 +50,10 @@ internal sealed class Conversation
     public required string LastInstanceId { get; set; }
     public required string LastExternalId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>
+    /// Set when the conversation opens and whenever its row is written; the inbound writer does not rewrite
+    /// the row for the time alone, so readers take the newest message's (<c>ConversationQueries.LastMessageOf</c>).
+    /// </summary>
     public DateTimeOffset LastMessageAt { get; set; }
     public DateTimeOffset? AssignedAt { get; set; }
     public DateTimeOffset? ClosedAt { get; set; }

@@ -47,7 +47,17 @@ internal static class SupervisorEndpoints
 
         var flagged = await db.Conversations.AsNoTracking().Include(c => c.Contact)
             .Where(c => c.NeedsSupervisor && c.Status != ConversationStatus.Closed)
+            .Select(c => new
+            {
+                Conversation = c,
+                LastMessageAt = db.Messages.Where(m => m.ConversationId == c.Id).OrderByDescending(m => m.CreatedAt).Select(m => (DateTimeOffset?)m.CreatedAt).FirstOrDefault(),
+            })
             .ToListAsync(ct);
-        return new OverviewDto(now, queues, agents, flagged.Select(c => c.ToDto(c.Contact!, channels.ChannelTypeOf)).ToList());
+        foreach (var row in flagged)
+        {
+            ConversationQueries.WithLastMessage(row.Conversation, row.LastMessageAt);
+        }
+
+        return new OverviewDto(now, queues, agents, flagged.Select(r => r.Conversation.ToDto(r.Conversation.Contact!, channels.ChannelTypeOf)).ToList());
     }
 }

@@ -90,6 +90,35 @@ public sealed class AgentApiTests
     }
 
     [Fact]
+    public async Task ConversationList_PutsTheCustomerWhoWroteLast_OnTop_WithTheirNewestMessagesTime()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        await using var alice = await host.SignInAsync("alice");
+        using var http = host.CreateClient();
+        var first = (await RoutingTests.Inbound(http, "o-1", "+10000000011", "hello")).GetProperty("conversationId").GetGuid();
+        await alice.NextAssignedAsync();
+        await Task.Delay(50);
+        var second = (await RoutingTests.Inbound(http, "o-2", "+10000000012", "hi there")).GetProperty("conversationId").GetGuid();
+        await alice.NextAssignedAsync();
+        Assert.Equal([second, first], (await alice.ListAsync()).Select(c => c.Id));
+
+        // The first customer writes again, several times within a second.
+        await Task.Delay(50);
+        for (var i = 0; i < 3; i++)
+        {
+            await RoutingTests.Inbound(http, $"o-1-{i}", "+10000000011", $"one more thing {i}");
+        }
+
+        var list = await alice.ListAsync();
+        Assert.Equal([first, second], list.Select(c => c.Id));
+        await using var db = host.CreateDbContext();
+        var newest = await db.Messages.Where(m => m.ConversationId == first).OrderByDescending(m => m.CreatedAt).Select(m => m.CreatedAt).FirstAsync();
+        Assert.Equal(newest, list[0].LastMessageAt);
+        var detail = await alice.Http.GetFromJsonAsync<JsonElement>($"/api/conversations/{first}");
+        Assert.Equal(newest, detail.GetProperty("lastMessageAt").GetDateTimeOffset());
+    }
+
+    [Fact]
     public async Task Reply_BadInputs_AreRejected_AndNothingIsSent()
     {
         await using var host = await GatewayHost.StartAsync();
