@@ -19,8 +19,8 @@ internal sealed partial class LogSync
 {
     private readonly string _logPath;
     private readonly ILogger _logger;
-    private readonly Channel<List<(PendingInbound Item, Ingested Result)>> _committed =
-        Channel.CreateUnbounded<List<(PendingInbound Item, Ingested Result)>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly ThreadQueue<List<(PendingInbound Item, Ingested Result)>> _committed =
+        new(Channel.CreateUnbounded<List<(PendingInbound Item, Ingested Result)>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true }));
 
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -38,7 +38,7 @@ internal sealed partial class LogSync
     /// <summary>Completes the batch's callers after the next fsync of the log (which starts after this call).</summary>
     public void Acknowledge(List<(PendingInbound Item, Ingested Result)> committed)
     {
-        if (!_committed.Writer.TryWrite(committed))
+        if (!_committed.TryWrite(committed))
         {
             throw new InvalidOperationException("The log syncer has stopped.");
         }
@@ -47,16 +47,16 @@ internal sealed partial class LogSync
     /// <summary>Syncs and acknowledges what is queued, then stops.</summary>
     public Task StopAsync()
     {
-        _committed.Writer.TryComplete();
+        _committed.Complete();
         return _stopped.Task;
     }
 
     private void Run()
     {
         var waiting = new List<List<(PendingInbound Item, Ingested Result)>>();
-        while (_committed.Reader.TryPeek(out _) || _committed.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (_committed.WaitToRead())
         {
-            while (_committed.Reader.TryRead(out var committed))
+            while (_committed.TryRead(out var committed))
             {
                 waiting.Add(committed);
             }
