@@ -46,6 +46,13 @@ internal sealed class SqliteRawStatement : IDisposable
             return;
         }
 
+        if (value.Length == 0)
+        {
+            // An empty span is bound through a null pointer, which SQLite takes for NULL.
+            SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_text(_statement, index, ""), _db);
+            return;
+        }
+
         var most = Encoding.UTF8.GetMaxByteCount(value.Length);
         if (most > _text.Length)
         {
@@ -63,15 +70,17 @@ internal sealed class SqliteRawStatement : IDisposable
     public void Execute()
     {
         var rc = raw.sqlite3_step(_statement);
-        if (rc != raw.SQLITE_DONE && rc != raw.SQLITE_ROW)
+        try
         {
-            var message = raw.sqlite3_errmsg(_db).utf8_to_string();
-            var extended = raw.sqlite3_extended_errcode(_db);
-            raw.sqlite3_reset(_statement);
-            throw new SqliteException($"SQLite Error {rc}: '{message}'.", rc, extended);
+            if (rc != raw.SQLITE_DONE && rc != raw.SQLITE_ROW)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _db);
+            }
         }
-
-        raw.sqlite3_reset(_statement);
+        finally
+        {
+            raw.sqlite3_reset(_statement);
+        }
     }
 
     public void Dispose() => _statement.Dispose();

@@ -47,17 +47,7 @@ internal sealed class ThreadQueue<T>(Channel<T> channel)
     {
         while (true)
         {
-            if (channel.Reader.TryPeek(out _))
-            {
-                return true;
-            }
-
-            if (channel.Reader.Completion.IsCompleted)
-            {
-                return false;
-            }
-
-            // Reset before looking again: an item written after the look sets the signal after the reset.
+            // Reset before looking: an item written after the look sets the signal after the reset.
             _signal.Reset();
             if (channel.Reader.TryPeek(out _))
             {
