@@ -15,24 +15,25 @@ internal static class Load
             Timeout = TimeSpan.FromSeconds(60),
         };
 
-    public sealed record ClosedLoopResult(double PerSecond, long Acknowledged, long Failed, string? FirstFailure);
+    public sealed record ClosedLoopResult(double PerSecond, long Acknowledged, long Failed, string? FirstFailure, TimeSpan WarmedUp);
 
     /// <summary>
-    /// <paramref name="concurrency"/> workers send back to back for the warm-up and then the measured
-    /// phase; the rate counts the 2xx answers completed within the measured phase. Every 2xx of the
-    /// whole run is in <see cref="ClosedLoopResult.Acknowledged"/> (to check against the store).
+    /// <paramref name="concurrency"/> workers send back to back through the warm-up (until the server at
+    /// <paramref name="serverPid"/> is steady, see <see cref="WarmUp"/>) and then the measured phase; the
+    /// rate counts the 2xx answers completed within the measured phase. Every 2xx of the whole run is in
+    /// <see cref="ClosedLoopResult.Acknowledged"/> (to check against the store).
     /// </summary>
-    public static async Task<ClosedLoopResult> ClosedLoopAsync(HttpClient client, int concurrency, BenchOptions options, Func<long, HttpRequestMessage> request)
+    public static async Task<ClosedLoopResult> ClosedLoopAsync(
+        HttpClient client, int concurrency, BenchOptions options, int serverPid, Func<long, HttpRequestMessage> request)
     {
         long sequence = 0, acknowledged = 0, failed = 0, measured = 0;
+        var phase = 0; // 0 warming up, 1 measuring, 2 done
         string? firstFailure = null;
         var clock = Stopwatch.StartNew();
-        var measureFrom = options.WarmUp;
-        var end = options.WarmUp + options.Measure;
 
         async Task WorkerAsync()
         {
-            while (clock.Elapsed < end)
+            while (Volatile.Read(ref phase) < 2)
             {
                 using var message = request(Interlocked.Increment(ref sequence));
                 try
@@ -41,7 +42,7 @@ internal static class Load
                     if (response.IsSuccessStatusCode)
                     {
                         Interlocked.Increment(ref acknowledged);
-                        if (clock.Elapsed >= measureFrom && clock.Elapsed < end)
+                        if (Volatile.Read(ref phase) == 1)
                         {
                             Interlocked.Increment(ref measured);
                         }
@@ -60,8 +61,25 @@ internal static class Load
             }
         }
 
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(WorkerAsync)));
-        return new ClosedLoopResult(measured / options.Measure.TotalSeconds, acknowledged, failed, firstFailure);
+        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(WorkerAsync)).ToList();
+        TimeSpan warmedUp, measuredFor;
+        try
+        {
+            warmedUp = await new WarmUp(serverPid, options).WaitAsync(clock.Elapsed);
+            var from = clock.Elapsed;
+            Volatile.Write(ref phase, 1);
+            await Task.Delay(options.Measure);
+            Volatile.Write(ref phase, 2);
+            measuredFor = clock.Elapsed - from;
+        }
+        finally
+        {
+            Volatile.Write(ref phase, 2);
+            await Task.WhenAll(workers);
+        }
+
+        Console.WriteLine($"    warmed up {warmedUp.TotalSeconds:0} s, measured {measuredFor.TotalSeconds:0.0} s");
+        return new ClosedLoopResult(measured / measuredFor.TotalSeconds, acknowledged, failed, firstFailure, warmedUp);
     }
 
     /// <summary>

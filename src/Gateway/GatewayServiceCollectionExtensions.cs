@@ -60,7 +60,6 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<BusinessHours>();
         services.AddSingleton<AutoReplyService>();
         services.AddSingleton<OverflowService>();
-        services.AddHostedService(sp => sp.GetRequiredService<OverflowService>());
         services.AddSingleton<RedisRoutingStore>();
         services.AddSingleton<GatewayEventBus>();
         services.AddSingleton<ConversationRouter>();
@@ -74,6 +73,9 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<RoutingRecoveryService>();
         services.AddHostedService<StartupInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<RoutingRecoveryService>());
+        // It queries the store every second from its start: after the migrations (it once logged "no such
+        // table: Conversations" at the first start of a fresh store that took over a second to migrate).
+        services.AddHostedService(sp => sp.GetRequiredService<OverflowService>());
         services.AddSingleton<AgentNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<AgentNotifier>());
         services.AddSingleton<AgentConnectionTracker>();

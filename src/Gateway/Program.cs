@@ -27,7 +27,6 @@ app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSecond
 app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
-app.UseChannelServices();
 
 app.MapOpenApi();
 app.MapGatewayHealth();

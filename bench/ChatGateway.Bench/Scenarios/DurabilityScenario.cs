@@ -18,7 +18,7 @@ internal static class DurabilityScenario
     {
         var redis = await context.StartRedisAsync(appendOnly: durable);
         var gateway = await context.StartGatewayAsync(redis, durableStore: durable);
-        var result = await IngestScenario.SmsAsync(context, gateway.BaseAddress, "/channels/sms/messages");
+        var result = await IngestScenario.SmsAsync(context, gateway.BaseAddress, gateway.Pid, "/channels/sms/messages");
         await context.StopAsync(gateway);
         await context.StopAsync(redis);
         return result.PerSecond;

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
@@ -19,13 +20,13 @@ internal static class IngestScenario
         Console.WriteLine("Ingest throughput");
         var redis = await context.StartRedisAsync(appendOnly: false);
         var baseline = await context.StartBaselineAsync(redis);
-        var baselineSms = await SmsAsync(context, baseline.BaseAddress, "/sms");
-        var baselineWidget = await WidgetAsync(context, baseline.BaseAddress, "/widget", tokens: null);
+        var baselineSms = await SmsAsync(context, baseline.BaseAddress, baseline.Pid, "/sms");
+        var baselineWidget = await WidgetAsync(context, baseline.BaseAddress, baseline.Pid, "/widget", tokens: null);
         await context.StopAsync(baseline);
         await redis.Connection.GetDatabase().ExecuteAsync("FLUSHALL");
 
         var gateway = await context.StartGatewayAsync(redis, durableStore: true);
-        var sms = await SmsAsync(context, gateway.BaseAddress, "/channels/sms/messages");
+        var sms = await SmsAsync(context, gateway.BaseAddress, gateway.Pid, "/channels/sms/messages");
         await CheckStoredAsync(report, gateway, "SMS", sms.Acknowledged);
         report.AtLeast("Ingest: signed SMS webhooks", sms.PerSecond, baselineSms.PerSecond, "msg/s", 0.6);
         await context.StopAsync(gateway);
@@ -33,31 +34,33 @@ internal static class IngestScenario
 
         gateway = await context.StartGatewayAsync(redis, durableStore: true);
         var tokens = await VisitorsAsync(gateway.BaseAddress, 2_000);
-        var widget = await WidgetAsync(context, gateway.BaseAddress, "/channels/webchat/messages", tokens);
+        var widget = await WidgetAsync(context, gateway.BaseAddress, gateway.Pid, "/channels/webchat/messages", tokens);
         await CheckStoredAsync(report, gateway, "widget", widget.Acknowledged);
         report.AtLeast("Ingest: widget messages", widget.PerSecond, baselineWidget.PerSecond, "msg/s", 0.6);
         await context.StopAsync(gateway);
         await context.StopAsync(redis);
     }
 
-    public static async Task<Load.ClosedLoopResult> SmsAsync(BenchContext context, Uri baseAddress, string path)
+    public static async Task<Load.ClosedLoopResult> SmsAsync(BenchContext context, Uri baseAddress, int serverPid, string path)
     {
         using var client = Load.Client(baseAddress, Concurrency);
         var signedUrl = GatewayServer.PublicBaseUrl + "/channels/sms/messages";
-        var result = await Load.ClosedLoopAsync(client, Concurrency, context.Options,
+        var result = await Load.ClosedLoopAsync(client, Concurrency, context.Options, serverPid,
             n => Load.SmsWebhook(path, signedUrl, Load.Phone(n, Customers), $"Hi, is order {n} shipped yet?", n));
         Report(result);
         return result;
     }
 
-    public static async Task<Load.ClosedLoopResult> WidgetAsync(BenchContext context, Uri baseAddress, string path, string[]? tokens)
+    public static async Task<Load.ClosedLoopResult> WidgetAsync(BenchContext context, Uri baseAddress, int serverPid, string path, string[]? tokens)
     {
         using var client = Load.Client(baseAddress, Concurrency);
-        var result = await Load.ClosedLoopAsync(client, Concurrency, context.Options, n =>
+        var result = await Load.ClosedLoopAsync(client, Concurrency, context.Options, serverPid, n =>
         {
+            // A string body with its length, as the widget's fetch() sends it (JsonContent would stream it chunked).
             var request = new HttpRequestMessage(HttpMethod.Post, path)
             {
-                Content = JsonContent.Create(new { clientMessageId = $"c{n}", text = $"这件衣服有M码吗? #{n}" }),
+                Content = new StringContent(
+                    JsonSerializer.Serialize(new { clientMessageId = $"c{n}", text = $"这件衣服有M码吗? #{n}" }), Encoding.UTF8, "application/json"),
             };
             request.Headers.Add("X-Visitor-Token", tokens is null ? "baseline" : tokens[n % tokens.Length]);
             return request;

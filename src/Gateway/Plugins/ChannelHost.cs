@@ -33,9 +33,6 @@ internal sealed class ChannelRuntime
     public IChannelSender Sender => SenderOrNull ?? throw new InvalidOperationException($"Channel '{Entry.Id}' has no sender.");
 }
 
-/// <summary>Marks endpoints of a channel instance so requests run in the instance's own container.</summary>
-internal sealed record ChannelEndpointMetadata(ChannelRuntime Runtime);
-
 /// <summary>
 /// Loads the plugins listed in plugins.json, each from plugins/&lt;Name&gt;/ in its own load context,
 /// and gives every enabled instance a private service container built from its settings.
@@ -263,8 +260,22 @@ internal sealed partial class ChannelHost(
         foreach (var channel in _channels.Where(c => c.State == "running"))
         {
             var group = endpoints.MapGroup($"/channels/{channel.Entry.Id}");
-            group.WithMetadata(new ChannelEndpointMetadata(channel));
             group.WithTags("Channels: " + channel.Entry.Plugin);
+            var services = channel.Services!;
+            ((IEndpointConventionBuilder)group).Add(endpoint =>
+            {
+                if (endpoint.RequestDelegate is { } handler)
+                {
+                    endpoint.RequestDelegate = ChannelRequestServices.Wrap(services, handler);
+                }
+            });
+
+            // Straight from routing to the endpoint: a channel's callers prove who they are to the plugin
+            // (a provider's signature, a visitor's token), so the agents' cookie authentication and
+            // authorization that follow routing have nothing to do there, and cost every inbound message
+            // their share of the request path. An endpoint that asks for authorization (or ASP.NET CORS)
+            // fails loudly instead of running unchecked.
+            group.ShortCircuit();
             channel.Plugin!.MapEndpoints(group, channel.Instance!);
         }
     }

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ChatGateway.Abstractions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -11,6 +12,15 @@ using Microsoft.Extensions.Options;
 namespace ChatGateway.Plugins.WebChat;
 
 internal sealed record VisitorMessageRequest(string? ClientMessageId, string? Text, string? Name, string? Phone, string? Email);
+
+/// <summary>The answer to a visitor's message: where it was stored, and whether it had been before.</summary>
+internal sealed record AcceptedMessage(Guid MessageId, Guid ConversationId, bool Duplicate);
+
+/// <summary>The message endpoint's bodies, (de)serialized by generated code rather than reflection: it is the widget's hot path.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(VisitorMessageRequest))]
+[JsonSerializable(typeof(AcceptedMessage))]
+internal sealed partial class WebChatJson : JsonSerializerContext;
 
 /// <summary>The widget's HTTP and WebSocket endpoints (under /channels/{instanceId}/).</summary>
 internal static partial class WebChatEndpoints
@@ -114,7 +124,7 @@ internal static partial class WebChatEndpoints
         VisitorMessageRequest? request;
         try
         {
-            request = await http.Request.ReadFromJsonAsync<VisitorMessageRequest>(Json, http.RequestAborted);
+            request = await http.Request.ReadFromJsonAsync(WebChatJson.Default.VisitorMessageRequest, http.RequestAborted);
         }
         catch (JsonException ex)
         {
@@ -161,7 +171,10 @@ internal static partial class WebChatEndpoints
         try
         {
             var result = await http.RequestServices.GetRequiredService<IInboundSink>().AcceptAsync(message, http.RequestAborted);
-            return Results.Json(new { messageId = result.MessageId, conversationId = result.ConversationId, duplicate = result.Duplicate }, statusCode: StatusCodes.Status202Accepted);
+            // Serialized up front so the answer goes out with its length in one write, not as a chunked body
+            // whose end comes in a second one.
+            return new JsonBody(StatusCodes.Status202Accepted,
+                JsonSerializer.SerializeToUtf8Bytes(new AcceptedMessage(result.MessageId, result.ConversationId, result.Duplicate), WebChatJson.Default.AcceptedMessage));
         }
         catch (InboundRejectedException ex)
         {
@@ -270,4 +283,15 @@ internal static partial class WebChatEndpoints
     private static WebChatOptions Options(HttpContext http) => http.RequestServices.GetRequiredService<IOptions<WebChatOptions>>().Value;
 
     private static IResult Error(int status, string reason) => Results.Json(new { error = reason }, statusCode: status);
+
+    private sealed class JsonBody(int status, byte[] body) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = status;
+            httpContext.Response.ContentType = "application/json; charset=utf-8";
+            httpContext.Response.ContentLength = body.Length;
+            return httpContext.Response.Body.WriteAsync(body, 0, body.Length, httpContext.RequestAborted);
+        }
+    }
 }
