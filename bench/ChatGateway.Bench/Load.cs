@@ -112,6 +112,26 @@ internal static class Load
         return intended;
     }
 
+    /// <summary>
+    /// Sends at <paramref name="rate"/> in one-second open-loop rounds until <paramref name="warmUp"/> says the
+    /// server is steady; <paramref name="send"/> gets a running message number. Returns how long it took.
+    /// </summary>
+    public static async Task<TimeSpan> OpenLoopWarmUpAsync(int rate, WarmUp warmUp, Func<int, Task> send)
+    {
+        var done = warmUp.WaitAsync(TimeSpan.Zero);
+        var sent = 0;
+        while (!done.IsCompleted)
+        {
+            var from = sent;
+            await OpenLoopAsync(rate, TimeSpan.FromSeconds(1), i => send(from + i));
+            sent += rate;
+        }
+
+        var took = await done;
+        Console.WriteLine($"    warmed up {took.TotalSeconds:0} s at {rate:N0}/s");
+        return took;
+    }
+
     /// <summary>p-th percentile (0-100) of sorted values.</summary>
     public static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];

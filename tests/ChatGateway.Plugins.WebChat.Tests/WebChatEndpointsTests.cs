@@ -134,6 +134,34 @@ public sealed class WebChatEndpointsTests
     }
 
     [Fact]
+    public async Task PostMessage_TextAfterTheJsonObject_Returns400AndStoresNothing()
+    {
+        await using var host = await WebChatHost.StartAsync();
+        var token = await host.NewVisitorAsync();
+
+        using var response = await host.PostMessageAsync(token, new StringContent("""{"clientMessageId": "c1", "text": "hello"} {"x": 1}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("malformed JSON", await ErrorOfAsync(response), StringComparison.Ordinal);
+        Assert.Empty(host.Inbound.Accepted);
+    }
+
+    [Fact]
+    public async Task PostMessage_StreamedInPieces_OrInUtf16_IsStoredWithItsText()
+    {
+        await using var host = await WebChatHost.StartAsync();
+        var token = await host.NewVisitorAsync();
+
+        // A chunked body arrives in several reads; a UTF-16 body is transcoded. Both must store the same text.
+        using var chunked = await host.PostMessageAsync(token, JsonContent.Create(new { clientMessageId = "c1", text = "这件衣服有M码吗? " + new string('a', 1500) }));
+        using var utf16 = await host.PostMessageAsync(token, new StringContent("""{"clientMessageId": "c2", "text": "还有L码吗?"}""", Encoding.Unicode, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Accepted, chunked.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, utf16.StatusCode);
+        Assert.Equal(["这件衣服有M码吗? " + new string('a', 1500), "还有L码吗?"], host.Inbound.Accepted.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task PostMessage_NoClientMessageId_Returns400AndStoresNothing()
     {
         await using var host = await WebChatHost.StartAsync();

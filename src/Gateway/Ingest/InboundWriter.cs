@@ -11,7 +11,59 @@ namespace ChatGateway.Gateway.Ingest;
 /// <summary>An inbound message waiting for the writer, with the caller's completion.</summary>
 internal sealed record PendingInbound(string InstanceId, string? ChannelType, InboundMessage Message, string? Phone, string? Email)
 {
-    public TaskCompletionSource<Ingested> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>
+    /// Completed only through <see cref="Answers"/>, on the thread pool: its caller's continuation (the
+    /// HTTP answer) runs inline where it is completed, so never on the writer's or the log syncer's thread.
+    /// </summary>
+    public TaskCompletionSource<Ingested> Completion { get; } = new();
+}
+
+/// <summary>
+/// Answers the callers of a committed batch on the thread pool, a few per work item. Each caller's answer
+/// runs inline in its work item: one queued item and at most one woken thread for several answers, where
+/// a completion that ran its continuation asynchronously queued one item, and often woke one thread, per
+/// message.
+/// </summary>
+internal static class Answers
+{
+    private const int PerWorkItem = 8;
+
+    public static void Send(List<(PendingInbound Item, Ingested Result)> results)
+    {
+        for (var from = 0; from < results.Count; from += PerWorkItem)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(new Slice(results, from, Math.Min(results.Count, from + PerWorkItem), null), preferLocal: false);
+        }
+    }
+
+    public static void Fail(List<(PendingInbound Item, Ingested Result)> results, Exception failure)
+    {
+        for (var from = 0; from < results.Count; from += PerWorkItem)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(new Slice(results, from, Math.Min(results.Count, from + PerWorkItem), failure), preferLocal: false);
+        }
+    }
+
+    public static void Fail(PendingInbound item, Exception failure) => Fail([(item, null!)], failure);
+
+    private sealed class Slice(List<(PendingInbound Item, Ingested Result)> results, int from, int to, Exception? failure) : IThreadPoolWorkItem
+    {
+        public void Execute()
+        {
+            for (var i = from; i < to; i++)
+            {
+                var (item, result) = results[i];
+                if (failure is null)
+                {
+                    item.Completion.TrySetResult(result);
+                }
+                else
+                {
+                    item.Completion.TrySetException(failure);
+                }
+            }
+        }
+    }
 }
 
 /// <summary>The caller's answer, and what routing needs once the message is committed (none for a redelivery).</summary>
@@ -232,7 +284,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             catch (Exception again)
             {
                 LogFailed(_logger, ex, batch[0].InstanceId);
-                batch[0].Completion.TrySetException(again);
+                Answers.Fail(batch[0], again);
             }
 
             return;
@@ -252,10 +304,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             return;
         }
 
-        foreach (var (item, result) in results)
-        {
-            item.Completion.TrySetResult(result);
-        }
+        Answers.Send(results);
     }
 
     private List<(PendingInbound, Ingested)> Store(List<PendingInbound> batch)

@@ -77,16 +77,13 @@ internal sealed partial class LogSync
 
             foreach (var committed in waiting)
             {
-                foreach (var (item, result) in committed)
+                if (failure is null)
                 {
-                    if (failure is null)
-                    {
-                        item.Completion.TrySetResult(result);
-                    }
-                    else
-                    {
-                        item.Completion.TrySetException(failure);
-                    }
+                    Answers.Send(committed);
+                }
+                else
+                {
+                    Answers.Fail(committed, failure);
                 }
             }
 

@@ -1,6 +1,9 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using ChatGateway.Abstractions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -124,7 +127,9 @@ internal static partial class WebChatEndpoints
         VisitorMessageRequest? request;
         try
         {
-            request = await http.Request.ReadFromJsonAsync(WebChatJson.Default.VisitorMessageRequest, http.RequestAborted);
+            request = IsUtf8(http.Request.ContentType)
+                ? await ReadSmallJsonAsync(http.Request.BodyReader, WebChatJson.Default.VisitorMessageRequest, http.RequestAborted)
+                : await http.Request.ReadFromJsonAsync(WebChatJson.Default.VisitorMessageRequest, http.RequestAborted);
         }
         catch (JsonException ex)
         {
@@ -181,6 +186,39 @@ internal static partial class WebChatEndpoints
             return Error(StatusCodes.Status400BadRequest, ex.Message);
         }
     }
+
+    /// <summary>
+    /// Reads the whole body, which Kestrel holds to the instance's MaxBodyBytes, and parses it in one go:
+    /// for a message of a few hundred bytes, cheaper than the streaming reader's resumable state.
+    /// </summary>
+    private static async Task<T?> ReadSmallJsonAsync<T>(PipeReader body, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var read = await body.ReadAsync(cancellationToken);
+            if (!read.IsCompleted)
+            {
+                body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                continue;
+            }
+
+            try
+            {
+                return read.Buffer.IsSingleSegment
+                    ? JsonSerializer.Deserialize(read.Buffer.FirstSpan, type)
+                    : JsonSerializer.Deserialize(read.Buffer.ToArray(), type);
+            }
+            finally
+            {
+                body.AdvanceTo(read.Buffer.End);
+            }
+        }
+    }
+
+    /// <summary>JSON without a charset is UTF-8; another charset goes through the framework's transcoding reader.</summary>
+    private static bool IsUtf8(string? contentType) =>
+        contentType is null || !contentType.Contains("charset", StringComparison.OrdinalIgnoreCase)
+        || contentType.Contains("utf-8", StringComparison.OrdinalIgnoreCase) || contentType.Contains("utf8", StringComparison.OrdinalIgnoreCase);
 
     private static async Task ConnectAsync(HttpContext http)
     {
