@@ -28,23 +28,19 @@ internal static class Answers
 {
     private const int PerWorkItem = 8;
 
-    public static void Send(List<(PendingInbound Item, Ingested Result)> results)
-    {
-        for (var from = 0; from < results.Count; from += PerWorkItem)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(new Slice(results, from, Math.Min(results.Count, from + PerWorkItem), null), preferLocal: false);
-        }
-    }
+    public static void Send(List<(PendingInbound Item, Ingested Result)> results) => Queue(results, null);
 
-    public static void Fail(List<(PendingInbound Item, Ingested Result)> results, Exception failure)
+    public static void Fail(List<(PendingInbound Item, Ingested Result)> results, Exception failure) => Queue(results, failure);
+
+    public static void Fail(PendingInbound item, Exception failure) => Queue([(item, null!)], failure);
+
+    private static void Queue(List<(PendingInbound Item, Ingested Result)> results, Exception? failure)
     {
         for (var from = 0; from < results.Count; from += PerWorkItem)
         {
             ThreadPool.UnsafeQueueUserWorkItem(new Slice(results, from, Math.Min(results.Count, from + PerWorkItem), failure), preferLocal: false);
         }
     }
-
-    public static void Fail(PendingInbound item, Exception failure) => Fail([(item, null!)], failure);
 
     private sealed class Slice(List<(PendingInbound Item, Ingested Result)> results, int from, int to, Exception? failure) : IThreadPoolWorkItem
     {
