@@ -30,11 +30,7 @@ internal sealed partial class ResponseWatchService(
         if (settings.NoAnswerTimeout > TimeSpan.Zero)
         {
             var cutoff = now - settings.NoAnswerTimeout;
-            var unanswered = await db.Conversations.AsNoTracking()
-                .Where(c => c.Status == ConversationStatus.Assigned && c.AssignedAt <= cutoff
-                    && !db.Messages.Any(m => m.ConversationId == c.Id && m.Direction == MessageDirection.Out && m.CreatedAt >= c.AssignedAt))
-                .Select(c => new { c.Id, c.Skill, c.Priority, c.CreatedAt, AgentId = c.AssignedAgentId!.Value })
-                .ToListAsync(cancellationToken);
+            var unanswered = await NotAnsweredSinceAssigned(db, cutoff).ToListAsync(cancellationToken);
             foreach (var c in unanswered)
             {
                 if (!await store.HasOtherAbleAgentAsync(c.Skill, c.AgentId))
@@ -51,37 +47,8 @@ internal sealed partial class ResponseWatchService(
             }
         }
 
-        // Per assigned conversation (a few per agent), the first customer message after the agent's last
-        // answer: two index seeks each, however long the conversation or the message table.
         var overdueBefore = now - settings.ResponseTarget;
-        var waiting = await db.Conversations.AsNoTracking()
-            .Where(c => c.Status == ConversationStatus.Assigned && c.AssignedAgentId != null)
-            .Select(c => new
-            {
-                c.Id,
-                AgentId = c.AssignedAgentId!.Value,
-                LastAnswer = db.Messages
-                    .Where(o => o.ConversationId == c.Id && o.Direction == MessageDirection.Out && o.AgentId != null)
-                    .OrderByDescending(o => o.CreatedAt)
-                    .Select(o => (DateTimeOffset?)o.CreatedAt)
-                    .FirstOrDefault(),
-            })
-            .Select(c => new
-            {
-                c.Id,
-                c.AgentId,
-                UnansweredId = db.Messages
-                    .Where(m => m.ConversationId == c.Id && m.Direction == MessageDirection.In && (c.LastAnswer == null || m.CreatedAt > c.LastAnswer))
-                    .OrderBy(m => m.CreatedAt)
-                    .Select(m => (Guid?)m.Id)
-                    .FirstOrDefault(),
-                UnansweredAt = db.Messages
-                    .Where(m => m.ConversationId == c.Id && m.Direction == MessageDirection.In && (c.LastAnswer == null || m.CreatedAt > c.LastAnswer))
-                    .OrderBy(m => m.CreatedAt)
-                    .Select(m => (DateTimeOffset?)m.CreatedAt)
-                    .FirstOrDefault(),
-            })
-            .ToListAsync(cancellationToken);
+        var waiting = await FirstUnansweredMessages(db).ToListAsync(cancellationToken);
         var stillAssigned = new HashSet<Guid>();
         foreach (var c in waiting)
         {
@@ -100,6 +67,54 @@ internal sealed partial class ResponseWatchService(
         // Forget alerts for messages that have been answered or whose conversation moved on.
         _alerted.IntersectWith(stillAssigned);
     }
+
+    internal sealed record NotAnswered(Guid Id, string Skill, int Priority, DateTimeOffset CreatedAt, Guid AgentId);
+
+    internal sealed record FirstUnanswered(Guid Id, Guid AgentId, Guid? UnansweredId, DateTimeOffset? UnansweredAt);
+
+    /// <summary>
+    /// Conversations assigned before <paramref name="cutoff"/> that have had no reply since. A reply is found
+    /// through the index of sent messages (IX_Messages_Replies): seeking the conversation's messages instead
+    /// read every customer message since the assignment, the very conversations this looks for.
+    /// </summary>
+    internal static IQueryable<NotAnswered> NotAnsweredSinceAssigned(GatewayDbContext db, DateTimeOffset cutoff) =>
+        db.Conversations.AsNoTracking()
+            .Where(c => c.Status == ConversationStatus.Assigned && c.AssignedAt <= cutoff
+                && !db.Messages.Any(m => m.ConversationId == c.Id && m.Direction == MessageDirection.Out && m.CreatedAt >= c.AssignedAt))
+            .Select(c => new NotAnswered(c.Id, c.Skill, c.Priority, c.CreatedAt, c.AssignedAgentId!.Value));
+
+    /// <summary>
+    /// Per assigned conversation (a few per agent), the first customer message after the agent's last
+    /// answer: the last answer through the index of sent messages, then one seek of the conversation's
+    /// messages, however long the conversation. (Looking for the last answer among all its messages read,
+    /// every 5 s, each customer message since that answer.)
+    /// </summary>
+    internal static IQueryable<FirstUnanswered> FirstUnansweredMessages(GatewayDbContext db) =>
+        db.Conversations.AsNoTracking()
+            .Where(c => c.Status == ConversationStatus.Assigned && c.AssignedAgentId != null)
+            .Select(c => new
+            {
+                c.Id,
+                AgentId = c.AssignedAgentId!.Value,
+                LastAnswer = db.Messages
+                    .Where(o => o.ConversationId == c.Id && o.Direction == MessageDirection.Out && o.AgentId != null)
+                    .OrderByDescending(o => o.CreatedAt)
+                    .Select(o => (DateTimeOffset?)o.CreatedAt)
+                    .FirstOrDefault(),
+            })
+            .Select(c => new FirstUnanswered(
+                c.Id,
+                c.AgentId,
+                db.Messages
+                    .Where(m => m.ConversationId == c.Id && m.Direction == MessageDirection.In && (c.LastAnswer == null || m.CreatedAt > c.LastAnswer))
+                    .OrderBy(m => m.CreatedAt)
+                    .Select(m => (Guid?)m.Id)
+                    .FirstOrDefault(),
+                db.Messages
+                    .Where(m => m.ConversationId == c.Id && m.Direction == MessageDirection.In && (c.LastAnswer == null || m.CreatedAt > c.LastAnswer))
+                    .OrderBy(m => m.CreatedAt)
+                    .Select(m => (DateTimeOffset?)m.CreatedAt)
+                    .FirstOrDefault()));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -84,6 +84,9 @@ internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> option
             // write transaction.
             e.HasIndex(x => x.ProviderKey).HasFilter("\"ProviderKey\" IS NOT NULL AND \"Direction\" = 1");
             e.HasIndex(x => new { x.ConversationId, x.CreatedAt, x.ProviderKey });
+            // Sent messages only (replies, auto-replies): how the response watch finds a conversation's last
+            // answer without reading its customer's messages. Inbound messages never enter it.
+            e.HasIndex(x => new { x.ConversationId, x.CreatedAt }, "IX_Messages_Replies").HasFilter("\"Direction\" = 1");
             // Only messages waiting to go out: inbound messages never touch this index.
             e.HasIndex(x => x.NextAttemptAt).HasFilter("\"Status\" = 1");
             // Only failed sends, which agents are shown.

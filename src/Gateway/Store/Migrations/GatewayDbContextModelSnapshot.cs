@@ -284,6 +284,9 @@ namespace ChatGateway.Gateway.Store.Migrations
 
                     b.HasIndex("ConversationId", "CreatedAt", "ProviderKey");
 
+                    b.HasIndex(new[] { "ConversationId", "CreatedAt" }, "IX_Messages_Replies")
+                        .HasFilter("\"Direction\" = 1");
+
                     b.ToTable("Messages");
                 });
 
