@@ -15,7 +15,7 @@ internal static class Load
             Timeout = TimeSpan.FromSeconds(60),
         };
 
-    public sealed record ClosedLoopResult(double PerSecond, long Acknowledged, long Failed, string? FirstFailure, TimeSpan WarmedUp);
+    public sealed record ClosedLoopResult(double PerSecond, long Acknowledged, long Failed, string? FirstFailure);
 
     /// <summary>
     /// <paramref name="concurrency"/> workers send back to back through the warm-up (until the server at
@@ -65,21 +65,20 @@ internal static class Load
         TimeSpan warmedUp, measuredFor;
         try
         {
-            warmedUp = await new WarmUp(serverPid, options).WaitAsync(clock.Elapsed);
+            warmedUp = await new WarmUp(serverPid, options).WaitAsync();
             var from = clock.Elapsed;
             Volatile.Write(ref phase, 1);
             await Task.Delay(options.Measure);
-            Volatile.Write(ref phase, 2);
             measuredFor = clock.Elapsed - from;
         }
         finally
         {
-            Volatile.Write(ref phase, 2);
+            Volatile.Write(ref phase, 2); // the measured phase ends here, or a failed warm-up stops the load
             await Task.WhenAll(workers);
         }
 
         Console.WriteLine($"    warmed up {warmedUp.TotalSeconds:0} s, measured {measuredFor.TotalSeconds:0.0} s");
-        return new ClosedLoopResult(measured / measuredFor.TotalSeconds, acknowledged, failed, firstFailure, warmedUp);
+        return new ClosedLoopResult(measured / measuredFor.TotalSeconds, acknowledged, failed, firstFailure);
     }
 
     /// <summary>
@@ -114,11 +113,11 @@ internal static class Load
 
     /// <summary>
     /// Sends at <paramref name="rate"/> in one-second open-loop rounds until <paramref name="warmUp"/> says the
-    /// server is steady; <paramref name="send"/> gets a running message number. Returns how long it took.
+    /// server is steady; <paramref name="send"/> gets a running message number.
     /// </summary>
-    public static async Task<TimeSpan> OpenLoopWarmUpAsync(int rate, WarmUp warmUp, Func<int, Task> send)
+    public static async Task OpenLoopWarmUpAsync(int rate, WarmUp warmUp, Func<int, Task> send)
     {
-        var done = warmUp.WaitAsync(TimeSpan.Zero);
+        var done = warmUp.WaitAsync();
         var sent = 0;
         while (!done.IsCompleted)
         {
@@ -129,7 +128,6 @@ internal static class Load
 
         var took = await done;
         Console.WriteLine($"    warmed up {took.TotalSeconds:0} s at {rate:N0}/s");
-        return took;
     }
 
     /// <summary>p-th percentile (0-100) of sorted values.</summary>

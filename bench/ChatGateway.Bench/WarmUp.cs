@@ -24,16 +24,11 @@ internal sealed class WarmUp(int serverPid, BenchOptions options)
     /// <summary>The compiler's share of one CPU under which it counts as quiet.</summary>
     public const double QuietShare = 0.03;
 
-    /// <summary>Waits until the warm-up is over and returns how long it took.</summary>
-    public async Task<TimeSpan> WaitAsync(TimeSpan elapsedSoFar, CancellationToken cancellationToken = default)
+    /// <summary>Waits, from the start of the load, until the warm-up is over and returns how long it took.</summary>
+    public async Task<TimeSpan> WaitAsync(CancellationToken cancellationToken = default)
     {
-        var minimum = options.WarmUp - elapsedSoFar;
-        if (minimum > TimeSpan.Zero)
-        {
-            await Task.Delay(minimum, cancellationToken);
-        }
-
-        var waited = elapsedSoFar + (minimum > TimeSpan.Zero ? minimum : TimeSpan.Zero);
+        await Task.Delay(options.WarmUp, cancellationToken);
+        var waited = options.WarmUp;
         while (waited < options.MaxWarmUp)
         {
             var before = CompilerTicks(serverPid);

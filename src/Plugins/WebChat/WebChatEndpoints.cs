@@ -178,8 +178,10 @@ internal static partial class WebChatEndpoints
             var result = await http.RequestServices.GetRequiredService<IInboundSink>().AcceptAsync(message, http.RequestAborted);
             // Serialized up front so the answer goes out with its length in one write, not as a chunked body
             // whose end comes in a second one.
-            return new JsonBody(StatusCodes.Status202Accepted,
-                JsonSerializer.SerializeToUtf8Bytes(new AcceptedMessage(result.MessageId, result.ConversationId, result.Duplicate), WebChatJson.Default.AcceptedMessage));
+            return Results.Text(
+                JsonSerializer.SerializeToUtf8Bytes(new AcceptedMessage(result.MessageId, result.ConversationId, result.Duplicate), WebChatJson.Default.AcceptedMessage),
+                "application/json; charset=utf-8",
+                StatusCodes.Status202Accepted);
         }
         catch (InboundRejectedException ex)
         {
@@ -321,15 +323,4 @@ internal static partial class WebChatEndpoints
     private static WebChatOptions Options(HttpContext http) => http.RequestServices.GetRequiredService<IOptions<WebChatOptions>>().Value;
 
     private static IResult Error(int status, string reason) => Results.Json(new { error = reason }, statusCode: status);
-
-    private sealed class JsonBody(int status, byte[] body) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.StatusCode = status;
-            httpContext.Response.ContentType = "application/json; charset=utf-8";
-            httpContext.Response.ContentLength = body.Length;
-            return httpContext.Response.Body.WriteAsync(body, 0, body.Length, httpContext.RequestAborted);
-        }
-    }
 }
