@@ -136,7 +136,7 @@ public sealed class BrowserTests
         await page.GetByTestId("desk-password").FillAsync(GatewayHost.DemoPassword);
         await page.GetByTestId("desk-login").ClickAsync();
         await page.GetByTestId("desk-presence").SelectOptionAsync("online");
-        await Expect(page.GetByTestId("desk-presence")).ToHaveValueAsync("online");
+        await Expect(page.GetByTestId("desk-offline-banner")).ToBeHiddenAsync(); // the gateway has her online
 
         await ChatGateway.Gateway.Tests.Routing.RoutingTests.Inbound(http, "b1", "+10000000041", "hello, which size for a gift?");
         var conversation = page.GetByTestId("desk-conversation");
@@ -159,6 +159,55 @@ public sealed class BrowserTests
         await Expect(page.Locator("[data-testid=desk-queue-row][data-skill=pre-sale]")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("desk-agent-row")).ToHaveCountAsync(3);
         await Expect(page.GetByTestId("desk-agent-row").Filter(new() { HasText = "Bob" })).ToContainTextAsync("busy", new() { IgnoreCase = true });
+    }
+
+    [Fact]
+    public async Task Desk_ListReadAnsweredBeforeAnAssignment_DoesNotTakeAwayTheConversationTheAssignmentBrought()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        using var http = host.CreateClient();
+        var page = await browser.NewPageAsync(new() { BaseURL = host.BaseAddress.ToString() });
+        await page.GotoAsync("/desk/");
+        await page.GetByTestId("desk-username").FillAsync("alice");
+        await page.GetByTestId("desk-password").FillAsync(GatewayHost.DemoPassword);
+        await page.GetByTestId("desk-login").ClickAsync();
+        await page.GetByTestId("desk-presence").SelectOptionAsync("online");
+        await Expect(page.GetByTestId("desk-offline-banner")).ToBeHiddenAsync();
+        await Expect(page.GetByTestId("desk-connection")).ToHaveAttributeAsync("data-state", "live");
+
+        // The desk reloads: its list reads are answered (no conversation yet), and the answers are held
+        // on their way, as on a slow network, while a customer's message is assigned and pushed.
+        var release = new TaskCompletionSource();
+        var held = 0;
+        await page.RouteAsync("**/api/conversations", async route =>
+        {
+            var answer = await route.FetchAsync();
+            Interlocked.Increment(ref held);
+            await release.Task;
+            await route.FulfillAsync(new() { Response = answer });
+        });
+        await page.ReloadAsync();
+        await Expect(page.GetByTestId("desk-connection")).ToHaveAttributeAsync("data-state", "live");
+        for (var wait = 0; Volatile.Read(ref held) < 2; wait++) // the desk's reads at start and once live
+        {
+            Assert.True(wait < 150, $"the desk made {held} list reads, not 2");
+            await Task.Delay(100);
+        }
+
+        await ChatGateway.Gateway.Tests.Routing.RoutingTests.Inbound(http, "s1", "+10000000071", "hello, is the red one in stock?");
+        var conversation = page.GetByTestId("desk-conversation");
+        await Expect(conversation).ToHaveCountAsync(1);
+
+        // The stale answers arrive: the conversation stays, and a later read agrees.
+        var answered = page.WaitForResponseAsync(r => r.Url.EndsWith("/api/conversations", StringComparison.Ordinal));
+        release.SetResult();
+        await answered;
+        await page.EvaluateAsync("() => new Promise((r) => setTimeout(r, 200))");
+        await Expect(conversation).ToHaveCountAsync(1);
+        await Expect(conversation).ToContainTextAsync("red one in stock");
     }
 
     [Fact]

@@ -53,6 +53,8 @@
     transferringId: null,     // a transfer of ours in flight (its conversationRemoved is expected)
     exclusiveBusy: false,
     quietRemovalsUntil: 0,    // going offline hands on every conversation: one toast, not one per conversation
+    listReads: 0,             // GET /api/conversations in flight
+    liveChanges: [],          // ids of conversations added or removed while a list read was on its way
   };
 
   const PRESENCE = {
@@ -397,32 +399,52 @@
 
   // ------------------------------------------------------------------ conversations
   async function loadConversations() {
+    // What changes while the read is on its way (an assignment pushed, a removal, this agent's own close
+    // or transfer) is newer than its answer and is replayed on it: an answer read just before an
+    // assignment must not take away the conversation the assignment brought.
+    state.listReads += 1;
+    const from = state.liveChanges.length;
     let list;
+    let changes = [];
     try {
       list = await api('GET', '/api/conversations');
     } catch (err) {
       if (err.status !== 401) toast(`Could not load conversations: ${err.message}`, 'error');
       return;
+    } finally {
+      changes = state.liveChanges.slice(from);
+      state.listReads -= 1;
+      if (state.listReads === 0) state.liveChanges.length = 0;
     }
     if (!state.me || !Array.isArray(list)) return;
-    const ids = new Set(list.map((c) => c.id));
-    for (const id of state.conversations.keys()) {
-      if (!ids.has(id)) {
+    const previous = state.conversations;
+    const fresh = new Map(list.map((c) => [c.id, Object.assign({}, previous.get(c.id) || {}, withoutMessages(c))]));
+    // A conversation changed meanwhile stays as the change left it.
+    for (const id of changes) {
+      if (previous.has(id)) fresh.set(id, previous.get(id));
+      else fresh.delete(id);
+    }
+    for (const id of previous.keys()) {
+      if (!fresh.has(id)) {
         if (id === state.selectedId) markSelectedClosed();
         state.unread.delete(id);
         if (id !== state.selectedId) state.messages.delete(id);
       }
     }
-    const previous = state.conversations;
-    state.conversations = new Map(list.map((c) => [c.id, Object.assign({}, previous.get(c.id) || {}, withoutMessages(c))]));
+    state.conversations = fresh;
     renderList();
     if (state.selectedId && state.conversations.has(state.selectedId)) {
       loadDetail(state.selectedId);
-    } else if (!state.selectedId && list.length && wide()) {
+    } else if (!state.selectedId && fresh.size && wide()) {
       select(sortedConversations()[0].id);
     } else {
       renderThread();
     }
+  }
+
+  /** Remembers a change to the agent's conversations for the list reads in flight (see loadConversations). */
+  function noteLiveChange(id) {
+    if (state.listReads > 0) state.liveChanges.push(id);
   }
 
   function scheduleListReload() {
@@ -576,6 +598,7 @@
   }
 
   function removeConversation(id) {
+    noteLiveChange(id);
     if (id === state.selectedId) { markSelectedClosed(); closeTransfer(); }
     state.overdue.delete(id);
     state.conversations.delete(id);
@@ -933,6 +956,7 @@
   // A conversation that left this agent (closed, transferred, requeued, taken by another agent): gone
   // from the list and, if it was open, from the thread; after the agent's own close, on to the next one.
   function forgetConversation(id, selectNext = false) {
+    noteLiveChange(id);
     state.conversations.delete(id);
     state.messages.delete(id);
     state.unread.delete(id);
@@ -1281,6 +1305,7 @@
       if (!conversation || !conversation.id) return;
       const id = conversation.id;
       state.conversations.set(id, Object.assign({}, state.conversations.get(id) || {}, withoutMessages(conversation)));
+      noteLiveChange(id);
       if (Array.isArray(conversation.messages)) {
         const list = state.messages.get(id) || [];
         for (const m of conversation.messages) mergeMessage(list, m);
