@@ -15,6 +15,12 @@ if (args is ["hash-password", var password])
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddChatGateway(builder.Configuration);
 
+// Kestrel runs a request's code on the thread-pool thread that completed its read, instead of handing
+// it to a second pool thread and the response to a third. Only Kestrel's own hand-offs go: the socket
+// engine still completes reads on pool threads (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS is not
+// set), so code that blocks holds a pool thread as before, never the thread that polls the sockets.
+builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = builder.Configuration.GetValue("Server:InlineScheduling", true));
+
 var app = builder.Build();
 
 // Plugins are loaded here so a bad plugins.json stops start-up with every problem listed.
