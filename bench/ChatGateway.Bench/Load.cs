@@ -82,6 +82,123 @@ internal static class Load
     }
 
     /// <summary>
+    /// Measures two servers in turns instead of one after the other: each is warmed up on its own (see
+    /// <see cref="WarmUp"/>), then their closed loops take turns of <see cref="BenchOptions.Measure"/> /
+    /// <paramref name="turns"/> each (after a second's ramp that is not counted), so that a machine that
+    /// slows down or speeds up during the run (shared 2-core machines do, by 15-25%) weighs on both alike.
+    /// Each rate is the answers counted in all of its turns over the time of those turns.
+    /// </summary>
+    public static async Task<(ClosedLoopResult Baseline, ClosedLoopResult Gateway, double[] TurnRatios)> InTurnsAsync(
+        Loop baseline, Loop gateway, BenchOptions options, int turns = 4)
+    {
+        foreach (var loop in new[] { baseline, gateway })
+        {
+            var warmedUp = await loop.RunAsync(() => new WarmUp(loop.ServerPid, options).WaitAsync());
+            Console.WriteLine($"    {loop.Name}: warmed up {warmedUp.TotalSeconds:0} s");
+        }
+
+        var turn = options.Measure / turns;
+        var ratios = new double[turns];
+        for (var i = 0; i < turns; i++)
+        {
+            var rates = new double[2];
+            foreach (var (loop, at) in new[] { (baseline, 0), (gateway, 1) })
+            {
+                rates[at] = await loop.RunAsync(async () =>
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1));
+                    return await loop.CountAsync(turn);
+                });
+            }
+
+            ratios[i] = rates[0] > 0 ? rates[1] / rates[0] : 0;
+        }
+
+        Console.WriteLine($"    measured {turns} turns of {turn.TotalSeconds:0.#} s each; gateway/baseline by turn: {string.Join(" ", ratios.Select(r => r.ToString("0.00")))}");
+        return (baseline.Result(), gateway.Result(), ratios);
+    }
+
+    /// <summary>
+    /// A closed loop against one server that can be run, stopped and run again: its request numbers go on
+    /// from run to run (a provider message id is never sent twice), and its counts add up.
+    /// </summary>
+    public sealed class Loop(string name, HttpClient client, int concurrency, int serverPid, Func<long, HttpRequestMessage> request)
+    {
+        private long _sequence, _acknowledged, _failed, _counted;
+        private int _counting;
+        private TimeSpan _countedFor;
+        private string? _firstFailure;
+
+        public string Name => name;
+
+        public int ServerPid => serverPid;
+
+        /// <summary>Runs <paramref name="concurrency"/> workers back to back while <paramref name="during"/> runs.</summary>
+        public async Task<T> RunAsync<T>(Func<Task<T>> during)
+        {
+            var running = 1;
+            async Task WorkerAsync()
+            {
+                while (Volatile.Read(ref running) == 1)
+                {
+                    using var message = request(Interlocked.Increment(ref _sequence));
+                    try
+                    {
+                        using var response = await client.SendAsync(message);
+                        if (response.IsSuccessStatusCode)
+                        {
+                            Interlocked.Increment(ref _acknowledged);
+                            if (Volatile.Read(ref _counting) == 1)
+                            {
+                                Interlocked.Increment(ref _counted);
+                            }
+                        }
+                        else
+                        {
+                            Interlocked.Increment(ref _failed);
+                            _firstFailure ??= $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+                        }
+                    }
+                    catch (HttpRequestException ex)
+                    {
+                        Interlocked.Increment(ref _failed);
+                        _firstFailure ??= ex.Message;
+                    }
+                }
+            }
+
+            var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(WorkerAsync)).ToList();
+            try
+            {
+                return await during();
+            }
+            finally
+            {
+                Volatile.Write(ref running, 0);
+                await Task.WhenAll(workers);
+            }
+        }
+
+        /// <summary>Counts the 2xx answers completed within the next <paramref name="time"/>; returns their rate.</summary>
+        public async Task<double> CountAsync(TimeSpan time)
+        {
+            var before = Interlocked.Read(ref _counted);
+            var clock = Stopwatch.StartNew();
+            Volatile.Write(ref _counting, 1);
+            await Task.Delay(time);
+            Volatile.Write(ref _counting, 0);
+            var elapsed = clock.Elapsed;
+            var counted = Interlocked.Read(ref _counted) - before;
+            _countedFor += elapsed;
+            return counted / elapsed.TotalSeconds;
+        }
+
+        /// <summary>The rate over every counted turn; every 2xx of every run is in Acknowledged (to check against the store).</summary>
+        public ClosedLoopResult Result() =>
+            new(_countedFor > TimeSpan.Zero ? _counted / _countedFor.TotalSeconds : 0, _acknowledged, _failed, _firstFailure);
+    }
+
+    /// <summary>
     /// Sends at a fixed rate whatever the answers do (open loop): message <c>i</c> is due at
     /// <c>start + i / rate</c>, and its latency is measured from that intended moment, so a server that
     /// falls behind shows it in the figures instead of slowing the load down (no coordinated omission).
