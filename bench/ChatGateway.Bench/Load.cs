@@ -15,7 +15,7 @@ internal static class Load
             Timeout = TimeSpan.FromSeconds(60),
         };
 
-    public sealed record ClosedLoopResult(double PerSecond, long Acknowledged, long Failed, string? FirstFailure);
+    public sealed record ClosedLoopResult(double PerSecond, long Acknowledged, long Failed, string? FirstFailure, TimeSpan MeasuredFor);
 
     /// <summary>
     /// <paramref name="concurrency"/> workers send back to back through the warm-up (until the server at
@@ -26,65 +26,22 @@ internal static class Load
     public static async Task<ClosedLoopResult> ClosedLoopAsync(
         HttpClient client, int concurrency, BenchOptions options, int serverPid, Func<long, HttpRequestMessage> request)
     {
-        long sequence = 0, acknowledged = 0, failed = 0, measured = 0;
-        var phase = 0; // 0 warming up, 1 measuring, 2 done
-        string? firstFailure = null;
-        var clock = Stopwatch.StartNew();
-
-        async Task WorkerAsync()
+        var loop = new Loop("", client, concurrency, serverPid, request);
+        var warmedUp = await loop.RunAsync(async () =>
         {
-            while (Volatile.Read(ref phase) < 2)
-            {
-                using var message = request(Interlocked.Increment(ref sequence));
-                try
-                {
-                    using var response = await client.SendAsync(message);
-                    if (response.IsSuccessStatusCode)
-                    {
-                        Interlocked.Increment(ref acknowledged);
-                        if (Volatile.Read(ref phase) == 1)
-                        {
-                            Interlocked.Increment(ref measured);
-                        }
-                    }
-                    else
-                    {
-                        Interlocked.Increment(ref failed);
-                        firstFailure ??= $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
-                    }
-                }
-                catch (HttpRequestException ex)
-                {
-                    Interlocked.Increment(ref failed);
-                    firstFailure ??= ex.Message;
-                }
-            }
-        }
-
-        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(WorkerAsync)).ToList();
-        TimeSpan warmedUp, measuredFor;
-        try
-        {
-            warmedUp = await new WarmUp(serverPid, options).WaitAsync();
-            var from = clock.Elapsed;
-            Volatile.Write(ref phase, 1);
-            await Task.Delay(options.Measure);
-            measuredFor = clock.Elapsed - from;
-        }
-        finally
-        {
-            Volatile.Write(ref phase, 2); // the measured phase ends here, or a failed warm-up stops the load
-            await Task.WhenAll(workers);
-        }
-
-        Console.WriteLine($"    warmed up {warmedUp.TotalSeconds:0} s, measured {measuredFor.TotalSeconds:0.0} s");
-        return new ClosedLoopResult(measured / measuredFor.TotalSeconds, acknowledged, failed, firstFailure);
+            var warmUp = await new WarmUp(serverPid, options).WaitAsync();
+            await loop.CountAsync(options.Measure);
+            return warmUp;
+        });
+        var result = loop.Result();
+        Console.WriteLine($"    warmed up {warmedUp.TotalSeconds:0} s, measured {result.MeasuredFor.TotalSeconds:0.0} s");
+        return result;
     }
 
     /// <summary>
     /// Measures two servers in turns instead of one after the other: each is warmed up on its own (see
-    /// <see cref="WarmUp"/>), then their closed loops take turns of <see cref="BenchOptions.Measure"/> /
-    /// <paramref name="turns"/> each (after a second's ramp that is not counted), so that a machine that
+    /// <see cref="WarmUp"/>) and runs one uncounted turn, then their closed loops take turns of
+    /// <see cref="BenchOptions.Measure"/> / <paramref name="turns"/> each (after a second's ramp that is not counted), so that a machine that
     /// slows down or speeds up during the run (shared 2-core machines do, by 15-25%) weighs on both alike.
     /// Each rate is the answers counted in all of its turns over the time of those turns.
     /// </summary>
@@ -95,6 +52,16 @@ internal static class Load
         {
             var warmedUp = await loop.RunAsync(() => new WarmUp(loop.ServerPid, options).WaitAsync());
             Console.WriteLine($"    {loop.Name}: warmed up {warmedUp.TotalSeconds:0} s");
+        }
+
+        // One uncounted turn each first: the server warmed up first has sat idle through the other's warm-up.
+        foreach (var loop in new[] { baseline, gateway })
+        {
+            await loop.RunAsync(async () =>
+            {
+                await Task.Delay(options.Measure / turns);
+                return 0;
+            });
         }
 
         var turn = options.Measure / turns;
@@ -114,7 +81,7 @@ internal static class Load
             ratios[i] = rates[0] > 0 ? rates[1] / rates[0] : 0;
         }
 
-        Console.WriteLine($"    measured {turns} turns of {turn.TotalSeconds:0.#} s each; gateway/baseline by turn: {string.Join(" ", ratios.Select(r => r.ToString("0.00")))}");
+        Console.WriteLine($"    measured {turns} turns of {turn.TotalSeconds:0.#} s each; {gateway.Name} / {baseline.Name} by turn: {string.Join(" ", ratios.Select(r => r.ToString("0.00")))}");
         return (baseline.Result(), gateway.Result(), ratios);
     }
 
@@ -195,7 +162,7 @@ internal static class Load
 
         /// <summary>The rate over every counted turn; every 2xx of every run is in Acknowledged (to check against the store).</summary>
         public ClosedLoopResult Result() =>
-            new(_countedFor > TimeSpan.Zero ? _counted / _countedFor.TotalSeconds : 0, _acknowledged, _failed, _firstFailure);
+            new(_countedFor > TimeSpan.Zero ? _counted / _countedFor.TotalSeconds : 0, _acknowledged, _failed, _firstFailure, _countedFor);
     }
 
     /// <summary>

@@ -2,25 +2,29 @@ namespace ChatGateway.Bench.Scenarios;
 
 /// <summary>
 /// Figure 5: what durability costs. SMS ingest with Redis appending to its AOF (fsync every second) and
-/// the store's durable setting (SQLite synchronous=FULL), against both off.
+/// the store's durable setting (SQLite synchronous=FULL), against both off. Both gateways, each with its
+/// own redis-server, are up at once and measured in turns (<see cref="Load.InTurnsAsync"/>).
 /// </summary>
 internal static class DurabilityScenario
 {
     public static async Task RunAsync(BenchContext context, Report report)
     {
-        Console.WriteLine("Durability cost");
-        var fast = await IngestAsync(context, durable: false);
-        var durable = await IngestAsync(context, durable: true);
-        report.AtLeast("Durable ingest (AOF everysec, SQLite FULL) vs not", durable, fast, "msg/s", 0.85);
-    }
-
-    private static async Task<double> IngestAsync(BenchContext context, bool durable)
-    {
-        var redis = await context.StartRedisAsync(appendOnly: durable);
-        var gateway = await context.StartGatewayAsync(redis, durableStore: durable);
-        var result = await IngestScenario.SmsAsync(context, gateway.BaseAddress, gateway.Pid, "/channels/sms/messages");
-        await context.StopAsync(gateway);
-        await context.StopAsync(redis);
-        return result.PerSecond;
+        Console.WriteLine("Durability cost (measured in turns)");
+        var fastRedis = await context.StartRedisAsync(appendOnly: false);
+        var fast = await context.StartGatewayAsync(fastRedis, durableStore: false);
+        var durableRedis = await context.StartRedisAsync(appendOnly: true);
+        var durable = await context.StartGatewayAsync(durableRedis, durableStore: true);
+        using var fastClient = Load.Client(fast.BaseAddress, IngestScenario.Concurrency);
+        using var durableClient = Load.Client(durable.BaseAddress, IngestScenario.Concurrency);
+        var (notDurable, isDurable, ratios) = await Load.InTurnsAsync(
+            new Load.Loop("gateway, nothing durable", fastClient, IngestScenario.Concurrency, fast.Pid, IngestScenario.SmsRequest("/channels/sms/messages")),
+            new Load.Loop("gateway, all durable", durableClient, IngestScenario.Concurrency, durable.Pid, IngestScenario.SmsRequest("/channels/sms/messages")),
+            context.Options);
+        report.AtLeast("Durable ingest (AOF everysec, SQLite FULL) vs not", isDurable.PerSecond, notDurable.PerSecond, "msg/s", 0.85);
+        report.Note($"Durable / not durable by turn: {string.Join(" ", ratios.Select(r => r.ToString("0.00")))}.");
+        await context.StopAsync(durable);
+        await context.StopAsync(durableRedis);
+        await context.StopAsync(fast);
+        await context.StopAsync(fastRedis);
     }
 }
