@@ -15,28 +15,7 @@ internal static class Load
             Timeout = TimeSpan.FromSeconds(60),
         };
 
-    public sealed record ClosedLoopResult(double PerSecond, long Acknowledged, long Failed, string? FirstFailure, TimeSpan MeasuredFor);
-
-    /// <summary>
-    /// <paramref name="concurrency"/> workers send back to back through the warm-up (until the server at
-    /// <paramref name="serverPid"/> is steady, see <see cref="WarmUp"/>) and then the measured phase; the
-    /// rate counts the 2xx answers completed within the measured phase. Every 2xx of the whole run is in
-    /// <see cref="ClosedLoopResult.Acknowledged"/> (to check against the store).
-    /// </summary>
-    public static async Task<ClosedLoopResult> ClosedLoopAsync(
-        HttpClient client, int concurrency, BenchOptions options, int serverPid, Func<long, HttpRequestMessage> request)
-    {
-        var loop = new Loop("", client, concurrency, serverPid, request);
-        var warmedUp = await loop.RunAsync(async () =>
-        {
-            var warmUp = await new WarmUp(serverPid, options).WaitAsync();
-            await loop.CountAsync(options.Measure);
-            return warmUp;
-        });
-        var result = loop.Result();
-        Console.WriteLine($"    warmed up {warmedUp.TotalSeconds:0} s, measured {result.MeasuredFor.TotalSeconds:0.0} s");
-        return result;
-    }
+    public sealed record ClosedLoopResult(double PerSecond, long Acknowledged, long Failed, string? FirstFailure);
 
     /// <summary>
     /// Measures two servers in turns instead of one after the other: each is warmed up on its own (see
@@ -55,16 +34,16 @@ internal static class Load
         }
 
         // One uncounted turn each first: the server warmed up first has sat idle through the other's warm-up.
+        var turn = options.Measure / turns;
         foreach (var loop in new[] { baseline, gateway })
         {
             await loop.RunAsync(async () =>
             {
-                await Task.Delay(options.Measure / turns);
+                await Task.Delay(turn);
                 return 0;
             });
         }
 
-        var turn = options.Measure / turns;
         var ratios = new double[turns];
         for (var i = 0; i < turns; i++)
         {
@@ -81,9 +60,12 @@ internal static class Load
             ratios[i] = rates[0] > 0 ? rates[1] / rates[0] : 0;
         }
 
-        Console.WriteLine($"    measured {turns} turns of {turn.TotalSeconds:0.#} s each; {gateway.Name} / {baseline.Name} by turn: {string.Join(" ", ratios.Select(r => r.ToString("0.00")))}");
+        Console.WriteLine($"    measured {turns} turns of {turn.TotalSeconds:0.#} s each; {gateway.Name} / {baseline.Name} by turn: {Turns(ratios)}");
         return (baseline.Result(), gateway.Result(), ratios);
     }
+
+    /// <summary>Ratios by turn, as printed.</summary>
+    public static string Turns(double[] ratios) => string.Join(" ", ratios.Select(r => r.ToString("0.00")));
 
     /// <summary>
     /// A closed loop against one server that can be run, stopped and run again: its request numbers go on
@@ -162,7 +144,7 @@ internal static class Load
 
         /// <summary>The rate over every counted turn; every 2xx of every run is in Acknowledged (to check against the store).</summary>
         public ClosedLoopResult Result() =>
-            new(_countedFor > TimeSpan.Zero ? _counted / _countedFor.TotalSeconds : 0, _acknowledged, _failed, _firstFailure, _countedFor);
+            new(_countedFor > TimeSpan.Zero ? _counted / _countedFor.TotalSeconds : 0, _acknowledged, _failed, _firstFailure);
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ internal static class DurabilityScenario
             new Load.Loop("gateway, all durable", durableClient, IngestScenario.Concurrency, durable.Pid, IngestScenario.SmsRequest("/channels/sms/messages")),
             context.Options);
         report.AtLeast("Durable ingest (AOF everysec, SQLite FULL) vs not", isDurable.PerSecond, notDurable.PerSecond, "msg/s", 0.85);
-        report.Note($"Durable / not durable by turn: {string.Join(" ", ratios.Select(r => r.ToString("0.00")))}.");
+        report.Note($"Durable / not durable by turn: {Load.Turns(ratios)}.");
         await context.StopAsync(durable);
         await context.StopAsync(durableRedis);
         await context.StopAsync(fast);

@@ -27,15 +27,9 @@ internal static class IngestScenario
         var gateway = await context.StartGatewayAsync(redis, durableStore: true);
         using (var client = Load.Client(gateway.BaseAddress, Concurrency))
         {
-            var (bare, sms, ratios) = await Load.InTurnsAsync(
+            await MeasureAsync(context, report, gateway, "SMS", "Ingest: signed SMS webhooks",
                 new Load.Loop("baseline SMS", baselineClient, Concurrency, baseline.Pid, SmsRequest("/sms")),
-                new Load.Loop("gateway SMS", client, Concurrency, gateway.Pid, SmsRequest("/channels/sms/messages")),
-                context.Options);
-            Report(bare);
-            Report(sms);
-            await CheckStoredAsync(report, gateway, "SMS", sms.Acknowledged);
-            report.AtLeast("Ingest: signed SMS webhooks", sms.PerSecond, bare.PerSecond, "msg/s", 0.6);
-            report.Note($"SMS ingest by turn (gateway/baseline): {string.Join(" ", ratios.Select(r => r.ToString("0.00")))}.");
+                new Load.Loop("gateway SMS", client, Concurrency, gateway.Pid, SmsRequest("/channels/sms/messages")));
         }
 
         await context.StopAsync(gateway);
@@ -43,15 +37,9 @@ internal static class IngestScenario
         using (var client = Load.Client(gateway.BaseAddress, Concurrency))
         {
             var tokens = await VisitorsAsync(gateway.BaseAddress, 2_000);
-            var (bare, widget, ratios) = await Load.InTurnsAsync(
+            await MeasureAsync(context, report, gateway, "widget", "Ingest: widget messages",
                 new Load.Loop("baseline widget", baselineClient, Concurrency, baseline.Pid, WidgetRequest("/widget", tokens: null)),
-                new Load.Loop("gateway widget", client, Concurrency, gateway.Pid, WidgetRequest("/channels/webchat/messages", tokens)),
-                context.Options);
-            Report(bare);
-            Report(widget);
-            await CheckStoredAsync(report, gateway, "widget", widget.Acknowledged);
-            report.AtLeast("Ingest: widget messages", widget.PerSecond, bare.PerSecond, "msg/s", 0.6);
-            report.Note($"Widget ingest by turn (gateway/baseline): {string.Join(" ", ratios.Select(r => r.ToString("0.00")))}.");
+                new Load.Loop("gateway widget", client, Concurrency, gateway.Pid, WidgetRequest("/channels/webchat/messages", tokens)));
         }
 
         await context.StopAsync(gateway);
@@ -79,12 +67,16 @@ internal static class IngestScenario
         return request;
     };
 
-    public static async Task<Load.ClosedLoopResult> SmsAsync(BenchContext context, Uri baseAddress, int serverPid, string path)
+    /// <summary>Baseline and gateway in turns; every message the gateway acknowledged must be in its store.</summary>
+    private static async Task MeasureAsync(
+        BenchContext context, Report report, GatewayServer gateway, string what, string figure, Load.Loop baselineLoop, Load.Loop gatewayLoop)
     {
-        using var client = Load.Client(baseAddress, Concurrency);
-        var result = await Load.ClosedLoopAsync(client, Concurrency, context.Options, serverPid, SmsRequest(path));
-        Report(result);
-        return result;
+        var (bare, ours, ratios) = await Load.InTurnsAsync(baselineLoop, gatewayLoop, context.Options);
+        Report(bare);
+        Report(ours);
+        await CheckStoredAsync(report, gateway, what, ours.Acknowledged);
+        report.AtLeast(figure, ours.PerSecond, bare.PerSecond, "msg/s", 0.6);
+        report.Note($"{figure}, gateway/baseline by turn: {Load.Turns(ratios)}.");
     }
 
     /// <summary>Widget visitors (tokens), made before the measured run as the shop page would.</summary>

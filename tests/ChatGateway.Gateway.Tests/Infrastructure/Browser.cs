@@ -34,6 +34,17 @@ public static class Browser
         return (playwright, browser);
     }
 
+    /// <summary>Signs the agent in on the desk (demo password) and sets them online; returns once the gateway has them online.</summary>
+    public static async Task SignInOnlineAsync(IPage desk, string userName)
+    {
+        await desk.GotoAsync("/desk/");
+        await desk.GetByTestId("desk-username").FillAsync(userName);
+        await desk.GetByTestId("desk-password").FillAsync(GatewayHost.DemoPassword);
+        await desk.GetByTestId("desk-login").ClickAsync();
+        await desk.GetByTestId("desk-presence").SelectOptionAsync("online");
+        await Assertions.Expect(desk.GetByTestId("desk-offline-banner")).ToBeHiddenAsync();
+    }
+
     /// <summary>Opens the shop page's chat widget, past the optional pre-chat form.</summary>
     public static async Task OpenChatAsync(IPage shop)
     {

@@ -20,12 +20,8 @@ public sealed class BrowserTests
         var agentContext = await browser.NewContextAsync(new() { BaseURL = host.BaseAddress.ToString() });
         var desk = await agentContext.NewPageAsync();
         desk.PageError += (_, e) => errors.Add("desk: " + e);
-        await desk.GotoAsync("/desk/");
-        await desk.GetByTestId("desk-username").FillAsync("alice");
-        await desk.GetByTestId("desk-password").FillAsync(GatewayHost.DemoPassword);
-        await desk.GetByTestId("desk-login").ClickAsync();
+        await Browser.SignInOnlineAsync(desk, "alice");
         await Expect(desk.GetByTestId("desk-agent-name")).ToHaveTextAsync("Alice");
-        await desk.GetByTestId("desk-presence").SelectOptionAsync("online");
         await Expect(desk.GetByTestId("desk-presence")).ToHaveValueAsync("online");
 
         // A customer opens the shop, opens the chat and asks about a size.
@@ -131,12 +127,7 @@ public sealed class BrowserTests
         using var http = host.CreateClient();
 
         var page = await browser.NewPageAsync(new() { BaseURL = host.BaseAddress.ToString() });
-        await page.GotoAsync("/desk/");
-        await page.GetByTestId("desk-username").FillAsync("alice");
-        await page.GetByTestId("desk-password").FillAsync(GatewayHost.DemoPassword);
-        await page.GetByTestId("desk-login").ClickAsync();
-        await page.GetByTestId("desk-presence").SelectOptionAsync("online");
-        await Expect(page.GetByTestId("desk-offline-banner")).ToBeHiddenAsync(); // the gateway has her online
+        await Browser.SignInOnlineAsync(page, "alice");
 
         await ChatGateway.Gateway.Tests.Routing.RoutingTests.Inbound(http, "b1", "+10000000041", "hello, which size for a gift?");
         var conversation = page.GetByTestId("desk-conversation");
@@ -170,12 +161,7 @@ public sealed class BrowserTests
         await using var __ = browser;
         using var http = host.CreateClient();
         var page = await browser.NewPageAsync(new() { BaseURL = host.BaseAddress.ToString() });
-        await page.GotoAsync("/desk/");
-        await page.GetByTestId("desk-username").FillAsync("alice");
-        await page.GetByTestId("desk-password").FillAsync(GatewayHost.DemoPassword);
-        await page.GetByTestId("desk-login").ClickAsync();
-        await page.GetByTestId("desk-presence").SelectOptionAsync("online");
-        await Expect(page.GetByTestId("desk-offline-banner")).ToBeHiddenAsync();
+        await Browser.SignInOnlineAsync(page, "alice");
         await Expect(page.GetByTestId("desk-connection")).ToHaveAttributeAsync("data-state", "live");
 
         // The desk reloads: its list reads are answered (no conversation yet), and the answers are held
