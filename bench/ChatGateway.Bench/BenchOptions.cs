@@ -1,6 +1,6 @@
 namespace ChatGateway.Bench;
 
-internal sealed record BenchOptions(bool Quick, string? Only, bool Pinned, int Connections)
+internal sealed record BenchOptions(bool Quick, string? Only, bool Pinned, int Connections, string? Compare = null)
 {
     /// <summary>
     /// Least untimed warm-up before each measured phase (JIT, connection pools, SQLite pages). Under full
@@ -34,6 +34,9 @@ internal sealed record BenchOptions(bool Quick, string? Only, bool Pinned, int C
                     break;
                 case "--only" when i + 1 < args.Length && args[i + 1] is "ingest" or "latency" or "routing" or "connections" or "durability":
                     options = options with { Only = args[++i] };
+                    break;
+                case "--compare" when i + 1 < args.Length && args[i + 1].IndexOf('=') > 0:
+                    options = options with { Compare = args[++i], Only = "compare" };
                     break;
                 case "--connections" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n > 0:
                     options = options with { Connections = n };

@@ -13,11 +13,12 @@ var options = BenchOptions.Parse(args);
 if (options is null)
 {
     Console.Error.WriteLine("""
-        usage: dotnet run -c Release --project bench/ChatGateway.Bench -- [--quick] [--only ingest|latency|routing|connections|durability] [--pinned] [--connections N]
+        usage: dotnet run -c Release --project bench/ChatGateway.Bench -- [--quick] [--only ingest|latency|routing|connections|durability] [--pinned] [--connections N] [--compare K=V]
           --quick        shorter phases (a smoke run; figures are noisier)
           --only X       one figure
           --pinned       servers on CPU 0, the load generator on CPU 1 (taskset), for steadier figures
           --connections  widget connections to hold open (default 10000)
+          --compare K=V  no figures: widget ingest of a gateway with the environment variable K=V against one without
         """);
     return 2;
 }
@@ -44,6 +45,11 @@ var clock = Stopwatch.StartNew();
 await using var context = await BenchContext.CreateAsync(options);
 try
 {
+    if (options.Compare is { } setting)
+    {
+        await CompareScenario.RunAsync(context, report, setting);
+    }
+
     if (options.Runs("ingest"))
     {
         await IngestScenario.RunAsync(context, report);

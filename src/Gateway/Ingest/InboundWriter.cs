@@ -16,6 +16,9 @@ internal sealed record PendingInbound(string InstanceId, string? ChannelType, In
     /// HTTP answer) runs inline where it is completed, so never on the writer's or the log syncer's thread.
     /// </summary>
     public TaskCompletionSource<Ingested> Completion { get; } = new();
+
+    /// <summary>The message's <see cref="Store.Message.KeyOf"/>, worked out by the caller: a hash the writer's thread need not spend its time on.</summary>
+    public long ProviderKey { get; } = Store.Message.KeyOf(InstanceId, MessageDirection.In, Message.ProviderMessageId);
 }
 
 /// <summary>
@@ -384,7 +387,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         foreach (var item in batch)
         {
             var message = item.Message;
-            var providerKey = Message.KeyOf(item.InstanceId, MessageDirection.In, message.ProviderMessageId);
+            var providerKey = item.ProviderKey;
 
             // A redelivery comes from the sender of the first copy, whose identity that copy stored: only
             // that contact's messages can hold it (the contact is null for a sender never seen).

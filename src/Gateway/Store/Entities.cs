@@ -100,8 +100,25 @@ internal sealed class Message
     /// </summary>
     public static long KeyOf(string instanceId, MessageDirection direction, string providerMessageId)
     {
+        // The UTF-8 bytes of "{instance}\n{direction}\n{id}", on the stack for the usual short ids.
+        var encoding = System.Text.Encoding.UTF8;
+        var most = encoding.GetMaxByteCount(instanceId.Length + providerMessageId.Length) + 16;
+        byte[]? rented = null;
+        Span<byte> buffer = most <= 1024 ? stackalloc byte[most] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(most));
+        var length = encoding.GetBytes(instanceId, buffer);
+        buffer[length++] = (byte)'\n';
+        ((int)direction).TryFormat(buffer[length..], out var written, provider: System.Globalization.CultureInfo.InvariantCulture);
+        length += written;
+        buffer[length++] = (byte)'\n';
+        length += encoding.GetBytes(providerMessageId, buffer[length..]);
+
         Span<byte> hash = stackalloc byte[System.Security.Cryptography.SHA256.HashSizeInBytes];
-        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{instanceId}\n{(int)direction}\n{providerMessageId}"), hash);
+        System.Security.Cryptography.SHA256.HashData(buffer[..length], hash);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+
         return System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(hash);
     }
 }

@@ -46,4 +46,25 @@ public sealed class ProviderKeyFilterTests
         Assert.False(filter.MayContain(Message.KeyOf("sms", MessageDirection.In, "SM1")));
         Assert.Equal(0, filter.Count);
     }
+
+    /// <summary>
+    /// The keys stored in the Messages table were made as SHA-256 over "{instance}\n{direction}\n{id}" in
+    /// UTF-8: the key of a message must not change, or redeliveries of stored messages go unrecognised.
+    /// Tried: short and empty ids, non-ASCII ids and instances, an id longer than the stack buffer.
+    /// </summary>
+    [Theory]
+    [InlineData("sms", 0, "SM0123456789abcdef0123456789abcdef")]
+    [InlineData("webchat", 0, "3f2504e0-4f89-11d3-9a0c-0305e82c3301:c17")]
+    [InlineData("wechat-商店", 1, "消息-ñ-😀")]
+    [InlineData("x", 1, "")]
+    public void TheKeyOfAProviderId_IsTheOneStoredBefore(string instance, int directionValue, string id)
+    {
+        var direction = (MessageDirection)directionValue;
+        Assert.Equal(StoredKey(instance, direction, id), Message.KeyOf(instance, direction, id));
+        var longId = string.Concat(Enumerable.Repeat(id + "长", 300));
+        Assert.Equal(StoredKey(instance, direction, longId), Message.KeyOf(instance, direction, longId));
+    }
+
+    private static long StoredKey(string instance, MessageDirection direction, string id) =>
+        System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{instance}\n{(int)direction}\n{id}")));
 }
