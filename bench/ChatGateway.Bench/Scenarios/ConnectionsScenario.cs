@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -27,12 +28,13 @@ internal static class ConnectionsScenario
 
         var sockets = new ClientWebSocket[count];
         var frames = new ConcurrentDictionary<int, ConcurrentQueue<string>>();
+        var sources = Enumerable.Range(0, (count + PerSource - 1) / PerSource).Select(FromSource).ToArray();
         var clock = Stopwatch.StartNew();
         await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, ct) =>
         {
             var socket = new ClientWebSocket();
             socket.Options.SetRequestHeader("Origin", gateway.BaseAddress.GetLeftPart(UriPartial.Authority));
-            await socket.ConnectAsync(new Uri($"ws://{gateway.BaseAddress.Authority}/channels/webchat/ws?token={Uri.EscapeDataString(tokens[i])}"), ct);
+            await socket.ConnectAsync(new Uri($"ws://{gateway.BaseAddress.Authority}/channels/webchat/ws?token={Uri.EscapeDataString(tokens[i])}"), sources[i / PerSource], ct);
             sockets[i] = socket;
             _ = ReadAsync(socket, frames.GetOrAdd(i, _ => new ConcurrentQueue<string>()));
         });
@@ -57,6 +59,33 @@ internal static class ConnectionsScenario
 
         await context.StopAsync(gateway);
     }
+
+    /// <summary>
+    /// Connections opened from one loopback address. A client address has about 28,000 ephemeral ports
+    /// (Linux's default range) towards the gateway's one address and port, so more connections than that
+    /// come from 127.0.0.2, 127.0.0.3 and on, as visitors come from many addresses.
+    /// </summary>
+    private const int PerSource = 10_000;
+
+    /// <summary>Opens connections from 127.0.0.(1 + <paramref name="source"/>).</summary>
+    private static HttpMessageInvoker FromSource(int source) => new(new SocketsHttpHandler
+    {
+        ConnectCallback = async (context, cancellationToken) =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                socket.Bind(new IPEndPoint(new IPAddress([127, 0, 0, (byte)(1 + source)]), 0));
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    });
 
     /// <summary>Sampled visitors write; an agent answers each; the answer must come down the visitor's open connection.</summary>
     private static async Task<int> RepliesReachVisitorsAsync(Uri baseAddress, string[] tokens, ConcurrentDictionary<int, ConcurrentQueue<string>> frames)
