@@ -41,6 +41,17 @@ Console.WriteLine(options.Pinned
 Console.WriteLine();
 
 var report = new Report(options);
+
+// Each figure starts on a settled disk: what the figures before it wrote is on disk first.
+void Settle()
+{
+    var took = Machine.SettleDisk();
+    if (took > TimeSpan.FromMilliseconds(200))
+    {
+        Console.WriteLine($"(the disk took {took.TotalSeconds:0.0} s to settle)");
+    }
+}
+
 var clock = Stopwatch.StartNew();
 await using var context = await BenchContext.CreateAsync(options);
 try
@@ -52,26 +63,31 @@ try
 
     if (options.Runs("ingest"))
     {
+        Settle();
         await IngestScenario.RunAsync(context, report);
     }
 
     if (options.Runs("durability"))
     {
+        Settle();
         await DurabilityScenario.RunAsync(context, report);
     }
 
     if (options.Runs("latency"))
     {
+        Settle();
         await LatencyScenario.RunAsync(context, report);
     }
 
     if (options.Runs("routing"))
     {
+        Settle();
         await RoutingScenario.RunAsync(context, report);
     }
 
     if (options.Runs("connections"))
     {
+        Settle();
         await ConnectionsScenario.RunAsync(context, report);
     }
 }

@@ -146,7 +146,23 @@ internal sealed class GatewayServer(ServerProcess process, string databasePath) 
 
     public string DatabasePath => databasePath;
 
-    public ValueTask DisposeAsync() => process.DisposeAsync();
+    /// <summary>
+    /// Stops the gateway and deletes its folder: pages of a deleted file that are still waiting to be written
+    /// are dropped, so the next figure's syncs do not queue behind the writeback of this one's store (a
+    /// gigabyte after the ingest figures).
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        await process.DisposeAsync();
+        try
+        {
+            Directory.Delete(Path.GetDirectoryName(databasePath)!, recursive: true);
+        }
+        catch (IOException)
+        {
+            // left for the run's own folder to be cleaned at the end
+        }
+    }
 }
 
 /// <summary>A server as its own OS process, ready once it prints its address.</summary>
