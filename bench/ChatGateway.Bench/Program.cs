@@ -42,16 +42,6 @@ Console.WriteLine();
 
 var report = new Report(options);
 
-// Each figure starts on a settled disk: what the figures before it wrote is on disk first.
-void Settle()
-{
-    var took = Machine.SettleDisk();
-    if (took > TimeSpan.FromMilliseconds(200))
-    {
-        Console.WriteLine($"(the disk took {took.TotalSeconds:0.0} s to settle)");
-    }
-}
-
 var clock = Stopwatch.StartNew();
 await using var context = await BenchContext.CreateAsync(options);
 try
@@ -61,34 +51,23 @@ try
         await CompareScenario.RunAsync(context, report, setting);
     }
 
-    if (options.Runs("ingest"))
+    var figures = new (string Name, Func<BenchContext, Report, Task> RunAsync)[]
     {
-        Settle();
-        await IngestScenario.RunAsync(context, report);
-    }
+        ("ingest", IngestScenario.RunAsync),
+        ("durability", DurabilityScenario.RunAsync),
+        ("latency", LatencyScenario.RunAsync),
+        ("routing", RoutingScenario.RunAsync),
+        ("connections", ConnectionsScenario.RunAsync),
+    };
+    foreach (var figure in figures.Where(f => options.Runs(f.Name)))
+    {
+        // Each figure starts on a settled disk: what the figures before it wrote is on disk first.
+        if (Machine.SettleDisk() is var took && took > TimeSpan.FromMilliseconds(200))
+        {
+            Console.WriteLine($"(the disk took {took.TotalSeconds:0.0} s to settle)");
+        }
 
-    if (options.Runs("durability"))
-    {
-        Settle();
-        await DurabilityScenario.RunAsync(context, report);
-    }
-
-    if (options.Runs("latency"))
-    {
-        Settle();
-        await LatencyScenario.RunAsync(context, report);
-    }
-
-    if (options.Runs("routing"))
-    {
-        Settle();
-        await RoutingScenario.RunAsync(context, report);
-    }
-
-    if (options.Runs("connections"))
-    {
-        Settle();
-        await ConnectionsScenario.RunAsync(context, report);
+        await figure.RunAsync(context, report);
     }
 }
 finally

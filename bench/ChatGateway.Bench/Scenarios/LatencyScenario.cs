@@ -63,16 +63,16 @@ internal static class LatencyScenario
     private sealed record Latencies(double P50, double P99, double Max, int Lost);
 
     /// <summary>
-    /// One pipeline at one rate: sends message <c>i</c> as "m{i}" (warm-up and uncounted ones as "w…") and
+    /// One pipeline at one rate: sends message <c>i</c> as "m{i}" (warm-up ones as "w…", uncounted ones as "u…") and
     /// records when its receiver got each; the measured turns number their messages on from turn to turn.
     /// </summary>
-    private sealed class Live(int rate, TimeSpan measure, int pid, BenchOptions options, Func<string, long, Task> send, Func<ValueTask> close) : IAsyncDisposable
+    private sealed class Live(int rate, int pid, BenchOptions options, Func<string, long, Task> send, Func<ValueTask> close) : IAsyncDisposable
     {
-        private readonly long[] _intended = new long[(int)(rate * measure.TotalSeconds)];
+        private readonly long[] _intended = new long[(int)(rate * options.Measure.TotalSeconds)];
         private int _sent;
         private int _uncounted;
 
-        public long[] Received { get; } = new long[(int)(rate * measure.TotalSeconds)];
+        public long[] Received { get; } = new long[(int)(rate * options.Measure.TotalSeconds)];
 
         public Task WarmUpAsync() => Load.OpenLoopWarmUpAsync(rate, new WarmUp(pid, options), i => send($"w{i}", WarmUpIds + i));
 
@@ -138,7 +138,7 @@ internal static class LatencyScenario
             await Task.Delay(50);
         }
 
-        live = new Live(rate, context.Options.Measure, pid, context.Options,
+        live = new Live(rate, pid, context.Options,
             async (text, id) =>
             {
                 using var response = await client.SendAsync(Load.SmsWebhook("/channels/sms/messages", signedUrl, Load.Phone(id, Customers), text, Hash(run, id)));
@@ -176,7 +176,7 @@ internal static class LatencyScenario
         });
 
         var client = Load.Client(baseAddress, 1024);
-        live = new Live(rate, context.Options.Measure, pid, context.Options,
+        live = new Live(rate, pid, context.Options,
             async (text, _) =>
             {
                 using var response = await client.PostAsync("/live", new FormUrlEncodedContent([new("Body", text)]));
