@@ -15,41 +15,61 @@ internal sealed class ChannelConversationHistory(IDbContextFactory<GatewayDbCont
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
 
-        // The identity's contact, then the contact's newest conversation this identity wrote or was
-        // answered in (one conversation is open at a time, so it holds the identity's latest message).
+        // The identity's contact.
         var contactId = await db.ChannelIdentities
             .Where(i => i.InstanceId == instanceId && i.ExternalId == externalId)
             .Select(i => (Guid?)i.ContactId)
             .FirstOrDefaultAsync(cancellationToken);
-        var mine = Mine(db, externalId);
-        var latest = contactId is null ? null : await db.Conversations
-            .Where(c => c.ContactId == contactId && mine.Any(m => m.ConversationId == c.Id))
+        if (contactId is null)
+        {
+            return null;
+        }
+
+        // The contact's newest conversation this identity wrote or was answered in (one conversation is
+        // open at a time, so it holds the identity's latest message).
+        var conversations = await db.Conversations
+            .Where(c => c.ContactId == contactId)
             .OrderByDescending(c => c.CreatedAt)
-            .Select(c => (Guid?)c.Id)
-            .FirstOrDefaultAsync(cancellationToken);
-        return latest is { } id ? await LoadAsync(db, externalId, id, cancellationToken) : null;
+            .Select(c => c.Id)
+            .ToListAsync(cancellationToken);
+        foreach (var id in conversations)
+        {
+            if (await LoadAsync(db, externalId, id, cancellationToken) is { } history)
+            {
+                return history;
+            }
+        }
+
+        return null;
     }
 
     public async Task<ConversationHistory?> GetAsync(string externalId, Guid conversationId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var visible = await Mine(db, externalId).Where(m => m.ConversationId == conversationId).AnyAsync(cancellationToken);
-        return visible ? await LoadAsync(db, externalId, conversationId, cancellationToken) : null;
+        return await LoadAsync(db, externalId, conversationId, cancellationToken);
     }
 
     // Internal notes between agents are never shown to the customer.
-    private IQueryable<Message> Mine(GatewayDbContext db, string externalId) =>
-        db.Messages.Where(m => m.InstanceId == instanceId && m.ExternalId == externalId && m.Direction != MessageDirection.Note);
+    private bool IsMine(Message m, string externalId) =>
+        m.InstanceId == instanceId && m.ExternalId == externalId && m.Direction != MessageDirection.Note;
 
-    private async Task<ConversationHistory> LoadAsync(GatewayDbContext db, string externalId, Guid conversationId, CancellationToken cancellationToken)
+    /// <summary>The conversation's messages this identity exchanged, or null when there are none (not theirs to see).</summary>
+    private async Task<ConversationHistory?> LoadAsync(GatewayDbContext db, string externalId, Guid conversationId, CancellationToken cancellationToken)
     {
-        var status = await db.Conversations.Where(c => c.Id == conversationId).Select(c => c.Status).FirstAsync(cancellationToken);
-        var messages = await Mine(db, externalId).AsNoTracking()
-            .Where(m => m.ConversationId == conversationId)
+        var inbound = await ConversationMessages.InboundAsync(db, [conversationId], limit: null, after: null, cancellationToken);
+        var replies = await ConversationMessages.Others(db, conversationId).AsNoTracking()
+            .Where(m => m.InstanceId == instanceId && m.ExternalId == externalId && m.Direction != MessageDirection.Note)
+            .ToListAsync(cancellationToken);
+        var messages = inbound.Where(m => IsMine(m, externalId)).Concat(replies)
             .OrderBy(m => m.CreatedAt)
             .ThenBy(m => m.Direction)
-            .Select(m => new { m.Id, m.Direction, m.Text, m.AgentName, m.CreatedAt })
-            .ToListAsync(cancellationToken);
+            .ToList();
+        if (messages.Count == 0)
+        {
+            return null;
+        }
+
+        var status = await db.Conversations.Where(c => c.Id == conversationId).Select(c => c.Status).FirstAsync(cancellationToken);
         return new ConversationHistory(
             conversationId,
             status.ToApi(),

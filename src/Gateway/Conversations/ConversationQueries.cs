@@ -19,12 +19,14 @@ internal sealed class ConversationQueries(IDbContextFactory<GatewayDbContext> db
             .Select(c => new
             {
                 Conversation = c,
-                LastMessageAt = db.Messages.Where(m => m.ConversationId == c.Id).OrderByDescending(m => m.CreatedAt).Select(m => (DateTimeOffset?)m.CreatedAt).FirstOrDefault(),
+                LastInboundAt = db.InboundHeads.Where(h => h.ConversationId == c.Id).Select(h => (DateTimeOffset?)h.LastMessageAt).FirstOrDefault(),
+                LastOtherAt = db.Messages.Where(m => m.ConversationId == c.Id && m.Direction != MessageDirection.In)
+                    .OrderByDescending(m => m.CreatedAt).Select(m => (DateTimeOffset?)m.CreatedAt).FirstOrDefault(),
             })
             .ToListAsync(cancellationToken);
         foreach (var row in rows)
         {
-            WithLastMessage(row.Conversation, row.LastMessageAt);
+            WithLastMessage(row.Conversation, ConversationMessages.Latest(row.LastInboundAt, row.LastOtherAt));
         }
 
         return rows.Select(r => r.Conversation).OrderByDescending(c => c.LastMessageAt).Select(c => c.ToDto(c.Contact!, channels.ChannelTypeOf)).ToList();
@@ -40,26 +42,25 @@ internal sealed class ConversationQueries(IDbContextFactory<GatewayDbContext> db
             return null;
         }
 
-        // The contact's history across all their conversations and channels.
-        var messages = await db.Messages.AsNoTracking()
-            .Where(m => db.Conversations.Any(c => c.Id == m.ConversationId && c.ContactId == conversation.ContactId))
+        // The contact's history across all their conversations and channels: the newest customer messages
+        // along their conversations' chains, and the newest replies and notes through the conversation index.
+        var contactId = conversation.ContactId;
+        var conversationIds = await db.Conversations.Where(c => c.ContactId == contactId).Select(c => c.Id).ToListAsync(cancellationToken);
+        var inbound = await ConversationMessages.InboundAsync(db, conversationIds, HistoryLimit, after: null, cancellationToken);
+        var others = await db.Messages.AsNoTracking()
+            .Where(m => m.Direction != MessageDirection.In && db.Conversations.Any(c => c.Id == m.ConversationId && c.ContactId == contactId))
+            .OrderByDescending(m => m.CreatedAt)
+            .Take(HistoryLimit)
+            .ToListAsync(cancellationToken);
+        var messages = inbound.Concat(others)
             .OrderByDescending(m => m.CreatedAt)
             .ThenByDescending(m => m.Direction) // at the same instant the customer's message comes first
             .Take(HistoryLimit)
-            .ToListAsync(cancellationToken);
+            .ToList();
         messages.Reverse();
-        WithLastMessage(conversation, await LastMessageOf(db, conversationId).FirstOrDefaultAsync(cancellationToken));
+        WithLastMessage(conversation, await ConversationMessages.LastMessageAtAsync(db, conversationId, cancellationToken));
         return conversation.ToDto(conversation.Contact!, channels.ChannelTypeOf, messages.Select(m => m.ToDto(channels.ChannelTypeOf)).ToList());
     }
-
-    /// <summary>
-    /// The time of the conversation's newest message (one seek at the end of its run in the conversation
-    /// index; queries that list conversations inline the same expression). The inbound writer leaves a
-    /// busy conversation's row alone when only the time changes: rewriting it cost a random page of the
-    /// store for most inbound messages.
-    /// </summary>
-    internal static IQueryable<DateTimeOffset?> LastMessageOf(GatewayDbContext db, Guid conversationId) =>
-        db.Messages.Where(m => m.ConversationId == conversationId).OrderByDescending(m => m.CreatedAt).Select(m => (DateTimeOffset?)m.CreatedAt);
 
     /// <summary>Shows the newest message's time when the row's is older.</summary>
     internal static void WithLastMessage(Conversation conversation, DateTimeOffset? lastMessageAt)

@@ -428,7 +428,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             {
                 // The row is written when something a reader relies on changed: where replies go, or the
                 // tags. Its last-message time is not kept up: readers take the newest message's time
-                // (ConversationQueries.LastMessageOf), and rewriting the row cost a random page of the
+                // (ConversationMessages.LastMessageAtAsync), and rewriting the row cost a random page of the
                 // store for most messages of a busy customer.
                 var tags = classifier.AddTags(conversation.Tags, message.Text);
                 if (conversation.LastInstanceId != item.InstanceId || conversation.LastExternalId != message.Sender.ExternalId
@@ -455,6 +455,8 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 ProviderKey = providerKey,
                 CreatedAt = now,
             };
+            // The message joins its conversation's chain of customer messages (no index by conversation).
+            row.PreviousInboundId = lookup.Append(conversation.Id, isNew, row.Id, now);
             sql.InsertMessage(row);
             lookup.AddMessage(contact.Id, item.InstanceId, message.ProviderMessageId, providerKey, row.Id, conversation.Id);
             stored.Add((item, conversation, row, isNew, contact));
@@ -588,7 +590,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
 
         public Statements Statements => sql;
 
-        public int Count => _contacts.Count + _identities.Count + _open.Count + _byPhone.Count + _byEmail.Count;
+        public int Count => _contacts.Count + _identities.Count + _open.Count + _byPhone.Count + _byEmail.Count + _heads.Count;
 
         /// <summary>Forgets the previous batch's provider ids and changes (they are committed).</summary>
         public void BeginBatch(ProviderKeyFilter keys)
@@ -597,6 +599,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             _messages.Clear();
             _dirtyContacts.Clear();
             _dirtyConversations.Clear();
+            _dirtyHeads.Clear();
         }
 
         private readonly Dictionary<(string Instance, string ProviderId), (Guid MessageId, Guid ConversationId)> _messages = [];
@@ -607,12 +610,14 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         private readonly Dictionary<Guid, Conversation?> _open = [];
         private readonly HashSet<Contact> _dirtyContacts = [];
         private readonly HashSet<Conversation> _dirtyConversations = [];
+        private readonly Dictionary<Guid, InboundHead?> _heads = [];
+        private readonly HashSet<InboundHead> _dirtyHeads = [];
 
         /// <summary>
         /// The contact's inbound message with this provider id (<paramref name="providerKey"/> is its
         /// <see cref="Message.KeyOf"/>). A key the filter has never seen is a new message; only a key it
-        /// may have costs a look among the contact's messages (through the conversation index, which
-        /// holds the key), where the id itself is compared.
+        /// may have costs a look among the contact's messages (along the chains of customer messages of
+        /// the contact's conversations, keys compared on the way), where the id itself is compared.
         /// </summary>
         public (Guid MessageId, Guid ConversationId)? FindMessage(Contact? contact, string instanceId, string providerId, long providerKey)
         {
@@ -729,6 +734,32 @@ internal sealed partial class InboundWriter : IAsyncDisposable
 
         public void AddOpen(Conversation conversation) => _open[conversation.ContactId] = conversation;
 
+        /// <summary>
+        /// Makes <paramref name="messageId"/> the newest customer message of the conversation (the first of its
+        /// unanswered run if an agent answered since the last one) and returns the one before it, if any.
+        /// </summary>
+        public Guid? Append(Guid conversationId, bool isNew, Guid messageId, DateTimeOffset at)
+        {
+            if (!_heads.TryGetValue(conversationId, out var head))
+            {
+                head = isNew ? null : sql.FindHead(conversationId);
+            }
+
+            var previous = head?.LastMessageId;
+            head ??= new InboundHead { ConversationId = conversationId };
+            head.LastMessageId = messageId;
+            head.LastMessageAt = at;
+            if (head.RunStartId is null)
+            {
+                head.RunStartId = messageId;
+                head.RunStartAt = at;
+            }
+
+            _heads[conversationId] = head;
+            _dirtyHeads.Add(head);
+            return previous;
+        }
+
         public Guid? StickyAgentOf(Guid contactId, DateTimeOffset since) => sql.FindStickyAgent(contactId, since);
 
         public void Merge(Contact from, Contact into)
@@ -782,6 +813,11 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             {
                 sql.UpdateConversation(conversation);
             }
+
+            foreach (var head in _dirtyHeads)
+            {
+                sql.SaveHead(head);
+            }
         }
 
         private Contact Known(Contact found)
@@ -822,15 +858,20 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         private readonly SqliteRawStatement _insertMessage;
         private readonly SqliteCommand _moveContact;
         private readonly SqliteCommand _dataVersion;
+        private readonly SqliteCommand _findHead;
+        private readonly SqliteRawStatement _saveHead;
 
         private Statements(SqliteConnection connection)
         {
             Connection = connection;
-            // Reads a contact's conversations through the conversation index, which holds each message's provider key.
+            // Walks the chains of customer messages of the contact's conversations, comparing keys on the way.
             _findMessage = Prepare(
-                "SELECT m.\"Id\", m.\"ConversationId\" FROM \"Conversations\" AS c JOIN \"Messages\" AS m ON m.\"ConversationId\" = c.\"Id\" " +
-                "WHERE c.\"ContactId\" = $contact AND m.\"ProviderKey\" = $key AND m.\"InstanceId\" = $instance AND m.\"Direction\" = 0 AND m.\"ProviderMessageId\" = $provider LIMIT 1");
-            // SQLite reads the keys from the conversation index, which holds every message's key (a fifth of the table's pages).
+                "WITH RECURSIVE chain(\"Id\", \"PreviousInboundId\", \"ProviderKey\") AS (" +
+                "SELECT m.\"Id\", m.\"PreviousInboundId\", m.\"ProviderKey\" FROM \"Conversations\" AS c CROSS JOIN \"InboundHeads\" AS h CROSS JOIN \"Messages\" AS m " +
+                "WHERE c.\"ContactId\" = $contact AND h.\"ConversationId\" = c.\"Id\" AND m.\"Id\" = h.\"LastMessageId\" " +
+                "UNION ALL SELECT m.\"Id\", m.\"PreviousInboundId\", m.\"ProviderKey\" FROM chain CROSS JOIN \"Messages\" AS m WHERE m.\"Id\" = chain.\"PreviousInboundId\") " +
+                "SELECT m.\"Id\", m.\"ConversationId\" FROM chain CROSS JOIN \"Messages\" AS m " +
+                "WHERE chain.\"ProviderKey\" = $key AND m.\"Id\" = chain.\"Id\" AND m.\"InstanceId\" = $instance AND m.\"ProviderMessageId\" = $provider LIMIT 1");
             _allProviderKeys = Prepare("SELECT \"ProviderKey\" FROM \"Messages\" WHERE \"ProviderKey\" IS NOT NULL");
             _providerKeysAfter = Prepare("SELECT rowid, \"ProviderKey\" FROM \"Messages\" WHERE rowid > $after");
             _lastMessageRow = Prepare("SELECT coalesce(max(rowid), 0) FROM \"Messages\"");
@@ -847,13 +888,19 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 "VALUES ($id, $contact, $status, $skill, $priority, $reason, $language, $tags, $agent, $instance, $external, $created, $last, $step, 0, 0)");
             _updateConversation = Prepare("UPDATE \"Conversations\" SET \"LastInstanceId\" = $instance, \"LastExternalId\" = $external, \"LastMessageAt\" = $last, \"Tags\" = $tags WHERE \"Id\" = $id");
             _insertMessage = new SqliteRawStatement(connection,
-                "INSERT INTO \"Messages\" (\"Id\", \"ConversationId\", \"InstanceId\", \"Direction\", \"Text\", \"Status\", \"ProviderMessageId\", \"ProviderKey\", \"ExternalId\", \"Attempts\", \"CreatedAt\") " +
-                "VALUES (?1, ?2, ?3, 0, ?4, 0, ?5, ?6, ?7, 0, ?8)");
+                "INSERT INTO \"Messages\" (\"Id\", \"ConversationId\", \"InstanceId\", \"Direction\", \"Text\", \"Status\", \"ProviderMessageId\", \"ProviderKey\", \"ExternalId\", \"Attempts\", \"CreatedAt\", \"PreviousInboundId\") " +
+                "VALUES (?1, ?2, ?3, 0, ?4, 0, ?5, ?6, ?7, 0, ?8, ?9)");
             _moveContact = Prepare(
                 "UPDATE \"ChannelIdentities\" SET \"ContactId\" = $into WHERE \"ContactId\" = $from; " +
                 "UPDATE \"Conversations\" SET \"ContactId\" = $into WHERE \"ContactId\" = $from; " +
                 "DELETE FROM \"Contacts\" WHERE \"Id\" = $from;");
             _dataVersion = Prepare("PRAGMA data_version");
+            _findHead = Prepare("SELECT \"LastMessageId\", \"LastMessageAt\", \"RunStartId\", \"RunStartAt\" FROM \"InboundHeads\" WHERE \"ConversationId\" = $id");
+            // Once per conversation per batch: through SQLite's own interface, as the message's insert.
+            _saveHead = new SqliteRawStatement(connection,
+                "INSERT INTO \"InboundHeads\" (\"ConversationId\", \"LastMessageId\", \"LastMessageAt\", \"RunStartId\", \"RunStartAt\") VALUES (?1, ?2, ?3, ?4, ?5) " +
+                "ON CONFLICT (\"ConversationId\") DO UPDATE SET \"LastMessageId\" = excluded.\"LastMessageId\", \"LastMessageAt\" = excluded.\"LastMessageAt\", " +
+                "\"RunStartId\" = excluded.\"RunStartId\", \"RunStartAt\" = excluded.\"RunStartAt\"");
         }
 
         public SqliteConnection Connection { get; }
@@ -1022,7 +1069,33 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             _insertMessage.Bind(6, m.ProviderKey);
             _insertMessage.Bind(7, m.ExternalId);
             _insertMessage.Bind(8, Ticks(m.CreatedAt));
+            _insertMessage.Bind(9, m.PreviousInboundId);
             _insertMessage.Execute();
+        }
+
+        public InboundHead? FindHead(Guid conversationId)
+        {
+            using var reader = Run(_findHead, ("$id", Text(conversationId)));
+            return reader.Read()
+                ? new InboundHead
+                {
+                    ConversationId = conversationId,
+                    LastMessageId = Guid.Parse(reader.GetString(0)),
+                    LastMessageAt = Time(reader.GetInt64(1)),
+                    RunStartId = reader.IsDBNull(2) ? null : Guid.Parse(reader.GetString(2)),
+                    RunStartAt = reader.IsDBNull(3) ? null : Time(reader.GetInt64(3)),
+                }
+                : null;
+        }
+
+        public void SaveHead(InboundHead h)
+        {
+            _saveHead.Bind(1, h.ConversationId);
+            _saveHead.Bind(2, h.LastMessageId);
+            _saveHead.Bind(3, Ticks(h.LastMessageAt));
+            _saveHead.Bind(4, h.RunStartId);
+            _saveHead.Bind(5, h.RunStartAt is { } since ? Ticks(since) : null);
+            _saveHead.Execute();
         }
 
         public void MoveContact(Guid from, Guid into) => Execute(_moveContact, ("$from", Text(from)), ("$into", Text(into)));
@@ -1043,6 +1116,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             }
 
             _insertMessage.Dispose();
+            _saveHead.Dispose();
             Connection.Dispose();
         }
 

@@ -63,6 +63,18 @@ internal sealed class SqliteRawStatement : IDisposable
         SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_text(_statement, index, _text.AsSpan(0, length)), _db);
     }
 
+    /// <summary>A Guid as upper-case text, or NULL.</summary>
+    public void Bind(int index, Guid? value)
+    {
+        if (value is { } v)
+        {
+            Bind(index, v);
+            return;
+        }
+
+        SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_null(_statement, index), _db);
+    }
+
     public void Bind(int index, long? value) =>
         SqliteException.ThrowExceptionForRC(value is { } v ? raw.sqlite3_bind_int64(_statement, index, v) : raw.sqlite3_bind_null(_statement, index), _db);
 

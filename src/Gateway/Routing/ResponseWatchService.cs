@@ -84,37 +84,19 @@ internal sealed partial class ResponseWatchService(
             .Select(c => new NotAnswered(c.Id, c.Skill, c.Priority, c.CreatedAt, c.AssignedAgentId!.Value));
 
     /// <summary>
-    /// Per assigned conversation (a few per agent), the first customer message after the agent's last
-    /// answer: the last answer through the index of sent messages, then one seek of the conversation's
-    /// messages, however long the conversation. (Looking for the last answer among all its messages read,
-    /// every 5 s, each customer message since that answer.)
+    /// Per assigned conversation (a few per agent), the first customer message since an agent last answered:
+    /// its conversation's <see cref="InboundHead"/> holds it (the inbound writer starts the run, the store's
+    /// trigger on an agent's answer ends it), one seek however long the conversation. (Looking for it among
+    /// the conversation's messages read, every 5 s, each customer message since that answer.)
     /// </summary>
     internal static IQueryable<FirstUnanswered> FirstUnansweredMessages(GatewayDbContext db) =>
         db.Conversations.AsNoTracking()
             .Where(c => c.Status == ConversationStatus.Assigned && c.AssignedAgentId != null)
-            .Select(c => new
-            {
-                c.Id,
-                AgentId = c.AssignedAgentId!.Value,
-                LastAnswer = db.Messages
-                    .Where(o => o.ConversationId == c.Id && o.Direction == MessageDirection.Out && o.AgentId != null)
-                    .OrderByDescending(o => o.CreatedAt)
-                    .Select(o => (DateTimeOffset?)o.CreatedAt)
-                    .FirstOrDefault(),
-            })
             .Select(c => new FirstUnanswered(
                 c.Id,
-                c.AgentId,
-                db.Messages
-                    .Where(m => m.ConversationId == c.Id && m.Direction == MessageDirection.In && (c.LastAnswer == null || m.CreatedAt > c.LastAnswer))
-                    .OrderBy(m => m.CreatedAt)
-                    .Select(m => (Guid?)m.Id)
-                    .FirstOrDefault(),
-                db.Messages
-                    .Where(m => m.ConversationId == c.Id && m.Direction == MessageDirection.In && (c.LastAnswer == null || m.CreatedAt > c.LastAnswer))
-                    .OrderBy(m => m.CreatedAt)
-                    .Select(m => (DateTimeOffset?)m.CreatedAt)
-                    .FirstOrDefault()));
+                c.AssignedAgentId!.Value,
+                db.InboundHeads.Where(h => h.ConversationId == c.Id).Select(h => h.RunStartId).FirstOrDefault(),
+                db.InboundHeads.Where(h => h.ConversationId == c.Id).Select(h => h.RunStartAt).FirstOrDefault()));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

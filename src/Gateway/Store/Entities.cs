@@ -52,7 +52,7 @@ internal sealed class Conversation
     public DateTimeOffset CreatedAt { get; set; }
     /// <summary>
     /// Set when the conversation opens and whenever its row is written; the inbound writer does not rewrite
-    /// the row for the time alone, so readers take the newest message's (<c>ConversationQueries.LastMessageOf</c>).
+    /// the row for the time alone, so readers take the newest message's (<see cref="ConversationMessages.LastMessageAtAsync"/>).
     /// </summary>
     public DateTimeOffset LastMessageAt { get; set; }
     public DateTimeOffset? AssignedAt { get; set; }
@@ -63,6 +63,26 @@ internal sealed class Conversation
     public int TransferCount { get; set; }
     /// <summary>Passed around too often: a supervisor should look at it.</summary>
     public bool NeedsSupervisor { get; set; }
+}
+
+/// <summary>
+/// Where a conversation's chain of customer messages starts: its newest inbound message (kept by the
+/// inbound writer, once per conversation per batch; a row of a few dozen bytes in a table of its own, so a
+/// batch dirties a few pages of it where an index of every message by conversation took one random page
+/// per message).
+/// </summary>
+internal sealed class InboundHead
+{
+    public Guid ConversationId { get; set; }
+    public Guid LastMessageId { get; set; }
+    public DateTimeOffset LastMessageAt { get; set; }
+
+    /// <summary>
+    /// The first customer message stored since an agent last answered (null once an agent answers: the
+    /// store's trigger <c>Messages_AnswerEndsInboundRun</c>); what the response watch reports as waiting.
+    /// </summary>
+    public Guid? RunStartId { get; set; }
+    public DateTimeOffset? RunStartAt { get; set; }
 }
 
 internal sealed class Message
@@ -89,6 +109,13 @@ internal sealed class Message
     public DateTimeOffset? NextAttemptAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? UpdatedAt { get; set; }
+
+    /// <summary>
+    /// Inbound: the conversation's customer message before this one (null for its first). The customer's
+    /// messages of a conversation are a chain, newest first from its <see cref="InboundHead"/>; they are
+    /// not in the conversation index (see <see cref="ConversationMessages"/>). Written by the inbound writer only.
+    /// </summary>
+    public Guid? PreviousInboundId { get; set; }
 
     /// <summary>
     /// The index key of a provider message id: 64 bits of SHA-256 over instance, direction and id. Provider

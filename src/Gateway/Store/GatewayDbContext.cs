@@ -11,6 +11,7 @@ internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> option
     public DbSet<Conversation> Conversations => Set<Conversation>();
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<Agent> Agents => Set<Agent>();
+    public DbSet<InboundHead> InboundHeads => Set<InboundHead>();
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
@@ -76,14 +77,19 @@ internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> option
         });
         b.Entity<Message>(e =>
         {
+            // An agent's answer ends its conversation's run of unanswered customer messages (InboundHead.RunStartId).
+            e.ToTable(t => t.HasTrigger("Messages_AnswerEndsInboundRun"));
             // Delivery reports find the sent message by its hashed provider id (then compare the id itself).
             // Inbound messages stay out of this index: their keys are random, so every one would dirty a page
             // of it of its own (a third of what ingest wrote). The inbound writer finds a redelivery among the
-            // sender's own messages instead, through the conversation index, which holds the key; it keeps the
+            // sender's own messages instead, along their conversations' chains of customer messages; it keeps the
             // promise of one stored message per instance and provider id by looking up and inserting in one
             // write transaction.
             e.HasIndex(x => x.ProviderKey).HasFilter("\"ProviderKey\" IS NOT NULL AND \"Direction\" = 1");
-            e.HasIndex(x => new { x.ConversationId, x.CreatedAt, x.ProviderKey });
+            // A conversation's replies and notes. Its customer messages are a chain instead (PreviousInboundId,
+            // from InboundHeads): in an index by conversation, each of them took a random page of the store
+            // (the end of its conversation's run), the largest part of what ingest wrote.
+            e.HasIndex(x => new { x.ConversationId, x.CreatedAt }).HasFilter("\"Direction\" <> 0");
             // Sent messages only (replies, auto-replies): how the response watch finds a conversation's last
             // answer without reading its customer's messages. Inbound messages never enter it.
             e.HasIndex(x => new { x.ConversationId, x.CreatedAt }, "IX_Messages_Replies").HasFilter("\"Direction\" = 1");
@@ -95,6 +101,11 @@ internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> option
             e.Property(x => x.ProviderMessageId).HasMaxLength(200);
             e.Property(x => x.ExternalId).HasMaxLength(200);
             e.Property(x => x.Text).HasMaxLength(100_000);
+        });
+        b.Entity<InboundHead>(e =>
+        {
+            // Created WITHOUT ROWID by its migration: one B-tree keyed by conversation.
+            e.HasKey(x => x.ConversationId);
         });
         b.Entity<Agent>(e =>
         {

@@ -50,12 +50,14 @@ internal static class SupervisorEndpoints
             .Select(c => new
             {
                 Conversation = c,
-                LastMessageAt = db.Messages.Where(m => m.ConversationId == c.Id).OrderByDescending(m => m.CreatedAt).Select(m => (DateTimeOffset?)m.CreatedAt).FirstOrDefault(),
+                LastInboundAt = db.InboundHeads.Where(h => h.ConversationId == c.Id).Select(h => (DateTimeOffset?)h.LastMessageAt).FirstOrDefault(),
+                LastOtherAt = db.Messages.Where(m => m.ConversationId == c.Id && m.Direction != MessageDirection.In)
+                    .OrderByDescending(m => m.CreatedAt).Select(m => (DateTimeOffset?)m.CreatedAt).FirstOrDefault(),
             })
             .ToListAsync(ct);
         foreach (var row in flagged)
         {
-            ConversationQueries.WithLastMessage(row.Conversation, row.LastMessageAt);
+            ConversationQueries.WithLastMessage(row.Conversation, ConversationMessages.Latest(row.LastInboundAt, row.LastOtherAt));
         }
 
         return new OverviewDto(now, queues, agents, flagged.Select(r => r.Conversation.ToDto(r.Conversation.Contact!, channels.ChannelTypeOf)).ToList());

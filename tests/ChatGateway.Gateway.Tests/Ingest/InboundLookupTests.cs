@@ -28,21 +28,14 @@ public sealed class InboundLookupTests
         }
 
         // Put the store back to the schema before the hashed key: no key column, the unique text index,
-        // the conversation index without the key.
-        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data, "gateway.db")}"))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = """
-                DROP INDEX "IX_Messages_ProviderKey";
-                DROP INDEX "IX_Messages_ConversationId_CreatedAt_ProviderKey";
-                ALTER TABLE "Messages" DROP COLUMN "ProviderKey";
-                CREATE UNIQUE INDEX "IX_Messages_InstanceId_Direction_ProviderMessageId" ON "Messages" ("InstanceId", "Direction", "ProviderMessageId");
-                CREATE INDEX "IX_Messages_ConversationId_CreatedAt" ON "Messages" ("ConversationId", "CreatedAt");
-                DELETE FROM "__EFMigrationsHistory" WHERE "MigrationId" LIKE '%_HashedProviderKey' OR "MigrationId" LIKE '%_InboundKeysInConversationIndex';
-                """;
-            await command.ExecuteNonQueryAsync();
-        }
+        // the conversation index without the key, no chains of customer messages.
+        await OldStores.RunAsync(data, OldStores.WithoutChains + """
+            DROP INDEX "IX_Messages_ProviderKey";
+            ALTER TABLE "Messages" DROP COLUMN "ProviderKey";
+            CREATE UNIQUE INDEX "IX_Messages_InstanceId_Direction_ProviderMessageId" ON "Messages" ("InstanceId", "Direction", "ProviderMessageId");
+            CREATE INDEX "IX_Messages_ConversationId_CreatedAt" ON "Messages" ("ConversationId", "CreatedAt");
+            DELETE FROM "__EFMigrationsHistory" WHERE "MigrationId" LIKE '%_HashedProviderKey' OR "MigrationId" LIKE '%_InboundKeysInConversationIndex' OR "MigrationId" LIKE '%_InboundChains';
+            """);
 
         await using (var host = await GatewayHost.StartAsync(dataDirectory: data))
         {

@@ -8,16 +8,21 @@ namespace ChatGateway.Gateway.Tests.Routing;
 /// The response watch runs every 5 s over every assigned conversation. Looking for the agent's last answer
 /// among all of a conversation's messages read each customer message since that answer (the bench's
 /// agent, 80 busy conversations and no answers, spent 13% of the gateway's request threads in those reads
-/// at 5,000 messages/s). Both of its lookups for replies must seek the index of sent messages.
+/// at 5,000 messages/s). Its lookup of replies must seek the index of sent messages, and the first
+/// unanswered message comes from the conversation's inbound head, not from its messages.
 /// </summary>
 public sealed class ResponseWatchPlanTests
 {
     [Fact]
-    public async Task LastAnswerLookup_SeeksTheRepliesIndex()
+    public async Task FirstUnansweredLookup_SeeksTheConversationsInboundHead_AndReadsNoMessage()
     {
-        var plan = await PlanAsync(db => ResponseWatchService.FirstUnansweredMessages(db).ToQueryString());
+        string sql = "";
+        var plan = await PlanAsync(db => sql = ResponseWatchService.FirstUnansweredMessages(db).ToQueryString());
 
-        Assert.Contains(plan, step => step.Contains("IX_Messages_Replies", StringComparison.Ordinal));
+        // The heads' key is the conversation's id (the conversations' own key is named Id).
+        Assert.Contains(plan, step => step.Contains("USING PRIMARY KEY (ConversationId=?)", StringComparison.Ordinal));
+        Assert.Contains("\"InboundHeads\"", sql, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"Messages\"", sql, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -28,7 +33,7 @@ public sealed class ResponseWatchPlanTests
         Assert.Contains(plan, step => step.Contains("IX_Messages_Replies", StringComparison.Ordinal));
     }
 
-    private static async Task<List<string>> PlanAsync(Func<ChatGateway.Gateway.Store.GatewayDbContext, string> query)
+    internal static async Task<List<string>> PlanAsync(Func<ChatGateway.Gateway.Store.GatewayDbContext, string> query)
     {
         await using var host = await GatewayHost.StartAsync();
         await using var db = host.CreateDbContext();

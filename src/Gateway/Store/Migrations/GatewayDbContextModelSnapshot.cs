@@ -211,6 +211,29 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.ToTable("Conversations");
                 });
 
+            modelBuilder.Entity("ChatGateway.Gateway.Store.InboundHead", b =>
+                {
+                    b.Property<Guid>("ConversationId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastMessageAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("LastMessageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RunStartAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("RunStartId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ConversationId");
+
+                    b.ToTable("InboundHeads");
+                });
+
             modelBuilder.Entity("ChatGateway.Gateway.Store.Message", b =>
                 {
                     b.Property<Guid>("Id")
@@ -253,6 +276,9 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.Property<long?>("NextAttemptAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("PreviousInboundId")
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("ProviderKey")
                         .HasColumnType("INTEGER");
 
@@ -282,12 +308,16 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.HasIndex("AgentId", "CreatedAt")
                         .HasFilter("\"Status\" = 4");
 
-                    b.HasIndex("ConversationId", "CreatedAt", "ProviderKey");
+                    b.HasIndex("ConversationId", "CreatedAt")
+                        .HasFilter("\"Direction\" <> 0");
 
                     b.HasIndex(new[] { "ConversationId", "CreatedAt" }, "IX_Messages_Replies")
                         .HasFilter("\"Direction\" = 1");
 
-                    b.ToTable("Messages");
+                    b.ToTable("Messages", t =>
+                        {
+                            t.HasTrigger("Messages_AnswerEndsInboundRun");
+                        });
                 });
 
             modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelIdentity", b =>

@@ -1,0 +1,94 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace ChatGateway.Gateway.Store;
+
+/// <summary>
+/// Reads a conversation's messages. Replies and notes are found through the conversation index
+/// (<c>IX_Messages_ConversationId_CreatedAt</c>, which holds no customer message); the customer's messages
+/// along their chain (<see cref="Message.PreviousInboundId"/>), newest first from the conversation's
+/// <see cref="InboundHead"/>, one seek by id per message. An index of every message by conversation cost
+/// ingest a random page of the store per message (the end of its conversation's run); the chain costs it a
+/// column of the row it writes anyway and one small row per conversation per batch.
+/// </summary>
+internal static class ConversationMessages
+{
+    private static readonly DateTimeOffsetToBinaryConverter Times = new();
+
+    /// <summary>
+    /// The customer messages of the conversations, newest first across them: at most <paramref name="limit"/>,
+    /// and only those stored after <paramref name="after"/> when it is given (the walk stops at the first older one).
+    /// </summary>
+    public static async Task<List<Message>> InboundAsync(
+        GatewayDbContext db, IReadOnlyCollection<Guid> conversationIds, int? limit, DateTimeOffset? after, CancellationToken cancellationToken)
+    {
+        if (conversationIds.Count == 0 || limit <= 0)
+        {
+            return [];
+        }
+
+        var parameters = new List<SqliteParameter>();
+        var ids = new StringBuilder();
+        foreach (var id in conversationIds)
+        {
+            var name = "$c" + parameters.Count;
+            ids.Append(ids.Length == 0 ? name : ", " + name);
+            parameters.Add(new SqliteParameter(name, Text(id)));
+        }
+
+        var newer = "";
+        if (after is { } since)
+        {
+            newer = " AND m.\"CreatedAt\" > $after";
+            parameters.Add(new SqliteParameter("$after", Times.ConvertToProvider(since)));
+        }
+
+        var bound = "";
+        if (limit is { } most)
+        {
+            bound = " LIMIT $limit";
+            parameters.Add(new SqliteParameter("$limit", most));
+        }
+
+        // A priority queue (ORDER BY in the recursive part): the newest message of all chains is taken next,
+        // so the limit keeps the newest across conversations. CROSS JOIN keeps the chain as the outer loop.
+        var sql =
+            "WITH RECURSIVE chain(\"Id\", \"CreatedAt\", \"PreviousInboundId\") AS (" +
+            "SELECT m.\"Id\", m.\"CreatedAt\", m.\"PreviousInboundId\" FROM \"InboundHeads\" AS h CROSS JOIN \"Messages\" AS m " +
+            $"WHERE h.\"ConversationId\" IN ({ids}) AND m.\"Id\" = h.\"LastMessageId\"{newer} " +
+            "UNION ALL " +
+            "SELECT m.\"Id\", m.\"CreatedAt\", m.\"PreviousInboundId\" FROM chain CROSS JOIN \"Messages\" AS m " +
+            $"WHERE m.\"Id\" = chain.\"PreviousInboundId\"{newer} " +
+            $"ORDER BY 2 DESC{bound}) " +
+            "SELECT m.* FROM chain CROSS JOIN \"Messages\" AS m WHERE m.\"Id\" = chain.\"Id\"";
+        var rows = await db.Messages.FromSqlRaw(sql, parameters.ToArray<object>()).AsNoTracking().ToListAsync(cancellationToken);
+        rows.Sort((a, b) => b.CreatedAt.CompareTo(a.CreatedAt));
+        return rows;
+    }
+
+    /// <summary>The conversation's replies and notes, through the conversation index.</summary>
+    public static IQueryable<Message> Others(GatewayDbContext db, Guid conversationId) =>
+        db.Messages.Where(m => m.ConversationId == conversationId && m.Direction != MessageDirection.In);
+
+    /// <summary>The time of the conversation's newest message of any kind (two seeks), null for none.</summary>
+    public static async Task<DateTimeOffset?> LastMessageAtAsync(GatewayDbContext db, Guid conversationId, CancellationToken cancellationToken)
+    {
+        var inbound = await LastInboundAt(db, conversationId).FirstOrDefaultAsync(cancellationToken);
+        var other = await LastOtherAt(db, conversationId).FirstOrDefaultAsync(cancellationToken);
+        return Latest(inbound, other);
+    }
+
+    /// <summary>The time of the conversation's newest customer message (a query to inline in a projection).</summary>
+    public static IQueryable<DateTimeOffset?> LastInboundAt(GatewayDbContext db, Guid conversationId) =>
+        db.InboundHeads.Where(h => h.ConversationId == conversationId).Select(h => (DateTimeOffset?)h.LastMessageAt);
+
+    /// <summary>The time of the conversation's newest reply or note (a query to inline in a projection).</summary>
+    public static IQueryable<DateTimeOffset?> LastOtherAt(GatewayDbContext db, Guid conversationId) =>
+        Others(db, conversationId).OrderByDescending(m => m.CreatedAt).Select(m => (DateTimeOffset?)m.CreatedAt);
+
+    public static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+
+    private static string Text(Guid id) => id.ToString("D").ToUpperInvariant();
+}
