@@ -838,6 +838,9 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         private const string ConversationColumns =
             "\"Id\", \"ContactId\", \"Status\", \"Skill\", \"Priority\", \"RoutingReason\", \"Language\", \"Tags\", \"AssignedAgentId\", \"LastInstanceId\", \"LastExternalId\", \"CreatedAt\", \"LastMessageAt\", \"StepEnteredAt\"";
 
+        /// <summary>Whether the row <c>m</c> is the message looked for (the key first: it rules out nearly every row).</summary>
+        private const string Found = "(m.\"ProviderKey\" IS $key AND m.\"InstanceId\" IS $instance AND m.\"ProviderMessageId\" IS $provider)";
+
         private const string ContactColumns = "\"Id\", \"DisplayName\", \"Phone\", \"Email\", \"IsVip\", \"ExclusiveAgentId\", \"CreatedAt\"";
 
         private readonly List<SqliteCommand> _all = [];
@@ -864,14 +867,16 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         private Statements(SqliteConnection connection)
         {
             Connection = connection;
-            // Walks the chains of customer messages of the contact's conversations, comparing keys on the way.
+            // Walks the chains of customer messages of the contact's conversations, newest first, comparing keys
+            // on the way; a chain stops at the message looked for (a redelivery is usually of a recent one).
             _findMessage = Prepare(
-                "WITH RECURSIVE chain(\"Id\", \"PreviousInboundId\", \"ProviderKey\") AS (" +
-                "SELECT m.\"Id\", m.\"PreviousInboundId\", m.\"ProviderKey\" FROM \"Conversations\" AS c CROSS JOIN \"InboundHeads\" AS h CROSS JOIN \"Messages\" AS m " +
+                "WITH RECURSIVE chain(\"Id\", \"ConversationId\", \"PreviousInboundId\", \"Found\") AS (" +
+                $"SELECT m.\"Id\", m.\"ConversationId\", m.\"PreviousInboundId\", {Found} " +
+                "FROM \"Conversations\" AS c CROSS JOIN \"InboundHeads\" AS h CROSS JOIN \"Messages\" AS m " +
                 "WHERE c.\"ContactId\" = $contact AND h.\"ConversationId\" = c.\"Id\" AND m.\"Id\" = h.\"LastMessageId\" " +
-                "UNION ALL SELECT m.\"Id\", m.\"PreviousInboundId\", m.\"ProviderKey\" FROM chain CROSS JOIN \"Messages\" AS m WHERE m.\"Id\" = chain.\"PreviousInboundId\") " +
-                "SELECT m.\"Id\", m.\"ConversationId\" FROM chain CROSS JOIN \"Messages\" AS m " +
-                "WHERE chain.\"ProviderKey\" = $key AND m.\"Id\" = chain.\"Id\" AND m.\"InstanceId\" = $instance AND m.\"ProviderMessageId\" = $provider LIMIT 1");
+                $"UNION ALL SELECT m.\"Id\", m.\"ConversationId\", m.\"PreviousInboundId\", {Found} FROM chain CROSS JOIN \"Messages\" AS m " +
+                "WHERE m.\"Id\" = chain.\"PreviousInboundId\" AND NOT chain.\"Found\") " +
+                "SELECT \"Id\", \"ConversationId\" FROM chain WHERE \"Found\" LIMIT 1");
             _allProviderKeys = Prepare("SELECT \"ProviderKey\" FROM \"Messages\" WHERE \"ProviderKey\" IS NOT NULL");
             _providerKeysAfter = Prepare("SELECT rowid, \"ProviderKey\" FROM \"Messages\" WHERE rowid > $after");
             _lastMessageRow = Prepare("SELECT coalesce(max(rowid), 0) FROM \"Messages\"");

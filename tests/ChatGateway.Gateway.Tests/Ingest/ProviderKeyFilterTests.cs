@@ -25,7 +25,7 @@ public sealed class ProviderKeyFilterTests
     }
 
     [Fact]
-    public void KeysNeverAdded_AreReportedRarely_AndTheFilterTakesAboutSixteenBitsAKey()
+    public void KeysNeverAdded_AreReportedRarely_AndTheFilterTakesAboutTwentyFourBitsAKey()
     {
         var filter = new ProviderKeyFilter(expectedKeys: 100_000);
         for (var i = 0; i < 200_000; i++)
@@ -35,8 +35,8 @@ public sealed class ProviderKeyFilterTests
 
         var falsePositives = Enumerable.Range(0, 100_000).Count(i => filter.MayContain(Message.KeyOf("webchat", MessageDirection.In, $"new-{i}")));
 
-        Assert.True(falsePositives < 100, $"{falsePositives} of 100,000 new messages would be looked up in the store");
-        Assert.InRange(filter.Bytes * 8.0 / 200_000, 14, 40);
+        Assert.True(falsePositives < 10, $"{falsePositives} of 100,000 new messages would be looked up in the store");
+        Assert.InRange(filter.Bytes * 8.0 / 200_000, 22, 50);
     }
 
     [Fact]
