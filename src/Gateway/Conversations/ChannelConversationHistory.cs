@@ -60,6 +60,7 @@ internal sealed class ChannelConversationHistory(IDbContextFactory<GatewayDbCont
         var replies = await ConversationMessages.Others(db, conversationId).AsNoTracking()
             .Where(m => m.InstanceId == instanceId && m.ExternalId == externalId && m.Direction != MessageDirection.Note)
             .ToListAsync(cancellationToken);
+        inbound.Reverse(); // oldest first, so that messages stored together keep their order in the stable sort
         var messages = inbound.Where(m => IsMine(m, externalId)).Concat(replies)
             .OrderBy(m => m.CreatedAt)
             .ThenBy(m => m.Direction)

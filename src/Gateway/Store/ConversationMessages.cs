@@ -18,7 +18,8 @@ internal static class ConversationMessages
     private static readonly DateTimeOffsetToBinaryConverter Times = new();
 
     /// <summary>
-    /// The customer messages of the conversations, newest first across them: at most <paramref name="limit"/>,
+    /// The customer messages of the conversations, newest first across them (in the order they were stored
+    /// when they share a time; callers sort stably): at most <paramref name="limit"/>,
     /// and only those stored after <paramref name="after"/> when it is given (the walk stops at the first older one).
     /// </summary>
     public static async Task<List<Message>> InboundAsync(
@@ -54,18 +55,18 @@ internal static class ConversationMessages
 
         // A priority queue (ORDER BY in the recursive part): the newest message of all chains is taken next,
         // so the limit keeps the newest across conversations. CROSS JOIN keeps the chain as the outer loop.
+        // Messages stored in one batch share their time: their place in the chain (Depth) orders them.
         var sql =
-            "WITH RECURSIVE chain(\"Id\", \"CreatedAt\", \"PreviousInboundId\") AS (" +
-            "SELECT m.\"Id\", m.\"CreatedAt\", m.\"PreviousInboundId\" FROM \"InboundHeads\" AS h CROSS JOIN \"Messages\" AS m " +
+            "WITH RECURSIVE chain(\"Id\", \"CreatedAt\", \"PreviousInboundId\", \"Depth\") AS (" +
+            "SELECT m.\"Id\", m.\"CreatedAt\", m.\"PreviousInboundId\", 0 FROM \"InboundHeads\" AS h CROSS JOIN \"Messages\" AS m " +
             $"WHERE h.\"ConversationId\" IN ({ids}) AND m.\"Id\" = h.\"LastMessageId\"{newer} " +
             "UNION ALL " +
-            "SELECT m.\"Id\", m.\"CreatedAt\", m.\"PreviousInboundId\" FROM chain CROSS JOIN \"Messages\" AS m " +
+            "SELECT m.\"Id\", m.\"CreatedAt\", m.\"PreviousInboundId\", chain.\"Depth\" + 1 FROM chain CROSS JOIN \"Messages\" AS m " +
             $"WHERE m.\"Id\" = chain.\"PreviousInboundId\"{newer} " +
-            $"ORDER BY 2 DESC{bound}) " +
-            "SELECT m.* FROM chain CROSS JOIN \"Messages\" AS m WHERE m.\"Id\" = chain.\"Id\"";
-        var rows = await db.Messages.FromSqlRaw(sql, parameters.ToArray<object>()).AsNoTracking().ToListAsync(cancellationToken);
-        rows.Sort((a, b) => b.CreatedAt.CompareTo(a.CreatedAt));
-        return rows;
+            $"ORDER BY 2 DESC, 4{bound}) " +
+            "SELECT m.* FROM chain CROSS JOIN \"Messages\" AS m WHERE m.\"Id\" = chain.\"Id\" ORDER BY chain.\"CreatedAt\" DESC, chain.\"Depth\"";
+        // Not composed further, so the rows come in the query's order.
+        return await db.Messages.FromSqlRaw(sql, parameters.ToArray<object>()).AsNoTracking().ToListAsync(cancellationToken);
     }
 
     /// <summary>The conversation's replies and notes, through the conversation index.</summary>

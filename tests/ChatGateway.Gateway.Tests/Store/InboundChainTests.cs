@@ -60,6 +60,36 @@ public sealed class InboundChainTests
     }
 
     [Fact]
+    public async Task MessagesStoredTogether_ShareTheirTime_AndKeepTheOrderTheyWereStoredIn()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        await using var alice = await host.SignInAsync("alice");
+        using var http = host.CreateClient();
+        var conversation = (await RoutingTests.Inbound(http, "t-0", "+10000000111", "start")).GetProperty("conversationId").GetGuid();
+        await alice.NextAssignedAsync();
+        await Task.WhenAll(Enumerable.Range(1, 30).Select(i => RoutingTests.Inbound(http, $"t-{i}", "+10000000111", $"burst {i}")));
+
+        var stored = new List<(string Text, long CreatedAt)>();
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StoreOptions>>().Value.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT \"Text\", \"CreatedAt\" FROM \"Messages\" WHERE \"Direction\" = 0 ORDER BY rowid";
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                stored.Add((reader.GetString(0), reader.GetInt64(1)));
+            }
+        }
+
+        Assert.True(stored.GroupBy(m => m.CreatedAt).Any(g => g.Count() > 1), "no two messages of the burst were stored in one batch");
+        var detail = (await alice.Http.GetFromJsonAsync<ConversationDto>($"/api/conversations/{conversation}"))!;
+        Assert.Equal(stored.Select(m => m.Text), detail.Messages!.Select(m => m.Text));
+        var reader2 = new ChannelConversationHistory(host.Services.GetRequiredService<IDbContextFactory<GatewayDbContext>>(), "probe");
+        Assert.Equal(stored.Select(m => m.Text), (await reader2.GetLatestAsync("+10000000111", CancellationToken.None))!.Messages.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task WidgetHistory_ShowsTheVisitorsMessagesAndAnswers_InOrder_AndNothingOfAnotherVisitor()
     {
         await using var host = await GatewayHost.StartAsync();
