@@ -56,7 +56,7 @@ internal sealed class ChannelConversationHistory(IDbContextFactory<GatewayDbCont
     /// <summary>The conversation's messages this identity exchanged, or null when there are none (not theirs to see).</summary>
     private async Task<ConversationHistory?> LoadAsync(GatewayDbContext db, string externalId, Guid conversationId, CancellationToken cancellationToken)
     {
-        var inbound = await ConversationMessages.InboundAsync(db, [conversationId], limit: null, after: null, cancellationToken);
+        var inbound = await ConversationMessages.InboundAsync(db, [conversationId], limit: null, cancellationToken);
         var replies = await ConversationMessages.Others(db, conversationId).AsNoTracking()
             .Where(m => m.InstanceId == instanceId && m.ExternalId == externalId && m.Direction != MessageDirection.Note)
             .ToListAsync(cancellationToken);

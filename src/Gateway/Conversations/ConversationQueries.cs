@@ -46,7 +46,7 @@ internal sealed class ConversationQueries(IDbContextFactory<GatewayDbContext> db
         // along their conversations' chains, and the newest replies and notes through the conversation index.
         var contactId = conversation.ContactId;
         var conversationIds = await db.Conversations.Where(c => c.ContactId == contactId).Select(c => c.Id).ToListAsync(cancellationToken);
-        var inbound = await ConversationMessages.InboundAsync(db, conversationIds, HistoryLimit, after: null, cancellationToken);
+        var inbound = await ConversationMessages.InboundAsync(db, conversationIds, HistoryLimit, cancellationToken);
         var others = await db.Messages.AsNoTracking()
             .Where(m => m.Direction != MessageDirection.In && db.Conversations.Any(c => c.Id == m.ConversationId && c.ContactId == contactId))
             .OrderByDescending(m => m.CreatedAt)

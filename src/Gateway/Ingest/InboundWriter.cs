@@ -572,7 +572,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "An inbound message on instance {InstanceId} could not be stored; the channel tells the provider to retry")]
     private static partial void LogFailed(ILogger logger, Exception exception, string instanceId);
 
-    private static string Text(Guid id) => id.ToString("D").ToUpperInvariant();
+    private static string Text(Guid id) => StoredValues.Text(id);
 
     private static long Ticks(DateTimeOffset at) => (long)Times.ConvertToProvider(at)!;
 
@@ -610,7 +610,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         private readonly Dictionary<Guid, Conversation?> _open = [];
         private readonly HashSet<Contact> _dirtyContacts = [];
         private readonly HashSet<Conversation> _dirtyConversations = [];
-        private readonly Dictionary<Guid, InboundHead?> _heads = [];
+        private readonly Dictionary<Guid, InboundHead> _heads = [];
         private readonly HashSet<InboundHead> _dirtyHeads = [];
 
         /// <summary>
@@ -740,10 +740,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         /// </summary>
         public Guid? Append(Guid conversationId, bool isNew, Guid messageId, DateTimeOffset at)
         {
-            if (!_heads.TryGetValue(conversationId, out var head))
-            {
-                head = isNew ? null : sql.FindHead(conversationId);
-            }
+            var head = _heads.GetValueOrDefault(conversationId) ?? (isNew ? null : sql.FindHead(conversationId));
 
             var previous = head?.LastMessageId;
             head ??= new InboundHead { ConversationId = conversationId };

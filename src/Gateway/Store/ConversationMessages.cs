@@ -1,7 +1,6 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace ChatGateway.Gateway.Store;
 
@@ -15,15 +14,12 @@ namespace ChatGateway.Gateway.Store;
 /// </summary>
 internal static class ConversationMessages
 {
-    private static readonly DateTimeOffsetToBinaryConverter Times = new();
-
     /// <summary>
     /// The customer messages of the conversations, newest first across them (in the order they were stored
-    /// when they share a time; callers sort stably): at most <paramref name="limit"/>,
-    /// and only those stored after <paramref name="after"/> when it is given (the walk stops at the first older one).
+    /// when they share a time; callers sort stably), at most <paramref name="limit"/> when it is given.
     /// </summary>
     public static async Task<List<Message>> InboundAsync(
-        GatewayDbContext db, IReadOnlyCollection<Guid> conversationIds, int? limit, DateTimeOffset? after, CancellationToken cancellationToken)
+        GatewayDbContext db, IReadOnlyCollection<Guid> conversationIds, int? limit, CancellationToken cancellationToken)
     {
         if (conversationIds.Count == 0 || limit <= 0)
         {
@@ -36,14 +32,7 @@ internal static class ConversationMessages
         {
             var name = "$c" + parameters.Count;
             ids.Append(ids.Length == 0 ? name : ", " + name);
-            parameters.Add(new SqliteParameter(name, Text(id)));
-        }
-
-        var newer = "";
-        if (after is { } since)
-        {
-            newer = " AND m.\"CreatedAt\" > $after";
-            parameters.Add(new SqliteParameter("$after", Times.ConvertToProvider(since)));
+            parameters.Add(new SqliteParameter(name, StoredValues.Text(id)));
         }
 
         var bound = "";
@@ -59,10 +48,10 @@ internal static class ConversationMessages
         var sql =
             "WITH RECURSIVE chain(\"Id\", \"CreatedAt\", \"PreviousInboundId\", \"Depth\") AS (" +
             "SELECT m.\"Id\", m.\"CreatedAt\", m.\"PreviousInboundId\", 0 FROM \"InboundHeads\" AS h CROSS JOIN \"Messages\" AS m " +
-            $"WHERE h.\"ConversationId\" IN ({ids}) AND m.\"Id\" = h.\"LastMessageId\"{newer} " +
+            $"WHERE h.\"ConversationId\" IN ({ids}) AND m.\"Id\" = h.\"LastMessageId\" " +
             "UNION ALL " +
             "SELECT m.\"Id\", m.\"CreatedAt\", m.\"PreviousInboundId\", chain.\"Depth\" + 1 FROM chain CROSS JOIN \"Messages\" AS m " +
-            $"WHERE m.\"Id\" = chain.\"PreviousInboundId\"{newer} " +
+            "WHERE m.\"Id\" = chain.\"PreviousInboundId\" " +
             $"ORDER BY 2 DESC, 4{bound}) " +
             "SELECT m.* FROM chain CROSS JOIN \"Messages\" AS m WHERE m.\"Id\" = chain.\"Id\" ORDER BY chain.\"CreatedAt\" DESC, chain.\"Depth\"";
         // Not composed further, so the rows come in the query's order.
@@ -90,6 +79,4 @@ internal static class ConversationMessages
         Others(db, conversationId).OrderByDescending(m => m.CreatedAt).Select(m => (DateTimeOffset?)m.CreatedAt);
 
     public static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
-
-    private static string Text(Guid id) => id.ToString("D").ToUpperInvariant();
 }

@@ -85,8 +85,8 @@ public sealed class InboundChainTests
         Assert.True(stored.GroupBy(m => m.CreatedAt).Any(g => g.Count() > 1), "no two messages of the burst were stored in one batch");
         var detail = (await alice.Http.GetFromJsonAsync<ConversationDto>($"/api/conversations/{conversation}"))!;
         Assert.Equal(stored.Select(m => m.Text), detail.Messages!.Select(m => m.Text));
-        var reader2 = new ChannelConversationHistory(host.Services.GetRequiredService<IDbContextFactory<GatewayDbContext>>(), "probe");
-        Assert.Equal(stored.Select(m => m.Text), (await reader2.GetLatestAsync("+10000000111", CancellationToken.None))!.Messages.Select(m => m.Text));
+        var history = new ChannelConversationHistory(host.Services.GetRequiredService<IDbContextFactory<GatewayDbContext>>(), "probe");
+        Assert.Equal(stored.Select(m => m.Text), (await history.GetLatestAsync("+10000000111", CancellationToken.None))!.Messages.Select(m => m.Text));
     }
 
     [Fact]
