@@ -11,8 +11,18 @@ internal sealed class Contact
 {
     public Guid Id { get; set; }
     public string? DisplayName { get; set; }
+    /// <summary>A phone number a channel proved (a provider-signed SMS sender, a shop-signed visitor). Joins contacts; confers VIP.</summary>
     public string? Phone { get; set; }
+    /// <summary>An email address a channel proved. Joins contacts; confers VIP.</summary>
     public string? Email { get; set; }
+    /// <summary>What the customer typed as their name, unverified: shown to agents as such, never joins or renames anyone.</summary>
+    public string? DeclaredName { get; set; }
+    /// <summary>What the customer typed as their phone, unverified: shown to agents as such, never joins contacts, never confers VIP, never receives replies.</summary>
+    public string? DeclaredPhone { get; set; }
+    /// <summary>What the customer typed as their email, unverified (see <see cref="DeclaredPhone"/>).</summary>
+    public string? DeclaredEmail { get; set; }
+    /// <summary>Set when an agent merged this contact into another; its identities and conversations moved there (undo moves them back).</summary>
+    public Guid? MergedIntoId { get; set; }
     public bool IsVip { get; set; }
     /// <summary>The contact's personal agent (专属客服), who gets their conversations first.</summary>
     public Guid? ExclusiveAgentId { get; set; }
@@ -150,6 +160,52 @@ internal sealed class Message
     }
 }
 
+/// <summary>An agent's merge of two contacts, kept so that it can be undone.</summary>
+internal sealed class ContactMerge
+{
+    public Guid Id { get; set; }
+    /// <summary>The contact merged away (it keeps its row, with <see cref="Contact.MergedIntoId"/> set).</summary>
+    public Guid FromContactId { get; set; }
+    /// <summary>The contact that now holds both histories.</summary>
+    public Guid IntoContactId { get; set; }
+    public Guid AgentId { get; set; }
+    public DateTimeOffset MergedAt { get; set; }
+    /// <summary>What moved, as JSON (identity ids, conversation ids, fields filled in), so that undo moves exactly that back.</summary>
+    public string Moved { get; set; } = "{}";
+    public DateTimeOffset? UndoneAt { get; set; }
+    public Guid? UndoneByAgentId { get; set; }
+}
+
+/// <summary>Agent roles: an agent serves their own conversations and queues; a supervisor (admin) also manages.</summary>
+internal static class AgentRoles
+{
+    public const string Agent = "agent";
+    public const string Supervisor = "supervisor";
+
+    public static readonly string[] All = [Agent, Supervisor];
+}
+
+/// <summary>A signed-in desk session. The cookie names it; sign-out and a password change end it here, so an old cookie stops working.</summary>
+internal sealed class AgentSession
+{
+    public Guid Id { get; set; }
+    public Guid AgentId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset LastSeenAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
+    public string? ClientAddress { get; set; }
+    public string? UserAgent { get; set; }
+}
+
+/// <summary>A secret the gateway generates once and shares between its instances through the store (e.g. the key visitor tokens are signed with).</summary>
+internal sealed class GatewayKey
+{
+    public required string Name { get; set; }
+    public required string Value { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
 internal sealed class Agent
 {
     public Guid Id { get; set; }
@@ -160,6 +216,11 @@ internal sealed class Agent
     public required string Skills { get; set; }
     public int MaxConcurrent { get; set; }
     public bool Enabled { get; set; } = true;
+    /// <summary><see cref="AgentRoles.Agent"/> or <see cref="AgentRoles.Supervisor"/>.</summary>
+    public string Role { get; set; } = AgentRoles.Agent;
+    /// <summary>Seeded from configuration (Agents:Seed): disabled when it leaves the configuration. Agents made by <c>create-agent</c> or a supervisor are not.</summary>
+    public bool FromConfiguration { get; set; }
+    public DateTimeOffset? PasswordChangedAt { get; set; }
     /// <summary>Conversations at once per channel type, as JSON: <c>{"webchat":5,"email":10}</c>; within <see cref="MaxConcurrent"/>.</summary>
     public string ChannelCapacity { get; set; } = "{}";
 

@@ -12,6 +12,9 @@ internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> option
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<Agent> Agents => Set<Agent>();
     public DbSet<InboundHead> InboundHeads => Set<InboundHead>();
+    public DbSet<ContactMerge> ContactMerges => Set<ContactMerge>();
+    public DbSet<AgentSession> AgentSessions => Set<AgentSession>();
+    public DbSet<GatewayKey> GatewayKeys => Set<GatewayKey>();
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
@@ -58,6 +61,27 @@ internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> option
             e.Property(x => x.Phone).HasMaxLength(32);
             e.Property(x => x.Email).HasMaxLength(320);
             e.Property(x => x.DisplayName).HasMaxLength(200);
+            e.Property(x => x.DeclaredName).HasMaxLength(200);
+            e.Property(x => x.DeclaredPhone).HasMaxLength(40);
+            e.Property(x => x.DeclaredEmail).HasMaxLength(320);
+        });
+        b.Entity<ContactMerge>(e =>
+        {
+            e.HasIndex(x => x.FromContactId);
+            e.HasIndex(x => x.IntoContactId);
+            e.Property(x => x.Moved).HasMaxLength(100_000);
+        });
+        b.Entity<AgentSession>(e =>
+        {
+            e.HasIndex(x => x.AgentId);
+            e.Property(x => x.ClientAddress).HasMaxLength(64);
+            e.Property(x => x.UserAgent).HasMaxLength(300);
+        });
+        b.Entity<GatewayKey>(e =>
+        {
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.Value).HasMaxLength(1000);
         });
         b.Entity<ChannelIdentity>(e =>
         {
@@ -112,6 +136,7 @@ internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> option
             e.HasIndex(x => x.UserName).IsUnique();
             e.Property(x => x.UserName).HasMaxLength(100);
             e.Property(x => x.Skills).HasMaxLength(1000);
+            e.Property(x => x.Role).HasMaxLength(20).HasDefaultValue(AgentRoles.Agent);
         });
     }
 }
