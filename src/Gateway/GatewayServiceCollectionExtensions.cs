@@ -97,7 +97,7 @@ internal static class GatewayServiceCollectionExtensions
             o.Events.OnRedirectToLogin = ctx => { ctx.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
             o.Events.OnRedirectToAccessDenied = ctx => { ctx.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
         });
-        services.AddAuthorization();
+        services.AddAuthorization(o => o.AddPolicy(AuthPolicies.Supervisor, p => p.RequireRole(AgentRoles.Supervisor)));
         services.AddSignalR();
         services.AddOpenApi();
         return services;

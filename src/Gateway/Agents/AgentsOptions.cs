@@ -13,6 +13,8 @@ internal sealed class AgentSeed
     public string UserName { get; set; } = "";
     public string? DisplayName { get; set; }
     public string PasswordHash { get; set; } = "";
+    /// <summary><c>agent</c> (default) or <c>supervisor</c>.</summary>
+    public string Role { get; set; } = Store.AgentRoles.Agent;
     public List<string> Skills { get; set; } = [];
     /// <summary>Attributes such as <c>language: [zh, en]</c>, <c>region: [north]</c>; routing steps can require them.</summary>
     public Dictionary<string, List<string>> Attributes { get; set; } = [];
@@ -40,6 +42,11 @@ internal sealed class AgentsOptionsValidator(IOptions<Routing.RoutingOptions> ro
             if (!PasswordHasher.IsHash(a.PasswordHash))
             {
                 errors.Add($"{key}:PasswordHash must be a hash made by 'dotnet run --project src/Gateway -- hash-password <password>'.");
+            }
+
+            if (!Store.AgentRoles.All.Contains(a.Role))
+            {
+                errors.Add($"{key}:Role must be '{Store.AgentRoles.Agent}' or '{Store.AgentRoles.Supervisor}', not '{a.Role}'.");
             }
 
             if (a.MaxConcurrent is < 1 or > 100)

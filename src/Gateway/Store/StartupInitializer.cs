@@ -45,6 +45,8 @@ internal sealed partial class StartupInitializer(
 
                 agent.DisplayName = seed.DisplayName ?? seed.UserName;
                 agent.PasswordHash = seed.PasswordHash;
+                agent.Role = seed.Role;
+                agent.FromConfiguration = true;
                 agent.Skills = string.Join(',', seed.Skills.Select(s => s.Trim().ToLowerInvariant()));
                 agent.MaxConcurrent = seed.MaxConcurrent;
                 agent.ChannelCapacity = System.Text.Json.JsonSerializer.Serialize(seed.MaxConcurrentByChannel.ToDictionary(p => p.Key.ToLowerInvariant(), p => p.Value));
