@@ -14,6 +14,7 @@ if (args is ["hash-password", var password])
 // appsettings*.json sit next to the binary; plugins.json and data/ are found from the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddChatGateway(builder.Configuration);
+builder.Services.AddGatewayErrorHandling();
 
 // Kestrel runs a request's code on the thread-pool thread that completed its read, instead of handing
 // it to a second pool thread and the response to a third. Only Kestrel's own hand-offs go: the socket
@@ -27,6 +28,9 @@ var app = builder.Build();
 var channels = app.Services.GetRequiredService<ChannelHost>();
 channels.Load();
 
+// Errors answer { error } with no internals, and every answer carries its security headers.
+app.UseGatewayErrorHandling();
+app.UseGatewaySecurityHeaders(app.Environment);
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });

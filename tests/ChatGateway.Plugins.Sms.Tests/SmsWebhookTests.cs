@@ -234,6 +234,22 @@ public sealed class SmsWebhookTests : IAsyncLifetime
         Assert.Empty(_host.Statuses.Updates);
     }
 
+    [Theory]
+    [InlineData("Body")]
+    [InlineData("From")]
+    [InlineData("MessageSid")]
+    public async Task Inbound_SignedWithARepeatedField_Answers400AndStoresNothing(string field)
+    {
+        // Signed correctly over both values (so only the repetition is wrong): today's form reader would join them with a comma.
+        var payload = SmsTestInstance.LoadPayload("inbound-sms.form");
+        payload.Add(new(field, payload.First(p => p.Key == field).Value + "-second"));
+
+        using var response = await _host.PostSignedAsync("messages", payload);
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, $"form field '{field}' is repeated; each field is expected once");
+        Assert.Empty(_host.Inbound.Accepted);
+    }
+
     private static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string reason)
     {
         Assert.Equal(status, response.StatusCode);

@@ -76,9 +76,9 @@ internal sealed partial class IngestService(
             throw new InboundRejectedException("sender id is required (at most 200 characters)");
         }
 
-        if (string.IsNullOrWhiteSpace(message.Text))
+        if (VisibleText.IsBlank(message.Text))
         {
-            throw new InboundRejectedException("message text is empty");
+            throw new InboundRejectedException("message text is empty (nothing visible after removing spaces, control and invisible characters)");
         }
 
         var max = ingestOptions.Value.MaxTextLength;

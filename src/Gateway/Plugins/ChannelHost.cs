@@ -64,6 +64,12 @@ internal sealed partial class ChannelHost(
         var settings = options.Value;
         var errors = new List<string>();
         var entries = PluginManifest.Read(settings.ConfigPath, errors);
+        if (errors.Count > 0)
+        {
+            // A manifest with any mistake (a plugin name that leaves the plugins folder above all) loads nothing.
+            throw new PluginLoadException(errors);
+        }
+
         var pluginRoot = Path.IsPathRooted(settings.Directory) ? settings.Directory : Path.Combine(AppContext.BaseDirectory, settings.Directory);
         var channels = new List<ChannelRuntime>();
 

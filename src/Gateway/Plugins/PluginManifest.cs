@@ -79,9 +79,9 @@ internal static partial class PluginManifest
                 {
                     errors.Add($"{where}.plugin is required (the folder name under plugins/, e.g. 'Sms').");
                 }
-                else if (!PluginNamePattern().IsMatch(plugin))
+                else if (!IsPlainFolderName(plugin))
                 {
-                    errors.Add($"{where}.plugin '{plugin}' is not a valid plugin name.");
+                    errors.Add($"{where}.plugin '{plugin}' is not a plain folder name under the plugins folder (letters, digits, '_', '-', '.'; no path separators, no '..', not absolute); nothing was loaded.");
                 }
 
                 JsonElement? settings = null;
@@ -120,6 +120,10 @@ internal static partial class PluginManifest
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
     private static partial Regex IdPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9_.]{1,100}$")]
+    /// <summary>A folder directly under the plugins folder: never a path that leaves it.</summary>
+    internal static bool IsPlainFolderName(string name) =>
+        PluginNamePattern().IsMatch(name) && !name.Contains("..", StringComparison.Ordinal) && Path.GetFileName(name) == name && !Path.IsPathRooted(name);
+
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")]
     private static partial Regex PluginNamePattern();
 }

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Garnet;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -29,6 +31,9 @@ internal sealed partial class RedisConnection : IAsyncDisposable
 
     public string KeyPrefix => Options.KeyPrefix;
 
+    /// <summary>Where the embedded Garnet server listens (password protected); null with an external Redis.</summary>
+    public IPEndPoint? EmbeddedEndPoint { get; private set; }
+
     /// <summary>True when this process runs the embedded Garnet server.</summary>
     public bool IsEmbedded => string.IsNullOrWhiteSpace(Options.ConnectionString);
 
@@ -42,9 +47,16 @@ internal sealed partial class RedisConnection : IAsyncDisposable
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             var port = options.EmbeddedPort == 0 ? FreeLoopbackPort() : options.EmbeddedPort;
-            _garnet = new GarnetServer(["--bind", "127.0.0.1", "--port", port.ToString(), "--lua", "true", "--lua-transaction-mode", "false", "--memory", Options.EmbeddedMemory, "--page", "4m", "--index", "8m"], new WarningsOnlyLoggerFactory(_loggerFactory));
+            // A password made for this start only: another local user or process cannot read or change routing
+            // state through the loopback port (nobody but this process ever needs it).
+            var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+            _garnet = new GarnetServer(
+                ["--bind", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--auth", "Password", "--password", password,
+                 "--lua", "true", "--lua-transaction-mode", "false", "--memory", Options.EmbeddedMemory, "--page", "4m", "--index", "8m"],
+                new WarningsOnlyLoggerFactory(_loggerFactory));
             _garnet.Start();
-            connectionString = $"127.0.0.1:{port}";
+            EmbeddedEndPoint = new IPEndPoint(IPAddress.Loopback, port);
+            connectionString = $"127.0.0.1:{port},password={password}";
             LogEmbeddedStarted(_logger, port);
         }
 

@@ -124,9 +124,9 @@ internal static class ApiEndpoints
         Guid id, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ConversationService conversations, CancellationToken ct)
     {
         var (request, bodyError) = await ReadJsonAsync<ReplyRequest>(http, ct);
-        if (request is null || string.IsNullOrWhiteSpace(request.Text))
+        if (request?.Text is null || VisibleText.IsBlank(request.Text))
         {
-            return TypedResults.BadRequest(new ErrorDto(bodyError ?? "text is required"));
+            return TypedResults.BadRequest(new ErrorDto(bodyError ?? "text is required (nothing visible after removing spaces, control and invisible characters)"));
         }
 
         if (request.Text.Length > ConversationService.MaxReplyLength)

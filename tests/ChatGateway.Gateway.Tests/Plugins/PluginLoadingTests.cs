@@ -147,6 +147,45 @@ public sealed class PluginLoadingTests
         Assert.Contains(expected, StartAndCatch(json));
     }
 
+    [Theory]
+    [InlineData("../outside/{0}")]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData("a/../../outside/{0}")]
+    [InlineData("{1}")]
+    [InlineData("..\\outside\\{0}")]
+    [InlineData("outside/{0}")]
+    public void Start_PluginNameThatIsNotAPlainFolderName_FailsBeforeAnyPluginIsLoaded(string name)
+    {
+        // A real, loadable plugin sits outside the plugins folder under a name no other test uses; the entry reaches
+        // it by a path. A valid entry comes first: with any bad name in the file, not even that one may be loaded.
+        var root = Directory.CreateTempSubdirectory("cg-plugins-").FullName;
+        var plugins = Directory.CreateDirectory(Path.Combine(root, "plugins")).FullName;
+        var unique = "Probe" + Guid.NewGuid().ToString("N");
+        var outside = Path.Combine(root, "outside", unique);
+        CopyFolder(Path.Combine(AppContext.BaseDirectory, "plugins", "VersionProbeA"), outside);
+        var first = "First" + Guid.NewGuid().ToString("N");
+        CopyFolder(Path.Combine(AppContext.BaseDirectory, "plugins", "VersionProbeA"), Path.Combine(plugins, first));
+        var plugin = string.Format(System.Globalization.CultureInfo.InvariantCulture, name, unique, outside);
+
+        var error = StartAndCatch(
+            $$"""{ "plugins": [ { "id": "ok", "plugin": "{{first}}", "settings": { "Greeting": "x" } }, { "id": "escape", "plugin": {{JsonSerializer.Serialize(plugin)}}, "settings": { "Greeting": "x" } } ] }""",
+            new Dictionary<string, string?> { ["Plugins:Directory"] = plugins });
+
+        Assert.Contains("plugins[1].plugin", error);
+        Assert.Contains("is not a plain folder name", error);
+        Assert.DoesNotContain(System.Runtime.Loader.AssemblyLoadContext.All, c => c.Assemblies.Any(a => a.Location.Contains(unique, StringComparison.Ordinal) || a.Location.Contains(first, StringComparison.Ordinal)));
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+    }
+
     private static string StartAndCatch(string pluginsJson, IDictionary<string, string?>? settings = null)
     {
         var host = GatewayHost.Create(RedisBackend.Garnet, pluginsJson, settings);

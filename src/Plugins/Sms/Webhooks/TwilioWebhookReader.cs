@@ -52,6 +52,13 @@ internal static class TwilioWebhookReader
             return Reject(StatusCodes.Status400BadRequest, "malformed form body");
         }
 
+        // Twilio sends every field once (media come as MediaUrl0, MediaUrl1, ...): a repeated one is ambiguous, and
+        // the form reader would join its values with a comma.
+        if (form.FirstOrDefault(f => f.Value.Count > 1) is { Key: { } repeated })
+        {
+            return Reject(StatusCodes.Status400BadRequest, $"form field '{repeated}' is repeated; each field is expected once");
+        }
+
         var signature = request.Headers[SignatureHeader].ToString();
         if (string.IsNullOrEmpty(signature))
         {
