@@ -452,7 +452,7 @@
     } else {
       meta.appendChild(el('span', null, null, timeOf(item.createdAt)));
       // A reply the shop sent on another channel of this conversation (e.g. by SMS) shows here too.
-      if (item.direction === 'out' && item.sentVia) meta.appendChild(el('span', 'cgw-via', { 'data-testid': 'cgw-sent-via', 'data-channel': item.sentVia }, T.sentVia(item.sentVia)));
+      if (item.direction === 'out' && item.sentVia && item.sentVia !== 'webchat') meta.appendChild(el('span', 'cgw-via', { 'data-testid': 'cgw-sent-via', 'data-channel': item.sentVia }, T.sentVia(item.sentVia)));
     }
     node.appendChild(meta);
     return node;
