@@ -102,7 +102,17 @@ internal sealed partial class ReplyFanOutService(
             return;
         }
 
+        // The contact's identities on channels that show replies live (most contacts: only the one replied to).
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var identities = await db.ChannelIdentities.AsNoTracking()
+            .Where(i => db.Conversations.Any(c => c.Id == conversationId && c.ContactId == i.ContactId))
+            .ToListAsync(cancellationToken);
+        identities.RemoveAll(i => !observers.ContainsKey(i.InstanceId));
+        if (identities.Count == 0)
+        {
+            return;
+        }
+
         var message = await db.Messages.AsNoTracking()
             .FirstOrDefaultAsync(m => m.Id == messageId && m.ConversationId == conversationId && m.Direction == MessageDirection.Out, cancellationToken);
         if (message is null)
@@ -110,11 +120,8 @@ internal sealed partial class ReplyFanOutService(
             return;
         }
 
-        // The contact's other identities on channels that show replies live (usually none: one query, done).
-        var contactId = await db.Conversations.Where(c => c.Id == conversationId).Select(c => c.ContactId).FirstAsync(cancellationToken);
-        var candidates = (await db.ChannelIdentities.AsNoTracking().Where(i => i.ContactId == contactId).ToListAsync(cancellationToken))
-            .Where(i => observers.ContainsKey(i.InstanceId) && !(i.InstanceId == message.InstanceId && i.ExternalId == message.ExternalId))
-            .ToList();
+        // Not the identity it went to: that channel delivered it itself.
+        var candidates = identities.Where(i => !(i.InstanceId == message.InstanceId && i.ExternalId == message.ExternalId)).ToList();
         if (candidates.Count == 0)
         {
             return;
