@@ -1500,7 +1500,7 @@
     const list = state.messages.get(conversationId);
     if (list) mergeMessage(list, message);
     else if (added) state.messages.set(conversationId, [message]);
-    const switched = added && message.direction === 'in' && message.channelInstanceId && message.channelInstanceId !== c?.channelInstanceId;
+    const switched = added && message.direction === 'in' && message.channelInstanceId && message.channelInstanceId !== (c && c.channelInstanceId);
     if (switched) state.via.delete(conversationId); // the default follows the customer to where they wrote
     if (added) {
       touch(conversationId, message);
