@@ -133,7 +133,14 @@ public sealed record DeliveryStatusUpdate(string ProviderMessageId, DeliveryStat
 /// <param name="Text">The text.</param>
 /// <param name="AgentName">Who replied, for outbound messages.</param>
 /// <param name="CreatedAt">When the gateway stored it.</param>
-public sealed record HistoryMessage(Guid MessageId, string Direction, string Text, string? AgentName, DateTimeOffset CreatedAt);
+public sealed record HistoryMessage(Guid MessageId, string Direction, string Text, string? AgentName, DateTimeOffset CreatedAt)
+{
+    /// <summary>
+    /// For a reply that went out on another channel than the one asking: that channel's type (<c>sms</c>,
+    /// <c>email</c>, …), so the customer can be told where it was sent. Null for messages of this channel.
+    /// </summary>
+    public string? SentVia { get; init; }
+}
 
 /// <summary>A conversation with its messages, oldest first.</summary>
 /// <param name="ConversationId">The conversation.</param>

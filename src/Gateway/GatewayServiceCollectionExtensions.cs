@@ -84,6 +84,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ResponseWatchService>());
         services.AddSingleton<DeliveryService>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryService>());
+        services.AddSingleton<ReplyFanOutService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReplyFanOutService>());
         services.AddHostedService(sp => sp.GetRequiredService<ChannelHost>());
 
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>

@@ -5,11 +5,13 @@ using Microsoft.EntityFrameworkCore;
 namespace ChatGateway.Gateway.Conversations;
 
 /// <summary>
-/// History for one channel instance's customers. A customer sees only the messages they exchanged
-/// through this instance as this identity: a phone number typed into a widget is not proof of owning
-/// it, so the contact's messages on other channels stay with the agents.
+/// History for one channel instance's customers. A customer sees the conversations they took part in
+/// through this instance as this identity (wrote in them, or were answered there): their own messages of
+/// this identity, and every reply of the conversation, whichever channel delivered it (a reply sent by SMS
+/// shows in the web chat too, marked with <see cref="HistoryMessage.SentVia"/>). What the customer wrote on
+/// other channels and conversations they did not take part in stay with the agents.
 /// </summary>
-internal sealed class ChannelConversationHistory(IDbContextFactory<GatewayDbContext> dbFactory, string instanceId) : IConversationHistory
+internal sealed class ChannelConversationHistory(IDbContextFactory<GatewayDbContext> dbFactory, string instanceId, Func<string, string?>? channelTypeOf = null) : IConversationHistory
 {
     public async Task<ConversationHistory?> GetLatestAsync(string externalId, CancellationToken cancellationToken)
     {
@@ -49,31 +51,37 @@ internal sealed class ChannelConversationHistory(IDbContextFactory<GatewayDbCont
         return await LoadAsync(db, externalId, conversationId, cancellationToken);
     }
 
-    // Internal notes between agents are never shown to the customer.
-    private bool IsMine(Message m, string externalId) =>
-        m.InstanceId == instanceId && m.ExternalId == externalId && m.Direction != MessageDirection.Note;
+    private bool IsThisIdentity(Message m, string externalId) => m.InstanceId == instanceId && m.ExternalId == externalId;
 
-    /// <summary>The conversation's messages this identity exchanged, or null when there are none (not theirs to see).</summary>
+    /// <summary>The conversation's messages this identity may see, or null when it took no part in it (not theirs to see).</summary>
     private async Task<ConversationHistory?> LoadAsync(GatewayDbContext db, string externalId, Guid conversationId, CancellationToken cancellationToken)
     {
         var inbound = await ConversationMessages.InboundAsync(db, [conversationId], limit: null, cancellationToken);
+        // Replies only: internal notes between agents are never shown to the customer.
         var replies = await ConversationMessages.Others(db, conversationId).AsNoTracking()
-            .Where(m => m.InstanceId == instanceId && m.ExternalId == externalId && m.Direction != MessageDirection.Note)
+            .Where(m => m.Direction == MessageDirection.Out)
             .ToListAsync(cancellationToken);
         inbound.Reverse(); // oldest first, so that messages stored together keep their order in the stable sort
-        var messages = inbound.Where(m => IsMine(m, externalId)).Concat(replies)
-            .OrderBy(m => m.CreatedAt)
-            .ThenBy(m => m.Direction)
-            .ToList();
-        if (messages.Count == 0)
+        var own = inbound.Where(m => IsThisIdentity(m, externalId)).ToList();
+        if (own.Count == 0 && !replies.Any(m => IsThisIdentity(m, externalId)))
         {
             return null;
         }
+
+        // Replies through other channels once they went out (a failed SMS the agent sent again here shows once).
+        var messages = own
+            .Concat(replies.Where(m => IsThisIdentity(m, externalId) || m.Status is MessageStatus.Sent or MessageStatus.Delivered))
+            .OrderBy(m => m.CreatedAt)
+            .ThenBy(m => m.Direction)
+            .ToList();
 
         var status = await db.Conversations.Where(c => c.Id == conversationId).Select(c => c.Status).FirstAsync(cancellationToken);
         return new ConversationHistory(
             conversationId,
             status.ToApi(),
-            messages.Select(m => new HistoryMessage(m.Id, m.Direction.ToApi(), m.Text, m.AgentName, m.CreatedAt)).ToList());
+            messages.Select(m => new HistoryMessage(m.Id, m.Direction.ToApi(), m.Text, m.AgentName, m.CreatedAt)
+            {
+                SentVia = IsThisIdentity(m, externalId) ? null : channelTypeOf?.Invoke(m.InstanceId) ?? m.InstanceId,
+            }).ToList());
     }
 }

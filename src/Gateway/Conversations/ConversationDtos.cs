@@ -32,9 +32,23 @@ public sealed record ConversationDto(
     int TransferCount = 0,
     bool NeedsSupervisor = false,
     string? Language = null,
-    IReadOnlyList<string>? Tags = null);
+    IReadOnlyList<string>? Tags = null,
+    IReadOnlyList<ReplyChannelDto>? ReplyChannels = null);
 
-public sealed record ReplyRequest(string? Text);
+/// <summary>
+/// One of the contact's channels a reply can go out on: an identity a channel proved (never a typed phone
+/// or email), on a running instance that sends text.
+/// </summary>
+/// <param name="Id">The identity's id: what <see cref="ReplyRequest.Via"/> names.</param>
+/// <param name="Label">For agents, e.g. <c>SMS +1 555 0100</c> or <c>Web chat</c>.</param>
+/// <param name="IsDefault">The channel of the customer's latest message in this conversation.</param>
+public sealed record ReplyChannelDto(Guid Id, string ChannelInstanceId, string? ChannelType, string Label, bool IsDefault);
+
+/// <summary>A reply; <paramref name="Via"/> picks one of the conversation's <see cref="ConversationDto.ReplyChannels"/> (default: where the customer wrote last).</summary>
+public sealed record ReplyRequest(string? Text, Guid? Via = null);
+
+/// <summary>Sends a failed reply again as a new message on another of the customer's channels.</summary>
+public sealed record ResendRequest(Guid? Via);
 
 internal static class ConversationMapping
 {
@@ -51,6 +65,7 @@ internal static class ConversationMapping
         MessageStatus.Pending => "pending",
         MessageStatus.Sent => "sent",
         MessageStatus.Delivered => "delivered",
+        MessageStatus.Resent => "resent",
         _ => "failed",
     };
 
@@ -66,7 +81,7 @@ internal static class ConversationMapping
     public static MessageDto ToDto(this Message m, Func<string, string?> channelType) => new(
         m.Id, m.ConversationId, m.Direction.ToApi(), m.Text, m.Status.ToApi(), m.Error, m.AgentName, m.InstanceId, channelType(m.InstanceId), m.CreatedAt);
 
-    public static ConversationDto ToDto(this Conversation c, Contact contact, Func<string, string?> channelType, IReadOnlyList<MessageDto>? messages = null) => new(
+    public static ConversationDto ToDto(this Conversation c, Contact contact, Func<string, string?> channelType, IReadOnlyList<MessageDto>? messages = null, IReadOnlyList<ReplyChannelDto>? replyChannels = null) => new(
         c.Id, contact.ToDto(), c.LastInstanceId, channelType(c.LastInstanceId), c.Skill, c.Priority, c.RoutingReason, c.Status.ToApi(), c.AssignedAgentId, c.CreatedAt, c.LastMessageAt, messages, c.TransferCount, c.NeedsSupervisor,
-        c.Language, c.Tags.Split(',', StringSplitOptions.RemoveEmptyEntries));
+        c.Language, c.Tags.Split(',', StringSplitOptions.RemoveEmptyEntries), replyChannels);
 }

@@ -59,7 +59,9 @@ internal sealed class ConversationQueries(IDbContextFactory<GatewayDbContext> db
             .ToList();
         messages.Reverse();
         WithLastMessage(conversation, await ConversationMessages.LastMessageAtAsync(db, conversationId, cancellationToken));
-        return conversation.ToDto(conversation.Contact!, channels.ChannelTypeOf, messages.Select(m => m.ToDto(channels.ChannelTypeOf)).ToList());
+        var replyChannels = await ReplyChannels.ListAsync(db, channels, conversation, cancellationToken);
+        return conversation.ToDto(
+            conversation.Contact!, channels.ChannelTypeOf, messages.Select(m => m.ToDto(channels.ChannelTypeOf)).ToList(), replyChannels.Select(c => c.Channel).ToList());
     }
 
     /// <summary>Shows the newest message's time when the row's is older.</summary>

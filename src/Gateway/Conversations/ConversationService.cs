@@ -6,9 +6,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ChatGateway.Gateway.Conversations;
 
-internal enum ConversationActionError { None, NotFound, NotOpen, BadRequest, Unavailable }
+internal enum ConversationActionError { None, NotFound, NotOpen, BadRequest, Unavailable, Conflict }
 
-/// <summary>What an agent does to a conversation: reply and close.</summary>
+/// <summary>What an agent does to a conversation: reply (on a channel of the customer's), send a failed reply again, transfer and close.</summary>
 internal sealed class ConversationService(
     IDbContextFactory<GatewayDbContext> dbFactory,
     DeliveryService delivery,
@@ -20,44 +20,182 @@ internal sealed class ConversationService(
 {
     public const int MaxReplyLength = 4000;
 
-    /// <summary>Stores the reply as pending and wakes delivery; the agent sees its status change live.</summary>
-    public async Task<(MessageDto? Message, ConversationActionError Error)> ReplyAsync(Guid conversationId, Agent agent, string text, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the reply as pending and wakes delivery; the agent sees its status change live. It goes out on
+    /// <paramref name="via"/> (one of the contact's <see cref="ReplyChannels"/>) when given, else where the
+    /// customer wrote last in this conversation.
+    /// </summary>
+    public async Task<(MessageDto? Message, ConversationActionError Error, string? Reason)> ReplyAsync(
+        Guid conversationId, Agent agent, string text, Guid? via, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Id == conversationId && c.AssignedAgentId == agent.Id, cancellationToken);
         if (conversation is null)
         {
-            return (null, ConversationActionError.NotFound);
+            return (null, ConversationActionError.NotFound, "no such conversation among yours");
         }
 
         if (conversation.Status != ConversationStatus.Assigned)
         {
-            return (null, ConversationActionError.NotOpen);
+            return (null, ConversationActionError.NotOpen, "the conversation is closed");
+        }
+
+        var (instanceId, externalId) = (conversation.LastInstanceId, conversation.LastExternalId);
+        if (via is { } identityId)
+        {
+            var chosen = (await ReplyChannels.ListAsync(db, channels, conversation, cancellationToken)).FirstOrDefault(c => c.Identity.Id == identityId);
+            if (chosen.Identity is null)
+            {
+                return (null, ConversationActionError.BadRequest, "via is not one of this customer's reply channels (see replyChannels of the conversation)");
+            }
+
+            (instanceId, externalId) = (chosen.Identity.InstanceId, chosen.Identity.ExternalId);
         }
 
         var now = time.GetUtcNow();
-        var message = new Message
-        {
-            Id = Guid.CreateVersion7(now),
-            ConversationId = conversation.Id,
-            InstanceId = conversation.LastInstanceId,
-            ExternalId = conversation.LastExternalId,
-            Direction = MessageDirection.Out,
-            Text = text,
-            Status = MessageStatus.Pending,
-            AgentId = agent.Id,
-            AgentName = agent.DisplayName,
-            NextAttemptAt = now,
-            CreatedAt = now,
-        };
+        var message = NewReply(conversation.Id, instanceId, externalId, text, agent, now);
         db.Messages.Add(message);
         conversation.LastMessageAt = now;
         await db.SaveChangesAsync(CancellationToken.None);
         delivery.Signal();
         var dto = message.ToDto(channels.ChannelTypeOf);
         await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageAdded, conversation.Id, agent.Id, message.Id, dto));
-        return (dto, ConversationActionError.None);
+        return (dto, ConversationActionError.None, null);
     }
+
+    /// <summary>Sends a failed reply again on the same channel, with a fresh round of delivery attempts.</summary>
+    public async Task<(MessageDto? Message, ConversationActionError Error, string? Reason)> RetryAsync(Guid messageId, Agent agent, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var (message, conversation, error, reason) = await FindFailedReplyAsync(db, messageId, agent, cancellationToken);
+        if (error != ConversationActionError.None)
+        {
+            return (null, error, reason);
+        }
+
+        var now = time.GetUtcNow();
+        // Only a message still failed: two clicks (or two desks) send it once.
+        var rows = await db.Messages
+            .Where(m => m.Id == messageId && m.Status == MessageStatus.Failed)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, MessageStatus.Pending)
+                .SetProperty(m => m.Error, (string?)null)
+                .SetProperty(m => m.Attempts, 0)
+                .SetProperty(m => m.NextAttemptAt, now)
+                .SetProperty(m => m.UpdatedAt, now), CancellationToken.None);
+        if (rows == 0)
+        {
+            return (null, ConversationActionError.Conflict, "the reply is no longer failed");
+        }
+
+        delivery.Signal();
+        message!.Status = MessageStatus.Pending;
+        message.Error = null;
+        message.Attempts = 0;
+        message.UpdatedAt = now;
+        var dto = message.ToDto(channels.ChannelTypeOf);
+        await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageStatus, conversation!.Id, agent.Id, message.Id, dto));
+        return (dto, ConversationActionError.None, null);
+    }
+
+    /// <summary>
+    /// Sends a failed reply's text again as a new reply on another of the contact's channels; the failed one
+    /// is marked <see cref="MessageStatus.Resent"/> (it leaves the failed list and cannot be retried too).
+    /// </summary>
+    public async Task<(MessageDto? Message, ConversationActionError Error, string? Reason)> ResendAsync(
+        Guid messageId, Agent agent, Guid? via, CancellationToken cancellationToken)
+    {
+        if (via is null)
+        {
+            return (null, ConversationActionError.BadRequest, "via is required: one of the conversation's replyChannels");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var (failed, conversation, error, reason) = await FindFailedReplyAsync(db, messageId, agent, cancellationToken);
+        if (error != ConversationActionError.None)
+        {
+            return (null, error, reason);
+        }
+
+        var chosen = (await ReplyChannels.ListAsync(db, channels, conversation!, cancellationToken)).FirstOrDefault(c => c.Identity.Id == via);
+        if (chosen.Identity is null)
+        {
+            return (null, ConversationActionError.BadRequest, "via is not one of this customer's reply channels (see replyChannels of the conversation)");
+        }
+
+        if (chosen.Identity.InstanceId == failed!.InstanceId && chosen.Identity.ExternalId == failed.ExternalId)
+        {
+            return (null, ConversationActionError.BadRequest, "that is the channel the reply failed on: retry it instead");
+        }
+
+        var now = time.GetUtcNow();
+        var message = NewReply(conversation!.Id, chosen.Identity.InstanceId, chosen.Identity.ExternalId, failed.Text, agent, now);
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            var rows = await db.Messages
+                .Where(m => m.Id == messageId && m.Status == MessageStatus.Failed)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, MessageStatus.Resent).SetProperty(m => m.UpdatedAt, now), CancellationToken.None);
+            if (rows == 0)
+            {
+                return (null, ConversationActionError.Conflict, "the reply is no longer failed");
+            }
+
+            db.Messages.Add(message);
+            await db.Conversations.Where(c => c.Id == conversation.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.LastMessageAt, now), CancellationToken.None);
+            await db.SaveChangesAsync(CancellationToken.None);
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+
+        delivery.Signal();
+        failed.Status = MessageStatus.Resent;
+        failed.UpdatedAt = now;
+        await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageStatus, conversation.Id, agent.Id, failed.Id, failed.ToDto(channels.ChannelTypeOf)));
+        var dto = message.ToDto(channels.ChannelTypeOf);
+        await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageAdded, conversation.Id, agent.Id, message.Id, dto));
+        return (dto, ConversationActionError.None, null);
+    }
+
+    /// <summary>A failed reply in an open conversation of the agent's; ids of others' messages answer as unknown.</summary>
+    private static async Task<(Message? Message, Conversation? Conversation, ConversationActionError Error, string? Reason)> FindFailedReplyAsync(
+        GatewayDbContext db, Guid messageId, Agent agent, CancellationToken cancellationToken)
+    {
+        var message = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == messageId && m.Direction == MessageDirection.Out, cancellationToken);
+        var conversation = message is null
+            ? null
+            : await db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == message.ConversationId && c.AssignedAgentId == agent.Id, cancellationToken);
+        if (conversation is null)
+        {
+            return (null, null, ConversationActionError.NotFound, "no such reply in your conversations");
+        }
+
+        if (conversation.Status != ConversationStatus.Assigned)
+        {
+            return (null, null, ConversationActionError.NotOpen, "the conversation is closed");
+        }
+
+        if (message!.Status != MessageStatus.Failed)
+        {
+            return (null, null, ConversationActionError.Conflict, $"only a failed reply can be sent again; this one is {message.Status.ToApi()}");
+        }
+
+        return (message, conversation, ConversationActionError.None, null);
+    }
+
+    private static Message NewReply(Guid conversationId, string instanceId, string externalId, string text, Agent agent, DateTimeOffset now) => new()
+    {
+        Id = Guid.CreateVersion7(now),
+        ConversationId = conversationId,
+        InstanceId = instanceId,
+        ExternalId = externalId,
+        Direction = MessageDirection.Out,
+        Text = text,
+        Status = MessageStatus.Pending,
+        AgentId = agent.Id,
+        AgentName = agent.DisplayName,
+        NextAttemptAt = now,
+        CreatedAt = now,
+    };
 
     /// <summary>
     /// Hands the conversation to another agent (online or busy, with room) or back to a skill's queue, with

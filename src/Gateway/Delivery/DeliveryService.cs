@@ -176,6 +176,12 @@ internal sealed partial class DeliveryService(
         {
             await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageStatus, conversation.Id, agentId, message.Id));
         }
+
+        if (message.Status is MessageStatus.Sent or MessageStatus.Delivered)
+        {
+            // The customer's other live channels in this conversation show it too (ReplyFanOutService, on every instance).
+            await events.PublishAsync(new GatewayEvent(ReplyFanOutService.ReplySent, conversation.Id, MessageId: message.Id));
+        }
     }
 
     [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Message {MessageId} sent through {InstanceId} (attempt {Attempt})")]

@@ -26,8 +26,10 @@ internal sealed class DeliveryStatusSink(IDbContextFactory<GatewayDbContext> dbF
             _ => MessageStatus.Sent,
         };
 
-        // Reports can arrive out of order: never step back from delivered or failed to sent.
-        if (next == message.Status || (next == MessageStatus.Sent && message.Status is MessageStatus.Delivered or MessageStatus.Failed))
+        // Reports can arrive out of order: never step back from delivered or failed to sent. A failed reply
+        // the agent sent again elsewhere stays so (the new message carries the conversation on).
+        if (next == message.Status || message.Status == MessageStatus.Resent
+            || (next == MessageStatus.Sent && message.Status is MessageStatus.Delivered or MessageStatus.Failed))
         {
             return true;
         }

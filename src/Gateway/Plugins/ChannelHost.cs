@@ -216,7 +216,7 @@ internal sealed partial class ChannelHost(
         var dbFactory = gatewayServices.GetRequiredService<IDbContextFactory<GatewayDbContext>>();
         services.AddSingleton<IInboundSink>(new InstanceInboundSink(gatewayServices.GetRequiredService<IngestService>(), entry.Id));
         services.AddSingleton<IDeliveryStatusSink>(new DeliveryStatusSink(dbFactory, gatewayServices.GetRequiredService<GatewayEventBus>(), gatewayServices.GetRequiredService<TimeProvider>(), entry.Id));
-        services.AddSingleton<IConversationHistory>(new ChannelConversationHistory(dbFactory, entry.Id));
+        services.AddSingleton<IConversationHistory>(new ChannelConversationHistory(dbFactory, entry.Id, ChannelTypeOf));
 
         try
         {

@@ -5,7 +5,8 @@ internal enum ConversationStatus { Waiting = 0, Assigned = 1, Closed = 2 }
 /// <summary>In from the customer, out to the customer, or an internal note agents see and customers never do.</summary>
 internal enum MessageDirection { In = 0, Out = 1, Note = 2 }
 
-internal enum MessageStatus { Received = 0, Pending = 1, Sent = 2, Delivered = 3, Failed = 4 }
+/// <summary><see cref="Resent"/>: failed, and an agent sent it again as a new message on another of the customer's channels.</summary>
+internal enum MessageStatus { Received = 0, Pending = 1, Sent = 2, Delivered = 3, Failed = 4, Resent = 5 }
 
 internal sealed class Contact
 {

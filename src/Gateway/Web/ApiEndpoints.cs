@@ -52,6 +52,8 @@ internal static class ApiEndpoints
         agent.MapPut("/contacts/{id:guid}/exclusive-agent", SetExclusiveAgentAsync);
         agent.MapGet("/messages/failed", async (HttpContext http, ConversationQueries queries, CancellationToken ct) =>
             TypedResults.Ok(await queries.ListFailedAsync(AgentId(http), ct)));
+        agent.MapPost("/messages/{id:guid}/retry", MessageEndpoints.RetryAsync);
+        agent.MapPost("/messages/{id:guid}/resend", MessageEndpoints.ResendAsync);
         agent.MapGet("/plugins", (ChannelHost channels) => TypedResults.Ok(channels.Channels.Select(c => new PluginDto(
             c.Entry.Id,
             c.Entry.Plugin,
@@ -140,12 +142,13 @@ internal static class ApiEndpoints
             return TypedResults.Unauthorized();
         }
 
-        var (message, error) = await conversations.ReplyAsync(id, agent, request.Text, ct);
+        var (message, error, reason) = await conversations.ReplyAsync(id, agent, request.Text, request.Via, ct);
         return error switch
         {
-            ConversationActionError.NotFound => TypedResults.NotFound(new ErrorDto("no such conversation among yours")),
-            ConversationActionError.NotOpen => TypedResults.Conflict(new ErrorDto("the conversation is closed")),
-            _ => TypedResults.Accepted($"/api/conversations/{id}", message!),
+            ConversationActionError.None => TypedResults.Accepted($"/api/conversations/{id}", message!),
+            ConversationActionError.NotFound => TypedResults.NotFound(new ErrorDto(reason!)),
+            ConversationActionError.BadRequest => TypedResults.BadRequest(new ErrorDto(reason!)),
+            _ => TypedResults.Conflict(new ErrorDto(reason!)),
         };
     }
 
@@ -210,7 +213,7 @@ internal static class ApiEndpoints
         };
     }
 
-    private static async Task<Agent?> FindAgentAsync(HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, CancellationToken ct)
+    internal static async Task<Agent?> FindAgentAsync(HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, CancellationToken ct)
     {
         var id = AgentId(http);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -226,7 +229,7 @@ internal static class ApiEndpoints
     }
 
     /// <summary>Reads a JSON body, or says what is wrong with it.</summary>
-    private static async Task<(T? Value, string? Error)> ReadJsonAsync<T>(HttpContext http, CancellationToken ct) where T : class
+    internal static async Task<(T? Value, string? Error)> ReadJsonAsync<T>(HttpContext http, CancellationToken ct) where T : class
     {
         if (!http.Request.HasJsonContentType())
         {

@@ -29,6 +29,7 @@ public sealed class WebChatChannelPlugin : IChannelPlugin
         services.AddSingleton<VisitorConnections>();
         services.AddSingleton<IChannelSender, WebChatSender>();
         services.AddSingleton<IConversationStatusObserver, WebChatStatusObserver>();
+        services.AddSingleton<IConversationReplyObserver, WebChatReplyObserver>();
         services.AddHostedService<WebChatShutdownService>();
     }
 

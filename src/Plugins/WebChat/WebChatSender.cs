@@ -34,6 +34,29 @@ internal sealed class WebChatStatusObserver(VisitorConnections connections) : IC
 }
 
 /// <summary>
+/// Shows the visitor a reply of their conversation that went out on another channel (an agent answered
+/// by SMS): the same message frame as a reply sent here, marked with the channel that delivered it.
+/// </summary>
+internal sealed class WebChatReplyObserver(VisitorConnections connections) : IConversationReplyObserver
+{
+    public Task OnReplySentElsewhereAsync(ConversationReply reply, CancellationToken cancellationToken) =>
+        connections.SendAsync(reply.Recipient.ExternalId, new
+        {
+            type = "message",
+            conversationId = reply.ConversationId,
+            message = new
+            {
+                messageId = reply.Message.MessageId,
+                direction = "out",
+                text = reply.Message.Text,
+                agentName = reply.Message.AgentName,
+                createdAt = reply.Message.CreatedAt,
+                sentVia = reply.Message.SentVia,
+            },
+        }, cancellationToken);
+}
+
+/// <summary>
 /// Closes visitors' sockets as soon as the gateway starts stopping, so browsers reconnect elsewhere at
 /// once instead of holding the server's shutdown open until its timeout.
 /// </summary>

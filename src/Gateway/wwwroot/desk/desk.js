@@ -37,6 +37,8 @@
     closedSnapshot: null,     // its last known summary, to keep showing it
     unread: new Set(),
     drafts: new Map(),
+    via: new Map(),           // conversation id -> reply channel (identity id) the agent picked; otherwise the default
+    resending: new Set(),     // failed replies being retried or resent
     connection: null,
     sending: false,
     closing: false,
@@ -659,11 +661,7 @@
     ui.closedNote.hidden = !closed;
     ui.reply.disabled = closed;
     ui.send.disabled = closed || state.sending;
-    const via = el('span');
-    via.appendChild(document.createTextNode('Reply goes out via '));
-    via.appendChild(el('strong', null, channelLabel(c.channelType, c.channelInstanceId)));
-    clear(ui.replyVia);
-    ui.replyVia.appendChild(via);
+    renderVia(c, closed);
     renderCount();
     renderMessages(c, scrollToEnd);
     renderDetails(c);
@@ -702,6 +700,7 @@
       case 'sent': return 'Sent';
       case 'delivered': return 'Delivered';
       case 'failed': return 'Failed' + (m.error ? `: ${m.error}` : '');
+      case 'resent': return 'Not delivered' + (m.error ? `: ${m.error}` : '') + ' · sent again on another channel';
       default: return m.status || '';
     }
   }
@@ -743,6 +742,8 @@
       const status = el('div', 'msg-status', null, { 'data-status': m.status || '' });
       if (m.status === 'failed') {
         status.appendChild(el('span', null, statusText(m), { 'data-testid': 'desk-message-error', role: 'alert' }));
+        const actions = failedActions(m);
+        if (actions) node.appendChild(actions);
       } else {
         status.appendChild(el('span', null, statusText(m), { 'data-testid': 'desk-message-status' }));
       }
@@ -845,6 +846,101 @@
     }
   }
 
+  // ------------------------------------------------------------------ reply channels
+  // The contact's channels a reply can go out on (GET /api/conversations/{id} replyChannels): the agent's
+  // pick for this conversation, else the channel of the customer's latest message (isDefault).
+  function replyChannels(c) { return c && Array.isArray(c.replyChannels) ? c.replyChannels : []; }
+  function replyTarget(c) {
+    const list = replyChannels(c);
+    const picked = c && state.via.get(c.id);
+    return list.find((r) => r.id === picked) || list.find((r) => r.isDefault) || null;
+  }
+
+  const viaSelect = el('select', 'via-select', null, { 'data-testid': 'desk-reply-channel', 'aria-label': 'Reply via' });
+  viaSelect.addEventListener('change', () => {
+    const c = currentConversation();
+    if (!c) return;
+    const chosen = replyChannels(c).find((r) => r.id === viaSelect.value);
+    if (chosen && !chosen.isDefault) state.via.set(c.id, chosen.id); else state.via.delete(c.id);
+    renderCount();
+  });
+
+  function renderVia(c, closed) {
+    const list = replyChannels(c);
+    const target = replyTarget(c);
+    clear(ui.replyVia);
+    if (!list.length || !target) {
+      // Not loaded yet, or the customer's channel is not among the contact's (not running): the gateway's default.
+      ui.replyVia.appendChild(document.createTextNode('Reply goes out via '));
+      ui.replyVia.appendChild(el('strong', null, channelLabel(c.channelType, c.channelInstanceId), { 'data-testid': 'desk-reply-via' }));
+      return;
+    }
+    ui.replyVia.appendChild(el('span', null, 'Reply via '));
+    const sig = list.map((r) => `${r.id}\u0000${r.label}\u0000${r.isDefault}`).join('\u0001');
+    if (viaSelect.dataset.sig !== sig) {
+      clear(viaSelect);
+      for (const r of list) {
+        viaSelect.appendChild(el('option', null, r.isDefault ? `${r.label} (latest)` : r.label, {
+          value: r.id, 'data-channel': r.channelType || '', title: r.isDefault ? 'Where the customer wrote last in this conversation' : null,
+        }));
+      }
+      viaSelect.dataset.sig = sig;
+    }
+    viaSelect.value = target.id;
+    viaSelect.disabled = closed || list.length < 2;
+    ui.replyVia.appendChild(viaSelect);
+  }
+
+  // A failed reply: retry on its channel, or send it on another of the customer's channels.
+  function failedActions(m) {
+    const c = currentConversation();
+    // Only in the open conversation: the history also shows the contact's earlier, closed ones.
+    if (!c || state.selectedClosed || c.status === 'closed' || (m.conversationId && m.conversationId !== c.id)) return null;
+    const box = el('div', 'msg-actions', null, { 'data-testid': 'desk-failed-actions' });
+    const busy = state.resending.has(m.id);
+    const retry = el('button', 'btn btn-secondary btn-xs', 'Retry', { type: 'button', 'data-testid': 'desk-retry', title: 'Send it again on the same channel' });
+    retry.disabled = busy;
+    retry.addEventListener('click', () => sendAgain(c.id, m, null));
+    box.appendChild(retry);
+    for (const r of replyChannels(c)) {
+      if (r.channelInstanceId === m.channelInstanceId) continue;
+      const other = el('button', 'btn btn-ghost btn-xs', `Send via ${r.label}`, { type: 'button', 'data-testid': 'desk-resend', 'data-via': r.id, 'data-channel': r.channelType || '' });
+      other.disabled = busy;
+      other.addEventListener('click', () => sendAgain(c.id, m, r));
+      box.appendChild(other);
+    }
+    return box;
+  }
+
+  async function sendAgain(conversationId, m, channel) {
+    if (state.resending.has(m.id)) return;
+    state.resending.add(m.id);
+    renderMessages(currentConversation());
+    try {
+      const url = `/api/messages/${encodeURIComponent(m.id)}/${channel ? 'resend' : 'retry'}`;
+      const msg = await api('POST', url, channel ? { via: channel.id } : undefined);
+      const list = state.messages.get(conversationId);
+      if (list && msg && msg.id) {
+        if (channel) {
+          mergeMessage(list, Object.assign({}, m, { status: 'resent' }));
+          mergeMessage(list, msg);
+        } else {
+          // Failed -> pending again (mergeMessage keeps a status from going back to pending otherwise).
+          const i = list.findIndex((x) => x.id === msg.id);
+          if (i >= 0 && list[i].status === 'failed') list[i] = Object.assign({}, list[i], msg);
+        }
+        touch(conversationId, msg);
+      }
+      toast(channel ? `Sent again via ${channel.label}.` : 'Sending it again…');
+    } catch (err) {
+      if (err.status !== 401) toast(`Could not send it again: ${err.message}`, 'error');
+      if (err.status === 409) loadDetail(conversationId);
+    } finally {
+      state.resending.delete(m.id);
+      if (conversationId === state.selectedId) renderMessages(currentConversation());
+    }
+  }
+
   // ------------------------------------------------------------------ replying
   function smsSegments(text) {
     // GSM-7 basic set (roughly) fits 160 per SMS (153 when split); anything else is UCS-2: 70 (67).
@@ -859,7 +955,8 @@
     const c = currentConversation();
     if (!text) { ui.replyCount.textContent = ''; ui.replyCount.dataset.over = 'false'; return; }
     let label = `${text.length} / ${REPLY_LIMIT}`;
-    if (c && c.channelType === 'sms') {
+    const target = c ? replyTarget(c) : null;
+    if (target ? target.channelType === 'sms' : (c && c.channelType === 'sms')) {
       const n = smsSegments(text);
       label += ` · ${n} SMS${n > 1 ? ' segments' : ''}`;
     }
@@ -892,7 +989,9 @@
     ui.send.disabled = true;
     ui.replyError.hidden = true;
     try {
-      const msg = await api('POST', `/api/conversations/${encodeURIComponent(id)}/messages`, { text });
+      const body = { text };
+      if (state.via.has(id)) body.via = state.via.get(id); // the agent's pick; otherwise the gateway's default
+      const msg = await api('POST', `/api/conversations/${encodeURIComponent(id)}/messages`, body);
       if (state.selectedId === id && ui.reply.value === text) ui.reply.value = '';
       state.drafts.delete(id);
       if (msg && msg.id) {
@@ -961,6 +1060,7 @@
     state.messages.delete(id);
     state.unread.delete(id);
     state.drafts.delete(id);
+    state.via.delete(id);
     state.overdue.delete(id);
     if (state.selectedId === id) {
       closeTransfer();
@@ -1400,6 +1500,8 @@
     const list = state.messages.get(conversationId);
     if (list) mergeMessage(list, message);
     else if (added) state.messages.set(conversationId, [message]);
+    const switched = added && message.direction === 'in' && message.channelInstanceId && message.channelInstanceId !== (c && c.channelInstanceId);
+    if (switched) state.via.delete(conversationId); // the default follows the customer to where they wrote
     if (added) {
       touch(conversationId, message);
       if (message.direction === 'in' && conversationId !== state.selectedId) state.unread.add(conversationId);
@@ -1407,7 +1509,7 @@
     }
     renderList();
     if (conversationId === state.selectedId) {
-      if (!list && added) loadDetail(conversationId);
+      if ((!list && added) || switched) loadDetail(conversationId);
       renderThread(added && message.direction === 'out');
     }
   }

@@ -71,6 +71,10 @@
     notSent: 'Not sent \u2014 ',
     retry: 'Retry',
     rejected: 'Not sent: ',
+    sentVia: function (type) {
+      var names = { sms: 'SMS', email: 'email', whatsapp: 'WhatsApp', webchat: 'web chat' };
+      return 'Sent by ' + (names[type] || String(type));
+    },
     you: 'You',
     agent: 'Agent',
     prechatTitle: 'Introduce yourself (optional)',
@@ -423,7 +427,7 @@
       node = el('div', 'cgw-msg', { 'data-testid': 'cgw-message' });
       nodes[item.key] = node;
     }
-    var sig = [item.direction, item.state, item.messageId, item.text, item.agentName, item.createdAt, item.error].join('\u0000');
+    var sig = [item.direction, item.state, item.messageId, item.text, item.agentName, item.createdAt, item.error, item.sentVia].join('\u0000');
     if (node.cgwSig === sig) return node; // unchanged: keep the node as it is (focus, screen readers)
     node.cgwSig = sig;
     node.setAttribute('data-direction', item.direction === 'out' ? 'out' : 'in');
@@ -447,6 +451,8 @@
       meta.appendChild(el('span', 'cgw-error', { 'data-testid': 'cgw-error', role: 'alert' }, T.rejected + (item.error || '')));
     } else {
       meta.appendChild(el('span', null, null, timeOf(item.createdAt)));
+      // A reply the shop sent on another channel of this conversation (e.g. by SMS) shows here too.
+      if (item.direction === 'out' && item.sentVia && item.sentVia !== 'webchat') meta.appendChild(el('span', 'cgw-via', { 'data-testid': 'cgw-sent-via', 'data-channel': item.sentVia }, T.sentVia(item.sentVia)));
     }
     node.appendChild(meta);
     return node;
@@ -748,6 +754,7 @@
       direction: m.direction === 'out' ? 'out' : 'in',
       text: typeof m.text === 'string' ? m.text : '',
       agentName: m.agentName || null,
+      sentVia: typeof m.sentVia === 'string' && m.sentVia ? m.sentVia : null,
       createdAt: m.createdAt,
       state: 'sent',
       error: null
