@@ -105,7 +105,7 @@ internal sealed partial class DeliveryService(
             return;
         }
 
-        var conversation = await db.Conversations.Include(c => c.Contact).FirstAsync(c => c.Id == message.ConversationId, cancellationToken);
+        var conversation = await db.Conversations.AsNoTracking().FirstAsync(c => c.Id == message.ConversationId, cancellationToken);
         message.Attempts++;
         DeliveryResult result;
         if (!channels.TryGetRunning(message.InstanceId, out var channel))
@@ -118,7 +118,10 @@ internal sealed partial class DeliveryService(
             {
                 MessageId = message.Id,
                 ConversationId = message.ConversationId,
-                Recipient = new ChannelRecipient { ExternalId = message.ExternalId, Phone = conversation.Contact?.Phone, Email = conversation.Contact?.Email },
+                // The identity the reply was addressed to, and nothing else of the contact: after a merge a contact may
+                // hold several numbers, and a reply must reach the one it was sent to (the SMS channel falls back from
+                // Phone to the external id, which is the number that wrote in).
+                Recipient = new ChannelRecipient { ExternalId = message.ExternalId },
                 Text = message.Text,
                 AgentName = message.AgentName,
                 CreatedAt = message.CreatedAt,

@@ -67,6 +67,29 @@ public sealed class ReplyChannelTests
     }
 
     [Fact]
+    public async Task SmsReply_ContactWithAnotherNumber_GoesToTheNumberThatWroteIn()
+    {
+        // After a merge a contact may hold a second proven number: the reply addressed to the identity that
+        // texted must reach that identity, never the contact's other number (it went there before).
+        await using var customer = await TwoChannelCustomer.StartAsync();
+        await using var alice = await customer.Host.SignInAsync("alice");
+        await using var visitor = await Visitor.ArriveAsync(customer.Host, connect: false);
+        var (conversationId, _, _) = await customer.ChatThenTextAsync(visitor, alice);
+        var contactId = await customer.ContactOfAsync(conversationId);
+        await using (var db = customer.Host.CreateDbContext())
+        {
+            var contact = await db.Contacts.SingleAsync(c => c.Id == contactId);
+            contact.Phone = "+8613900000001";
+            await db.SaveChangesAsync();
+        }
+
+        await alice.ReplyAsync(conversationId, "your parcel left today");
+
+        var sent = await customer.Twilio.WaitForRequestAsync(r => r.Body == "your parcel left today", TimeSpan.FromSeconds(15));
+        Assert.Equal(TwoChannelCustomer.Phone, sent.To);
+    }
+
+    [Fact]
     public async Task Reply_ViaNotAmongTheContactsChannels_Returns400_AndStoresNothing()
     {
         await using var customer = await TwoChannelCustomer.StartAsync();
