@@ -128,10 +128,16 @@ public sealed class NeverStrandedTests
         var tracker = host.Services.GetRequiredService<AgentConnectionTracker>();
         await WaitUntilAsync(() => tracker.IsInGracePeriod(carol.Agent.Id), "the lost desk noticed");
 
-        // New customers while she is gone: not hers (also not as a transfer target), they wait.
+        // New customers while she is gone: not hers (nor transfers to her), they wait.
         var id = (await RoutingTests.Inbound(http, "s5", "+10000000105", "tracking number please")).GetProperty("conversationId").GetGuid();
         var routing = host.Services.GetRequiredService<RedisRoutingStore>();
         Assert.True(await routing.IsWaitingAsync(id, "logistics"), "a lost desk gets no new conversation");
+        Assert.Equal(0, await routing.GetLoadAsync(carol.Agent.Id));
+        await using var bob = await host.SignInAsync("bob");
+        var refund = (await RoutingTests.Inbound(http, "s7", "+10000000107", "I want a refund")).GetProperty("conversationId").GetGuid();
+        Assert.Equal(refund, (await bob.NextAssignedAsync()).Id); // after-sale: bob and carol serve it; only bob's desk is there
+        var transfer = await bob.Http.PostAsJsonAsync($"/api/conversations/{refund}/transfer", new { toAgent = "carol" });
+        Assert.Equal(HttpStatusCode.Conflict, transfer.StatusCode);
         Assert.Equal(0, await routing.GetLoadAsync(carol.Agent.Id));
 
         // Her desk is back within the grace: she takes the waiting customer at once, without touching presence.

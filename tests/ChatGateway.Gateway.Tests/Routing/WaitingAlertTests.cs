@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ChatGateway.Gateway.Tests.Infrastructure;
 using ChatGateway.Gateway.Web;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ChatGateway.Gateway.Tests.Routing;
@@ -119,6 +120,19 @@ public sealed class WaitingAlertTests
         var bobs = (await bob.Http.GetFromJsonAsync<AgentQueuesDto>("/api/queues"))!;
         Assert.Equal(["after-sale", "complaints", "pre-sale"], bobs.Queues.Select(q => q.Skill));
         Assert.Equal(1, bobs.Queues.Single(q => q.Skill == "complaints").Waiting);
+    }
+
+    [Theory]
+    [InlineData("Routing:WaitingAlertAfter", "00:00:00", "Routing:WaitingAlertAfter must be positive")]
+    [InlineData("Routing:WaitingAlertAfter", "-00:01:00", "Routing:WaitingAlertAfter must be positive")]
+    [InlineData("Routing:RecoveryInterval", "00:00:00.500", "Routing:RecoveryInterval must be at least 1 second")]
+    public void Start_BadAlertOrRecoverySetting_FailsNamingTheKey(string key, string value, string expected)
+    {
+        var host = GatewayHost.Create(RedisBackend.Garnet, null, new Dictionary<string, string?> { [key] = value });
+
+        var ex = Assert.ThrowsAny<Exception>(() => host.StartServerAsync().GetAwaiter().GetResult());
+        var message = (ex as OptionsValidationException ?? ex.InnerException as OptionsValidationException ?? throw ex).Message;
+        Assert.Contains(expected, message);
     }
 
     private static async Task<OverviewDto> OverviewAsync(AgentSession supervisor) =>
