@@ -73,6 +73,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<RoutingRecoveryService>();
         services.AddHostedService<StartupInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<RoutingRecoveryService>());
+        services.AddSingleton<HandOffRetryService>();
+        services.AddHostedService(sp => sp.GetRequiredService<HandOffRetryService>());
         // It queries the store every second from its start: after the migrations (it once logged "no such
         // table: Conversations" at the first start of a fresh store that took over a second to migrate).
         services.AddHostedService(sp => sp.GetRequiredService<OverflowService>());

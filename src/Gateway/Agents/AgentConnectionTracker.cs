@@ -10,8 +10,10 @@ namespace ChatGateway.Gateway.Agents;
 /// <summary>
 /// Counts each agent's live desk connections across gateway instances (in Redis) and, when an agent
 /// who is online or busy has had none for the grace period, sets them offline and hands their open
-/// conversations to others with a note saying why. A page reload or a short network drop within the
-/// grace period changes nothing.
+/// conversations to others with a note saying why. During the grace the agent keeps their conversations
+/// but is offered no new ones (Redis marks them <c>lost</c>); back within it, they take waiting work at
+/// once. A page reload or a short network drop within the grace period changes nothing else. Agents who
+/// never open a desk (API clients) are never marked.
 /// </summary>
 internal sealed partial class AgentConnectionTracker(
     RedisConnection redis,
@@ -28,21 +30,29 @@ internal sealed partial class AgentConnectionTracker(
 
     public async Task ConnectedAsync(Guid agentId)
     {
-        var db = await redis.GetDatabaseAsync();
-        await db.HashIncrementAsync(Key(agentId), "conns");
+        // Back within the grace: the agent takes waiting work at once (nothing was offered while lost).
+        var assignments = await routing.DeskConnectedAsync(agentId);
         lock (_lock)
         {
             _lostAt.Remove(agentId);
+        }
+
+        try
+        {
+            await router.ApplyAsync(assignments);
+        }
+        catch (Exception ex)
+        {
+            // Redis holds the decision; RoutingRecoveryService brings the store in step.
+            LogApplyFailed(logger, ex, agentId);
         }
     }
 
     public async Task DisconnectedAsync(Guid agentId)
     {
-        var db = await redis.GetDatabaseAsync();
-        var left = await db.HashDecrementAsync(Key(agentId), "conns");
-        if (left <= 0)
+        // The last desk gone: no new conversations for this agent (in every routing path) until a desk is back.
+        if (await routing.DeskLostAsync(agentId))
         {
-            await db.HashSetAsync(Key(agentId), "conns", 0);
             lock (_lock)
             {
                 _lostAt[agentId] = time.GetUtcNow();
@@ -80,9 +90,15 @@ internal sealed partial class AgentConnectionTracker(
         {
             var connections = (long?)await db.HashGetAsync(Key(agentId), "conns") ?? 0;
             var presence = await routing.GetPresenceAsync(agentId);
-            if (connections > 0 || presence is not (AgentPresence.Online or AgentPresence.Busy))
+            if (connections > 0)
             {
-                continue; // back on another desk or instance, or already away/offline by choice
+                continue; // back on another desk or instance
+            }
+
+            if (presence is not (AgentPresence.Online or AgentPresence.Busy))
+            {
+                await routing.ClearLostAsync(agentId); // away or offline by choice: going online again is their call
+                continue;
             }
 
             await using var store = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -95,6 +111,7 @@ internal sealed partial class AgentConnectionTracker(
             LogLost(logger, agentId, grace);
             await routing.SetPresenceAsync(agent.Id, AgentPresence.Offline, agent.MaxConcurrent, rules.Current.QueuesFor(agent.SkillList, agent.AttributeMap));
             await router.RequeueAgentAsync(agent.Id, $"{agent.DisplayName} lost the connection for over {grace.TotalSeconds:0} s; back in the queue");
+            await routing.ClearLostAsync(agent.Id); // offline now: going online again is a fresh start
             handled++;
         }
 
@@ -127,6 +144,9 @@ internal sealed partial class AgentConnectionTracker(
 
     [LoggerMessage(EventId = 5100, Level = LogLevel.Warning, Message = "Agent {AgentId} has had no desk connection for {Grace}; their conversations go to others")]
     private static partial void LogLost(ILogger logger, Guid agentId, TimeSpan grace);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Error, Message = "Recording the work agent {AgentId} took on reconnecting failed; recovery will catch up")]
+    private static partial void LogApplyFailed(ILogger logger, Exception exception, Guid agentId);
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Error, Message = "Checking lost agent connections failed")]
     private static partial void LogCheckFailed(ILogger logger, Exception exception);

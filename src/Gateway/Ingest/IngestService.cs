@@ -17,6 +17,7 @@ internal sealed partial class IngestService(
     ConversationRouter router,
     GatewayEventBus events,
     AutoReplyService autoReply,
+    HandOffRetryService retries,
     Plugins.ChannelHost channels,
     IOptions<IngestOptions> ingestOptions,
     ILogger<IngestService> logger)
@@ -37,7 +38,8 @@ internal sealed partial class IngestService(
 
     private async Task HandOffAsync(RoutingHandOff c)
     {
-        // The message is committed; a failed hand-off is repaired by RoutingRecoveryService, never lost.
+        // The message is committed; a failed hand-off is retried at once with backoff (HandOffRetryService),
+        // and RoutingRecoveryService is the safety net behind that: never lost.
         try
         {
             // A waiting conversation is queued when it opens; later messages only join its history
@@ -61,6 +63,10 @@ internal sealed partial class IngestService(
         catch (Exception ex)
         {
             LogHandOffFailed(logger, ex, c.ConversationId);
+            if (c.Status == ConversationStatus.Waiting && c.IsNew)
+            {
+                retries.Schedule(new HandOffRetry(c.ConversationId, c.PreferredAgent, c.ChannelType));
+            }
         }
     }
 
@@ -88,7 +94,7 @@ internal sealed partial class IngestService(
         }
     }
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Hand-off of conversation {ConversationId} to routing failed; recovery will requeue it")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Hand-off of conversation {ConversationId} to routing failed; retrying")]
     private static partial void LogHandOffFailed(ILogger logger, Exception exception, Guid conversationId);
 }
 

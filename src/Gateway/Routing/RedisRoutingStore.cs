@@ -20,7 +20,8 @@ internal enum TransferError { None, NotAssigned, TargetUnavailable }
 /// scored by enqueue time minus priority credit (lower is served first, so priority ages out and
 /// nobody starves); <c>c:{conversation}</c> hash with skill, score, agent, preferred agent (sticky or
 /// exclusive) and an agent to avoid (the one who just gave it up); <c>a:{agent}</c> hash with
-/// presence, capacity and skills; <c>a:{agent}:c</c> set of the agent's conversations (its load);
+/// presence, capacity and skills, the count of open desk connections (<c>conns</c>) and <c>lost</c> while
+/// the last of them is gone (no new work then); <c>a:{agent}:c</c> set of the agent's conversations (its load);
 /// <c>sk:{skill}</c> set of agents with the skill who are online.
 /// Presence: <c>online</c> takes any work; <c>busy</c> takes only returning customers and transfers;
 /// <c>away</c> and <c>offline</c> take nothing.
@@ -30,8 +31,10 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
     private const string Functions = """
         local p = ARGV[1]
         local function able(agent, allowBusy, ct)
-          local v = redis.call('HMGET', p .. 'a:' .. agent, 'presence', 'cap', 'cap:' .. (ct or ''))
+          local v = redis.call('HMGET', p .. 'a:' .. agent, 'presence', 'cap', 'cap:' .. (ct or ''), 'lost')
           if not (v[1] == 'online' or (allowBusy and v[1] == 'busy')) then return nil end
+          -- a desk that lost its connection keeps its conversations through the grace, but gets no new ones
+          if v[4] then return nil end
           local cap = tonumber(v[2]) or 0
           local load = redis.call('SCARD', p .. 'a:' .. agent .. ':c')
           if load >= cap then return nil end
@@ -58,7 +61,17 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
           out[#out + 1] = agent
           out[#out + 1] = previous or ''
         end
-        local function dispatch(skill, out)
+        -- 'avoid' (the agent who just gave a conversation up) means "prefer others": the avoided agent
+        -- gets it when no other agent could take it now, so nobody waits for an agent who never comes.
+        -- 'strict' is a conversation its avoided agent must not get back in this very call (they just
+        -- transferred it away themselves); later routing treats it like any other.
+        local function otherAble(skill, exclude, ct)
+          for _, a in ipairs(redis.call('SMEMBERS', p .. 'sk:' .. skill)) do
+            if a ~= exclude and able(a, false, ct) then return true end
+          end
+          return false
+        end
+        local function dispatch(skill, out, strict)
           local q = p .. 'q:' .. skill
           local skipped = 0
           while true do
@@ -69,25 +82,29 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
             local agents = redis.call('SMEMBERS', p .. 'sk:' .. skill)
             local ct = ctOf(conv)
             local best, bestRatio = nil, 2
-            local anyAble = false
+            local avoidAble = false
             for _, a in ipairs(agents) do
               local r = able(a, false, ct)
               if r then
-                anyAble = true
-                if a ~= avoid and (r < bestRatio or (r == bestRatio and a < best)) then best, bestRatio = a, r end
+                if a == avoid then avoidAble = true
+                elseif r < bestRatio or (r == bestRatio and a < best) then best, bestRatio = a, r end
               end
             end
-            if not anyAble then return end
             if best then
               redis.call('ZREM', q, conv)
               assign(conv, best, out)
-            else
-              -- only the agent it must avoid is free: leave it for someone else, serve the next one
+            elseif avoidAble and conv ~= strict then
+              redis.call('ZREM', q, conv)
+              assign(conv, avoid, out)
+            elseif avoidAble then
+              -- only the agent who just gave it away is free: serve the next one
               skipped = skipped + 1
+            else
+              return
             end
           end
         end
-        local function pull(agent, out)
+        local function pull(agent, out, strict)
           local skills = redis.call('HGET', p .. 'a:' .. agent, 'skills')
           if not skills then return end
           while able(agent, false, nil) do
@@ -97,7 +114,9 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
               local head = redis.call('ZRANGE', q, 0, 9, 'WITHSCORES')
               for i = 1, #head, 2 do
                 local s = tonumber(head[i + 1])
-                if redis.call('HGET', p .. 'c:' .. head[i], 'avoid') ~= agent and able(agent, false, ctOf(head[i])) then
+                local ct = ctOf(head[i])
+                local avoided = redis.call('HGET', p .. 'c:' .. head[i], 'avoid') == agent
+                if able(agent, false, ct) and (not avoided or (head[i] ~= strict and not otherAble(skill, agent, ct))) then
                   if bestScore == nil or s < bestScore then bestConv, bestScore, bestQ = head[i], s, q end
                   break
                 end
@@ -211,21 +230,42 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         local out = {}
         redis.call('HSET', p .. 'c:' .. conv, 'skill', skill, 'score', score)
         requeue(conv, from, out)
-        dispatch(skill, out)
-        pull(from, out)
+        dispatch(skill, out, conv)
+        pull(from, out, conv)
         return out
         """;
 
-    // ARGV: prefix, skill, agent to leave out. 1 when another agent with the skill is online with room.
-    private const string OtherAbleAgentScript = """
-        local p, skill, exclude = ARGV[1], ARGV[2], ARGV[3]
-        for _, a in ipairs(redis.call('SMEMBERS', p .. 'sk:' .. skill)) do
-          if a ~= exclude then
-            local v = redis.call('HMGET', p .. 'a:' .. a, 'presence', 'cap')
-            if v[1] == 'online' and redis.call('SCARD', p .. 'a:' .. a .. ':c') < (tonumber(v[2]) or 0) then return 1 end
-          end
-        end
+    // ARGV: prefix, skill, agent to leave out ('' for none), channel type ('' for any). 1 when another
+    // agent of the queue could take a conversation now (online, room, desk not lost).
+    private const string OtherAbleAgentScript = Functions + """
+        local skill, exclude, ct = ARGV[2], ARGV[3], ARGV[4]
+        if ct == '' then ct = nil end
+        if otherAble(skill, exclude, ct) then return 1 end
         return 0
+        """;
+
+    // ARGV: prefix, agent. The agent's last desk connection dropped: no new work until it is back.
+    // Returns the connections left (0: marked lost).
+    private const string DeskLostScript = """
+        local key = ARGV[1] .. 'a:' .. ARGV[2]
+        local left = redis.call('HINCRBY', key, 'conns', -1)
+        if left <= 0 then
+          redis.call('HSET', key, 'conns', 0, 'lost', 1)
+          return 0
+        end
+        return left
+        """;
+
+    // ARGV: prefix, agent. A desk connected: the agent is no longer lost; when they were, and are
+    // online, they take waiting work at once.
+    private const string DeskConnectedScript = Functions + """
+        local agent = ARGV[2]
+        local out = {}
+        redis.call('HINCRBY', p .. 'a:' .. agent, 'conns', 1)
+        if redis.call('HDEL', p .. 'a:' .. agent, 'lost') == 1 and redis.call('HGET', p .. 'a:' .. agent, 'presence') == 'online' then
+          pull(agent, out)
+        end
+        return out
         """;
 
     // ARGV: prefix, conversation, from queue, to queue. Moves a waiting conversation on (overflow), keeping its age.
@@ -344,10 +384,23 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         return await db.SortedSetRankAsync(Prefix + "q:" + skill, Id(conversationId));
     }
 
-    public async Task<bool> HasOtherAbleAgentAsync(string skill, Guid exclude)
+    /// <summary>True when an agent of the queue other than <paramref name="exclude"/> could take a conversation now.</summary>
+    public async Task<bool> HasOtherAbleAgentAsync(string skill, Guid? exclude, string? channelType = null) =>
+        (int)await EvaluateAsync(OtherAbleAgentScript, [skill, exclude is { } e ? Id(e) : "", channelType?.ToLowerInvariant() ?? ""]) == 1;
+
+    /// <summary>A desk of the agent connected; returns what they took at once when they come back from a lost connection.</summary>
+    public Task<IReadOnlyList<Assignment>> DeskConnectedAsync(Guid agentId) =>
+        RunAsync(DeskConnectedScript, Id(agentId));
+
+    /// <summary>A desk of the agent disconnected; true when it was their last (they get no new work until one is back).</summary>
+    public async Task<bool> DeskLostAsync(Guid agentId) =>
+        (long)await EvaluateAsync(DeskLostScript, [Id(agentId)]) == 0;
+
+    /// <summary>Clears the lost-desk mark (the grace is over and the agent has been handed on).</summary>
+    public async Task ClearLostAsync(Guid agentId)
     {
         var db = await redis.GetDatabaseAsync();
-        return (int)await db.ScriptEvaluateAsync(OtherAbleAgentScript, values: [Prefix, skill, Id(exclude)]) == 1;
+        await db.HashDeleteAsync(Prefix + "a:" + Id(agentId), "lost");
     }
 
     /// <summary>Agents with the skill who are online or busy.</summary>

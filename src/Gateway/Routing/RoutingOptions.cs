@@ -56,6 +56,12 @@ internal sealed class RoutingOptions
     /// <summary>Typical time an agent spends on one conversation, for the wait estimate shown to customers.</summary>
     public TimeSpan AverageHandleTime { get; set; } = TimeSpan.FromMinutes(4);
 
+    /// <summary>A conversation waiting longer than this while an agent able to take it is online is an alert on the supervisor view.</summary>
+    public TimeSpan WaitingAlertAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often Redis is brought in step with the store (the safety net behind the hand-off retry).</summary>
+    public TimeSpan RecoveryInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>A conversation passed on more often than this is flagged for a supervisor.</summary>
     public int MaxTransfers { get; set; } = 3;
 }
@@ -192,6 +198,16 @@ internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
         if (options.ResponseTarget <= TimeSpan.Zero)
         {
             errors.Add($"Routing:ResponseTarget must be positive, not {options.ResponseTarget}.");
+        }
+
+        if (options.WaitingAlertAfter <= TimeSpan.Zero)
+        {
+            errors.Add($"Routing:WaitingAlertAfter must be positive, not {options.WaitingAlertAfter}.");
+        }
+
+        if (options.RecoveryInterval < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"Routing:RecoveryInterval must be at least 1 second, not {options.RecoveryInterval}.");
         }
 
         if (options.MaxTransfers < 1)

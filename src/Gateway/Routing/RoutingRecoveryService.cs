@@ -1,18 +1,21 @@
 using ChatGateway.Gateway.Store;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ChatGateway.Gateway.Routing;
 
 /// <summary>
 /// Keeps Redis in step with the store, which is the record: every waiting conversation is queued and
 /// every assignment is held. Runs at start (an embedded Garnet starts empty, a crash may have cut a
-/// hand-off short) and then every minute.
+/// hand-off short) and then every <see cref="RoutingOptions.RecoveryInterval"/> (a minute).
+/// A failed hand-off is retried sooner by <see cref="HandOffRetryService"/>.
 /// </summary>
 internal sealed partial class RoutingRecoveryService(
     IDbContextFactory<GatewayDbContext> dbFactory,
     RedisRoutingStore store,
     ConversationRouter router,
     Plugins.ChannelHost channels,
+    IOptions<RoutingOptions> options,
     TimeProvider time,
     ILogger<RoutingRecoveryService> logger) : BackgroundService
 {
@@ -54,7 +57,7 @@ internal sealed partial class RoutingRecoveryService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1), time);
+        using var timer = new PeriodicTimer(options.Value.RecoveryInterval, time);
         while (await WaitAsync(timer, stoppingToken))
         {
             try

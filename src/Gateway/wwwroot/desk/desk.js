@@ -23,6 +23,8 @@
     composer: $('composer'), reply: $('reply'), replyVia: $('reply-via'), replyCount: $('reply-count'), send: $('send'), replyError: $('reply-error'),
     details: $('details'), detailsContact: $('details-contact'), detailsConversation: $('details-conversation'), exclusiveError: $('exclusive-error'),
     queuesView: $('queues-view'), queuesUpdated: $('queues-updated'), queuesError: $('queues-error'),
+    alertsCard: $('alerts-card'), alertsCount: $('alerts-count'), alertsSub: $('alerts-sub'), alertRows: $('alert-rows'),
+    queuesTitle: $('queues-title'), queuesAgentsHead: $('queues-agents-head'), agentsCard: $('agents-card'), flaggedCard: $('flagged-card'),
     queueRows: $('queue-rows'), agentRows: $('agent-rows'), flaggedRows: $('flagged-rows'), flaggedCount: $('flagged-count'), flaggedEmpty: $('flagged-empty'),
     toast: $('toast'),
   };
@@ -46,7 +48,8 @@
     detailSeq: 0,
     overdue: new Set(),       // conversations whose customer waits too long for an answer
     view: 'inbox',            // inbox | queues
-    overview: null,           // the last GET /api/supervisor/overview
+    overview: null,           // the last GET /api/supervisor/overview (an agent's GET /api/queues, in the same shape)
+    queuesOnly: false,        // not a supervisor: the overview answered 403, the desk shows the agent's own queues
     agentsById: new Map(),    // agent id -> { userName, displayName, ... } from the overview
     overviewSeq: 0,
     overviewTimer: null,
@@ -310,6 +313,7 @@
     state.closedSnapshot = null;
     state.overdue.clear();
     state.overview = null;
+    state.queuesOnly = false;
     state.agentsById.clear();
     state.overviewSeq++;
     state.overviewLoading = null;
@@ -1121,6 +1125,10 @@
       if (agents.length) {
         const group = el('optgroup', null, null, { label: 'Agents' });
         for (const a of agents) {
+          if (a.presence === undefined) { // an agent's directory: names only
+            group.appendChild(el('option', null, a.displayName || a.userName, { value: `agent:${a.userName}` }));
+            continue;
+          }
           const load = a.maxConcurrent ? `${a.load}/${a.maxConcurrent}` : String(a.load);
           const full = a.maxConcurrent && a.load >= a.maxConcurrent;
           const taking = a.presence === 'online' || a.presence === 'busy';
@@ -1131,12 +1139,13 @@
         }
         select.appendChild(group);
       }
-      const queues = Array.isArray(o.queues) ? o.queues : [];
+      const queues = queueTargets(o);
       if (queues.length) {
         const group = el('optgroup', null, null, { label: 'Skill queues' });
         for (const q of queues) {
           const current = c && c.skill === q.skill ? ' (its queue now)' : '';
-          group.appendChild(el('option', null, `${q.skill}${current} — ${q.waiting} waiting · ${q.agentsAvailable} available`, {
+          const counts = [q.waiting != null ? `${q.waiting} waiting` : null, q.agentsAvailable != null ? `${q.agentsAvailable} available` : null].filter(Boolean).join(' · ');
+          group.appendChild(el('option', null, `${q.skill}${current}${counts ? ` — ${counts}` : ''}`, {
             value: `skill:${q.skill}`,
           }));
         }
@@ -1253,10 +1262,32 @@
     if (!document.hidden && state.me && state.view === 'queues') pollOverview();
   });
 
+  // Every queue a conversation can be transferred to: all of them for a supervisor; for an agent, the
+  // names from /api/queues with the counts of the ones they serve.
+  function queueTargets(o) {
+    const queues = Array.isArray(o.queues) ? o.queues : [];
+    if (!Array.isArray(o.transferQueues)) return queues;
+    return o.transferQueues.map((skill) => queues.find((q) => q.skill === skill) || { skill });
+  }
+
+  // Agents are not shown the supervisor overview (403): they get their own queues, in the same shape.
+  function fetchOverview() {
+    const queuesOnly = () => api('GET', '/api/queues').then((q) => q && {
+      at: q.at, queues: Array.isArray(q.queues) ? q.queues : [], transferQueues: q.transferQueues,
+      agents: Array.isArray(q.transferAgents) ? q.transferAgents : [], flagged: [], alerts: [], queuesOnly: true,
+    });
+    if (state.queuesOnly) return queuesOnly();
+    return api('GET', '/api/supervisor/overview').catch((err) => {
+      if (err.status !== 403) throw err;
+      state.queuesOnly = true;
+      return queuesOnly();
+    });
+  }
+
   function loadOverview() {
     if (state.overviewLoading) return state.overviewLoading;
     const seq = ++state.overviewSeq;
-    const p = api('GET', '/api/supervisor/overview').then((o) => {
+    const p = fetchOverview().then((o) => {
       if (seq !== state.overviewSeq || !state.me || !o) return o;
       state.overview = o;
       state.agentsById = new Map((Array.isArray(o.agents) ? o.agents : []).map((a) => [a.id, a]));
@@ -1283,14 +1314,23 @@
     const queues = Array.isArray(o.queues) ? o.queues : [];
     const agents = Array.isArray(o.agents) ? o.agents : [];
     const flagged = Array.isArray(o.flagged) ? o.flagged : [];
+    const alerts = Array.isArray(o.alerts) ? o.alerts : [];
+    const queuesOnly = !!o.queuesOnly;
 
     const waiting = queues.reduce((n, q) => n + (Number(q.waiting) || 0), 0);
     const longWait = queues.some((q) => q.oldestWaitSeconds > LONG_WAIT_SECONDS);
-    ui.tabQueuesCount.hidden = waiting === 0 && flagged.length === 0;
+    ui.tabQueuesCount.hidden = waiting === 0 && flagged.length === 0 && alerts.length === 0;
     ui.tabQueuesCount.textContent = String(waiting);
-    ui.tabQueuesCount.dataset.alert = longWait || flagged.length > 0 ? 'true' : 'false';
-    ui.tabQueues.title = `${waiting} customer${waiting === 1 ? '' : 's'} waiting` + (flagged.length ? `; ${flagged.length} need${flagged.length === 1 ? 's' : ''} a supervisor` : '');
+    ui.tabQueuesCount.dataset.alert = longWait || flagged.length > 0 || alerts.length > 0 ? 'true' : 'false';
+    ui.tabQueues.title = `${waiting} customer${waiting === 1 ? '' : 's'} waiting` + (flagged.length ? `; ${flagged.length} need${flagged.length === 1 ? 's' : ''} a supervisor` : '')
+      + (alerts.length ? `; ${alerts.length} stuck although someone could take them` : '');
     if (state.view !== 'queues') return;
+
+    ui.queuesTitle.textContent = queuesOnly ? 'Your queues' : 'Waiting customers by skill';
+    ui.queuesAgentsHead.hidden = queuesOnly;
+    ui.agentsCard.hidden = queuesOnly;
+    ui.flaggedCard.hidden = queuesOnly;
+    renderAlerts(alerts, o.waitingAlertAfterSeconds);
 
     const at = new Date(o.at);
     ui.queuesUpdated.textContent = `Updated ${isNaN(at) ? new Date().toLocaleTimeString() : at.toLocaleTimeString()}`;
@@ -1307,19 +1347,22 @@
       tr.appendChild(el('td', 'num wait', formatWait(q.oldestWaitSeconds), {
         'data-testid': 'desk-queue-oldest', title: overdue ? 'Waiting longer than 5 minutes' : null,
       }));
-      const none = q.agentsAvailable === 0 && q.waiting > 0;
-      tr.appendChild(el('td', 'num' + (none ? ' warn-text' : ''), q.agentsAvailable, {
-        'data-testid': 'desk-queue-agents', title: none ? 'Nobody who could take these is available' : null,
-      }));
+      if (!queuesOnly) {
+        const none = q.agentsAvailable === 0 && q.waiting > 0;
+        tr.appendChild(el('td', 'num' + (none ? ' warn-text' : ''), q.agentsAvailable, {
+          'data-testid': 'desk-queue-agents', title: none ? 'Nobody who could take these is available' : null,
+        }));
+      }
       ui.queueRows.appendChild(tr);
     }
     if (!queues.length) {
       const tr = el('tr');
-      tr.appendChild(el('td', 'table-empty', 'No skill queues are configured.', { colspan: 4 }));
+      tr.appendChild(el('td', 'table-empty', queuesOnly ? 'You serve no queue.' : 'No skill queues are configured.', { colspan: queuesOnly ? 3 : 4 }));
       ui.queueRows.appendChild(tr);
     }
 
     clear(ui.agentRows);
+    if (queuesOnly) { clear(ui.flaggedRows); return; } // an agent sees no other agent's details
     for (const a of agents) {
       const me = state.me && a.userName === state.me.userName;
       const tr = el('tr', null, null, { 'data-testid': 'desk-agent-row', 'data-user-name': a.userName, 'data-presence': a.presence });
@@ -1380,6 +1423,22 @@
         tr.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); open(); } });
       }
       ui.flaggedRows.appendChild(tr);
+    }
+  }
+
+  // Customers waiting too long although someone able to take them is online: on top, impossible to miss.
+  function renderAlerts(alerts, afterSeconds) {
+    ui.alertsCard.hidden = alerts.length === 0;
+    ui.alertsCount.textContent = String(alerts.length);
+    if (afterSeconds) ui.alertsSub.textContent = `Waiting longer than ${formatWait(afterSeconds)} although an agent who could take them is online. Routing should have placed them: look now.`;
+    clear(ui.alertRows);
+    for (const a of alerts) {
+      const li = el('li', 'alert-row', null, { 'data-testid': 'desk-alert', 'data-conversation-id': a.conversationId, 'data-skill': a.skill });
+      li.appendChild(el('span', 'alert-who', a.customerName || 'A customer'));
+      li.appendChild(el('span', null, ` waits in ${a.skill} for `));
+      li.appendChild(el('span', 'alert-wait', formatWait(a.waitingSeconds), { 'data-testid': 'desk-alert-wait' }));
+      li.appendChild(el('span', 'alert-agents', ` · ${a.agentsAvailable} agent${a.agentsAvailable === 1 ? '' : 's'} available`));
+      ui.alertRows.appendChild(li);
     }
   }
 

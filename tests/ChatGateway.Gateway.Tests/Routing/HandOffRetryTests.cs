@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using ChatGateway.Gateway.Routing;
+using ChatGateway.Gateway.Store;
+using ChatGateway.Gateway.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatGateway.Gateway.Tests.Routing;
+
+/// <summary>A hand-off to routing that fails is retried at once with backoff, not left for the minute-long recovery.</summary>
+public sealed class HandOffRetryTests
+{
+    [Fact]
+    public async Task CustomerWritingWhileRedisIsDown_IsQueuedAndToldTheirPlaceWithinSecondsOfRedisComingBack()
+    {
+        await using var redis = DedicatedRedis.Start();
+        await using var host = await GatewayHost.StartAsync(RedisBackend.Garnet, settings: new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = redis.ConnectionString + ",syncTimeout=1000,asyncTimeout=1000,connectTimeout=1000",
+            ["Routing:RecoveryInterval"] = "01:00:00", // the safety net must not be what saves this customer
+        });
+        await using var visitor = await Visitor.ArriveAsync(host);
+
+        redis.Stop();
+        await visitor.SendOkAsync("hello, anyone?"); // stored and acknowledged; the hand-off to routing fails
+        await using (var db = host.CreateDbContext())
+        {
+            Assert.Equal(ConversationStatus.Waiting, (await db.Conversations.SingleAsync()).Status);
+        }
+
+        await Task.Delay(1500); // a few failed retries while Redis is away
+        redis.Restart();
+
+        // Nobody is online: the customer is told their place in line (the widget's status frame).
+        var status = await visitor.NextFrameAsync(f => f.GetProperty("type").GetString() == "status" && f.TryGetProperty("queuePosition", out var p) && p.ValueKind == System.Text.Json.JsonValueKind.Number, TimeSpan.FromSeconds(20));
+        Assert.Equal(1, status.GetProperty("queuePosition").GetInt32());
+        await using var check = host.CreateDbContext();
+        var conversation = await check.Conversations.SingleAsync();
+        Assert.True(await host.Services.GetRequiredService<RedisRoutingStore>().IsWaitingAsync(conversation.Id, conversation.Skill));
+    }
+
+    [Theory]
+    [InlineData(1, 0.5, 200)]
+    [InlineData(2, 0.5, 400)]
+    [InlineData(6, 0.5, 6400)]
+    [InlineData(7, 0.5, 10000)]
+    [InlineData(40, 0.5, 10000)]
+    [InlineData(1, 0.0, 160)]
+    [InlineData(7, 1.0, 12000)]
+    public void Backoff_DoublesFromAFifthOfASecond_UpToTenSeconds_WithJitter(int attempt, double random, int milliseconds) =>
+        Assert.Equal(milliseconds, (int)Math.Round(HandOffRetryService.Backoff(attempt, random).TotalMilliseconds));
+
+    /// <summary>A redis-server of this test alone, on a free loopback port, that the test stops and starts again.</summary>
+    private sealed class DedicatedRedis : IAsyncDisposable
+    {
+        private readonly string _binary;
+        private readonly int _port;
+        private Process? _process;
+
+        private DedicatedRedis(string binary, int port)
+        {
+            _binary = binary;
+            _port = port;
+        }
+
+        public string ConnectionString => $"127.0.0.1:{_port}";
+
+        public static DedicatedRedis Start()
+        {
+            RedisServer.ConnectionStringOrSkip(); // skips (or fails in CI) where redis-server is missing
+            var binary = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.First(File.Exists);
+            int port;
+            using (var listener = new TcpListener(IPAddress.Loopback, 0))
+            {
+                listener.Start();
+                port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            }
+
+            var server = new DedicatedRedis(binary, port);
+            server.Restart();
+            return server;
+        }
+
+        public void Restart()
+        {
+            _process = Process.Start(new ProcessStartInfo(_binary)
+            {
+                ArgumentList = { "--port", _port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" },
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            })!;
+            _process.OutputDataReceived += (_, _) => { };
+            _process.ErrorDataReceived += (_, _) => { };
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (true)
+            {
+                try
+                {
+                    using var client = new TcpClient();
+                    client.Connect(IPAddress.Loopback, _port);
+                    return;
+                }
+                catch (SocketException) when (DateTime.UtcNow < deadline)
+                {
+                    Thread.Sleep(50);
+                }
+            }
+        }
+
+        public void Stop()
+        {
+            _process?.Kill();
+            _process?.WaitForExit();
+            _process?.Dispose();
+            _process = null;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Stop();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
