@@ -2,7 +2,6 @@ using System.Text.Json;
 using ChatGateway.Gateway.Routing;
 using ChatGateway.Gateway.Store;
 using ChatGateway.Gateway.Tests.Infrastructure;
-using AgentSession = ChatGateway.Gateway.Tests.Infrastructure.AgentSession;
 using Microsoft.EntityFrameworkCore;
 using StackExchange.Redis;
 

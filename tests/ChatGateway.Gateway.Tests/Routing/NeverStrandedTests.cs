@@ -7,7 +7,6 @@ using ChatGateway.Gateway.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using AgentSession = ChatGateway.Gateway.Tests.Infrastructure.AgentSession;
 
 namespace ChatGateway.Gateway.Tests.Routing;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using ChatGateway.Gateway.Store;
 using ChatGateway.Gateway.Tests.Infrastructure;
-using AgentSession = ChatGateway.Gateway.Tests.Infrastructure.AgentSession;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
