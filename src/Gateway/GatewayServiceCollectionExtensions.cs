@@ -68,6 +68,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<ConversationQueries>();
         services.AddSingleton<ConversationService>();
         services.AddSingleton<ChannelHost>();
+        services.AddSingleton<GatewayKeyRing>();
 
         // Start order matters: the store and Redis first, then the live notifier, then channels.
         services.AddSingleton<RoutingRecoveryService>();
