@@ -108,9 +108,16 @@ internal sealed class VisitorTokens(IChannelKeys keys, TimeProvider time)
     private bool HasValidMac(ReadOnlySpan<char> body, ReadOnlySpan<char> mac)
     {
         Span<byte> given = stackalloc byte[MacLength + 2];
-        if (!Base64Url.TryDecodeFromChars(mac, given, out var written) || written != MacLength)
+        try
         {
-            return false;
+            if (mac.Length != 43 || !Base64Url.TryDecodeFromChars(mac, given, out var written) || written != MacLength)
+            {
+                return false;
+            }
+        }
+        catch (FormatException)
+        {
+            return false; // not base64url
         }
 
         // The body is base64url and dots (ASCII): its bytes are its chars.
