@@ -4,6 +4,7 @@ using ChatGateway.Gateway.Store;
 using ChatGateway.Gateway.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using StackExchange.Redis;
+using AgentSession = ChatGateway.Gateway.Tests.Infrastructure.AgentSession;
 
 namespace ChatGateway.Gateway.Tests.Routing;
 

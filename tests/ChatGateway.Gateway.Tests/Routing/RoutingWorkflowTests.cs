@@ -5,6 +5,7 @@ using ChatGateway.Gateway.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using AgentSession = ChatGateway.Gateway.Tests.Infrastructure.AgentSession;
 
 namespace ChatGateway.Gateway.Tests.Routing;
 
