@@ -559,7 +559,8 @@
     loadDetail(id);
   }
 
-  async function loadDetail(id) {
+  // replace: the history itself changed (contacts merged or a merge undone): show the server's, keep nothing.
+  async function loadDetail(id, replace) {
     const seq = ++state.detailSeq;
     let detail;
     try {
@@ -576,7 +577,7 @@
       return;
     }
     if (seq !== state.detailSeq && id !== state.selectedId) return;
-    const list = (state.messages.get(id) || []).slice();
+    const list = replace ? [] : (state.messages.get(id) || []).slice();
     const fresh = Array.isArray(detail.messages) ? detail.messages.slice() : [];
     // Keep what arrived live after the server read the history.
     const known = new Set(fresh.map((m) => m.id));
@@ -859,7 +860,6 @@
       const li = el('li', 'merge-item', null, { 'data-testid': 'desk-merge-done', 'data-merge-id': m.id });
       li.appendChild(el('span', 'merge-text', `Merged ${dateTime(m.mergedAt)}: ${m.conversations} conversation${m.conversations === 1 ? '' : 's'}, ${m.identities} channel identit${m.identities === 1 ? 'y' : 'ies'}`));
       const b = el('button', 'btn btn-ghost btn-xs', 'Undo', { type: 'button', 'data-testid': 'desk-merge-undo' });
-      b.disabled = !!state.mergeBusy;
       b.addEventListener('click', () => undoMerge(m));
       li.appendChild(b);
       ui.mergeDone.appendChild(li);
@@ -911,7 +911,7 @@
       renderMergeResults();
       toast('Contacts merged. The history now shows both.');
       await loadMerges(intoId);
-      if (state.selectedId) loadDetail(state.selectedId);
+      if (state.selectedId) loadDetail(state.selectedId, true);
     } catch (err) {
       if (err.status !== 401) showMergeError(`Could not merge: ${err.message}`);
     } finally {
@@ -927,7 +927,7 @@
       await api('POST', `/api/contact-merges/${encodeURIComponent(m.id)}/undo`);
       toast('Merge undone.');
       await loadMerges(m.intoContactId);
-      if (state.selectedId) loadDetail(state.selectedId);
+      if (state.selectedId) loadDetail(state.selectedId, true);
     } catch (err) {
       if (err.status !== 401) showMergeError(`Could not undo: ${err.message}`);
     } finally {
