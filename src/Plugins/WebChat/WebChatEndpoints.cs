@@ -337,6 +337,11 @@ internal static partial class WebChatEndpoints
             return Error(StatusCodes.Status413PayloadTooLarge, "request body is larger than 8192 bytes");
         }
 
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = 8192;
+        }
+
         if (!http.Request.HasJsonContentType())
         {
             return Error(StatusCodes.Status415UnsupportedMediaType, "send JSON (Content-Type: application/json)");
@@ -350,6 +355,10 @@ internal static partial class WebChatEndpoints
         catch (JsonException ex)
         {
             return Error(StatusCodes.Status400BadRequest, $"malformed JSON: {ex.Message}");
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Error(StatusCodes.Status413PayloadTooLarge, "request body is larger than 8192 bytes");
         }
 
         if (request is null)

@@ -101,6 +101,12 @@ public sealed class IdentityEndToEndTests
         Assert.Equal("Li Wei", detail.GetProperty("contact").GetProperty("displayName").GetString());
         Assert.Equal("li@example.com", detail.GetProperty("contact").GetProperty("email").GetString());
 
+        // In the widget they see what they wrote there (other channels' messages stay with the agents).
+        using var widget = host.CreateClient();
+        widget.DefaultRequestHeaders.Add("X-Visitor-Token", token);
+        var history = await widget.GetStringAsync("/channels/webchat/conversation");
+        Assert.Contains("I'm on your website now", history, StringComparison.Ordinal);
+
         await using var db = host.CreateDbContext();
         Assert.Equal(1, await db.Contacts.CountAsync());
         Assert.Equal(2, await db.ChannelIdentities.CountAsync());
