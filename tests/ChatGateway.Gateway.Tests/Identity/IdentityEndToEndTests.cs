@@ -104,8 +104,8 @@ public sealed class IdentityEndToEndTests
         // In the widget they see what they wrote there (other channels' messages stay with the agents).
         using var widget = host.CreateClient();
         widget.DefaultRequestHeaders.Add("X-Visitor-Token", token);
-        var history = await widget.GetStringAsync("/channels/webchat/conversation");
-        Assert.Contains("I'm on your website now", history, StringComparison.Ordinal);
+        var history = await widget.GetFromJsonAsync<JsonElement>("/channels/webchat/conversation");
+        Assert.Equal(["I'm on your website now"], history.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()));
 
         await using var db = host.CreateDbContext();
         Assert.Equal(1, await db.Contacts.CountAsync());
