@@ -40,6 +40,11 @@ app.MapGatewayHealth();
 app.MapGatewayApi();
 app.MapSupervisorApi();
 app.MapContactsApi();
+if (app.Environment.IsDevelopment())
+{
+    app.MapDemoShop();
+}
+
 app.MapHub<AgentHub>("/hubs/agent");
 channels.MapEndpoints(app);
 
