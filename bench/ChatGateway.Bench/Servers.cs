@@ -65,10 +65,11 @@ internal sealed class BenchContext : IAsyncDisposable
     public async Task<GatewayServer> StartGatewayAsync(RedisProcess? redis, bool durableStore, IDictionary<string, string>? settings = null)
     {
         var data = NewFolder("gateway");
+        // The load comes from one address: the widget's per-address flood limits (Limits) are off.
         File.WriteAllText(Path.Combine(data, "plugins.json"), $$"""
             { "plugins": [
               { "id": "sms", "plugin": "Sms", "enabled": true, "settings": { "AccountSid": "{{GatewayServer.AccountSid}}", "FromNumber": "+15005550006", "PublicBaseUrl": "{{GatewayServer.PublicBaseUrl}}", "ApiBaseAddress": "http://127.0.0.1:9" } },
-              { "id": "webchat", "plugin": "WebChat", "enabled": true, "settings": { "MaxMessageLength": 2000 } }
+              { "id": "webchat", "plugin": "WebChat", "enabled": true, "settings": { "MaxMessageLength": 2000, "Limits": { "VisitorsPerMinute": 0, "NewConversationsPerMinute": 0, "MessagesPerMinute": 0 } } }
             ] }
             """);
         var env = new Dictionary<string, string>

@@ -1,19 +1,34 @@
 namespace ChatGateway.Abstractions;
 
-/// <summary>Who wrote an inbound message, as the channel knows them.</summary>
+/// <summary>
+/// Who wrote an inbound message, as the channel knows them. <see cref="DisplayName"/>, <see cref="Phone"/>
+/// and <see cref="Email"/> are what the channel PROVES (a provider-signed SMS sender, a platform's user, a
+/// visitor the shop vouches for with a signature): only they join the sender to another contact, confer VIP
+/// or rename a contact. What a customer merely typed goes in the <c>Declared*</c> fields: kept on the
+/// sender's own contact, shown to agents as not verified, never joining anyone.
+/// </summary>
 public sealed record ChannelSender
 {
     /// <summary>The sender's id on this channel (a phone number, a visitor id, a chat id). Required.</summary>
     public required string ExternalId { get; init; }
 
-    /// <summary>A name to show agents, when the channel knows one.</summary>
+    /// <summary>A name to show agents, when the channel vouches for it (a platform profile, a shop-signed visitor).</summary>
     public string? DisplayName { get; init; }
 
-    /// <summary>The sender's phone number in E.164 form, when known. Joins contacts across channels.</summary>
+    /// <summary>The sender's phone number in E.164 form, when the channel proves it. Joins contacts across channels.</summary>
     public string? Phone { get; init; }
 
-    /// <summary>The sender's email address, when known. Joins contacts across channels.</summary>
+    /// <summary>The sender's email address, when the channel proves it. Joins contacts across channels.</summary>
     public string? Email { get; init; }
+
+    /// <summary>A name the customer typed, unverified: kept on their own contact and shown as such.</summary>
+    public string? DeclaredName { get; init; }
+
+    /// <summary>A phone number the customer typed, unverified: never joins contacts, confers VIP or receives replies.</summary>
+    public string? DeclaredPhone { get; init; }
+
+    /// <summary>An email address the customer typed, unverified (see <see cref="DeclaredPhone"/>).</summary>
+    public string? DeclaredEmail { get; init; }
 }
 
 /// <summary>A customer's message, mapped from a provider payload to the common model.</summary>

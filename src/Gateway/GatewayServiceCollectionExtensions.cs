@@ -68,6 +68,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<ConversationQueries>();
         services.AddSingleton<ConversationService>();
         services.AddSingleton<ChannelHost>();
+        services.AddSingleton<GatewayKeyRing>();
+        services.AddSingleton<Contacts.ContactMergeService>();
 
         // Start order matters: the store and Redis first, then the live notifier, then channels.
         services.AddSingleton<RoutingRecoveryService>();

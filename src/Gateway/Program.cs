@@ -1,5 +1,6 @@
 using ChatGateway.Gateway;
 using ChatGateway.Gateway.Agents;
+using ChatGateway.Gateway.Contacts;
 using ChatGateway.Gateway.Plugins;
 using ChatGateway.Gateway.Web;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -42,6 +43,12 @@ app.MapOpenApi();
 app.MapGatewayHealth();
 app.MapGatewayApi();
 app.MapSupervisorApi();
+app.MapContactsApi();
+if (app.Environment.IsDevelopment())
+{
+    app.MapDemoShop();
+}
+
 app.MapHub<AgentHub>("/hubs/agent");
 channels.MapEndpoints(app);
 

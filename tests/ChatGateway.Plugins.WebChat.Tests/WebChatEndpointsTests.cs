@@ -17,8 +17,8 @@ public sealed class WebChatEndpointsTests
         var first = await host.NewVisitorAsync();
         var second = await host.NewVisitorAsync();
 
-        Assert.True(VisitorTokens.IsWellFormed(first));
-        Assert.True(VisitorTokens.IsWellFormed(second));
+        Assert.True(host.IsValidToken(first));
+        Assert.True(host.IsValidToken(second));
         Assert.NotEqual(first, second);
     }
 
@@ -188,7 +188,7 @@ public sealed class WebChatEndpointsTests
     }
 
     [Fact]
-    public async Task PostMessage_Valid_ReachesTheSinkAsTheVisitor()
+    public async Task PostMessage_AnonymousWithTypedDetails_ReachesTheSinkAsDeclaredOnly()
     {
         await using var host = await WebChatHost.StartAsync();
         var token = await host.NewVisitorAsync();
@@ -208,8 +208,9 @@ public sealed class WebChatEndpointsTests
         Assert.False(body.RootElement.GetProperty("duplicate").GetBoolean());
         var message = Assert.Single(host.Inbound.Accepted);
         Assert.Equal("Is the blue teapot in stock? <b>now</b>", message.Text);
+        // What an anonymous visitor typed is declared, never proven: no DisplayName, Phone or Email.
         Assert.Equal(
-            new ChannelSender { ExternalId = VisitorTokens.ExternalId(token), DisplayName = "Ada Lovelace", Phone = "+14155550123", Email = "ada@example.com" },
+            new ChannelSender { ExternalId = WebChatHost.ExternalIdOf(token), DeclaredName = "Ada Lovelace", DeclaredPhone = "+14155550123", DeclaredEmail = "ada@example.com" },
             message.Sender);
         Assert.EndsWith("c-1", message.ProviderMessageId, StringComparison.Ordinal);
         Assert.DoesNotContain(token, message.ProviderMessageId, StringComparison.Ordinal);
@@ -268,7 +269,7 @@ public sealed class WebChatEndpointsTests
         var owner = await host.NewVisitorAsync();
         var stranger = await host.NewVisitorAsync();
         var conversation = Conversation("my order number is 4711");
-        host.History.Add(VisitorTokens.ExternalId(owner), conversation);
+        host.History.Add(WebChatHost.ExternalIdOf(owner), conversation);
 
         using var strangers = await host.GetAsVisitorAsync(stranger, $"conversations/{conversation.ConversationId}");
         using var owners = await host.GetAsVisitorAsync(owner, $"conversations/{conversation.ConversationId}");
@@ -320,9 +321,9 @@ public sealed class WebChatEndpointsTests
     {
         await using var host = await WebChatHost.StartAsync();
         var token = await host.NewVisitorAsync();
-        host.History.Add(VisitorTokens.ExternalId(token), Conversation("an older question"));
+        host.History.Add(WebChatHost.ExternalIdOf(token), Conversation("an older question"));
         var latest = Conversation("the latest question");
-        host.History.Add(VisitorTokens.ExternalId(token), latest);
+        host.History.Add(WebChatHost.ExternalIdOf(token), latest);
 
         using var response = await host.GetAsVisitorAsync(token, "conversation");
 

@@ -50,14 +50,14 @@ internal sealed class WebChatHost : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<WebChatHost> StartAsync(Action<Dictionary<string, string?>>? configure = null)
+    public static async Task<WebChatHost> StartAsync(Action<Dictionary<string, string?>>? configure = null, TimeProvider? clock = null)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var settings = new Dictionary<string, string?>();
         configure?.Invoke(settings);
 
         var plugin = new WebChatChannelPlugin();
-        var container = ChannelInstanceContainer.Build(plugin, Id, settings);
+        var container = ChannelInstanceContainer.Build(plugin, Id, settings, timeProvider: clock);
         Assert.Empty(container.StartupFailures());
         var hosted = container.Services.GetServices<IHostedService>().ToList();
         foreach (var service in hosted)
@@ -93,6 +93,12 @@ internal sealed class WebChatHost : IAsyncDisposable
     }
 
     public static string PathOf(string endpoint) => $"/channels/{Id}/{endpoint}";
+
+    /// <summary>The visitor id an anonymous token names (<c>a.{id}.{mac}</c> is visitor <c>v_{id}</c>), read without checking it.</summary>
+    public static string ExternalIdOf(string token) => "v_" + token.Split('.')[1];
+
+    /// <summary>Whether this instance issued the token (the plugin's own check).</summary>
+    public bool IsValidToken(string token) => Container.Services.GetRequiredService<VisitorTokens>().TryRead(token, out _);
 
     public async Task<string> NewVisitorAsync()
     {

@@ -136,7 +136,7 @@ public sealed class WebChatLiveConnectionTests
         var conversationId = Guid.NewGuid();
 
         await observer.OnStatusChangedAsync(
-            new ConversationStatusChange(conversationId, new ChannelRecipient { ExternalId = VisitorTokens.ExternalId(token) }, "assigned", "Grace"),
+            new ConversationStatusChange(conversationId, new ChannelRecipient { ExternalId = WebChatHost.ExternalIdOf(token) }, "assigned", "Grace"),
             TestContext.Current.CancellationToken);
 
         using var frame = await WebChatHost.ReceiveJsonAsync(socket);
@@ -153,7 +153,7 @@ public sealed class WebChatLiveConnectionTests
         var observer = host.Container.Services.GetRequiredService<IConversationStatusObserver>();
 
         await observer.OnStatusChangedAsync(
-            new ConversationStatusChange(Guid.NewGuid(), new ChannelRecipient { ExternalId = VisitorTokens.ExternalId(VisitorTokens.Create()) }, "closed", null),
+            new ConversationStatusChange(Guid.NewGuid(), new ChannelRecipient { ExternalId = "v_nobody-is-connected" }, "closed", null),
             TestContext.Current.CancellationToken);
     }
 
@@ -161,7 +161,7 @@ public sealed class WebChatLiveConnectionTests
     {
         MessageId = Guid.NewGuid(),
         ConversationId = Guid.NewGuid(),
-        Recipient = new ChannelRecipient { ExternalId = VisitorTokens.ExternalId(visitorToken) },
+        Recipient = new ChannelRecipient { ExternalId = WebChatHost.ExternalIdOf(visitorToken) },
         Text = text,
         AgentName = "Grace",
         CreatedAt = DateTimeOffset.UnixEpoch,

@@ -2,7 +2,13 @@ using ChatGateway.Gateway.Store;
 
 namespace ChatGateway.Gateway.Conversations;
 
-public sealed record ContactDto(Guid Id, string? DisplayName, string? Phone, string? Email, bool IsVip, Guid? ExclusiveAgentId = null);
+/// <summary>
+/// A contact. DisplayName, Phone and Email are what a channel proved; the Declared* fields are what the
+/// customer typed, unverified (the desk marks them "not verified").
+/// </summary>
+public sealed record ContactDto(
+    Guid Id, string? DisplayName, string? Phone, string? Email, bool IsVip, Guid? ExclusiveAgentId = null,
+    string? DeclaredName = null, string? DeclaredPhone = null, string? DeclaredEmail = null);
 
 public sealed record MessageDto(
     Guid Id,
@@ -76,7 +82,8 @@ internal static class ConversationMapping
         _ => "note",
     };
 
-    public static ContactDto ToDto(this Contact c) => new(c.Id, c.DisplayName, c.Phone, c.Email, c.IsVip, c.ExclusiveAgentId);
+    public static ContactDto ToDto(this Contact c) =>
+        new(c.Id, c.DisplayName, c.Phone, c.Email, c.IsVip, c.ExclusiveAgentId, c.DeclaredName, c.DeclaredPhone, c.DeclaredEmail);
 
     public static MessageDto ToDto(this Message m, Func<string, string?> channelType) => new(
         m.Id, m.ConversationId, m.Direction.ToApi(), m.Text, m.Status.ToApi(), m.Error, m.AgentName, m.InstanceId, channelType(m.InstanceId), m.CreatedAt);

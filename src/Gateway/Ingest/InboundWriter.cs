@@ -480,7 +480,11 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         return results;
     }
 
-    /// <summary>The message's contact; <paramref name="known"/> is the one its sender's identity belongs to, if any.</summary>
+    /// <summary>
+    /// The message's contact; <paramref name="known"/> is the one its sender's identity belongs to, if any.
+    /// Only what the channel proves (<see cref="PendingInbound.Phone"/>, <see cref="PendingInbound.Email"/>)
+    /// joins the sender to another contact; what they typed stays on their own contact (<see cref="Fill"/>).
+    /// </summary>
     private Contact ResolveContact(BatchLookup lookup, PendingInbound item, Contact? known, DateTimeOffset now)
     {
         var sender = item.Message.Sender;
@@ -516,7 +520,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
 
     private void Fill(BatchLookup lookup, Contact contact, ChannelSender sender, string? phone, string? email)
     {
-        var changed = false;
+        var changed = FillDeclared(contact, sender);
         if (contact.Phone is null && phone is not null)
         {
             contact.Phone = phone;
@@ -549,6 +553,37 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         }
 
         lookup.Remember(contact);
+    }
+
+    /// <summary>
+    /// What the customer typed, kept on their own contact's empty Declared* columns (written with the contact's
+    /// update, no query of its own): never a key, never VIP. Costs three null checks for a sender who typed nothing.
+    /// </summary>
+    private static bool FillDeclared(Contact contact, ChannelSender sender)
+    {
+        var changed = false;
+        if (contact.DeclaredName is null && !string.IsNullOrWhiteSpace(sender.DeclaredName))
+        {
+            var name = sender.DeclaredName.Trim();
+            contact.DeclaredName = name[..Math.Min(200, name.Length)];
+            changed = true;
+        }
+
+        if (contact.DeclaredPhone is null && !string.IsNullOrWhiteSpace(sender.DeclaredPhone))
+        {
+            var typed = sender.DeclaredPhone.Trim();
+            contact.DeclaredPhone = ContactKeys.NormalizePhone(typed) ?? typed[..Math.Min(40, typed.Length)];
+            changed = true;
+        }
+
+        if (contact.DeclaredEmail is null && !string.IsNullOrWhiteSpace(sender.DeclaredEmail))
+        {
+            var typed = sender.DeclaredEmail.Trim();
+            contact.DeclaredEmail = ContactKeys.NormalizeEmail(typed) ?? typed[..Math.Min(320, typed.Length)];
+            changed = true;
+        }
+
+        return changed;
     }
 
     [LoggerMessage(EventId = 2000, Level = LogLevel.Debug, Message = "Stored inbound message {MessageId} from instance {InstanceId} in conversation {ConversationId}")]
@@ -768,6 +803,9 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             into.Phone ??= from.Phone;
             into.Email ??= from.Email;
             into.DisplayName ??= from.DisplayName;
+            into.DeclaredName ??= from.DeclaredName;
+            into.DeclaredPhone ??= from.DeclaredPhone;
+            into.DeclaredEmail ??= from.DeclaredEmail;
             into.IsVip |= from.IsVip;
             into.ExclusiveAgentId ??= from.ExclusiveAgentId;
             _dirtyContacts.Add(into);
@@ -838,7 +876,8 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         /// <summary>Whether the row <c>m</c> is the message looked for (the key first: it rules out nearly every row).</summary>
         private const string Found = "(m.\"ProviderKey\" IS $key AND m.\"InstanceId\" IS $instance AND m.\"ProviderMessageId\" IS $provider)";
 
-        private const string ContactColumns = "\"Id\", \"DisplayName\", \"Phone\", \"Email\", \"IsVip\", \"ExclusiveAgentId\", \"CreatedAt\"";
+        private const string ContactColumns =
+            "\"Id\", \"DisplayName\", \"Phone\", \"Email\", \"IsVip\", \"ExclusiveAgentId\", \"CreatedAt\", \"DeclaredName\", \"DeclaredPhone\", \"DeclaredEmail\"";
 
         private readonly List<SqliteCommand> _all = [];
         private readonly SqliteCommand _findMessage;
@@ -878,12 +917,13 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             _providerKeysAfter = Prepare("SELECT rowid, \"ProviderKey\" FROM \"Messages\" WHERE rowid > $after");
             _lastMessageRow = Prepare("SELECT coalesce(max(rowid), 0) FROM \"Messages\"");
             _findIdentity = Prepare($"SELECT {Prefixed("c")} FROM \"ChannelIdentities\" AS i JOIN \"Contacts\" AS c ON c.\"Id\" = i.\"ContactId\" WHERE i.\"InstanceId\" = $instance AND i.\"ExternalId\" = $external");
-            _findContactByPhone = Prepare($"SELECT {ContactColumns} FROM \"Contacts\" WHERE \"Phone\" = $key ORDER BY \"CreatedAt\" LIMIT 1");
-            _findContactByEmail = Prepare($"SELECT {ContactColumns} FROM \"Contacts\" WHERE \"Email\" = $key ORDER BY \"CreatedAt\" LIMIT 1");
+            _findContactByPhone = Prepare($"SELECT {ContactColumns} FROM \"Contacts\" WHERE \"Phone\" = $key AND \"MergedIntoId\" IS NULL ORDER BY \"CreatedAt\" LIMIT 1");
+            _findContactByEmail = Prepare($"SELECT {ContactColumns} FROM \"Contacts\" WHERE \"Email\" = $key AND \"MergedIntoId\" IS NULL ORDER BY \"CreatedAt\" LIMIT 1");
             _findOpenConversation = Prepare($"SELECT {ConversationColumns} FROM \"Conversations\" WHERE \"ContactId\" = $contact AND \"Status\" <> 2 ORDER BY \"CreatedAt\" DESC LIMIT 1");
             _findStickyAgent = Prepare("SELECT \"AssignedAgentId\" FROM \"Conversations\" WHERE \"ContactId\" = $contact AND \"AssignedAgentId\" IS NOT NULL AND \"ClosedAt\" IS NOT NULL AND \"ClosedAt\" >= $since ORDER BY \"ClosedAt\" DESC LIMIT 1");
-            _insertContact = Prepare($"INSERT INTO \"Contacts\" ({ContactColumns}) VALUES ($id, $name, $phone, $email, $vip, $exclusive, $created)");
-            _updateContact = Prepare("UPDATE \"Contacts\" SET \"DisplayName\" = $name, \"Phone\" = $phone, \"Email\" = $email, \"IsVip\" = $vip, \"ExclusiveAgentId\" = $exclusive WHERE \"Id\" = $id");
+            _insertContact = Prepare($"INSERT INTO \"Contacts\" ({ContactColumns}) VALUES ($id, $name, $phone, $email, $vip, $exclusive, $created, $dname, $dphone, $demail)");
+            _updateContact = Prepare("UPDATE \"Contacts\" SET \"DisplayName\" = $name, \"Phone\" = $phone, \"Email\" = $email, \"IsVip\" = $vip, \"ExclusiveAgentId\" = $exclusive, " +
+                "\"DeclaredName\" = $dname, \"DeclaredPhone\" = $dphone, \"DeclaredEmail\" = $demail WHERE \"Id\" = $id");
             _insertIdentity = Prepare("INSERT INTO \"ChannelIdentities\" (\"Id\", \"ContactId\", \"InstanceId\", \"ExternalId\", \"CreatedAt\") VALUES ($id, $contact, $instance, $external, $created)");
             _insertConversation = Prepare(
                 $"INSERT INTO \"Conversations\" ({ConversationColumns}, \"NeedsSupervisor\", \"TransferCount\") " +
@@ -1042,11 +1082,13 @@ internal sealed partial class InboundWriter : IAsyncDisposable
 
         public void InsertContact(Contact c) => Execute(_insertContact,
             ("$id", Text(c.Id)), ("$name", c.DisplayName), ("$phone", c.Phone), ("$email", c.Email), ("$vip", c.IsVip ? 1 : 0),
-            ("$exclusive", c.ExclusiveAgentId is { } e ? Text(e) : null), ("$created", Ticks(c.CreatedAt)));
+            ("$exclusive", c.ExclusiveAgentId is { } e ? Text(e) : null), ("$created", Ticks(c.CreatedAt)),
+            ("$dname", c.DeclaredName), ("$dphone", c.DeclaredPhone), ("$demail", c.DeclaredEmail));
 
         public void UpdateContact(Contact c) => Execute(_updateContact,
             ("$id", Text(c.Id)), ("$name", c.DisplayName), ("$phone", c.Phone), ("$email", c.Email), ("$vip", c.IsVip ? 1 : 0),
-            ("$exclusive", c.ExclusiveAgentId is { } e ? Text(e) : null));
+            ("$exclusive", c.ExclusiveAgentId is { } e ? Text(e) : null),
+            ("$dname", c.DeclaredName), ("$dphone", c.DeclaredPhone), ("$demail", c.DeclaredEmail));
 
         public void InsertIdentity(Guid id, Guid contactId, string instanceId, string externalId, DateTimeOffset created) => Execute(_insertIdentity,
             ("$id", Text(id)), ("$contact", Text(contactId)), ("$instance", instanceId), ("$external", externalId), ("$created", Ticks(created)));
@@ -1134,6 +1176,9 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             IsVip = reader.GetInt64(4) != 0,
             ExclusiveAgentId = reader.IsDBNull(5) ? null : Guid.Parse(reader.GetString(5)),
             CreatedAt = Time(reader.GetInt64(6)),
+            DeclaredName = reader.IsDBNull(7) ? null : reader.GetString(7),
+            DeclaredPhone = reader.IsDBNull(8) ? null : reader.GetString(8),
+            DeclaredEmail = reader.IsDBNull(9) ? null : reader.GetString(9),
         };
 
         private static void Bind(SqliteCommand command, (string Name, object? Value)[] values)

@@ -8,7 +8,8 @@ namespace ChatGateway.Gateway.Ingest;
 
 /// <summary>
 /// Accepts inbound messages: checks them, has the <see cref="InboundWriter"/> store them (dedupe by
-/// (instance, provider message id), resolve the contact (same phone or email is the same contact),
+/// (instance, provider message id), resolve the contact (the same verified phone or email is the same contact;
+/// what a customer only typed is kept on their own contact),
 /// open or reuse the conversation, commit), then hands the conversation to routing. Returns only after
 /// the commit and the hand-off, so channels acknowledge providers after both.
 /// </summary>

@@ -217,6 +217,7 @@ internal sealed partial class ChannelHost(
         services.AddSingleton<IInboundSink>(new InstanceInboundSink(gatewayServices.GetRequiredService<IngestService>(), entry.Id));
         services.AddSingleton<IDeliveryStatusSink>(new DeliveryStatusSink(dbFactory, gatewayServices.GetRequiredService<GatewayEventBus>(), gatewayServices.GetRequiredService<TimeProvider>(), entry.Id));
         services.AddSingleton<IConversationHistory>(new ChannelConversationHistory(dbFactory, entry.Id, ChannelTypeOf));
+        services.AddSingleton<IChannelKeys>(new ChannelKeys(gatewayServices.GetRequiredService<GatewayKeyRing>(), entry.Id));
 
         try
         {

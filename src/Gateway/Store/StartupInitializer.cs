@@ -16,6 +16,7 @@ internal sealed partial class StartupInitializer(
     IOptions<StoreOptions> store,
     RoutingRecoveryService recovery,
     Ingest.InboundWriter writer,
+    Plugins.GatewayKeyRing keys,
     ILogger<StartupInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -56,6 +57,7 @@ internal sealed partial class StartupInitializer(
             await db.SaveChangesAsync(cancellationToken);
         }
 
+        await keys.LoadAsync(cancellationToken);
         LogStoreReady(logger, databaseFile ?? "(in memory)", agents.Value.Seed.Count);
         writer.Start();
         try

@@ -21,7 +21,7 @@ public sealed record TransferRequest(string? ToAgent, string? ToSkill, string? N
 
 public sealed record ExclusiveAgentRequest(string? Agent);
 
-public sealed record AgentDto(Guid Id, string UserName, string DisplayName, IReadOnlyList<string> Skills, int MaxConcurrent, string Presence, long Load);
+public sealed record AgentDto(Guid Id, string UserName, string DisplayName, IReadOnlyList<string> Skills, int MaxConcurrent, string Presence, long Load, string Role = AgentRoles.Agent);
 
 public sealed record ErrorDto(string Error);
 
@@ -225,7 +225,7 @@ internal static class ApiEndpoints
         var db = await redis.GetDatabaseAsync();
         var presence = await db.HashGetAsync(redis.KeyPrefix + "a:" + agent.Id.ToString("N"), "presence");
         var load = await db.SetLengthAsync(redis.KeyPrefix + "a:" + agent.Id.ToString("N") + ":c");
-        return new AgentDto(agent.Id, agent.UserName, agent.DisplayName, agent.SkillList, agent.MaxConcurrent, presence.IsNull ? "offline" : presence.ToString(), load);
+        return new AgentDto(agent.Id, agent.UserName, agent.DisplayName, agent.SkillList, agent.MaxConcurrent, presence.IsNull ? "offline" : presence.ToString(), load, agent.Role);
     }
 
     /// <summary>Reads a JSON body, or says what is wrong with it.</summary>

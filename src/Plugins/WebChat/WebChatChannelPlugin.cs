@@ -27,6 +27,8 @@ public sealed class WebChatChannelPlugin : IChannelPlugin
         services.AddOptions<WebChatOptions>().Bind(instance.Settings).ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebChatOptions>, WebChatOptionsValidator>();
         services.AddSingleton<VisitorConnections>();
+        services.AddSingleton<VisitorTokens>();
+        services.AddSingleton<FloodLimits>();
         services.AddSingleton<IChannelSender, WebChatSender>();
         services.AddSingleton<IConversationStatusObserver, WebChatStatusObserver>();
         services.AddSingleton<IConversationReplyObserver, WebChatReplyObserver>();

@@ -14,6 +14,7 @@ using Microsoft.Extensions.Options;
 
 namespace ChatGateway.Plugins.WebChat;
 
+/// <summary>A visitor's message. Name, phone and email are what the visitor typed: kept as declared (unverified).</summary>
 internal sealed record VisitorMessageRequest(string? ClientMessageId, string? Text, string? Name, string? Phone, string? Email);
 
 /// <summary>The answer to a visitor's message: where it was stored, and whether it had been before.</summary>
@@ -23,6 +24,8 @@ internal sealed record AcceptedMessage(Guid MessageId, Guid ConversationId, bool
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(VisitorMessageRequest))]
 [JsonSerializable(typeof(AcceptedMessage))]
+[JsonSerializable(typeof(IdentifiedClaims))]
+[JsonSerializable(typeof(IdentifyRequest))]
 internal sealed partial class WebChatJson : JsonSerializerContext;
 
 /// <summary>The widget's HTTP and WebSocket endpoints (under /channels/{instanceId}/).</summary>
@@ -73,28 +76,37 @@ internal static partial class WebChatEndpoints
             return Results.Json(new { maxMessageLength = options.MaxMessageLength, title = options.Title, greeting = options.Greeting });
         });
 
-        endpoints.MapPost("visitors", () => Results.Json(new { visitorToken = VisitorTokens.Create() }));
+        endpoints.MapPost("visitors", (HttpContext http) =>
+        {
+            if (http.RequestServices.GetRequiredService<FloodLimits>().Visitor(http.Connection.RemoteIpAddress) is { } wait)
+            {
+                return TooMany(http, wait, "too many new visitors from this address; try again later");
+            }
+
+            return Results.Json(new { visitorToken = Tokens(http).CreateAnonymous() });
+        });
+        endpoints.MapPost("visitors/identify", (Delegate)IdentifyAsync);
         endpoints.MapPost("messages", (Delegate)PostMessageAsync);
         endpoints.MapGet("conversation", async (HttpContext http, CancellationToken cancellationToken) =>
         {
-            if (!TryVisitor(http, out var visitorId, out var error))
+            if (!TryVisitor(http, out var visitor, out var error))
             {
                 return error;
             }
 
-            var history = await http.RequestServices.GetRequiredService<IConversationHistory>().GetLatestAsync(visitorId, cancellationToken);
+            var history = await http.RequestServices.GetRequiredService<IConversationHistory>().GetLatestAsync(visitor.ExternalId, cancellationToken);
             return history is null ? Results.NoContent() : Results.Json(history, Json);
         });
         endpoints.MapGet("conversations/{conversationId}", async (HttpContext http, string conversationId) =>
         {
-            if (!TryVisitor(http, out var visitorId, out var error))
+            if (!TryVisitor(http, out var visitor, out var error))
             {
                 return error;
             }
 
             // Someone else's conversation and no conversation look the same: 404, nothing to probe.
             var history = Guid.TryParse(conversationId, out var id)
-                ? await http.RequestServices.GetRequiredService<IConversationHistory>().GetAsync(visitorId, id, http.RequestAborted)
+                ? await http.RequestServices.GetRequiredService<IConversationHistory>().GetAsync(visitor.ExternalId, id, http.RequestAborted)
                 : null;
             return history is null ? Error(StatusCodes.Status404NotFound, "no such conversation") : Results.Json(history, Json);
         });
@@ -104,7 +116,7 @@ internal static partial class WebChatEndpoints
     private static async Task<IResult> PostMessageAsync(HttpContext http)
     {
         var options = Options(http);
-        if (!TryVisitor(http, out var visitorId, out var error))
+        if (!TryVisitor(http, out var visitor, out var error))
         {
             return error;
         }
@@ -165,11 +177,27 @@ internal static partial class WebChatEndpoints
             return Error(StatusCodes.Status400BadRequest, "name (100), phone (40) or email (320) is too long");
         }
 
+        if (http.RequestServices.GetRequiredService<FloodLimits>().Message(http.Connection.RemoteIpAddress, visitor.ExternalId) is { } wait)
+        {
+            return TooMany(http, wait, "too many messages from this address; try again later");
+        }
+
         var message = new InboundMessage
         {
             // Scoped to the visitor, so one visitor's ids can never collide with another's.
-            ProviderMessageId = visitorId + ":" + request.ClientMessageId,
-            Sender = new ChannelSender { ExternalId = visitorId, DisplayName = request.Name, Phone = request.Phone, Email = request.Email },
+            ProviderMessageId = visitor.ExternalId + ":" + request.ClientMessageId,
+            Sender = new ChannelSender
+            {
+                ExternalId = visitor.ExternalId,
+                // Proven only for a visitor the shop identified (signed, inside the token).
+                DisplayName = visitor.Name,
+                Phone = visitor.Phone,
+                Email = visitor.Email,
+                // What the visitor typed: their own contact's unverified details, never a key to anyone else's.
+                DeclaredName = request.Name,
+                DeclaredPhone = request.Phone,
+                DeclaredEmail = request.Email,
+            },
             Text = request.Text,
         };
 
@@ -224,10 +252,9 @@ internal static partial class WebChatEndpoints
 
     private static async Task ConnectAsync(HttpContext http)
     {
-        var token = http.Request.Query["token"].ToString();
-        if (!VisitorTokens.IsWellFormed(token))
+        if (!Tokens(http).TryRead(http.Request.Query["token"].ToString(), out var visitor))
         {
-            await Error(StatusCodes.Status401Unauthorized, "a visitor token is required (?token=)").ExecuteAsync(http);
+            await Error(StatusCodes.Status401Unauthorized, "a valid visitor token is required (?token= from POST visitors)").ExecuteAsync(http);
             return;
         }
 
@@ -246,7 +273,7 @@ internal static partial class WebChatEndpoints
 
         var connections = http.RequestServices.GetRequiredService<VisitorConnections>();
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
-        var connection = new VisitorConnection(VisitorTokens.ExternalId(token), socket);
+        var connection = new VisitorConnection(visitor.ExternalId, socket);
         if (!connections.TryAdd(connection, Options(http).MaxConnectionsPerVisitor))
         {
             await socket.CloseAsync(WebSocketCloseStatus.PolicyViolation, "too many connections", http.RequestAborted);
@@ -277,19 +304,88 @@ internal static partial class WebChatEndpoints
         }
     }
 
-    private static bool TryVisitor(HttpContext http, out string visitorId, out IResult error)
+    /// <summary>
+    /// The visitor the request's token names. A token the gateway did not issue (made up, forged, an old
+    /// random one) or an identified visitor's expired one is 401: the widget then gets a new token.
+    /// </summary>
+    private static bool TryVisitor(HttpContext http, out VisitorIdentity visitor, out IResult error)
     {
-        var token = http.Request.Headers[VisitorTokens.Header].ToString();
-        if (!VisitorTokens.IsWellFormed(token))
+        if (!Tokens(http).TryRead(http.Request.Headers[VisitorTokens.Header].ToString(), out visitor))
         {
-            visitorId = "";
-            error = Error(StatusCodes.Status401Unauthorized, $"a visitor token is required ({VisitorTokens.Header} header from POST visitors)");
+            error = Error(StatusCodes.Status401Unauthorized, $"a valid visitor token is required ({VisitorTokens.Header} header from POST visitors)");
             return false;
         }
 
-        visitorId = VisitorTokens.ExternalId(token);
         error = Results.Empty;
         return true;
+    }
+
+    /// <summary>
+    /// A visitor the shop vouches for: their identity signed by the shop's server with the instance's
+    /// IdentitySecret. Answers a token carrying the verified user, phone, email and name.
+    /// </summary>
+    private static async Task<IResult> IdentifyAsync(HttpContext http)
+    {
+        var options = Options(http);
+        if (string.IsNullOrEmpty(options.IdentitySecret))
+        {
+            return Error(StatusCodes.Status404NotFound, "identified visitors are not enabled on this chat (the shop sets the instance's IdentitySecret)");
+        }
+
+        if (http.Request.ContentLength > 8192)
+        {
+            return Error(StatusCodes.Status413PayloadTooLarge, "request body is larger than 8192 bytes");
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = 8192;
+        }
+
+        if (!http.Request.HasJsonContentType())
+        {
+            return Error(StatusCodes.Status415UnsupportedMediaType, "send JSON (Content-Type: application/json)");
+        }
+
+        IdentifyRequest? request;
+        try
+        {
+            request = await http.Request.ReadFromJsonAsync(WebChatJson.Default.IdentifyRequest, http.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"malformed JSON: {ex.Message}");
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Error(StatusCodes.Status413PayloadTooLarge, "request body is larger than 8192 bytes");
+        }
+
+        if (request is null)
+        {
+            return Error(StatusCodes.Status400BadRequest, "a JSON object is required");
+        }
+
+        var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (ShopIdentity.Check(request, options.IdentitySecret, now, options.MaxIdentityLifetime) is { } refused)
+        {
+            return Error(refused.Status, refused.Reason);
+        }
+
+        var token = Tokens(http).CreateIdentified(
+            request.UserId!, Blank(request.Phone), Blank(request.Email), Blank(request.Name), now + options.IdentifiedTokenLifetime);
+        return Results.Json(new { visitorToken = token });
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static VisitorTokens Tokens(HttpContext http) => http.RequestServices.GetRequiredService<VisitorTokens>();
+
+    private static IResult TooMany(HttpContext http, TimeSpan wait, string reason)
+    {
+        http.Response.Headers.RetryAfter = FloodLimits.RetryAfter(wait);
+        http.Response.Headers.AccessControlExposeHeaders = "Retry-After";
+        return Error(StatusCodes.Status429TooManyRequests, reason);
     }
 
     /// <summary>Sets the CORS response headers when the request comes from an allowed other origin; false for a disallowed one.</summary>

@@ -24,6 +24,34 @@ internal sealed class WebChatOptions
 
     /// <summary>Live connections one visitor may hold at once (tabs).</summary>
     public int MaxConnectionsPerVisitor { get; set; } = 8;
+
+    /// <summary>
+    /// The secret the shop's server signs visitors' identities with (<c>ChatGateway.identify</c>). Configuration
+    /// only (<c>Channels:{id}:IdentitySecret</c>), never plugins.json. Unset: identify is refused.
+    /// </summary>
+    public string? IdentitySecret { get; set; }
+
+    /// <summary>How far ahead a signed identity's <c>expires</c> may lie.</summary>
+    public TimeSpan MaxIdentityLifetime { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How long the token of an identified visitor stays valid (the page identifies again on its next load).</summary>
+    public TimeSpan IdentifiedTokenLifetime { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Flood limits per client address.</summary>
+    public WebChatLimits Limits { get; set; } = new();
+}
+
+/// <summary>Per client address, per minute; 0 turns a limit off.</summary>
+internal sealed class WebChatLimits
+{
+    /// <summary>New visitors (POST visitors).</summary>
+    public int VisitorsPerMinute { get; set; } = 30;
+
+    /// <summary>First messages of visitors (each opens a conversation).</summary>
+    public int NewConversationsPerMinute { get; set; } = 20;
+
+    /// <summary>Messages.</summary>
+    public int MessagesPerMinute { get; set; } = 120;
 }
 
 internal sealed class WebChatOptionsValidator : IValidateOptions<WebChatOptions>
@@ -49,6 +77,31 @@ internal sealed class WebChatOptionsValidator : IValidateOptions<WebChatOptions>
         if (options.MaxConnectionsPerVisitor < 1)
         {
             errors.Add("MaxConnectionsPerVisitor must be at least 1.");
+        }
+
+        if (options.IdentitySecret is { } secret && secret.Length < 32)
+        {
+            errors.Add($"IdentitySecret must be at least 32 characters (a random secret the shop's server shares), not {secret.Length}.");
+        }
+
+        if (options.MaxIdentityLifetime <= TimeSpan.Zero || options.MaxIdentityLifetime > TimeSpan.FromDays(30))
+        {
+            errors.Add($"MaxIdentityLifetime must be more than zero and at most 30 days, not {options.MaxIdentityLifetime}.");
+        }
+
+        if (options.IdentifiedTokenLifetime <= TimeSpan.Zero || options.IdentifiedTokenLifetime > TimeSpan.FromDays(30))
+        {
+            errors.Add($"IdentifiedTokenLifetime must be more than zero and at most 30 days, not {options.IdentifiedTokenLifetime}.");
+        }
+
+        foreach (var (key, value) in new[]
+        {
+            ("Limits:VisitorsPerMinute", options.Limits.VisitorsPerMinute),
+            ("Limits:NewConversationsPerMinute", options.Limits.NewConversationsPerMinute),
+            ("Limits:MessagesPerMinute", options.Limits.MessagesPerMinute),
+        }.Where(l => l.Item2 < 0))
+        {
+            errors.Add($"{key} must be 0 (off) or more, not {value}.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

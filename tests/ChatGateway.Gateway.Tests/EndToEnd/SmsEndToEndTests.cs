@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using ChatGateway.Gateway.Store;
 using ChatGateway.Gateway.Tests.Infrastructure;
@@ -120,15 +121,19 @@ public sealed class SmsEndToEndTests
     }
 
     [Fact]
-    public async Task SameCustomer_ByWidgetAndSms_IsOneContactWithOneHistory()
+    public async Task SameCustomer_ByShopVerifiedWidgetAndSms_IsOneContactWithOneHistory()
     {
         await using var twilio = await FakeTwilioServer.StartAsync(GatewayHost.SmsAccountSid, GatewayHost.SmsAuthToken);
-        await using var host = await GatewayHost.StartAsync(pluginsJson: GatewayHost.DefaultPluginsJson(twilio.BaseAddress.ToString(), PublicBaseUrl));
+        await using var host = await GatewayHost.StartAsync(
+            pluginsJson: GatewayHost.DefaultPluginsJson(twilio.BaseAddress.ToString(), PublicBaseUrl), settings: Identity.ShopSignature.Settings());
         await using var alice = await host.SignInAsync("alice");
-        await using var visitor = await Visitor.ArriveAsync(host, connect: false);
         using var http = host.CreateClient();
 
-        var viaWidget = (await visitor.SendOkAsync("do you have this jacket in M?", phone: "+86 138-0013-8000")).GetProperty("conversationId").GetGuid();
+        // The shop vouches for the signed-in customer's phone (a phone merely typed would join nobody: IdentityEndToEndTests).
+        var token = await Identity.ShopSignature.IdentifyAsync(host, Identity.ShopSignature.Identity("shop-user-1", "+86 138-0013-8000", null, null));
+        using var sent = await Identity.ShopSignature.SendAsync(host, token, "do you have this jacket in M?");
+        Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
+        var viaWidget = (await sent.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("conversationId").GetGuid();
         var assigned = await alice.NextAssignedAsync();
         Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(InboundSms("SM-same-person", "and in L?"))).StatusCode);
 

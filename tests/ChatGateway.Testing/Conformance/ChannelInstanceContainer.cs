@@ -10,7 +10,7 @@ namespace ChatGateway.Testing.Conformance;
 
 /// <summary>
 /// One channel instance's private service container, built as the gateway's ChannelHost builds it:
-/// the instance, logging, the clock, options, IHttpClientFactory and the three gateway sinks first,
+/// the instance, logging, the clock, options, IHttpClientFactory, the three gateway sinks and the channel keys first,
 /// then the plugin's own registrations. Keep the registration list in step with ChannelHost.BuildInstance.
 /// </summary>
 public sealed class ChannelInstanceContainer : IAsyncDisposable
@@ -79,6 +79,7 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
         services.AddSingleton<IInboundSink>(inbound);
         services.AddSingleton<IDeliveryStatusSink>(statuses);
         services.AddSingleton<IConversationHistory>(history);
+        services.AddSingleton<IChannelKeys>(new FixedChannelKeys(instanceId));
 
         plugin.ConfigureServices(instance, services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = validateOnBuild });

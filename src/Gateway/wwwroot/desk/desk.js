@@ -22,6 +22,7 @@
     messages: $('messages'), closedNote: $('closed-note'),
     composer: $('composer'), reply: $('reply'), replyVia: $('reply-via'), replyCount: $('reply-count'), send: $('send'), replyError: $('reply-error'),
     details: $('details'), detailsContact: $('details-contact'), detailsConversation: $('details-conversation'), exclusiveError: $('exclusive-error'),
+    merge: $('merge'), mergeForm: $('merge-form'), mergeSearch: $('merge-search'), mergeResults: $('merge-results'), mergeDone: $('merge-done'), mergeError: $('merge-error'),
     queuesView: $('queues-view'), queuesUpdated: $('queues-updated'), queuesError: $('queues-error'),
     alertsCard: $('alerts-card'), alertsCount: $('alerts-count'), alertsSub: $('alerts-sub'), alertRows: $('alert-rows'),
     queuesTitle: $('queues-title'), queuesAgentsHead: $('queues-agents-head'), agentsCard: $('agents-card'), flaggedCard: $('flagged-card'),
@@ -127,7 +128,7 @@
   function contactName(c) {
     const k = c && c.contact;
     if (!k) return 'Unknown customer';
-    return k.displayName || k.phone || k.email || 'Website visitor';
+    return k.displayName || k.phone || k.email || k.declaredName || 'Website visitor';
   }
   function initials(text) {
     const t = String(text || '').trim();
@@ -564,7 +565,8 @@
     loadDetail(id);
   }
 
-  async function loadDetail(id) {
+  // replace: the history itself changed (contacts merged or a merge undone): show the server's, keep nothing.
+  async function loadDetail(id, replace) {
     const seq = ++state.detailSeq;
     let detail;
     try {
@@ -581,7 +583,7 @@
       return;
     }
     if (seq !== state.detailSeq && id !== state.selectedId) return;
-    const list = (state.messages.get(id) || []).slice();
+    const list = replace ? [] : (state.messages.get(id) || []).slice();
     const fresh = Array.isArray(detail.messages) ? detail.messages.slice() : [];
     // Keep what arrived live after the server read the history.
     const known = new Set(fresh.map((m) => m.id));
@@ -768,13 +770,24 @@
         dl.appendChild(dd);
       }
     };
+    // What a channel proved, and beside it (marked) what the customer typed: never to be taken as proof.
+    const both = (verified, declared) => {
+      if (!declared || declared === verified) return verified || '—';
+      if (!verified) return declaredNode(declared);
+      const wrap = el('span');
+      wrap.appendChild(el('span', null, verified));
+      wrap.appendChild(el('br'));
+      wrap.appendChild(declaredNode(declared));
+      return wrap;
+    };
     fill(ui.detailsContact, [
-      ['Name', k.displayName || '—'],
-      ['Phone', k.phone || '—'],
-      ['Email', k.email || '—'],
+      ['Name', both(k.displayName, k.declaredName)],
+      ['Phone', both(k.phone, k.declaredPhone)],
+      ['Email', both(k.email, k.declaredEmail)],
       ['VIP', k.isVip ? el('span', 'badge badge-vip', 'VIP customer') : 'No'],
       ['Personal agent', k.id ? exclusiveAgentNode(k) : null],
     ]);
+    renderMerge(k);
     fill(ui.detailsConversation, [
       ['Status', state.selectedClosed ? 'closed' : c.status],
       ['Channel', channelLabel(c.channelType, c.channelInstanceId) + (c.channelInstanceId && c.channelType && c.channelInstanceId !== c.channelType ? ` (${c.channelInstanceId})` : '')],
@@ -788,6 +801,143 @@
       ['Started', dateTime(c.createdAt)],
       ['Last message', dateTime(c.lastMessageAt)],
     ]);
+  }
+
+  function declaredNode(value) {
+    const wrap = el('span', 'declared');
+    wrap.appendChild(el('span', null, value, { 'data-testid': 'desk-declared-value' }));
+    wrap.appendChild(el('span', 'badge badge-unverified', 'not verified', {
+      'data-testid': 'desk-not-verified', title: 'Typed by the customer: the channel did not prove it. Check before trusting it.',
+    }));
+    return wrap;
+  }
+
+  // ------------------------------------------------------------------ merging contacts (supervisors)
+  function isSupervisor() { return !!(state.me && state.me.role === 'supervisor'); }
+
+  function renderMerge(k) {
+    const show = isSupervisor() && !!k.id;
+    ui.merge.hidden = !show;
+    if (!show) return;
+    if (state.mergeFor !== k.id) {
+      state.mergeFor = k.id;
+      state.mergeFound = [];
+      ui.mergeSearch.value = '';
+      ui.mergeError.hidden = true;
+      renderMergeResults();
+      loadMerges(k.id);
+    }
+  }
+
+  function contactSummary(f) {
+    const parts = [];
+    const add = (verified, declared) => {
+      if (verified) parts.push(verified);
+      if (declared && declared !== verified) parts.push(`${declared} (not verified)`);
+    };
+    add(f.displayName, f.declaredName);
+    add(f.phone, f.declaredPhone);
+    add(f.email, f.declaredEmail);
+    const channels = Array.isArray(f.channels) && f.channels.length ? f.channels.map((t) => channelLabel(t, t)).join(', ') : 'no channel';
+    return `${parts.join(' · ') || 'Unknown customer'} — ${channels}, ${f.conversations} conversation${f.conversations === 1 ? '' : 's'}`;
+  }
+
+  function renderMergeResults() {
+    clear(ui.mergeResults);
+    for (const f of state.mergeFound || []) {
+      const li = el('li', 'merge-item', null, { 'data-testid': 'desk-merge-result', 'data-contact-id': f.id });
+      li.appendChild(el('span', 'merge-text', contactSummary(f)));
+      if (f.id === state.mergeFor) {
+        li.appendChild(el('span', 'merge-note', 'this customer'));
+      } else {
+        const b = el('button', 'btn btn-secondary btn-xs', 'Merge into this customer', { type: 'button', 'data-testid': 'desk-merge-into' });
+        b.disabled = !!state.mergeBusy;
+        b.addEventListener('click', () => mergeInto(f));
+        li.appendChild(b);
+      }
+      ui.mergeResults.appendChild(li);
+    }
+  }
+
+  function renderMerges(merges) {
+    clear(ui.mergeDone);
+    for (const m of merges) {
+      const li = el('li', 'merge-item', null, { 'data-testid': 'desk-merge-done', 'data-merge-id': m.id });
+      li.appendChild(el('span', 'merge-text', `Merged ${dateTime(m.mergedAt)}: ${m.conversations} conversation${m.conversations === 1 ? '' : 's'}, ${m.identities} channel identit${m.identities === 1 ? 'y' : 'ies'}`));
+      const b = el('button', 'btn btn-ghost btn-xs', 'Undo', { type: 'button', 'data-testid': 'desk-merge-undo' });
+      b.addEventListener('click', () => undoMerge(m));
+      li.appendChild(b);
+      ui.mergeDone.appendChild(li);
+    }
+  }
+
+  async function loadMerges(contactId) {
+    try {
+      const found = await api('GET', `/api/contacts/${encodeURIComponent(contactId)}`);
+      if (state.mergeFor === contactId) renderMerges(Array.isArray(found.merges) ? found.merges : []);
+    } catch (err) {
+      if (err.status !== 401 && state.mergeFor === contactId) showMergeError(err.message);
+    }
+  }
+
+  function showMergeError(message) {
+    ui.mergeError.textContent = message;
+    ui.mergeError.hidden = false;
+  }
+
+  ui.mergeForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const q = ui.mergeSearch.value.trim();
+    ui.mergeError.hidden = true;
+    if (q.length < 2) { showMergeError('Type at least 2 characters of a phone, email or name.'); return; }
+    const forId = state.mergeFor;
+    try {
+      const found = await api('GET', `/api/contacts?q=${encodeURIComponent(q)}`);
+      if (state.mergeFor !== forId) return;
+      state.mergeFound = Array.isArray(found) ? found : [];
+      renderMergeResults();
+      if (!state.mergeFound.length) showMergeError('No contact matches.');
+    } catch (err) {
+      if (err.status !== 401) showMergeError(err.message);
+    }
+  });
+
+  async function mergeInto(found) {
+    const c = currentConversation();
+    const intoId = state.mergeFor;
+    if (!intoId || state.mergeBusy) return;
+    const ok = window.confirm(`Merge ${contactSummary(found)} into ${c ? contactName(c) : 'this customer'}?\n\nTheir histories become one, and replies may reach them on either channel. Only merge when you have checked it is the same person. You can undo it.`);
+    if (!ok) return;
+    state.mergeBusy = true;
+    renderMergeResults();
+    try {
+      await api('POST', `/api/contacts/${encodeURIComponent(found.id)}/merge`, { into: intoId });
+      state.mergeFound = [];
+      renderMergeResults();
+      toast('Contacts merged. The history now shows both.');
+      await loadMerges(intoId);
+      if (state.selectedId) loadDetail(state.selectedId, true);
+    } catch (err) {
+      if (err.status !== 401) showMergeError(`Could not merge: ${err.message}`);
+    } finally {
+      state.mergeBusy = false;
+      renderMergeResults();
+    }
+  }
+
+  async function undoMerge(m) {
+    if (state.mergeBusy) return;
+    state.mergeBusy = true;
+    try {
+      await api('POST', `/api/contact-merges/${encodeURIComponent(m.id)}/undo`);
+      toast('Merge undone.');
+      await loadMerges(m.intoContactId);
+      if (state.selectedId) loadDetail(state.selectedId, true);
+    } catch (err) {
+      if (err.status !== 401) showMergeError(`Could not undo: ${err.message}`);
+    } finally {
+      state.mergeBusy = false;
+    }
   }
 
   // The contact's personal agent (专属客服): their conversations come to this agent first.

@@ -2,8 +2,8 @@
  * ChatGateway web chat widget.
  * Embed: <script src="https://gateway.example/channels/webchat/widget.js" data-instance="webchat" async></script>
  * Self-contained: injects its own CSS (every class starts with "cgw-") and defines one global,
- * window.ChatGatewayWidget. Every text from the visitor, agents or the server is inserted as text
- * (textContent / createTextNode), never as HTML.
+ * window.ChatGatewayWidget (and window.ChatGateway.identify for visitors the shop vouches for). Every
+ * text from the visitor, agents or the server is inserted as text (textContent / createTextNode), never as HTML.
  */
 (function () {
   'use strict';
@@ -78,7 +78,7 @@
     you: 'You',
     agent: 'Agent',
     prechatTitle: 'Introduce yourself (optional)',
-    prechatHint: 'Also texting us? Use the same phone number and we\u2019ll keep it all in one conversation.',
+    prechatHint: 'So our team knows who they are talking to. Signed in to the shop? Your account is used instead.',
     name: 'Your name',
     phone: 'Phone number',
     skip: 'Skip',
@@ -141,8 +141,12 @@
     connected: false,
     everConnected: false
   };
+  // Tokens the gateway issued and signed: a.{id}.{mac} (anonymous) or u.{claims}.{mac} (the shop vouched for them).
+  // An older random token is dropped here; the gateway would refuse it anyway.
+  var TOKEN_SHAPE = /^[au]\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/;
   var stored = load(TOKEN_KEY);
-  if (stored && /^[A-Za-z0-9_-]{43}$/.test(stored)) state.token = stored;
+  if (stored && TOKEN_SHAPE.test(stored)) state.token = stored; else if (stored) save(TOKEN_KEY, null);
+  state.identity = null;   // what the shop's page passed to ChatGateway.identify, signed by the shop's server
 
   // ---------------------------------------------------------------- helpers
   function uuid() {
@@ -223,12 +227,20 @@
   function ensureToken() {
     if (state.token) return Promise.resolve(state.token);
     if (state.tokenPromise) return state.tokenPromise;
-    state.tokenPromise = request('POST', 'visitors').then(function (r) {
+    var identity = state.identity;
+    state.tokenPromise = request('POST', identity ? 'visitors/identify' : 'visitors', identity || undefined).then(function (r) {
       state.tokenPromise = null;
       var t = r.data && r.data.visitorToken;
+      if (identity && r.status !== 200 && r.status !== 429 && r.status < 500) {
+        // The shop's signature was refused (bad, expired): say why to the shop's developer, chat anonymously.
+        if (window.console && console.warn) console.warn('[ChatGateway] identify refused: ' + ((r.data && r.data.error) || ('HTTP ' + r.status)));
+        if (state.identity === identity) state.identity = null;
+        return ensureToken();
+      }
       if (r.status !== 200 || typeof t !== 'string' || !t) throw new Error('no visitor token (HTTP ' + r.status + ')');
       state.token = t;
       save(TOKEN_KEY, t);
+      renderPrechat();
       connect();
       return t;
     }, function (err) {
@@ -236,6 +248,56 @@
       throw err;
     });
     return state.tokenPromise;
+  }
+
+  function isIdentified() { return !!(state.token && state.token.charAt(0) === 'u'); }
+
+  /** The claims inside an identified token (the gateway checks its signature; this only reads it). */
+  function claimsOf(token) {
+    try {
+      var b = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      while (b.length % 4) b += '=';
+      return JSON.parse(decodeURIComponent(Array.prototype.map.call(atob(b), function (ch) {
+        return '%' + ('00' + ch.charCodeAt(0).toString(16)).slice(-2);
+      }).join('')));
+    } catch (e) { return null; }
+  }
+
+  /**
+   * The shop's page says who the visitor is: { userId, phone, email, name, expires, signature }, signed by
+   * the shop's server (see the WebChat README). null signs them out (back to an anonymous chat).
+   */
+  function identify(identity) {
+    if (!identity || typeof identity !== 'object') {
+      state.identity = null;
+      if (isIdentified()) { dropToken(); resetChat(); }
+      return;
+    }
+    var clean = {};
+    ['userId', 'phone', 'email', 'name', 'signature'].forEach(function (k) {
+      if (identity[k] !== undefined && identity[k] !== null) clean[k] = String(identity[k]);
+    });
+    clean.expires = Number(identity.expires);
+    state.identity = clean;
+    // Already chatting as this user with a token that still has a while to run: nothing to do.
+    if (isIdentified()) {
+      var c = claimsOf(state.token);
+      if (c && c.sub === clean.userId && typeof c.exp === 'number' && c.exp * 1000 > Date.now() + 60000) return;
+    }
+    if (state.token) { dropToken(); resetChat(); }
+    ensureToken().then(function () { loadHistory(); }, function () { /* offline: sending retries */ });
+  }
+
+  /** Forgets what the panel shows of the previous visitor's chat. */
+  function resetChat() {
+    state.items = [];
+    state.conversationId = null;
+    state.status = null;
+    state.statusFor = null;
+    state.agentName = null;
+    state.historySeq++;
+    clearQueue();
+    if (typeof renderStatus === 'function') { renderStatus(); render(); renderPrechat(); }
   }
 
   function dropToken() {
@@ -506,9 +568,10 @@
 
   function renderPrechat() {
     var p = state.profile;
-    var showForm = state.editingProfile || (!p.done && state.items.length === 0);
+    // A visitor the shop identified is known already: no form to introduce themselves.
+    var showForm = !isIdentified() && (state.editingProfile || (!p.done && state.items.length === 0));
     prechat.hidden = !showForm;
-    var showLine = !showForm;
+    var showLine = !showForm && !isIdentified();
     profileLine.hidden = !showLine;
     if (showLine) {
       var who = [p.name, p.phone].filter(function (x) { return !!x; }).join(' \u00b7 ');
@@ -900,9 +963,13 @@
     };
     socket.onclose = function () {
       if (ws !== socket) return;
+      var neverOpened = !openedAt;
       ws = null;
       state.connected = false;
       renderStatus();
+      // Refused before it opened: perhaps the token is no longer good. The history call finds out (a 401
+      // there gets a new token, which connects at once).
+      if (neverOpened) loadHistory();
       // A connection that lived a while starts the back-off again from 1 s.
       if (openedAt && Date.now() - openedAt > 10000) attempt = 0;
       openedAt = 0;
@@ -937,11 +1004,22 @@
     renderCounter();
   }, function () { /* defaults */ });
 
+  // ChatGateway.identify: callable before this script loaded (queued in ChatGateway.q) and after.
+  var api = window.ChatGateway = window.ChatGateway || {};
+  var pending = Array.isArray(api.q) ? api.q : [];
+  api.q = [];
+  var others = api.identify && api.identify.instances ? api.identify.instances : [];
+  var identifyAll = function (identity) { for (var i = 0; i < identifyAll.instances.length; i++) identifyAll.instances[i](identity); };
+  identifyAll.instances = others.concat([identify]);
+  api.identify = identifyAll;
+  registry.identify = identifyAll;
+
   renderCounter();
   renderStatus();
   render();
   renderBadge();
-  if (state.token) {
+  for (var qi = 0; qi < pending.length; qi++) identify(pending[qi]);
+  if (state.token && !state.tokenPromise) {
     loadHistory();
     connect();
   }
