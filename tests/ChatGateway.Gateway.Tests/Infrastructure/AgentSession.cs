@@ -1,3 +1,6 @@
+// The store has an AgentSession entity too; in tests the name means the signed-in desk below.
+global using AgentSession = ChatGateway.Gateway.Tests.Infrastructure.AgentSession;
+
 using System.Net;
 using System.Net.Http.Json;
 using System.Threading.Channels;
