@@ -23,21 +23,28 @@ builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = builder.Configu
 
 var app = builder.Build();
 
+if (args is ["create-agent", .. var options])
+{
+    Environment.ExitCode = await CreateAgentCommand.RunAsync(app.Services, options, Console.In, Console.Out, CancellationToken.None);
+    return;
+}
+
 // Plugins are loaded here so a bad plugins.json stops start-up with every problem listed.
 var channels = app.Services.GetRequiredService<ChannelHost>();
 channels.Load();
 
+app.UseForwardedHeaders();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
 app.UseRouting();
-app.UseAuthentication();
-app.UseAuthorization();
+app.UseAgentAuth();
 
 app.MapOpenApi();
 app.MapGatewayHealth();
 app.MapGatewayApi();
 app.MapSupervisorApi();
+app.MapAgentAdminApi();
 app.MapHub<AgentHub>("/hubs/agent");
 channels.MapEndpoints(app);
 

@@ -21,7 +21,7 @@ public sealed record TransferRequest(string? ToAgent, string? ToSkill, string? N
 
 public sealed record ExclusiveAgentRequest(string? Agent);
 
-public sealed record AgentDto(Guid Id, string UserName, string DisplayName, IReadOnlyList<string> Skills, int MaxConcurrent, string Presence, long Load);
+public sealed record AgentDto(Guid Id, string UserName, string DisplayName, IReadOnlyList<string> Skills, int MaxConcurrent, string Presence, long Load, string Role = "agent");
 
 public sealed record ErrorDto(string Error);
 
@@ -33,12 +33,7 @@ internal static class ApiEndpoints
     public static void MapGatewayApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Agent desk");
-        api.MapPost("/auth/login", LoginAsync).AllowAnonymous();
-        api.MapPost("/auth/logout", async (HttpContext http) =>
-        {
-            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-            return TypedResults.NoContent();
-        });
+        api.MapAuthApi();
 
         var agent = api.MapGroup("").RequireAuthorization();
         agent.MapGet("/agents/me", MeAsync);
@@ -49,7 +44,7 @@ internal static class ApiEndpoints
         agent.MapPost("/conversations/{id:guid}/messages", ReplyAsync);
         agent.MapPost("/conversations/{id:guid}/close", CloseAsync);
         agent.MapPost("/conversations/{id:guid}/transfer", TransferAsync);
-        agent.MapPut("/contacts/{id:guid}/exclusive-agent", SetExclusiveAgentAsync);
+        agent.MapPut("/contacts/{id:guid}/exclusive-agent", SetExclusiveAgentAsync).RequireAuthorization(AuthPolicies.Supervisor);
         agent.MapGet("/messages/failed", async (HttpContext http, ConversationQueries queries, CancellationToken ct) =>
             TypedResults.Ok(await queries.ListFailedAsync(AgentId(http), ct)));
         agent.MapGet("/plugins", (ChannelHost channels) => TypedResults.Ok(channels.Channels.Select(c => new PluginDto(
@@ -63,29 +58,6 @@ internal static class ApiEndpoints
     }
 
     internal static Guid AgentId(HttpContext http) => Guid.Parse(http.User.FindFirstValue(ClaimTypes.NameIdentifier)!);
-
-    private static async Task<Results<Ok<AgentDto>, UnauthorizedHttpResult, BadRequest<ErrorDto>, JsonHttpResult<ErrorDto>>> LoginAsync(
-        HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, RedisRoutingStore routing, RedisConnection redis, CancellationToken ct)
-    {
-        var (request, bodyError) = await ReadJsonAsync<LoginRequest>(http, ct);
-        if (request is null || string.IsNullOrWhiteSpace(request.UserName) || string.IsNullOrEmpty(request.Password))
-        {
-            return TypedResults.BadRequest(new ErrorDto(bodyError ?? "userName and password are required"));
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.UserName == request.UserName.Trim() && a.Enabled, ct);
-        if (agent is null || !PasswordHasher.Verify(request.Password, agent.PasswordHash))
-        {
-            return TypedResults.Json(new ErrorDto("wrong user name or password"), statusCode: StatusCodes.Status401Unauthorized);
-        }
-
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, agent.Id.ToString()), new Claim(ClaimTypes.Name, agent.UserName), new Claim(ClaimTypes.Role, agent.Role)],
-            CookieAuthenticationDefaults.AuthenticationScheme);
-        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
-        return TypedResults.Ok(await ToDtoAsync(agent, redis));
-    }
 
     private static async Task<Results<Ok<AgentDto>, UnauthorizedHttpResult>> MeAsync(HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, RedisConnection redis, CancellationToken ct)
     {
@@ -115,7 +87,8 @@ internal static class ApiEndpoints
     private static async Task<Results<Ok<ConversationDto>, NotFound<ErrorDto>>> GetConversationAsync(Guid id, HttpContext http, ConversationQueries queries, CancellationToken ct)
     {
         var conversation = await queries.GetAsync(id, ct);
-        return conversation is null || conversation.AssignedAgentId != AgentId(http)
+        // Supervisors read any conversation (read-only: replies and closing stay with its agent).
+        return conversation is null || (conversation.AssignedAgentId != AgentId(http) && !http.User.IsInRole(AgentRoles.Supervisor))
             ? TypedResults.NotFound(new ErrorDto("no such conversation among yours"))
             : TypedResults.Ok(conversation);
     }
@@ -217,16 +190,16 @@ internal static class ApiEndpoints
         return await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id && a.Enabled, ct);
     }
 
-    private static async Task<AgentDto> ToDtoAsync(Agent agent, RedisConnection redis)
+    internal static async Task<AgentDto> ToDtoAsync(Agent agent, RedisConnection redis)
     {
         var db = await redis.GetDatabaseAsync();
         var presence = await db.HashGetAsync(redis.KeyPrefix + "a:" + agent.Id.ToString("N"), "presence");
         var load = await db.SetLengthAsync(redis.KeyPrefix + "a:" + agent.Id.ToString("N") + ":c");
-        return new AgentDto(agent.Id, agent.UserName, agent.DisplayName, agent.SkillList, agent.MaxConcurrent, presence.IsNull ? "offline" : presence.ToString(), load);
+        return new AgentDto(agent.Id, agent.UserName, agent.DisplayName, agent.SkillList, agent.MaxConcurrent, presence.IsNull ? "offline" : presence.ToString(), load, agent.Role);
     }
 
     /// <summary>Reads a JSON body, or says what is wrong with it.</summary>
-    private static async Task<(T? Value, string? Error)> ReadJsonAsync<T>(HttpContext http, CancellationToken ct) where T : class
+    internal static async Task<(T? Value, string? Error)> ReadJsonAsync<T>(HttpContext http, CancellationToken ct) where T : class
     {
         if (!http.Request.HasJsonContentType())
         {
