@@ -113,7 +113,9 @@ internal sealed partial class StartupInitializer(
             }
         }
 
-        foreach (var gone in await db.Agents.Where(a => a.FromConfiguration && a.Enabled).ToListAsync(cancellationToken))
+        // Before roles and create-agent (issue #16) every agent came from configuration; such an agent has no
+        // PasswordChangedAt. Upgraded stores thus lose the old demo agents once appsettings.json no longer has them.
+        foreach (var gone in await db.Agents.Where(a => (a.FromConfiguration || a.PasswordChangedAt == null) && a.Enabled).ToListAsync(cancellationToken))
         {
             if (!names.Contains(gone.UserName))
             {

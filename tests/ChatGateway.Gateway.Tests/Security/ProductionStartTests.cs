@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using ChatGateway.Gateway.Tests.Infrastructure;
 using ChatGateway.Gateway.Web;
+using Microsoft.EntityFrameworkCore;
 
 namespace ChatGateway.Gateway.Tests.Security;
 
@@ -59,6 +60,26 @@ public sealed partial class ProductionStartTests
         await host.StartServerAsync();
         using var http = host.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await SecurityClient.LoginAsync(http, "alice", "a-real-secret-password")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SecurityClient.LoginAsync(http, "bob", GatewayHost.DemoPassword)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Production_StoreFromBeforeRoles_LosesTheOldDemoAgents()
+    {
+        // A store written by the previous version: the demo agents seeded from the old appsettings.json, with
+        // no trace of where they came from (FromConfiguration false, no PasswordChangedAt, no seed marker).
+        var data = Directory.CreateTempSubdirectory("cg-test-").FullName;
+        await using (var old = await GatewayHost.StartAsync(dataDirectory: data))
+        {
+            await using var db = old.CreateDbContext();
+            await db.Agents.ExecuteUpdateAsync(a => a.SetProperty(x => x.FromConfiguration, false).SetProperty(x => x.PasswordChangedAt, (DateTimeOffset?)null));
+            await db.GatewayKeys.Where(k => k.Name.StartsWith("seed:")).ExecuteDeleteAsync();
+        }
+
+        await using var host = GatewayHost.Create(GatewayHost.DefaultBackend, null, null, dataDirectory: data, demoAgents: false, environment: "Production");
+        await host.StartServerAsync();
+        using var http = host.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SecurityClient.LoginAsync(http, "alice", GatewayHost.DemoPassword)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await SecurityClient.LoginAsync(http, "bob", GatewayHost.DemoPassword)).StatusCode);
     }
 
