@@ -39,7 +39,7 @@ internal sealed partial class AgentSessions(
             await db.SaveChangesAsync(ct);
         }
 
-        LogStarted(logger, agent.Id, session.Id);
+        LogStarted(logger, agent.Id);
         return Principal(agent.Id, agent.UserName, agent.Role, session.Id);
     }
 
@@ -111,6 +111,6 @@ internal sealed partial class AgentSessions(
 
     private static string? Truncate(string value, int length) => value.Length == 0 ? null : value.Length <= length ? value : value[..length];
 
-    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Agent {AgentId} signed in (session {SessionId})")]
-    private static partial void LogStarted(ILogger logger, Guid agentId, Guid sessionId);
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Agent {AgentId} signed in")]
+    private static partial void LogStarted(ILogger logger, Guid agentId);
 }
