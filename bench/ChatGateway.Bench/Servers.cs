@@ -80,6 +80,13 @@ internal sealed class BenchContext : IAsyncDisposable
             ["Redis__KeyPrefix"] = $"b{Guid.NewGuid():N}"[..9] + ":",
             ["Plugins__ConfigPath"] = Path.Combine(data, "plugins.json"),
             ["Channels__sms__AuthToken"] = GatewayServer.AuthToken,
+            // Production has no demo agents: the bench's own agent, as an operator would configure one.
+            ["Agents__Seed__0__UserName"] = "alice",
+            ["Agents__Seed__0__Role"] = "supervisor",
+            ["Agents__Seed__0__PasswordHash"] = GatewayServer.AgentPasswordHash.Value,
+            ["Agents__Seed__0__Skills__0"] = "pre-sale",
+            ["Agents__Seed__0__Skills__1"] = "vip",
+            ["Agents__Seed__0__MaxConcurrent"] = "3",
             ["Store__Durable"] = durableStore ? "true" : "false",
             // The figures are about inbound messages: no "all agents are busy" reply to every new customer.
             ["BusinessHours__NoAgentReply"] = "",
@@ -140,6 +147,15 @@ internal sealed class GatewayServer(ServerProcess process, string databasePath) 
     public const string AccountSid = "ACbench0000000000000000000000000000";
     public const string AuthToken = "bench-auth-token-0123456789abcdef";
     public const string PublicBaseUrl = "https://bench.example.com";
+    public const string AgentPassword = "bench-agent-password";
+
+    /// <summary>PBKDF2-SHA256 at the gateway's 600,000 iterations, in its <c>pbkdf2-sha256$iterations$salt$hash</c> form.</summary>
+    public static readonly Lazy<string> AgentPasswordHash = new(() =>
+    {
+        var salt = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
+        var hash = System.Security.Cryptography.Rfc2898DeriveBytes.Pbkdf2(AgentPassword, salt, 600_000, System.Security.Cryptography.HashAlgorithmName.SHA256, 32);
+        return $"pbkdf2-sha256$600000${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}";
+    });
 
     public Uri BaseAddress => process.BaseAddress;
 

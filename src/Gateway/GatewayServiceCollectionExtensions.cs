@@ -6,7 +6,6 @@ using ChatGateway.Gateway.Plugins;
 using ChatGateway.Gateway.Redis;
 using ChatGateway.Gateway.Routing;
 using ChatGateway.Gateway.Store;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -92,18 +91,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ReplyFanOutService>());
         services.AddHostedService(sp => sp.GetRequiredService<ChannelHost>());
 
-        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
-        {
-            o.Cookie.Name = "cg.agent";
-            o.Cookie.HttpOnly = true;
-            o.Cookie.SameSite = SameSiteMode.Strict;
-            o.SlidingExpiration = true;
-            o.ExpireTimeSpan = TimeSpan.FromHours(12);
-            // An API answers 401/403, it does not redirect to a login page.
-            o.Events.OnRedirectToLogin = ctx => { ctx.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
-            o.Events.OnRedirectToAccessDenied = ctx => { ctx.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
-        });
-        services.AddAuthorization(o => o.AddPolicy(AuthPolicies.Supervisor, p => p.RequireRole(AgentRoles.Supervisor)));
+        services.AddAgentAuth(configuration);
         services.AddSignalR();
         services.AddOpenApi();
         return services;

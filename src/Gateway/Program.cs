@@ -25,10 +25,17 @@ builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = builder.Configu
 
 var app = builder.Build();
 
+if (args is ["create-agent", .. var options])
+{
+    Environment.ExitCode = await CreateAgentCommand.RunAsync(app.Services, options, Console.In, Console.Out, CancellationToken.None);
+    return;
+}
+
 // Plugins are loaded here so a bad plugins.json stops start-up with every problem listed.
 var channels = app.Services.GetRequiredService<ChannelHost>();
 channels.Load();
 
+app.UseForwardedHeaders();
 // Errors answer { error } with no internals, and every answer carries its security headers.
 app.UseGatewayErrorHandling();
 app.UseGatewaySecurityHeaders(app.Environment);
@@ -36,8 +43,7 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
 app.UseRouting();
-app.UseAuthentication();
-app.UseAuthorization();
+app.UseAgentAuth();
 
 app.MapOpenApi();
 app.MapGatewayHealth();
@@ -49,6 +55,7 @@ if (app.Environment.IsDevelopment())
     app.MapDemoShop();
 }
 
+app.MapAgentAdminApi();
 app.MapHub<AgentHub>("/hubs/agent");
 channels.MapEndpoints(app);
 

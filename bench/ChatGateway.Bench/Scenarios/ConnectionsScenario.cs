@@ -92,7 +92,7 @@ internal static class ConnectionsScenario
     {
         var cookies = new CookieContainer();
         using var agent = new HttpClient(new SocketsHttpHandler { CookieContainer = cookies }) { BaseAddress = baseAddress };
-        (await agent.PostAsJsonAsync("/api/auth/login", new { userName = "alice", password = "demo-password" })).EnsureSuccessStatusCode();
+        (await agent.PostAsJsonAsync("/api/auth/login", new { userName = "alice", password = GatewayServer.AgentPassword })).EnsureSuccessStatusCode();
         (await agent.PutAsJsonAsync("/api/agents/me/presence", new { presence = "online" })).EnsureSuccessStatusCode();
         using var visitors = new HttpClient { BaseAddress = baseAddress };
         var step = tokens.Length / Samples;

@@ -111,7 +111,7 @@ internal static class LatencyScenario
     {
         var cookies = new CookieContainer();
         var http = new HttpClient(new SocketsHttpHandler { CookieContainer = cookies }) { BaseAddress = baseAddress };
-        (await http.PostAsJsonAsync("/api/auth/login", new { userName = "alice", password = "demo-password" })).EnsureSuccessStatusCode();
+        (await http.PostAsJsonAsync("/api/auth/login", new { userName = "alice", password = GatewayServer.AgentPassword })).EnsureSuccessStatusCode();
         Live? live = null;
         var assigned = 0;
         var hub = new HubConnectionBuilder().WithUrl(new Uri(baseAddress, "/hubs/agent"), o => o.Cookies = cookies).Build();

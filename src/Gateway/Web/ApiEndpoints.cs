@@ -33,12 +33,7 @@ internal static class ApiEndpoints
     public static void MapGatewayApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Agent desk");
-        api.MapPost("/auth/login", LoginAsync).AllowAnonymous();
-        api.MapPost("/auth/logout", async (HttpContext http) =>
-        {
-            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-            return TypedResults.NoContent();
-        });
+        api.MapAuthApi();
 
         var agent = api.MapGroup("").RequireAuthorization();
         agent.MapGet("/agents/me", MeAsync);
@@ -49,7 +44,7 @@ internal static class ApiEndpoints
         agent.MapPost("/conversations/{id:guid}/messages", ReplyAsync);
         agent.MapPost("/conversations/{id:guid}/close", CloseAsync);
         agent.MapPost("/conversations/{id:guid}/transfer", TransferAsync);
-        agent.MapPut("/contacts/{id:guid}/exclusive-agent", SetExclusiveAgentAsync);
+        agent.MapPut("/contacts/{id:guid}/exclusive-agent", SetExclusiveAgentAsync).RequireAuthorization(AuthPolicies.Supervisor);
         agent.MapGet("/messages/failed", async (HttpContext http, ConversationQueries queries, CancellationToken ct) =>
             TypedResults.Ok(await queries.ListFailedAsync(AgentId(http), ct)));
         agent.MapPost("/messages/{id:guid}/retry", MessageEndpoints.RetryAsync);
@@ -65,29 +60,6 @@ internal static class ApiEndpoints
     }
 
     internal static Guid AgentId(HttpContext http) => Guid.Parse(http.User.FindFirstValue(ClaimTypes.NameIdentifier)!);
-
-    private static async Task<Results<Ok<AgentDto>, UnauthorizedHttpResult, BadRequest<ErrorDto>, JsonHttpResult<ErrorDto>>> LoginAsync(
-        HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, RedisRoutingStore routing, RedisConnection redis, CancellationToken ct)
-    {
-        var (request, bodyError) = await ReadJsonAsync<LoginRequest>(http, ct);
-        if (request is null || string.IsNullOrWhiteSpace(request.UserName) || string.IsNullOrEmpty(request.Password))
-        {
-            return TypedResults.BadRequest(new ErrorDto(bodyError ?? "userName and password are required"));
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.UserName == request.UserName.Trim() && a.Enabled, ct);
-        if (agent is null || !PasswordHasher.Verify(request.Password, agent.PasswordHash))
-        {
-            return TypedResults.Json(new ErrorDto("wrong user name or password"), statusCode: StatusCodes.Status401Unauthorized);
-        }
-
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, agent.Id.ToString()), new Claim(ClaimTypes.Name, agent.UserName), new Claim(ClaimTypes.Role, agent.Role)],
-            CookieAuthenticationDefaults.AuthenticationScheme);
-        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
-        return TypedResults.Ok(await ToDtoAsync(agent, redis));
-    }
 
     private static async Task<Results<Ok<AgentDto>, UnauthorizedHttpResult>> MeAsync(HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, RedisConnection redis, CancellationToken ct)
     {
@@ -117,7 +89,8 @@ internal static class ApiEndpoints
     private static async Task<Results<Ok<ConversationDto>, NotFound<ErrorDto>>> GetConversationAsync(Guid id, HttpContext http, ConversationQueries queries, CancellationToken ct)
     {
         var conversation = await queries.GetAsync(id, ct);
-        return conversation is null || conversation.AssignedAgentId != AgentId(http)
+        // Supervisors read any conversation (read-only: replies and closing stay with its agent).
+        return conversation is null || (conversation.AssignedAgentId != AgentId(http) && !http.User.IsInRole(AgentRoles.Supervisor))
             ? TypedResults.NotFound(new ErrorDto("no such conversation among yours"))
             : TypedResults.Ok(conversation);
     }
@@ -220,7 +193,7 @@ internal static class ApiEndpoints
         return await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id && a.Enabled, ct);
     }
 
-    private static async Task<AgentDto> ToDtoAsync(Agent agent, RedisConnection redis)
+    internal static async Task<AgentDto> ToDtoAsync(Agent agent, RedisConnection redis)
     {
         var db = await redis.GetDatabaseAsync();
         var presence = await db.HashGetAsync(redis.KeyPrefix + "a:" + agent.Id.ToString("N"), "presence");

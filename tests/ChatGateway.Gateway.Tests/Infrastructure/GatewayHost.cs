@@ -20,6 +20,42 @@ public sealed class GatewayHost : IAsyncDisposable
     public const string SmsAuthToken = "test-auth-token-0123456789abcdef";
     public const string SmsAccountSid = "ACtest00000000000000000000000000";
 
+    /// <summary>One hash of <see cref="DemoPassword"/> at today's iterations, made once per test run (hashing is slow on purpose).</summary>
+    private static readonly Lazy<string> DemoHash = new(() => Agents.PasswordHasher.Hash(DemoPassword));
+
+    internal static string DemoPasswordHash => DemoHash.Value;
+
+    /// <summary>
+    /// The demo agents as every test expects them (they live in appsettings.Development.json, which tests do not
+    /// read): alice a supervisor (pre-sale, vip), bob (after-sale, complaints, pre-sale), carol (logistics, after-sale).
+    /// </summary>
+    public static IEnumerable<KeyValuePair<string, string?>> DemoAgentSettings(string separator = ":")
+    {
+        var agents = new (string User, string Display, string? Role, string[] Skills)[]
+        {
+            ("alice", "Alice", "supervisor", ["pre-sale", "vip"]),
+            ("bob", "Bob", null, ["after-sale", "complaints", "pre-sale"]),
+            ("carol", "Carol", null, ["logistics", "after-sale"]),
+        };
+        for (var i = 0; i < agents.Length; i++)
+        {
+            var key = $"Agents{separator}Seed{separator}{i}{separator}";
+            yield return new(key + "UserName", agents[i].User);
+            yield return new(key + "DisplayName", agents[i].Display);
+            yield return new(key + "PasswordHash", DemoPasswordHash);
+            yield return new(key + "MaxConcurrent", "3");
+            if (agents[i].Role is { } role)
+            {
+                yield return new(key + "Role", role);
+            }
+
+            for (var s = 0; s < agents[i].Skills.Length; s++)
+            {
+                yield return new(key + "Skills" + separator + s, agents[i].Skills[s]);
+            }
+        }
+    }
+
     private readonly Factory _factory;
 
     private GatewayHost(Factory factory, string dataDirectory)
@@ -70,7 +106,11 @@ public sealed class GatewayHost : IAsyncDisposable
     }
 
     /// <summary>Creates the host without starting it (to see start-up failures).</summary>
-    public static GatewayHost Create(RedisBackend backend, string? pluginsJson, IDictionary<string, string?>? settings, string? dataDirectory = null, TimeProvider? clock = null)
+    /// <param name="demoAgents">Seeds alice, bob and carol (false: no agents unless <paramref name="settings"/> has some).</param>
+    /// <param name="environment">The host environment; "Testing" allows the demo password like Development does.</param>
+    public static GatewayHost Create(
+        RedisBackend backend, string? pluginsJson, IDictionary<string, string?>? settings, string? dataDirectory = null, TimeProvider? clock = null,
+        bool demoAgents = true, string environment = "Testing")
     {
         var redis = backend == RedisBackend.Redis ? RedisServer.ConnectionStringOrSkip() : "";
         var data = dataDirectory ?? Directory.CreateTempSubdirectory("cg-test-").FullName;
@@ -90,12 +130,20 @@ public sealed class GatewayHost : IAsyncDisposable
             ["Delivery:MaxAttempts"] = "4",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        if (demoAgents)
+        {
+            foreach (var (key, value) in DemoAgentSettings())
+            {
+                config[key] = value;
+            }
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             config[key] = value;
         }
 
-        return new GatewayHost(new Factory(config, clock), data);
+        return new GatewayHost(new Factory(config, clock, environment), data);
     }
 
     public Task StartServerAsync()
@@ -128,11 +176,11 @@ public sealed class GatewayHost : IAsyncDisposable
         await _factory.DisposeAsync();
     }
 
-    private sealed class Factory(Dictionary<string, string?> config, TimeProvider? clock) : WebApplicationFactory<Program>
+    private sealed class Factory(Dictionary<string, string?> config, TimeProvider? clock, string environment) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseEnvironment("Testing");
+            builder.UseEnvironment(environment);
             builder.ConfigureAppConfiguration((_, configuration) =>
             {
                 configuration.AddInMemoryCollection(config);

@@ -49,6 +49,11 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
+        foreach (var (key, value) in GatewayHost.DemoAgentSettings("__"))
+        {
+            start.Environment[key] = value;
+        }
+
         start.Environment["ConnectionStrings__Gateway"] = $"Data Source={cluster.DatabasePath}";
         start.Environment["ConnectionStrings__Redis"] = cluster.Redis;
         start.Environment["Redis__KeyPrefix"] = cluster.KeyPrefix;

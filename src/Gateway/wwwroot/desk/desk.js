@@ -28,6 +28,12 @@
     queuesTitle: $('queues-title'), queuesAgentsHead: $('queues-agents-head'), agentsCard: $('agents-card'), flaggedCard: $('flagged-card'),
     queueRows: $('queue-rows'), agentRows: $('agent-rows'), flaggedRows: $('flagged-rows'), flaggedCount: $('flagged-count'), flaggedEmpty: $('flagged-empty'),
     toast: $('toast'),
+    tabAgents: $('tab-agents'), agentsView: $('agents-view'), agentsError: $('agents-error'), adminAgentRows: $('admin-agent-rows'),
+    agentCreate: $('agent-create'), agentCreateUser: $('agent-create-user'), agentCreateName: $('agent-create-name'),
+    agentCreatePassword: $('agent-create-password'), agentCreateSkills: $('agent-create-skills'), agentCreateRole: $('agent-create-role'),
+    agentCreateError: $('agent-create-error'),
+    passwordOpen: $('password-open'), passwordDialog: $('password-dialog'), passwordCurrent: $('password-current'), passwordNew: $('password-new'),
+    passwordError: $('password-error'), passwordCancel: $('password-cancel'),
   };
 
   // ------------------------------------------------------------------ state
@@ -48,7 +54,7 @@
     listReloadTimer: null,
     detailSeq: 0,
     overdue: new Set(),       // conversations whose customer waits too long for an answer
-    view: 'inbox',            // inbox | queues
+    view: 'inbox',            // inbox | queues | agents (supervisors)
     overview: null,           // the last GET /api/supervisor/overview (an agent's GET /api/queues, in the same shape)
     queuesOnly: false,        // not a supervisor: the overview answered 403, the desk shows the agent's own queues
     agentsById: new Map(),    // agent id -> { userName, displayName, ... } from the overview
@@ -320,6 +326,8 @@
     state.overviewLoading = null;
     clearTimeout(state.overviewTimer);
     closeTransfer();
+    closePassword();
+    clear(ui.adminAgentRows);
     showView('inbox');
     ui.reply.value = '';
     clear(ui.convList);
@@ -333,6 +341,7 @@
   function startApp(me) {
     state.me = me;
     show('app');
+    applyRole();
     renderMe();
     renderList();
     renderThread();
@@ -344,6 +353,7 @@
   function renderMe() {
     const me = state.me;
     if (!me) return;
+    applyRole();
     ui.meName.textContent = me.displayName || me.userName;
     ui.meName.title = me.userName ? `Signed in as ${me.userName}` : '';
     ui.meSkills.textContent = Array.isArray(me.skills) && me.skills.length ? me.skills.join(' · ') : 'No skills';
@@ -391,7 +401,7 @@
       }
     } catch (err) {
       state.quietRemovalsUntil = 0;
-      state.me.presence = before;
+      if (state.me) state.me.presence = before; // a 401 has signed the desk out already
       if (err.status !== 401) toast(`Could not change presence: ${err.message}`, 'error');
     } finally {
       state.presencePending = false;
@@ -948,6 +958,8 @@
     let label = 'none';
     if (id) label = mine ? `${agentName(id)} (you)` : (agentName(id) || 'another agent');
     wrap.appendChild(el('span', null, label, { 'data-testid': 'desk-exclusive-agent', 'data-agent-id': id || '' }));
+    // Only supervisors choose a customer's personal agent (the API answers 403 to agents).
+    if (!isSupervisor()) return wrap;
     const actions = el('div', 'exclusive-actions');
     if (!mine) {
       const set = el('button', 'btn btn-secondary btn-xs', 'Make me their personal agent', {
@@ -1369,15 +1381,20 @@
 
   // ------------------------------------------------------------------ supervisor view
   function showView(view) {
-    state.view = view === 'queues' ? 'queues' : 'inbox';
+    state.view = view === 'queues' ? 'queues' : view === 'agents' && isSupervisor() ? 'agents' : 'inbox';
     const queues = state.view === 'queues';
-    ui.tabInbox.setAttribute('aria-selected', queues ? 'false' : 'true');
+    const agents = state.view === 'agents';
+    ui.tabInbox.setAttribute('aria-selected', state.view === 'inbox' ? 'true' : 'false');
     ui.tabQueues.setAttribute('aria-selected', queues ? 'true' : 'false');
-    ui.tabInbox.tabIndex = queues ? -1 : 0;
+    ui.tabAgents.setAttribute('aria-selected', agents ? 'true' : 'false');
+    ui.tabInbox.tabIndex = state.view === 'inbox' ? 0 : -1;
     ui.tabQueues.tabIndex = queues ? 0 : -1;
-    ui.layout.hidden = queues;
+    ui.tabAgents.tabIndex = agents ? 0 : -1;
+    ui.layout.hidden = state.view !== 'inbox';
     ui.queuesView.hidden = !queues;
-    if (queues) closeTransfer();
+    ui.agentsView.hidden = !agents;
+    if (agents) loadAdminAgents();
+    if (queues || agents) closeTransfer();
     if (queues && state.overview) renderOverview();
     clearTimeout(state.overviewTimer);
     state.overviewTimer = null;
@@ -1386,11 +1403,14 @@
 
   ui.tabInbox.addEventListener('click', () => showView('inbox'));
   ui.tabQueues.addEventListener('click', () => showView('queues'));
-  for (const tab of [ui.tabInbox, ui.tabQueues]) {
+  ui.tabAgents.addEventListener('click', () => showView('agents'));
+  for (const tab of [ui.tabInbox, ui.tabQueues, ui.tabAgents]) {
     tab.addEventListener('keydown', (e) => {
       if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
       e.preventDefault();
-      const next = tab === ui.tabInbox ? ui.tabQueues : ui.tabInbox;
+      const tabs = [ui.tabInbox, ui.tabQueues, ui.tabAgents].filter((t) => !t.hidden);
+      const i = tabs.indexOf(tab);
+      const next = tabs[(i + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
       next.focus();
       next.click();
     });
@@ -1737,6 +1757,133 @@
   setInterval(() => { if (state.me) renderList(); }, 60000);
 
   // ------------------------------------------------------------------ boot
+  // ------------------------------------------------------------------ roles, password, agent management
+  function isSupervisor() { return !!(state.me && state.me.role === 'supervisor'); }
+
+  // Supervisor-only controls are not shown to agents at all (the API refuses them anyway).
+  function applyRole() {
+    const supervisor = isSupervisor();
+    document.body.dataset.role = supervisor ? 'supervisor' : 'agent';
+    for (const node of document.querySelectorAll('[data-supervisor-only]')) node.hidden = !supervisor;
+  }
+
+  function closePassword() {
+    ui.passwordDialog.hidden = true;
+    ui.passwordOpen.setAttribute('aria-expanded', 'false');
+    ui.passwordCurrent.value = '';
+    ui.passwordNew.value = '';
+  }
+  ui.passwordOpen.addEventListener('click', () => {
+    if (!ui.passwordDialog.hidden) { closePassword(); return; }
+    ui.passwordError.hidden = true;
+    ui.passwordDialog.hidden = false;
+    ui.passwordOpen.setAttribute('aria-expanded', 'true');
+    ui.passwordCurrent.focus();
+  });
+  ui.passwordCancel.addEventListener('click', closePassword);
+  ui.passwordDialog.addEventListener('keydown', (e) => { if (e.key === 'Escape') { closePassword(); ui.passwordOpen.focus(); } });
+  ui.passwordDialog.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    ui.passwordError.hidden = true;
+    try {
+      const r = await api('POST', '/api/agents/me/password', { currentPassword: ui.passwordCurrent.value, newPassword: ui.passwordNew.value });
+      closePassword();
+      const ended = r && r.endedSessions ? r.endedSessions : 0;
+      toast(ended ? `Password changed. ${ended} other desk${ended === 1 ? ' was' : 's were'} signed out.` : 'Password changed.');
+    } catch (err) {
+      if (err.status === 401) return;
+      ui.passwordError.textContent = err.message;
+      ui.passwordError.hidden = false;
+    }
+  });
+
+  async function loadAdminAgents() {
+    if (!isSupervisor()) return;
+    ui.agentsError.hidden = true;
+    try {
+      renderAdminAgents(await api('GET', '/api/admin/agents'));
+    } catch (err) {
+      if (err.status === 401) return;
+      ui.agentsError.textContent = `Could not load the agents: ${err.message}`;
+      ui.agentsError.hidden = false;
+    }
+  }
+
+  function renderAdminAgents(agents) {
+    clear(ui.adminAgentRows);
+    for (const a of agents || []) {
+      const tr = el('tr', null, null, { 'data-testid': 'desk-admin-agent', 'data-user': a.userName, 'data-enabled': a.enabled ? 'true' : 'false' });
+      const who = el('td');
+      who.appendChild(el('div', 'me-name', a.displayName));
+      who.appendChild(el('div', 'me-skills', a.userName + (a.fromConfiguration ? ' · from configuration' : '')));
+      tr.appendChild(who);
+      tr.appendChild(el('td', null, a.role === 'supervisor' ? 'Supervisor' : 'Agent'));
+      tr.appendChild(el('td', null, (a.skills || []).join(', ') || '—'));
+      tr.appendChild(el('td', 'num', a.maxConcurrent));
+      tr.appendChild(el('td', null, a.enabled ? presenceLabel(a.presence || 'offline') : 'Disabled'));
+      const actions = el('td');
+      const box = el('div', 'admin-actions');
+      const self = state.me && a.id === state.me.id;
+      const skills = el('button', 'btn btn-secondary btn-xs', 'Skills…', { type: 'button', 'data-testid': 'desk-admin-skills' });
+      skills.addEventListener('click', () => {
+        const value = window.prompt(`Skills of ${a.displayName}, comma separated`, (a.skills || []).join(', '));
+        if (value === null) return;
+        updateAgent(a, { skills: value.split(',').map((x) => x.trim()).filter(Boolean) });
+      });
+      box.appendChild(skills);
+      if (!self) {
+        const role = el('button', 'btn btn-secondary btn-xs', a.role === 'supervisor' ? 'Make agent' : 'Make supervisor', { type: 'button', 'data-testid': 'desk-admin-role' });
+        role.addEventListener('click', () => updateAgent(a, { role: a.role === 'supervisor' ? 'agent' : 'supervisor' }));
+        box.appendChild(role);
+        const enable = el('button', 'btn btn-secondary btn-xs', a.enabled ? 'Disable' : 'Enable', { type: 'button', 'data-testid': 'desk-admin-enable' });
+        enable.addEventListener('click', () => updateAgent(a, { enabled: !a.enabled }));
+        box.appendChild(enable);
+      }
+      const reset = el('button', 'btn btn-ghost btn-xs', 'Reset password…', { type: 'button', 'data-testid': 'desk-admin-reset' });
+      reset.addEventListener('click', async () => {
+        const value = window.prompt(`New password for ${a.displayName} (they are signed out everywhere)`);
+        if (!value) return;
+        try {
+          await api('POST', `/api/admin/agents/${encodeURIComponent(a.id)}/password`, { newPassword: value });
+          toast(`${a.displayName}'s password was reset.`);
+        } catch (err) { if (err.status !== 401) toast(`Could not reset the password: ${err.message}`, 'error'); }
+      });
+      box.appendChild(reset);
+      actions.appendChild(box);
+      tr.appendChild(actions);
+      ui.adminAgentRows.appendChild(tr);
+    }
+  }
+
+  async function updateAgent(a, change) {
+    try {
+      await api('PUT', `/api/admin/agents/${encodeURIComponent(a.id)}`, change);
+      await loadAdminAgents();
+    } catch (err) { if (err.status !== 401) toast(`Could not change ${a.displayName}: ${err.message}`, 'error'); }
+  }
+
+  ui.agentCreate.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    ui.agentCreateError.hidden = true;
+    const body = {
+      userName: ui.agentCreateUser.value.trim(),
+      displayName: ui.agentCreateName.value.trim() || null,
+      password: ui.agentCreatePassword.value,
+      role: ui.agentCreateRole.value,
+      skills: ui.agentCreateSkills.value.split(',').map((x) => x.trim()).filter(Boolean),
+    };
+    try {
+      const created = await api('POST', '/api/admin/agents', body);
+      ui.agentCreate.reset();
+      toast(`${created.displayName} can sign in now.`);
+      await loadAdminAgents();
+    } catch (err) {
+      if (err.status === 401) return;
+      ui.agentCreateError.textContent = err.message;
+      ui.agentCreateError.hidden = false;
+    }
+  });
+
   (async function boot() {
     try {
       const me = await api('GET', '/api/agents/me');
