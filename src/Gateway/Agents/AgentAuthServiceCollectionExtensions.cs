@@ -21,6 +21,8 @@ internal static class AgentAuthServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
         services.AddSingleton<IValidateOptions<AgentsOptions>, DemoSecretsValidator>();
         services.AddSingleton<AgentSessions>();
+        services.AddSingleton<DeskConnections>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeskConnections>());
         services.AddSingleton<SignInThrottle>();
 
         // X-Forwarded-For/-Proto are believed from the configured proxies only (loopback when none are set),

@@ -74,48 +74,67 @@ internal sealed partial class AgentConnectionTracker(
     {
         var grace = options.Value.DisconnectGrace;
         var now = time.GetUtcNow();
-        List<Guid> due;
+        List<KeyValuePair<Guid, DateTimeOffset>> due;
         lock (_lock)
         {
-            due = _lostAt.Where(p => now - p.Value >= grace).Select(p => p.Key).ToList();
-            foreach (var id in due)
+            due = _lostAt.Where(p => now - p.Value >= grace).ToList();
+            foreach (var (id, _) in due)
             {
                 _lostAt.Remove(id);
             }
         }
 
         var handled = 0;
-        var db = await redis.GetDatabaseAsync();
-        foreach (var agentId in due)
+        foreach (var (agentId, lostAt) in due)
         {
-            var connections = (long?)await db.HashGetAsync(Key(agentId), "conns") ?? 0;
-            var presence = await routing.GetPresenceAsync(agentId);
-            if (connections > 0)
+            try
             {
-                continue; // back on another desk or instance
+                handled += await HandOnAsync(agentId, grace, cancellationToken) ? 1 : 0;
             }
-
-            if (presence is not (AgentPresence.Online or AgentPresence.Busy))
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                await routing.ClearLostAsync(agentId); // away or offline by choice: going online again is their call
-                continue;
+                // Redis or the store failed for a moment: the agent stays due and the next check tries again,
+                // instead of their customers staying with a desk that is gone.
+                LogHandOnFailed(logger, ex, agentId);
+                lock (_lock)
+                {
+                    _lostAt.TryAdd(agentId, lostAt);
+                }
             }
-
-            await using var store = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var agent = await store.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken);
-            if (agent is null)
-            {
-                continue;
-            }
-
-            LogLost(logger, agentId, grace);
-            await routing.SetPresenceAsync(agent.Id, AgentPresence.Offline, agent.MaxConcurrent, rules.Current.QueuesFor(agent.SkillList, agent.AttributeMap));
-            await router.RequeueAgentAsync(agent.Id, $"{agent.DisplayName} lost the connection for over {grace.TotalSeconds:0} s; back in the queue");
-            await routing.ClearLostAsync(agent.Id); // offline now: going online again is a fresh start
-            handled++;
         }
 
         return handled;
+    }
+
+    /// <summary>Sets an agent whose desk is still gone offline and hands their conversations on; false when there was nothing to do.</summary>
+    private async Task<bool> HandOnAsync(Guid agentId, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        var db = await redis.GetDatabaseAsync();
+        var connections = (long?)await db.HashGetAsync(Key(agentId), "conns") ?? 0;
+        var presence = await routing.GetPresenceAsync(agentId);
+        if (connections > 0)
+        {
+            return false; // back on another desk or instance
+        }
+
+        if (presence is not (AgentPresence.Online or AgentPresence.Busy))
+        {
+            await routing.ClearLostAsync(agentId); // away or offline by choice: going online again is their call
+            return false;
+        }
+
+        await using var store = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var agent = await store.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken);
+        if (agent is null)
+        {
+            return false;
+        }
+
+        LogLost(logger, agentId, grace);
+        await routing.SetPresenceAsync(agent.Id, AgentPresence.Offline, agent.MaxConcurrent, rules.Current.QueuesFor(agent.SkillList, agent.AttributeMap));
+        await router.RequeueAgentAsync(agent.Id, $"{agent.DisplayName} lost the connection for over {grace.TotalSeconds:0} s; back in the queue");
+        await routing.ClearLostAsync(agent.Id); // offline now: going online again is a fresh start
+        return true;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -147,6 +166,9 @@ internal sealed partial class AgentConnectionTracker(
 
     [LoggerMessage(EventId = 5102, Level = LogLevel.Error, Message = "Recording the work agent {AgentId} took on reconnecting failed; recovery will catch up")]
     private static partial void LogApplyFailed(ILogger logger, Exception exception, Guid agentId);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Error, Message = "Handing on the conversations of agent {AgentId}, whose desk is gone, failed; trying again at the next check")]
+    private static partial void LogHandOnFailed(ILogger logger, Exception exception, Guid agentId);
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Error, Message = "Checking lost agent connections failed")]
     private static partial void LogCheckFailed(ILogger logger, Exception exception);

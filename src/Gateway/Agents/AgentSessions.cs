@@ -13,7 +13,7 @@ namespace ChatGateway.Gateway.Agents;
 /// session on every instance at once.
 /// </summary>
 internal sealed partial class AgentSessions(
-    IDbContextFactory<GatewayDbContext> dbFactory, IOptionsMonitor<AuthOptions> options, TimeProvider time, ILogger<AgentSessions> logger)
+    IDbContextFactory<GatewayDbContext> dbFactory, IOptionsMonitor<AuthOptions> options, TimeProvider time, DeskConnections desks, ILogger<AgentSessions> logger)
 {
     public const string SessionClaim = "cg:session";
 
@@ -61,9 +61,10 @@ internal sealed partial class AgentSessions(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = time.GetUtcNow();
         await db.AgentSessions.Where(s => s.Id == sessionId && s.EndedAt == null).ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now), ct);
+        desks.SessionsEnded();
     }
 
-    /// <summary>Ends every open session of the agent but <paramref name="keep"/>.</summary>
+    /// <summary>Ends every open session of the agent but <paramref name="keep"/> (their live desk connections close at the next sweep of <see cref="DeskConnections"/>, within seconds).</summary>
     public static async Task<int> EndAllAsync(GatewayDbContext db, Guid agentId, Guid? keep, DateTimeOffset now, CancellationToken ct) =>
         await db.AgentSessions.Where(s => s.AgentId == agentId && s.EndedAt == null && s.Id != keep)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now), ct);

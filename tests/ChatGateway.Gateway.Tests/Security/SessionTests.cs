@@ -37,6 +37,38 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task SignOut_TheDeskConnectionThatIsAlreadyOpen_IsClosed_AndGetsNoMoreCustomerMessages()
+    {
+        // A live connection outlives the request that opened it: ending the session must end it too, or a
+        // signed-out (or fired) agent's open tab keeps receiving customers' messages.
+        await using var host = await GatewayHost.StartAsync();
+        await using var bob = await host.SignInAsync("bob");
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bob.Hub.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+
+        Assert.Equal(HttpStatusCode.NoContent, (await bob.Http.PostAsync("/api/auth/logout", null)).StatusCode);
+
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HubConnectionState.Disconnected, bob.Hub.State);
+    }
+
+    [Fact]
+    public async Task ChangePassword_TheOtherDesksOpenConnection_IsClosedWithinSeconds()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        await using var other = await host.SignInAsync("bob");
+        using var current = await SecurityClient.SignInAsync(host, "bob");
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        other.Hub.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+
+        var changed = await current.Http.PostAsJsonAsync("/api/agents/me/password", new { currentPassword = GatewayHost.DemoPassword, newPassword = "a-much-better-password-42" });
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(HttpStatusCode.OK, (await current.Http.GetAsync("/api/agents/me")).StatusCode);
+    }
+
+    [Fact]
     public async Task ChangePassword_EndsTheOtherSessionsButKeepsTheCurrent()
     {
         await using var host = await GatewayHost.StartAsync();
