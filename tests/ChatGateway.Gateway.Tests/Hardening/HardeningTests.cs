@@ -107,6 +107,29 @@ public sealed class HardeningTests
     }
 
     [Fact]
+    public async Task Hsts_OnlyWhenTheRequestCameOverHttps_ThroughAKnownProxy()
+    {
+        // The test client is on loopback, the default known proxy: its X-Forwarded-Proto is believed.
+        await using var host = await GatewayHost.StartAsync();
+        using var http = host.CreateClient();
+
+        using var viaProxy = new HttpRequestMessage(HttpMethod.Get, "/desk/");
+        viaProxy.Headers.Add("X-Forwarded-Proto", "https");
+        using var secure = await http.SendAsync(viaProxy);
+        Assert.StartsWith("max-age=", secure.Headers.GetValues("Strict-Transport-Security").Single());
+
+        using var plain = await http.GetAsync("/desk/");
+        Assert.False(plain.Headers.Contains("Strict-Transport-Security"));
+
+        // From an address that is not a configured proxy, the header is a lie and changes nothing.
+        await using var other = await GatewayHost.StartAsync(settings: new Dictionary<string, string?> { ["ForwardedHeaders:KnownProxies:0"] = "10.9.8.7" });
+        using var otherHttp = other.CreateClient();
+        using var lying = new HttpRequestMessage(HttpMethod.Get, "/desk/");
+        lying.Headers.Add("X-Forwarded-Proto", "https");
+        Assert.False((await otherHttp.SendAsync(lying)).Headers.Contains("Strict-Transport-Security"));
+    }
+
+    [Fact]
     public async Task Answers_CarryTheSecurityHeadersOfTheirKind()
     {
         await using var host = await GatewayHost.StartAsync();
