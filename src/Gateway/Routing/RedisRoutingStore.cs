@@ -286,6 +286,12 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         local p, conv, agent, skill, ct = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
         local current = redis.call('HGET', p .. 'c:' .. conv, 'agent')
         if current and current ~= agent then return current end
+        if not current then
+          -- Waiting in Redis: a requeue got there after the caller read the store (Redis decides first, the store
+          -- follows), so the assignment read is stale and must not be brought back.
+          local queued = redis.call('HGET', p .. 'c:' .. conv, 'skill')
+          if queued and redis.call('ZSCORE', p .. 'q:' .. queued, conv) then return false end
+        end
         redis.call('ZREM', p .. 'q:' .. skill, conv)
         redis.call('HSET', p .. 'c:' .. conv, 'agent', agent, 'skill', skill, 'ct', ct)
         redis.call('SADD', p .. 'a:' .. agent .. ':c', conv)
@@ -329,7 +335,10 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
     public async Task<(TransferError Error, IReadOnlyList<Assignment> Assignments)> TransferToSkillAsync(Guid conversationId, Guid from, string skill, long score) =>
         await TransferAsync(TransferToSkillScript, Id(conversationId), Id(from), skill, Num(score));
 
-    /// <summary>Records an assignment the store holds; returns the agent Redis has (another one if it differs).</summary>
+    /// <summary>
+    /// Records an assignment the store holds; returns the agent Redis has (another one if it differs), or null when
+    /// Redis has the conversation waiting in a queue (a requeue newer than the store's row: nothing is restored).
+    /// </summary>
     public async Task<Guid?> RestoreAssignedAsync(Guid conversationId, Guid agentId, string skill, string? channelType)
     {
         var db = await redis.GetDatabaseAsync();

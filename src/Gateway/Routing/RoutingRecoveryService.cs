@@ -32,7 +32,16 @@ internal sealed partial class RoutingRecoveryService(
         {
             if (c.Status == ConversationStatus.Assigned && c.AssignedAgentId is { } agentId)
             {
-                await store.RestoreAssignedAsync(c.Id, agentId, c.Skill, channels.ChannelTypeOf(c.LastInstanceId));
+                // Null: Redis has it waiting again (requeued after this read, or a requeue whose store update was
+                // cut short): the store follows Redis, never the other way round.
+                // Only a row that still names that agent is changed, so a newer assignment is never overwritten.
+                if (await store.RestoreAssignedAsync(c.Id, agentId, c.Skill, channels.ChannelTypeOf(c.LastInstanceId)) is null)
+                {
+                    await db.Conversations
+                        .Where(x => x.Id == c.Id && x.Status == ConversationStatus.Assigned && x.AssignedAgentId == agentId)
+                        .ExecuteUpdateAsync(u => u.SetProperty(x => x.Status, ConversationStatus.Waiting).SetProperty(x => x.AssignedAgentId, (Guid?)null).SetProperty(x => x.AssignedAt, (DateTimeOffset?)null), cancellationToken);
+                }
+
                 continue;
             }
 
