@@ -4,6 +4,7 @@ using ChatGateway.Gateway.Tests.Infrastructure;
 using ChatGateway.Gateway.Web;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatGateway.Gateway.Tests.Security;
 
@@ -50,6 +51,25 @@ public sealed class SessionTests
 
         await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(HubConnectionState.Disconnected, bob.Hub.State);
+    }
+
+    [Fact]
+    public async Task OpenDesk_WithItsSessionAlive_StaysConnectedAcrossSweeps()
+    {
+        // The sweep that closes ended sessions' connections must recognise live ones (one query for all of them).
+        await using var host = await GatewayHost.StartAsync();
+        await using var bob = await host.SignInAsync("bob");
+        await using var alice = await host.SignInAsync("alice");
+        var closed = 0;
+        bob.Hub.Closed += _ => { Interlocked.Increment(ref closed); return Task.CompletedTask; };
+        alice.Hub.Closed += _ => { Interlocked.Increment(ref closed); return Task.CompletedTask; };
+
+        var closedNow = await host.Services.GetRequiredService<Agents.DeskConnections>().SweepAsync(CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(4)); // past a timed sweep too
+
+        Assert.Equal(0, closedNow);
+        Assert.Equal(0, closed);
+        Assert.Equal((HubConnectionState.Connected, HubConnectionState.Connected), (bob.Hub.State, alice.Hub.State));
     }
 
     [Fact]
