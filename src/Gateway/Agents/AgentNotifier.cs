@@ -5,7 +5,6 @@ using ChatGateway.Gateway.Routing;
 using ChatGateway.Gateway.Store;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
-using StackExchange.Redis;
 
 namespace ChatGateway.Gateway.Agents;
 
@@ -21,77 +20,12 @@ internal sealed partial class AgentNotifier(
     ConversationRouter router,
     RedisRoutingStore store,
     IHubContext<AgentHub> hub,
-    ILogger<AgentNotifier> logger) : BackgroundService
+    ILogger<AgentNotifier> logger) : GatewayEventSubscriber(events, logger)
 {
     /// <summary>How many of those waiting behind an assigned conversation are told their new place (the rest hear it as they move up).</summary>
     private const int PlacesToldOnAssignment = 20;
 
-    private ChannelMessageQueue? _queue;
-
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        // Subscribed before start-up completes, so no event after start is missed. With Redis down the
-        // gateway still starts (unhealthy) and subscribes once Redis answers.
-        try
-        {
-            _queue = await events.SubscribeAsync();
-        }
-        catch (RedisException ex)
-        {
-            LogSubscribeFailed(logger, ex);
-        }
-
-        await base.StartAsync(cancellationToken);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (_queue is null)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
-            try
-            {
-                _queue = await events.SubscribeAsync();
-            }
-            catch (RedisException)
-            {
-                // still down
-            }
-        }
-
-        var queue = _queue;
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                var message = await queue.ReadAsync(stoppingToken);
-                try
-                {
-                    var gatewayEvent = GatewayEventBus.Parse(message.Message);
-                    if (gatewayEvent is not null)
-                    {
-                        await HandleAsync(gatewayEvent, stoppingToken);
-                    }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogHandleFailed(logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (System.Threading.Channels.ChannelClosedException)
-        {
-        }
-        finally
-        {
-            await queue.UnsubscribeAsync();
-        }
-    }
-
-    private async Task HandleAsync(GatewayEvent e, CancellationToken cancellationToken)
+    protected override async Task HandleAsync(GatewayEvent e, CancellationToken cancellationToken)
     {
         var agent = e.AgentId?.ToString();
         switch (e.Type)
@@ -167,10 +101,4 @@ internal sealed partial class AgentNotifier(
 
         await observer.OnStatusChangedAsync(change, cancellationToken);
     }
-
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "Cannot subscribe to live events: Redis is not reachable; retrying")]
-    private static partial void LogSubscribeFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(EventId = 5000, Level = LogLevel.Error, Message = "A live notification failed")]
-    private static partial void LogHandleFailed(ILogger logger, Exception exception);
 }

@@ -3,7 +3,6 @@ using ChatGateway.Gateway.Plugins;
 using ChatGateway.Gateway.Routing;
 using ChatGateway.Gateway.Store;
 using Microsoft.EntityFrameworkCore;
-using StackExchange.Redis;
 
 namespace ChatGateway.Gateway.Delivery;
 
@@ -18,73 +17,13 @@ internal sealed partial class ReplyFanOutService(
     GatewayEventBus events,
     IDbContextFactory<GatewayDbContext> dbFactory,
     ChannelHost channels,
-    ILogger<ReplyFanOutService> logger) : BackgroundService
+    ILogger<ReplyFanOutService> logger) : GatewayEventSubscriber(events, logger)
 {
     /// <summary>The event type: a reply (<see cref="GatewayEvent.MessageId"/>) was sent or delivered.</summary>
     public const string ReplySent = "replySent";
 
-    private ChannelMessageQueue? _queue;
-
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        // Subscribed before start-up completes, so no reply sent after start is missed.
-        try
-        {
-            _queue = await events.SubscribeAsync();
-        }
-        catch (RedisException ex)
-        {
-            LogSubscribeFailed(logger, ex);
-        }
-
-        await base.StartAsync(cancellationToken);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (_queue is null)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
-            try
-            {
-                _queue = await events.SubscribeAsync();
-            }
-            catch (RedisException)
-            {
-                // still down
-            }
-        }
-
-        var queue = _queue;
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                var item = await queue.ReadAsync(stoppingToken);
-                try
-                {
-                    if (GatewayEventBus.Parse(item.Message) is { Type: ReplySent, MessageId: { } messageId } e)
-                    {
-                        await FanOutAsync(e.ConversationId, messageId, stoppingToken);
-                    }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogFanOutFailed(logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (System.Threading.Channels.ChannelClosedException)
-        {
-        }
-        finally
-        {
-            await queue.UnsubscribeAsync();
-        }
-    }
+    protected override Task HandleAsync(GatewayEvent gatewayEvent, CancellationToken cancellationToken) =>
+        gatewayEvent is { Type: ReplySent, MessageId: { } messageId } ? FanOutAsync(gatewayEvent.ConversationId, messageId, cancellationToken) : Task.CompletedTask;
 
     internal async Task FanOutAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken)
     {
@@ -150,12 +89,6 @@ internal sealed partial class ReplyFanOutService(
             }
         }
     }
-
-    [LoggerMessage(EventId = 4100, Level = LogLevel.Error, Message = "Cannot subscribe to sent replies: Redis is not reachable; retrying")]
-    private static partial void LogSubscribeFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "Showing a sent reply on the customer's other channels failed")]
-    private static partial void LogFanOutFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Channel {InstanceId} failed to show reply {MessageId} sent on another channel")]
     private static partial void LogObserverFailed(ILogger logger, Exception exception, string instanceId, Guid messageId);
