@@ -14,6 +14,11 @@ namespace ChatGateway.Gateway;
 
 internal static class GatewayServiceCollectionExtensions
 {
+    /// <summary>Points a context at the configured store (SQLite or PostgreSQL).</summary>
+    public static DbContextOptionsBuilder UseStore(DbContextOptionsBuilder options, StoreOptions store) => store.IsSqlite
+        ? options.UseSqlite(store.ConnectionString).AddInterceptors(new SqlitePragmaInterceptor(store.Durable))
+        : options.UseNpgsql(StoreDialect.PostgreSqlConnectionString(store));
+
     /// <summary>Registers the whole gateway: store, Redis routing, ingest, delivery, agents and channel plugins.</summary>
     public static IServiceCollection AddChatGateway(this IServiceCollection services, IConfiguration configuration)
     {
@@ -27,11 +32,11 @@ internal static class GatewayServiceCollectionExtensions
                 o.ConnectionString = cs;
             }
         });
-        services.AddDbContextFactory<GatewayDbContext>((sp, options) =>
-        {
-            var store = sp.GetRequiredService<IOptions<StoreOptions>>().Value;
-            options.UseSqlite(store.ConnectionString).AddInterceptors(new SqlitePragmaInterceptor(store.Durable));
-        });
+        services.AddSingleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>();
+        services.AddOptions<StoreOptions>().ValidateOnStart();
+        services.AddSingleton(sp => StoreDialect.For(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
+        services.AddSingleton<StoreHealth>();
+        services.AddDbContextFactory<GatewayDbContext>((sp, options) => UseStore(options, sp.GetRequiredService<IOptions<StoreOptions>>().Value));
 
         services.AddOptions<RedisOptions>().Bind(configuration.GetSection("Redis")).Configure(o =>
         {

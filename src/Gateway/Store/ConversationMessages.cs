@@ -26,36 +26,39 @@ internal static class ConversationMessages
             return [];
         }
 
-        var parameters = new List<SqliteParameter>();
+        var postgres = db.Database.IsNpgsql();
+        var parameters = new List<object>();
         var ids = new StringBuilder();
         foreach (var id in conversationIds)
         {
-            var name = "$c" + parameters.Count;
+            var name = "@c" + parameters.Count;
             ids.Append(ids.Length == 0 ? name : ", " + name);
-            parameters.Add(new SqliteParameter(name, StoredValues.Text(id)));
+            parameters.Add(postgres ? new Npgsql.NpgsqlParameter(name, id) : new SqliteParameter(name, StoredValues.Text(id)));
         }
 
+        var deeper = "";
         var bound = "";
         if (limit is { } most)
         {
-            bound = " LIMIT $limit";
-            parameters.Add(new SqliteParameter("$limit", most));
+            // Each chain is newest first, so the newest messages across conversations are among the first
+            // `limit` of each chain: no chain is walked further.
+            deeper = " AND chain.\"Depth\" < @limit - 1";
+            bound = " LIMIT @limit";
+            parameters.Add(postgres ? new Npgsql.NpgsqlParameter("@limit", most) : new SqliteParameter("@limit", most));
         }
 
-        // A priority queue (ORDER BY in the recursive part): the newest message of all chains is taken next,
-        // so the limit keeps the newest across conversations. CROSS JOIN keeps the chain as the outer loop.
-        // Messages stored in one batch share their time: their place in the chain (Depth) orders them.
+        // Messages stored in one batch share their time: their place in the chain (Depth) orders them. The same
+        // SQL on SQLite and PostgreSQL. CROSS JOIN keeps the chain as the outer loop on SQLite.
         var sql =
             "WITH RECURSIVE chain(\"Id\", \"CreatedAt\", \"PreviousInboundId\", \"Depth\") AS (" +
             "SELECT m.\"Id\", m.\"CreatedAt\", m.\"PreviousInboundId\", 0 FROM \"InboundHeads\" AS h CROSS JOIN \"Messages\" AS m " +
             $"WHERE h.\"ConversationId\" IN ({ids}) AND m.\"Id\" = h.\"LastMessageId\" " +
             "UNION ALL " +
             "SELECT m.\"Id\", m.\"CreatedAt\", m.\"PreviousInboundId\", chain.\"Depth\" + 1 FROM chain CROSS JOIN \"Messages\" AS m " +
-            "WHERE m.\"Id\" = chain.\"PreviousInboundId\" " +
-            $"ORDER BY 2 DESC, 4{bound}) " +
-            "SELECT m.* FROM chain CROSS JOIN \"Messages\" AS m WHERE m.\"Id\" = chain.\"Id\" ORDER BY chain.\"CreatedAt\" DESC, chain.\"Depth\"";
+            $"WHERE m.\"Id\" = chain.\"PreviousInboundId\"{deeper}) " +
+            $"SELECT m.* FROM chain CROSS JOIN \"Messages\" AS m WHERE m.\"Id\" = chain.\"Id\" ORDER BY chain.\"CreatedAt\" DESC, chain.\"Depth\"{bound}";
         // Not composed further, so the rows come in the query's order.
-        return await db.Messages.FromSqlRaw(sql, parameters.ToArray<object>()).AsNoTracking().ToListAsync(cancellationToken);
+        return await db.Messages.FromSqlRaw(sql, parameters.ToArray()).AsNoTracking().ToListAsync(cancellationToken);
     }
 
     /// <summary>The conversation's replies and notes, through the conversation index.</summary>

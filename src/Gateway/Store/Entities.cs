@@ -118,6 +118,11 @@ internal sealed class Message
     public string? Error { get; set; }
     public int Attempts { get; set; }
     public DateTimeOffset? NextAttemptAt { get; set; }
+    /// <summary>
+    /// Outbound: the gateway process that has claimed the next attempt (until <see cref="NextAttemptAt"/>, its lease),
+    /// null when nobody has. An attempt is sent and recorded only by its owner.
+    /// </summary>
+    public string? DeliveryOwner { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? UpdatedAt { get; set; }
 

@@ -4,8 +4,24 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace ChatGateway.Gateway.Store;
 
-internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options) : DbContext(options)
+/// <summary>
+/// The system of record, on SQLite (the embedded default) or PostgreSQL (<see cref="StoreOptions.Provider"/>).
+/// One model for both; each engine has its own migrations (SQLite's with this type, PostgreSQL's with
+/// <see cref="PostgreSqlGatewayDbContext"/>), and the few hand-written statements go through <see cref="StoreDialect"/>.
+/// </summary>
+internal class GatewayDbContext : DbContext
 {
+    public GatewayDbContext(DbContextOptions<GatewayDbContext> options)
+        : base(options)
+    {
+    }
+
+    /// <summary>For <see cref="PostgreSqlGatewayDbContext"/>, whose migrations are its own.</summary>
+    protected GatewayDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<Contact> Contacts => Set<Contact>();
     public DbSet<ChannelIdentity> ChannelIdentities => Set<ChannelIdentity>();
     public DbSet<Conversation> Conversations => Set<Conversation>();
@@ -56,8 +72,10 @@ internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> option
     {
         b.Entity<Contact>(e =>
         {
-            e.HasIndex(x => x.Phone);
-            e.HasIndex(x => x.Email);
+            // One contact per verified phone and per verified email, whichever instance sees it first (a merged-away
+            // contact keeps its row and its keys, outside the constraint). The inbound writer relies on it.
+            e.HasIndex(x => x.Phone).IsUnique().HasFilter("\"Phone\" IS NOT NULL AND \"MergedIntoId\" IS NULL");
+            e.HasIndex(x => x.Email).IsUnique().HasFilter("\"Email\" IS NOT NULL AND \"MergedIntoId\" IS NULL");
             e.Property(x => x.Phone).HasMaxLength(32);
             e.Property(x => x.Email).HasMaxLength(320);
             e.Property(x => x.DisplayName).HasMaxLength(200);
@@ -110,6 +128,10 @@ internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> option
             // promise of one stored message per instance and provider id by looking up and inserting in one
             // write transaction.
             e.HasIndex(x => x.ProviderKey).HasFilter("\"ProviderKey\" IS NOT NULL AND \"Direction\" = 1");
+            // One stored customer message per (instance, provider id), whichever gateway instance takes it first
+            // and however often the provider redelivers it: the constraint, not a process, keeps the promise.
+            e.HasIndex(x => new { x.InstanceId, x.ProviderMessageId }, "UX_Messages_Inbound").IsUnique()
+                .HasFilter("\"Direction\" = 0 AND \"ProviderMessageId\" IS NOT NULL");
             // A conversation's replies and notes. Its customer messages are a chain instead (PreviousInboundId,
             // from InboundHeads): in an index by conversation, each of them took a random page of the store
             // (the end of its conversation's run), the largest part of what ingest wrote.
@@ -124,11 +146,12 @@ internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> option
             e.Property(x => x.InstanceId).HasMaxLength(64);
             e.Property(x => x.ProviderMessageId).HasMaxLength(200);
             e.Property(x => x.ExternalId).HasMaxLength(200);
+            e.Property(x => x.DeliveryOwner).HasMaxLength(64);
             e.Property(x => x.Text).HasMaxLength(100_000);
         });
         b.Entity<InboundHead>(e =>
         {
-            // Created WITHOUT ROWID by its migration: one B-tree keyed by conversation.
+            // On SQLite created WITHOUT ROWID by its migration: one B-tree keyed by conversation.
             e.HasKey(x => x.ConversationId);
         });
         b.Entity<Agent>(e =>
@@ -141,9 +164,22 @@ internal sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> option
     }
 }
 
+/// <summary>
+/// The same model on PostgreSQL: this type exists so that PostgreSQL's migrations (Store/Migrations/PostgreSql)
+/// are found apart from SQLite's. At run time the gateway uses <see cref="GatewayDbContext"/> on either engine.
+/// </summary>
+internal sealed class PostgreSqlGatewayDbContext(DbContextOptions<PostgreSqlGatewayDbContext> options) : GatewayDbContext(options);
+
 /// <summary>Lets <c>dotnet ef migrations add</c> build the model without starting the host.</summary>
 internal sealed class DesignTimeGatewayDbContextFactory : IDesignTimeDbContextFactory<GatewayDbContext>
 {
     public GatewayDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<GatewayDbContext>().UseSqlite("Data Source=design.db").Options);
+}
+
+/// <summary><c>dotnet ef migrations add Name --context PostgreSqlGatewayDbContext -o Store/Migrations/PostgreSql</c>.</summary>
+internal sealed class DesignTimePostgreSqlGatewayDbContextFactory : IDesignTimeDbContextFactory<PostgreSqlGatewayDbContext>
+{
+    public PostgreSqlGatewayDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgreSqlGatewayDbContext>().UseNpgsql("Host=localhost;Database=design").Options);
 }

@@ -43,7 +43,7 @@ internal sealed partial class StartupInitializer(
         }
 
         await keys.LoadAsync(cancellationToken);
-        LogStoreReady(logger, databaseFile ?? "(in memory)", agents.Value.Seed.Count);
+        LogStoreReady(logger, store.Value.Describe(), agents.Value.Seed.Count);
         writer.Start();
         try
         {
@@ -61,6 +61,16 @@ internal sealed partial class StartupInitializer(
     /// <summary>Brings the store's schema up to date (also run by the create-agent command).</summary>
     public static async Task MigrateAsync(GatewayDbContext db, CancellationToken cancellationToken)
     {
+        if (db.Database.IsNpgsql())
+        {
+            // PostgreSQL's migrations belong to their own context type (the same model); EF Core holds an advisory
+            // lock while it migrates, so instances starting together migrate once.
+            var options = new DbContextOptionsBuilder<PostgreSqlGatewayDbContext>().UseNpgsql(db.Database.GetConnectionString()).Options;
+            await using var postgres = new PostgreSqlGatewayDbContext(options);
+            await postgres.Database.MigrateAsync(cancellationToken);
+            return;
+        }
+
         // Migrations may compute a message's provider key (HashedProviderKey) on this connection.
         await db.Database.OpenConnectionAsync(cancellationToken);
         ((SqliteConnection)db.Database.GetDbConnection()).CreateFunction<string, long, string?, long?>(

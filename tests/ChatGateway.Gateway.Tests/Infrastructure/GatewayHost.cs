@@ -93,6 +93,12 @@ public sealed class GatewayHost : IAsyncDisposable
     public static RedisBackend DefaultBackend =>
         string.Equals(Environment.GetEnvironmentVariable("CHATGATEWAY_TEST_BACKEND"), "redis", StringComparison.OrdinalIgnoreCase) ? RedisBackend.Redis : RedisBackend.Garnet;
 
+    /// <summary>
+    /// The store of tests that do not name one: a SQLite file, or a database of the test run's PostgreSQL server when
+    /// CHATGATEWAY_TEST_STORE=postgresql (CI runs the gateway suite both ways).
+    /// </summary>
+    public static StoreProvider DefaultStore => PostgreSqlServer.IsDefault ? StoreProvider.PostgreSql : StoreProvider.Sqlite;
+
     public static async Task<GatewayHost> StartAsync(
         RedisBackend? backend = null,
         string? pluginsJson = null,
@@ -110,8 +116,9 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <param name="environment">The host environment; "Testing" allows the demo password like Development does.</param>
     public static GatewayHost Create(
         RedisBackend backend, string? pluginsJson, IDictionary<string, string?>? settings, string? dataDirectory = null, TimeProvider? clock = null,
-        bool demoAgents = true, string environment = "Testing")
+        bool demoAgents = true, string environment = "Testing", StoreProvider? storeProvider = null)
     {
+        var store = storeProvider ?? DefaultStore;
         var redis = backend == RedisBackend.Redis ? RedisServer.ConnectionStringOrSkip() : "";
         var data = dataDirectory ?? Directory.CreateTempSubdirectory("cg-test-").FullName;
         var pluginsPath = Path.Combine(data, "plugins.json");
@@ -119,7 +126,8 @@ public sealed class GatewayHost : IAsyncDisposable
 
         var config = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Gateway"] = $"Data Source={Path.Combine(data, "gateway.db")}",
+            ["ConnectionStrings:Gateway"] = store == StoreProvider.PostgreSql ? PostgreSqlServer.CreateDatabase() : $"Data Source={Path.Combine(data, "gateway.db")}",
+            ["Store:Provider"] = store.ToString(),
             ["ConnectionStrings:Redis"] = redis,
             ["Redis:KeyPrefix"] = $"t{Guid.NewGuid():N}:",
             ["Plugins:ConfigPath"] = pluginsPath,

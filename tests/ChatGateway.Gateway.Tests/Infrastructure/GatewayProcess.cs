@@ -23,19 +23,24 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     /// <summary>Settings shared by the instances of one test: one store, one Redis, one key prefix.</summary>
-    public sealed record Cluster(string DataDirectory, string Redis, string KeyPrefix)
+    public sealed record Cluster(string DataDirectory, string Redis, string KeyPrefix, StoreProvider Store, string StoreConnectionString)
     {
-        public static Cluster Create(string pluginsJson)
+        public static Cluster Create(string pluginsJson, StoreProvider? store = null)
         {
             var data = Directory.CreateTempSubdirectory("cg-cluster-").FullName;
             File.WriteAllText(Path.Combine(data, "plugins.json"), pluginsJson);
-            return new Cluster(data, RedisServer.ConnectionStringOrSkip(), $"t{Guid.NewGuid():N}:");
+            var provider = store ?? GatewayHost.DefaultStore;
+            var connectionString = provider == StoreProvider.PostgreSql
+                ? PostgreSqlServer.CreateDatabase()
+                : $"Data Source={Path.Combine(data, "gateway.db")}";
+            return new Cluster(data, RedisServer.ConnectionStringOrSkip(), $"t{Guid.NewGuid():N}:", provider, connectionString);
         }
 
         public string DatabasePath => Path.Combine(DataDirectory, "gateway.db");
 
         internal GatewayDbContext CreateDbContext() =>
-            new(new DbContextOptionsBuilder<GatewayDbContext>().UseSqlite($"Data Source={DatabasePath}").Options);
+            new((DbContextOptions<GatewayDbContext>)GatewayServiceCollectionExtensions.UseStore(
+                new DbContextOptionsBuilder<GatewayDbContext>(), new StoreOptions { Provider = Store, ConnectionString = StoreConnectionString }).Options);
     }
 
     public static async Task<GatewayProcess> StartAsync(Cluster cluster)
@@ -54,7 +59,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        start.Environment["ConnectionStrings__Gateway"] = $"Data Source={cluster.DatabasePath}";
+        start.Environment["ConnectionStrings__Gateway"] = cluster.StoreConnectionString;
+        start.Environment["Store__Provider"] = cluster.Store.ToString();
         start.Environment["ConnectionStrings__Redis"] = cluster.Redis;
         start.Environment["Redis__KeyPrefix"] = cluster.KeyPrefix;
         start.Environment["Plugins__ConfigPath"] = Path.Combine(cluster.DataDirectory, "plugins.json");

@@ -192,9 +192,13 @@ namespace ChatGateway.Gateway.Store.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Email");
+                    b.HasIndex("Email")
+                        .IsUnique()
+                        .HasFilter("\"Email\" IS NOT NULL AND \"MergedIntoId\" IS NULL");
 
-                    b.HasIndex("Phone");
+                    b.HasIndex("Phone")
+                        .IsUnique()
+                        .HasFilter("\"Phone\" IS NOT NULL AND \"MergedIntoId\" IS NULL");
 
                     b.ToTable("Contacts");
                 });
@@ -377,6 +381,10 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("DeliveryOwner")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Direction")
                         .HasColumnType("INTEGER");
 
@@ -434,6 +442,10 @@ namespace ChatGateway.Gateway.Store.Migrations
 
                     b.HasIndex(new[] { "ConversationId", "CreatedAt" }, "IX_Messages_Replies")
                         .HasFilter("\"Direction\" = 1");
+
+                    b.HasIndex(new[] { "InstanceId", "ProviderMessageId" }, "UX_Messages_Inbound")
+                        .IsUnique()
+                        .HasFilter("\"Direction\" = 0 AND \"ProviderMessageId\" IS NOT NULL");
 
                     b.ToTable("Messages", t =>
                         {
