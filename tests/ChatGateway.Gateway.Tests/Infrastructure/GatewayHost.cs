@@ -126,7 +126,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
         var config = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Gateway"] = store == StoreProvider.PostgreSql ? PostgreSqlServer.CreateDatabase() : $"Data Source={Path.Combine(data, "gateway.db")}",
+            ["ConnectionStrings:Gateway"] = store == StoreProvider.PostgreSql ? PostgreSqlServer.DatabaseOf(data) : $"Data Source={Path.Combine(data, "gateway.db")}",
             ["Store:Provider"] = store.ToString(),
             ["ConnectionStrings:Redis"] = redis,
             ["Redis:KeyPrefix"] = $"t{Guid.NewGuid():N}:",

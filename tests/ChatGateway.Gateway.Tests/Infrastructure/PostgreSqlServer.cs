@@ -37,6 +37,23 @@ public static class PostgreSqlServer
         return "";
     }
 
+    /// <summary>
+    /// The database of a test's data folder, made at its first use: a gateway restarted on the same folder finds
+    /// its store again, as it finds its SQLite file.
+    /// </summary>
+    public static string DatabaseOf(string dataDirectory)
+    {
+        var file = Path.Combine(dataDirectory, "postgresql.txt");
+        if (File.Exists(file))
+        {
+            return File.ReadAllText(file);
+        }
+
+        var connectionString = CreateDatabase();
+        File.WriteAllText(file, connectionString);
+        return connectionString;
+    }
+
     /// <summary>A new, empty database on the server; its connection string.</summary>
     public static string CreateDatabase()
     {
@@ -141,5 +158,17 @@ public static class PostgreSqlServer
         }
 
         return process.ExitCode == 0 ? null : $"{Path.GetFileName(program)} failed ({process.ExitCode}): {error.Result} {output.Result}";
+    }
+}
+
+/// <summary>For the few tests about SQLite itself (its query plans, its rowid, its file).</summary>
+public static class SqliteOnly
+{
+    public static void Require(string what)
+    {
+        if (PostgreSqlServer.IsDefault)
+        {
+            Assert.Skip($"SQLite only ({what}); the SQLite pass runs it");
+        }
     }
 }

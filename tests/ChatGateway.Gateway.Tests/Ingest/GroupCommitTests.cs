@@ -55,7 +55,16 @@ public sealed class GroupCommitTests
         await using (var setup = host.CreateDbContext())
         {
             // A store-side failure for one message only (as a full disk or a constraint would give).
-            await setup.Database.ExecuteSqlRawAsync("CREATE TRIGGER poison BEFORE INSERT ON Messages WHEN NEW.Text = 'poison' BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+            if (setup.Database.IsNpgsql())
+            {
+                await setup.Database.ExecuteSqlRawAsync(
+                    "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$; " +
+                    "CREATE TRIGGER poison BEFORE INSERT ON \"Messages\" FOR EACH ROW WHEN (NEW.\"Text\" = 'poison') EXECUTE FUNCTION poison();");
+            }
+            else
+            {
+                await setup.Database.ExecuteSqlRawAsync("CREATE TRIGGER poison BEFORE INSERT ON Messages WHEN NEW.Text = 'poison' BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+            }
         }
 
         var good = Enumerable.Range(0, 60).Select(i => RoutingTests.Inbound(http, $"ok-{i}", $"+1555100{i % 20:D4}", $"hello {i}")).ToList();

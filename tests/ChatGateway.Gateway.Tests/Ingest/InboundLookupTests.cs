@@ -112,6 +112,7 @@ public sealed class InboundLookupTests
     [Fact]
     public async Task DeliveryReportLookup_SeeksTheProviderKeyIndex_ThoughOnlySentMessagesAreInIt()
     {
+        SqliteOnly.Require("SQLite query plan");
         await using var host = await GatewayHost.StartAsync();
         using var http = host.CreateClient();
         await RoutingTests.Inbound(http, "d-1", "+15552220007", "a message in the store");

@@ -62,6 +62,7 @@ public sealed class InboundChainTests
     [Fact]
     public async Task MessagesStoredTogether_ShareTheirTime_AndKeepTheOrderTheyWereStoredIn()
     {
+        SqliteOnly.Require("reads rows in rowid order");
         await using var host = await GatewayHost.StartAsync();
         await using var alice = await host.SignInAsync("alice");
         using var http = host.CreateClient();
@@ -186,6 +187,7 @@ public sealed class InboundChainTests
     [Fact]
     public async Task RepliesAndNotesLookup_SeeksTheConversationIndex_WhichHoldsNoCustomerMessage()
     {
+        SqliteOnly.Require("SQLite query plan");
         var id = Guid.NewGuid();
         var plan = await ResponseWatchPlanTests.PlanAsync(db => ConversationMessages.LastOtherAt(db, id).Take(1).ToQueryString());
 

@@ -1,0 +1,59 @@
+using ChatGateway.Gateway.Store;
+
+namespace ChatGateway.Gateway.Ingest;
+
+/// <summary>
+/// The inbound writer's part that differs per engine: one connection, its write transaction, and the rows the
+/// writer reads and writes. Reads take a whole batch's keys at once (one round trip on PostgreSQL, a few index
+/// seeks on SQLite) and, inside the write transaction, lock what they return where the engine needs it
+/// (PostgreSQL's <c>FOR UPDATE</c>; a SQLite write transaction holds the whole database), so two gateway instances
+/// handling one customer at once take turns. The unique constraints of the store (one inbound message per
+/// instance and provider id, one identity per instance and external id, one contact per verified phone and
+/// email) turn away what a race would still duplicate; <see cref="InboundWriter"/> then stores the batch again.
+/// </summary>
+internal interface IInboundStatements : IDisposable
+{
+    /// <summary>Begins the batch's write transaction.</summary>
+    void Begin();
+
+    /// <summary>Writes what is queued and commits.</summary>
+    void Commit();
+
+    /// <summary>Whether rows read before this transaction began are still what the store holds (no other writer committed since).</summary>
+    bool NothingChangedSince();
+
+    /// <summary>The contacts that own these identities (locked), by (instance, external id); merged-away contacts are followed to their owner by the caller.</summary>
+    void FindIdentities(IReadOnlyCollection<(string Instance, string ExternalId)> keys, Dictionary<(string, string), Contact> found);
+
+    /// <summary>Stored customer messages by (instance, provider id): the message and its conversation.</summary>
+    void FindMessages(IReadOnlyCollection<(string Instance, string ProviderId)> keys, Dictionary<(string, string), (Guid MessageId, Guid ConversationId)> found);
+
+    /// <summary>The contacts (not merged away) that own these verified phones / emails (locked).</summary>
+    void FindContactsByKeys(IReadOnlyCollection<string> phones, IReadOnlyCollection<string> emails, Dictionary<string, Contact> byPhone, Dictionary<string, Contact> byEmail);
+
+    /// <summary>Each contact's newest conversation that is not closed.</summary>
+    void FindOpenConversations(IReadOnlyCollection<Guid> contactIds, Dictionary<Guid, Conversation> found);
+
+    /// <summary>The conversations' inbound heads (locked: the chain is read, then extended).</summary>
+    void FindHeads(IReadOnlyCollection<Guid> conversationIds, Dictionary<Guid, InboundHead> found);
+
+    /// <summary>The agent of the contact's newest conversation closed since <paramref name="since"/>.</summary>
+    Guid? FindStickyAgent(Guid contactId, DateTimeOffset since);
+
+    void InsertContact(Contact contact);
+
+    void UpdateContact(Contact contact);
+
+    void InsertIdentity(Guid id, Guid contactId, string instanceId, string externalId, DateTimeOffset created);
+
+    void InsertConversation(Conversation conversation);
+
+    void UpdateConversation(Conversation conversation);
+
+    void InsertMessage(Message message);
+
+    void SaveHead(InboundHead head);
+
+    /// <summary>Moves the identities and conversations of <paramref name="from"/> to <paramref name="into"/> and deletes it.</summary>
+    void MoveContact(Guid from, Guid into);
+}

@@ -1,0 +1,242 @@
+using ChatGateway.Gateway.Store;
+using Npgsql;
+using NpgsqlTypes;
+using static ChatGateway.Gateway.Ingest.InboundRowReader;
+
+namespace ChatGateway.Gateway.Ingest;
+
+/// <summary>
+/// PostgreSQL's part of the inbound writer. Each read takes the whole batch's keys in one round trip (arrays
+/// joined through <c>unnest</c>) and locks the rows the batch will change (<c>FOR UPDATE</c>, in id order, so two
+/// instances locking overlapping customers take turns instead of deadlocking); writes are queued and sent as one
+/// <see cref="NpgsqlBatch"/> before the next read and at commit, so a batch of messages costs a handful of round
+/// trips and one commit (one WAL flush with <c>synchronous_commit=on</c>). Other instances write the same
+/// tables at any time, so no row is kept from one batch to the next.
+/// </summary>
+internal sealed class PostgreSqlInboundStatements : IInboundStatements
+{
+    private readonly StoreDialect _d;
+    private readonly NpgsqlConnection _connection;
+    private readonly NpgsqlBatch _writes;
+    private NpgsqlTransaction? _transaction;
+
+    public PostgreSqlInboundStatements(StoreOptions store, StoreDialect dialect)
+    {
+        _d = dialect;
+        _connection = new NpgsqlConnection(StoreDialect.PostgreSqlConnectionString(store));
+        _connection.Open();
+        _writes = new NpgsqlBatch(_connection);
+    }
+
+    public void Begin()
+    {
+        _transaction = _connection.BeginTransaction(System.Data.IsolationLevel.ReadCommitted);
+        _writes.Transaction = _transaction;
+        _writes.BatchCommands.Clear();
+    }
+
+    public void Commit()
+    {
+        Flush();
+        _transaction!.Commit();
+        _transaction.Dispose();
+        _transaction = null;
+    }
+
+    public bool NothingChangedSince() => false;
+
+    public void FindIdentities(IReadOnlyCollection<(string Instance, string ExternalId)> keys, Dictionary<(string, string), Contact> found)
+    {
+        if (keys.Count == 0)
+        {
+            return;
+        }
+
+        using var command = Command(
+            $"SELECT i.\"InstanceId\", i.\"ExternalId\", {Prefixed(ContactColumns, "c")} FROM \"ChannelIdentities\" AS i " +
+            "JOIN unnest($1::text[], $2::text[]) AS k(instance, external) ON i.\"InstanceId\" = k.instance AND i.\"ExternalId\" = k.external " +
+            "JOIN \"Contacts\" AS c ON c.\"Id\" = i.\"ContactId\" ORDER BY c.\"Id\" FOR UPDATE OF c",
+            Texts(keys.Select(k => k.Instance)), Texts(keys.Select(k => k.ExternalId)));
+        using var reader = command.ExecuteReader();
+        var contacts = new Dictionary<Guid, Contact>();
+        while (reader.Read())
+        {
+            var contact = Contact(reader, 2, _d);
+            found[(reader.GetString(0), reader.GetString(1))] = contacts.TryGetValue(contact.Id, out var same) ? same : contacts[contact.Id] = contact;
+        }
+    }
+
+    public void FindMessages(IReadOnlyCollection<(string Instance, string ProviderId)> keys, Dictionary<(string, string), (Guid MessageId, Guid ConversationId)> found)
+    {
+        if (keys.Count == 0)
+        {
+            return;
+        }
+
+        using var command = Command(
+            "SELECT m.\"InstanceId\", m.\"ProviderMessageId\", m.\"Id\", m.\"ConversationId\" FROM \"Messages\" AS m " +
+            "JOIN unnest($1::text[], $2::text[]) AS k(instance, provider) ON m.\"InstanceId\" = k.instance AND m.\"ProviderMessageId\" = k.provider " +
+            "WHERE m.\"Direction\" = 0 AND m.\"ProviderMessageId\" IS NOT NULL",
+            Texts(keys.Select(k => k.Instance)), Texts(keys.Select(k => k.ProviderId)));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            found[(reader.GetString(0), reader.GetString(1))] = (reader.GetGuid(2), reader.GetGuid(3));
+        }
+    }
+
+    public void FindContactsByKeys(IReadOnlyCollection<string> phones, IReadOnlyCollection<string> emails, Dictionary<string, Contact> byPhone, Dictionary<string, Contact> byEmail)
+    {
+        foreach (var (keys, column, into) in new[] { (phones, "Phone", byPhone), (emails, "Email", byEmail) })
+        {
+            if (keys.Count == 0)
+            {
+                continue;
+            }
+
+            using var command = Command(
+                $"SELECT {ContactColumns} FROM \"Contacts\" WHERE \"{column}\" = ANY($1) AND \"MergedIntoId\" IS NULL ORDER BY \"Id\" FOR UPDATE",
+                Texts(keys));
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var contact = Contact(reader, 0, _d);
+                into[(column == "Phone" ? contact.Phone : contact.Email)!] = contact;
+            }
+        }
+    }
+
+    public void FindOpenConversations(IReadOnlyCollection<Guid> contactIds, Dictionary<Guid, Conversation> found)
+    {
+        if (contactIds.Count == 0)
+        {
+            return;
+        }
+
+        using var command = Command(
+            $"SELECT DISTINCT ON (\"ContactId\") {ConversationColumns} FROM \"Conversations\" WHERE \"ContactId\" = ANY($1) AND \"Status\" <> 2 " +
+            "ORDER BY \"ContactId\", \"CreatedAt\" DESC",
+            Ids(contactIds));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var conversation = Conversation(reader, 0, _d);
+            found[conversation.ContactId] = conversation;
+        }
+    }
+
+    public void FindHeads(IReadOnlyCollection<Guid> conversationIds, Dictionary<Guid, InboundHead> found)
+    {
+        if (conversationIds.Count == 0)
+        {
+            return;
+        }
+
+        using var command = Command(
+            $"SELECT {HeadColumns} FROM \"InboundHeads\" WHERE \"ConversationId\" = ANY($1) ORDER BY \"ConversationId\" FOR UPDATE",
+            Ids(conversationIds));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var head = Head(reader, 0, _d);
+            found[head.ConversationId] = head;
+        }
+    }
+
+    public Guid? FindStickyAgent(Guid contactId, DateTimeOffset since)
+    {
+        using var command = Command(
+            "SELECT \"AssignedAgentId\" FROM \"Conversations\" WHERE \"ContactId\" = $1 AND \"AssignedAgentId\" IS NOT NULL " +
+            "AND \"ClosedAt\" IS NOT NULL AND \"ClosedAt\" >= $2 ORDER BY \"ClosedAt\" DESC LIMIT 1",
+            new NpgsqlParameter<Guid> { TypedValue = contactId }, new NpgsqlParameter<long> { TypedValue = Ticks(since) });
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? reader.GetGuid(0) : null;
+    }
+
+    public void InsertContact(Contact c) => Write(
+        $"INSERT INTO \"Contacts\" ({ContactColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        c.Id, c.DisplayName, c.Phone, c.Email, c.IsVip, c.ExclusiveAgentId, Ticks(c.CreatedAt), c.DeclaredName, c.DeclaredPhone, c.DeclaredEmail);
+
+    public void UpdateContact(Contact c) => Write(
+        "UPDATE \"Contacts\" SET \"DisplayName\" = $2, \"Phone\" = $3, \"Email\" = $4, \"IsVip\" = $5, \"ExclusiveAgentId\" = $6, " +
+        "\"DeclaredName\" = $7, \"DeclaredPhone\" = $8, \"DeclaredEmail\" = $9 WHERE \"Id\" = $1",
+        c.Id, c.DisplayName, c.Phone, c.Email, c.IsVip, c.ExclusiveAgentId, c.DeclaredName, c.DeclaredPhone, c.DeclaredEmail);
+
+    public void InsertIdentity(Guid id, Guid contactId, string instanceId, string externalId, DateTimeOffset created) => Write(
+        "INSERT INTO \"ChannelIdentities\" (\"Id\", \"ContactId\", \"InstanceId\", \"ExternalId\", \"CreatedAt\") VALUES ($1, $2, $3, $4, $5)",
+        id, contactId, instanceId, externalId, Ticks(created));
+
+    public void InsertConversation(Conversation c) => Write(
+        $"INSERT INTO \"Conversations\" ({ConversationColumns}, \"NeedsSupervisor\", \"TransferCount\") " +
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, false, 0)",
+        c.Id, c.ContactId, (int)c.Status, c.Skill, c.Priority, c.RoutingReason, c.Language, c.Tags, c.AssignedAgentId,
+        c.LastInstanceId, c.LastExternalId, Ticks(c.CreatedAt), Ticks(c.LastMessageAt), c.StepEnteredAt is { } step ? Ticks(step) : null);
+
+    public void UpdateConversation(Conversation c) => Write(
+        "UPDATE \"Conversations\" SET \"LastInstanceId\" = $2, \"LastExternalId\" = $3, \"LastMessageAt\" = $4, \"Tags\" = $5 WHERE \"Id\" = $1",
+        c.Id, c.LastInstanceId, c.LastExternalId, Ticks(c.LastMessageAt), c.Tags);
+
+    public void InsertMessage(Message m) => Write(
+        "INSERT INTO \"Messages\" (\"Id\", \"ConversationId\", \"InstanceId\", \"Direction\", \"Text\", \"Status\", \"ProviderMessageId\", \"ProviderKey\", \"ExternalId\", \"Attempts\", \"CreatedAt\", \"PreviousInboundId\") " +
+        "VALUES ($1, $2, $3, 0, $4, 0, $5, $6, $7, 0, $8, $9)",
+        m.Id, m.ConversationId, m.InstanceId, m.Text, m.ProviderMessageId, m.ProviderKey, m.ExternalId, Ticks(m.CreatedAt), m.PreviousInboundId);
+
+    public void SaveHead(InboundHead h) => Write(
+        $"INSERT INTO \"InboundHeads\" ({HeadColumns}) VALUES ($1, $2, $3, $4, $5) " +
+        "ON CONFLICT (\"ConversationId\") DO UPDATE SET \"LastMessageId\" = excluded.\"LastMessageId\", \"LastMessageAt\" = excluded.\"LastMessageAt\", " +
+        "\"RunStartId\" = excluded.\"RunStartId\", \"RunStartAt\" = excluded.\"RunStartAt\"",
+        h.ConversationId, h.LastMessageId, Ticks(h.LastMessageAt), h.RunStartId, h.RunStartAt is { } since ? Ticks(since) : null);
+
+    public void MoveContact(Guid from, Guid into)
+    {
+        Write("UPDATE \"ChannelIdentities\" SET \"ContactId\" = $2 WHERE \"ContactId\" = $1", from, into);
+        Write("UPDATE \"Conversations\" SET \"ContactId\" = $2 WHERE \"ContactId\" = $1", from, into);
+        Write("DELETE FROM \"Contacts\" WHERE \"Id\" = $1", from);
+    }
+
+    public void Dispose()
+    {
+        _transaction?.Dispose();
+        _writes.Dispose();
+        _connection.Dispose();
+    }
+
+    /// <summary>Sends the queued writes (a read may depend on them; the commit needs them).</summary>
+    private void Flush()
+    {
+        if (_writes.BatchCommands.Count == 0)
+        {
+            return;
+        }
+
+        _writes.ExecuteNonQuery();
+        _writes.BatchCommands.Clear();
+    }
+
+    private void Write(string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(Parameter(value));
+        }
+
+        _writes.BatchCommands.Add(command);
+    }
+
+    private NpgsqlCommand Command(string sql, params NpgsqlParameter[] parameters)
+    {
+        Flush();
+        var command = new NpgsqlCommand(sql, _connection, _transaction);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    private static NpgsqlParameter Parameter(object? value) => new() { Value = value ?? DBNull.Value };
+
+    private static NpgsqlParameter Texts(IEnumerable<string> values) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = values.ToArray() };
+
+    private static NpgsqlParameter Ids(IEnumerable<Guid> values) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = values.ToArray() };
+}
