@@ -172,3 +172,18 @@ public static class SqliteOnly
         }
     }
 }
+
+/// <summary>
+/// For tests that name their store and Redis themselves: they run in the suite's first pass only (CI runs the gateway
+/// suite again on redis-server and on PostgreSQL, where they would repeat themselves).
+/// </summary>
+public static class OncePerRun
+{
+    public static void Require()
+    {
+        if (PostgreSqlServer.IsDefault || GatewayHost.DefaultBackend == RedisBackend.Redis)
+        {
+            Assert.Skip("names its own store and Redis; runs in the suite's first pass");
+        }
+    }
+}
