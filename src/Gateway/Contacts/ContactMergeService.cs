@@ -90,6 +90,11 @@ internal sealed partial class ContactMergeService(IDbContextFactory<GatewayDbCon
             throw new ContactMergeException(StatusCodes.Status409Conflict, "one of the contacts was merged into another already");
         }
 
+        // The contact merged away leaves the one-contact-per-phone/email constraint first (its own statement), so the kept
+        // contact may take its phone and email in the next.
+        from.MergedIntoId = intoId;
+        await db.SaveChangesAsync(cancellationToken);
+
         var identities = await db.ChannelIdentities.Where(i => i.ContactId == fromId).ToListAsync(cancellationToken);
         var conversations = await db.Conversations.Where(c => c.ContactId == fromId).ToListAsync(cancellationToken);
         foreach (var identity in identities)
@@ -114,7 +119,6 @@ internal sealed partial class ContactMergeService(IDbContextFactory<GatewayDbCon
         into.IsVip |= from.IsVip;
         var exclusive = into.ExclusiveAgentId is null ? from.ExclusiveAgentId : null;
         into.ExclusiveAgentId ??= from.ExclusiveAgentId;
-        from.MergedIntoId = intoId;
 
         var merge = new ContactMerge
         {
@@ -180,6 +184,9 @@ internal sealed partial class ContactMergeService(IDbContextFactory<GatewayDbCon
             into.ExclusiveAgentId = null;
         }
 
+        // The kept contact gives back the phone and email first (its own statement), then the contact merged away
+        // rejoins the one-contact-per-phone/email constraint with them.
+        await db.SaveChangesAsync(cancellationToken);
         from.MergedIntoId = null;
         merge.UndoneAt = time.GetUtcNow();
         merge.UndoneByAgentId = agentId;

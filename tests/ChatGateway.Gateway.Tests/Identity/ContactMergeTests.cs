@@ -77,6 +77,50 @@ public sealed class ContactMergeTests
     }
 
     [Fact]
+    public async Task CustomerWithAVerifiedPhone_MergedIntoAVisitor_TheVisitorTakesThePhone_AndUndoGivesItBack()
+    {
+        // The kept contact takes the verified phone of the one merged away: one contact per phone holds at every step
+        // (a unique constraint on both engines), and the customer's next message by phone follows the phone.
+        await using var host = await GatewayHost.StartAsync();
+        await using var alice = await host.SignInAsync("alice");
+        using var http = host.CreateClient();
+        const string phone = "+15552220077";
+        await RoutingTests.Inbound(http, "v-1", phone, "question by phone", phone: phone);
+        var customerId = (await alice.NextAssignedAsync()).Contact.Id;
+        await using var visitor = await Visitor.ArriveAsync(host, connect: false);
+        var visitorConversation = (await visitor.SendOkAsync("question on the website")).GetProperty("conversationId").GetGuid();
+        var visitorId = (await alice.NextAssignedAsync()).Contact.Id;
+
+        using var merged = await alice.Http.PostAsJsonAsync($"/api/contacts/{customerId}/merge", new { into = visitorId });
+        Assert.Equal(HttpStatusCode.OK, merged.StatusCode);
+        var mergeId = (await merged.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        await using (var db = host.CreateDbContext())
+        {
+            Assert.Equal(phone, (await db.Contacts.SingleAsync(c => c.Id == visitorId)).Phone);
+        }
+
+        var next = await RoutingTests.Inbound(http, "v-2", phone, "me again", phone: phone);
+        await using (var db = host.CreateDbContext())
+        {
+            var conversation = await db.Conversations.SingleAsync(c => c.Id == next.GetProperty("conversationId").GetGuid());
+            Assert.Equal(visitorId, conversation.ContactId);
+        }
+
+        using var undone = await alice.Http.PostAsync($"/api/contact-merges/{mergeId}/undo", null);
+        Assert.Equal(HttpStatusCode.OK, undone.StatusCode);
+        await using (var db = host.CreateDbContext())
+        {
+            Assert.Null((await db.Contacts.SingleAsync(c => c.Id == visitorId)).Phone);
+            var customer = await db.Contacts.SingleAsync(c => c.Id == customerId);
+            Assert.Equal(phone, customer.Phone);
+            Assert.Null(customer.MergedIntoId);
+            Assert.Equal(1, await db.Contacts.CountAsync(c => c.Phone == phone && c.MergedIntoId == null));
+        }
+
+        Assert.NotEqual(Guid.Empty, visitorConversation);
+    }
+
+    [Fact]
     public async Task Agent_CannotFindMergeOrUndo_Gets403()
     {
         await using var host = await GatewayHost.StartAsync();

@@ -186,6 +186,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
     private sealed class Factory(Dictionary<string, string?> config, TimeProvider? clock, string environment) : WebApplicationFactory<Program>
     {
+
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment(environment);

@@ -67,7 +67,12 @@ public static class PostgreSqlServer
             command.ExecuteNonQuery();
         }
 
-        return new NpgsqlConnectionStringBuilder(admin) { Database = name, Pooling = true }.ConnectionString;
+        // Each test's gateway has a pool of its own (one database each): idle connections close within seconds, so a
+        // whole suite's hosts never hold the server's connections.
+        return new NpgsqlConnectionStringBuilder(admin)
+        {
+            Database = name, Pooling = true, MaxPoolSize = 30, ConnectionIdleLifetime = 2, ConnectionPruningInterval = 1,
+        }.ConnectionString;
     }
 
     private static (string?, string?) Start()
@@ -102,7 +107,7 @@ public static class PostgreSqlServer
         }
 
         // fsync off: a test server loses nothing a test relies on when the machine does not crash.
-        var options = $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB";
+        var options = $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=1000 -c shared_buffers=64MB";
         if (Run(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(folder, "log"), "-o", options, "-w", "-t", "60", "start"], root) is { } startProblem)
         {
             return (null, startProblem);

@@ -16,6 +16,7 @@ public sealed class ResponseWatchPlanTests
     [Fact]
     public async Task FirstUnansweredLookup_SeeksTheConversationsInboundHead_AndReadsNoMessage()
     {
+        SqliteOnly.Require("SQLite query plan");
         string sql = "";
         var plan = await PlanAsync(db => sql = ResponseWatchService.FirstUnansweredMessages(db).ToQueryString());
 
@@ -28,6 +29,7 @@ public sealed class ResponseWatchPlanTests
     [Fact]
     public async Task NoAnswerSinceAssignedLookup_SeeksTheRepliesIndex()
     {
+        SqliteOnly.Require("SQLite query plan");
         var plan = await PlanAsync(db => ResponseWatchService.NotAnsweredSinceAssigned(db, DateTimeOffset.UtcNow).ToQueryString());
 
         Assert.Contains(plan, step => step.Contains("IX_Messages_Replies", StringComparison.Ordinal));
