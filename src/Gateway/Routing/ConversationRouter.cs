@@ -214,6 +214,46 @@ internal sealed partial class ConversationRouter(
         }
     }
 
+    /// <summary>
+    /// Records in the store a decision Redis holds but the store missed (the instance that made it died before
+    /// writing it down): the conversation is <paramref name="held"/>'s agent's, or waiting in its queue. Only a row
+    /// that still says what the caller read (<paramref name="recordedAgentId"/>, null for waiting, in
+    /// <paramref name="recordedSkill"/>) changes, so instances recovering at once record it once, and a newer
+    /// decision already written is never overwritten. True when this call changed the row.
+    /// </summary>
+    public async Task<bool> FollowRedisAsync(Guid conversationId, Guid? recordedAgentId, string recordedSkill, HeldRouting held)
+    {
+        var now = time.GetUtcNow();
+        var skill = held.Skill ?? recordedSkill;
+        var status = held.AgentId is null ? ConversationStatus.Waiting : ConversationStatus.Assigned;
+        await using var db = await dbFactory.CreateDbContextAsync();
+        var row = db.Conversations.Where(c => c.Id == conversationId && c.Skill == recordedSkill);
+        row = recordedAgentId is { } recorded
+            ? row.Where(c => c.Status == ConversationStatus.Assigned && c.AssignedAgentId == recorded)
+            : row.Where(c => c.Status == ConversationStatus.Waiting);
+        var changed = await row.ExecuteUpdateAsync(s => s
+            .SetProperty(c => c.Status, status)
+            .SetProperty(c => c.AssignedAgentId, held.AgentId)
+            .SetProperty(c => c.AssignedAt, held.AgentId is null ? null : (DateTimeOffset?)now)
+            .SetProperty(c => c.Skill, skill)
+            .SetProperty(c => c.StepEnteredAt, c => c.Skill == skill ? c.StepEnteredAt : now));
+        if (changed == 0)
+        {
+            return false;
+        }
+
+        LogFollowedRedis(logger, conversationId, held.AgentId, skill);
+        if (recordedAgentId is { } previous && previous != held.AgentId)
+        {
+            await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Removed, conversationId, previous));
+        }
+
+        await events.PublishAsync(held.AgentId is { } agentId
+            ? new GatewayEvent(GatewayEventTypes.Assigned, conversationId, agentId)
+            : new GatewayEvent(GatewayEventTypes.Waiting, conversationId));
+        return true;
+    }
+
     /// <summary>Place in line (1 = next) and a rough wait: the line shared by the able agents, times the handling time.</summary>
     public async Task<(int? Position, TimeSpan? Estimate)> GetQueuePositionAsync(Guid conversationId, string skill)
     {
@@ -240,6 +280,9 @@ internal sealed partial class ConversationRouter(
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Conversation {ConversationId} overflowed from {From} to {To}")]
     private static partial void LogOverflowed(ILogger logger, Guid conversationId, string from, string to);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Conversation {ConversationId}: the store missed a routing decision and now follows Redis (agent {AgentId}, queue {Skill})")]
+    private static partial void LogFollowedRedis(ILogger logger, Guid conversationId, Guid? agentId, string skill);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Conversation {ConversationId} is back in its queue")]
     private static partial void LogRequeued(ILogger logger, Guid conversationId);

@@ -108,13 +108,15 @@ internal sealed partial class HandOffRetryService(
             return; // assigned or closed meanwhile
         }
 
-        if (await store.GetAssignedAgentAsync(retry.ConversationId) is { } agent)
+        var held = await store.GetHeldAsync(retry.ConversationId);
+        if (held.AgentId is not null)
         {
-            await router.ApplyAsync([new Assignment(retry.ConversationId, agent)]); // Redis decided, the record did not follow
+            // Redis decided, the record did not follow (recovery on another instance may record it at the same moment: once).
+            await router.FollowRedisAsync(retry.ConversationId, null, c.Skill, held);
             return;
         }
 
-        if (await store.IsWaitingAsync(retry.ConversationId, c.Skill))
+        if (held.Queued)
         {
             // Queued before the failure: the customer may not have heard their place yet.
             await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Waiting, retry.ConversationId));

@@ -8,6 +8,11 @@ namespace ChatGateway.Gateway.Routing;
 /// <c>vip</c> to <c>after-sale</c> to <c>general</c>), keeping their age. After routing rules reload it
 /// recomputes which queues the online agents serve.
 /// </summary>
+/// <remarks>
+/// Every instance runs this check over the same store; a move happens once because it is one Lua script that
+/// takes the conversation out of the queue it was read in (the first instance moves it and writes the note, the
+/// others find it gone).
+/// </remarks>
 internal sealed partial class OverflowService : BackgroundService
 {
     private readonly IDbContextFactory<GatewayDbContext> _dbFactory;

@@ -7,6 +7,15 @@ namespace ChatGateway.Gateway.Routing;
 /// <summary>One routing decision: a conversation handed to an agent, or (AgentId null) back to a queue.</summary>
 internal readonly record struct Assignment(Guid ConversationId, Guid? AgentId, Guid? PreviousAgentId = null);
 
+/// <summary>
+/// What Redis holds for a conversation: the agent who has it, the queue it belongs to (<see cref="Skill"/>), and
+/// whether it waits in that queue. Neither an agent nor a place in a queue: Redis holds no decision about it.
+/// </summary>
+internal readonly record struct HeldRouting(Guid? AgentId, string? Skill, bool Queued)
+{
+    public bool HoldsDecision => AgentId is not null || Queued;
+}
+
 /// <summary>Why a transfer could not happen; the conversation is untouched.</summary>
 internal enum TransferError { None, NotAssigned, TargetUnavailable }
 
@@ -299,6 +308,15 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         return agent
         """;
 
+    // ARGV: prefix, conversation. What Redis holds for the conversation, read in one step: agent, queue, queued there.
+    private const string HeldScript = """
+        local p, conv = ARGV[1], ARGV[2]
+        local v = redis.call('HMGET', p .. 'c:' .. conv, 'agent', 'skill')
+        local queued = 0
+        if not v[1] and v[2] and redis.call('ZSCORE', p .. 'q:' .. v[2], conv) then queued = 1 end
+        return {v[1] or '', v[2] or '', queued}
+        """;
+
     private string Prefix => redis.KeyPrefix;
 
     /// <summary>
@@ -344,6 +362,36 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         var db = await redis.GetDatabaseAsync();
         var result = await db.ScriptEvaluateAsync(RestoreAssignedScript, values: [Prefix, Id(conversationId), Id(agentId), skill, channelType?.ToLowerInvariant() ?? ""]);
         return result.IsNull ? null : Guid.ParseExact((string)result!, "N");
+    }
+
+    /// <summary>What Redis holds for the conversation (see <see cref="HeldRouting"/>).</summary>
+    public async Task<HeldRouting> GetHeldAsync(Guid conversationId)
+    {
+        var items = (RedisResult[])(await EvaluateAsync(HeldScript, [Id(conversationId)]))!;
+        var agent = (string?)items[0];
+        var skill = (string?)items[1];
+        return new HeldRouting(
+            string.IsNullOrEmpty(agent) ? null : Guid.ParseExact(agent, "N"), string.IsNullOrEmpty(skill) ? null : skill, (long)items[2] == 1);
+    }
+
+    /// <summary>The conversations Redis counts in the agent's load.</summary>
+    public async Task<IReadOnlyList<Guid>> GetConversationsOfAsync(Guid agentId)
+    {
+        var db = await redis.GetDatabaseAsync();
+        var members = await db.SetMembersAsync(Prefix + "a:" + Id(agentId) + ":c");
+        return members.Select(m => Guid.ParseExact((string)m!, "N")).ToList();
+    }
+
+    /// <summary>
+    /// Claims one event (the alert for one message, say) for the calling instance: true for the first caller among
+    /// every instance sharing this Redis, false for all others until <paramref name="holdFor"/> has passed. Work
+    /// that every instance's timer finds is then done once, by whichever instance comes first, with no leader
+    /// whose death would stop it.
+    /// </summary>
+    public async Task<bool> TryClaimAsync(string eventKey, TimeSpan holdFor)
+    {
+        var db = await redis.GetDatabaseAsync();
+        return await db.StringSetAsync(Prefix + "claim:" + eventKey, "1", holdFor, When.NotExists);
     }
 
     public async Task<Guid?> GetAssignedAgentAsync(Guid conversationId)

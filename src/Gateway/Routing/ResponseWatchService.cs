@@ -10,6 +10,13 @@ namespace ChatGateway.Gateway.Routing;
 /// (never back to the same one), with a note; a customer message unanswered for longer than the
 /// shop's <see cref="RoutingOptions.ResponseTarget"/> raises an alert on the agent's desk, once.
 /// </summary>
+/// <remarks>
+/// Every instance runs this watch over the same store, and each event is acted on once: a reassignment is one Lua
+/// script that moves the conversation only while the agent read here still holds it (the first instance moves it
+/// and writes the note, the others find it gone), and an alert is claimed in Redis per message
+/// (<see cref="RedisRoutingStore.TryClaimAsync"/>) before it is raised, which also keeps a restarted instance from
+/// raising it again.
+/// </remarks>
 internal sealed partial class ResponseWatchService(
     IDbContextFactory<GatewayDbContext> dbFactory,
     RedisRoutingStore store,
@@ -19,7 +26,11 @@ internal sealed partial class ResponseWatchService(
     TimeProvider time,
     ILogger<ResponseWatchService> logger) : BackgroundService
 {
-    private readonly HashSet<Guid> _alerted = [];
+    /// <summary>
+    /// How long the claim on one message's alert stands: the alert is raised once a day at most for a customer
+    /// left that long, by whichever instance claims it first.
+    /// </summary>
+    internal static readonly TimeSpan AlertClaimHold = TimeSpan.FromHours(24);
 
     public async Task CheckAsync(CancellationToken cancellationToken)
     {
@@ -49,23 +60,14 @@ internal sealed partial class ResponseWatchService(
 
         var overdueBefore = now - settings.ResponseTarget;
         var waiting = await FirstUnansweredMessages(db).ToListAsync(cancellationToken);
-        var stillAssigned = new HashSet<Guid>();
         foreach (var c in waiting)
         {
-            if (c.UnansweredId is not { } messageId || c.UnansweredAt is not { } at)
-            {
-                continue;
-            }
-
-            stillAssigned.Add(messageId);
-            if (at <= overdueBefore && _alerted.Add(messageId))
+            if (c.UnansweredId is { } messageId && c.UnansweredAt is { } at && at <= overdueBefore
+                && await store.TryClaimAsync("overdue:" + messageId.ToString("N"), AlertClaimHold))
             {
                 await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Overdue, c.Id, c.AgentId, messageId));
             }
         }
-
-        // Forget alerts for messages that have been answered or whose conversation moved on.
-        _alerted.IntersectWith(stillAssigned);
     }
 
     internal sealed record NotAnswered(Guid Id, string Skill, int Priority, DateTimeOffset CreatedAt, Guid AgentId);
