@@ -7,9 +7,9 @@ using Microsoft.EntityFrameworkCore;
 namespace ChatGateway.Gateway.Tests.Ingest;
 
 /// <summary>
-/// How the inbound writer finds what is already stored: a redelivery among its sender's messages through
-/// their hashed provider keys (the id itself compared too), and customers' rows it remembers between
-/// batches until another connection writes. What a shop must not notice: a redelivery is always
+/// How the inbound writer finds what is already stored: a redelivery through the unique index of customer
+/// messages by (instance, provider id), and customers' rows it remembers between batches until another
+/// connection writes. What a shop must not notice: a redelivery is always
 /// recognised (after a restart, once the conversation was closed, once the sender's contact was merged
 /// into another), two different messages are never taken for one, and a conversation an agent closed is
 /// never reused.
