@@ -263,7 +263,14 @@ internal sealed class ServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => address.TrySetException(new InvalidOperationException($"The {name} exited at start:\n" + string.Join('\n', output)));
+        process.Exited += (_, _) =>
+        {
+            // After its start a server is only stopped by the bench (killed: exit code 137); anything else is said, with its last words.
+            if (!address.TrySetException(new InvalidOperationException($"The {name} exited at start:\n" + string.Join('\n', output))) && process.ExitCode != 137)
+            {
+                Console.Error.WriteLine($"The {name} exited during the run ({process.ExitCode}):\n" + string.Join('\n', output.TakeLast(40)));
+            }
+        };
         try
         {
             return new ServerProcess(process, await address.Task.WaitAsync(TimeSpan.FromSeconds(60)), output);
