@@ -9,11 +9,17 @@ if (args is ["--serve-baseline", var redis])
     return 0;
 }
 
+if (args is ["--serve-postgresql-baseline", var postgreSql])
+{
+    await BaselineServer.RunPostgreSqlAsync(postgreSql);
+    return 0;
+}
+
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
     Console.Error.WriteLine("""
-        usage: dotnet run -c Release --project bench/ChatGateway.Bench -- [--quick] [--only ingest|latency|routing|connections|durability] [--pinned] [--connections N] [--compare K=V]
+        usage: dotnet run -c Release --project bench/ChatGateway.Bench -- [--quick] [--only ingest|postgresql|latency|routing|connections|durability] [--pinned] [--connections N] [--compare K=V]
           --quick        shorter phases (a smoke run; figures are noisier)
           --only X       one figure
           --pinned       servers on CPU 0, the load generator on CPU 1 (taskset), for steadier figures
@@ -58,6 +64,7 @@ try
         ("latency", LatencyScenario.RunAsync),
         ("routing", RoutingScenario.RunAsync),
         ("connections", ConnectionsScenario.RunAsync),
+        ("postgresql", PostgreSqlIngestScenario.RunAsync),
     };
     foreach (var figure in figures.Where(f => options.Runs(f.Name)))
     {

@@ -61,8 +61,13 @@ internal sealed class BenchContext : IAsyncDisposable
 
     public async Task<RedisProcess> StartRedisAsync(bool appendOnly) => Own(await RedisProcess.StartAsync(NewFolder("redis"), appendOnly, Options.Pinned));
 
-    /// <summary>The gateway with an SMS instance (<c>sms</c>) and a web chat instance (<c>webchat</c>), on its own empty store.</summary>
-    public async Task<GatewayServer> StartGatewayAsync(RedisProcess? redis, bool durableStore, IDictionary<string, string>? settings = null)
+    public async Task<PostgreSqlProcess> StartPostgreSqlAsync() => Own(await PostgreSqlProcess.StartAsync(Options.Pinned));
+
+    /// <summary>
+    /// The gateway with an SMS instance (<c>sms</c>) and a web chat instance (<c>webchat</c>), on its own empty store:
+    /// a SQLite file in its folder, or the PostgreSQL database <paramref name="postgreSql"/> (a connection string).
+    /// </summary>
+    public async Task<GatewayServer> StartGatewayAsync(RedisProcess? redis, bool durableStore, IDictionary<string, string>? settings = null, string? postgreSql = null)
     {
         var data = NewFolder("gateway");
         // The load comes from one address: the widget's per-address flood limits (Limits) are off.
@@ -93,6 +98,12 @@ internal sealed class BenchContext : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Warning",
         };
+        if (postgreSql is not null)
+        {
+            env["Store__Provider"] = "PostgreSql";
+            env["ConnectionStrings__Gateway"] = postgreSql;
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             env[key] = value;
@@ -100,13 +111,21 @@ internal sealed class BenchContext : IAsyncDisposable
 
         var process = await ServerProcess.StartAsync("gateway", ["exec", Repo.GatewayDll, "--urls", "http://127.0.0.1:0"], data, env,
             new Regex(@"ChatGateway is running\. Demo shop: (http://[^/\s]+)/"), Options.Pinned);
-        return Own(new GatewayServer(process, Path.Combine(data, "gateway.db")));
+        return Own(new GatewayServer(process, Path.Combine(data, "gateway.db"), postgreSql));
     }
 
     public async Task<ServerProcess> StartBaselineAsync(RedisProcess redis)
     {
         var self = Path.Combine(AppContext.BaseDirectory, "ChatGateway.Bench.dll");
         return Own(await ServerProcess.StartAsync("baseline", ["exec", self, "--serve-baseline", redis.ConnectionString], Directory,
+            new Dictionary<string, string> { ["DOTNET_gcServer"] = "1" }, new Regex(@"Baseline listening on (http://\S+)"), Options.Pinned));
+    }
+
+    /// <summary>The PostgreSQL baseline (<see cref="BaselineServer.RunPostgreSqlAsync"/>) on the database <paramref name="postgreSql"/>.</summary>
+    public async Task<ServerProcess> StartPostgreSqlBaselineAsync(string postgreSql)
+    {
+        var self = Path.Combine(AppContext.BaseDirectory, "ChatGateway.Bench.dll");
+        return Own(await ServerProcess.StartAsync("PostgreSQL baseline", ["exec", self, "--serve-postgresql-baseline", postgreSql], Directory,
             new Dictionary<string, string> { ["DOTNET_gcServer"] = "1" }, new Regex(@"Baseline listening on (http://\S+)"), Options.Pinned));
     }
 
@@ -142,7 +161,7 @@ internal sealed class BenchContext : IAsyncDisposable
     }
 }
 
-internal sealed class GatewayServer(ServerProcess process, string databasePath) : IAsyncDisposable
+internal sealed class GatewayServer(ServerProcess process, string databasePath, string? postgreSql = null) : IAsyncDisposable
 {
     public const string AccountSid = "ACbench0000000000000000000000000000";
     public const string AuthToken = "bench-auth-token-0123456789abcdef";
@@ -161,7 +180,11 @@ internal sealed class GatewayServer(ServerProcess process, string databasePath) 
 
     public int Pid => process.Pid;
 
+    /// <summary>The SQLite store's file (its folder is the gateway's, removed with it).</summary>
     public string DatabasePath => databasePath;
+
+    /// <summary>The PostgreSQL store's connection string, or null on SQLite.</summary>
+    public string? PostgreSql => postgreSql;
 
     /// <summary>
     /// Stops the gateway and deletes its folder: pages of a deleted file that are still waiting to be written
@@ -240,7 +263,14 @@ internal sealed class ServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => address.TrySetException(new InvalidOperationException($"The {name} exited at start:\n" + string.Join('\n', output)));
+        process.Exited += (_, _) =>
+        {
+            // After its start a server is only stopped by the bench (killed: exit code 137); anything else is said, with its last words.
+            if (!address.TrySetException(new InvalidOperationException($"The {name} exited at start:\n" + string.Join('\n', output))) && process.ExitCode != 137)
+            {
+                Console.Error.WriteLine($"The {name} exited during the run ({process.ExitCode}):\n" + string.Join('\n', output.TakeLast(40)));
+            }
+        };
         try
         {
             return new ServerProcess(process, await address.Task.WaitAsync(TimeSpan.FromSeconds(60)), output);

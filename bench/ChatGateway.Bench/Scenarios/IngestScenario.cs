@@ -1,7 +1,9 @@
+using System.Data.Common;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace ChatGateway.Bench.Scenarios;
 
@@ -68,7 +70,7 @@ internal static class IngestScenario
     };
 
     /// <summary>Baseline and gateway in turns; every message the gateway acknowledged must be in its store.</summary>
-    private static async Task MeasureAsync(
+    public static async Task MeasureAsync(
         BenchContext context, Report report, GatewayServer gateway, string what, string figure, Load.Loop baselineLoop, Load.Loop gatewayLoop)
     {
         var (bare, ours, ratios) = await Load.InTurnsAsync(baselineLoop, gatewayLoop, context.Options);
@@ -96,11 +98,13 @@ internal static class IngestScenario
     /// <summary>Every acknowledged message must be in the store: the figure counts only durable messages.</summary>
     public static async Task CheckStoredAsync(Report report, GatewayServer gateway, string what, long acknowledged)
     {
-        await using var connection = new SqliteConnection($"Data Source={gateway.DatabasePath};Mode=ReadOnly");
+        await using DbConnection connection = gateway.PostgreSql is { } postgreSql
+            ? new NpgsqlConnection(postgreSql)
+            : new SqliteConnection($"Data Source={gateway.DatabasePath};Mode=ReadOnly");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM Messages WHERE Direction = 0";
-        var stored = (long)(await command.ExecuteScalarAsync())!;
+        command.CommandText = "SELECT COUNT(*) FROM \"Messages\" WHERE \"Direction\" = 0";
+        var stored = Convert.ToInt64(await command.ExecuteScalarAsync());
         report.Note($"{what}: {acknowledged:N0} messages acknowledged, {stored:N0} in the store{(stored == acknowledged ? "" : " - MISMATCH")}.");
         if (stored != acknowledged)
         {
