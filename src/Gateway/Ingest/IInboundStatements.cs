@@ -37,8 +37,8 @@ internal interface IInboundStatements : IDisposable
     /// <summary>The conversations' inbound heads (locked: the chain is read, then extended).</summary>
     void FindHeads(IReadOnlyCollection<Guid> conversationIds, Dictionary<Guid, InboundHead> found);
 
-    /// <summary>The agent of the contact's newest conversation closed since <paramref name="since"/>.</summary>
-    Guid? FindStickyAgent(Guid contactId, DateTimeOffset since);
+    /// <summary>For each contact, the agent of its newest conversation closed since <paramref name="since"/> (if any).</summary>
+    void FindStickyAgents(IReadOnlyCollection<Guid> contactIds, DateTimeOffset since, Dictionary<Guid, Guid> found);
 
     void InsertContact(Contact contact);
 

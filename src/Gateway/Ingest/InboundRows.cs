@@ -29,6 +29,7 @@ internal sealed class InboundRows(IInboundStatements sql)
     private readonly HashSet<Contact> _dirtyContacts = [];
     private readonly HashSet<Conversation> _dirtyConversations = [];
     private readonly HashSet<InboundHead> _dirtyHeads = [];
+    private readonly HashSet<Guid> _created = [];
 
     /// <summary>
     /// Reads what the batch needs in a few set-wide reads, in the order that makes a race between two instances
@@ -43,6 +44,7 @@ internal sealed class InboundRows(IInboundStatements sql)
         _dirtyContacts.Clear();
         _dirtyConversations.Clear();
         _dirtyHeads.Clear();
+        _created.Clear();
 
         var identityKeys = batch.Select(i => (i.InstanceId, i.Message.Sender.ExternalId)).Where(k => !_identities.ContainsKey(k)).ToHashSet();
         var found = new Dictionary<(string, string), Contact>();
@@ -127,6 +129,7 @@ internal sealed class InboundRows(IInboundStatements sql)
     public void AddContact(Contact contact)
     {
         sql.InsertContact(contact);
+        _created.Add(contact.Id);
         _dirtyContacts.Remove(contact);
         _contacts[contact.Id] = contact;
         _open[contact.Id] = null;
@@ -226,7 +229,16 @@ internal sealed class InboundRows(IInboundStatements sql)
         return previous;
     }
 
-    public Guid? StickyAgentOf(Guid contactId, DateTimeOffset since) => sql.FindStickyAgent(contactId, since);
+    /// <summary>
+    /// The agents the contacts had in a conversation closed since <paramref name="since"/>, in one read; a contact
+    /// created by this batch has had none, and costs nothing.
+    /// </summary>
+    public Dictionary<Guid, Guid> StickyAgentsOf(IEnumerable<Guid> contactIds, DateTimeOffset since)
+    {
+        var found = new Dictionary<Guid, Guid>();
+        sql.FindStickyAgents(contactIds.Where(id => !_created.Contains(id)).ToHashSet(), since, found);
+        return found;
+    }
 
     /// <summary>The customer proved a phone or email another contact has: they are one person.</summary>
     public void Merge(Contact from, Contact into)

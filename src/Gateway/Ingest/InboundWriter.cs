@@ -382,13 +382,15 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         }
 
         lookup.Flush();
+        // Only a conversation that opens now is routed, so only it needs the agent the customer had.
         var stickySince = _routingOptions.Value.StickyDays > 0 ? now.AddDays(-_routingOptions.Value.StickyDays) : (DateTimeOffset?)null;
+        var sticky = stickySince is { } since
+            ? lookup.StickyAgentsOf(stored.Where(s => s.IsNew && s.Contact.ExclusiveAgentId is null).Select(s => s.Contact.Id), since)
+            : [];
         foreach (var (item, conversation, row, isNew, contact) in stored)
         {
             LogStored(_logger, item.InstanceId, row.Id, conversation.Id);
-
-            // Only a conversation that opens now is routed, so only it needs the agent the customer had.
-            var preferred = !isNew ? null : contact.ExclusiveAgentId ?? (stickySince is { } since ? lookup.StickyAgentOf(contact.Id, since) : null);
+            var preferred = !isNew ? null : contact.ExclusiveAgentId ?? (sticky.TryGetValue(contact.Id, out var agent) ? agent : null);
             var handOff = new RoutingHandOff(
                 conversation.Id, conversation.Skill, conversation.Priority, conversation.CreatedAt, conversation.Status, conversation.AssignedAgentId,
                 item.ChannelType, isNew, preferred, row);

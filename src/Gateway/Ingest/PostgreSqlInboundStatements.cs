@@ -153,14 +153,22 @@ internal sealed class PostgreSqlInboundStatements : IInboundStatements
         }
     }
 
-    public Guid? FindStickyAgent(Guid contactId, DateTimeOffset since)
+    public void FindStickyAgents(IReadOnlyCollection<Guid> contactIds, DateTimeOffset since, Dictionary<Guid, Guid> found)
     {
+        if (contactIds.Count == 0)
+        {
+            return;
+        }
+
         using var command = Command(
-            "SELECT \"AssignedAgentId\" FROM \"Conversations\" WHERE \"ContactId\" = $1 AND \"AssignedAgentId\" IS NOT NULL " +
-            "AND \"ClosedAt\" IS NOT NULL AND \"ClosedAt\" >= $2 ORDER BY \"ClosedAt\" DESC LIMIT 1",
-            new NpgsqlParameter<Guid> { TypedValue = contactId }, new NpgsqlParameter<long> { TypedValue = Ticks(since) });
+            "SELECT k.id, s.\"AssignedAgentId\" FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT \"AssignedAgentId\" FROM \"Conversations\" " +
+            "WHERE \"ContactId\" = k.id AND \"AssignedAgentId\" IS NOT NULL AND \"ClosedAt\" IS NOT NULL AND \"ClosedAt\" >= $2 ORDER BY \"ClosedAt\" DESC LIMIT 1) AS s",
+            Ids(contactIds), new NpgsqlParameter<long> { TypedValue = Ticks(since) });
         using var reader = command.ExecuteReader();
-        return reader.Read() ? reader.GetGuid(0) : null;
+        while (reader.Read())
+        {
+            found[reader.GetGuid(0)] = reader.GetGuid(1);
+        }
     }
 
     public void InsertContact(Contact c) => Write(

@@ -187,10 +187,16 @@ internal sealed class SqliteInboundStatements : IInboundStatements
         }
     }
 
-    public Guid? FindStickyAgent(Guid contactId, DateTimeOffset since)
+    public void FindStickyAgents(IReadOnlyCollection<Guid> contactIds, DateTimeOffset since, Dictionary<Guid, Guid> found)
     {
-        using var reader = Run(_findStickyAgent, ("@contact", _d.Id(contactId)), ("@since", Ticks(since)));
-        return reader.Read() ? _d.ReadId(reader, 0) : null;
+        foreach (var id in contactIds)
+        {
+            using var reader = Run(_findStickyAgent, ("@contact", _d.Id(id)), ("@since", Ticks(since)));
+            if (reader.Read())
+            {
+                found[id] = _d.ReadId(reader, 0);
+            }
+        }
     }
 
     public void InsertContact(Contact c) => Execute(_insertContact,
