@@ -174,6 +174,18 @@ public sealed class PresenceAcrossInstancesTests
         Assert.False(await tracker.IsInGracePeriodAsync(carolId));
     }
 
+    [Theory]
+    [InlineData("Presence:HeartbeatInterval", "00:00:00", "Presence:HeartbeatInterval must be between")]
+    [InlineData("Presence:HeartbeatExpiry", "00:00:03", "Presence:HeartbeatExpiry must be at least twice Presence:HeartbeatInterval")]
+    public void Start_BadHeartbeatSetting_FailsNamingTheKey(string key, string value, string expected)
+    {
+        var host = GatewayHost.Create(RedisBackend.Garnet, null, new Dictionary<string, string?> { [key] = value });
+
+        var ex = Assert.ThrowsAny<Exception>(() => host.StartServerAsync().GetAwaiter().GetResult());
+        var message = (ex as Microsoft.Extensions.Options.OptionsValidationException ?? ex.InnerException as Microsoft.Extensions.Options.OptionsValidationException ?? throw ex).Message;
+        Assert.Contains(expected, message);
+    }
+
     private static async Task<string> PresenceAsync(GatewayProcess instance, string userName)
     {
         using var http = instance.CreateClient();
