@@ -53,6 +53,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<RoutingRules>();
         services.AddOptions<AgentsOptions>().Bind(configuration.GetSection("Agents")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentsOptions>, AgentsOptionsValidator>();
+        services.AddOptions<PresenceOptions>().Bind(configuration.GetSection("Presence")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PresenceOptions>, PresenceOptionsValidator>();
         services.AddOptions<IngestOptions>().Bind(configuration.GetSection("Ingest"))
             .Validate(o => o.MaxTextLength >= 1 && o.MaxBatch >= 1 && o.MaxQueued >= 1, "Ingest:MaxTextLength, Ingest:MaxBatch and Ingest:MaxQueued must be at least 1.")
             .ValidateOnStart();

@@ -63,11 +63,15 @@ internal sealed partial class ConversationRouter(
         return false;
     }
 
+    /// <summary>An agent's presence was set on this instance (the desk tracker keeps it, to announce it again should Redis lose it).</summary>
+    public event Action<Guid, string>? PresenceSet;
+
     /// <summary>Sets presence. Going offline hands the agent's open conversations to others at once.</summary>
     public async Task SetPresenceAsync(Agent agent, string presence)
     {
         var queues = rules.Current.QueuesFor(agent.SkillList, agent.AttributeMap);
         var assignments = await store.SetPresenceAsync(agent.Id, presence, agent.MaxConcurrent, queues, agent.ChannelCapacityMap);
+        PresenceSet?.Invoke(agent.Id, presence);
         await ApplyAsync(assignments);
         if (presence == AgentPresence.Offline)
         {

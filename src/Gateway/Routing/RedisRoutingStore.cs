@@ -16,6 +16,12 @@ internal readonly record struct HeldRouting(Guid? AgentId, string? Skill, bool Q
     public bool HoldsDecision => AgentId is not null || Queued;
 }
 
+/// <summary>
+/// What a heartbeat found: whether Redis had lost the instance's heartbeat, the presence Redis holds for each agent
+/// with a desk there (null: none, as after Redis came back empty), and what agents no longer lost took at once.
+/// </summary>
+internal sealed record DeskHeartbeat(bool WasGone, IReadOnlyDictionary<Guid, string?> Presence, IReadOnlyList<Assignment> Assignments);
+
 /// <summary>Why a transfer could not happen; the conversation is untouched.</summary>
 internal enum TransferError { None, NotAssigned, TargetUnavailable }
 
@@ -29,9 +35,13 @@ internal enum TransferError { None, NotAssigned, TargetUnavailable }
 /// scored by enqueue time minus priority credit (lower is served first, so priority ages out and
 /// nobody starves); <c>c:{conversation}</c> hash with skill, score, agent, preferred agent (sticky or
 /// exclusive) and an agent to avoid (the one who just gave it up); <c>a:{agent}</c> hash with
-/// presence, capacity and skills, the count of open desk connections (<c>conns</c>) and <c>lost</c> while
-/// the last of them is gone (no new work then); <c>a:{agent}:c</c> set of the agent's conversations (its load);
+/// presence, capacity and skills; <c>a:{agent}:c</c> set of the agent's conversations (its load);
 /// <c>sk:{skill}</c> set of agents with the skill who are online.
+/// Desks: <c>insts</c> set of gateway instances; <c>hb:{instance}</c> the instance's heartbeat (expires when it
+/// stops); <c>d:{instance}</c> hash of its open desks, agent to count; <c>lost</c> sorted set of agents with no
+/// desk on any live instance, scored by when (no new work then, and after the grace their conversations go on).
+/// An agent's desks are counted on live instances only, so a crashed instance's desks stop counting when its
+/// heartbeat expires, and no count is ever carried over from a process that is gone.
 /// Presence: <c>online</c> takes any work; <c>busy</c> takes only returning customers and transfers;
 /// <c>away</c> and <c>offline</c> take nothing.
 /// </remarks>
@@ -40,15 +50,26 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
     private const string Functions = """
         local p = ARGV[1]
         local function able(agent, allowBusy, ct)
-          local v = redis.call('HMGET', p .. 'a:' .. agent, 'presence', 'cap', 'cap:' .. (ct or ''), 'lost')
+          local v = redis.call('HMGET', p .. 'a:' .. agent, 'presence', 'cap', 'cap:' .. (ct or ''))
           if not (v[1] == 'online' or (allowBusy and v[1] == 'busy')) then return nil end
           -- a desk that lost its connection keeps its conversations through the grace, but gets no new ones
-          if v[4] then return nil end
+          if redis.call('ZSCORE', p .. 'lost', agent) then return nil end
           local cap = tonumber(v[2]) or 0
           local load = redis.call('SCARD', p .. 'a:' .. agent .. ':c')
           if load >= cap then return nil end
           if ct and v[3] and redis.call('SCARD', p .. 'a:' .. agent .. ':c:' .. ct) >= (tonumber(v[3]) or 0) then return nil end
           return load / cap
+        end
+        -- Open desks of the agent on live instances (a heartbeat not expired), and on the calling instance,
+        -- whose own list is the truth even while its heartbeat is being renewed.
+        local function desks(agent, me)
+          local n = tonumber(redis.call('HGET', p .. 'd:' .. me, agent)) or 0
+          for _, i in ipairs(redis.call('SMEMBERS', p .. 'insts')) do
+            if i ~= me and redis.call('EXISTS', p .. 'hb:' .. i) == 1 then
+              n = n + (tonumber(redis.call('HGET', p .. 'd:' .. i, agent)) or 0)
+            end
+          end
+          return n
         end
         local function ctOf(conv)
           local ct = redis.call('HGET', p .. 'c:' .. conv, 'ct')
@@ -253,26 +274,84 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         return 0
         """;
 
-    // ARGV: prefix, agent. The agent's last desk connection dropped: no new work until it is back.
-    // Returns the connections left (0: marked lost).
-    private const string DeskLostScript = """
-        local key = ARGV[1] .. 'a:' .. ARGV[2]
-        local left = redis.call('HINCRBY', key, 'conns', -1)
-        if left <= 0 then
-          redis.call('HSET', key, 'conns', 0, 'lost', 1)
-          return 0
-        end
-        return left
+    // ARGV: prefix, instance, agent, the agent's desks now open on the instance, now (ms). A desk dropped; when the
+    // agent has none left on any live instance they are lost from now: no new work until one is back. 1: lost.
+    // Sets the count rather than subtracting, so a retry after a failed call cannot count a desk twice.
+    private const string DeskLostScript = Functions + """
+        local me, agent, count, now = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+        if count > 0 then redis.call('HSET', p .. 'd:' .. me, agent, count) else redis.call('HDEL', p .. 'd:' .. me, agent) end
+        if desks(agent, me) > 0 then return 0 end
+        redis.call('ZADD', p .. 'lost', 'NX', now, agent)
+        return 1
         """;
 
-    // ARGV: prefix, agent. A desk connected: the agent is no longer lost; when they were, and are
-    // online, they take waiting work at once.
+    // ARGV: prefix, instance, agent, the agent's desks now open on the instance. A desk connected: the agent is no
+    // longer lost; when they were, and are online, they take waiting work at once.
     private const string DeskConnectedScript = Functions + """
-        local agent = ARGV[2]
+        local me, agent, count = ARGV[2], ARGV[3], ARGV[4]
         local out = {}
-        redis.call('HINCRBY', p .. 'a:' .. agent, 'conns', 1)
-        if redis.call('HDEL', p .. 'a:' .. agent, 'lost') == 1 and redis.call('HGET', p .. 'a:' .. agent, 'presence') == 'online' then
+        redis.call('HSET', p .. 'd:' .. me, agent, count)
+        if redis.call('ZREM', p .. 'lost', agent) == 1 and redis.call('HGET', p .. 'a:' .. agent, 'presence') == 'online' then
           pull(agent, out)
+        end
+        return out
+        """;
+
+    // ARGV: prefix, instance, expiry (ms), then pairs of agent and desks open on the instance. Renews the heartbeat
+    // and replaces the instance's desk list with the instance's own; an agent with a desk here is not lost.
+    // Returns 1 when the heartbeat had gone (Redis lost it: emptied, or the instance was cut off past the expiry)
+    // or 0, then each agent's presence ('' when Redis has none), then what agents who were lost took at once.
+    private const string HeartbeatScript = Functions + """
+        local me, ttl = ARGV[2], ARGV[3]
+        local gone = redis.call('EXISTS', p .. 'hb:' .. me) == 0
+        redis.call('SET', p .. 'hb:' .. me, '1', 'PX', ttl)
+        redis.call('SADD', p .. 'insts', me)
+        redis.call('DEL', p .. 'd:' .. me)
+        local out = {0}
+        if gone then out[1] = 1 end
+        local taken = {}
+        for i = 4, #ARGV, 2 do
+          local agent = ARGV[i]
+          redis.call('HSET', p .. 'd:' .. me, agent, ARGV[i + 1])
+          local presence = redis.call('HGET', p .. 'a:' .. agent, 'presence')
+          out[#out + 1] = presence or ''
+          if redis.call('ZREM', p .. 'lost', agent) == 1 and presence == 'online' then pull(agent, taken) end
+        end
+        for _, v in ipairs(taken) do out[#out + 1] = v end
+        return out
+        """;
+
+    // ARGV: prefix, instance, now (ms). Forgets the other instances whose heartbeat expired; their agents with no
+    // desk left on a live instance are lost from now. Returns pairs of instance and the number of agents lost.
+    private const string ReapScript = Functions + """
+        local me, now = ARGV[2], ARGV[3]
+        local out = {}
+        for _, i in ipairs(redis.call('SMEMBERS', p .. 'insts')) do
+          if i ~= me and redis.call('EXISTS', p .. 'hb:' .. i) == 0 then
+            local agents = redis.call('HKEYS', p .. 'd:' .. i)
+            redis.call('DEL', p .. 'd:' .. i)
+            redis.call('SREM', p .. 'insts', i)
+            local lost = 0
+            for _, agent in ipairs(agents) do
+              if desks(agent, me) == 0 and redis.call('ZADD', p .. 'lost', 'NX', now, agent) == 1 then lost = lost + 1 end
+            end
+            out[#out + 1] = i
+            out[#out + 1] = lost
+          end
+        end
+        return out
+        """;
+
+    // ARGV: prefix, instance, cutoff (ms), retry (ms). Claims the agents lost at the cutoff or earlier who still have
+    // no desk: their mark moves to the retry time, so exactly one instance hands each on, and another does if it fails.
+    private const string ClaimLostScript = Functions + """
+        local me, cutoff, retry = ARGV[2], ARGV[3], ARGV[4]
+        local out = {}
+        for _, agent in ipairs(redis.call('ZRANGEBYSCORE', p .. 'lost', '-inf', cutoff)) do
+          if desks(agent, me) == 0 then
+            redis.call('ZADD', p .. 'lost', retry, agent)
+            out[#out + 1] = agent
+          end
         end
         return out
         """;
@@ -445,19 +524,79 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
     public async Task<bool> HasOtherAbleAgentAsync(string skill, Guid? exclude, string? channelType = null) =>
         (int)await EvaluateAsync(OtherAbleAgentScript, [skill, exclude is { } e ? Id(e) : "", channelType?.ToLowerInvariant() ?? ""]) == 1;
 
-    /// <summary>A desk of the agent connected; returns what they took at once when they come back from a lost connection.</summary>
-    public Task<IReadOnlyList<Assignment>> DeskConnectedAsync(Guid agentId) =>
-        RunAsync(DeskConnectedScript, Id(agentId));
+    /// <summary>
+    /// A desk of the agent connected to <paramref name="instance"/>, which now has <paramref name="desks"/> of theirs;
+    /// returns what they took at once when they come back from a lost connection.
+    /// </summary>
+    public Task<IReadOnlyList<Assignment>> DeskConnectedAsync(string instance, Guid agentId, int desks) =>
+        RunAsync(DeskConnectedScript, instance, Id(agentId), Num(desks));
 
-    /// <summary>A desk of the agent disconnected; true when it was their last (they get no new work until one is back).</summary>
-    public async Task<bool> DeskLostAsync(Guid agentId) =>
-        (long)await EvaluateAsync(DeskLostScript, [Id(agentId)]) == 0;
+    /// <summary>
+    /// A desk of the agent on <paramref name="instance"/> closed, leaving <paramref name="desks"/> there; true when they
+    /// have none on any live instance (lost since <paramref name="now"/>: no new work until a desk is back).
+    /// </summary>
+    public async Task<bool> DeskLostAsync(string instance, Guid agentId, int desks, DateTimeOffset now) =>
+        (long)await EvaluateAsync(DeskLostScript, [instance, Id(agentId), Num(desks), Num(now.ToUnixTimeMilliseconds())]) == 1;
+
+    /// <summary>Renews the instance's heartbeat and desk list (the instance's own is the truth).</summary>
+    public async Task<DeskHeartbeat> HeartbeatAsync(string instance, TimeSpan expiry, IReadOnlyList<KeyValuePair<Guid, int>> desks)
+    {
+        var args = new List<string>(2 + 2 * desks.Count) { instance, Num((long)expiry.TotalMilliseconds) };
+        foreach (var (agent, count) in desks)
+        {
+            args.Add(Id(agent));
+            args.Add(Num(count));
+        }
+
+        var items = (RedisResult[])(await EvaluateAsync(HeartbeatScript, [.. args]))!;
+        var presence = new Dictionary<Guid, string?>(desks.Count);
+        for (var i = 0; i < desks.Count; i++)
+        {
+            var value = (string?)items[1 + i];
+            presence[desks[i].Key] = string.IsNullOrEmpty(value) ? null : value;
+        }
+
+        return new DeskHeartbeat((long)items[0] == 1, presence, Parse(items[(1 + desks.Count)..]));
+    }
+
+    /// <summary>Forgets instances whose heartbeat expired; returns each with how many agents it left lost.</summary>
+    public async Task<IReadOnlyList<(string Instance, long LostAgents)>> ReapAsync(string instance, DateTimeOffset now)
+    {
+        var items = (RedisResult[])(await EvaluateAsync(ReapScript, [instance, Num(now.ToUnixTimeMilliseconds())]))!;
+        var reaped = new List<(string, long)>(items.Length / 2);
+        for (var i = 0; i + 1 < items.Length; i += 2)
+        {
+            reaped.Add(((string)items[i]!, (long)items[i + 1]));
+        }
+
+        return reaped;
+    }
+
+    /// <summary>
+    /// Claims the agents lost for <paramref name="grace"/> or longer who still have no desk, for this instance to hand
+    /// on; a claim not cleared by <see cref="ClearLostAsync"/> (the instance failed or died) falls due again after
+    /// <paramref name="retryAfter"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<Guid>> ClaimLostAsync(string instance, DateTimeOffset now, TimeSpan grace, TimeSpan retryAfter)
+    {
+        var cutoff = (now - grace).ToUnixTimeMilliseconds();
+        var retry = cutoff + (long)retryAfter.TotalMilliseconds;
+        var items = (RedisResult[])(await EvaluateAsync(ClaimLostScript, [instance, Num(cutoff), Num(retry)]))!;
+        return items.Select(i => Guid.ParseExact((string)i!, "N")).ToList();
+    }
+
+    /// <summary>True while the agent has no desk on any live instance and their grace runs (or their hand-on is due).</summary>
+    public async Task<bool> IsLostAsync(Guid agentId)
+    {
+        var db = await redis.GetDatabaseAsync();
+        return (await db.SortedSetScoreAsync(Prefix + "lost", Id(agentId))).HasValue;
+    }
 
     /// <summary>Clears the lost-desk mark (the grace is over and the agent has been handed on).</summary>
     public async Task ClearLostAsync(Guid agentId)
     {
         var db = await redis.GetDatabaseAsync();
-        await db.HashDeleteAsync(Prefix + "a:" + Id(agentId), "lost");
+        await db.SortedSetRemoveAsync(Prefix + "lost", Id(agentId));
     }
 
     /// <summary>Agents with the skill who are online or busy.</summary>
@@ -497,9 +636,10 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         return await db.ScriptEvaluateAsync(script, values: values);
     }
 
-    private static IReadOnlyList<Assignment> Parse(RedisResult result)
+    private static IReadOnlyList<Assignment> Parse(RedisResult result) => Parse((RedisResult[]?)result ?? []);
+
+    private static IReadOnlyList<Assignment> Parse(RedisResult[] items)
     {
-        var items = (RedisResult[]?)result ?? [];
         var assignments = new List<Assignment>(items.Length / 3);
         for (var i = 0; i + 2 < items.Length; i += 3)
         {

@@ -43,7 +43,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
                 new DbContextOptionsBuilder<GatewayDbContext>(), new StoreOptions { Provider = Store, ConnectionString = StoreConnectionString }).Options);
     }
 
-    public static async Task<GatewayProcess> StartAsync(Cluster cluster, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="settings">Further settings of this instance, keys as in configuration (<c>Routing:DisconnectGrace</c>).</param>
+    public static async Task<GatewayProcess> StartAsync(Cluster cluster, IReadOnlyDictionary<string, string>? settings = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -67,9 +68,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         start.Environment["Delivery__PollInterval"] = "00:00:00.050";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Warning";
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
-            start.Environment[key] = value;
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
         var process = Process.Start(start)!;

@@ -31,7 +31,7 @@ public sealed class NeverStrandedTests
 
         await carol.Hub.StopAsync(); // her desk drops
         var tracker = host.Services.GetRequiredService<AgentConnectionTracker>();
-        await WaitUntilAsync(() => tracker.IsInGracePeriod(carol.Agent.Id), "the gateway notices the lost desk");
+        await WaitUntilAsync(() => tracker.IsInGracePeriodAsync(carol.Agent.Id), "the gateway notices the lost desk");
         clock.Advance(TimeSpan.FromSeconds(61));
         await tracker.CheckAsync(CancellationToken.None);
         var routing = host.Services.GetRequiredService<RedisRoutingStore>();
@@ -98,7 +98,7 @@ public sealed class NeverStrandedTests
         await alice.Hub.StopAsync();
         await bob.Hub.StopAsync();
         var tracker = host.Services.GetRequiredService<AgentConnectionTracker>();
-        await WaitUntilAsync(() => tracker.IsInGracePeriod(alice.Agent.Id) && tracker.IsInGracePeriod(bob.Agent.Id), "both desks noticed gone");
+        await WaitUntilAsync(async () => await tracker.IsInGracePeriodAsync(alice.Agent.Id) && await tracker.IsInGracePeriodAsync(bob.Agent.Id), "both desks noticed gone");
 
         var watch = host.Services.GetRequiredService<ResponseWatchService>();
         for (var i = 0; i < 4; i++)
@@ -125,7 +125,7 @@ public sealed class NeverStrandedTests
         using var http = host.CreateClient();
         await carol.Hub.StopAsync();
         var tracker = host.Services.GetRequiredService<AgentConnectionTracker>();
-        await WaitUntilAsync(() => tracker.IsInGracePeriod(carol.Agent.Id), "the lost desk noticed");
+        await WaitUntilAsync(() => tracker.IsInGracePeriodAsync(carol.Agent.Id), "the lost desk noticed");
 
         // New customers while she is gone: not hers (nor transfers to her), they wait.
         var id = (await RoutingTests.Inbound(http, "s5", "+10000000105", "tracking number please")).GetProperty("conversationId").GetGuid();
@@ -143,7 +143,7 @@ public sealed class NeverStrandedTests
         clock.Advance(TimeSpan.FromMinutes(1));
         await carol.Hub.StartAsync();
         Assert.Equal(id, (await carol.NextAssignedAsync()).Id);
-        Assert.False(tracker.IsInGracePeriod(carol.Agent.Id));
+        Assert.False(await tracker.IsInGracePeriodAsync(carol.Agent.Id));
     }
 
     [Fact]

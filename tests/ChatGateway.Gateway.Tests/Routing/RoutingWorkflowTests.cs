@@ -271,7 +271,7 @@ public sealed class RoutingWorkflowTests
 
         await alice.Hub.StopAsync(); // the desk's connection drops
         var tracker = (ChatGateway.Gateway.Agents.AgentConnectionTracker)host.Services.GetService(typeof(ChatGateway.Gateway.Agents.AgentConnectionTracker))!;
-        await WaitUntilAsync(() => tracker.IsInGracePeriod(alice.Agent.Id), "the gateway notices the lost connection");
+        await WaitUntilAsync(() => tracker.IsInGracePeriodAsync(alice.Agent.Id), "the gateway notices the lost connection");
         clock.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(0, await tracker.CheckAsync(CancellationToken.None));
         Assert.True(await bob.NothingAssignedWithinAsync(TimeSpan.FromMilliseconds(200)));
@@ -285,10 +285,10 @@ public sealed class RoutingWorkflowTests
         await alice.DisposeAsync();
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
+        while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, what);
             await Task.Delay(20);
