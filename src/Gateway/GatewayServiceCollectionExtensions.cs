@@ -36,6 +36,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddOptions<StoreOptions>().ValidateOnStart();
         services.AddSingleton(sp => StoreDialect.For(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
         services.AddSingleton<StoreHealth>();
+        services.AddSingleton<GatewayInstance>();
         services.AddDbContextFactory<GatewayDbContext>((sp, options) => UseStore(options, sp.GetRequiredService<IOptions<StoreOptions>>().Value));
 
         services.AddOptions<RedisOptions>().Bind(configuration.GetSection("Redis")).Configure(o =>
@@ -56,7 +57,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddOptions<IngestOptions>().Bind(configuration.GetSection("Ingest"))
             .Validate(o => o.MaxTextLength >= 1 && o.MaxBatch >= 1 && o.MaxQueued >= 1, "Ingest:MaxTextLength, Ingest:MaxBatch and Ingest:MaxQueued must be at least 1.")
             .ValidateOnStart();
-        services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection("Delivery"));
+        services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection("Delivery")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
         services.AddOptions<PluginsOptions>().Bind(configuration.GetSection("Plugins"));
 
         services.AddOptions<BusinessHoursOptions>().Bind(configuration.GetSection("BusinessHours")).ValidateOnStart();

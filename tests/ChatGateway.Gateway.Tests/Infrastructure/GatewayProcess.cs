@@ -43,7 +43,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
                 new DbContextOptionsBuilder<GatewayDbContext>(), new StoreOptions { Provider = Store, ConnectionString = StoreConnectionString }).Options);
     }
 
-    public static async Task<GatewayProcess> StartAsync(Cluster cluster)
+    /// <param name="cluster">The store, Redis and plugins.json the instances share.</param>
+    /// <param name="settings">Environment variables of this instance on top of the defaults (keys with <c>__</c>, e.g. <c>Delivery__Concurrency</c>).</param>
+    public static async Task<GatewayProcess> StartAsync(Cluster cluster, IReadOnlyDictionary<string, string>? settings = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -67,6 +69,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         start.Environment["Delivery__PollInterval"] = "00:00:00.050";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Warning";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
 
         var process = Process.Start(start)!;
         var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
