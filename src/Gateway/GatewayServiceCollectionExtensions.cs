@@ -1,6 +1,7 @@
 using ChatGateway.Gateway.Agents;
 using ChatGateway.Gateway.Conversations;
 using ChatGateway.Gateway.Delivery;
+using ChatGateway.Gateway.Health;
 using ChatGateway.Gateway.Ingest;
 using ChatGateway.Gateway.Plugins;
 using ChatGateway.Gateway.Redis;
@@ -80,6 +81,7 @@ internal static class GatewayServiceCollectionExtensions
         // Start order matters: the store and Redis first, then the live notifier, then channels.
         services.AddSingleton<RoutingRecoveryService>();
         services.AddHostedService<StartupInitializer>();
+        services.AddGatewayHealth(configuration);
         services.AddHostedService(sp => sp.GetRequiredService<RoutingRecoveryService>());
         services.AddSingleton<HandOffRetryService>();
         services.AddHostedService(sp => sp.GetRequiredService<HandOffRetryService>());
