@@ -149,7 +149,7 @@ internal sealed partial class DeliveryService(
         }
         catch (Exception ex)
         {
-            // The store failed around the send: the lease expires and the message is tried again.
+            // The store (or the event bus) failed around the send: an attempt not recorded is tried again when its lease expires.
             LogAttemptFailed(logger, ex, messageId);
         }
     }
@@ -322,6 +322,6 @@ internal sealed partial class DeliveryService(
     [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Message {MessageId}: the result of this attempt was not recorded, another instance took the send over after this one's lease expired")]
     private static partial void LogResultNotRecorded(ILogger logger, Guid messageId);
 
-    [LoggerMessage(EventId = 4008, Level = LogLevel.Error, Message = "Send attempt of message {MessageId} failed in the store; it is tried again when its lease expires")]
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Error, Message = "Send attempt of message {MessageId} failed outside the channel; unless its result was recorded, it is tried again when its lease expires")]
     private static partial void LogAttemptFailed(ILogger logger, Exception exception, Guid messageId);
 }

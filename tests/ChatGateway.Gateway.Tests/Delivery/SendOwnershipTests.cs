@@ -20,14 +20,15 @@ public sealed class SendOwnershipTests
     {
         const int Replies = 40;
         await using var twilio = await FakeTwilioServer.StartAsync(GatewayHost.SmsAccountSid, GatewayHost.SmsAuthToken);
-        // A slow provider: a second per message, well inside the attempt timeout, so no attempt times out or is retried.
-        twilio.DelayNext(1000, TimeSpan.FromSeconds(1));
+        // A slow provider: over a second per message, well inside the attempt timeout also on a loaded machine, so no
+        // attempt times out and is retried (Twilio takes no idempotency key: a retry after a timeout may arrive twice).
+        twilio.DelayNext(1000, TimeSpan.FromSeconds(1.2));
         var cluster = GatewayProcess.Cluster.Create(GatewayHost.DefaultPluginsJson(twilio.BaseAddress.ToString(), PublicBaseUrl));
         var settings = new Dictionary<string, string>
         {
             ["Channels__sms-main__AuthToken"] = GatewayHost.SmsAuthToken,
             ["Delivery__Concurrency"] = "1",
-            ["Delivery__AttemptTimeout"] = "00:00:02",
+            ["Delivery__AttemptTimeout"] = "00:00:05",
         };
         await using var a = await GatewayProcess.StartAsync(cluster, settings);
         using var http = a.CreateClient();
