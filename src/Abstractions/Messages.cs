@@ -69,7 +69,12 @@ public sealed record ChannelRecipient
 /// <summary>A message from an agent (or the gateway) to a customer.</summary>
 public sealed record OutboundMessage
 {
-    /// <summary>The gateway's id of the message; the same on every retry, so a channel can make sends idempotent.</summary>
+    /// <summary>
+    /// The gateway's id of the message: the same on every attempt to send it (a retry after a failure or a timeout, or
+    /// an attempt by another gateway instance after the first one stopped). It is the idempotency key to give a provider
+    /// that accepts one, so that an attempt whose answer was lost does not reach the customer twice; a channel whose
+    /// provider has no such key can still see the same message again after a timeout.
+    /// </summary>
     public required Guid MessageId { get; init; }
 
     /// <summary>The conversation it belongs to.</summary>

@@ -1,6 +1,7 @@
 using ChatGateway.Gateway.Agents;
 using ChatGateway.Gateway.Conversations;
 using ChatGateway.Gateway.Delivery;
+using ChatGateway.Gateway.Health;
 using ChatGateway.Gateway.Ingest;
 using ChatGateway.Gateway.Plugins;
 using ChatGateway.Gateway.Redis;
@@ -36,6 +37,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddOptions<StoreOptions>().ValidateOnStart();
         services.AddSingleton(sp => StoreDialect.For(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
         services.AddSingleton<StoreHealth>();
+        services.AddSingleton<GatewayInstance>();
         services.AddDbContextFactory<GatewayDbContext>((sp, options) => UseStore(options, sp.GetRequiredService<IOptions<StoreOptions>>().Value));
 
         services.AddOptions<RedisOptions>().Bind(configuration.GetSection("Redis")).Configure(o =>
@@ -58,7 +60,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddOptions<IngestOptions>().Bind(configuration.GetSection("Ingest"))
             .Validate(o => o.MaxTextLength >= 1 && o.MaxBatch >= 1 && o.MaxQueued >= 1, "Ingest:MaxTextLength, Ingest:MaxBatch and Ingest:MaxQueued must be at least 1.")
             .ValidateOnStart();
-        services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection("Delivery"));
+        services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection("Delivery")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
         services.AddOptions<PluginsOptions>().Bind(configuration.GetSection("Plugins"));
 
         services.AddOptions<BusinessHoursOptions>().Bind(configuration.GetSection("BusinessHours")).ValidateOnStart();
@@ -80,6 +83,7 @@ internal static class GatewayServiceCollectionExtensions
         // Start order matters: the store and Redis first, then the live notifier, then channels.
         services.AddSingleton<RoutingRecoveryService>();
         services.AddHostedService<StartupInitializer>();
+        services.AddGatewayHealth(configuration);
         services.AddHostedService(sp => sp.GetRequiredService<RoutingRecoveryService>());
         services.AddSingleton<HandOffRetryService>();
         services.AddHostedService(sp => sp.GetRequiredService<HandOffRetryService>());

@@ -12,16 +12,33 @@ namespace ChatGateway.Gateway.Delivery;
 /// Sends pending outbound messages through their channel. The store is the queue: a message is
 /// pending until a send succeeds, a transient failure is retried with exponential backoff, and after
 /// the last attempt (or a permanent failure) it is marked failed with the reason, visible to the agent.
-/// Each attempt first claims the message with a lease, so two gateway instances never send it twice.
 /// </summary>
+/// <remarks>
+/// Several gateway instances share the queue, and each send has exactly one owner. An instance claims a message
+/// only when it has a free slot to send it at once (never a batch it will work through later), writing its
+/// <see cref="GatewayInstance.Id"/> into <see cref="Message.DeliveryOwner"/> with a lease in
+/// <see cref="Message.NextAttemptAt"/>: the attempt's timeout plus <see cref="LeaseMargin"/>. Right before the
+/// provider sees the message, one conditional update checks that the lease is still this instance's and unexpired,
+/// renews it and counts the attempt; the result is recorded only while this instance still owns the message. An
+/// instance that dies mid-send leaves its lease to expire, and then another instance sends the message again, with
+/// the same <see cref="OutboundMessage.MessageId"/> (the idempotency key of providers that take one).
+/// </remarks>
 internal sealed partial class DeliveryService(
     IDbContextFactory<GatewayDbContext> dbFactory,
     ChannelHost channels,
     GatewayEventBus events,
+    GatewayInstance instance,
+    StoreHealth storeHealth,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<DeliveryService> logger) : BackgroundService
 {
+    /// <summary>
+    /// How much longer than an attempt a lease lasts: an attempt is cancelled at <see cref="DeliveryOptions.AttemptTimeout"/>,
+    /// and the margin covers recording its result and clocks of instances that differ by a few seconds.
+    /// </summary>
+    internal static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(30);
+
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>Tells the loop new work is there (a coalescing signal; the store holds the work).</summary>
@@ -30,46 +47,68 @@ internal sealed partial class DeliveryService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        while (!stoppingToken.IsCancellationRequested)
+        var inFlight = new List<Task>(settings.Concurrency);
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                var due = await ClaimDueAsync(settings, stoppingToken);
-                if (due.Count > 0)
+                inFlight.RemoveAll(t => t.IsCompleted);
+                var free = settings.Concurrency - inFlight.Count;
+                if (free > 0)
                 {
-                    await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = stoppingToken },
-                        async (id, ct) => await AttemptAsync(id, settings, ct));
+                    try
+                    {
+                        var claimed = await ClaimDueAsync(free, settings, stoppingToken);
+                        inFlight.AddRange(claimed.Select(id => AttemptAsync(id, settings, stoppingToken)));
+                    }
+                    catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                    {
+                        return;
+                    }
+                    catch (Exception ex)
+                    {
+                        LogLoopFailed(logger, ex);
+                    }
+                }
+
+                if (inFlight.Count >= settings.Concurrency)
+                {
+                    // Every slot is sending: the next claim waits for one to free, so nothing is claimed that waits.
+                    await Task.WhenAny(inFlight).WaitAsync(stoppingToken);
                     continue;
                 }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogLoopFailed(logger, ex);
-            }
 
-            using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            poll.CancelAfter(settings.PollInterval);
-            try
-            {
-                await _wake.Reader.WaitToReadAsync(poll.Token);
-                _wake.Reader.TryRead(out _);
+                await WaitForWorkAsync(settings, stoppingToken);
             }
-            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-            {
-                // poll interval elapsed
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping
+        }
+        finally
+        {
+            // The attempts stop on the same token; none is left running behind the host.
+            await Task.WhenAll(inFlight);
         }
     }
 
-    private async Task<List<Guid>> ClaimDueAsync(DeliveryOptions settings, CancellationToken cancellationToken)
+    private async Task WaitForWorkAsync(DeliveryOptions settings, CancellationToken stoppingToken)
+    {
+        using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        poll.CancelAfter(settings.PollInterval);
+        try
+        {
+            await _wake.Reader.WaitToReadAsync(poll.Token);
+            _wake.Reader.TryRead(out _);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            // poll interval elapsed
+        }
+    }
+
+    /// <summary>Claims at most <paramref name="limit"/> due messages for this instance, oldest due first.</summary>
+    private async Task<List<Guid>> ClaimDueAsync(int limit, DeliveryOptions settings, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
@@ -77,16 +116,18 @@ internal sealed partial class DeliveryService(
             .Where(m => m.Status == MessageStatus.Pending && m.NextAttemptAt <= now)
             .OrderBy(m => m.NextAttemptAt)
             .Select(m => new { m.Id, m.NextAttemptAt })
-            .Take(64)
+            .Take(limit)
             .ToListAsync(cancellationToken);
 
-        var lease = now + settings.AttemptTimeout + TimeSpan.FromSeconds(30);
+        var lease = now + settings.AttemptTimeout + LeaseMargin;
+        var owner = instance.Id;
         var claimed = new List<Guid>(candidates.Count);
         foreach (var c in candidates)
         {
-            var rows = await db.Messages
+            // Unchanged since it was read: another instance that claimed it first moved NextAttemptAt.
+            var rows = await WriteAsync(() => db.Messages
                 .Where(m => m.Id == c.Id && m.Status == MessageStatus.Pending && m.NextAttemptAt == c.NextAttemptAt)
-                .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, lease), cancellationToken);
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, lease).SetProperty(m => m.DeliveryOwner, owner), cancellationToken));
             if (rows == 1)
             {
                 claimed.Add(c.Id);
@@ -98,15 +139,47 @@ internal sealed partial class DeliveryService(
 
     private async Task AttemptAsync(Guid messageId, DeliveryOptions settings, CancellationToken cancellationToken)
     {
+        try
+        {
+            await SendOwnedAsync(messageId, settings, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: the lease expires and another instance (or this one after a restart) sends it.
+        }
+        catch (Exception ex)
+        {
+            // The store (or the event bus) failed around the send: an attempt not recorded is tried again when its lease expires.
+            LogAttemptFailed(logger, ex, messageId);
+        }
+    }
+
+    private async Task SendOwnedAsync(Guid messageId, DeliveryOptions settings, CancellationToken cancellationToken)
+    {
+        var owner = instance.Id;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var message = await db.Messages.FirstOrDefaultAsync(m => m.Id == messageId, cancellationToken);
+        var message = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == messageId, cancellationToken);
         if (message is null || message.Status != MessageStatus.Pending)
         {
             return;
         }
 
         var conversation = await db.Conversations.AsNoTracking().FirstAsync(c => c.Id == message.ConversationId, cancellationToken);
-        message.Attempts++;
+
+        // The last look before the provider sees the message: still this instance's, lease not expired. The same
+        // update renews the lease for this attempt and counts it, so an attempt counts even if its result is lost.
+        var startedAt = time.GetUtcNow();
+        var lease = startedAt + settings.AttemptTimeout + LeaseMargin;
+        var started = await WriteAsync(() => db.Messages
+            .Where(m => m.Id == messageId && m.Status == MessageStatus.Pending && m.DeliveryOwner == owner && m.NextAttemptAt > startedAt)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.NextAttemptAt, lease), CancellationToken.None));
+        if (started == 0)
+        {
+            LogNotOwner(logger, messageId);
+            return;
+        }
+
+        var attempts = message.Attempts + 1;
         DeliveryResult result;
         if (!channels.TryGetRunning(message.InstanceId, out var channel))
         {
@@ -148,42 +221,79 @@ internal sealed partial class DeliveryService(
         }
 
         var now = time.GetUtcNow();
-        message.UpdatedAt = now;
+        MessageStatus status;
+        string? error;
+        DateTimeOffset? nextAttemptAt;
+        var providerMessageId = message.ProviderMessageId;
         switch (result.Outcome)
         {
             case DeliveryOutcome.Sent or DeliveryOutcome.Delivered:
-                message.Status = result.Outcome == DeliveryOutcome.Delivered ? MessageStatus.Delivered : MessageStatus.Sent;
-                message.ProviderMessageId = result.ProviderMessageId ?? message.ProviderMessageId;
-                message.Error = null;
-                message.NextAttemptAt = null;
-                LogSent(logger, message.Id, message.InstanceId, message.Attempts);
+                status = result.Outcome == DeliveryOutcome.Delivered ? MessageStatus.Delivered : MessageStatus.Sent;
+                providerMessageId = result.ProviderMessageId ?? providerMessageId;
+                error = null;
+                nextAttemptAt = null;
+                LogSent(logger, message.Id, message.InstanceId, attempts);
                 break;
-            case DeliveryOutcome.TransientFailure when message.Attempts < settings.MaxAttempts:
-                var backoff = TimeSpan.FromTicks(Math.Min(settings.MaxBackoff.Ticks, settings.InitialBackoff.Ticks * (1L << Math.Min(20, message.Attempts - 1))));
-                message.NextAttemptAt = now + backoff;
-                message.Error = result.Error;
-                LogRetrying(logger, message.Id, message.Attempts, backoff);
+            case DeliveryOutcome.TransientFailure when attempts < settings.MaxAttempts:
+                var backoff = TimeSpan.FromTicks(Math.Min(settings.MaxBackoff.Ticks, settings.InitialBackoff.Ticks * (1L << Math.Min(20, attempts - 1))));
+                status = MessageStatus.Pending;
+                error = result.Error;
+                nextAttemptAt = now + backoff;
+                LogRetrying(logger, message.Id, attempts, backoff);
                 LogReason(logger, message.Id, result.Error);
                 break;
             default:
-                message.Status = MessageStatus.Failed;
-                message.Error = result.Error ?? "send failed";
-                message.NextAttemptAt = null;
-                LogFailed(logger, message.Id, message.Attempts);
-                LogReason(logger, message.Id, message.Error);
+                status = MessageStatus.Failed;
+                error = result.Error ?? "send failed";
+                nextAttemptAt = null;
+                LogFailed(logger, message.Id, attempts);
+                LogReason(logger, message.Id, error);
                 break;
         }
 
-        await db.SaveChangesAsync(CancellationToken.None);
-        if (message.Status != MessageStatus.Pending && conversation.AssignedAgentId is { } agentId)
+        // Only the owner records: the provider key is kept here because an update past the context skips SaveChanges.
+        var providerKey = providerMessageId is null ? (long?)null : Message.KeyOf(message.InstanceId, MessageDirection.Out, providerMessageId);
+        var recorded = await WriteAsync(() => db.Messages
+            .Where(m => m.Id == messageId && m.Status == MessageStatus.Pending && m.DeliveryOwner == owner)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, status)
+                .SetProperty(m => m.ProviderMessageId, providerMessageId)
+                .SetProperty(m => m.ProviderKey, providerKey)
+                .SetProperty(m => m.Error, error)
+                .SetProperty(m => m.NextAttemptAt, nextAttemptAt)
+                .SetProperty(m => m.DeliveryOwner, (string?)null)
+                .SetProperty(m => m.UpdatedAt, now), CancellationToken.None));
+        if (recorded == 0)
+        {
+            LogResultNotRecorded(logger, messageId);
+            return;
+        }
+
+        if (status != MessageStatus.Pending && conversation.AssignedAgentId is { } agentId)
         {
             await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageStatus, conversation.Id, agentId, message.Id));
         }
 
-        if (message.Status is MessageStatus.Sent or MessageStatus.Delivered)
+        if (status is MessageStatus.Sent or MessageStatus.Delivered)
         {
             // The customer's other live channels in this conversation show it too (ReplyFanOutService, on every instance).
             await events.PublishAsync(new GatewayEvent(ReplyFanOutService.ReplySent, conversation.Id, MessageId: message.Id));
+        }
+    }
+
+    /// <summary>Runs one write and tells <see cref="StoreHealth"/> how it went, so readiness sees a store that refuses writes.</summary>
+    private async Task<int> WriteAsync(Func<Task<int>> write)
+    {
+        try
+        {
+            var rows = await write();
+            storeHealth.WriteSucceeded();
+            return rows;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            storeHealth.WriteFailed(ex);
+            throw;
         }
     }
 
@@ -205,4 +315,13 @@ internal sealed partial class DeliveryService(
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "Delivery loop failed; continuing")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Message {MessageId} was not sent: its claim expired or another instance owns it now")]
+    private static partial void LogNotOwner(ILogger logger, Guid messageId);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Message {MessageId}: the result of this attempt was not recorded, another instance took the send over after this one's lease expired")]
+    private static partial void LogResultNotRecorded(ILogger logger, Guid messageId);
+
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Error, Message = "Send attempt of message {MessageId} failed outside the channel; unless its result was recorded, it is tried again when its lease expires")]
+    private static partial void LogAttemptFailed(ILogger logger, Exception exception, Guid messageId);
 }

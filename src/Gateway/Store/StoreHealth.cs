@@ -10,6 +10,7 @@ internal sealed class StoreHealth(TimeProvider time)
     private long _lastSuccessTicks;
     private long _lastFailureTicks;
     private string? _lastFailure;
+    private string? _lastFailureKind;
 
     public DateTimeOffset? LastSuccess => Read(ref _lastSuccessTicks);
 
@@ -17,6 +18,9 @@ internal sealed class StoreHealth(TimeProvider time)
 
     /// <summary>The reason of the last failed write (an exception's type and message, never data).</summary>
     public string? LastFailureReason => Volatile.Read(ref _lastFailure);
+
+    /// <summary>The exception type of the last failed write: what readiness shows anyone who asks, without the details.</summary>
+    public string? LastFailureKind => Volatile.Read(ref _lastFailureKind);
 
     /// <summary>Whether the newest write outcome is a failure.</summary>
     public bool Failing => Interlocked.Read(ref _lastFailureTicks) > Interlocked.Read(ref _lastSuccessTicks);
@@ -26,6 +30,7 @@ internal sealed class StoreHealth(TimeProvider time)
     public void WriteFailed(Exception exception)
     {
         Volatile.Write(ref _lastFailure, $"{exception.GetType().Name}: {exception.Message}");
+        Volatile.Write(ref _lastFailureKind, exception.GetType().Name);
         Interlocked.Exchange(ref _lastFailureTicks, time.GetUtcNow().UtcTicks);
     }
 

@@ -62,6 +62,11 @@ internal static class TwilioMapper
     }
 
     /// <summary>The form of <c>POST /2010-04-01/Accounts/{sid}/Messages.json</c>.</summary>
+    /// <remarks>
+    /// Twilio's Messages API takes no idempotency key (no parameter or header makes a repeated create a no-op), so
+    /// <see cref="OutboundMessage.MessageId"/> is not sent: an attempt whose answer was lost and is retried can reach
+    /// the customer twice, and only the gateway's one-owner-per-send rule keeps instances from adding to that.
+    /// </remarks>
     public static Dictionary<string, string> ToCreateMessageForm(OutboundMessage message, string to, SmsOptions options, string instanceId)
     {
         var form = new Dictionary<string, string>(StringComparer.Ordinal)

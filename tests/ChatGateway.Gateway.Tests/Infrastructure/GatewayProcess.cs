@@ -43,7 +43,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
                 new DbContextOptionsBuilder<GatewayDbContext>(), new StoreOptions { Provider = Store, ConnectionString = StoreConnectionString }).Options);
     }
 
-    /// <param name="settings">Further settings of this instance, keys as in configuration (<c>Routing:DisconnectGrace</c>).</param>
+    /// <param name="cluster">The store, Redis and plugins.json the instances share.</param>
+    /// <param name="settings">Further settings of this instance, keys as in configuration (<c>Routing:DisconnectGrace</c>) or as environment variables (<c>Delivery__Concurrency</c>).</param>
     public static async Task<GatewayProcess> StartAsync(Cluster cluster, IReadOnlyDictionary<string, string>? settings = null)
     {
         var start = new ProcessStartInfo("dotnet")
