@@ -25,13 +25,14 @@ internal sealed partial class AgentConnectionTracker(
     RoutingRules rules,
     IOptions<RoutingOptions> options,
     IOptions<PresenceOptions> presenceOptions,
+    GatewayInstance self,
     TimeProvider time,
     ILogger<AgentConnectionTracker> logger) : BackgroundService
 {
     /// <summary>A claimed hand-on that did not finish (an error, or the instance died) falls due again after this.</summary>
     private static readonly TimeSpan HandOnRetry = TimeSpan.FromSeconds(10);
 
-    private readonly string _instance = Guid.NewGuid().ToString("N");
+    private readonly string _instance = self.Id;
 
     // Desk changes and heartbeats take turns, so the list a heartbeat writes is never older than a change already written.
     private readonly SemaphoreSlim _gate = new(1, 1);
