@@ -25,8 +25,8 @@ internal interface IInboundStatements : IDisposable
     /// <summary>The contacts that own these identities (locked), by (instance, external id); merged-away contacts are followed to their owner by the caller.</summary>
     void FindIdentities(IReadOnlyCollection<(string Instance, string ExternalId)> keys, Dictionary<(string, string), Contact> found);
 
-    /// <summary>Stored customer messages by (instance, provider id): the message and its conversation.</summary>
-    void FindMessages(IReadOnlyCollection<(string Instance, string ProviderId)> keys, Dictionary<(string, string), (Guid MessageId, Guid ConversationId)> found);
+    /// <summary>Stored customer messages by (instance, provider id), of senders seen before: the message and its conversation.</summary>
+    void FindMessages(IReadOnlyCollection<InboundKey> keys, Dictionary<(string, string), (Guid MessageId, Guid ConversationId)> found);
 
     /// <summary>The contacts (not merged away) that own these verified phones / emails (locked).</summary>
     void FindContactsByKeys(IReadOnlyCollection<string> phones, IReadOnlyCollection<string> emails, Dictionary<string, Contact> byPhone, Dictionary<string, Contact> byEmail);
@@ -57,3 +57,6 @@ internal interface IInboundStatements : IDisposable
     /// <summary>Moves the identities and conversations of <paramref name="from"/> to <paramref name="into"/> and deletes it.</summary>
     void MoveContact(Guid from, Guid into);
 }
+
+/// <summary>A customer message looked for: its instance and provider id, its sender's contact and its <see cref="Message.KeyOf"/>.</summary>
+internal readonly record struct InboundKey(string Instance, string ProviderId, Guid ContactId, long ProviderKey);

@@ -63,8 +63,15 @@ internal sealed class InboundRows(IInboundStatements sql)
 
         // A stored message's sender has an identity (stored with the message's first copy): only senders seen before
         // can be redelivering, so a new customer's messages cost no lookup.
-        var messageKeys = batch.Where(i => _identities.ContainsKey((i.InstanceId, i.Message.Sender.ExternalId)))
-            .Select(i => (i.InstanceId, i.Message.ProviderMessageId)).ToHashSet();
+        var messageKeys = new HashSet<InboundKey>();
+        foreach (var item in batch)
+        {
+            if (_identities.TryGetValue((item.InstanceId, item.Message.Sender.ExternalId), out var contactId))
+            {
+                messageKeys.Add(new InboundKey(item.InstanceId, item.Message.ProviderMessageId, contactId, item.ProviderKey));
+            }
+        }
+
         sql.FindMessages(messageKeys, _messages);
 
         var phones = batch.Select(i => i.Phone).OfType<string>().Where(p => !_byPhone.ContainsKey(p)).ToHashSet(StringComparer.Ordinal);

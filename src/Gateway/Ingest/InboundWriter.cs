@@ -46,6 +46,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _checkpointer;
     private readonly LogSync? _logSync;
+    private readonly ProviderKeys _sqliteKeys = new();
     private IInboundStatements? _statements;
     private InboundRows? _rows;
 
@@ -263,7 +264,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     }
 
     private IInboundStatements Open() =>
-        _statements ??= _store.IsSqlite ? new SqliteInboundStatements(_store, _dialect) : new PostgreSqlInboundStatements(_store, _dialect);
+        _statements ??= _store.IsSqlite ? new SqliteInboundStatements(_store, _dialect, _sqliteKeys) : new PostgreSqlInboundStatements(_store, _dialect);
 
     private List<(PendingInbound, Ingested)> Store(List<PendingInbound> batch)
     {

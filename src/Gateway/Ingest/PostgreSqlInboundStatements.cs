@@ -76,7 +76,7 @@ internal sealed class PostgreSqlInboundStatements : IInboundStatements
         }
     }
 
-    public void FindMessages(IReadOnlyCollection<(string Instance, string ProviderId)> keys, Dictionary<(string, string), (Guid MessageId, Guid ConversationId)> found)
+    public void FindMessages(IReadOnlyCollection<InboundKey> keys, Dictionary<(string, string), (Guid MessageId, Guid ConversationId)> found)
     {
         if (keys.Count == 0)
         {

@@ -128,8 +128,10 @@ internal class GatewayDbContext : DbContext
             // promise of one stored message per instance and provider id by looking up and inserting in one
             // write transaction.
             e.HasIndex(x => x.ProviderKey).HasFilter("\"ProviderKey\" IS NOT NULL AND \"Direction\" = 1");
-            // One stored customer message per (instance, provider id), whichever gateway instance takes it first
-            // and however often the provider redelivers it: the constraint, not a process, keeps the promise.
+            // One stored customer message per (instance, provider id), whichever gateway instance takes it first and
+            // however often the provider redelivers it: on PostgreSQL the constraint keeps the promise. SQLite's migration
+            // does not create it: there every writer looks up and inserts inside one write transaction, which SQLite runs
+            // one at a time, and the index cost ingest a random page per message (see SqliteInboundStatements).
             e.HasIndex(x => new { x.InstanceId, x.ProviderMessageId }, "UX_Messages_Inbound").IsUnique()
                 .HasFilter("\"Direction\" = 0 AND \"ProviderMessageId\" IS NOT NULL");
             // A conversation's replies and notes. Its customer messages are a chain instead (PreviousInboundId,

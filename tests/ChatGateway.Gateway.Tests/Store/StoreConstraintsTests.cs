@@ -6,9 +6,10 @@ using Microsoft.EntityFrameworkCore;
 namespace ChatGateway.Gateway.Tests.Store;
 
 /// <summary>
-/// The promises ingest rests on are the store's own, on SQLite and on PostgreSQL (CI runs this on both): whatever
-/// writes a second copy of a customer message, a second contact for a verified phone or email, or a second identity
-/// of one sender, the store refuses it. A contact merged away keeps its row and its keys, outside the promise.
+/// The promises ingest rests on are the store's own (CI runs this on SQLite and on PostgreSQL): whatever writes a second
+/// contact for a verified phone or email, or a second identity of one sender, the store refuses it; on PostgreSQL also a
+/// second copy of a customer message (on SQLite the writers, one at a time under its write lock, look up and insert in
+/// one transaction: TwoInstanceIngestTests). A contact merged away keeps its row and its keys, outside the promise.
 /// </summary>
 public sealed class StoreConstraintsTests
 {
@@ -21,11 +22,14 @@ public sealed class StoreConstraintsTests
         var conversationId = first.GetProperty("conversationId").GetGuid();
         var now = DateTimeOffset.UtcNow;
 
-        await AssertRefusedAsync(host, db => db.Messages.Add(new Message
+        if (GatewayHost.DefaultStore == StoreProvider.PostgreSql)
         {
-            Id = Guid.NewGuid(), ConversationId = conversationId, InstanceId = "probe", Direction = MessageDirection.In, Text = "copy",
-            Status = MessageStatus.Received, ProviderMessageId = "c-1", ExternalId = "+15554440001", CreatedAt = now,
-        }));
+            await AssertRefusedAsync(host, db => db.Messages.Add(new Message
+            {
+                Id = Guid.NewGuid(), ConversationId = conversationId, InstanceId = "probe", Direction = MessageDirection.In, Text = "copy",
+                Status = MessageStatus.Received, ProviderMessageId = "c-1", ExternalId = "+15554440001", CreatedAt = now,
+            }));
+        }
         await AssertRefusedAsync(host, db => db.Contacts.Add(new Contact { Id = Guid.NewGuid(), Phone = "+15554440001", CreatedAt = now }));
         await AssertRefusedAsync(host, db =>
         {
