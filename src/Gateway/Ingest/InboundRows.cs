@@ -89,7 +89,26 @@ internal sealed class InboundRows(IInboundStatements sql)
             _byEmail[email] = byEmail.TryGetValue(email, out var owner) ? Known(owner) : null;
         }
 
-        var contactIds = _identities.Values.Concat(_byPhone.Values.OfType<Contact>().Select(c => c.Id)).Where(id => !_open.ContainsKey(id)).ToHashSet();
+        // The batch's own contacts only: the rows kept from earlier batches may hold a hundred thousand.
+        var contactIds = new HashSet<Guid>();
+        foreach (var item in batch)
+        {
+            if (_identities.TryGetValue((item.InstanceId, item.Message.Sender.ExternalId), out var id) && !_open.ContainsKey(id))
+            {
+                contactIds.Add(id);
+            }
+
+            if (item.Phone is not null && _byPhone.GetValueOrDefault(item.Phone) is { } byPhoneOwner && !_open.ContainsKey(byPhoneOwner.Id))
+            {
+                contactIds.Add(byPhoneOwner.Id);
+            }
+
+            if (item.Email is not null && _byEmail.GetValueOrDefault(item.Email) is { } byEmailOwner && !_open.ContainsKey(byEmailOwner.Id))
+            {
+                contactIds.Add(byEmailOwner.Id);
+            }
+        }
+
         LoadOpen(contactIds);
     }
 
