@@ -209,7 +209,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             Acknowledge(Store(batch));
             return;
         }
-        catch (Exception ex) when (_dialect.IsUniqueViolation(ex))
+        catch (Exception ex) when (_dialect.IsRace(ex))
         {
             LogRace(_logger, ex.Message);
         }
@@ -237,7 +237,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 Acknowledge(Store([item]));
                 return;
             }
-            catch (Exception ex) when (attempt < SingleAttempts && (attempt == 1 || _dialect.IsUniqueViolation(ex) || IsDeadlock(ex)))
+            catch (Exception ex) when (attempt < SingleAttempts && (attempt == 1 || _dialect.IsRace(ex)))
             {
             }
             catch (Exception ex)
@@ -248,9 +248,6 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             }
         }
     }
-
-    private static bool IsDeadlock(Exception ex) =>
-        ex is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure };
 
     private void Acknowledge(List<(PendingInbound Item, Ingested Result)> results)
     {
@@ -284,7 +281,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             _rows = null;
             _statements = null;
             statements.Dispose();
-            if (!_dialect.IsUniqueViolation(ex))
+            if (!_dialect.IsRace(ex))
             {
                 _health.WriteFailed(ex);
             }

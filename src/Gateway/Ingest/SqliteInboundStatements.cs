@@ -112,6 +112,13 @@ internal sealed class SqliteInboundStatements : IInboundStatements
                 $"INSERT INTO \"InboundHeads\" ({HeadColumns}) VALUES (?1, ?2, ?3, ?4, ?5) " +
                 "ON CONFLICT (\"ConversationId\") DO UPDATE SET \"LastMessageId\" = excluded.\"LastMessageId\", \"LastMessageAt\" = excluded.\"LastMessageAt\", " +
                 "\"RunStartId\" = excluded.\"RunStartId\", \"RunStartAt\" = excluded.\"RunStartAt\"");
+
+            // When the writer opens (it opens at start-up, before the first message: a large store's keys take about a
+            // second per million messages), and kept by the writer if this connection has to be opened again.
+            if (_keys.Filter is null)
+            {
+                ReadProviderKeys();
+            }
         }
         catch
         {
@@ -138,11 +145,7 @@ internal sealed class SqliteInboundStatements : IInboundStatements
 
         // Messages other connections stored since this writer's last commit (another process's writer, an agent's
         // reply) join the filter before anything is looked up in it.
-        if (_keys.Filter is null)
-        {
-            ReadProviderKeys();
-        }
-        else if (_changed)
+        if (_changed)
         {
             CatchUpProviderKeys();
         }

@@ -5,19 +5,12 @@ using Npgsql;
 namespace ChatGateway.Gateway.Store;
 
 /// <summary>
-/// What differs between the engines for statements written by hand (the inbound writer, the history query):
-/// how values are bound and a connection is opened. The SQL itself is the same on both (double-quoted names,
-/// <c>@name</c> parameters, <c>INSERT ... ON CONFLICT</c>), except for row locks, which SQLite does not need: a
-/// SQLite write transaction holds the whole database.
+/// What differs between the engines for the inbound writer's hand-written statements: how ids and flags are
+/// stored, and which failures mean another writer got to a row first.
 /// </summary>
 internal abstract class StoreDialect
 {
-    public static StoreDialect For(StoreOptions options) => options.IsSqlite ? new SqliteDialect(options) : new PostgreSqlDialect(options);
-
-    public abstract StoreProvider Provider { get; }
-
-    /// <summary><c> FOR UPDATE</c> where rows read in a write transaction must be locked (PostgreSQL), else nothing.</summary>
-    public abstract string ForUpdate { get; }
+    public static StoreDialect For(StoreOptions options) => options.IsSqlite ? new SqliteDialect() : new PostgreSqlDialect();
 
     /// <summary>A Guid as <see cref="GatewayDbContext"/> stores it: upper-case text on SQLite, uuid on PostgreSQL.</summary>
     public abstract object Id(Guid id);
@@ -32,65 +25,40 @@ internal abstract class StoreDialect
 
     public static bool ReadFlag(DbDataReader reader, int ordinal) => reader.GetFieldType(ordinal) == typeof(bool) ? reader.GetBoolean(ordinal) : reader.GetInt64(ordinal) != 0;
 
-    public abstract DbParameter Parameter(string name, object? value);
-
-    /// <summary>A new, open connection with the gateway's settings.</summary>
-    public abstract DbConnection Open();
-
     /// <summary>Whether the exception says a unique constraint turned a row away (another writer stored it first).</summary>
     public abstract bool IsUniqueViolation(Exception exception);
 
-    private sealed class SqliteDialect(StoreOptions options) : StoreDialect
+    /// <summary>
+    /// Whether another writer got in the way (a row it stored first, a deadlock between two writers' locks): storing
+    /// again finds what it stored, so the attempt is worth repeating.
+    /// </summary>
+    public virtual bool IsRace(Exception exception) => IsUniqueViolation(exception);
+
+    private sealed class SqliteDialect : StoreDialect
     {
-        public override StoreProvider Provider => StoreProvider.Sqlite;
-
-        public override string ForUpdate => "";
-
         public override object Id(Guid id) => StoredValues.Text(id);
 
         public override object Flag(bool value) => value ? 1L : 0L;
 
         public override Guid ReadId(DbDataReader reader, int ordinal) => Guid.Parse(reader.GetString(ordinal));
 
-        public override DbParameter Parameter(string name, object? value) => new SqliteParameter(name, value ?? DBNull.Value);
-
-        public override DbConnection Open()
-        {
-            var connection = new SqliteConnection(options.ConnectionString);
-            connection.Open();
-            using var pragmas = connection.CreateCommand();
-            pragmas.CommandText = SqlitePragmaInterceptor.Pragmas(options.Durable);
-            pragmas.ExecuteNonQuery();
-            return connection;
-        }
-
         public override bool IsUniqueViolation(Exception exception) =>
             exception is SqliteException { SqliteErrorCode: 19 } s && s.SqliteExtendedErrorCode is 2067 or 1555;
     }
 
-    private sealed class PostgreSqlDialect(StoreOptions options) : StoreDialect
+    private sealed class PostgreSqlDialect : StoreDialect
     {
-        public override StoreProvider Provider => StoreProvider.PostgreSql;
-
-        public override string ForUpdate => " FOR UPDATE";
-
         public override object Id(Guid id) => id;
 
         public override object Flag(bool value) => value;
 
         public override Guid ReadId(DbDataReader reader, int ordinal) => reader.GetGuid(ordinal);
 
-        public override DbParameter Parameter(string name, object? value) => new NpgsqlParameter(name, value ?? DBNull.Value);
-
-        public override DbConnection Open()
-        {
-            var connection = new NpgsqlConnection(PostgreSqlConnectionString(options));
-            connection.Open();
-            return connection;
-        }
-
         public override bool IsUniqueViolation(Exception exception) =>
             exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+        public override bool IsRace(Exception exception) =>
+            exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure };
     }
 
     /// <summary>The configured PostgreSQL connection string with the gateway's durability setting.</summary>
