@@ -24,4 +24,11 @@ public enum ChannelCapabilities
 
     /// <summary>The customer identity carries an email address that can join contacts across channels.</summary>
     EmailIdentity = 32,
+
+    /// <summary>
+    /// Can message a customer who did not just write (a follow-up, a payment reminder, a survey): SMS and email can,
+    /// a channel that may only answer within a window or while the customer is connected says so through
+    /// <see cref="IChannelOutreach"/> as well. Without it the gateway only answers on this channel.
+    /// </summary>
+    StartConversation = 64,
 }

@@ -86,8 +86,15 @@ public sealed record OutboundMessage
     /// <summary>The text to send.</summary>
     public required string Text { get; init; }
 
-    /// <summary>The display name of the agent who wrote it, if any.</summary>
+    /// <summary>The display name of the agent who wrote it, if any; null for the gateway's own messages (follow-ups).</summary>
     public string? AgentName { get; init; }
+
+    /// <summary>
+    /// Answers the customer may pick, e.g. <c>1</c> to <c>5</c> for a satisfaction survey: a channel with buttons
+    /// shows them as buttons that send the choice as the customer's message; any other channel sends the text alone,
+    /// which already says how to answer. Null for ordinary messages.
+    /// </summary>
+    public IReadOnlyList<string>? Choices { get; init; }
 
     /// <summary>When the gateway stored it.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
@@ -164,6 +171,6 @@ public sealed record HistoryMessage(Guid MessageId, string Direction, string Tex
 
 /// <summary>A conversation with its messages, oldest first.</summary>
 /// <param name="ConversationId">The conversation.</param>
-/// <param name="Status"><c>waiting</c>, <c>assigned</c> or <c>closed</c>.</param>
+/// <param name="Status"><c>waiting</c>, <c>assigned</c>, <c>closed</c>, or <c>pending</c> (the shop wrote first, e.g. a follow-up, and waits for the customer).</param>
 /// <param name="Messages">Its messages, oldest first.</param>
 public sealed record ConversationHistory(Guid ConversationId, string Status, IReadOnlyList<HistoryMessage> Messages);

@@ -62,6 +62,7 @@ internal static class ConversationMapping
     {
         ConversationStatus.Waiting => "waiting",
         ConversationStatus.Assigned => "assigned",
+        ConversationStatus.Pending => "pending",
         _ => "closed",
     };
 

@@ -50,6 +50,13 @@ internal interface IInboundStatements : IDisposable
 
     void UpdateConversation(Conversation conversation);
 
+    /// <summary>
+    /// Opens a <see cref="ConversationStatus.Pending"/> conversation (one the gateway started, e.g. a follow-up) that the
+    /// customer answered: its status, skill, priority and reason, language, step time and where replies go. Does nothing
+    /// when it is no longer pending.
+    /// </summary>
+    void OpenPending(Conversation conversation);
+
     void InsertMessage(Message message);
 
     void SaveHead(InboundHead head);

@@ -14,7 +14,7 @@ internal static class InboundRowReader
     private static readonly DateTimeOffsetToBinaryConverter Times = new();
 
     public const string ContactColumns =
-        "\"Id\", \"DisplayName\", \"Phone\", \"Email\", \"IsVip\", \"ExclusiveAgentId\", \"CreatedAt\", \"DeclaredName\", \"DeclaredPhone\", \"DeclaredEmail\"";
+        "\"Id\", \"DisplayName\", \"Phone\", \"Email\", \"IsVip\", \"ExclusiveAgentId\", \"CreatedAt\", \"DeclaredName\", \"DeclaredPhone\", \"DeclaredEmail\", \"OrderStage\"";
 
     public const string ConversationColumns =
         "\"Id\", \"ContactId\", \"Status\", \"Skill\", \"Priority\", \"RoutingReason\", \"Language\", \"Tags\", \"AssignedAgentId\", \"LastInstanceId\", \"LastExternalId\", \"CreatedAt\", \"LastMessageAt\", \"StepEnteredAt\"";
@@ -40,6 +40,7 @@ internal static class InboundRowReader
         DeclaredName = r.IsDBNull(at + 7) ? null : r.GetString(at + 7),
         DeclaredPhone = r.IsDBNull(at + 8) ? null : r.GetString(at + 8),
         DeclaredEmail = r.IsDBNull(at + 9) ? null : r.GetString(at + 9),
+        OrderStage = (OrderStage)r.GetInt32(at + 10),
     };
 
     public static Conversation Conversation(DbDataReader r, int at, StoreDialect d) => new()

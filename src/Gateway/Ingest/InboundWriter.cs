@@ -319,9 +319,28 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             var contact = ResolveContact(lookup, item, sender, now);
             var conversation = lookup.OpenConversationOf(contact.Id);
             var isNew = conversation is null;
-            if (conversation is null)
+            // Routed as a conversation that opens now: a new one, or one the gateway started (a follow-up) that the
+            // customer answers for the first time.
+            var opens = isNew;
+            if (conversation is { Status: ConversationStatus.Pending })
             {
-                var classification = classifier.Classify(message.Text, contact.IsVip, item.ChannelType);
+                var classification = classifier.Classify(message.Text, contact.IsVip, item.ChannelType, contact.OrderStage);
+                conversation.Status = ConversationStatus.Waiting;
+                conversation.Skill = classification.Skill;
+                conversation.Priority = classification.Priority;
+                conversation.RoutingReason = classification.Reason;
+                conversation.Language = classification.Language ?? conversation.Language;
+                conversation.StepEnteredAt = now;
+                conversation.LastInstanceId = item.InstanceId;
+                conversation.LastExternalId = message.Sender.ExternalId;
+                conversation.LastMessageAt = now;
+                conversation.Tags = classifier.AddTags(conversation.Tags, message.Text);
+                sql.OpenPending(conversation);
+                opens = true;
+            }
+            else if (conversation is null)
+            {
+                var classification = classifier.Classify(message.Text, contact.IsVip, item.ChannelType, contact.OrderStage);
                 conversation = new Conversation
                 {
                     Id = Ids.NewVersion7(now),
@@ -376,7 +395,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             row.PreviousInboundId = lookup.Append(conversation.Id, isNew, row.Id, now);
             sql.InsertMessage(row);
             lookup.AddMessage(item.InstanceId, message.ProviderMessageId, row.Id, conversation.Id);
-            stored.Add((item, conversation, row, isNew, contact));
+            stored.Add((item, conversation, row, opens, contact));
         }
 
         lookup.Flush();
@@ -389,8 +408,10 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         {
             LogStored(_logger, item.InstanceId, row.Id, conversation.Id);
             var preferred = !isNew ? null : contact.ExclusiveAgentId ?? (sticky.TryGetValue(contact.Id, out var agent) ? agent : null);
+            // A conversation the gateway started days ago waits in line from the customer's answer, not from then.
+            var waitingSince = isNew && conversation.StepEnteredAt is { } entered && entered > conversation.CreatedAt ? entered : conversation.CreatedAt;
             var handOff = new RoutingHandOff(
-                conversation.Id, conversation.Skill, conversation.Priority, conversation.CreatedAt, conversation.Status, conversation.AssignedAgentId,
+                conversation.Id, conversation.Skill, conversation.Priority, waitingSince, conversation.Status, conversation.AssignedAgentId,
                 item.ChannelType, isNew, preferred, row);
             results.Add((item, new Ingested(new InboundResult(row.Id, conversation.Id, Duplicate: false), handOff)));
         }

@@ -172,8 +172,8 @@ internal sealed class PostgreSqlInboundStatements : IInboundStatements
     }
 
     public void InsertContact(Contact c) => Write(
-        $"INSERT INTO \"Contacts\" ({ContactColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        c.Id, c.DisplayName, c.Phone, c.Email, c.IsVip, c.ExclusiveAgentId, Ticks(c.CreatedAt), c.DeclaredName, c.DeclaredPhone, c.DeclaredEmail);
+        $"INSERT INTO \"Contacts\" ({ContactColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        c.Id, c.DisplayName, c.Phone, c.Email, c.IsVip, c.ExclusiveAgentId, Ticks(c.CreatedAt), c.DeclaredName, c.DeclaredPhone, c.DeclaredEmail, (int)c.OrderStage);
 
     public void UpdateContact(Contact c) => Write(
         "UPDATE \"Contacts\" SET \"DisplayName\" = $2, \"Phone\" = $3, \"Email\" = $4, \"IsVip\" = $5, \"ExclusiveAgentId\" = $6, " +
@@ -193,6 +193,12 @@ internal sealed class PostgreSqlInboundStatements : IInboundStatements
     public void UpdateConversation(Conversation c) => Write(
         "UPDATE \"Conversations\" SET \"LastInstanceId\" = $2, \"LastExternalId\" = $3, \"LastMessageAt\" = $4, \"Tags\" = $5 WHERE \"Id\" = $1",
         c.Id, c.LastInstanceId, c.LastExternalId, Ticks(c.LastMessageAt), c.Tags);
+
+    public void OpenPending(Conversation c) => Write(
+        "UPDATE \"Conversations\" SET \"Status\" = $2, \"Skill\" = $3, \"Priority\" = $4, \"RoutingReason\" = $5, \"Language\" = $6, " +
+        "\"StepEnteredAt\" = $7, \"LastInstanceId\" = $8, \"LastExternalId\" = $9, \"LastMessageAt\" = $10, \"Tags\" = $11 WHERE \"Id\" = $1 AND \"Status\" = 3",
+        c.Id, (int)c.Status, c.Skill, c.Priority, c.RoutingReason, c.Language, c.StepEnteredAt is { } step ? Ticks(step) : null,
+        c.LastInstanceId, c.LastExternalId, Ticks(c.LastMessageAt), c.Tags);
 
     /// <summary>Joins the run of messages written next, as one statement (<see cref="EndRuns"/>).</summary>
     public void InsertMessage(Message m)

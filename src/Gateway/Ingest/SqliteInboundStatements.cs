@@ -38,6 +38,7 @@ internal sealed class SqliteInboundStatements : IInboundStatements
     private readonly SqliteCommand _insertIdentity;
     private readonly SqliteCommand _insertConversation;
     private readonly SqliteCommand _updateConversation;
+    private readonly SqliteCommand _openPending;
     private readonly SqliteRawStatement _insertMessage;
     private readonly SqliteCommand _moveContact;
     private readonly SqliteCommand _dataVersion;
@@ -91,7 +92,7 @@ internal sealed class SqliteInboundStatements : IInboundStatements
             _findOpenConversation = Prepare($"SELECT {ConversationColumns} FROM \"Conversations\" WHERE \"ContactId\" = @contact AND \"Status\" <> 2 ORDER BY \"CreatedAt\" DESC LIMIT 1");
             _findStickyAgent = Prepare("SELECT \"AssignedAgentId\" FROM \"Conversations\" WHERE \"ContactId\" = @contact AND \"AssignedAgentId\" IS NOT NULL " +
                 "AND \"ClosedAt\" IS NOT NULL AND \"ClosedAt\" >= @since ORDER BY \"ClosedAt\" DESC LIMIT 1");
-            _insertContact = Prepare($"INSERT INTO \"Contacts\" ({ContactColumns}) VALUES (@id, @name, @phone, @email, @vip, @exclusive, @created, @dname, @dphone, @demail)");
+            _insertContact = Prepare($"INSERT INTO \"Contacts\" ({ContactColumns}) VALUES (@id, @name, @phone, @email, @vip, @exclusive, @created, @dname, @dphone, @demail, @stage)");
             _updateContact = Prepare("UPDATE \"Contacts\" SET \"DisplayName\" = @name, \"Phone\" = @phone, \"Email\" = @email, \"IsVip\" = @vip, \"ExclusiveAgentId\" = @exclusive, " +
                 "\"DeclaredName\" = @dname, \"DeclaredPhone\" = @dphone, \"DeclaredEmail\" = @demail WHERE \"Id\" = @id");
             _insertIdentity = Prepare("INSERT INTO \"ChannelIdentities\" (\"Id\", \"ContactId\", \"InstanceId\", \"ExternalId\", \"CreatedAt\") VALUES (@id, @contact, @instance, @external, @created)");
@@ -99,6 +100,9 @@ internal sealed class SqliteInboundStatements : IInboundStatements
                 $"INSERT INTO \"Conversations\" ({ConversationColumns}, \"NeedsSupervisor\", \"TransferCount\") " +
                 "VALUES (@id, @contact, @status, @skill, @priority, @reason, @language, @tags, @agent, @instance, @external, @created, @last, @step, 0, 0)");
             _updateConversation = Prepare("UPDATE \"Conversations\" SET \"LastInstanceId\" = @instance, \"LastExternalId\" = @external, \"LastMessageAt\" = @last, \"Tags\" = @tags WHERE \"Id\" = @id");
+            _openPending = Prepare("UPDATE \"Conversations\" SET \"Status\" = @status, \"Skill\" = @skill, \"Priority\" = @priority, \"RoutingReason\" = @reason, " +
+                "\"Language\" = @language, \"StepEnteredAt\" = @step, \"LastInstanceId\" = @instance, \"LastExternalId\" = @external, \"LastMessageAt\" = @last, " +
+                "\"Tags\" = @tags WHERE \"Id\" = @id AND \"Status\" = 3");
             _insertMessage = new SqliteRawStatement(_connection,
                 "INSERT INTO \"Messages\" (\"Id\", \"ConversationId\", \"InstanceId\", \"Direction\", \"Text\", \"Status\", \"ProviderMessageId\", \"ProviderKey\", \"ExternalId\", \"Attempts\", \"CreatedAt\", \"PreviousInboundId\") " +
                 "VALUES (?1, ?2, ?3, 0, ?4, 0, ?5, ?6, ?7, 0, ?8, ?9)");
@@ -251,7 +255,7 @@ internal sealed class SqliteInboundStatements : IInboundStatements
     public void InsertContact(Contact c) => Execute(_insertContact,
         ("@id", _d.Id(c.Id)), ("@name", c.DisplayName), ("@phone", c.Phone), ("@email", c.Email), ("@vip", _d.Flag(c.IsVip)),
         ("@exclusive", _d.Id(c.ExclusiveAgentId)), ("@created", Ticks(c.CreatedAt)),
-        ("@dname", c.DeclaredName), ("@dphone", c.DeclaredPhone), ("@demail", c.DeclaredEmail));
+        ("@dname", c.DeclaredName), ("@dphone", c.DeclaredPhone), ("@demail", c.DeclaredEmail), ("@stage", (int)c.OrderStage));
 
     public void UpdateContact(Contact c) => Execute(_updateContact,
         ("@id", _d.Id(c.Id)), ("@name", c.DisplayName), ("@phone", c.Phone), ("@email", c.Email), ("@vip", _d.Flag(c.IsVip)),
@@ -268,6 +272,11 @@ internal sealed class SqliteInboundStatements : IInboundStatements
 
     public void UpdateConversation(Conversation c) => Execute(_updateConversation,
         ("@id", _d.Id(c.Id)), ("@instance", c.LastInstanceId), ("@external", c.LastExternalId), ("@last", Ticks(c.LastMessageAt)), ("@tags", c.Tags));
+
+    public void OpenPending(Conversation c) => Execute(_openPending,
+        ("@id", _d.Id(c.Id)), ("@status", (int)c.Status), ("@skill", c.Skill), ("@priority", c.Priority), ("@reason", c.RoutingReason),
+        ("@language", c.Language), ("@step", c.StepEnteredAt is { } step ? Ticks(step) : null), ("@instance", c.LastInstanceId),
+        ("@external", c.LastExternalId), ("@last", Ticks(c.LastMessageAt)), ("@tags", c.Tags));
 
     public void InsertMessage(Message m)
     {

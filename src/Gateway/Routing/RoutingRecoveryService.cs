@@ -31,7 +31,7 @@ internal sealed partial class RoutingRecoveryService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var open = await db.Conversations
-            .Where(c => c.Status != ConversationStatus.Closed)
+            .Where(c => c.Status == ConversationStatus.Waiting || c.Status == ConversationStatus.Assigned)
             .Select(c => new { c.Id, c.Status, c.Skill, c.Priority, c.AssignedAgentId, c.CreatedAt, c.LastInstanceId })
             .ToListAsync(cancellationToken);
 
@@ -83,7 +83,7 @@ internal sealed partial class RoutingRecoveryService(
             }
 
             var stillOpen = await db.Conversations
-                .Where(c => held.Contains(c.Id) && c.Status != ConversationStatus.Closed)
+                .Where(c => held.Contains(c.Id) && (c.Status == ConversationStatus.Waiting || c.Status == ConversationStatus.Assigned))
                 .Select(c => c.Id)
                 .ToListAsync(cancellationToken);
             foreach (var closed in held.Except(stillOpen))

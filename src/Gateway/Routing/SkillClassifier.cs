@@ -22,7 +22,7 @@ internal sealed class SkillClassifier
         _tags = _options.Tags.Select(t => (t.Tag.Trim().ToLowerInvariant(), BuildPattern(t.Keywords))).ToList();
     }
 
-    public Classification Classify(string text, bool isVip, string? channelType = null)
+    public Classification Classify(string text, bool isVip, string? channelType = null, Store.OrderStage orderStage = Store.OrderStage.None)
     {
         var priority = isVip ? _options.VipPriority : _options.DefaultPriority;
         var language = LanguageDetector.Detect(text, _options.LatinLanguage);

@@ -1,6 +1,23 @@
 namespace ChatGateway.Gateway.Store;
 
-internal enum ConversationStatus { Waiting = 0, Assigned = 1, Closed = 2 }
+/// <summary>
+/// <see cref="Pending"/>: opened by the gateway (a follow-up, a survey) and waiting for the customer, in no agent's queue;
+/// the customer's next message lands in it and routes it like a new conversation.
+/// </summary>
+internal enum ConversationStatus { Waiting = 0, Assigned = 1, Closed = 2, Pending = 3 }
+
+/// <summary>
+/// Where a contact stands with the shop's orders, for routing: <see cref="None"/> or <see cref="Unpaid"/> to pre-sale,
+/// <see cref="Bought"/> (paid, shipped or delivered) to after-sale, <see cref="Refund"/> (a refund in progress) to
+/// after-sale or complaints. Kept by the order service from the contact's newest open order.
+/// </summary>
+internal enum OrderStage { None = 0, Unpaid = 1, Bought = 2, Refund = 3 }
+
+/// <summary>An order's state. Events out of order never move it back (see the order service).</summary>
+internal enum OrderState { Created = 0, Paid = 1, Shipped = 2, Delivered = 3, RefundRequested = 4, Refunded = 5, Cancelled = 6 }
+
+/// <summary>What became of a planned follow-up.</summary>
+internal enum FollowUpStatus { Planned = 0, Sent = 1, Skipped = 2, Cancelled = 3 }
 
 /// <summary>In from the customer, out to the customer, or an internal note agents see and customers never do.</summary>
 internal enum MessageDirection { In = 0, Out = 1, Note = 2 }
@@ -27,6 +44,12 @@ internal sealed class Contact
     public bool IsVip { get; set; }
     /// <summary>The contact's personal agent (专属客服), who gets their conversations first.</summary>
     public Guid? ExclusiveAgentId { get; set; }
+    /// <summary>Where the contact stands with the shop's orders (routing reads it with the contact).</summary>
+    public OrderStage OrderStage { get; set; }
+    /// <summary>When the customer declined marketing (a review request, a greeting, a return visit): 退订 / TD by SMS, the widget's setting.</summary>
+    public DateTimeOffset? MarketingOptOutAt { get; set; }
+    /// <summary>When the customer declined every message the gateway would start (notices about their orders as well); answers to their own messages still go.</summary>
+    public DateTimeOffset? OptOutAllAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public List<ChannelIdentity> Identities { get; set; } = [];
 }
@@ -40,6 +63,8 @@ internal sealed class ChannelIdentity
     public required string InstanceId { get; set; }
     public required string ExternalId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>When the customer stopped this channel instance (SMS STOP): the gateway starts nothing on it until they opt in again (START).</summary>
+    public DateTimeOffset? OptedOutAt { get; set; }
 }
 
 internal sealed class Conversation
@@ -74,6 +99,11 @@ internal sealed class Conversation
     public int TransferCount { get; set; }
     /// <summary>Passed around too often: a supervisor should look at it.</summary>
     public bool NeedsSupervisor { get; set; }
+    /// <summary>The customer's satisfaction rating (1-5) from the survey after the conversation closed.</summary>
+    public int? SurveyRating { get; set; }
+    public DateTimeOffset? SurveyRatedAt { get; set; }
+    /// <summary>The agent who had the conversation when it closed (the survey's rating counts for them).</summary>
+    public Guid? ClosedByAgentId { get; set; }
 }
 
 /// <summary>
@@ -243,4 +273,106 @@ internal sealed class Agent
         ?? new Dictionary<string, IReadOnlyList<string>>();
 
     public IReadOnlyList<string> SkillList => Skills.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
+
+/// <summary>A shop order, from an order integration's events (one row per source instance and order id).</summary>
+internal sealed class Order
+{
+    public Guid Id { get; set; }
+    /// <summary>The order integration instance (plugins.json id) the events come from.</summary>
+    public required string SourceInstanceId { get; set; }
+    /// <summary>The shop's order id, as buyers and agents see it.</summary>
+    public required string ExternalOrderId { get; set; }
+    public Guid ContactId { get; set; }
+    public OrderState State { get; set; }
+    public decimal? Amount { get; set; }
+    public string? Currency { get; set; }
+    /// <summary>The order's lines as JSON: <c>[{"title":…,"quantity":…,"price":…}]</c>.</summary>
+    public string Items { get; set; } = "[]";
+    public string? BuyerName { get; set; }
+    public string? BuyerPhone { get; set; }
+    public string? BuyerEmail { get; set; }
+    /// <summary>The channel instance and id the shop knows the buyer by (their chat channel), when it said.</summary>
+    public string? BuyerInstanceId { get; set; }
+    public string? BuyerExternalId { get; set; }
+    public string? Carrier { get; set; }
+    public string? TrackingNumber { get; set; }
+    public string? Reason { get; set; }
+    /// <summary>When the buyer placed it, with the offset the shop sent.</summary>
+    public DateTimeOffset? PlacedAt { get; set; }
+    public DateTimeOffset? PaidAt { get; set; }
+    public DateTimeOffset? ShippedAt { get; set; }
+    public DateTimeOffset? DeliveredAt { get; set; }
+    public DateTimeOffset? RefundRequestedAt { get; set; }
+    public DateTimeOffset? RefundedAt { get; set; }
+    public DateTimeOffset? CancelledAt { get; set; }
+    /// <summary>When the gateway first heard of it.</summary>
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>An order event applied once (per source instance and the sender's event id).</summary>
+internal sealed class OrderEventRecord
+{
+    public Guid Id { get; set; }
+    public required string SourceInstanceId { get; set; }
+    public required string EventId { get; set; }
+    public Guid OrderId { get; set; }
+    /// <summary><c>order.created</c>, <c>order.paid</c>, …</summary>
+    public required string Type { get; set; }
+    public DateTimeOffset? OccurredAt { get; set; }
+    public DateTimeOffset ReceivedAt { get; set; }
+}
+
+/// <summary>
+/// A message the gateway plans to start with a customer at a time (a payment reminder, a delivery check-in, a promised
+/// callback, a survey): planned when its cause happens, checked against the present when it is due, and then sent
+/// (as an outbound message whose id is this follow-up's id), skipped with a reason, or cancelled.
+/// </summary>
+internal sealed class FollowUp
+{
+    /// <summary>Also the id of the outbound message once sent: one message per follow-up, whatever fires twice.</summary>
+    public Guid Id { get; set; }
+    /// <summary><c>payment-reminder</c>, <c>order-confirmation</c>, <c>shipped</c>, <c>delivery-check-in</c>, <c>review-request</c>, <c>return-visit</c>, <c>greeting</c>, <c>callback</c>, <c>survey</c>.</summary>
+    public required string Kind { get; set; }
+    /// <summary>The configured rule that planned it (for its template and checks).</summary>
+    public string? Rule { get; set; }
+    /// <summary>Which of a rule's messages: 1 for the first payment reminder, 2 for the next.</summary>
+    public int Step { get; set; } = 1;
+    public Guid ContactId { get; set; }
+    public Guid? OrderId { get; set; }
+    /// <summary>The conversation it concerns (a callback, a survey) or that it was sent in.</summary>
+    public Guid? ConversationId { get; set; }
+    /// <summary>A callback's agent (who promised); whoever has the conversation when it is due is reminded.</summary>
+    public Guid? AgentId { get; set; }
+    public DateTimeOffset DueAt { get; set; }
+    /// <summary>The channel instance it is meant for (planned) or went out on (sent); null: chosen when due.</summary>
+    public string? Channel { get; set; }
+    public FollowUpStatus Status { get; set; }
+    /// <summary>Why it was skipped or cancelled (or what an agent noted when moving it).</summary>
+    public string? Reason { get; set; }
+    /// <summary>A callback's promise as the agent wrote it ("I will check with the warehouse").</summary>
+    public string? Note { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? UpdatedAt { get; set; }
+    /// <summary>When it was sent, skipped or cancelled.</summary>
+    public DateTimeOffset? DoneAt { get; set; }
+    /// <summary>The agent who cancelled or moved it, if one did.</summary>
+    public Guid? ChangedByAgentId { get; set; }
+}
+
+/// <summary>The follow-up kinds, as the API names them.</summary>
+internal static class FollowUpKinds
+{
+    public const string PaymentReminder = "payment-reminder";
+    public const string OrderConfirmation = "order-confirmation";
+    public const string Shipped = "shipped";
+    public const string DeliveryCheckIn = "delivery-check-in";
+    public const string ReviewRequest = "review-request";
+    public const string ReturnVisit = "return-visit";
+    public const string Greeting = "greeting";
+    public const string Callback = "callback";
+    public const string Survey = "survey";
+
+    public static readonly string[] All = [PaymentReminder, OrderConfirmation, Shipped, DeliveryCheckIn, ReviewRequest, ReturnVisit, Greeting, Callback, Survey];
 }

@@ -31,6 +31,9 @@ internal class GatewayDbContext : DbContext
     public DbSet<ContactMerge> ContactMerges => Set<ContactMerge>();
     public DbSet<AgentSession> AgentSessions => Set<AgentSession>();
     public DbSet<GatewayKey> GatewayKeys => Set<GatewayKey>();
+    public DbSet<Order> Orders => Set<Order>();
+    public DbSet<OrderEventRecord> OrderEvents => Set<OrderEventRecord>();
+    public DbSet<FollowUp> FollowUps => Set<FollowUp>();
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
@@ -155,6 +158,49 @@ internal class GatewayDbContext : DbContext
         {
             // On SQLite created WITHOUT ROWID by its migration: one B-tree keyed by conversation.
             e.HasKey(x => x.ConversationId);
+        });
+        b.Entity<Order>(e =>
+        {
+            // One order per (source, shop order id), whichever instance takes its first event.
+            e.HasIndex(x => new { x.SourceInstanceId, x.ExternalOrderId }).IsUnique();
+            e.HasIndex(x => x.ContactId);
+            e.Property(x => x.SourceInstanceId).HasMaxLength(64);
+            e.Property(x => x.ExternalOrderId).HasMaxLength(100);
+            e.Property(x => x.Currency).HasMaxLength(3);
+            e.Property(x => x.Items).HasMaxLength(100_000);
+            e.Property(x => x.BuyerName).HasMaxLength(200);
+            e.Property(x => x.BuyerPhone).HasMaxLength(32);
+            e.Property(x => x.BuyerEmail).HasMaxLength(320);
+            e.Property(x => x.BuyerInstanceId).HasMaxLength(64);
+            e.Property(x => x.BuyerExternalId).HasMaxLength(200);
+            e.Property(x => x.Carrier).HasMaxLength(100);
+            e.Property(x => x.TrackingNumber).HasMaxLength(100);
+            e.Property(x => x.Reason).HasMaxLength(500);
+            e.Property(x => x.Amount).HasPrecision(18, 2);
+        });
+        b.Entity<OrderEventRecord>(e =>
+        {
+            e.ToTable("OrderEvents");
+            // An event is applied once per (source, event id), however often the shop delivers it.
+            e.HasIndex(x => new { x.SourceInstanceId, x.EventId }).IsUnique();
+            e.HasIndex(x => x.OrderId);
+            e.Property(x => x.SourceInstanceId).HasMaxLength(64);
+            e.Property(x => x.EventId).HasMaxLength(200);
+            e.Property(x => x.Type).HasMaxLength(40);
+        });
+        b.Entity<FollowUp>(e =>
+        {
+            // A contact's follow-ups by time (the desk's list, the frequency caps).
+            e.HasIndex(x => new { x.ContactId, x.DueAt });
+            e.HasIndex(x => x.OrderId);
+            e.HasIndex(x => x.ConversationId);
+            // Only planned ones: what the scheduler reconciles and what is due.
+            e.HasIndex(x => x.DueAt).HasFilter("\"Status\" = 0");
+            e.Property(x => x.Kind).HasMaxLength(32);
+            e.Property(x => x.Rule).HasMaxLength(64);
+            e.Property(x => x.Channel).HasMaxLength(64);
+            e.Property(x => x.Reason).HasMaxLength(500);
+            e.Property(x => x.Note).HasMaxLength(1000);
         });
         b.Entity<Agent>(e =>
         {

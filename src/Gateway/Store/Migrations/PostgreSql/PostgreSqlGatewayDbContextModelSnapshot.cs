@@ -143,6 +143,9 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<long?>("OptedOutAt")
+                        .HasColumnType("bigint");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ContactId");
@@ -188,8 +191,17 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.Property<bool>("IsVip")
                         .HasColumnType("boolean");
 
+                    b.Property<long?>("MarketingOptOutAt")
+                        .HasColumnType("bigint");
+
                     b.Property<Guid?>("MergedIntoId")
                         .HasColumnType("uuid");
+
+                    b.Property<long?>("OptOutAllAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("OrderStage")
+                        .HasColumnType("integer");
 
                     b.Property<string>("Phone")
                         .HasMaxLength(32)
@@ -261,6 +273,9 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.Property<long?>("ClosedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<Guid?>("ClosedByAgentId")
+                        .HasColumnType("uuid");
+
                     b.Property<Guid>("ContactId")
                         .HasColumnType("uuid");
 
@@ -305,6 +320,12 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.Property<long?>("StepEnteredAt")
                         .HasColumnType("bigint");
 
+                    b.Property<long?>("SurveyRatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int?>("SurveyRating")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Tags")
                         .IsRequired()
                         .HasMaxLength(4000)
@@ -320,6 +341,80 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.HasIndex("Status", "AssignedAgentId");
 
                     b.ToTable("Conversations");
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.FollowUp", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("AgentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ChangedByAgentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Channel")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ConversationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("DoneAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("DueAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<Guid?>("OrderId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("Rule")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Step")
+                        .HasColumnType("integer");
+
+                    b.Property<long?>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConversationId");
+
+                    b.HasIndex("DueAt")
+                        .HasFilter("\"Status\" = 0");
+
+                    b.HasIndex("OrderId");
+
+                    b.HasIndex("ContactId", "DueAt");
+
+                    b.ToTable("FollowUps");
                 });
 
             modelBuilder.Entity("ChatGateway.Gateway.Store.GatewayKey", b =>
@@ -456,6 +551,150 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                         {
                             t.HasTrigger("Messages_AnswerEndsInboundRun");
                         });
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.Order", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<decimal?>("Amount")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("numeric(18,2)");
+
+                    b.Property<string>("BuyerEmail")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
+
+                    b.Property<string>("BuyerExternalId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("BuyerInstanceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("BuyerName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("BuyerPhone")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long?>("CancelledAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Carrier")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.Property<long?>("DeliveredAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ExternalOrderId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Items")
+                        .IsRequired()
+                        .HasMaxLength(100000)
+                        .HasColumnType("character varying(100000)");
+
+                    b.Property<long?>("PaidAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("PlacedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<long?>("RefundRequestedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("RefundedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("ShippedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("SourceInstanceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TrackingNumber")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ContactId");
+
+                    b.HasIndex("SourceInstanceId", "ExternalOrderId")
+                        .IsUnique();
+
+                    b.ToTable("Orders");
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.OrderEventRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("EventId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long?>("OccurredAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("SourceInstanceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrderId");
+
+                    b.HasIndex("SourceInstanceId", "EventId")
+                        .IsUnique();
+
+                    b.ToTable("OrderEvents", (string)null);
                 });
 
             modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelIdentity", b =>
