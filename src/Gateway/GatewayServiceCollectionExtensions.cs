@@ -11,6 +11,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
+using ChatGateway.Gateway.FollowUps;
+
 namespace ChatGateway.Gateway;
 
 internal static class GatewayServiceCollectionExtensions
@@ -102,6 +104,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ReplyFanOutService>());
         services.AddHostedService(sp => sp.GetRequiredService<ChannelHost>());
 
+        services.AddFollowUps(configuration);
         services.AddAgentAuth(configuration);
         services.AddSignalR();
         services.AddOpenApi();

@@ -1,6 +1,7 @@
 using ChatGateway.Gateway;
 using ChatGateway.Gateway.Agents;
 using ChatGateway.Gateway.Contacts;
+using ChatGateway.Gateway.Orders;
 using ChatGateway.Gateway.Plugins;
 using ChatGateway.Gateway.Web;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -50,6 +51,7 @@ app.MapGatewayHealth();
 app.MapGatewayApi();
 app.MapSupervisorApi();
 app.MapContactsApi();
+app.MapOrdersApi();
 if (app.Environment.IsDevelopment())
 {
     app.MapDemoShop();

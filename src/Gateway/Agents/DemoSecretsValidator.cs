@@ -4,7 +4,7 @@ namespace ChatGateway.Gateway.Agents;
 
 /// <summary>
 /// Outside Development (and the test suite's "Testing"), refuses to start with the demo agents' password
-/// or the placeholder secrets (SMS token, web chat identity secret) that ship in appsettings.Development.json: everyone knows them.
+/// or the placeholder secrets (SMS token, web chat identity secret, order events secret) that ship in appsettings.Development.json: everyone knows them.
 /// </summary>
 internal sealed class DemoSecretsValidator(IHostEnvironment environment, IConfiguration configuration) : IValidateOptions<AgentsOptions>
 {
@@ -12,7 +12,10 @@ internal sealed class DemoSecretsValidator(IHostEnvironment environment, IConfig
     public const string PlaceholderToken = "dev-only-placeholder-token";
 
     /// <summary>The placeholders appsettings.Development.json ships (the SMS auth token, the demo shop's identity secret).</summary>
-    public static readonly string[] Placeholders = [PlaceholderToken, "dev-only-placeholder-identity-secret-0123456789"];
+    public static readonly string[] Placeholders = [PlaceholderToken, "dev-only-placeholder-identity-secret-0123456789", PlaceholderOrdersSecret];
+
+    /// <summary>The demo order events' signing secret (base64 of "dev-only-placeholder-order-events-secret").</summary>
+    public const string PlaceholderOrdersSecret = "whsec_ZGV2LW9ubHktcGxhY2Vob2xkZXItb3JkZXItZXZlbnRzLXNlY3JldA==";
 
     /// <summary>The demo hashes shipped in appsettings.Development.json (alice, bob, carol).</summary>
     private static readonly HashSet<string> DemoHashes =

@@ -16,7 +16,9 @@ internal sealed class ConversationService(
     GatewayEventBus events,
     ChannelHost channels,
     TimeProvider time,
-    RoutingRules rules)
+    RoutingRules rules,
+    FollowUps.IFollowUpPlanner followUps,
+    FollowUps.IFollowUpScheduler scheduler)
 {
     public const int MaxReplyLength = 4000;
 
@@ -285,19 +287,32 @@ internal sealed class ConversationService(
         return (ConversationActionError.None, null);
     }
 
-    /// <summary>Closes the conversation and frees the agent's capacity for the next waiting one.</summary>
+    /// <summary>
+    /// Closes the conversation and frees the agent's capacity for the next waiting one. Its satisfaction survey is planned
+    /// in the same transaction (the rating counts for this agent).
+    /// </summary>
     public async Task<ConversationActionError> CloseAsync(Guid conversationId, Agent agent, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var now = time.GetUtcNow();
         var rows = await db.Conversations
             .Where(c => c.Id == conversationId && c.AssignedAgentId == agent.Id && c.Status == ConversationStatus.Assigned)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, ConversationStatus.Closed).SetProperty(c => c.ClosedAt, time.GetUtcNow()), CancellationToken.None);
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.Status, ConversationStatus.Closed)
+                .SetProperty(c => c.ClosedAt, now)
+                .SetProperty(c => c.ClosedByAgentId, agent.Id), CancellationToken.None);
         if (rows == 0)
         {
             var exists = await db.Conversations.AnyAsync(c => c.Id == conversationId && c.AssignedAgentId == agent.Id, cancellationToken);
             return exists ? ConversationActionError.NotOpen : ConversationActionError.NotFound;
         }
 
+        var closed = await db.Conversations.AsNoTracking().FirstAsync(c => c.Id == conversationId, CancellationToken.None);
+        var planned = await followUps.ConversationClosedAsync(db, closed, CancellationToken.None);
+        await db.SaveChangesAsync(CancellationToken.None);
+        await transaction.CommitAsync(CancellationToken.None);
+        await scheduler.SyncAsync(planned, CancellationToken.None);
         await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Closed, conversationId, agent.Id));
         await router.ReleaseAsync(conversationId);
         return ConversationActionError.None;

@@ -44,6 +44,8 @@ internal sealed partial class DeliveryService(
     /// <summary>Tells the loop new work is there (a coalescing signal; the store holds the work).</summary>
     public void Signal() => _wake.Writer.TryWrite(true);
 
+    private static readonly string[] SurveyChoices = ["1", "2", "3", "4", "5"];
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -198,6 +200,10 @@ internal sealed partial class DeliveryService(
                 Text = message.Text,
                 AgentName = message.AgentName,
                 CreatedAt = message.CreatedAt,
+                // A satisfaction survey (a follow-up, whose message has the follow-up's id) offers its ratings as buttons.
+                Choices = message.AgentId is null && await db.FollowUps.AnyAsync(f => f.Id == message.Id && f.Kind == FollowUpKinds.Survey, cancellationToken)
+                    ? SurveyChoices
+                    : null,
             };
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             attempt.CancelAfter(settings.AttemptTimeout);

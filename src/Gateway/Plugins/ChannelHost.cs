@@ -218,6 +218,7 @@ internal sealed partial class ChannelHost(
         services.AddSingleton<IDeliveryStatusSink>(new DeliveryStatusSink(dbFactory, gatewayServices.GetRequiredService<GatewayEventBus>(), gatewayServices.GetRequiredService<TimeProvider>(), entry.Id));
         services.AddSingleton<IConversationHistory>(new ChannelConversationHistory(dbFactory, entry.Id, ChannelTypeOf));
         services.AddSingleton<IChannelKeys>(new ChannelKeys(gatewayServices.GetRequiredService<GatewayKeyRing>(), entry.Id));
+        services.AddSingleton<IOrderEventSink>(new Orders.InstanceOrderEventSink(gatewayServices.GetRequiredService<Orders.OrderService>(), entry.Id));
 
         try
         {

@@ -20,7 +20,8 @@ public sealed class SmsChannelPlugin : IChannelPlugin
         ChannelCapabilities.ReceiveText
         | ChannelCapabilities.SendText
         | ChannelCapabilities.DeliveryReceipts
-        | ChannelCapabilities.PhoneIdentity;
+        | ChannelCapabilities.PhoneIdentity
+        | ChannelCapabilities.StartConversation;
 
     public void ConfigureServices(ChannelInstance instance, IServiceCollection services)
     {

@@ -1,0 +1,266 @@
+using System.Globalization;
+using System.Text.Json;
+
+using ChatGateway.Abstractions;
+
+namespace ChatGateway.Plugins.ShopOrders;
+
+/// <summary>A body that cannot be read as an order event: answered 400 naming the field.</summary>
+internal sealed class BadEventException(string field, string reason) : Exception($"{field}: {reason}")
+{
+    public string Field { get; } = field;
+}
+
+/// <summary>
+/// The generic format: <c>{"type": "order.created", "data": {"orderId", "createdAt"|"occurredAt", "buyer": {"phone", "email",
+/// "name", "channel", "externalId"}, "items": [{"title", "quantity", "price"}], "amount", "currency", "carrier",
+/// "trackingNumber", "reason"}}</c>. Amounts and prices are decimal strings ("199.00") or numbers.
+/// </summary>
+internal static class StandardEventReader
+{
+    private static readonly Dictionary<string, OrderEventType> Types = new(StringComparer.Ordinal)
+    {
+        ["order.created"] = OrderEventType.Created,
+        ["order.paid"] = OrderEventType.Paid,
+        ["order.shipped"] = OrderEventType.Shipped,
+        ["order.delivered"] = OrderEventType.Delivered,
+        ["order.received"] = OrderEventType.Delivered,
+        ["order.refund_requested"] = OrderEventType.RefundRequested,
+        ["order.refunded"] = OrderEventType.Refunded,
+        ["order.cancelled"] = OrderEventType.Cancelled,
+    };
+
+    public static IReadOnlyCollection<string> TypeNames => Types.Keys;
+
+    public static OrderEvent Read(string eventId, JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new BadEventException("body", "must be a JSON object with type and data");
+        }
+
+        var typeName = Json.String(root, "type", "type") ?? throw new BadEventException("type", "is required");
+        if (!Types.TryGetValue(typeName, out var type))
+        {
+            throw new BadEventException("type", $"'{Json.Clip(typeName)}' is not an order event type (one of {string.Join(", ", Types.Keys)})");
+        }
+
+        if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
+        {
+            throw new BadEventException("data", "is required and must be an object");
+        }
+
+        var occurred = Json.Time(data, "occurredAt", "data.occurredAt") ?? (type == OrderEventType.Created ? Json.Time(data, "createdAt", "data.createdAt") : null);
+        return new OrderEvent
+        {
+            EventId = eventId,
+            Type = type,
+            OrderId = Json.String(data, "orderId", "data.orderId") ?? throw new BadEventException("data.orderId", "is required"),
+            OccurredAt = occurred,
+            Buyer = data.TryGetProperty("buyer", out var buyer) && buyer.ValueKind != JsonValueKind.Null ? ReadBuyer(buyer) : null,
+            Items = data.TryGetProperty("items", out var items) && items.ValueKind != JsonValueKind.Null ? ReadItems(items) : null,
+            Amount = Json.Decimal(data, "amount", "data.amount"),
+            Currency = Json.String(data, "currency", "data.currency"),
+            Carrier = Json.String(data, "carrier", "data.carrier"),
+            TrackingNumber = Json.String(data, "trackingNumber", "data.trackingNumber"),
+            Reason = Json.String(data, "reason", "data.reason"),
+        };
+    }
+
+    private static OrderBuyer ReadBuyer(JsonElement buyer)
+    {
+        if (buyer.ValueKind != JsonValueKind.Object)
+        {
+            throw new BadEventException("data.buyer", "must be an object");
+        }
+
+        return new OrderBuyer
+        {
+            Phone = Json.String(buyer, "phone", "data.buyer.phone"),
+            Email = Json.String(buyer, "email", "data.buyer.email"),
+            Name = Json.String(buyer, "name", "data.buyer.name"),
+            ChannelInstanceId = Json.String(buyer, "channel", "data.buyer.channel"),
+            ExternalId = Json.String(buyer, "externalId", "data.buyer.externalId"),
+        };
+    }
+
+    private static List<OrderItem> ReadItems(JsonElement items)
+    {
+        if (items.ValueKind != JsonValueKind.Array)
+        {
+            throw new BadEventException("data.items", "must be an array");
+        }
+
+        var list = new List<OrderItem>();
+        var i = 0;
+        foreach (var item in items.EnumerateArray())
+        {
+            var at = $"data.items[{i++}]";
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                throw new BadEventException(at, "must be an object");
+            }
+
+            list.Add(new OrderItem(
+                Json.String(item, "title", at + ".title") ?? throw new BadEventException(at + ".title", "is required"),
+                Json.Int(item, "quantity", at + ".quantity") ?? 1,
+                Json.Decimal(item, "price", at + ".price") ?? throw new BadEventException(at + ".price", "is required")));
+        }
+
+        return list;
+    }
+}
+
+/// <summary>
+/// Shopify's order webhooks (Admin API payloads): topics <c>orders/create</c>, <c>orders/paid</c>, <c>orders/fulfilled</c>,
+/// <c>fulfillments/create</c>, <c>orders/cancelled</c>, <c>refunds/create</c>. The order is Shopify's numeric order id.
+/// </summary>
+internal static class ShopifyEventReader
+{
+    public static readonly IReadOnlyDictionary<string, OrderEventType> Topics = new Dictionary<string, OrderEventType>(StringComparer.Ordinal)
+    {
+        ["orders/create"] = OrderEventType.Created,
+        ["orders/paid"] = OrderEventType.Paid,
+        ["orders/fulfilled"] = OrderEventType.Shipped,
+        ["fulfillments/create"] = OrderEventType.Shipped,
+        ["orders/cancelled"] = OrderEventType.Cancelled,
+        ["refunds/create"] = OrderEventType.Refunded,
+    };
+
+    public static OrderEvent Read(string eventId, OrderEventType type, JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new BadEventException("body", "must be a JSON object");
+        }
+
+        // An order payload has the order's id; a refund or a fulfillment names it in order_id.
+        var orderKey = root.TryGetProperty("order_id", out _) ? "order_id" : "id";
+        var orderId = Json.String(root, orderKey, orderKey) ?? throw new BadEventException(orderKey, "is required");
+        var isOrder = orderKey == "id";
+        var fulfillment = type == OrderEventType.Shipped
+            ? isOrder && root.TryGetProperty("fulfillments", out var list) && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0
+                ? list[list.GetArrayLength() - 1]
+                : isOrder ? (JsonElement?)null : root
+            : null;
+        return new OrderEvent
+        {
+            EventId = eventId,
+            Type = type,
+            OrderId = orderId,
+            OccurredAt = type switch
+            {
+                OrderEventType.Created => Json.Time(root, "created_at", "created_at"),
+                OrderEventType.Cancelled => Json.Time(root, "cancelled_at", "cancelled_at"),
+                OrderEventType.Paid => Json.Time(root, "processed_at", "processed_at"),
+                _ => isOrder ? null : Json.Time(root, "created_at", "created_at"),
+            },
+            Buyer = isOrder ? ReadBuyer(root) : null,
+            Items = isOrder && root.TryGetProperty("line_items", out var items) && items.ValueKind == JsonValueKind.Array ? ReadItems(items) : null,
+            Amount = isOrder ? Json.Decimal(root, "total_price", "total_price") : null,
+            Currency = isOrder ? Json.String(root, "currency", "currency") : null,
+            Carrier = fulfillment is { } f ? Json.String(f, "tracking_company", "tracking_company") : null,
+            TrackingNumber = fulfillment is { } g ? Json.String(g, "tracking_number", "tracking_number") : null,
+            Reason = type == OrderEventType.Cancelled ? Json.String(root, "cancel_reason", "cancel_reason") : isOrder ? null : Json.String(root, "note", "note"),
+        };
+    }
+
+    private static OrderBuyer? ReadBuyer(JsonElement order)
+    {
+        var customer = order.TryGetProperty("customer", out var c) && c.ValueKind == JsonValueKind.Object ? c : (JsonElement?)null;
+        var billing = order.TryGetProperty("billing_address", out var b) && b.ValueKind == JsonValueKind.Object ? b : (JsonElement?)null;
+        var phone = Json.String(order, "phone", "phone")
+            ?? (customer is { } c1 ? Json.String(c1, "phone", "customer.phone") : null)
+            ?? (billing is { } b1 ? Json.String(b1, "phone", "billing_address.phone") : null);
+        var email = Json.String(order, "email", "email") ?? (customer is { } c2 ? Json.String(c2, "email", "customer.email") : null);
+        var name = customer is { } c3
+            ? string.Join(' ', new[] { Json.String(c3, "first_name", "customer.first_name"), Json.String(c3, "last_name", "customer.last_name") }.Where(n => !string.IsNullOrWhiteSpace(n))).Trim()
+            : null;
+        return phone is null && email is null ? null : new OrderBuyer { Phone = phone, Email = email, Name = string.IsNullOrEmpty(name) ? null : name };
+    }
+
+    private static List<OrderItem> ReadItems(JsonElement items)
+    {
+        var list = new List<OrderItem>();
+        var i = 0;
+        foreach (var item in items.EnumerateArray())
+        {
+            var at = $"line_items[{i++}]";
+            list.Add(new OrderItem(
+                Json.String(item, "title", at + ".title") ?? Json.String(item, "name", at + ".name") ?? throw new BadEventException(at + ".title", "is required"),
+                Json.Int(item, "quantity", at + ".quantity") ?? 1,
+                Json.Decimal(item, "price", at + ".price") ?? 0m));
+        }
+
+        return list;
+    }
+}
+
+/// <summary>Typed reads of JSON properties, each failure naming the field.</summary>
+internal static class Json
+{
+    public static string Clip(string text) => text.Length <= 60 ? text : text[..60] + "…";
+
+    public static string? String(JsonElement obj, string name, string field)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString() is { Length: > 0 } s ? s : null,
+            JsonValueKind.Number => value.GetRawText(),
+            _ => throw new BadEventException(field, "must be a string"),
+        };
+    }
+
+    public static decimal? Decimal(JsonElement obj, string name, string field)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var number))
+        {
+            return number;
+        }
+
+        if (value.ValueKind == JsonValueKind.String
+            && decimal.TryParse(value.GetString(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var parsed))
+        {
+            return parsed;
+        }
+
+        throw new BadEventException(field, "must be a decimal amount such as \"199.00\"");
+    }
+
+    public static int? Int(JsonElement obj, string name, string field)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n)
+            ? n
+            : throw new BadEventException(field, "must be a whole number");
+    }
+
+    public static DateTimeOffset? Time(JsonElement obj, string name, string field)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        var text = value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : "";
+        var t = text.IndexOf('T', StringComparison.Ordinal);
+        var hasOffset = t > 0 && (text.EndsWith('Z') || text.IndexOfAny(['+', '-'], t) > 0);
+        return hasOffset && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at)
+            ? at
+            : throw new BadEventException(field, "must be an ISO 8601 time with its offset, e.g. 2026-12-06T09:30:00+08:00");
+    }
+}
