@@ -132,9 +132,22 @@ internal sealed partial class FollowUpFirer(
         var text = Templates.Render(template, Variables(o, contact, order, agentName, now));
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // One buyer's follow-ups are sent one at a time (a no-op write locks their row on PostgreSQL and takes SQLite's
+        // write lock), so the caps checked again below see whatever another instance or thread just sent them.
+        await db.Contacts.Where(c => c.Id == contact.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.OrderStage, c => c.OrderStage), cancellationToken);
         if (!await ClaimAsync(db, followUp, cancellationToken))
         {
             return null;
+        }
+
+        if (await CapReasonAsync(db, followUp, contact.Id, o, now, cancellationToken) is { } capped)
+        {
+            var skipped = FollowUpOutcome.Skipped(capped);
+            Record(followUp, skipped, now);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            LogFired(logger, followUp.Id, followUp.Kind, FollowUpStatus.Skipped, capped);
+            return skipped;
         }
 
         if (target.Value.Identity is null)
@@ -214,18 +227,6 @@ internal sealed partial class FollowUpFirer(
                     return "the buyer answered";
                 }
 
-                if (f.Kind == FollowUpKinds.PaymentReminder)
-                {
-                    var since = now - o.PaymentReminderGap;
-                    var recent = await db.FollowUps.AsNoTracking()
-                        .Where(x => x.ContactId == contact.Id && x.Kind == FollowUpKinds.PaymentReminder && x.Status == FollowUpStatus.Sent && x.Id != f.Id)
-                        .Select(x => x.DoneAt).ToListAsync(cancellationToken);
-                    if (recent.Where(d => d >= since).Max() is { } last)
-                    {
-                        return $"cap: a payment reminder went to this buyer {Hours(now - last)} ago (at most one per {Hours(o.PaymentReminderGap)})";
-                    }
-                }
-
                 break;
             case FollowUpKinds.OrderConfirmation:
             case FollowUpKinds.Shipped:
@@ -270,18 +271,38 @@ internal sealed partial class FollowUpFirer(
                 break;
         }
 
-        if (f.Kind is not FollowUpKinds.Callback)
+        return await CapReasonAsync(db, f, contact.Id, o, now, cancellationToken);
+    }
+
+    /// <summary>
+    /// The frequency caps: at most one payment reminder per buyer per <see cref="FollowUpOptions.PaymentReminderGap"/> across
+    /// their orders, and at most <see cref="FollowUpOptions.MaxPerContactPerDay"/> follow-ups a day. Checked again inside the
+    /// sending transaction, after the buyer's row is locked, so two due at once for one buyer cannot both pass.
+    /// </summary>
+    private static async Task<string?> CapReasonAsync(GatewayDbContext db, FollowUp f, Guid contactId, FollowUpOptions o, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (f.Kind is FollowUpKinds.Callback)
         {
-            var dayAgo = now - TimeSpan.FromHours(24);
-            var sentToday = await db.FollowUps.AsNoTracking()
-                .CountAsync(x => x.ContactId == contact.Id && x.Status == FollowUpStatus.Sent && x.Kind != FollowUpKinds.Callback && x.DoneAt >= dayAgo, cancellationToken);
-            if (sentToday >= o.MaxPerContactPerDay)
-            {
-                return $"cap: {sentToday} follow-ups went to this buyer in the last 24 h (at most {o.MaxPerContactPerDay})";
-            }
+            return null;
         }
 
-        return null;
+        var dayAgo = now - TimeSpan.FromHours(24);
+        var since = now - o.PaymentReminderGap;
+        var earliest = since < dayAgo ? since : dayAgo;
+        var sent = await db.FollowUps.AsNoTracking()
+            .Where(x => x.ContactId == contactId && x.Status == FollowUpStatus.Sent && x.Id != f.Id && x.Kind != FollowUpKinds.Callback)
+            .Select(x => new { x.Kind, x.DoneAt })
+            .ToListAsync(cancellationToken);
+        if (f.Kind == FollowUpKinds.PaymentReminder
+            && sent.Where(x => x.Kind == FollowUpKinds.PaymentReminder && x.DoneAt >= since).Max(x => x.DoneAt) is { } last)
+        {
+            return $"cap: a payment reminder went to this buyer {Hours(now - last)} ago (at most one per {Hours(o.PaymentReminderGap)})";
+        }
+
+        var today = sent.Count(x => x.DoneAt >= dayAgo && x.DoneAt >= earliest);
+        return today >= o.MaxPerContactPerDay
+            ? $"cap: {today} follow-ups went to this buyer in the last 24 h (at most {o.MaxPerContactPerDay})"
+            : null;
     }
 
     /// <summary>The buyer answered the delivery check-in with a problem (a complaint or after-sale keyword): no review request.</summary>

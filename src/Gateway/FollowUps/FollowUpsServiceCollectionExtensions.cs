@@ -51,6 +51,7 @@ internal static class FollowUpsServiceCollectionExtensions
                 .WithCronSchedule("0 5 0 * * ?", c => c.InTimeZone(sp.GetRequiredService<ShopTime>().Zone)));
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        services.AddOptions<QuartzHostedServiceOptions>().Configure<IOptions<SchedulerOptions>>((h, s) => h.AutoStart = s.Value.Run);
 
         // The job store's database, delegate, clustering and pace follow the store's settings and Scheduler:*.
         services.AddOptions<DataSourceOptions>("quartz").Configure<IOptions<StoreOptions>>((ds, store) =>
@@ -85,6 +86,12 @@ internal static class FollowUpsServiceCollectionExtensions
 /// <summary>How the scheduler runs (section <c>Scheduler</c>).</summary>
 internal sealed class SchedulerOptions
 {
+    /// <summary>
+    /// Whether this instance fires follow-ups. False: it still plans, lists, moves and cancels them (they wait in the job
+    /// store), and another instance on the same store fires them.
+    /// </summary>
+    public bool Run { get; set; } = true;
+
     /// <summary>Follow-ups fired at once (at least <see cref="BatchSize"/>).</summary>
     public int Threads { get; set; } = 20;
 

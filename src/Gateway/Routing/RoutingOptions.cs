@@ -11,6 +11,14 @@ internal sealed class RoutingOptions
     public string DefaultSkill { get; set; } = "pre-sale";
 
     /// <summary>
+    /// The default skill by where the customer stands with the shop's orders, when no keyword rule matched: keys <c>None</c>,
+    /// <c>Unpaid</c> (pre-sale: still deciding or paying), <c>Bought</c> (paid, shipped or delivered: after-sale) and
+    /// <c>Refund</c> (a refund in progress). A stage not listed takes <see cref="DefaultSkill"/>. Keyword rules still win
+    /// (a buyer asking where the parcel is goes to logistics by its rule).
+    /// </summary>
+    public Dictionary<string, string> OrderSkills { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
     /// The routing workflow: queues, each with a target (skills and attributes an agent must have), a
     /// priority, and a timeout after which a waiting conversation overflows to the next step. Empty means
     /// one queue per skill, named after it, without overflow.
@@ -125,6 +133,18 @@ internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
         if (!queues.Contains(options.DefaultSkill))
         {
             errors.Add($"Routing:DefaultSkill '{options.DefaultSkill}' is not a queue (a skill, or a step of Routing:Steps).");
+        }
+
+        foreach (var (stage, skill) in options.OrderSkills)
+        {
+            if (!Enum.TryParse<Store.OrderStage>(stage, ignoreCase: true, out _))
+            {
+                errors.Add($"Routing:OrderSkills:{stage} is not an order stage (None, Unpaid, Bought or Refund).");
+            }
+            else if (!queues.Contains(skill))
+            {
+                errors.Add($"Routing:OrderSkills:{stage} '{skill}' is not a queue (a skill, or a step of Routing:Steps).");
+            }
         }
 
         if (!string.IsNullOrEmpty(options.VipQueue) && !queues.Contains(options.VipQueue))

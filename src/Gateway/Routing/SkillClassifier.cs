@@ -14,12 +14,16 @@ internal sealed class SkillClassifier
     private readonly RoutingOptions _options;
     private readonly List<(KeywordRule Rule, Regex? Pattern)> _rules;
     private readonly List<(string Tag, Regex Pattern)> _tags;
+    private readonly Dictionary<Store.OrderStage, string> _orderSkills;
 
     public SkillClassifier(RoutingOptions options)
     {
         _options = options;
         _rules = _options.Rules.Select(r => (r, r.Keywords.Count == 0 ? null : BuildPattern(r.Keywords))).ToList();
         _tags = _options.Tags.Select(t => (t.Tag.Trim().ToLowerInvariant(), BuildPattern(t.Keywords))).ToList();
+        _orderSkills = _options.OrderSkills
+            .Where(p => Enum.TryParse<Store.OrderStage>(p.Key, ignoreCase: true, out _))
+            .ToDictionary(p => Enum.Parse<Store.OrderStage>(p.Key, ignoreCase: true), p => p.Value.ToLowerInvariant());
     }
 
     public Classification Classify(string text, bool isVip, string? channelType = null, Store.OrderStage orderStage = Store.OrderStage.None)
@@ -57,8 +61,21 @@ internal sealed class SkillClassifier
             }
         }
 
+        if (orderStage != Store.OrderStage.None && _orderSkills.TryGetValue(orderStage, out var byOrder))
+        {
+            return new(byOrder, priority, $"no rule matched: {StageReason(orderStage)}{tier}", language);
+        }
+
         return new(_options.DefaultSkill.ToLowerInvariant(), priority, $"no rule matched: default skill{tier}", language);
     }
+
+    private static string StageReason(Store.OrderStage stage) => stage switch
+    {
+        Store.OrderStage.Unpaid => "an unpaid order",
+        Store.OrderStage.Bought => "a paid order",
+        Store.OrderStage.Refund => "a refund in progress",
+        _ => "no order",
+    };
 
     /// <summary>The tags whose keywords <paramref name="text"/> matches, added to <paramref name="existing"/> (comma separated); the same string when nothing is new.</summary>
     public string AddTags(string existing, string text)
