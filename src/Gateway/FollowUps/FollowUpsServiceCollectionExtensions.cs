@@ -42,7 +42,8 @@ internal static class FollowUpsServiceCollectionExtensions
                     ? ActivatorUtilities.CreateInstance<SQLiteDelegate>(sp)
                     : ActivatorUtilities.CreateInstance<PostgreSQLDelegate>(sp));
             });
-            q.AddJob<FollowUpJob>(j => j.WithIdentity(QuartzFollowUpScheduler.Job).StoreDurably());
+            // A fire in flight on an instance that dies is run again at once by the others (the claim keeps it to one message).
+            q.AddJob<FollowUpJob>(j => j.WithIdentity(QuartzFollowUpScheduler.Job).StoreDurably().RequestRecovery(true));
             q.AddJob<ReconcileFollowUpsJob>(j => j.WithIdentity(ReconcileFollowUpsJob.Key).StoreDurably());
             q.AddJob<PlanGreetingsJob>(j => j.WithIdentity(PlanGreetingsJob.Key).StoreDurably());
             q.AddTrigger(t => t.ForJob(ReconcileFollowUpsJob.Key).WithIdentity("reconcile", QuartzFollowUpScheduler.Group)
@@ -133,9 +134,9 @@ internal sealed class SchedulerOptionsValidator : IValidateOptions<SchedulerOpti
             errors.Add("Scheduler:BatchWindow must be from 00:00:00 to 00:01:00.");
         }
 
-        if (o.IdleWait < TimeSpan.FromMilliseconds(100) || o.IdleWait > TimeSpan.FromMinutes(5))
+        if (o.IdleWait < TimeSpan.FromSeconds(1) || o.IdleWait > TimeSpan.FromMinutes(5))
         {
-            errors.Add("Scheduler:IdleWait must be from 00:00:00.1 to 00:05:00.");
+            errors.Add("Scheduler:IdleWait must be from 00:00:01 to 00:05:00.");
         }
 
         if (o.CheckinInterval < TimeSpan.FromSeconds(1) || o.CheckinInterval > TimeSpan.FromMinutes(5))

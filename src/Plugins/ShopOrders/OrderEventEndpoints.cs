@@ -31,7 +31,7 @@ internal static partial class OrderEventEndpoints
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("ChatGateway.Plugins.ShopOrders");
         var options = services.GetRequiredService<IOptionsMonitor<ShopOrdersOptions>>().CurrentValue;
         var request = context.Request;
-        if (!(request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        if (!request.HasJsonContentType())
         {
             await AnswerAsync(context, logger, StatusCodes.Status415UnsupportedMediaType, "send the event as application/json");
             return;
