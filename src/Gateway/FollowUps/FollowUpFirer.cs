@@ -291,10 +291,12 @@ internal sealed partial class FollowUpFirer(
         var earliest = since < dayAgo ? since : dayAgo;
         var sent = await db.FollowUps.AsNoTracking()
             .Where(x => x.ContactId == contactId && x.Status == FollowUpStatus.Sent && x.Id != f.Id && x.Kind != FollowUpKinds.Callback)
-            .Select(x => new { x.Kind, x.DoneAt })
+            .Select(x => new { x.Kind, x.DoneAt, x.OrderId })
             .ToListAsync(cancellationToken);
+        // An order's own reminders are a shop day apart by design (23 hours on the day clocks go forward): only other
+        // orders' reminders count against the gap.
         if (f.Kind == FollowUpKinds.PaymentReminder
-            && sent.Where(x => x.Kind == FollowUpKinds.PaymentReminder && x.DoneAt >= since).Max(x => x.DoneAt) is { } last)
+            && sent.Where(x => x.Kind == FollowUpKinds.PaymentReminder && x.OrderId != f.OrderId && x.DoneAt >= since).Max(x => x.DoneAt) is { } last)
         {
             return $"cap: a payment reminder went to this buyer {Hours(now - last)} ago (at most one per {Hours(o.PaymentReminderGap)})";
         }

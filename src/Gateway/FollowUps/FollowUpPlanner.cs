@@ -51,15 +51,12 @@ internal sealed partial class FollowUpPlanner(
             changed.Add(row.Id);
         }
 
+        var cancel = new List<(Guid Id, string Reason)>();
         void Cancel(Func<FollowUp, bool> which, string reason)
         {
-            foreach (var f in existing.Where(f => f.Status == FollowUpStatus.Planned && which(f)))
+            foreach (var f in existing.Where(f => f.Status == FollowUpStatus.Planned && which(f) && !cancel.Any(c => c.Id == f.Id)))
             {
-                f.Status = FollowUpStatus.Cancelled;
-                f.Reason = reason;
-                f.DoneAt = now;
-                f.UpdatedAt = now;
-                changed.Add(f.Id);
+                cancel.Add((f.Id, reason));
             }
         }
 
@@ -104,6 +101,19 @@ internal sealed partial class FollowUpPlanner(
             case OrderState.Cancelled:
                 Cancel(_ => true, "order cancelled");
                 break;
+        }
+
+        // Cancelled only while still planned: one the scheduler is sending this very moment stays sent.
+        foreach (var group in cancel.GroupBy(c => c.Reason))
+        {
+            var ids = group.Select(c => c.Id).ToList();
+            await db.FollowUps.Where(f => ids.Contains(f.Id) && f.Status == FollowUpStatus.Planned)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(f => f.Status, FollowUpStatus.Cancelled)
+                    .SetProperty(f => f.Reason, group.Key)
+                    .SetProperty(f => f.DoneAt, now)
+                    .SetProperty(f => f.UpdatedAt, now), cancellationToken);
+            changed.AddRange(ids);
         }
 
         if (changed.Count > 0)
