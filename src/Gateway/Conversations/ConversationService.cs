@@ -291,7 +291,8 @@ internal sealed class ConversationService(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rows = await db.Conversations
             .Where(c => c.Id == conversationId && c.AssignedAgentId == agent.Id && c.Status == ConversationStatus.Assigned)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, ConversationStatus.Closed).SetProperty(c => c.ClosedAt, time.GetUtcNow()), CancellationToken.None);
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, ConversationStatus.Closed).SetProperty(c => c.ClosedAt, time.GetUtcNow())
+                .SetProperty(c => c.ClosedByAgentId, agent.Id), CancellationToken.None);
         if (rows == 0)
         {
             var exists = await db.Conversations.AnyAsync(c => c.Id == conversationId && c.AssignedAgentId == agent.Id, cancellationToken);

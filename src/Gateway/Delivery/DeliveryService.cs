@@ -197,6 +197,7 @@ internal sealed partial class DeliveryService(
                 Recipient = new ChannelRecipient { ExternalId = message.ExternalId },
                 Text = message.Text,
                 AgentName = message.AgentName,
+                Choices = await Conversations.SurveyAnswers.ChoicesOfAsync(db, message, cancellationToken),
                 CreatedAt = message.CreatedAt,
             };
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

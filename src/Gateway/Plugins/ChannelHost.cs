@@ -218,6 +218,8 @@ internal sealed partial class ChannelHost(
         services.AddSingleton<IDeliveryStatusSink>(new DeliveryStatusSink(dbFactory, gatewayServices.GetRequiredService<GatewayEventBus>(), gatewayServices.GetRequiredService<TimeProvider>(), entry.Id));
         services.AddSingleton<IConversationHistory>(new ChannelConversationHistory(dbFactory, entry.Id, ChannelTypeOf));
         services.AddSingleton<IChannelKeys>(new ChannelKeys(gatewayServices.GetRequiredService<GatewayKeyRing>(), entry.Id));
+        services.AddSingleton<IOutreachPreferences>(new Contacts.OutreachPreferences(
+            dbFactory, gatewayServices.GetRequiredService<TimeProvider>(), gatewayServices.GetRequiredService<ILogger<Contacts.OutreachPreferences>>(), entry.Id));
 
         try
         {
