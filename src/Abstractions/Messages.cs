@@ -167,6 +167,9 @@ public sealed record HistoryMessage(Guid MessageId, string Direction, string Tex
     /// <c>email</c>, …), so the customer can be told where it was sent. Null for messages of this channel.
     /// </summary>
     public string? SentVia { get; init; }
+
+    /// <summary>The answers the customer may pick for this message (a survey's 1-5; see <see cref="OutboundMessage.Choices"/>); null for most.</summary>
+    public IReadOnlyList<string>? Choices { get; init; }
 }
 
 /// <summary>A conversation with its messages, oldest first.</summary>

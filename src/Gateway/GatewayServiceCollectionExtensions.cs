@@ -70,6 +70,9 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<BusinessHoursOptions>, BusinessHoursValidator>();
         services.AddSingleton<BusinessHours>();
         services.AddSingleton<AutoReplyService>();
+        services.AddOptions<SurveyOptions>().Bind(configuration.GetSection("Survey")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SurveyOptions>, SurveyOptionsValidator>();
+        services.AddSingleton<SurveyAnswers>();
         services.AddSingleton<OverflowService>();
         services.AddSingleton<RedisRoutingStore>();
         services.AddSingleton<GatewayEventBus>();

@@ -32,7 +32,8 @@ internal static class SmsTestInstance
     public static ServiceProvider BuildServices(
         IDictionary<string, string?> settings,
         IInboundSink? inbound = null,
-        IDeliveryStatusSink? statuses = null)
+        IDeliveryStatusSink? statuses = null,
+        IOutreachPreferences? preferences = null)
     {
         var instance = CreateInstance(settings);
         var services = new ServiceCollection();
@@ -43,6 +44,7 @@ internal static class SmsTestInstance
         services.AddSingleton(instance);
         services.AddSingleton(inbound ?? new RecordingInboundSink());
         services.AddSingleton(statuses ?? new RecordingDeliveryStatusSink());
+        services.AddSingleton(preferences ?? new RecordingOutreachPreferences());
 
         new SmsChannelPlugin().ConfigureServices(instance, services);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });

@@ -33,6 +33,8 @@ internal sealed class SmsWebhookHost : IAsyncDisposable
 
     public RecordingDeliveryStatusSink Statuses { get; }
 
+    public RecordingOutreachPreferences Preferences => (RecordingOutreachPreferences)_instanceServices.GetRequiredService<ChatGateway.Abstractions.IOutreachPreferences>();
+
     public HttpClient Client { get; }
 
     public static async Task<SmsWebhookHost> StartAsync(Action<Dictionary<string, string?>>? configure = null)

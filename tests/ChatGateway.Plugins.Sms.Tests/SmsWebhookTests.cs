@@ -33,6 +33,27 @@ public sealed class SmsWebhookTests : IAsyncLifetime
         Assert.Equal("Hi! Where is my order #1042? Grüße", message.Text);
     }
 
+    // Fails without the keyword handling in the webhook: nothing reaches IOutreachPreferences. Also tried: a sentence.
+    [Fact]
+    public async Task Inbound_Stop_IsStoredForTheAgent_AndStopsThisNumber_WhileASentenceIsNot()
+    {
+        var payload = SmsTestInstance.LoadPayload("inbound-sms.form");
+        using var stop = await _host.PostSignedAsync("messages", [.. payload.Select(p => p.Key == "Body" ? new KeyValuePair<string, string>(p.Key, " Stop ") : p)]);
+        var sentence = payload.Select(p => p.Key switch
+        {
+            "Body" => new KeyValuePair<string, string>(p.Key, "please stop"),
+            "MessageSid" or "SmsSid" or "SmsMessageSid" => new KeyValuePair<string, string>(p.Key, p.Value + "x"),
+            _ => p,
+        }).ToList();
+        using var ordinary = await _host.PostSignedAsync("messages", sentence);
+
+        Assert.Equal(HttpStatusCode.OK, stop.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ordinary.StatusCode);
+        Assert.Equal(2, _host.Inbound.Accepted.Count);
+        var choice = Assert.Single(_host.Preferences.Set);
+        Assert.Equal(("+14155550123", OutreachPreference.None, true), choice);
+    }
+
     [Fact]
     public async Task Inbound_SignedWithQueryString_IsAccepted()
     {

@@ -1,6 +1,8 @@
 using ChatGateway.Abstractions;
 using ChatGateway.Plugins.Sms.Sending;
 
+using Microsoft.Extensions.Primitives;
+
 namespace ChatGateway.Plugins.Sms.Tests;
 
 public sealed class TwilioMapperTests
@@ -199,4 +201,51 @@ public sealed class TwilioMapperTests
         Text = text,
         CreatedAt = DateTimeOffset.UnixEpoch,
     };
+
+    // Bad inputs tried: a keyword inside a sentence, with punctuation, 退订 inside a sentence, an empty body, HELP.
+    [Theory]
+    [InlineData("STOP", null, OutreachPreference.None, true)]
+    [InlineData(" stop\n", null, OutreachPreference.None, true)]
+    [InlineData("StopAll", null, OutreachPreference.None, true)]
+    [InlineData("UNSUBSCRIBE", null, OutreachPreference.None, true)]
+    [InlineData("cancel", null, OutreachPreference.None, true)]
+    [InlineData("End", null, OutreachPreference.None, true)]
+    [InlineData("QUIT", null, OutreachPreference.None, true)]
+    [InlineData("start", null, OutreachPreference.All, true)]
+    [InlineData("UNSTOP", null, OutreachPreference.All, true)]
+    [InlineData("Yes", null, OutreachPreference.All, true)]
+    [InlineData("退订", null, OutreachPreference.NoMarketing, false)]
+    [InlineData("td", null, OutreachPreference.NoMarketing, false)]
+    [InlineData(" T ", null, OutreachPreference.NoMarketing, false)]
+    [InlineData("n", null, OutreachPreference.NoMarketing, false)]
+    [InlineData("no more texts", "STOP", OutreachPreference.None, true)]
+    [InlineData("anything", "start", OutreachPreference.All, true)]
+    public void ToOutreachChoice_ReadsTheKeywords_AndTwiliosOptOutTypeFirst(string body, string? optOutType, OutreachPreference preference, bool thisChannelOnly)
+    {
+        var form = new Dictionary<string, StringValues> { ["Body"] = body };
+        if (optOutType is not null)
+        {
+            form["OptOutType"] = optOutType;
+        }
+
+        Assert.Equal(new OutreachChoice(preference, thisChannelOnly), TwilioMapper.ToOutreachChoice(form));
+    }
+
+    [Theory]
+    [InlineData("please stop texting me", null)]
+    [InlineData("STOP!", null)]
+    [InlineData("我要退订优惠", null)]
+    [InlineData("", null)]
+    [InlineData("HELP", null)]
+    [InlineData("STOP", "HELP")]
+    public void ToOutreachChoice_IsNullForAnOrdinaryMessage(string body, string? optOutType)
+    {
+        var form = new Dictionary<string, StringValues> { ["Body"] = body };
+        if (optOutType is not null)
+        {
+            form["OptOutType"] = optOutType;
+        }
+
+        Assert.Null(TwilioMapper.ToOutreachChoice(form));
+    }
 }

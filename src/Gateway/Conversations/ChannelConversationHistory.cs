@@ -76,12 +76,19 @@ internal sealed class ChannelConversationHistory(IDbContextFactory<GatewayDbCont
             .ToList();
 
         var status = await db.Conversations.Where(c => c.Id == conversationId).Select(c => c.Status).FirstAsync(cancellationToken);
+        // The shop's own messages that offer answers (a survey's 1-5), so a customer who returns still sees the buttons.
+        var shops = messages.Where(m => m.Direction == MessageDirection.Out && m.AgentId == null).Select(m => m.Id).ToList();
+        var surveys = shops.Count == 0 ? [] : await db.FollowUps
+            .Where(f => shops.Contains(f.Id) && f.Kind == FollowUpKinds.Survey)
+            .Select(f => f.Id)
+            .ToListAsync(cancellationToken);
         return new ConversationHistory(
             conversationId,
             status.ToApi(),
             messages.Select(m => new HistoryMessage(m.Id, m.Direction.ToApi(), m.Text, m.AgentName, m.CreatedAt)
             {
                 SentVia = IsThisIdentity(m, externalId) ? null : channelTypeOf?.Invoke(m.InstanceId) ?? m.InstanceId,
+                Choices = surveys.Contains(m.Id) ? SurveyAnswers.Choices : null,
             }).ToList());
     }
 }

@@ -44,7 +44,6 @@ internal sealed partial class DeliveryService(
     /// <summary>Tells the loop new work is there (a coalescing signal; the store holds the work).</summary>
     public void Signal() => _wake.Writer.TryWrite(true);
 
-    private static readonly string[] SurveyChoices = ["1", "2", "3", "4", "5"];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -199,11 +198,8 @@ internal sealed partial class DeliveryService(
                 Recipient = new ChannelRecipient { ExternalId = message.ExternalId },
                 Text = message.Text,
                 AgentName = message.AgentName,
+                Choices = await Conversations.SurveyAnswers.ChoicesOfAsync(db, message, cancellationToken),
                 CreatedAt = message.CreatedAt,
-                // A satisfaction survey (a follow-up, whose message has the follow-up's id) offers its ratings as buttons.
-                Choices = message.AgentId is null && await db.FollowUps.AnyAsync(f => f.Id == message.Id && f.Kind == FollowUpKinds.Survey, cancellationToken)
-                    ? SurveyChoices
-                    : null,
             };
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             attempt.CancelAfter(settings.AttemptTimeout);

@@ -303,7 +303,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         var classifier = _rules.Current.Classifier;
         var now = _time.GetUtcNow();
         var results = new List<(PendingInbound, Ingested)>(batch.Count);
-        var stored = new List<(PendingInbound Item, Conversation Conversation, Message Row, bool IsNew, Contact Contact)>(batch.Count);
+        var stored = new List<(PendingInbound Item, Conversation Conversation, Message Row, bool IsNew, Contact Contact, bool FromPending)>(batch.Count);
 
         foreach (var item in batch)
         {
@@ -322,6 +322,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             // Routed as a conversation that opens now: a new one, or one the gateway started (a follow-up) that the
             // customer answers for the first time.
             var opens = isNew;
+            var fromPending = false;
             if (conversation is { Status: ConversationStatus.Pending })
             {
                 var classification = classifier.Classify(message.Text, contact.IsVip, item.ChannelType, contact.OrderStage);
@@ -337,6 +338,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 conversation.Tags = classifier.AddTags(conversation.Tags, message.Text);
                 sql.OpenPending(conversation);
                 opens = true;
+                fromPending = true;
             }
             else if (conversation is null)
             {
@@ -395,7 +397,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             row.PreviousInboundId = lookup.Append(conversation.Id, isNew, row.Id, now);
             sql.InsertMessage(row);
             lookup.AddMessage(item.InstanceId, message.ProviderMessageId, row.Id, conversation.Id);
-            stored.Add((item, conversation, row, opens, contact));
+            stored.Add((item, conversation, row, opens, contact, fromPending));
         }
 
         lookup.Flush();
@@ -404,7 +406,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         var sticky = stickySince is { } since
             ? lookup.StickyAgentsOf(stored.Where(s => s.IsNew && s.Contact.ExclusiveAgentId is null).Select(s => s.Contact.Id), since)
             : [];
-        foreach (var (item, conversation, row, isNew, contact) in stored)
+        foreach (var (item, conversation, row, isNew, contact, fromPending) in stored)
         {
             LogStored(_logger, item.InstanceId, row.Id, conversation.Id);
             var preferred = !isNew ? null : contact.ExclusiveAgentId ?? (sticky.TryGetValue(contact.Id, out var agent) ? agent : null);
@@ -412,7 +414,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             var waitingSince = isNew && conversation.StepEnteredAt is { } entered && entered > conversation.CreatedAt ? entered : conversation.CreatedAt;
             var handOff = new RoutingHandOff(
                 conversation.Id, conversation.Skill, conversation.Priority, waitingSince, conversation.Status, conversation.AssignedAgentId,
-                item.ChannelType, isNew, preferred, row);
+                item.ChannelType, isNew, preferred, row, fromPending);
             results.Add((item, new Ingested(new InboundResult(row.Id, conversation.Id, Duplicate: false), handOff)));
         }
 

@@ -20,6 +20,7 @@ internal sealed partial class IngestService(
     AutoReplyService autoReply,
     HandOffRetryService retries,
     Plugins.ChannelHost channels,
+    SurveyAnswers surveys,
     IOptions<IngestOptions> ingestOptions,
     ILogger<IngestService> logger)
 {
@@ -45,6 +46,13 @@ internal sealed partial class IngestService(
         {
             // A waiting conversation is queued when it opens; later messages only join its history
             // (RoutingRecoveryService requeues one whose first hand-off failed).
+            // The customer's answer to a satisfaction survey (a bare 1-5) is recorded and closes the conversation again:
+            // nobody is assigned. Looked into only for a conversation the gateway started (FromPending).
+            if (c.FromPending && c.Status == ConversationStatus.Waiting && await surveys.TryRecordAsync(c, CancellationToken.None))
+            {
+                return;
+            }
+
             if (c.Status == ConversationStatus.Waiting && c.IsNew)
             {
                 var taken = await router.EnqueueAsync(c.ConversationId, c.Skill, c.Priority, c.CreatedAt, c.PreferredAgent, c.ChannelType);

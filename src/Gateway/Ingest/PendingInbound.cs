@@ -63,6 +63,10 @@ internal static class Answers
 /// <summary>The caller's answer, and what routing needs once the message is committed (none for a redelivery).</summary>
 internal sealed record Ingested(InboundResult Result, RoutingHandOff? HandOff);
 
+/// <param name="FromPending">
+/// The message opened a conversation the gateway had started (a follow-up, a survey): it may be the answer to it
+/// (<see cref="Conversations.SurveyAnswers"/>), which is looked into for these only.
+/// </param>
 internal sealed record RoutingHandOff(
     Guid ConversationId, string Skill, int Priority, DateTimeOffset CreatedAt, ConversationStatus Status, Guid? AssignedAgentId,
-    string? ChannelType, bool IsNew, Guid? PreferredAgent, Message Message);
+    string? ChannelType, bool IsNew, Guid? PreferredAgent, Message Message, bool FromPending = false);

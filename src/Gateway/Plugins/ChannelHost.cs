@@ -219,6 +219,8 @@ internal sealed partial class ChannelHost(
         services.AddSingleton<IConversationHistory>(new ChannelConversationHistory(dbFactory, entry.Id, ChannelTypeOf));
         services.AddSingleton<IChannelKeys>(new ChannelKeys(gatewayServices.GetRequiredService<GatewayKeyRing>(), entry.Id));
         services.AddSingleton<IOrderEventSink>(new Orders.InstanceOrderEventSink(gatewayServices.GetRequiredService<Orders.OrderService>(), entry.Id));
+        services.AddSingleton<IOutreachPreferences>(new Contacts.OutreachPreferences(
+            dbFactory, gatewayServices.GetRequiredService<TimeProvider>(), gatewayServices.GetRequiredService<ILogger<Contacts.OutreachPreferences>>(), entry.Id));
 
         try
         {

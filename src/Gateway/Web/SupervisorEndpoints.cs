@@ -48,6 +48,7 @@ internal static class SupervisorEndpoints
     {
         app.MapGet("/api/supervisor/overview", GetOverviewAsync).RequireAuthorization(AuthPolicies.Supervisor).WithTags("Supervisor");
         app.MapGet("/api/queues", GetQueuesAsync).RequireAuthorization().WithTags("Agent desk");
+        app.MapSatisfaction();
     }
 
     private static async Task<Results<Ok<AgentQueuesDto>, UnauthorizedHttpResult>> GetQueuesAsync(
@@ -142,4 +143,56 @@ internal static class SupervisorEndpoints
         return new OverviewDto(
             now, queues, agents, flagged.Select(r => r.Conversation.ToDto(r.Conversation.Contact!, channels.ChannelTypeOf)).ToList(), alerts, alertAfter.TotalSeconds);
     }
+
+    /// <summary>
+    /// <c>GET /api/supervisor/satisfaction?days=30</c>: the satisfaction survey's ratings of the last <c>days</c> days
+    /// (by when the customer rated) per agent who closed the conversation: count, average and how many of each 1-5.
+    /// </summary>
+    private static void MapSatisfaction(this IEndpointRouteBuilder app) =>
+        app.MapGet("/api/supervisor/satisfaction", async (
+            HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, IOptions<BusinessHoursOptions> hours, TimeProvider time, CancellationToken ct) =>
+        {
+            var days = 30;
+            if (http.Request.Query.TryGetValue("days", out var given)
+                && (given.Count != 1 || !int.TryParse(given.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out days) || days is < 1 or > 366))
+            {
+                return Results.Json(new { error = "days must be a whole number of days from 1 to 366" }, statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            var now = time.GetUtcNow();
+            var since = now.AddDays(-days);
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var ratings = await db.Conversations.AsNoTracking()
+                .Where(c => c.SurveyRating != null && c.SurveyRatedAt >= since && c.ClosedByAgentId != null)
+                .GroupBy(c => new { AgentId = c.ClosedByAgentId!.Value, Rating = c.SurveyRating!.Value })
+                .Select(g => new { g.Key.AgentId, g.Key.Rating, Count = g.Count() })
+                .ToListAsync(ct);
+            var agentIds = ratings.Select(r => r.AgentId).Distinct().ToList();
+            var names = await db.Agents.AsNoTracking().Where(a => agentIds.Contains(a.Id))
+                .ToDictionaryAsync(a => a.Id, a => new { a.UserName, a.DisplayName }, ct);
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(hours.Value.TimeZone);
+            var agents = ratings.GroupBy(r => r.AgentId).Select(g =>
+            {
+                var count = g.Sum(r => r.Count);
+                names.TryGetValue(g.Key, out var name);
+                return new
+                {
+                    agentId = g.Key,
+                    userName = name?.UserName,
+                    displayName = name?.DisplayName,
+                    count,
+                    average = Math.Round((double)g.Sum(r => r.Rating * r.Count) / count, 2),
+                    distribution = Enumerable.Range(1, 5).ToDictionary(
+                        n => n.ToString(System.Globalization.CultureInfo.InvariantCulture), n => g.Where(r => r.Rating == n).Sum(r => r.Count)),
+                };
+            }).OrderByDescending(a => a.count).ThenBy(a => a.displayName, StringComparer.Ordinal).ToList();
+            return Results.Ok(new
+            {
+                days,
+                from = TimeZoneInfo.ConvertTime(since, zone),
+                to = TimeZoneInfo.ConvertTime(now, zone),
+                count = agents.Sum(a => a.count),
+                agents,
+            });
+        }).RequireAuthorization(AuthPolicies.Supervisor).WithTags("Supervisor");
 }

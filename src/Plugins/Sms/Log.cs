@@ -28,6 +28,10 @@ internal static partial class Log
         Message = "Twilio status {MessageStatus} for {MessageSid} ignored: it says nothing about delivery")]
     public static partial void StatusIgnored(ILogger logger, string messageSid, string messageStatus);
 
+    [LoggerMessage(EventId = 4106, EventName = "SmsOutreachChoice", Level = LogLevel.Information,
+        Message = "Inbound SMS {MessageSid} is an opt-out keyword: {Preference} (this number only: {ThisChannelOnly}; sender known: {Known})")]
+    public static partial void OutreachChoice(ILogger logger, string messageSid, string preference, bool thisChannelOnly, bool known);
+
     [LoggerMessage(EventId = 4110, EventName = "SmsSending", Level = LogLevel.Debug,
         Message = "Sending message {MessageId} to {To}")]
     public static partial void Sending(ILogger logger, Guid messageId, string to);

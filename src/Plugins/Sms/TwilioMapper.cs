@@ -5,6 +5,9 @@ using Microsoft.Extensions.Primitives;
 
 namespace ChatGateway.Plugins.Sms;
 
+/// <summary>A customer's choice of what the shop may start with them, read from an inbound SMS.</summary>
+internal sealed record OutreachChoice(OutreachPreference Preference, bool ThisChannelOnly);
+
 /// <summary>The one place that translates between Twilio's payloads and the gateway's model.</summary>
 internal static class TwilioMapper
 {
@@ -37,6 +40,41 @@ internal static class TwilioMapper
                 Phone = SmsOptionsValidator.IsE164(from) ? from : null,
             },
             Text = Field(form, "Body") ?? "",
+        };
+    }
+
+    /// <summary>
+    /// What an inbound SMS says about the messages the shop may start, or null for an ordinary message. Twilio's
+    /// Advanced Opt-Out names it in <c>OptOutType</c> (STOP, START, HELP) and that wins; otherwise the whole message,
+    /// trimmed, in any case: the carrier keywords STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT stop this number and
+    /// START, UNSTOP, YES start it again; 退订, TD, T, N (the Chinese SMS marketing convention, 回TD退订) decline
+    /// marketing on every channel. A sentence that only contains "stop" is an ordinary message.
+    /// </summary>
+    public static OutreachChoice? ToOutreachChoice(IReadOnlyDictionary<string, StringValues> form)
+    {
+        var optOutType = Field(form, "OptOutType")?.Trim();
+        if (!string.IsNullOrEmpty(optOutType))
+        {
+            return optOutType.ToUpperInvariant() switch
+            {
+                "STOP" => new OutreachChoice(OutreachPreference.None, ThisChannelOnly: true),
+                "START" => new OutreachChoice(OutreachPreference.All, ThisChannelOnly: true),
+                _ => null, // HELP: Twilio answered it; nothing changes
+            };
+        }
+
+        var text = Field(form, "Body")?.Trim();
+        if (string.IsNullOrEmpty(text) || text.Length > 12)
+        {
+            return null;
+        }
+
+        return text.ToUpperInvariant() switch
+        {
+            "STOP" or "STOPALL" or "UNSUBSCRIBE" or "CANCEL" or "END" or "QUIT" => new OutreachChoice(OutreachPreference.None, ThisChannelOnly: true),
+            "START" or "UNSTOP" or "YES" => new OutreachChoice(OutreachPreference.All, ThisChannelOnly: true),
+            "退订" or "TD" or "T" or "N" => new OutreachChoice(OutreachPreference.NoMarketing, ThisChannelOnly: false),
+            _ => null,
         };
     }
 

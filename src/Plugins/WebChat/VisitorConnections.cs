@@ -25,6 +25,15 @@ internal sealed partial class VisitorConnections(ILogger<VisitorConnections> log
         }
     }
 
+    /// <summary>Whether the visitor has a tab connected to this gateway instance now.</summary>
+    public bool IsConnected(string visitorId)
+    {
+        lock (_gate)
+        {
+            return _byVisitor.TryGetValue(visitorId, out var set) && set.Count > 0;
+        }
+    }
+
     public bool TryAdd(VisitorConnection connection, int maxPerVisitor)
     {
         lock (_gate)

@@ -19,7 +19,7 @@ public sealed class WebChatChannelPlugin : IChannelPlugin
 
     /// <inheritdoc />
     public ChannelCapabilities Capabilities =>
-        ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.LiveConnection;
+        ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.LiveConnection | ChannelCapabilities.StartConversation;
 
     /// <inheritdoc />
     public void ConfigureServices(ChannelInstance instance, IServiceCollection services)
@@ -30,6 +30,7 @@ public sealed class WebChatChannelPlugin : IChannelPlugin
         services.AddSingleton<VisitorTokens>();
         services.AddSingleton<FloodLimits>();
         services.AddSingleton<IChannelSender, WebChatSender>();
+        services.AddSingleton<IChannelOutreach, WebChatOutreach>();
         services.AddSingleton<IConversationStatusObserver, WebChatStatusObserver>();
         services.AddSingleton<IConversationReplyObserver, WebChatReplyObserver>();
         services.AddHostedService<WebChatShutdownService>();

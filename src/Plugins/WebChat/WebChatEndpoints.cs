@@ -17,6 +17,32 @@ namespace ChatGateway.Plugins.WebChat;
 /// <summary>A visitor's message. Name, phone and email are what the visitor typed: kept as declared (unverified).</summary>
 internal sealed record VisitorMessageRequest(string? ClientMessageId, string? Text, string? Name, string? Phone, string? Email);
 
+/// <summary>The widget's outreach setting: <c>all</c>, <c>no-marketing</c> or <c>none</c>.</summary>
+internal sealed record PreferencesRequest(string? Outreach);
+
+/// <summary>The API names of <see cref="OutreachPreference"/>.</summary>
+internal static class OutreachNames
+{
+    public static string Of(OutreachPreference preference) => preference switch
+    {
+        OutreachPreference.NoMarketing => "no-marketing",
+        OutreachPreference.None => "none",
+        _ => "all",
+    };
+
+    public static bool TryParse(string name, out OutreachPreference preference)
+    {
+        preference = name switch
+        {
+            "all" => OutreachPreference.All,
+            "no-marketing" => OutreachPreference.NoMarketing,
+            "none" => OutreachPreference.None,
+            _ => (OutreachPreference)(-1),
+        };
+        return Enum.IsDefined(preference);
+    }
+}
+
 /// <summary>The answer to a visitor's message: where it was stored, and whether it had been before.</summary>
 internal sealed record AcceptedMessage(Guid MessageId, Guid ConversationId, bool Duplicate);
 
@@ -26,6 +52,7 @@ internal sealed record AcceptedMessage(Guid MessageId, Guid ConversationId, bool
 [JsonSerializable(typeof(AcceptedMessage))]
 [JsonSerializable(typeof(IdentifiedClaims))]
 [JsonSerializable(typeof(IdentifyRequest))]
+[JsonSerializable(typeof(PreferencesRequest))]
 internal sealed partial class WebChatJson : JsonSerializerContext;
 
 /// <summary>The widget's HTTP and WebSocket endpoints (under /channels/{instanceId}/).</summary>
@@ -73,7 +100,7 @@ internal static partial class WebChatEndpoints
         endpoints.MapGet("config", (HttpContext http) =>
         {
             var options = Options(http);
-            return Results.Json(new { maxMessageLength = options.MaxMessageLength, title = options.Title, greeting = options.Greeting });
+            return Results.Json(new { maxMessageLength = options.MaxMessageLength, title = options.Title, greeting = options.Greeting, shopName = options.ShopName });
         });
 
         endpoints.MapPost("visitors", (HttpContext http) =>
@@ -111,6 +138,72 @@ internal static partial class WebChatEndpoints
             return history is null ? Error(StatusCodes.Status404NotFound, "no such conversation") : Results.Json(history, Json);
         });
         endpoints.MapGet("ws", ConnectAsync);
+        endpoints.MapGet("preferences", async (HttpContext http, CancellationToken cancellationToken) =>
+        {
+            if (!TryVisitor(http, out var visitor, out var error))
+            {
+                return error;
+            }
+
+            var preference = await http.RequestServices.GetRequiredService<IOutreachPreferences>().GetAsync(visitor.ExternalId, cancellationToken);
+            return Results.Json(new { outreach = OutreachNames.Of(preference) });
+        });
+        endpoints.MapPost("preferences", (Delegate)SetPreferencesAsync);
+    }
+
+    /// <summary>
+    /// The widget's setting of what the shop may send the visitor first (offers, notices), for every channel of theirs:
+    /// <c>{ "outreach": "all" | "no-marketing" | "none" }</c>. Answers to their own messages always come.
+    /// </summary>
+    private static async Task<IResult> SetPreferencesAsync(HttpContext http)
+    {
+        if (!TryVisitor(http, out var visitor, out var error))
+        {
+            return error;
+        }
+
+        if (http.Request.ContentLength > 1024)
+        {
+            return Error(StatusCodes.Status413PayloadTooLarge, "request body is larger than 1024 bytes");
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = 1024;
+        }
+
+        if (!http.Request.HasJsonContentType())
+        {
+            return Error(StatusCodes.Status415UnsupportedMediaType, "send JSON (Content-Type: application/json)");
+        }
+
+        PreferencesRequest? request;
+        try
+        {
+            request = await http.Request.ReadFromJsonAsync(WebChatJson.Default.PreferencesRequest, http.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"malformed JSON: {ex.Message}");
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Error(StatusCodes.Status413PayloadTooLarge, "request body is larger than 1024 bytes");
+        }
+
+        if (request?.Outreach is null || !OutreachNames.TryParse(request.Outreach, out var preference))
+        {
+            return Error(StatusCodes.Status400BadRequest, "outreach must be \"all\", \"no-marketing\" or \"none\"");
+        }
+
+        var preferences = http.RequestServices.GetRequiredService<IOutreachPreferences>();
+        if (!await preferences.SetAsync(visitor.ExternalId, preference, thisChannelOnly: false, http.RequestAborted))
+        {
+            // The gateway knows a visitor once they have written; before that there is nothing the shop could send them.
+            return Error(StatusCodes.Status409Conflict, "no conversation yet: send a message first, then choose what the shop may send you");
+        }
+
+        return Results.Json(new { outreach = OutreachNames.Of(preference) });
     }
 
     private static async Task<IResult> PostMessageAsync(HttpContext http)

@@ -37,6 +37,15 @@ internal sealed class WebChatOptions
     /// <summary>How long the token of an identified visitor stays valid (the page identifies again on its next load).</summary>
     public TimeSpan IdentifiedTokenLifetime { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>The shop's name, shown as the sender of the shop's own messages (follow-ups, a survey); empty: "Agent".</summary>
+    public string ShopName { get; set; } = "";
+
+    /// <summary>
+    /// How long after a visitor's last message the shop may still start a message here for them to see on return
+    /// (they are reachable at any time while connected); 0: only while connected.
+    /// </summary>
+    public TimeSpan OutreachWindow { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>Flood limits per client address.</summary>
     public WebChatLimits Limits { get; set; } = new();
 }
@@ -92,6 +101,16 @@ internal sealed class WebChatOptionsValidator : IValidateOptions<WebChatOptions>
         if (options.IdentifiedTokenLifetime <= TimeSpan.Zero || options.IdentifiedTokenLifetime > TimeSpan.FromDays(30))
         {
             errors.Add($"IdentifiedTokenLifetime must be more than zero and at most 30 days, not {options.IdentifiedTokenLifetime}.");
+        }
+
+        if (options.OutreachWindow < TimeSpan.Zero || options.OutreachWindow > TimeSpan.FromDays(30))
+        {
+            errors.Add($"OutreachWindow must be 0 (only while connected) to 30 days, not {options.OutreachWindow}.");
+        }
+
+        if (options.ShopName.Length > 100)
+        {
+            errors.Add($"ShopName must be at most 100 characters, not {options.ShopName.Length}.");
         }
 
         foreach (var (key, value) in new[]

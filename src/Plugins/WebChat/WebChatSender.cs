@@ -1,5 +1,6 @@
 using ChatGateway.Abstractions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace ChatGateway.Plugins.WebChat;
 
@@ -11,10 +12,38 @@ internal sealed class WebChatSender(VisitorConnections connections) : IChannelSe
         var frame = new
         {
             type = "message",
-            message = new { messageId = message.MessageId, direction = "out", text = message.Text, agentName = message.AgentName, createdAt = message.CreatedAt },
+            message = new { messageId = message.MessageId, direction = "out", text = message.Text, agentName = message.AgentName, createdAt = message.CreatedAt, choices = message.Choices },
         };
         var delivered = await connections.SendAsync(message.Recipient.ExternalId, frame, cancellationToken);
         return delivered > 0 ? DeliveryResult.Delivered() : DeliveryResult.Sent();
+    }
+}
+
+/// <summary>
+/// When the shop may start a message here (a follow-up, a survey): while the visitor has the chat open on this
+/// instance, or within <see cref="WebChatOptions.OutreachWindow"/> (24 h) of their last message, because the widget
+/// shows the conversation's messages when they come back to the shop, with an unread badge. After that a visitor
+/// is unlikely to return soon, and the gateway takes the buyer's next channel (SMS) instead. The window also covers
+/// a visitor connected to another gateway instance, whose connections this one does not see.
+/// </summary>
+internal sealed class WebChatOutreach(VisitorConnections connections, TimeProvider time, IOptionsMonitor<WebChatOptions> options) : IChannelOutreach
+{
+    public ValueTask<string?> CannotReachAsync(OutreachRequest request, CancellationToken cancellationToken)
+    {
+        if (connections.IsConnected(request.Recipient.ExternalId))
+        {
+            return ValueTask.FromResult<string?>(null);
+        }
+
+        var window = options.CurrentValue.OutreachWindow;
+        if (request.LastCustomerMessageAt is { } last && time.GetUtcNow() - last <= window)
+        {
+            return ValueTask.FromResult<string?>(null);
+        }
+
+        return ValueTask.FromResult<string?>(window > TimeSpan.Zero
+            ? $"webchat: visitor not connected and last wrote more than {window.TotalHours:0.#} h ago"
+            : "webchat: visitor not connected");
     }
 }
 

@@ -10,7 +10,8 @@ namespace ChatGateway.Testing.Conformance;
 
 /// <summary>
 /// One channel instance's private service container, built as the gateway's ChannelHost builds it:
-/// the instance, logging, the clock, options, IHttpClientFactory, the three gateway sinks and the channel keys first,
+/// the instance, logging, the clock, options, IHttpClientFactory, the three gateway sinks, the channel keys and the outreach
+/// preferences first,
 /// then the plugin's own registrations. Keep the registration list in step with ChannelHost.BuildInstance.
 /// </summary>
 public sealed class ChannelInstanceContainer : IAsyncDisposable
@@ -20,13 +21,15 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
         ServiceProvider services,
         RecordingInboundSink inbound,
         RecordingDeliveryStatusSink statuses,
-        InMemoryConversationHistory history)
+        InMemoryConversationHistory history,
+        InMemoryOutreachPreferences preferences)
     {
         Instance = instance;
         Services = services;
         Inbound = inbound;
         Statuses = statuses;
         History = history;
+        Preferences = preferences;
     }
 
     public ChannelInstance Instance { get; }
@@ -38,6 +41,8 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
     public RecordingDeliveryStatusSink Statuses { get; }
 
     public InMemoryConversationHistory History { get; }
+
+    public InMemoryOutreachPreferences Preferences { get; }
 
     /// <summary>The instance with these settings, as the gateway passes it to the plugin (null values are left out).</summary>
     public static ChannelInstance CreateInstance(string instanceId, IChannelPlugin plugin, IEnumerable<KeyValuePair<string, string?>> settings)
@@ -68,6 +73,7 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
         var inbound = new RecordingInboundSink();
         var statuses = new RecordingDeliveryStatusSink();
         var history = new InMemoryConversationHistory();
+        var preferences = new InMemoryOutreachPreferences(inbound);
 
         var services = new ServiceCollection();
         services.AddSingleton(instance);
@@ -80,10 +86,11 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
         services.AddSingleton<IDeliveryStatusSink>(statuses);
         services.AddSingleton<IConversationHistory>(history);
         services.AddSingleton<IChannelKeys>(new FixedChannelKeys(instanceId));
+        services.AddSingleton<IOutreachPreferences>(preferences);
 
         plugin.ConfigureServices(instance, services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = validateOnBuild });
-        return new ChannelInstanceContainer(instance, provider, inbound, statuses, history);
+        return new ChannelInstanceContainer(instance, provider, inbound, statuses, history, preferences);
     }
 
     /// <summary>

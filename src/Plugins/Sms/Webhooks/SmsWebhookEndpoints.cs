@@ -75,6 +75,16 @@ internal static class SmsWebhookEndpoints
             return;
         }
 
+        // Stored like any message (the agent sees the STOP); then the choice, for a redelivery too: a choice that
+        // failed to record the first time (Twilio heard 500 and retries) is recorded now, and recording it again
+        // changes nothing.
+        if (TwilioMapper.ToOutreachChoice(form) is { } choice)
+        {
+            var known = await services.GetRequiredService<IOutreachPreferences>()
+                .SetAsync(message.Sender.ExternalId, choice.Preference, choice.ThisChannelOnly, cancellationToken);
+            Log.OutreachChoice(logger, message.ProviderMessageId, choice.Preference.ToString(), choice.ThisChannelOnly, known);
+        }
+
         // Only now is the message committed, so only now may Twilio hear 200. A duplicate is acknowledged too.
         Log.InboundAccepted(logger, message.ProviderMessageId, result.MessageId, result.Duplicate);
         await Results.Text(EmptyTwiml, "text/xml; charset=utf-8", statusCode: StatusCodes.Status200OK).ExecuteAsync(context);

@@ -87,6 +87,14 @@
     edit: 'Edit',
     tooLong: function (n, max) { return 'Message is too long: ' + n + ' characters; the limit is ' + max + '.'; },
     tokenFailed: 'Could not start the chat. Please check your connection and try again.',
+    choicesLabel: '\u8bf7\u9009\u62e9 Pick one',
+    settings: '\u901a\u77e5\u8bbe\u7f6e Notifications',
+    outreachAll: '\u63a5\u6536\u6240\u6709\u901a\u77e5 All notices',
+    outreachNoMarketing: '\u4e0d\u63a5\u6536\u4f18\u60e0\u4fe1\u606f No offers',
+    outreachNone: '\u4e0d\u63a5\u6536\u4efb\u4f55\u901a\u77e5 No notifications',
+    outreachHint: '\u5bf9\u60a8\u6d88\u606f\u7684\u56de\u590d\u59cb\u7ec8\u4f1a\u9001\u8fbe\u3002 Replies to your own messages always come.',
+    saved: '\u5df2\u4fdd\u5b58 Saved',
+    notSaved: '\u672a\u4fdd\u5b58 Not saved: ',
     powered: 'Powered by ChatGateway'
   };
 
@@ -125,6 +133,7 @@
     maxLength: 2000,
     title: T.title,
     greeting: T.greeting,
+    shopName: '',
     conversationId: null,
     status: null,          // waiting | assigned | closed | null (no conversation yet)
     statusFor: null,       // conversation the status belongs to
@@ -376,6 +385,13 @@
     '.cgw-root .cgw-foot{display:flex;justify-content:space-between;align-items:center;padding:0 16px 8px;background:#fff;font-size:10.5px;color:#a0a5b5;flex:none}',
     '.cgw-root .cgw-counter[data-over="true"]{color:#d6383e;font-weight:600}',
     '.cgw-root .cgw-greeting{align-items:flex-start}',
+    '.cgw-root .cgw-choices{display:flex;gap:6px;flex-wrap:wrap;margin:6px 0 0 2px}',
+    '.cgw-root .cgw-choice{border:1px solid #2f6fed!important;background:#fff;color:#2f6fed;border-radius:16px;min-width:36px!important;padding:4px 12px;font-weight:600}',
+    '.cgw-root .cgw-choice:hover{background:#eef3fe}',
+    '.cgw-root .cgw-settings{background:#fff;border-top:1px solid #eef0f5;padding:8px 16px;font-size:12.5px;flex:none}',
+    '.cgw-root .cgw-settings[hidden]{display:none}',
+    '.cgw-root .cgw-settings label{display:flex;align-items:center;gap:6px;margin:2px 0;cursor:pointer}',
+    '.cgw-root .cgw-settings-note{font-size:11.5px;margin:4px 0 0;color:#7a8093}',
     '.cgw-root .cgw-greeting[hidden]{display:none}',
     '@media (max-width:480px){.cgw-root{right:14px;bottom:14px}.cgw-root .cgw-panel{position:fixed;top:0;left:0;right:0;bottom:0;width:auto;height:auto;max-height:none;border-radius:0;border:0}.cgw-root[data-open="true"] .cgw-launcher{display:none}}',
     '@media (prefers-reduced-motion:reduce){.cgw-root .cgw-panel{animation:none}.cgw-root .cgw-launcher{transition:none}}'
@@ -460,9 +476,28 @@
   composer.appendChild(input);
   composer.appendChild(sendBtn);
 
+  // What the shop may send first (offers, notices): the visitor's choice for all their channels.
+  var settingsPanel = el('fieldset', 'cgw-settings', { 'data-testid': 'cgw-settings' });
+  settingsPanel.hidden = true;
+  settingsPanel.appendChild(el('legend', 'cgw-prechat-title', null, T.settings));
+  var outreachInputs = {};
+  [['all', T.outreachAll], ['no-marketing', T.outreachNoMarketing], ['none', T.outreachNone]].forEach(function (o) {
+    var label = el('label');
+    var radio = el('input', null, { type: 'radio', name: 'cgw-outreach-' + safeId, value: o[0], 'data-testid': 'cgw-outreach-' + o[0] });
+    radio.addEventListener('change', function () { if (radio.checked) saveOutreach(o[0]); });
+    outreachInputs[o[0]] = radio;
+    label.appendChild(radio);
+    label.appendChild(el('span', null, null, o[1]));
+    settingsPanel.appendChild(label);
+  });
+  var settingsNote = el('p', 'cgw-settings-note', { 'data-testid': 'cgw-settings-note', 'aria-live': 'polite' }, T.outreachHint);
+  settingsPanel.appendChild(settingsNote);
+
   var foot = el('div', 'cgw-foot');
   var counter = el('span', 'cgw-counter', { 'data-testid': 'cgw-counter', 'aria-live': 'off' });
+  var settingsLink = el('button', 'cgw-link', { type: 'button', 'data-testid': 'cgw-settings-toggle', 'aria-expanded': 'false' }, T.settings);
   foot.appendChild(el('span', null, null, T.powered));
+  foot.appendChild(settingsLink);
   foot.appendChild(counter);
 
   panel.appendChild(header);
@@ -470,6 +505,7 @@
   panel.appendChild(profileLine);
   panel.appendChild(composerError);
   panel.appendChild(composer);
+  panel.appendChild(settingsPanel);
   panel.appendChild(foot);
   root.appendChild(panel);
   root.appendChild(launcher);
@@ -483,13 +519,14 @@
   function nearBottom() { return body.scrollHeight - body.scrollTop - body.clientHeight < 60; }
   function scrollToBottom() { body.scrollTop = body.scrollHeight; }
 
-  function renderItem(item) {
+  function renderItem(item, offerChoices) {
     var node = nodes[item.key];
     if (!node) {
       node = el('div', 'cgw-msg', { 'data-testid': 'cgw-message' });
       nodes[item.key] = node;
     }
-    var sig = [item.direction, item.state, item.messageId, item.text, item.agentName, item.createdAt, item.error, item.sentVia].join('\u0000');
+    var choices = offerChoices && item.direction === 'out' && item.choices && item.choices.length ? item.choices : null;
+    var sig = [item.direction, item.state, item.messageId, item.text, item.agentName, item.createdAt, item.error, item.sentVia, choices ? choices.join(',') : '', state.shopName].join('\u0000');
     if (node.cgwSig === sig) return node; // unchanged: keep the node as it is (focus, screen readers)
     node.cgwSig = sig;
     node.setAttribute('data-direction', item.direction === 'out' ? 'out' : 'in');
@@ -498,8 +535,19 @@
     if (item.clientMessageId) node.setAttribute('data-client-message-id', item.clientMessageId);
     while (node.firstChild) node.removeChild(node.firstChild);
 
-    if (item.direction === 'out') node.appendChild(el('div', 'cgw-author', null, item.agentName || T.agent));
+    // The shop's own messages (follow-ups, a survey) carry no agent's name: the shop's name stands there.
+    if (item.direction === 'out') node.appendChild(el('div', 'cgw-author', null, item.agentName || state.shopName || T.agent));
     node.appendChild(el('div', 'cgw-bubble', null, item.text));
+    if (choices) {
+      // Answers to pick (a survey's 1-5): each sends its text as the visitor's message; gone once the visitor wrote.
+      var row = el('div', 'cgw-choices', { 'data-testid': 'cgw-choices', role: 'group', 'aria-label': T.choicesLabel });
+      choices.forEach(function (choice) {
+        var b = el('button', 'cgw-choice', { type: 'button', 'data-testid': 'cgw-choice', 'data-choice': choice }, choice);
+        b.addEventListener('click', function () { sendText(choice); });
+        row.appendChild(b);
+      });
+      node.appendChild(row);
+    }
 
     var meta = el('div', 'cgw-meta');
     if (item.state === 'sending') {
@@ -523,10 +571,16 @@
   function render(forceScroll) {
     var stick = forceScroll || nearBottom();
     var keep = {};
+    // Choices are offered by the newest message only, and only until the visitor writes after it.
+    var offering = -1;
+    for (var c = state.items.length - 1; c >= 0; c--) {
+      if (state.items[c].direction === 'in') break;
+      if (state.items[c].choices && state.items[c].choices.length) { offering = c; break; }
+    }
     for (var i = 0; i < state.items.length; i++) {
       var item = state.items[i];
       keep[item.key] = true;
-      var node = renderItem(item);
+      var node = renderItem(item, i === offering);
       if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
     }
     for (var k in nodes) {
@@ -697,6 +751,12 @@
       return;
     }
     clearComposerError();
+    input.value = '';
+    sendText(text);
+  }
+
+  /** Sends a text as the visitor's message (typed, or a choice they picked). */
+  function sendText(text) {
     if (!prechat.hidden) profileFromForm();
     if (!state.profile.done || state.editingProfile) {
       state.profile.done = true;
@@ -721,7 +781,6 @@
       phone: state.profile.phone
     };
     state.items.push(item);
-    input.value = '';
     renderCounter();
     autosize();
     render(true);
@@ -818,6 +877,7 @@
       text: typeof m.text === 'string' ? m.text : '',
       agentName: m.agentName || null,
       sentVia: typeof m.sentVia === 'string' && m.sentVia ? m.sentVia : null,
+      choices: Array.isArray(m.choices) ? m.choices.filter(function (x) { return typeof x === 'string' && x; }).slice(0, 10) : null,
       createdAt: m.createdAt,
       state: 'sent',
       error: null
@@ -930,6 +990,39 @@
     }
   }
 
+  // ---------------------------------------------------------------- notification settings
+  function showOutreach(value) {
+    for (var k in outreachInputs) if (Object.prototype.hasOwnProperty.call(outreachInputs, k)) outreachInputs[k].checked = k === value;
+  }
+  function loadOutreach() {
+    if (!state.token) return;
+    request('GET', 'preferences').then(function (r) {
+      if (r.status === 200 && r.data && typeof r.data.outreach === 'string') showOutreach(r.data.outreach);
+    }, function () { /* offline */ });
+  }
+  function saveOutreach(value) {
+    settingsNote.textContent = T.outreachHint;
+    settingsPanel.removeAttribute('data-saved');
+    ensureToken().then(function () {
+      return request('POST', 'preferences', { outreach: value });
+    }).then(function (r) {
+      if (r.status === 200) {
+        settingsNote.textContent = T.saved;
+        settingsPanel.setAttribute('data-saved', value);
+        return;
+      }
+      settingsNote.textContent = T.notSaved + ((r.data && typeof r.data.error === 'string' && r.data.error) || ('HTTP ' + r.status));
+      loadOutreach();
+    }, function () {
+      settingsNote.textContent = T.notSaved + T.offline;
+    });
+  }
+  settingsLink.addEventListener('click', function () {
+    settingsPanel.hidden = !settingsPanel.hidden;
+    settingsLink.setAttribute('aria-expanded', settingsPanel.hidden ? 'false' : 'true');
+    if (!settingsPanel.hidden) { settingsNote.textContent = T.outreachHint; loadOutreach(); }
+  });
+
   // ---------------------------------------------------------------- live connection
   var ws = null;
   var attempt = 0;
@@ -1001,6 +1094,7 @@
     if (typeof c.maxMessageLength === 'number' && c.maxMessageLength > 0) state.maxLength = c.maxMessageLength;
     if (typeof c.title === 'string' && c.title) { state.title = c.title; titleEl.textContent = c.title; panel.setAttribute('aria-label', c.title); }
     if (typeof c.greeting === 'string') { state.greeting = c.greeting; greetingBubble.textContent = c.greeting; greetingEl.hidden = !c.greeting; }
+    if (typeof c.shopName === 'string' && c.shopName) { state.shopName = c.shopName; render(); }
     renderCounter();
   }, function () { /* defaults */ });
 

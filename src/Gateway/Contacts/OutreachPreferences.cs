@@ -1,0 +1,81 @@
+using ChatGateway.Abstractions;
+using ChatGateway.Gateway.Store;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatGateway.Gateway.Contacts;
+
+/// <summary>
+/// A channel instance's <see cref="IOutreachPreferences"/>: what a customer accepts from the shop, kept on their
+/// identity of this instance (SMS STOP / START: <see cref="ChannelIdentity.OptedOutAt"/>) or on their contact (the
+/// widget's setting, 退订: <see cref="Contact.MarketingOptOutAt"/>, <see cref="Contact.OptOutAllAt"/>). The follow-up
+/// firer reads those columns when a follow-up is due. A choice keeps the time it was first made; choosing again
+/// changes nothing.
+/// </summary>
+internal sealed partial class OutreachPreferences(
+    IDbContextFactory<GatewayDbContext> dbFactory, TimeProvider time, ILogger<OutreachPreferences> logger, string instanceId) : IOutreachPreferences
+{
+    public async Task<bool> SetAsync(string externalId, OutreachPreference preference, bool thisChannelOnly, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(externalId) || !Enum.IsDefined(preference))
+        {
+            return false;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var identity = await db.ChannelIdentities.Include(i => i.Contact)
+            .FirstOrDefaultAsync(i => i.InstanceId == instanceId && i.ExternalId == externalId, cancellationToken);
+        if (identity?.Contact is not { } contact)
+        {
+            return false;
+        }
+
+        var now = time.GetUtcNow();
+        if (thisChannelOnly && preference != OutreachPreference.NoMarketing)
+        {
+            // STOP stops this number only; START undoes exactly that, not a choice made elsewhere.
+            identity.OptedOutAt = preference == OutreachPreference.None ? identity.OptedOutAt ?? now : null;
+        }
+        else
+        {
+            // The customer's level for every channel (no marketing is never per channel: there is no column for it).
+            switch (preference)
+            {
+                case OutreachPreference.All:
+                    contact.MarketingOptOutAt = null;
+                    contact.OptOutAllAt = null;
+                    break;
+                case OutreachPreference.NoMarketing:
+                    contact.MarketingOptOutAt ??= now;
+                    contact.OptOutAllAt = null;
+                    break;
+                default:
+                    contact.MarketingOptOutAt ??= now;
+                    contact.OptOutAllAt ??= now;
+                    break;
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        LogSet(logger, instanceId, contact.Id, preference, thisChannelOnly);
+        return true;
+    }
+
+    public async Task<OutreachPreference> GetAsync(string externalId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var found = await db.ChannelIdentities.AsNoTracking()
+            .Where(i => i.InstanceId == instanceId && i.ExternalId == externalId)
+            .Select(i => new { i.OptedOutAt, i.Contact!.MarketingOptOutAt, i.Contact.OptOutAllAt })
+            .FirstOrDefaultAsync(cancellationToken);
+        return found switch
+        {
+            null => OutreachPreference.All,
+            { OptOutAllAt: not null } or { OptedOutAt: not null } => OutreachPreference.None,
+            { MarketingOptOutAt: not null } => OutreachPreference.NoMarketing,
+            _ => OutreachPreference.All,
+        };
+    }
+
+    [LoggerMessage(EventId = 8100, Level = LogLevel.Information, Message = "Contact {ContactId} chose outreach {Preference} on {InstanceId} (this channel only: {ThisChannelOnly})")]
+    private static partial void LogSet(ILogger logger, string instanceId, Guid contactId, OutreachPreference preference, bool thisChannelOnly);
+}
