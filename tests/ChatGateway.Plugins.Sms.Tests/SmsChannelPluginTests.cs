@@ -7,14 +7,15 @@ namespace ChatGateway.Plugins.Sms.Tests;
 public sealed class SmsChannelPluginTests
 {
     [Fact]
-    public void Plugin_Always_DeclaresSmsWithPhoneIdentityAndReceipts()
+    public void Plugin_Always_DeclaresSmsWithPhoneIdentityAndReceipts_AndThatItMayStartConversations()
     {
         var plugin = new SmsChannelPlugin();
 
         Assert.Equal("Sms", plugin.Name);
         Assert.Equal("sms", plugin.ChannelType);
         Assert.Equal(
-            ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.DeliveryReceipts | ChannelCapabilities.PhoneIdentity,
+            ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.DeliveryReceipts | ChannelCapabilities.PhoneIdentity
+                | ChannelCapabilities.StartConversation,
             plugin.Capabilities);
     }
 
