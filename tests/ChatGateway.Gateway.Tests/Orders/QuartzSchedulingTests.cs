@@ -5,6 +5,7 @@ using ChatGateway.Gateway.Store;
 using ChatGateway.Gateway.Tests.Infrastructure;
 using ChatGateway.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatGateway.Gateway.Tests.Orders;
 
@@ -65,5 +66,25 @@ public sealed class QuartzSchedulingTests
         Assert.Single(twilio.Requests, r => r.Body?.Contains("还没有付款", StringComparison.Ordinal) == true);
         await using var db = second.Host.CreateDbContext();
         Assert.Equal(FollowUpStatus.Sent, (await db.FollowUps.SingleAsync(f => f.Id == reminderId)).Status);
+    }
+
+    [Fact]
+    public async Task APlannedFollowUpThatNeverGotItsTrigger_IsScheduledByTheReconciliation_AndFires()
+    {
+        await using var shop = await ShopOrders.StartAsync(null, Settings);
+        await shop.PostAsync("order.created", ShopOrders.Created("5003", DateTimeOffset.UtcNow.AddHours(30)));
+        // As if the process had stopped between committing a follow-up and scheduling it: a planned row, no trigger.
+        var reminder = (await shop.FollowUpsAsync("5003")).Single(f => f.Kind == FollowUpKinds.PaymentReminder && f.Step == 1);
+        var scheduler = await shop.Host.Services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler();
+        await scheduler.UnscheduleJob(Gateway.FollowUps.Scheduling.QuartzFollowUpScheduler.KeyOf(reminder.Id));
+        await using (var db = shop.Host.CreateDbContext())
+        {
+            await db.FollowUps.Where(f => f.Id == reminder.Id).ExecuteUpdateAsync(u => u.SetProperty(f => f.DueAt, DateTimeOffset.UtcNow));
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.DoesNotContain(shop.Twilio.Requests, r => r.Body?.Contains("还没有付款", StringComparison.Ordinal) == true);
+        await scheduler.TriggerJob(Gateway.FollowUps.Scheduling.ReconcileFollowUpsJob.Key);
+        await shop.Twilio.WaitForRequestAsync(r => r.Body?.Contains("还没有付款", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(30));
     }
 }
