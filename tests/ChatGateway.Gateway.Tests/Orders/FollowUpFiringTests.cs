@@ -227,6 +227,30 @@ public sealed class FollowUpFiringTests
         Assert.Equal(HttpStatusCode.Conflict, (await alice.Http.PostAsync($"/api/follow-ups/{first.Id}/cancel", null)).StatusCode);
     }
 
+    [Fact]
+    public async Task GreetingsOfTheDay_GoToContactsWhoAcceptMarketing_OnceHoweverOftenPlanned()
+    {
+        await using var shop = await ShopOrders.StartAsync(ShopOrders.ShopTime(2027, 1, 1, 0, 5));
+        await shop.PostAsync("order.created", ShopOrders.Created("1001", ShopOrders.ShopTime(2026, 12, 31, 20, 0)));
+        await shop.PostAsync("order.created", ShopOrders.Created("1002", ShopOrders.ShopTime(2026, 12, 31, 20, 0), phone: "+8613900000001", name: "韩梅梅"));
+        await using (var db = shop.Host.CreateDbContext())
+        {
+            await db.Contacts.Where(c => c.Phone == "+8613900000001").ExecuteUpdateAsync(u => u.SetProperty(c => c.MarketingOptOutAt, shop.Clock.GetUtcNow()));
+        }
+
+        var planner = shop.Host.Services.GetRequiredService<IFollowUpPlanner>();
+        var first = await planner.PlanGreetingsAsync(new DateOnly(2027, 1, 1), CancellationToken.None);
+        var again = await planner.PlanGreetingsAsync(new DateOnly(2027, 1, 1), CancellationToken.None);
+        Assert.Single(first);
+        Assert.Empty(again);
+        Assert.Empty(await planner.PlanGreetingsAsync(new DateOnly(2027, 1, 2), CancellationToken.None));
+
+        await shop.FireDueAsync(ShopOrders.ShopTime(2027, 1, 1, 10, 0));
+        var greeting = await shop.Twilio.WaitForRequestAsync(r => r.Body?.Contains("新年快乐", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(15));
+        Assert.Equal(Buyer, greeting.To);
+        Assert.DoesNotContain(shop.Twilio.Requests, r => r.To == "+8613900000001" && r.Body!.Contains("新年快乐", StringComparison.Ordinal));
+    }
+
     internal static HttpRequestMessage InboundSms(string sid, string body) =>
         TwilioSignature.CreateSignedRequest(GatewayHost.SmsAuthToken, ShopOrders.PublicBaseUrl, "/channels/sms-main/messages", new Dictionary<string, string>
         {
