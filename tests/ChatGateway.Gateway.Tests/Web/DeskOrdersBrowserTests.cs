@@ -12,7 +12,7 @@ namespace ChatGateway.Gateway.Tests.Web;
 public sealed class DeskOrdersBrowserTests
 {
     [Fact]
-    public async Task AnAgent_SeesTheBuyersShippedOrderAndItsFollowUps_CancelsOne_AndPromisesACallback()
+    public async Task AnAgent_SeesTheBuyersShippedOrderAndItsFollowUps_CancelsOne_AndPromisesACallback_AndIsRemindedOfIt()
     {
         await using var shop = await ShopOrders.StartAsync(ShopOrders.ShopTime(2026, 12, 7, 10, 0));
         await shop.PostAsync("order.created", ShopOrders.Created("1001", ShopOrders.ShopTime(2026, 12, 7, 10, 0)));
@@ -69,6 +69,11 @@ public sealed class DeskOrdersBrowserTests
             var promised = await check.FollowUps.AsNoTracking().SingleAsync(f => f.Kind == FollowUpKinds.Callback && f.Step == 2);
             Assert.Equal(ShopOrders.ShopTime(2026, 12, 7, 11, 30), promised.DueAt);
         }
+
+        // Ten minutes before, the desk shows the reminder with the note (as text).
+        await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 11, 20));
+        await Expect(desk.GetByTestId("desk-toast")).ToContainTextAsync("Promise due 2026-12-07 11:30");
+        await Expect(desk.GetByTestId("desk-toast")).ToContainTextAsync("查一下<b>仓库</b>");
 
         Assert.Empty(errors);
     }
