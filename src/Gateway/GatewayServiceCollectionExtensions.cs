@@ -108,6 +108,9 @@ internal static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ChannelHost>());
 
         services.AddFollowUps(configuration);
+        services.AddOptions<FollowUps.Callbacks.CallbackOptions>().Bind(configuration.GetSection("Callbacks")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FollowUps.Callbacks.CallbackOptions>, FollowUps.Callbacks.CallbackOptionsValidator>();
+        services.AddSingleton<FollowUps.IFollowUpKindHandler, FollowUps.Callbacks.CallbackHandler>();
         services.AddAgentAuth(configuration);
         services.AddSignalR();
         services.AddOpenApi();

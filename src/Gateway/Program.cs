@@ -1,6 +1,7 @@
 using ChatGateway.Gateway;
 using ChatGateway.Gateway.Agents;
 using ChatGateway.Gateway.Contacts;
+using ChatGateway.Gateway.FollowUps.Callbacks;
 using ChatGateway.Gateway.Orders;
 using ChatGateway.Gateway.Plugins;
 using ChatGateway.Gateway.Web;
@@ -52,6 +53,7 @@ app.MapGatewayApi();
 app.MapSupervisorApi();
 app.MapContactsApi();
 app.MapOrdersApi();
+app.MapCallbacksApi();
 if (app.Environment.IsDevelopment())
 {
     app.MapDemoShop();

@@ -1,5 +1,6 @@
 using ChatGateway.Abstractions;
 using ChatGateway.Gateway.Conversations;
+using ChatGateway.Gateway.FollowUps.Callbacks;
 using ChatGateway.Gateway.Plugins;
 using ChatGateway.Gateway.Routing;
 using ChatGateway.Gateway.Store;
@@ -60,6 +61,12 @@ internal sealed partial class AgentNotifier(
             case GatewayEventTypes.Overdue when agent is not null && e.MessageId is { } overdueMessage:
                 await hub.Clients.User(agent).SendAsync("responseOverdue", e.ConversationId, overdueMessage, cancellationToken);
                 break;
+            case GatewayEventTypes.PromiseDue when agent is not null && e.MessageId is { } due:
+                await hub.Clients.User(agent).SendAsync("promiseDue", await PromiseAlertAsync(e, due, cancellationToken), cancellationToken);
+                break;
+            case GatewayEventTypes.PromiseUnkept when e.MessageId is { } unkept:
+                await TellSupervisorsAsync("promiseUnkept", await PromiseAlertAsync(e, unkept, cancellationToken), agent, cancellationToken);
+                break;
             case GatewayEventTypes.Waiting:
                 await TellCustomerAsync(e.ConversationId, "waiting", cancellationToken);
                 break;
@@ -72,6 +79,32 @@ internal sealed partial class AgentNotifier(
                 await TellCustomerAsync(e.ConversationId, "closed", cancellationToken);
                 break;
         }
+    }
+
+    private async Task<PromiseAlertDto> PromiseAlertAsync(GatewayEvent e, Guid followUpId, CancellationToken cancellationToken)
+    {
+        string? name = null;
+        if (e.AgentId is { } id)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            name = await db.Agents.AsNoTracking().Where(a => a.Id == id).Select(a => a.DisplayName).FirstOrDefaultAsync(cancellationToken);
+        }
+
+        return new PromiseAlertDto(followUpId, e.ConversationId, e.DueAt ?? default, e.Text, e.AgentId, name);
+    }
+
+    /// <summary>Every enabled supervisor connected here, and <paramref name="alsoAgent"/>, hear <paramref name="method"/>.</summary>
+    private async Task TellSupervisorsAsync(string method, object payload, string? alsoAgent, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var users = (await db.Agents.AsNoTracking().Where(a => a.Enabled && a.Role == AgentRoles.Supervisor).Select(a => a.Id).ToListAsync(cancellationToken))
+            .Select(id => id.ToString()).ToList();
+        if (alsoAgent is not null && !users.Contains(alsoAgent))
+        {
+            users.Add(alsoAgent);
+        }
+
+        await hub.Clients.Users(users).SendAsync(method, payload, cancellationToken);
     }
 
     private async Task TellCustomerAsync(Guid conversationId, string status, CancellationToken cancellationToken)

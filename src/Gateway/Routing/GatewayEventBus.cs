@@ -13,13 +13,19 @@ internal static class GatewayEventTypes
     public const string Removed = "removed";
     public const string Waiting = "waiting";
     public const string Overdue = "overdue";
+    /// <summary>A promised callback is due soon: to whoever has the conversation (MessageId = the follow-up, Text = the note).</summary>
+    public const string PromiseDue = "promiseDue";
+    /// <summary>A promised callback passed without an agent's answer: to the supervisors and the agent who promised.</summary>
+    public const string PromiseUnkept = "promiseUnkept";
 }
 
 /// <summary>
 /// Something agents or customers should see live. Carries ids, and for a new message the message
-/// itself, so receivers push it without reading the store; otherwise receivers read the store.
+/// itself, so receivers push it without reading the store; otherwise receivers read the store. A promise's
+/// events carry its note and due time (shop offset).
 /// </summary>
-internal sealed record GatewayEvent(string Type, Guid ConversationId, Guid? AgentId = null, Guid? MessageId = null, Conversations.MessageDto? Message = null);
+internal sealed record GatewayEvent(
+    string Type, Guid ConversationId, Guid? AgentId = null, Guid? MessageId = null, Conversations.MessageDto? Message = null, string? Text = null, DateTimeOffset? DueAt = null);
 
 /// <summary>
 /// Fans events out to every gateway instance through Redis pub/sub, so an agent connected to any

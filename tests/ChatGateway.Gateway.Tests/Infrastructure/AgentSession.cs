@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Threading.Channels;
 using ChatGateway.Gateway.Conversations;
+using ChatGateway.Gateway.FollowUps.Callbacks;
 using ChatGateway.Gateway.Web;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -16,6 +17,8 @@ public sealed class AgentSession : IAsyncDisposable
     private readonly Channel<Guid> _closed = Channel.CreateUnbounded<Guid>();
     private readonly Channel<Guid> _removed = Channel.CreateUnbounded<Guid>();
     private readonly Channel<Guid> _overdue = Channel.CreateUnbounded<Guid>();
+    private readonly Channel<PromiseAlertDto> _promisesDue = Channel.CreateUnbounded<PromiseAlertDto>();
+    private readonly Channel<PromiseAlertDto> _promisesUnkept = Channel.CreateUnbounded<PromiseAlertDto>();
 
     private AgentSession(HttpClient http, HubConnection hub, AgentDto agent)
     {
@@ -48,6 +51,8 @@ public sealed class AgentSession : IAsyncDisposable
         hub.On<Guid>("conversationClosed", id => session._closed.Writer.TryWrite(id));
         hub.On<Guid>("conversationRemoved", id => session._removed.Writer.TryWrite(id));
         hub.On<Guid, Guid>("responseOverdue", (id, _) => session._overdue.Writer.TryWrite(id));
+        hub.On<PromiseAlertDto>("promiseDue", p => session._promisesDue.Writer.TryWrite(p));
+        hub.On<PromiseAlertDto>("promiseUnkept", p => session._promisesUnkept.Writer.TryWrite(p));
         await hub.StartAsync();
         if (online)
         {
@@ -77,6 +82,13 @@ public sealed class AgentSession : IAsyncDisposable
     public Task<Guid> NextRemovedAsync(TimeSpan? timeout = null) => ReadAsync(_removed, _ => true, timeout);
 
     public Task<Guid> NextOverdueAsync(TimeSpan? timeout = null) => ReadAsync(_overdue, _ => true, timeout);
+
+    public Task<PromiseAlertDto> NextPromiseDueAsync(TimeSpan? timeout = null) => ReadAsync(_promisesDue, _ => true, timeout);
+
+    public Task<PromiseAlertDto> NextPromiseUnkeptAsync(TimeSpan? timeout = null) => ReadAsync(_promisesUnkept, _ => true, timeout);
+
+    /// <summary>The promise reminders received so far and not read.</summary>
+    public int PromisesDueUnread => _promisesDue.Reader.Count;
 
     /// <summary>True when nothing was assigned live within the wait.</summary>
     public async Task<bool> NothingAssignedWithinAsync(TimeSpan wait)

@@ -27,6 +27,10 @@
     alertsCard: $('alerts-card'), alertsCount: $('alerts-count'), alertsSub: $('alerts-sub'), alertRows: $('alert-rows'),
     queuesTitle: $('queues-title'), queuesAgentsHead: $('queues-agents-head'), agentsCard: $('agents-card'), flaggedCard: $('flagged-card'),
     queueRows: $('queue-rows'), agentRows: $('agent-rows'), flaggedRows: $('flagged-rows'), flaggedCount: $('flagged-count'), flaggedEmpty: $('flagged-empty'),
+    promiseShown: $('promise-shown'), promiseOpen: $('promise-open'), promiseForm: $('promise-form'), promiseDue: $('promise-due'), promiseNote: $('promise-note'),
+    promiseError: $('promise-error'), promiseCancel: $('promise-cancel'), promiseSave: $('promise-save'),
+    ordersList: $('orders-list'), ordersEmpty: $('orders-empty'), followupsError: $('followups-error'),
+    followupsUpcoming: $('followups-upcoming'), followupsNone: $('followups-none'), followupsPast: $('followups-past'),
     toast: $('toast'),
     tabAgents: $('tab-agents'), agentsView: $('agents-view'), agentsError: $('agents-error'), adminAgentRows: $('admin-agent-rows'),
     agentCreate: $('agent-create'), agentCreateUser: $('agent-create-user'), agentCreateName: $('agent-create-name'),
@@ -560,6 +564,11 @@
   function select(id) {
     if (id !== state.selectedId) {
       closeTransfer();
+      closePromise();
+      clear(ui.ordersList);
+      clear(ui.followupsUpcoming);
+      clear(ui.followupsPast);
+      ui.promiseShown.hidden = true;
       ui.exclusiveError.hidden = true;
       saveDraft();
       ui.reply.value = state.drafts.get(id) || '';
@@ -607,6 +616,7 @@
     if (state.conversations.has(id)) state.conversations.set(id, Object.assign({}, state.conversations.get(id), withoutMessages(detail)));
     renderList();
     if (id === state.selectedId) renderThread(true);
+    if (id === state.selectedId) loadOrdersAndFollowUps(id, detail.contact && detail.contact.id);
   }
 
   function markSelectedClosed() {
@@ -821,6 +831,178 @@
     }));
     return wrap;
   }
+
+  // ------------------------------------------------------------------ orders, follow-ups, promises
+  const ORDER_STATES = {
+    created: '待付款 Unpaid', paid: '已付款 Paid', shipped: '已发货 Shipped', delivered: '已签收 Delivered',
+    'refund-requested': '退款中 Refund requested', refunded: '已退款 Refunded', cancelled: '已取消 Cancelled',
+  };
+  const FOLLOW_UP_KINDS = {
+    'payment-reminder': '催付 Payment reminder', 'order-confirmation': '订单确认 Order confirmation', shipped: '发货通知 Shipping notice',
+    'delivery-check-in': '签收回访 Delivery check-in', 'review-request': '邀评 Review request', 'return-visit': '回访 Return visit',
+    greeting: '节日问候 Greeting', callback: '承诺回复 Promise', survey: '满意度 Survey',
+  };
+  const FOLLOW_UP_STATUS = { planned: '待发 Planned', sent: '已发 Sent', skipped: '未发 Skipped', cancelled: '已取消 Cancelled' };
+  const OFFSET = /([+-]\d\d:\d\d|Z)$/;
+
+  // The shop's times arrive with the shop's offset: shown as they are (shop time), and remembered to send times back in it.
+  function shopTime(iso) {
+    if (!iso) return '';
+    const m = OFFSET.exec(iso);
+    if (m && m[1] !== 'Z') state.shopOffset = m[1];
+    return String(iso).slice(0, 16).replace('T', ' ');
+  }
+  function shopOffset() {
+    if (state.shopOffset) return state.shopOffset;
+    const minutes = -new Date().getTimezoneOffset();
+    const sign = minutes < 0 ? '-' : '+';
+    const a = Math.abs(minutes);
+    return `${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+  }
+  function withShopOffset(local) { return local ? `${local.length === 16 ? local + ':00' : local}${shopOffset()}` : ''; }
+
+  async function loadOrdersAndFollowUps(conversationId, contactId) {
+    if (!contactId) return;
+    const seq = state.ordersSeq = (state.ordersSeq || 0) + 1;
+    let orders;
+    let followUps;
+    try {
+      [orders, followUps] = await Promise.all([
+        api('GET', `/api/contacts/${encodeURIComponent(contactId)}/orders`),
+        api('GET', `/api/contacts/${encodeURIComponent(contactId)}/follow-ups`),
+      ]);
+    } catch (err) {
+      if (seq !== state.ordersSeq || conversationId !== state.selectedId) return;
+      ui.followupsError.textContent = `订单和跟进无法加载 Could not load orders and follow-ups: ${err.message}`;
+      ui.followupsError.hidden = false;
+      return;
+    }
+    if (seq !== state.ordersSeq || conversationId !== state.selectedId) return;
+    ui.followupsError.hidden = true;
+    renderOrders(Array.isArray(orders) ? orders : []);
+    renderFollowUps(conversationId, followUps || {});
+  }
+  function reloadFollowUps() {
+    const c = currentConversation();
+    if (c) loadOrdersAndFollowUps(c.id, c.contact && c.contact.id);
+  }
+
+  function renderOrders(orders) {
+    clear(ui.ordersList);
+    ui.ordersEmpty.hidden = orders.length > 0;
+    for (const o of orders) {
+      const li = el('li', 'order-card', null, { 'data-testid': 'desk-order', 'data-order-id': o.orderId });
+      const head = el('div', 'order-head');
+      head.appendChild(el('span', 'order-id', `#${o.orderId}`));
+      head.appendChild(el('span', 'badge chip-state', ORDER_STATES[o.state] || o.state, { 'data-state': o.state, 'data-testid': 'desk-order-state' }));
+      li.appendChild(head);
+      const items = Array.isArray(o.items) ? o.items : [];
+      if (items.length) li.appendChild(el('div', null, items.map((i) => `${i.title} ×${i.quantity}`).join(', '), { 'data-testid': 'desk-order-items' }));
+      if (o.amount !== null && o.amount !== undefined) li.appendChild(el('div', null, `${Number(o.amount).toFixed(2)} ${o.currency || ''}`.trim(), { 'data-testid': 'desk-order-amount' }));
+      if (o.carrier || o.trackingNumber) {
+        li.appendChild(el('div', 'order-meta', [o.carrier, o.trackingNumber].filter(Boolean).join(' · '), { 'data-testid': 'desk-order-tracking' }));
+      }
+      const when = o.placedAt ? `下单 Placed ${shopTime(o.placedAt)}` : '';
+      if (when) li.appendChild(el('div', 'order-meta', when));
+      ui.ordersList.appendChild(li);
+    }
+  }
+
+  function followUpLine(f) {
+    const kind = FOLLOW_UP_KINDS[f.kind] || f.kind;
+    const parts = [kind + (f.kind === 'callback' && f.step === 1 ? ' (提醒 reminder)' : ''), shopTime(f.dueAt)];
+    if (f.orderId) parts.push(`#${f.orderId}`);
+    return parts.join(' · ');
+  }
+
+  function renderFollowUps(conversationId, list) {
+    const upcoming = Array.isArray(list.upcoming) ? list.upcoming : [];
+    const past = Array.isArray(list.past) ? list.past : [];
+    clear(ui.followupsUpcoming);
+    clear(ui.followupsPast);
+    ui.followupsNone.hidden = upcoming.length > 0;
+    for (const f of upcoming) {
+      // A promise's reminder goes with its promise: cancelling or moving is done on the promise itself.
+      if (f.kind === 'callback' && f.step === 1) continue;
+      const li = el('li', 'order-card', null, { 'data-testid': 'desk-followup', 'data-kind': f.kind, 'data-id': f.id });
+      li.appendChild(el('div', null, followUpLine(f), { 'data-testid': 'desk-followup-line' }));
+      if (f.note) li.appendChild(el('div', 'order-meta', f.note));
+      const actions = el('div', 'followup-actions');
+      const cancel = el('button', 'btn btn-ghost btn-xs', '取消 Cancel', { type: 'button', 'data-testid': 'desk-followup-cancel' });
+      cancel.addEventListener('click', () => changeFollowUp(f, 'cancel', {}));
+      const moveTo = el('input', null, null, { type: 'datetime-local', 'aria-label': '改到 Move to (shop time)', 'data-testid': 'desk-followup-move-at' });
+      moveTo.value = String(f.dueAt || '').slice(0, 16);
+      const move = el('button', 'btn btn-secondary btn-xs', '改期 Move', { type: 'button', 'data-testid': 'desk-followup-move' });
+      move.addEventListener('click', () => changeFollowUp(f, 'move', { dueAt: withShopOffset(moveTo.value) }));
+      actions.append(cancel, moveTo, move);
+      li.appendChild(actions);
+      ui.followupsUpcoming.appendChild(li);
+    }
+    for (const f of past) {
+      const li = el('li', 'order-card', null, { 'data-testid': 'desk-followup-past', 'data-kind': f.kind, 'data-status': f.status, 'data-id': f.id });
+      const head = el('div', 'order-head');
+      head.appendChild(el('span', null, followUpLine(f)));
+      head.appendChild(el('span', 'badge badge-status', FOLLOW_UP_STATUS[f.status] || f.status));
+      li.appendChild(head);
+      if (f.reason) li.appendChild(el('div', 'order-meta', f.reason, { 'data-testid': 'desk-followup-reason' }));
+      ui.followupsPast.appendChild(li);
+    }
+    const promise = upcoming.filter((f) => f.kind === 'callback' && f.step === 2 && f.conversationId === conversationId)
+      .sort((a, b) => new Date(a.dueAt) - new Date(b.dueAt))[0];
+    ui.promiseShown.hidden = !promise;
+    ui.promiseShown.textContent = promise ? `已承诺 ${shopTime(promise.dueAt)} 前回复 Promised by ${shopTime(promise.dueAt)}: ${promise.note || ''}` : '';
+  }
+
+  async function changeFollowUp(f, action, body) {
+    ui.followupsError.hidden = true;
+    try {
+      await api('POST', `/api/follow-ups/${encodeURIComponent(f.id)}/${action}`, body);
+      toast(action === 'cancel' ? '跟进已取消 Follow-up cancelled' : '跟进已改期 Follow-up moved');
+    } catch (err) {
+      if (err.status === 401) return;
+      ui.followupsError.textContent = err.message;
+      ui.followupsError.hidden = false;
+    }
+    reloadFollowUps();
+  }
+
+  function closePromise() {
+    ui.promiseForm.hidden = true;
+    ui.promiseError.hidden = true;
+    ui.promiseOpen.hidden = false;
+  }
+  ui.promiseOpen.addEventListener('click', () => {
+    ui.promiseForm.hidden = false;
+    ui.promiseOpen.hidden = true;
+    ui.promiseError.hidden = true;
+    ui.promiseNote.value = '';
+    ui.promiseDue.focus();
+  });
+  ui.promiseCancel.addEventListener('click', closePromise);
+  ui.promiseForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const c = currentConversation();
+    if (!c || state.selectedClosed) return;
+    if (!ui.promiseDue.value || !ui.promiseNote.value.trim()) {
+      ui.promiseError.textContent = '请填写时间和内容 Choose a time and say what you promised.';
+      ui.promiseError.hidden = false;
+      return;
+    }
+    ui.promiseSave.disabled = true;
+    try {
+      await api('POST', `/api/conversations/${encodeURIComponent(c.id)}/promises`, { dueAt: withShopOffset(ui.promiseDue.value), note: ui.promiseNote.value.trim() });
+      closePromise();
+      toast('已承诺回复 Promise noted: you will be reminded.');
+      reloadFollowUps();
+    } catch (err) {
+      if (err.status !== 401) {
+        ui.promiseError.textContent = err.message;
+        ui.promiseError.hidden = false;
+      }
+    } finally {
+      ui.promiseSave.disabled = false;
+    }
+  });
 
   // ------------------------------------------------------------------ merging contacts (supervisors)
   function isSupervisor() { return !!(state.me && state.me.role === 'supervisor'); }
@@ -1680,7 +1862,23 @@
       toast(`${contactName(c)} has been waiting for an answer for a while.`, 'warn');
     });
 
-    conn.onreconnecting(() => setConnection('reconnecting', 'Reconnecting…'));
+    conn.on('promiseDue', (p) => {
+      if (!p) return;
+      const c = state.conversations.get(p.conversationId);
+      const who = c ? contactName(c) : '';
+      toast(`承诺回复即将到期 Promise due ${shopTime(p.dueAt)}${who ? ` · ${who}` : ''}: ${p.note || ''}`, 'warn');
+      if (p.conversationId === state.selectedId) reloadFollowUps();
+    });
+
+    conn.on('promiseUnkept', (p) => {
+      if (!p) return;
+      const by = p.agentName ? `${p.agentName} ` : '';
+      toast(`承诺未兑现 Promise not kept: ${by}${shopTime(p.dueAt)} · ${p.note || ''}`, 'error');
+      if (p.conversationId === state.selectedId) reloadFollowUps();
+      if (isSupervisor() && state.view === 'queues') loadOverview();
+    });
+
+        conn.onreconnecting(() => setConnection('reconnecting', 'Reconnecting…'));
     conn.onreconnected(() => {
       setConnection('live', 'Live');
       refresh();

@@ -1,0 +1,67 @@
+using System.Globalization;
+using ChatGateway.Gateway.Routing;
+using ChatGateway.Gateway.Store;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatGateway.Gateway.FollowUps.Callbacks;
+
+/// <summary>
+/// Fires a promised callback. Step 1 reminds whoever has the conversation now (the promise goes with the conversation
+/// when it is transferred; the agent who promised when nobody has it). Step 2, at the promised time, looks whether an
+/// agent wrote in the conversation since the promise: kept; else the conversation is flagged for a supervisor and the
+/// supervisors and the agent who promised are alerted.
+/// </summary>
+internal sealed partial class CallbackHandler(GatewayEventBus events, ShopTime shop, ILogger<CallbackHandler> logger) : IFollowUpKindHandler
+{
+    public string Kind => FollowUpKinds.Callback;
+
+    public async Task<FollowUpOutcome> FireAsync(GatewayDbContext db, FollowUp followUp, CancellationToken cancellationToken)
+    {
+        var conversation = followUp.ConversationId is { } id
+            ? await db.Conversations.FirstOrDefaultAsync(c => c.Id == id, cancellationToken)
+            : null;
+        if (conversation is null)
+        {
+            return FollowUpOutcome.Skipped("the conversation is gone");
+        }
+
+        var due = shop.ToShop(followUp.Step == 1 ? await PromisedAtAsync(followUp, db, cancellationToken) : followUp.DueAt);
+        if (followUp.Step == 1)
+        {
+            var holder = conversation.Status == ConversationStatus.Assigned && conversation.AssignedAgentId is { } assigned ? assigned : followUp.AgentId;
+            if (holder is null)
+            {
+                return FollowUpOutcome.Skipped("nobody to remind");
+            }
+
+            await events.PublishAsync(new GatewayEvent(GatewayEventTypes.PromiseDue, conversation.Id, holder, followUp.Id, Text: followUp.Note, DueAt: due));
+            LogReminded(logger, followUp.Id, conversation.Id, holder.Value);
+            return new FollowUpOutcome(FollowUpStatus.Sent, "agent reminded");
+        }
+
+        var answered = await db.Messages.AsNoTracking().AnyAsync(
+            m => m.ConversationId == conversation.Id && m.Direction == MessageDirection.Out && m.AgentId != null && m.CreatedAt > followUp.CreatedAt,
+            cancellationToken);
+        if (answered)
+        {
+            return new FollowUpOutcome(FollowUpStatus.Sent, "kept");
+        }
+
+        conversation.NeedsSupervisor = true;
+        await events.PublishAsync(new GatewayEvent(GatewayEventTypes.PromiseUnkept, conversation.Id, followUp.AgentId, followUp.Id, Text: followUp.Note, DueAt: due));
+        LogUnkept(logger, followUp.Id, conversation.Id);
+        return FollowUpOutcome.Skipped($"unkept: no answer by {due.ToString("HH:mm", CultureInfo.InvariantCulture)}");
+    }
+
+    /// <summary>The promised time of a reminder: its step 2's due time (the reminder itself may have gone early).</summary>
+    private static async Task<DateTimeOffset> PromisedAtAsync(FollowUp reminder, GatewayDbContext db, CancellationToken cancellationToken) =>
+        await db.FollowUps.AsNoTracking()
+            .Where(f => f.Kind == FollowUpKinds.Callback && f.Step == 2 && f.ConversationId == reminder.ConversationId && f.CreatedAt == reminder.CreatedAt && f.AgentId == reminder.AgentId)
+            .Select(f => (DateTimeOffset?)f.DueAt).FirstOrDefaultAsync(cancellationToken) ?? reminder.DueAt;
+
+    [LoggerMessage(EventId = 7300, Level = LogLevel.Information, Message = "Callback {FollowUpId}: agent {AgentId} reminded of the promise in conversation {ConversationId}")]
+    private static partial void LogReminded(ILogger logger, Guid followUpId, Guid conversationId, Guid agentId);
+
+    [LoggerMessage(EventId = 7301, Level = LogLevel.Warning, Message = "Callback {FollowUpId}: promise in conversation {ConversationId} not kept; flagged for a supervisor")]
+    private static partial void LogUnkept(ILogger logger, Guid followUpId, Guid conversationId);
+}

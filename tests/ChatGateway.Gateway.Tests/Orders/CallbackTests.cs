@@ -1,0 +1,200 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using ChatGateway.Gateway.FollowUps.Callbacks;
+using ChatGateway.Gateway.Store;
+using ChatGateway.Gateway.Tests.Infrastructure;
+using ChatGateway.Gateway.Web;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace ChatGateway.Gateway.Tests.Orders;
+
+/// <summary>
+/// An agent promises a customer an answer by a time: whoever has the conversation is reminded shortly before; when the
+/// time passes without an agent's answer the conversation is flagged and the supervisors are alerted. A fake clock; the
+/// test fires what is due (FireDueAsync) as the scheduler's job does.
+/// </summary>
+public sealed class CallbackTests
+{
+    private static readonly DateTimeOffset Opening = ShopOrders.ShopTime(2026, 12, 7, 10, 0);
+
+    [Fact]
+    public async Task APromise_RemindsTheAgentTenMinutesBefore_WithTheNote_AndIsKeptWhenTheyAnswered()
+    {
+        await using var shop = await ShopOrders.StartAsync(Opening);
+        await using var bob = await shop.Host.SignInAsync("bob");
+        var conversation = await CustomerWritesAsync(shop, bob);
+
+        var response = await bob.Http.PostAsJsonAsync($"/api/conversations/{conversation}/promises", new { dueAt = "2026-12-07T11:00:00+08:00", note = "查一下仓库，11点前回电" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var promise = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("callback", promise.GetProperty("kind").GetString());
+        Assert.Equal("planned", promise.GetProperty("status").GetString());
+        Assert.Equal(2, promise.GetProperty("step").GetInt32());
+        Assert.Equal("2026-12-07T11:00:00+08:00", promise.GetProperty("dueAt").GetString());
+        Assert.Equal("查一下仓库，11点前回电", promise.GetProperty("note").GetString());
+        var rows = await CallbacksAsync(shop);
+        Assert.Equal([(1, ShopOrders.ShopTime(2026, 12, 7, 10, 50)), (2, ShopOrders.ShopTime(2026, 12, 7, 11, 0))], rows.Select(r => (r.Step, r.DueAt)));
+        Assert.All(rows, r => Assert.Equal((bob.Agent.Id, conversation), (r.AgentId!.Value, r.ConversationId!.Value)));
+
+        await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 10, 49));
+        Assert.Equal(FollowUpStatus.Planned, (await CallbacksAsync(shop))[0].Status);
+
+        await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 10, 50));
+        var reminder = await bob.NextPromiseDueAsync();
+        Assert.Equal((conversation, "查一下仓库，11点前回电", "Bob"), (reminder.ConversationId, reminder.Note, reminder.AgentName));
+        Assert.Equal(ShopOrders.ShopTime(2026, 12, 7, 11, 0), reminder.DueAt);
+        Assert.Equal(TimeSpan.FromHours(8), reminder.DueAt.Offset);
+        Assert.Equal((FollowUpStatus.Sent, "agent reminded"), ((await CallbacksAsync(shop))[0].Status, (await CallbacksAsync(shop))[0].Reason));
+
+        await bob.ReplyAsync(conversation, "仓库还有货，今天发出");
+        await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 11, 0));
+        var kept = (await CallbacksAsync(shop))[1];
+        Assert.Equal((FollowUpStatus.Sent, "kept"), (kept.Status, kept.Reason));
+        await using var db = shop.Host.CreateDbContext();
+        Assert.False((await db.Conversations.SingleAsync(c => c.Id == conversation)).NeedsSupervisor);
+        await using var alice = await shop.Host.SignInAsync("alice", online: false);
+        var listed = Assert.Single(await PromisesAsync(alice));
+        Assert.Equal(("kept", "Bob", conversation), (listed.State, listed.AgentName, listed.ConversationId!.Value));
+    }
+
+    [Fact]
+    public async Task AnUnkeptPromise_FlagsTheConversationForTheSupervisor_AndAlertsTheSupervisorAndTheAgent()
+    {
+        await using var shop = await ShopOrders.StartAsync(Opening);
+        await using var bob = await shop.Host.SignInAsync("bob");
+        var conversation = await CustomerWritesAsync(shop, bob);
+        await using var alice = await shop.Host.SignInAsync("alice", online: false);
+        Assert.Equal(HttpStatusCode.Created, (await bob.Http.PostAsJsonAsync($"/api/conversations/{conversation}/promises", new { dueAt = "2026-12-07T11:00:00+08:00", note = "退款进度" })).StatusCode);
+        Assert.Equal("planned", Assert.Single(await PromisesAsync(alice)).State);
+
+        await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 11, 0));
+
+        var toSupervisor = await alice.NextPromiseUnkeptAsync();
+        Assert.Equal((conversation, "退款进度", "Bob"), (toSupervisor.ConversationId, toSupervisor.Note, toSupervisor.AgentName));
+        Assert.Equal(conversation, (await bob.NextPromiseUnkeptAsync()).ConversationId);
+        var unkept = (await CallbacksAsync(shop))[1];
+        Assert.Equal((FollowUpStatus.Skipped, "unkept: no answer by 11:00"), (unkept.Status, unkept.Reason));
+        var overview = (await alice.Http.GetFromJsonAsync<OverviewDto>("/api/supervisor/overview"))!;
+        Assert.Contains(overview.Flagged, c => c.Id == conversation);
+        var listed = Assert.Single(await PromisesAsync(alice));
+        Assert.Equal(("unkept", "unkept: no answer by 11:00"), (listed.State, listed.Reason));
+        Assert.Equal(HttpStatusCode.Forbidden, (await bob.Http.GetAsync("/api/supervisor/promises")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AfterATransfer_TheReminderGoesToTheAgentWhoHasTheConversationNow()
+    {
+        await using var shop = await ShopOrders.StartAsync(Opening);
+        await using var bob = await shop.Host.SignInAsync("bob");
+        var conversation = await CustomerWritesAsync(shop, bob);
+        // Answered, so the customer is not left waiting for a reply (which would hand the conversation on by itself).
+        await bob.ReplyAsync(conversation, "稍等，我去仓库确认发货时间");
+        Assert.Equal(HttpStatusCode.Created, (await bob.Http.PostAsJsonAsync($"/api/conversations/{conversation}/promises", new { dueAt = "2026-12-07T11:00:00+08:00", note = "确认发货时间" })).StatusCode);
+        await using var carol = await shop.Host.SignInAsync("carol");
+        Assert.Equal(HttpStatusCode.OK, (await bob.Http.PostAsJsonAsync($"/api/conversations/{conversation}/transfer", new { toAgent = "carol" })).StatusCode);
+        Assert.Equal(conversation, (await carol.NextAssignedAsync()).Id);
+
+        await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 10, 50));
+
+        var reminder = await carol.NextPromiseDueAsync();
+        Assert.Equal((conversation, "确认发货时间"), (reminder.ConversationId, reminder.Note));
+        // One publish reached carol's desk; had it gone to bob it would have come with it. (No rule is timed by this wait.)
+        await Task.Delay(300);
+        Assert.Equal(0, bob.PromisesDueUnread);
+    }
+
+    [Fact]
+    public async Task APromiseDueSooner_ThanTheReminderLead_RemindsAtOnce_AndRemindBeforeIsConfigurable()
+    {
+        await using var shop = await ShopOrders.StartAsync(Opening, new Dictionary<string, string?> { ["Callbacks:RemindBefore"] = "00:30:00" });
+        await using var bob = await shop.Host.SignInAsync("bob");
+        var conversation = await CustomerWritesAsync(shop, bob);
+        Assert.Equal(HttpStatusCode.Created, (await bob.Http.PostAsJsonAsync($"/api/conversations/{conversation}/promises", new { dueAt = "2026-12-07T10:20:00+08:00", note = "马上查" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await bob.Http.PostAsJsonAsync($"/api/conversations/{conversation}/promises", new { dueAt = "2026-12-07T04:00:00Z", note = "中午前" })).StatusCode);
+
+        var reminders = (await CallbacksAsync(shop)).Where(r => r.Step == 1).OrderBy(r => r.DueAt).Select(r => r.DueAt).ToList();
+        Assert.Equal([Opening, ShopOrders.ShopTime(2026, 12, 7, 11, 30)], reminders);
+    }
+
+    [Theory]
+    [InlineData("-00:01:00")]
+    [InlineData("2.00:00:00")]
+    public void Start_BadRemindBefore_FailsNamingTheKey(string value)
+    {
+        var host = GatewayHost.Create(RedisBackend.Garnet, null, new Dictionary<string, string?> { ["Callbacks:RemindBefore"] = value });
+
+        var ex = Assert.ThrowsAny<Exception>(() => host.StartServerAsync().GetAwaiter().GetResult());
+        var message = (ex as OptionsValidationException ?? ex.InnerException as OptionsValidationException ?? throw ex).Message;
+        Assert.Contains("Callbacks:RemindBefore must be between", message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Bad inputs tried: a time without offset, a date only, not a time, a number, no dueAt, the past, now, 31 days ahead,
+    /// no note, an empty and a blank note, a 501-character note, a note that is a number, a body that is not JSON, a text/plain
+    /// body, a JSON array; someone else's conversation and an unknown one (404). Nothing is stored for any of them.
+    /// </summary>
+    [Fact]
+    public async Task BadPromises_AreRefusedNamingTheField_AndStoreNothing()
+    {
+        await using var shop = await ShopOrders.StartAsync(Opening);
+        await using var bob = await shop.Host.SignInAsync("bob");
+        var conversation = await CustomerWritesAsync(shop, bob);
+        await using var carol = await shop.Host.SignInAsync("carol");
+        var url = $"/api/conversations/{conversation}/promises";
+        (string Body, string Field)[] bad =
+        [
+            ("{\"dueAt\":\"2026-12-07T11:00:00\",\"note\":\"x\"}", "dueAt must be a time with its offset"),
+            ("{\"dueAt\":\"2026-12-07\",\"note\":\"x\"}", "dueAt must be a time with its offset"),
+            ("{\"dueAt\":\"tomorrow\",\"note\":\"x\"}", "dueAt must be a time with its offset"),
+            ("{\"dueAt\":1765076400,\"note\":\"x\"}", "dueAt is required"),
+            ("{\"note\":\"x\"}", "dueAt is required"),
+            ("{\"dueAt\":\"2026-12-07T09:59:00+08:00\",\"note\":\"x\"}", "dueAt is in the past"),
+            ("{\"dueAt\":\"2026-12-07T10:00:00+08:00\",\"note\":\"x\"}", "dueAt is in the past"),
+            ("{\"dueAt\":\"2027-01-07T10:00:00+08:00\",\"note\":\"x\"}", "dueAt is more than 30 days ahead"),
+            ("{\"dueAt\":\"2026-12-07T11:00:00+08:00\"}", "note is required"),
+            ("{\"dueAt\":\"2026-12-07T11:00:00+08:00\",\"note\":\"\"}", "note is required"),
+            ("{\"dueAt\":\"2026-12-07T11:00:00+08:00\",\"note\":\"   \"}", "note is required"),
+            ("{\"dueAt\":\"2026-12-07T11:00:00+08:00\",\"note\":7}", "note is required"),
+            ($"{{\"dueAt\":\"2026-12-07T11:00:00+08:00\",\"note\":\"{new string('话', 501)}\"}}", "note is at most 500 characters"),
+            ("{\"dueAt\":", "not JSON"),
+            ("[]", "dueAt is required"),
+        ];
+        foreach (var (body, field) in bad)
+        {
+            var response = await bob.Http.PostAsync(url, new StringContent(body, Encoding.UTF8, "application/json"));
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{body[..Math.Min(60, body.Length)]}: {response.StatusCode}");
+            var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString()!;
+            Assert.True(error.Contains(field, StringComparison.Ordinal), $"{body[..Math.Min(60, body.Length)]}: {error}");
+        }
+
+        var plain = await bob.Http.PostAsync(url, new StringContent("{\"dueAt\":\"2026-12-07T11:00:00+08:00\",\"note\":\"x\"}", Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.BadRequest, plain.StatusCode);
+        var good = new { dueAt = "2026-12-07T11:00:00+08:00", note = "x" };
+        Assert.Equal(HttpStatusCode.NotFound, (await carol.Http.PostAsJsonAsync(url, good)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.Http.PostAsJsonAsync($"/api/conversations/{Guid.NewGuid()}/promises", good)).StatusCode);
+        Assert.Empty(await CallbacksAsync(shop));
+        Assert.Equal(HttpStatusCode.Created, (await bob.Http.PostAsJsonAsync(url, good)).StatusCode);
+    }
+
+    /// <summary>A buyer with a paid order writes by SMS (after-sale: bob, not alice); bob gets the conversation.</summary>
+    private static async Task<Guid> CustomerWritesAsync(ShopOrders shop, AgentSession bob)
+    {
+        await shop.PostAsync("order.created", ShopOrders.Created("1001", Opening));
+        await shop.PostAsync("order.paid", new { orderId = "1001" });
+        Assert.Equal(HttpStatusCode.OK, (await shop.Http.SendAsync(FollowUpFiringTests.InboundSms("SM-promise-1", "你好"))).StatusCode);
+        return (await bob.NextAssignedAsync()).Id;
+    }
+
+    private static async Task<List<FollowUp>> CallbacksAsync(ShopOrders shop)
+    {
+        await using var db = shop.Host.CreateDbContext();
+        var rows = await db.FollowUps.AsNoTracking().Where(f => f.Kind == FollowUpKinds.Callback).ToListAsync();
+        return [.. rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Step)];
+    }
+
+    private static async Task<List<PromiseDto>> PromisesAsync(AgentSession supervisor) =>
+        (await supervisor.Http.GetFromJsonAsync<List<PromiseDto>>("/api/supervisor/promises"))!;
+}
