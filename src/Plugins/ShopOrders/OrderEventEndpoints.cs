@@ -152,13 +152,13 @@ internal static partial class OrderEventEndpoints
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 7300, Level = LogLevel.Information, Message = "Order event {EventId} for order {OrderId} ({Type}) accepted: {State}, duplicate {Duplicate}")]
+        [LoggerMessage(EventId = 4200, Level = LogLevel.Information, Message = "Order event {EventId} for order {OrderId} ({Type}) accepted: {State}, duplicate {Duplicate}")]
         public static partial void Accepted(ILogger logger, string eventId, string orderId, OrderEventType type, string state, bool duplicate);
 
-        [LoggerMessage(EventId = 7301, Level = LogLevel.Warning, Message = "Order event refused with {Status}: {Reason}")]
+        [LoggerMessage(EventId = 4201, Level = LogLevel.Warning, Message = "Order event refused with {Status}: {Reason}")]
         public static partial void Refused(ILogger logger, int status, string reason);
 
-        [LoggerMessage(EventId = 7302, Level = LogLevel.Information, Message = "Shopify topic {Topic} ignored: not an order event this gateway follows")]
+        [LoggerMessage(EventId = 4202, Level = LogLevel.Information, Message = "Shopify topic {Topic} ignored: not an order event this gateway follows")]
         public static partial void TopicIgnored(ILogger logger, string topic);
     }
 }
