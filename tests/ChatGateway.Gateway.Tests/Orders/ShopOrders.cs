@@ -51,7 +51,8 @@ internal sealed class ShopOrders : IAsyncDisposable
 
     /// <summary>A gateway whose clock stands at <paramref name="shopTime"/> (Asia/Shanghai unless the settings say otherwise).</summary>
     public static async Task<ShopOrders> StartAsync(
-        DateTimeOffset? shopTime, IDictionary<string, string?>? settings = null, string? dataDirectory = null, FakeTwilioServer? twilio = null)
+        DateTimeOffset? shopTime, IDictionary<string, string?>? settings = null, string? dataDirectory = null, FakeTwilioServer? twilio = null,
+        StoreProvider? store = null)
     {
         var owns = twilio is null;
         twilio ??= await FakeTwilioServer.StartAsync(GatewayHost.SmsAccountSid, GatewayHost.SmsAuthToken);
@@ -76,7 +77,8 @@ internal sealed class ShopOrders : IAsyncDisposable
 
         var plugins = GatewayHost.DefaultPluginsJson(twilio.BaseAddress.ToString(), PublicBaseUrl)
             .Replace("\n] }", ",\n{ \"id\": \"orders\", \"plugin\": \"ShopOrders\", \"enabled\": true, \"settings\": { \"Format\": \"standard\" } }\n] }", StringComparison.Ordinal);
-        var host = await GatewayHost.StartAsync(pluginsJson: plugins, settings: all, dataDirectory: dataDirectory, clock: clock);
+        var host = GatewayHost.Create(GatewayHost.DefaultBackend, plugins, all, dataDirectory, clock, storeProvider: store);
+        await host.StartServerAsync();
 
         return new ShopOrders(host, twilio, clock) { _ownsTwilio = owns };
     }
