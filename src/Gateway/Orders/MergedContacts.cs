@@ -30,6 +30,13 @@ internal static class MergedContacts
         return all;
     }
 
+    /// <summary>The order stage of <paramref name="contactId"/> from its orders and those of every contact merged into it.</summary>
+    public static async Task<OrderStage> StageAsync(GatewayDbContext db, Guid contactId, CancellationToken cancellationToken)
+    {
+        var contacts = await WithMergedAsync(db, contactId, cancellationToken);
+        return OrderStates.StageOf(await db.Orders.AsNoTracking().Where(o => contacts.Contains(o.ContactId)).ToListAsync(cancellationToken));
+    }
+
     /// <summary>The contact kept for <paramref name="contactId"/>: itself, or the one it was merged into (followed to the end).</summary>
     public static async Task<Guid> KeptAsync(GatewayDbContext db, Guid contactId, CancellationToken cancellationToken)
     {

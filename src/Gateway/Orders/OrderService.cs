@@ -263,17 +263,7 @@ internal sealed partial class OrderService(
         var contacts = await MergedContacts.WithMergedAsync(db, order.ContactId, cancellationToken);
         var others = await db.Orders.Where(o => contacts.Contains(o.ContactId) && o.Id != order.Id).ToListAsync(cancellationToken);
         others.Add(order);
-        var newest = others
-            .Where(o => o.State is not (OrderState.Refunded or OrderState.Cancelled))
-            .OrderByDescending(o => o.PlacedAt ?? o.CreatedAt)
-            .FirstOrDefault();
-        var stage = newest?.State switch
-        {
-            null => OrderStage.None,
-            OrderState.Created => OrderStage.Unpaid,
-            OrderState.RefundRequested => OrderStage.Refund,
-            _ => OrderStage.Bought,
-        };
+        var stage = OrderStates.StageOf(others);
         var contact = await db.Contacts.FindAsync([order.ContactId], cancellationToken);
         if (contact is not null && contact.OrderStage != stage)
         {

@@ -28,6 +28,22 @@ internal static class OrderStates
         : o.PaidAt is not null ? OrderState.Paid
         : OrderState.Created;
 
+    /// <summary>
+    /// A buyer's order stage: their newest order still going decides (created: unpaid; paid, shipped, delivered: bought;
+    /// refund requested: refund); refunded and cancelled orders do not count; none left: none.
+    /// </summary>
+    public static OrderStage StageOf(IEnumerable<Order> orders) =>
+        orders
+            .Where(o => o.State is not (OrderState.Refunded or OrderState.Cancelled))
+            .OrderByDescending(o => o.PlacedAt ?? o.CreatedAt)
+            .FirstOrDefault()?.State switch
+        {
+            null => OrderStage.None,
+            OrderState.Created => OrderStage.Unpaid,
+            OrderState.RefundRequested => OrderStage.Refund,
+            _ => OrderStage.Bought,
+        };
+
     /// <summary>Throws <see cref="OrderEventRejectedException"/> (field <c>type</c>) for a fact the order's facts rule out.</summary>
     public static void CheckTransition(Order order, OrderEvent e, DateTimeOffset now)
     {

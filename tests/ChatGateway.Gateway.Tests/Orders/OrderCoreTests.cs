@@ -333,6 +333,36 @@ public sealed class OrderCoreTests
         Assert.Equal(HttpStatusCode.NotFound, (await alice.Http.GetAsync($"/api/contacts/{Guid.NewGuid()}/orders")).StatusCode);
     }
 
+    [Fact]
+    public async Task MergingTheSmsCustomerWithTheBuyerKnownByEmail_RoutesTheirNextConversationByThatOrder_AndUndoTakesItBack()
+    {
+        await using var shop = await ShopOrders.StartAsync(Ten);
+        await using var bob = await shop.Host.SignInAsync("bob");
+        await shop.Http.SendAsync(Sms("SM-1", Buyer, "你好"));
+        var first = await bob.NextAssignedAsync();
+        Assert.Equal("pre-sale", first.Skill);
+        await bob.CloseAsync(first.Id);
+        await shop.PostAsync("order.created", new { orderId = "1001", buyer = new { email = "li.lei@example.com" } });
+        await shop.PostAsync("order.paid", new { orderId = "1001" });
+        await using var db = shop.Host.CreateDbContext();
+        var sms = await db.Contacts.AsNoTracking().SingleAsync(c => c.Phone == Buyer);
+        var buyer = await db.Contacts.AsNoTracking().SingleAsync(c => c.Email == "li.lei@example.com");
+        Assert.Equal((OrderStage.None, OrderStage.Bought), (sms.OrderStage, buyer.OrderStage));
+
+        await using var alice = await shop.Host.SignInAsync("alice");
+        var merged = await alice.Http.PostAsJsonAsync($"/api/contacts/{buyer.Id}/merge", new { into = sms.Id });
+        Assert.Equal(HttpStatusCode.OK, merged.StatusCode);
+        Assert.Equal(OrderStage.Bought, (await db.Contacts.AsNoTracking().SingleAsync(c => c.Id == sms.Id)).OrderStage);
+        await shop.Http.SendAsync(Sms("SM-2", Buyer, "你好"));
+        var second = await bob.NextAssignedAsync();
+        Assert.Equal(("after-sale", "bought"), (second.Skill, second.OrderStage));
+
+        var mergeId = (await merged.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await alice.Http.PostAsync($"/api/contact-merges/{mergeId}/undo", null)).StatusCode);
+        Assert.Equal(OrderStage.None, (await db.Contacts.AsNoTracking().SingleAsync(c => c.Id == sms.Id)).OrderStage);
+        Assert.Equal(OrderStage.Bought, (await db.Contacts.AsNoTracking().SingleAsync(c => c.Id == buyer.Id)).OrderStage);
+    }
+
     private static async Task<OrderStage> StageAsync(ShopOrders shop)
     {
         await using var db = shop.Host.CreateDbContext();
