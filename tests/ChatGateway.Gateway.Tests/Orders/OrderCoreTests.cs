@@ -259,6 +259,33 @@ public sealed class OrderCoreTests
     }
 
     [Fact]
+    public async Task TheShopsOwnOrderSkills_AreUsed()
+    {
+        await using var shop = await ShopOrders.StartAsync(Ten, new Dictionary<string, string?> { ["Routing:OrderSkills:Bought"] = "complaints" });
+        await shop.PostAsync("order.created", ShopOrders.Created("1001", Ten));
+        await shop.PostAsync("order.paid", new { orderId = "1001" });
+        await using var bob = await shop.Host.SignInAsync("bob");
+        await shop.Http.SendAsync(Sms("SM-1", Buyer, "你好"));
+        Assert.Equal("complaints", (await bob.NextAssignedAsync()).Skill);
+    }
+
+    [Fact]
+    public void Start_OrderSkillsNamingAnUnknownStageOrQueue_FailsNamingTheKey()
+    {
+        // Bad inputs tried: a stage that does not exist (Shipped is a state, not a stage), a skill nobody has.
+        var host = GatewayHost.Create(RedisBackend.Garnet, null, new Dictionary<string, string?>
+        {
+            ["Routing:OrderSkills:Shipped"] = "logistics",
+            ["Routing:OrderSkills:Bought"] = "bargaining",
+        });
+        var ex = Assert.ThrowsAny<Exception>(() => host.StartServerAsync().GetAwaiter().GetResult());
+        var message = (ex as Microsoft.Extensions.Options.OptionsValidationException
+            ?? ex.InnerException as Microsoft.Extensions.Options.OptionsValidationException ?? throw ex).Message;
+        Assert.Contains("Routing:OrderSkills:Shipped is not an order stage", message, StringComparison.Ordinal);
+        Assert.Contains("Routing:OrderSkills:Bought 'bargaining' is not a queue", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OrderApi_AnswersTheAgreedShape_WithEveryTimeInTheShopsOffset_ByShopIdOrGatewayId()
     {
         await using var shop = await ShopOrders.StartAsync(Ten);
