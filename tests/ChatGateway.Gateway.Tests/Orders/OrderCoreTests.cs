@@ -336,6 +336,25 @@ public sealed class OrderCoreTests
     }
 
     [Fact]
+    public async Task AShopOrderIdTwoSourcesShare_AnswersTheNewestOrder_AndTheGatewaysIdPicksEither()
+    {
+        await using var shop = await ShopOrders.StartAsync(Ten, secondShop: true);
+        await shop.PostAsync("order.created", ShopOrders.Created("1001", Ten));
+        shop.Clock.Advance(TimeSpan.FromMinutes(1));
+        var other = await shop.PostAsync("order.created", ShopOrders.Created("1001", Ten.AddMinutes(1), phone: "+8613900139000", name: "韩梅梅"), instance: "orders2");
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        await using var alice = await shop.Host.SignInAsync("alice");
+        var newest = await shop.GetOrderAsync(alice, "1001");
+        Assert.Equal(("orders2", "韩梅梅"), (newest.GetProperty("source").GetString(), newest.GetProperty("buyer").GetProperty("name").GetString()));
+
+        await using var db = shop.Host.CreateDbContext();
+        var first = await db.Orders.SingleAsync(o => o.SourceInstanceId == "orders");
+        var byId = await shop.GetOrderAsync(alice, first.Id.ToString());
+        Assert.Equal(("orders", "李雷"), (byId.GetProperty("source").GetString(), byId.GetProperty("buyer").GetProperty("name").GetString()));
+        Assert.Equal(2, await db.Contacts.CountAsync());
+    }
+
+    [Fact]
     public async Task AContactsOrders_AreListedNewestFirst_WithThoseOfAContactMergedIntoThem()
     {
         await using var shop = await ShopOrders.StartAsync(Ten);

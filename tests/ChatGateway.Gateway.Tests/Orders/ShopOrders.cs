@@ -52,7 +52,7 @@ internal sealed class ShopOrders : IAsyncDisposable
     /// <summary>A gateway whose clock stands at <paramref name="shopTime"/> (Asia/Shanghai unless the settings say otherwise).</summary>
     public static async Task<ShopOrders> StartAsync(
         DateTimeOffset? shopTime, IDictionary<string, string?>? settings = null, string? dataDirectory = null, FakeTwilioServer? twilio = null,
-        StoreProvider? store = null)
+        StoreProvider? store = null, bool secondShop = false)
     {
         var owns = twilio is null;
         twilio ??= await FakeTwilioServer.StartAsync(GatewayHost.SmsAccountSid, GatewayHost.SmsAuthToken);
@@ -77,6 +77,13 @@ internal sealed class ShopOrders : IAsyncDisposable
 
         var plugins = GatewayHost.DefaultPluginsJson(twilio.BaseAddress.ToString(), PublicBaseUrl)
             .Replace("\n] }", ",\n{ \"id\": \"orders\", \"plugin\": \"ShopOrders\", \"enabled\": true, \"settings\": { \"Format\": \"standard\" } }\n] }", StringComparison.Ordinal);
+        if (secondShop)
+        {
+            // Another order system of the same shop (e.g. a marketplace store), instance orders2, with order ids of its own.
+            all["Channels:orders2:Secret"] = Secret;
+            plugins = plugins.Replace("\n] }", ",\n{ \"id\": \"orders2\", \"plugin\": \"ShopOrders\", \"enabled\": true, \"settings\": { \"Format\": \"standard\" } }\n] }", StringComparison.Ordinal);
+        }
+
         var host = GatewayHost.Create(GatewayHost.DefaultBackend, plugins, all, dataDirectory, clock, storeProvider: store);
         await host.StartServerAsync();
 
@@ -84,18 +91,20 @@ internal sealed class ShopOrders : IAsyncDisposable
     }
 
     /// <summary>Signs and posts an order event; returns the answer.</summary>
-    public async Task<HttpResponseMessage> PostAsync(string type, object data, string? eventId = null, DateTimeOffset? signedAt = null, string? secret = null)
+    public async Task<HttpResponseMessage> PostAsync(
+        string type, object data, string? eventId = null, DateTimeOffset? signedAt = null, string? secret = null, string instance = "orders")
     {
         var body = JsonSerializer.Serialize(new { type, data });
-        return await Http.SendAsync(Signed(body, eventId ?? $"msg_{Interlocked.Increment(ref _events)}_{Guid.NewGuid():N}", signedAt ?? Now, secret ?? Secret));
+        return await Http.SendAsync(Signed(body, eventId ?? $"msg_{Interlocked.Increment(ref _events)}_{Guid.NewGuid():N}", signedAt ?? Now, secret ?? Secret, instance: instance));
     }
 
-    public static HttpRequestMessage Signed(string body, string eventId, DateTimeOffset signedAt, string secret = Secret, string contentType = "application/json")
+    public static HttpRequestMessage Signed(
+        string body, string eventId, DateTimeOffset signedAt, string secret = Secret, string contentType = "application/json", string instance = "orders")
     {
         var timestamp = signedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var key = Convert.FromBase64String(secret["whsec_".Length..]);
         var signature = "v1," + Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{eventId}.{timestamp}.{body}")));
-        var request = new HttpRequestMessage(HttpMethod.Post, "/channels/orders/events") { Content = new StringContent(body, Encoding.UTF8, contentType) };
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/channels/{instance}/events") { Content = new StringContent(body, Encoding.UTF8, contentType) };
         request.Headers.Add("webhook-id", eventId);
         request.Headers.Add("webhook-timestamp", timestamp);
         request.Headers.Add("webhook-signature", signature);
