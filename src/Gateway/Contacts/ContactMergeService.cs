@@ -119,6 +119,8 @@ internal sealed partial class ContactMergeService(IDbContextFactory<GatewayDbCon
         into.IsVip |= from.IsVip;
         var exclusive = into.ExclusiveAgentId is null ? from.ExclusiveAgentId : null;
         into.ExclusiveAgentId ??= from.ExclusiveAgentId;
+        // Orders stay on their contact; the kept contact's stage (which routes their next conversation) now counts both.
+        into.OrderStage = await Orders.MergedContacts.StageAsync(db, intoId, cancellationToken);
 
         var merge = new ContactMerge
         {
@@ -190,6 +192,9 @@ internal sealed partial class ContactMergeService(IDbContextFactory<GatewayDbCon
         from.MergedIntoId = null;
         merge.UndoneAt = time.GetUtcNow();
         merge.UndoneByAgentId = agentId;
+        await db.SaveChangesAsync(cancellationToken);
+        into.OrderStage = await Orders.MergedContacts.StageAsync(db, into.Id, cancellationToken);
+        from.OrderStage = await Orders.MergedContacts.StageAsync(db, from.Id, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogUndone(logger, merge.Id, agentId, identities.Count, conversations.Count);

@@ -22,6 +22,7 @@ public sealed record MessageDto(
     string? ChannelType,
     DateTimeOffset CreatedAt);
 
+/// <summary>A conversation as the desk reads it; OrderStage is the customer's (none, unpaid, bought, refund), from their newest order still going.</summary>
 public sealed record ConversationDto(
     Guid Id,
     ContactDto Contact,
@@ -39,7 +40,8 @@ public sealed record ConversationDto(
     bool NeedsSupervisor = false,
     string? Language = null,
     IReadOnlyList<string>? Tags = null,
-    IReadOnlyList<ReplyChannelDto>? ReplyChannels = null);
+    IReadOnlyList<ReplyChannelDto>? ReplyChannels = null,
+    string OrderStage = "none");
 
 /// <summary>
 /// One of the contact's channels a reply can go out on: an identity a channel proved (never a typed phone
@@ -91,5 +93,5 @@ internal static class ConversationMapping
 
     public static ConversationDto ToDto(this Conversation c, Contact contact, Func<string, string?> channelType, IReadOnlyList<MessageDto>? messages = null, IReadOnlyList<ReplyChannelDto>? replyChannels = null) => new(
         c.Id, contact.ToDto(), c.LastInstanceId, channelType(c.LastInstanceId), c.Skill, c.Priority, c.RoutingReason, c.Status.ToApi(), c.AssignedAgentId, c.CreatedAt, c.LastMessageAt, messages, c.TransferCount, c.NeedsSupervisor,
-        c.Language, c.Tags.Split(',', StringSplitOptions.RemoveEmptyEntries), replyChannels);
+        c.Language, c.Tags.Split(',', StringSplitOptions.RemoveEmptyEntries), replyChannels, Orders.Wire.StageName(contact.OrderStage));
 }

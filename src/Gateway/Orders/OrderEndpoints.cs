@@ -52,7 +52,8 @@ internal static class OrderEndpoints
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var order = await orders.FindAsync(db, orderId, ct);
-        if (order is null || !await MayServeAsync(db, http, order.ContactId, ct))
+        // The buyer's contact may have been merged into another since: whoever serves the kept contact sees the order.
+        if (order is null || !await MayServeAsync(db, http, await MergedContacts.KeptAsync(db, order.ContactId, ct), ct))
         {
             return Error(StatusCodes.Status404NotFound, "no such order");
         }
@@ -68,7 +69,8 @@ internal static class OrderEndpoints
             return Error(StatusCodes.Status404NotFound, "no such contact");
         }
 
-        var list = await db.Orders.AsNoTracking().Where(o => o.ContactId == contactId).ToListAsync(ct);
+        var contacts = await MergedContacts.WithMergedAsync(db, contactId, ct);
+        var list = await db.Orders.AsNoTracking().Where(o => contacts.Contains(o.ContactId)).ToListAsync(ct);
         return Results.Ok(await ToDtosAsync(db, [.. list.OrderByDescending(o => o.PlacedAt ?? o.CreatedAt)], shop, ct));
     }
 
@@ -80,7 +82,8 @@ internal static class OrderEndpoints
             return Error(StatusCodes.Status404NotFound, "no such contact");
         }
 
-        var rows = await db.FollowUps.AsNoTracking().Where(f => f.ContactId == contactId).ToListAsync(ct);
+        var contacts = await MergedContacts.WithMergedAsync(db, contactId, ct);
+        var rows = await db.FollowUps.AsNoTracking().Where(f => contacts.Contains(f.ContactId)).ToListAsync(ct);
         var dtos = await FollowUpDtosAsync(db, rows, shop, ct);
         return Results.Ok(new FollowUpListDto(
             [.. dtos.Where(f => f.Status == "planned").OrderBy(f => f.DueAt)],
@@ -164,7 +167,7 @@ internal static class OrderEndpoints
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var followUp = await db.FollowUps.AsNoTracking().FirstOrDefaultAsync(f => f.Id == id, ct);
-        if (followUp is null || !await MayServeAsync(db, http, followUp.ContactId, ct))
+        if (followUp is null || !await MayServeAsync(db, http, await MergedContacts.KeptAsync(db, followUp.ContactId, ct), ct))
         {
             return Error(StatusCodes.Status404NotFound, "no such follow-up");
         }
@@ -217,7 +220,7 @@ internal static class OrderEndpoints
             o.Id, o.ExternalOrderId, o.SourceInstanceId, Wire.StateName(o.State), o.ContactId, o.Amount, o.Currency,
             JsonSerializer.Deserialize<List<OrderItemDto>>(o.Items, JsonSerializerOptions.Web) ?? [],
             new OrderBuyerDto(o.BuyerName, o.BuyerPhone, o.BuyerEmail), o.Carrier, o.TrackingNumber,
-            o.PlacedAt, Shop(o.PaidAt), Shop(o.ShippedAt), Shop(o.DeliveredAt), Shop(o.RefundRequestedAt), Shop(o.RefundedAt), Shop(o.CancelledAt),
+            Shop(o.PlacedAt), Shop(o.PaidAt), Shop(o.ShippedAt), Shop(o.DeliveredAt), Shop(o.RefundRequestedAt), Shop(o.RefundedAt), Shop(o.CancelledAt),
             [.. dtos.Where(f => followUps.Any(r => r.Id == f.Id && r.OrderId == o.Id)).OrderBy(f => f.DueAt)]))];
     }
 

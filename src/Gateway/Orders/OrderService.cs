@@ -94,7 +94,7 @@ internal sealed partial class OrderService(
         }
         else
         {
-            OrderStates.CheckTransition(order, e);
+            OrderStates.CheckTransition(order, e, now);
             // The buyer's contact may have been merged into another since: the order follows.
             order.ContactId = (await FollowMergesAsync(db, order.ContactId, cancellationToken)).Id;
         }
@@ -254,22 +254,16 @@ internal sealed partial class OrderService(
         return contact;
     }
 
-    /// <summary>The contact's order stage, from their newest order that is still going (refunded and cancelled ones do not count).</summary>
+    /// <summary>
+    /// The contact's order stage, from their newest order that is still going (refunded and cancelled ones do not count),
+    /// orders of contacts merged into theirs included.
+    /// </summary>
     private static async Task<OrderStage> UpdateStageAsync(GatewayDbContext db, Order order, CancellationToken cancellationToken)
     {
-        var others = await db.Orders.Where(o => o.ContactId == order.ContactId && o.Id != order.Id).ToListAsync(cancellationToken);
+        var contacts = await MergedContacts.WithMergedAsync(db, order.ContactId, cancellationToken);
+        var others = await db.Orders.Where(o => contacts.Contains(o.ContactId) && o.Id != order.Id).ToListAsync(cancellationToken);
         others.Add(order);
-        var newest = others
-            .Where(o => o.State is not (OrderState.Refunded or OrderState.Cancelled))
-            .OrderByDescending(o => o.PlacedAt ?? o.CreatedAt)
-            .FirstOrDefault();
-        var stage = newest?.State switch
-        {
-            null => OrderStage.None,
-            OrderState.Created => OrderStage.Unpaid,
-            OrderState.RefundRequested => OrderStage.Refund,
-            _ => OrderStage.Bought,
-        };
+        var stage = OrderStates.StageOf(others);
         var contact = await db.Contacts.FindAsync([order.ContactId], cancellationToken);
         if (contact is not null && contact.OrderStage != stage)
         {

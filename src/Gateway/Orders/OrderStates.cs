@@ -8,7 +8,9 @@ namespace ChatGateway.Gateway.Orders;
 /// created, delivered before shipped) end in the same state as in order. A fact that cannot have happened is refused:
 /// <list type="table">
 /// <item><term>shipped, delivered</term><description>refused once the order is cancelled (nothing ships after a cancellation; a late
-/// fact of an order cancelled after it shipped is a refund, not a cancellation).</description></item>
+/// fact of an order cancelled after it shipped is a refund, not a cancellation); refused once the order is refunded when
+/// it happened after the refund (the event's time, or now when it carries none): a parcel shipped or delivered before
+/// the refund (a return) is a late fact and accepted.</description></item>
 /// <item><term>cancelled</term><description>refused once the order shipped or was delivered (use a refund).</description></item>
 /// <item><term>refund requested, refunded</term><description>refused for an order never paid, shipped or delivered (nothing to refund).</description></item>
 /// <item><term>created, paid</term><description>always accepted: details and payment may arrive late.</description></item>
@@ -26,14 +28,33 @@ internal static class OrderStates
         : o.PaidAt is not null ? OrderState.Paid
         : OrderState.Created;
 
+    /// <summary>
+    /// A buyer's order stage: their newest order still going decides (created: unpaid; paid, shipped, delivered: bought;
+    /// refund requested: refund); refunded and cancelled orders do not count; none left: none.
+    /// </summary>
+    public static OrderStage StageOf(IEnumerable<Order> orders) =>
+        orders
+            .Where(o => o.State is not (OrderState.Refunded or OrderState.Cancelled))
+            .OrderByDescending(o => o.PlacedAt ?? o.CreatedAt)
+            .FirstOrDefault()?.State switch
+        {
+            null => OrderStage.None,
+            OrderState.Created => OrderStage.Unpaid,
+            OrderState.RefundRequested => OrderStage.Refund,
+            _ => OrderStage.Bought,
+        };
+
     /// <summary>Throws <see cref="OrderEventRejectedException"/> (field <c>type</c>) for a fact the order's facts rule out.</summary>
-    public static void CheckTransition(Order order, OrderEvent e)
+    public static void CheckTransition(Order order, OrderEvent e, DateTimeOffset now)
     {
         var name = Wire.EventName(e.Type);
+        var verb = e.Type == OrderEventType.Shipped ? "shipped" : "delivered";
         string? problem = e.Type switch
         {
             OrderEventType.Shipped or OrderEventType.Delivered when order.CancelledAt is not null =>
-                $"order {order.ExternalOrderId} is cancelled; it cannot be {(e.Type == OrderEventType.Shipped ? "shipped" : "delivered")}",
+                $"order {order.ExternalOrderId} is cancelled; it cannot be {verb}",
+            OrderEventType.Shipped or OrderEventType.Delivered when order.RefundedAt is { } refunded && (e.OccurredAt ?? now) > refunded =>
+                $"order {order.ExternalOrderId} was refunded; it cannot be {verb} after that",
             OrderEventType.Cancelled when order.ShippedAt is not null || order.DeliveredAt is not null =>
                 $"order {order.ExternalOrderId} was {(order.DeliveredAt is not null ? "delivered" : "shipped")}; it cannot be cancelled (send a refund)",
             OrderEventType.RefundRequested or OrderEventType.Refunded when order.PaidAt is null && order.ShippedAt is null && order.DeliveredAt is null =>

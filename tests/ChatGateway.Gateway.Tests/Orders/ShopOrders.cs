@@ -51,7 +51,8 @@ internal sealed class ShopOrders : IAsyncDisposable
 
     /// <summary>A gateway whose clock stands at <paramref name="shopTime"/> (Asia/Shanghai unless the settings say otherwise).</summary>
     public static async Task<ShopOrders> StartAsync(
-        DateTimeOffset? shopTime, IDictionary<string, string?>? settings = null, string? dataDirectory = null, FakeTwilioServer? twilio = null)
+        DateTimeOffset? shopTime, IDictionary<string, string?>? settings = null, string? dataDirectory = null, FakeTwilioServer? twilio = null,
+        StoreProvider? store = null, bool secondShop = false)
     {
         if (GatewayHost.DefaultBackend == RedisBackend.Redis)
         {
@@ -82,24 +83,34 @@ internal sealed class ShopOrders : IAsyncDisposable
 
         var plugins = GatewayHost.DefaultPluginsJson(twilio.BaseAddress.ToString(), PublicBaseUrl)
             .Replace("\n] }", ",\n{ \"id\": \"orders\", \"plugin\": \"ShopOrders\", \"enabled\": true, \"settings\": { \"Format\": \"standard\" } }\n] }", StringComparison.Ordinal);
-        var host = await GatewayHost.StartAsync(pluginsJson: plugins, settings: all, dataDirectory: dataDirectory, clock: clock);
+        if (secondShop)
+        {
+            // Another order system of the same shop (e.g. a marketplace store), instance orders2, with order ids of its own.
+            all["Channels:orders2:Secret"] = Secret;
+            plugins = plugins.Replace("\n] }", ",\n{ \"id\": \"orders2\", \"plugin\": \"ShopOrders\", \"enabled\": true, \"settings\": { \"Format\": \"standard\" } }\n] }", StringComparison.Ordinal);
+        }
+
+        var host = GatewayHost.Create(GatewayHost.DefaultBackend, plugins, all, dataDirectory, clock, storeProvider: store);
+        await host.StartServerAsync();
 
         return new ShopOrders(host, twilio, clock) { _ownsTwilio = owns };
     }
 
     /// <summary>Signs and posts an order event; returns the answer.</summary>
-    public async Task<HttpResponseMessage> PostAsync(string type, object data, string? eventId = null, DateTimeOffset? signedAt = null, string? secret = null)
+    public async Task<HttpResponseMessage> PostAsync(
+        string type, object data, string? eventId = null, DateTimeOffset? signedAt = null, string? secret = null, string instance = "orders")
     {
         var body = JsonSerializer.Serialize(new { type, data });
-        return await Http.SendAsync(Signed(body, eventId ?? $"msg_{Interlocked.Increment(ref _events)}_{Guid.NewGuid():N}", signedAt ?? Now, secret ?? Secret));
+        return await Http.SendAsync(Signed(body, eventId ?? $"msg_{Interlocked.Increment(ref _events)}_{Guid.NewGuid():N}", signedAt ?? Now, secret ?? Secret, instance: instance));
     }
 
-    public static HttpRequestMessage Signed(string body, string eventId, DateTimeOffset signedAt, string secret = Secret, string contentType = "application/json")
+    public static HttpRequestMessage Signed(
+        string body, string eventId, DateTimeOffset signedAt, string secret = Secret, string contentType = "application/json", string instance = "orders")
     {
         var timestamp = signedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var key = Convert.FromBase64String(secret["whsec_".Length..]);
         var signature = "v1," + Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{eventId}.{timestamp}.{body}")));
-        var request = new HttpRequestMessage(HttpMethod.Post, "/channels/orders/events") { Content = new StringContent(body, Encoding.UTF8, contentType) };
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/channels/{instance}/events") { Content = new StringContent(body, Encoding.UTF8, contentType) };
         request.Headers.Add("webhook-id", eventId);
         request.Headers.Add("webhook-timestamp", timestamp);
         request.Headers.Add("webhook-signature", signature);
