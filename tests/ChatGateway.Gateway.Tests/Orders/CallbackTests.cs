@@ -119,6 +119,22 @@ public sealed class CallbackTests
         Assert.Equal([Opening, ShopOrders.ShopTime(2026, 12, 7, 11, 30)], reminders);
     }
 
+    [Fact]
+    public async Task ACancelledPromise_RemindsNobody()
+    {
+        await using var shop = await ShopOrders.StartAsync(Opening);
+        await using var bob = await shop.Host.SignInAsync("bob");
+        var conversation = await CustomerWritesAsync(shop, bob);
+        var promise = await (await bob.Http.PostAsJsonAsync($"/api/conversations/{conversation}/promises", new { dueAt = "2026-12-07T10:30:00+08:00", note = "回电" })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.OK, (await bob.Http.PostAsJsonAsync($"/api/follow-ups/{promise.GetProperty("id").GetGuid()}/cancel", new { reason = "客户不需要了" })).StatusCode);
+
+        await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 10, 20));
+
+        var reminder = (await CallbacksAsync(shop))[0];
+        Assert.Equal((FollowUpStatus.Skipped, "the promise was cancelled"), (reminder.Status, reminder.Reason));
+        Assert.Equal(0, bob.PromisesDueUnread);
+    }
+
     [Theory]
     [InlineData("-00:01:00")]
     [InlineData("2.00:00:00")]

@@ -25,9 +25,15 @@ internal sealed partial class CallbackHandler(GatewayEventBus events, ShopTime s
             return FollowUpOutcome.Skipped("the conversation is gone");
         }
 
-        var due = shop.ToShop(followUp.Step == 1 ? await PromisedAtAsync(followUp, db, cancellationToken) : followUp.DueAt);
+        var promise = followUp.Step == 1 ? await PromiseOfAsync(followUp, db, cancellationToken) : null;
+        var due = shop.ToShop(promise?.DueAt ?? followUp.DueAt);
         if (followUp.Step == 1)
         {
+            if (promise is { Status: FollowUpStatus.Cancelled })
+            {
+                return FollowUpOutcome.Skipped("the promise was cancelled");
+            }
+
             var holder = conversation.Status == ConversationStatus.Assigned && conversation.AssignedAgentId is { } assigned ? assigned : followUp.AgentId;
             if (holder is null)
             {
@@ -53,11 +59,11 @@ internal sealed partial class CallbackHandler(GatewayEventBus events, ShopTime s
         return FollowUpOutcome.Skipped($"unkept: no answer by {due.ToString("HH:mm", CultureInfo.InvariantCulture)}");
     }
 
-    /// <summary>The promised time of a reminder: its step 2's due time (the reminder itself may have gone early).</summary>
-    private static async Task<DateTimeOffset> PromisedAtAsync(FollowUp reminder, GatewayDbContext db, CancellationToken cancellationToken) =>
+    /// <summary>A reminder's promise (its step 2: its time may have been moved, or it may have been cancelled).</summary>
+    private static async Task<FollowUp?> PromiseOfAsync(FollowUp reminder, GatewayDbContext db, CancellationToken cancellationToken) =>
         await db.FollowUps.AsNoTracking()
             .Where(f => f.Kind == FollowUpKinds.Callback && f.Step == 2 && f.ConversationId == reminder.ConversationId && f.CreatedAt == reminder.CreatedAt && f.AgentId == reminder.AgentId)
-            .Select(f => (DateTimeOffset?)f.DueAt).FirstOrDefaultAsync(cancellationToken) ?? reminder.DueAt;
+            .FirstOrDefaultAsync(cancellationToken);
 
     [LoggerMessage(EventId = 7300, Level = LogLevel.Information, Message = "Callback {FollowUpId}: agent {AgentId} reminded of the promise in conversation {ConversationId}")]
     private static partial void LogReminded(ILogger logger, Guid followUpId, Guid conversationId, Guid agentId);
