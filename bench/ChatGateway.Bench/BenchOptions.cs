@@ -32,7 +32,7 @@ internal sealed record BenchOptions(bool Quick, string? Only, bool Pinned, int C
                 case "--pinned":
                     options = options with { Pinned = true };
                     break;
-                case "--only" when i + 1 < args.Length && args[i + 1] is "ingest" or "postgresql" or "latency" or "routing" or "connections" or "durability":
+                case "--only" when i + 1 < args.Length && args[i + 1] is "ingest" or "postgresql" or "latency" or "routing" or "connections" or "durability" or "followups":
                     options = options with { Only = args[++i] };
                     break;
                 case "--compare" when i + 1 < args.Length && args[i + 1].IndexOf('=') > 0:

@@ -19,7 +19,7 @@ var options = BenchOptions.Parse(args);
 if (options is null)
 {
     Console.Error.WriteLine("""
-        usage: dotnet run -c Release --project bench/ChatGateway.Bench -- [--quick] [--only ingest|postgresql|latency|routing|connections|durability] [--pinned] [--connections N] [--compare K=V]
+        usage: dotnet run -c Release --project bench/ChatGateway.Bench -- [--quick] [--only ingest|postgresql|latency|routing|connections|durability|followups] [--pinned] [--connections N] [--compare K=V]
           --quick        shorter phases (a smoke run; figures are noisier)
           --only X       one figure
           --pinned       servers on CPU 0, the load generator on CPU 1 (taskset), for steadier figures
@@ -65,6 +65,7 @@ try
         ("routing", RoutingScenario.RunAsync),
         ("connections", ConnectionsScenario.RunAsync),
         ("postgresql", PostgreSqlIngestScenario.RunAsync),
+        ("followups", FollowUpsScenario.RunAsync),
     };
     foreach (var figure in figures.Where(f => options.Runs(f.Name)))
     {

@@ -67,14 +67,18 @@ internal sealed class BenchContext : IAsyncDisposable
     /// The gateway with an SMS instance (<c>sms</c>) and a web chat instance (<c>webchat</c>), on its own empty store:
     /// a SQLite file in its folder, or the PostgreSQL database <paramref name="postgreSql"/> (a connection string).
     /// </summary>
-    public async Task<GatewayServer> StartGatewayAsync(RedisProcess? redis, bool durableStore, IDictionary<string, string>? settings = null, string? postgreSql = null)
+    /// <param name="smsApi">Where the SMS instance sends (a Twilio-shaped server); nowhere by default.</param>
+    /// <param name="orders">Also an order events instance (<c>orders</c>, standard format, secret <see cref="GatewayServer.OrdersSecret"/>).</param>
+    public async Task<GatewayServer> StartGatewayAsync(
+        RedisProcess? redis, bool durableStore, IDictionary<string, string>? settings = null, string? postgreSql = null, Uri? smsApi = null, bool orders = false)
     {
         var data = NewFolder("gateway");
         // The load comes from one address: the widget's per-address flood limits (Limits) are off.
+        var ordersEntry = orders ? """, { "id": "orders", "plugin": "ShopOrders", "enabled": true, "settings": { "Format": "standard" } }""" : "";
         File.WriteAllText(Path.Combine(data, "plugins.json"), $$"""
             { "plugins": [
-              { "id": "sms", "plugin": "Sms", "enabled": true, "settings": { "AccountSid": "{{GatewayServer.AccountSid}}", "FromNumber": "+15005550006", "PublicBaseUrl": "{{GatewayServer.PublicBaseUrl}}", "ApiBaseAddress": "http://127.0.0.1:9" } },
-              { "id": "webchat", "plugin": "WebChat", "enabled": true, "settings": { "MaxMessageLength": 2000, "Limits": { "VisitorsPerMinute": 0, "NewConversationsPerMinute": 0, "MessagesPerMinute": 0 } } }
+              { "id": "sms", "plugin": "Sms", "enabled": true, "settings": { "AccountSid": "{{GatewayServer.AccountSid}}", "FromNumber": "+15005550006", "PublicBaseUrl": "{{GatewayServer.PublicBaseUrl}}", "ApiBaseAddress": "{{smsApi?.ToString() ?? "http://127.0.0.1:9"}}" } },
+              { "id": "webchat", "plugin": "WebChat", "enabled": true, "settings": { "MaxMessageLength": 2000, "Limits": { "VisitorsPerMinute": 0, "NewConversationsPerMinute": 0, "MessagesPerMinute": 0 } } }{{ordersEntry}}
             ] }
             """);
         var env = new Dictionary<string, string>
@@ -85,6 +89,7 @@ internal sealed class BenchContext : IAsyncDisposable
             ["Redis__KeyPrefix"] = $"b{Guid.NewGuid():N}"[..9] + ":",
             ["Plugins__ConfigPath"] = Path.Combine(data, "plugins.json"),
             ["Channels__sms__AuthToken"] = GatewayServer.AuthToken,
+            ["Channels__orders__Secret"] = GatewayServer.OrdersSecret,
             // Production has no demo agents: the bench's own agent, as an operator would configure one.
             ["Agents__Seed__0__UserName"] = "alice",
             ["Agents__Seed__0__Role"] = "supervisor",
@@ -167,6 +172,9 @@ internal sealed class GatewayServer(ServerProcess process, string databasePath, 
     public const string AuthToken = "bench-auth-token-0123456789abcdef";
     public const string PublicBaseUrl = "https://bench.example.com";
     public const string AgentPassword = "bench-agent-password";
+
+    /// <summary>The order events instance's Standard Webhooks secret.</summary>
+    public static readonly string OrdersSecret = "whsec_" + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("bench-order-events-secret-0123456789"));
 
     /// <summary>PBKDF2-SHA256 at the gateway's 600,000 iterations, in its <c>pbkdf2-sha256$iterations$salt$hash</c> form.</summary>
     public static readonly Lazy<string> AgentPasswordHash = new(() =>

@@ -57,6 +57,12 @@ internal interface IFollowUpScheduler
 internal interface IFollowUpFirer
 {
     Task<FollowUpOutcome?> FireAsync(Guid followUpId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Fires these due follow-ups together, in one transaction (each as <see cref="FireAsync(Guid, CancellationToken)"/>
+    /// would, in due order per buyer): the outcome of each, in the same order, null where there was nothing to fire.
+    /// </summary>
+    Task<IReadOnlyList<FollowUpOutcome?>> FireAsync(IReadOnlyList<Guid> followUpIds, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -33,165 +33,413 @@ internal sealed partial class FollowUpFirer(
     TimeProvider time,
     ILogger<FollowUpFirer> logger) : IFollowUpFirer
 {
-    public async Task<FollowUpOutcome?> FireAsync(Guid followUpId, CancellationToken cancellationToken)
+    public async Task<FollowUpOutcome?> FireAsync(Guid followUpId, CancellationToken cancellationToken) =>
+        (await FireAsync([followUpId], cancellationToken))[0];
+
+    public async Task<IReadOnlyList<FollowUpOutcome?>> FireAsync(IReadOnlyList<Guid> followUpIds, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await FireOnceAsync(followUpId, cancellationToken);
+                return await FireBatchAsync(followUpIds, cancellationToken);
             }
-            catch (DbUpdateException ex) when (attempt < 3 && dialect.IsRace(ex.InnerException ?? ex))
+            catch (DbUpdateException ex) when (dialect.IsRace(ex.InnerException ?? ex))
             {
-                // Another instance created the buyer's identity or conversation at the same moment: look again.
+                if (followUpIds.Count > 1)
+                {
+                    // Another instance created a buyer's identity or conversation at the same moment: the batch is
+                    // rolled back whole; each is fired on its own, finding what the other stored.
+                    var outcomes = new List<FollowUpOutcome?>(followUpIds.Count);
+                    foreach (var id in followUpIds)
+                    {
+                        outcomes.Add(await FireAsync(id, cancellationToken));
+                    }
+
+                    return outcomes;
+                }
+
+                if (attempt >= 3)
+                {
+                    throw;
+                }
             }
         }
     }
 
-    private async Task<FollowUpOutcome?> FireOnceAsync(Guid followUpId, CancellationToken cancellationToken)
+    /// <summary>A message decided on in the first pass, stored in the second.</summary>
+    private sealed record Send(int Index, FollowUp FollowUp, Contact Contact, Target Target, string Text);
+
+    /// <summary>
+    /// Fires due follow-ups in one transaction: first it works out, reading only, what each should do now (skip with a
+    /// reason, move out of quiet hours, or which message on which channel); then one transaction claims and records them
+    /// all, each buyer's locked and their caps checked again before their message is stored; one commit for the batch.
+    /// </summary>
+    private async Task<IReadOnlyList<FollowUpOutcome?>> FireBatchAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var o = options.Current;
+        var outcomes = new FollowUpOutcome?[ids.Count];
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var followUp = await db.FollowUps.FirstOrDefaultAsync(f => f.Id == followUpId, cancellationToken);
-        if (followUp is null || followUp.Status != FollowUpStatus.Planned)
+        var rows = (await db.FollowUps.Where(f => ids.Contains(f.Id)).ToListAsync(cancellationToken)).ToDictionary(f => f.Id);
+        var reads = new BatchReads(db, rows.Values, o, now);
+        await reads.PrepareAsync(cancellationToken);
+        var skips = new List<(int Index, FollowUp FollowUp, string Reason)>();
+        var sends = new List<Send>();
+        var handled = new List<int>();
+        var resync = new List<Guid>();
+        var moved = new List<FollowUp>();
+        for (var i = 0; i < ids.Count; i++)
         {
-            return null;
-        }
-
-        if (followUp.DueAt > now + TimeSpan.FromSeconds(1))
-        {
-            // Fired early (a trigger left from before the follow-up was moved): the scheduler fires it again at its time.
-            await scheduler.SyncAsync([followUp.Id], cancellationToken);
-            return null;
-        }
-
-        if (handlers.FirstOrDefault(h => h.Kind == followUp.Kind) is { } handler)
-        {
-            await using var handled = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (!await ClaimAsync(db, followUp, cancellationToken))
+            if (!rows.TryGetValue(ids[i], out var followUp) || followUp.Status != FollowUpStatus.Planned)
             {
-                return null;
+                continue;
             }
 
-            var outcome = await handler.FireAsync(db, followUp, cancellationToken);
-            Record(followUp, outcome, now);
-            await db.SaveChangesAsync(cancellationToken);
-            await handled.CommitAsync(cancellationToken);
-            LogFired(logger, followUp.Id, followUp.Kind, outcome.Status, outcome.Reason ?? outcome.Channel ?? "");
-            return outcome;
+            if (followUp.DueAt > now + TimeSpan.FromSeconds(1))
+            {
+                // Fired early (a trigger left from before the follow-up was moved): the scheduler fires it again at its time.
+                resync.Add(followUp.Id);
+                continue;
+            }
+
+            if (handlers.Any(h => h.Kind == followUp.Kind))
+            {
+                handled.Add(i);
+                continue;
+            }
+
+            var rule = followUp.Kind == FollowUpKinds.Greeting ? o.Rule(FollowUpKinds.Greeting) : o.Rule(followUp.Rule ?? followUp.Kind);
+            var stale = rule == FollowUpRule.Disabled ? TimeSpan.FromHours(6) : rule.StaleAfter;
+            if (now - followUp.DueAt > stale)
+            {
+                skips.Add((i, followUp, $"stale: due {shop.Describe(followUp.DueAt)} shop time, the gateway got to it {Hours(now - followUp.DueAt)} late"));
+                continue;
+            }
+
+            if (shop.IsQuiet(now))
+            {
+                // Quiet hours (after downtime, or a follow-up moved into them): at their end, if still right then.
+                followUp.DueAt = shop.OutOfQuietHours(now).ToUniversalTime();
+                followUp.UpdatedAt = now;
+                followUp.Reason = "moved out of quiet hours";
+                moved.Add(followUp);
+                continue;
+            }
+
+            var contact = reads.Contact(followUp.ContactId);
+            var order = followUp.OrderId is { } orderId ? reads.Order(orderId) : null;
+            if (await WhyNotNowAsync(db, reads, followUp, contact, order, rule, o, now, cancellationToken) is { } reason)
+            {
+                skips.Add((i, followUp, reason));
+                continue;
+            }
+
+            var (target, why) = await ChooseChannelAsync(db, reads, followUp, contact, order, rule, cancellationToken);
+            if (target is null)
+            {
+                skips.Add((i, followUp, $"no channel can reach the buyer now: {why}"));
+                continue;
+            }
+
+            var latest = await reads.LatestConversationAsync(contact.Id, cancellationToken);
+            var language = latest?.Language is "zh" or "en" ? latest.Language : o.DefaultLanguage;
+            var templates = followUp.Kind == FollowUpKinds.Greeting
+                ? o.Greetings.FirstOrDefault(g => g.Name == followUp.Rule)?.Templates ?? []
+                : followUp.Kind == FollowUpKinds.OrderConfirmation && followUp.Step > 1 ? rule.SecondTemplates : rule.Templates;
+            var template = templates.GetValueOrDefault(language) ?? templates.GetValueOrDefault(o.DefaultLanguage) ?? templates.Values.FirstOrDefault();
+            if (template is null)
+            {
+                skips.Add((i, followUp, "no text configured for it"));
+                continue;
+            }
+
+            var agentName = followUp.AgentId is { } agentId
+                ? await db.Agents.AsNoTracking().Where(a => a.Id == agentId).Select(a => a.DisplayName).FirstOrDefaultAsync(cancellationToken)
+                : null;
+            sends.Add(new Send(i, followUp, contact, target.Value, Templates.Render(template, Variables(o, contact, order, agentName, now))));
         }
 
-        var rule = followUp.Kind == FollowUpKinds.Greeting ? o.Rule(FollowUpKinds.Greeting) : o.Rule(followUp.Rule ?? followUp.Kind);
-        var stale = rule == FollowUpRule.Disabled ? TimeSpan.FromHours(6) : rule.StaleAfter;
-        if (now - followUp.DueAt > stale)
+        var published = new List<(Conversation Conversation, Guid MessageId)>();
+        if (skips.Count + sends.Count + moved.Count > 0)
         {
-            return await SkipAsync(db, followUp, $"stale: due {shop.Describe(followUp.DueAt)} shop time, the gateway got to it {Hours(now - followUp.DueAt)} late", now, cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            foreach (var (index, followUp, reason) in skips)
+            {
+                var skipped = await db.FollowUps.Where(x => x.Id == followUp.Id && x.Status == FollowUpStatus.Planned)
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(x => x.Status, FollowUpStatus.Skipped)
+                        .SetProperty(x => x.Reason, reason)
+                        .SetProperty(x => x.DoneAt, now)
+                        .SetProperty(x => x.UpdatedAt, now), cancellationToken);
+                // Another firing that got there first has its own outcome: this one is none.
+                outcomes[index] = skipped == 1 ? FollowUpOutcome.Skipped(reason) : null;
+            }
+
+            if (sends.Count > 0)
+            {
+                var inTransaction = await TransactionReads.LockAsync(db, sends.Select(x => x.Contact.Id), o, now, cancellationToken);
+                foreach (var send in sends.OrderBy(x => x.Contact.Id).ThenBy(x => x.FollowUp.DueAt))
+                {
+                    var (followUp, contact, target) = (send.FollowUp, send.Contact, send.Target);
+                    if (!await ClaimAsync(db, followUp, cancellationToken))
+                    {
+                        continue;
+                    }
+
+                    // The caps again, with what was sent to the buyer up to now (other instances, earlier in this batch).
+                    if (followUp.Kind != FollowUpKinds.Callback && CapReason(followUp, inTransaction.Sent[contact.Id], o, now) is { } capped)
+                    {
+                        outcomes[send.Index] = FollowUpOutcome.Skipped(capped);
+                        Record(followUp, outcomes[send.Index]!, now);
+                        continue;
+                    }
+
+                    if (target.Identity is null && inTransaction.Identities.Add((target.InstanceId, target.ExternalId)))
+                    {
+                        db.ChannelIdentities.Add(new ChannelIdentity
+                        {
+                            Id = Ids.NewVersion7(now), ContactId = contact.Id, InstanceId = target.InstanceId, ExternalId = target.ExternalId, CreatedAt = now,
+                        });
+                    }
+
+                    var conversation = await ConversationForAsync(db, inTransaction, followUp, contact, target, now, cancellationToken);
+                    db.Messages.Add(new Message
+                    {
+                        Id = followUp.Id,
+                        ConversationId = conversation.Id,
+                        InstanceId = target.InstanceId,
+                        ExternalId = target.ExternalId,
+                        Direction = MessageDirection.Out,
+                        Text = send.Text,
+                        Status = MessageStatus.Pending,
+                        AgentName = o.ShopName,
+                        NextAttemptAt = now,
+                        CreatedAt = now,
+                    });
+                    followUp.ConversationId = conversation.Id;
+                    outcomes[send.Index] = FollowUpOutcome.Sent(target.InstanceId);
+                    Record(followUp, outcomes[send.Index]!, now);
+                    inTransaction.Sent.Add(contact.Id, new BatchReads.SentRow(followUp.Id, contact.Id, followUp.Kind, now, followUp.OrderId));
+                    if (conversation.Status == ConversationStatus.Assigned && conversation.AssignedAgentId is not null)
+                    {
+                        published.Add((conversation, followUp.Id));
+                    }
+                }
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
 
-        if (shop.IsQuiet(now))
+        if (sends.Count > 0)
         {
-            // Quiet hours (after downtime, or a follow-up moved into them): at their end, if still right then.
-            followUp.DueAt = shop.OutOfQuietHours(now).ToUniversalTime();
-            followUp.UpdatedAt = now;
-            followUp.Reason = "moved out of quiet hours";
-            await db.SaveChangesAsync(cancellationToken);
-            await scheduler.SyncAsync([followUp.Id], cancellationToken);
-            LogMoved(logger, followUp.Id, followUp.Kind);
+            delivery.Signal();
+        }
+
+        foreach (var (conversation, messageId) in published)
+        {
+            var message = await db.Messages.AsNoTracking().FirstAsync(m => m.Id == messageId, CancellationToken.None);
+            await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageAdded, conversation.Id, conversation.AssignedAgentId, message.Id, message.ToDto(channels.ChannelTypeOf)));
+        }
+
+        foreach (var i in Enumerable.Range(0, ids.Count).Where(i => outcomes[i] is not null))
+        {
+            var f = rows[ids[i]];
+            LogFired(logger, f.Id, f.Kind, outcomes[i]!.Status, outcomes[i]!.Reason ?? outcomes[i]!.Channel ?? "");
+        }
+
+        foreach (var f in moved)
+        {
+            LogMoved(logger, f.Id, f.Kind);
+        }
+
+        if (resync.Count + moved.Count > 0)
+        {
+            await scheduler.SyncAsync([.. resync, .. moved.Select(f => f.Id)], cancellationToken);
+        }
+
+        foreach (var i in handled)
+        {
+            outcomes[i] = await FireHandledAsync(ids[i], cancellationToken);
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>A follow-up that is not a message to the buyer (a promised callback): its kind's handler acts on it.</summary>
+    private async Task<FollowUpOutcome?> FireHandledAsync(Guid followUpId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var followUp = await db.FollowUps.FirstOrDefaultAsync(f => f.Id == followUpId, cancellationToken);
+        if (followUp is null || followUp.Status != FollowUpStatus.Planned || handlers.FirstOrDefault(h => h.Kind == followUp.Kind) is not { } handler)
+        {
             return null;
         }
 
-        var contact = await FollowMergesAsync(db, followUp.ContactId, cancellationToken);
-        var order = followUp.OrderId is { } orderId ? await db.Orders.AsNoTracking().FirstOrDefaultAsync(x => x.Id == orderId, cancellationToken) : null;
-        if (await WhyNotNowAsync(db, followUp, contact, order, rule, o, now, cancellationToken) is { } reason)
-        {
-            return await SkipAsync(db, followUp, reason, now, cancellationToken);
-        }
-
-        var (target, why) = await ChooseChannelAsync(db, followUp, contact, order, rule, cancellationToken);
-        if (target is null)
-        {
-            return await SkipAsync(db, followUp, $"no channel can reach the buyer now: {why}", now, cancellationToken);
-        }
-
-        var latest = await db.Conversations.AsNoTracking().Where(c => c.ContactId == contact.Id)
-            .OrderByDescending(c => c.CreatedAt).FirstOrDefaultAsync(cancellationToken);
-        var language = latest?.Language is "zh" or "en" ? latest.Language : o.DefaultLanguage;
-        var templates = followUp.Kind == FollowUpKinds.Greeting
-            ? o.Greetings.FirstOrDefault(g => g.Name == followUp.Rule)?.Templates ?? []
-            : followUp.Kind == FollowUpKinds.OrderConfirmation && followUp.Step > 1 ? rule.SecondTemplates : rule.Templates;
-        var template = templates.GetValueOrDefault(language) ?? templates.GetValueOrDefault(o.DefaultLanguage) ?? templates.Values.FirstOrDefault();
-        if (template is null)
-        {
-            return await SkipAsync(db, followUp, "no text configured for it", now, cancellationToken);
-        }
-
-        var agentName = followUp.AgentId is { } agentId
-            ? await db.Agents.AsNoTracking().Where(a => a.Id == agentId).Select(a => a.DisplayName).FirstOrDefaultAsync(cancellationToken)
-            : null;
-        var text = Templates.Render(template, Variables(o, contact, order, agentName, now));
-
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // One buyer's follow-ups are sent one at a time (a no-op write locks their row on PostgreSQL and takes SQLite's
-        // write lock), so the caps checked again below see whatever another instance or thread just sent them.
-        await db.Contacts.Where(c => c.Id == contact.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.OrderStage, c => c.OrderStage), cancellationToken);
+        await using var handled = await db.Database.BeginTransactionAsync(cancellationToken);
         if (!await ClaimAsync(db, followUp, cancellationToken))
         {
             return null;
         }
 
-        if (await CapReasonAsync(db, followUp, contact.Id, o, now, cancellationToken) is { } capped)
-        {
-            var skipped = FollowUpOutcome.Skipped(capped);
-            Record(followUp, skipped, now);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            LogFired(logger, followUp.Id, followUp.Kind, FollowUpStatus.Skipped, capped);
-            return skipped;
-        }
-
-        if (target.Value.Identity is null)
-        {
-            db.ChannelIdentities.Add(new ChannelIdentity
-            {
-                Id = Ids.NewVersion7(now), ContactId = contact.Id, InstanceId = target.Value.InstanceId, ExternalId = target.Value.ExternalId, CreatedAt = now,
-            });
-        }
-
-        var conversation = await ConversationForAsync(db, followUp, contact, target.Value, now, cancellationToken);
-        db.Messages.Add(new Message
-        {
-            Id = followUp.Id,
-            ConversationId = conversation.Id,
-            InstanceId = target.Value.InstanceId,
-            ExternalId = target.Value.ExternalId,
-            Direction = MessageDirection.Out,
-            Text = text,
-            Status = MessageStatus.Pending,
-            AgentName = o.ShopName,
-            NextAttemptAt = now,
-            CreatedAt = now,
-        });
-        followUp.ConversationId = conversation.Id;
-        var sent = FollowUpOutcome.Sent(target.Value.InstanceId);
-        Record(followUp, sent, now);
+        var outcome = await handler.FireAsync(db, followUp, cancellationToken);
+        Record(followUp, outcome, now);
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await handled.CommitAsync(cancellationToken);
+        LogFired(logger, followUp.Id, followUp.Kind, outcome.Status, outcome.Reason ?? outcome.Channel ?? "");
+        return outcome;
+    }
 
-        delivery.Signal();
-        if (conversation.Status == ConversationStatus.Assigned && conversation.AssignedAgentId is { } assigned)
+    /// <summary>
+    /// What a batch's follow-ups need to know about their buyers, read for the whole batch at once: contacts (merges
+    /// followed), orders, channel identities, conversations and the follow-ups sent to them lately (for the caps).
+    /// </summary>
+    private sealed class BatchReads
+    {
+        private readonly GatewayDbContext _db;
+        private readonly IReadOnlyCollection<FollowUp> _rows;
+        private readonly DateTimeOffset _capsSince;
+        private Dictionary<Guid, Contact>? _contacts;
+        private Dictionary<Guid, Order>? _orders;
+        private ILookup<Guid, ChannelIdentity>? _identities;
+        private ILookup<Guid, ConversationRow>? _conversations;
+        private ILookup<Guid, SentRow>? _sent;
+
+        public BatchReads(GatewayDbContext db, IReadOnlyCollection<FollowUp> rows, FollowUpOptions o, DateTimeOffset now)
         {
-            var message = await db.Messages.AsNoTracking().FirstAsync(m => m.Id == followUp.Id, CancellationToken.None);
-            await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageAdded, conversation.Id, assigned, message.Id, message.ToDto(channels.ChannelTypeOf)));
+            _db = db;
+            _rows = rows;
+            var dayAgo = now - TimeSpan.FromHours(24);
+            var gap = now - o.PaymentReminderGap;
+            _capsSince = gap < dayAgo ? gap : dayAgo;
         }
 
-        LogFired(logger, followUp.Id, followUp.Kind, FollowUpStatus.Sent, target.Value.InstanceId);
-        return sent;
+        public sealed record ConversationRow(Guid Id, Guid ContactId, DateTimeOffset CreatedAt, string LastInstanceId, string? Language);
+
+        public sealed record SentRow(Guid Id, Guid ContactId, string Kind, DateTimeOffset? DoneAt, Guid? OrderId);
+
+        /// <summary>Reads the batch's contacts (following merges to the kept ones) and orders.</summary>
+        public async Task PrepareAsync(CancellationToken cancellationToken)
+        {
+            var planned = _rows.Where(f => f.Status == FollowUpStatus.Planned).ToList();
+            var ids = planned.Select(f => f.ContactId).Distinct().ToList();
+            var contacts = await _db.Contacts.AsNoTracking().Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
+            var orderIds = planned.Where(f => f.OrderId != null).Select(f => f.OrderId!.Value).Distinct().ToList();
+            _orders = orderIds.Count == 0 ? [] : await _db.Orders.AsNoTracking().Where(x => orderIds.Contains(x.Id)).ToDictionaryAsync(x => x.Id, cancellationToken);
+            _contacts = [];
+            foreach (var id in ids)
+            {
+                var contact = contacts[id];
+                for (var hops = 0; contact.MergedIntoId is { } into && hops < 16; hops++)
+                {
+                    contact = contacts.TryGetValue(into, out var kept) ? kept : await _db.Contacts.AsNoTracking().FirstAsync(c => c.Id == into, cancellationToken);
+                    contacts[contact.Id] = contact;
+                }
+
+                _contacts[id] = contact;
+            }
+        }
+
+        /// <summary>The contact kept for a follow-up's <paramref name="contactId"/> (merges followed).</summary>
+        public Contact Contact(Guid contactId) => _contacts![contactId];
+
+        public Order? Order(Guid orderId) => _orders!.GetValueOrDefault(orderId);
+
+        public async Task<IEnumerable<ChannelIdentity>> IdentitiesAsync(Guid contactId, CancellationToken cancellationToken)
+        {
+            _identities ??= await LoadAsync(ids => _db.ChannelIdentities.AsNoTracking().Where(i => ids.Contains(i.ContactId)), i => i.ContactId, cancellationToken);
+            return _identities[contactId];
+        }
+
+        public async Task<IEnumerable<ConversationRow>> ConversationsAsync(Guid contactId, CancellationToken cancellationToken)
+        {
+            _conversations ??= await LoadAsync(
+                ids => _db.Conversations.AsNoTracking().Where(c => ids.Contains(c.ContactId)).Select(c => new ConversationRow(c.Id, c.ContactId, c.CreatedAt, c.LastInstanceId, c.Language)),
+                c => c.ContactId, cancellationToken);
+            return _conversations[contactId];
+        }
+
+        public async Task<ConversationRow?> LatestConversationAsync(Guid contactId, CancellationToken cancellationToken) =>
+            (await ConversationsAsync(contactId, cancellationToken)).MaxBy(c => c.CreatedAt);
+
+        public async Task<IEnumerable<SentRow>> SentAsync(Guid contactId, CancellationToken cancellationToken)
+        {
+            var since = _capsSince;
+            _sent ??= await LoadAsync(
+                ids => _db.FollowUps.AsNoTracking()
+                    .Where(x => ids.Contains(x.ContactId) && x.Status == FollowUpStatus.Sent && x.Kind != FollowUpKinds.Callback && x.DoneAt >= since)
+                    .Select(x => new SentRow(x.Id, x.ContactId, x.Kind, x.DoneAt, x.OrderId)),
+                x => x.ContactId, cancellationToken);
+            return _sent[contactId];
+        }
+
+        /// <summary>Rows of every contact of the batch (the kept ones), by contact.</summary>
+        private async Task<ILookup<Guid, T>> LoadAsync<T>(Func<List<Guid>, IQueryable<T>> query, Func<T, Guid> key, CancellationToken cancellationToken)
+        {
+            var ids = _contacts!.Values.Select(c => c.Id).Distinct().ToList();
+            return (await query(ids).ToListAsync(cancellationToken)).ToLookup(key);
+        }
+    }
+
+    /// <summary>
+    /// Read inside the sending transaction, after the batch's buyers are locked (a no-op write to their rows: row locks on
+    /// PostgreSQL, the write lock on SQLite): what was sent to them lately, the channel identities taken and their open
+    /// conversations; kept up to date as the batch adds to them, so the batch needs one read of each, not one per message.
+    /// </summary>
+    private sealed class TransactionReads
+    {
+        public required SentByContact Sent { get; init; }
+
+        public required HashSet<(string InstanceId, string ExternalId)> Identities { get; init; }
+
+        /// <summary>Each buyer's open conversation (newest), as the batch leaves it.</summary>
+        public required Dictionary<Guid, Conversation> Open { get; init; }
+
+        public static async Task<TransactionReads> LockAsync(GatewayDbContext db, IEnumerable<Guid> contactIds, FollowUpOptions o, DateTimeOffset now, CancellationToken cancellationToken)
+        {
+            var ids = contactIds.Distinct().Order().ToList();
+            await db.Contacts.Where(c => ids.Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.OrderStage, c => c.OrderStage), cancellationToken);
+            var dayAgo = now - TimeSpan.FromHours(24);
+            var gap = now - o.PaymentReminderGap;
+            var since = gap < dayAgo ? gap : dayAgo;
+            var sent = await db.FollowUps.AsNoTracking()
+                .Where(x => ids.Contains(x.ContactId) && x.Status == FollowUpStatus.Sent && x.Kind != FollowUpKinds.Callback && x.DoneAt >= since)
+                .Select(x => new BatchReads.SentRow(x.Id, x.ContactId, x.Kind, x.DoneAt, x.OrderId))
+                .ToListAsync(cancellationToken);
+            var identities = await db.ChannelIdentities.AsNoTracking().Where(i => ids.Contains(i.ContactId))
+                .Select(i => new { i.InstanceId, i.ExternalId }).ToListAsync(cancellationToken);
+            var open = await db.Conversations.Where(c => ids.Contains(c.ContactId) && c.Status != ConversationStatus.Closed).ToListAsync(cancellationToken);
+            return new TransactionReads
+            {
+                Sent = new SentByContact(sent),
+                Identities = [.. identities.Select(i => (i.InstanceId, i.ExternalId))],
+                Open = open.GroupBy(c => c.ContactId).ToDictionary(g => g.Key, g => g.MaxBy(c => c.CreatedAt)!),
+            };
+        }
+    }
+
+    private sealed class SentByContact(IEnumerable<BatchReads.SentRow> rows)
+    {
+        private readonly Dictionary<Guid, List<BatchReads.SentRow>> _rows = rows.GroupBy(r => r.ContactId).ToDictionary(g => g.Key, g => g.ToList());
+
+        public IEnumerable<BatchReads.SentRow> this[Guid contactId] => _rows.GetValueOrDefault(contactId) ?? [];
+
+        public void Add(Guid contactId, BatchReads.SentRow row)
+        {
+            if (!_rows.TryGetValue(contactId, out var list))
+            {
+                _rows[contactId] = list = [];
+            }
+
+            list.Add(row);
+        }
     }
 
     /// <summary>Why the follow-up is no longer right, in words a shop reads; null when it is.</summary>
     private async Task<string?> WhyNotNowAsync(
-        GatewayDbContext db, FollowUp f, Contact contact, Order? order, FollowUpRule rule, FollowUpOptions o, DateTimeOffset now, CancellationToken cancellationToken)
+        GatewayDbContext db, BatchReads reads, FollowUp f, Contact contact, Order? order, FollowUpRule rule, FollowUpOptions o, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (contact.OptOutAllAt is not null)
         {
@@ -271,7 +519,7 @@ internal sealed partial class FollowUpFirer(
                 break;
         }
 
-        return await CapReasonAsync(db, f, contact.Id, o, now, cancellationToken);
+        return f.Kind is FollowUpKinds.Callback ? null : CapReason(f, await reads.SentAsync(contact.Id, cancellationToken), o, now);
     }
 
     /// <summary>
@@ -279,20 +527,11 @@ internal sealed partial class FollowUpFirer(
     /// their orders, and at most <see cref="FollowUpOptions.MaxPerContactPerDay"/> follow-ups a day. Checked again inside the
     /// sending transaction, after the buyer's row is locked, so two due at once for one buyer cannot both pass.
     /// </summary>
-    private static async Task<string?> CapReasonAsync(GatewayDbContext db, FollowUp f, Guid contactId, FollowUpOptions o, DateTimeOffset now, CancellationToken cancellationToken)
+    private static string? CapReason(FollowUp f, IEnumerable<BatchReads.SentRow> sentRows, FollowUpOptions o, DateTimeOffset now)
     {
-        if (f.Kind is FollowUpKinds.Callback)
-        {
-            return null;
-        }
-
         var dayAgo = now - TimeSpan.FromHours(24);
         var since = now - o.PaymentReminderGap;
-        var earliest = since < dayAgo ? since : dayAgo;
-        var sent = await db.FollowUps.AsNoTracking()
-            .Where(x => x.ContactId == contactId && x.Status == FollowUpStatus.Sent && x.Id != f.Id && x.Kind != FollowUpKinds.Callback)
-            .Select(x => new { x.Kind, x.DoneAt, x.OrderId })
-            .ToListAsync(cancellationToken);
+        var sent = sentRows.Where(x => x.Id != f.Id).ToList();
         // An order's own reminders are a shop day apart by design (23 hours on the day clocks go forward): only other
         // orders' reminders count against the gap.
         if (f.Kind == FollowUpKinds.PaymentReminder
@@ -301,7 +540,7 @@ internal sealed partial class FollowUpFirer(
             return $"cap: a payment reminder went to this buyer {Hours(now - last)} ago (at most one per {Hours(o.PaymentReminderGap)})";
         }
 
-        var today = sent.Count(x => x.DoneAt >= dayAgo && x.DoneAt >= earliest);
+        var today = sent.Count(x => x.DoneAt >= dayAgo);
         return today >= o.MaxPerContactPerDay
             ? $"cap: {today} follow-ups went to this buyer in the last 24 h (at most {o.MaxPerContactPerDay})"
             : null;
@@ -351,11 +590,10 @@ internal sealed partial class FollowUpFirer(
     /// conversation, that the buyer has not stopped, and that say they can reach the buyer now.
     /// </summary>
     private async Task<(Target? Target, string Why)> ChooseChannelAsync(
-        GatewayDbContext db, FollowUp f, Contact contact, Order? order, FollowUpRule rule, CancellationToken cancellationToken)
+        GatewayDbContext db, BatchReads reads, FollowUp f, Contact contact, Order? order, FollowUpRule rule, CancellationToken cancellationToken)
     {
-        var identities = await db.ChannelIdentities.AsNoTracking().Where(i => i.ContactId == contact.Id).ToListAsync(cancellationToken);
-        var lastWrote = await db.Conversations.AsNoTracking().Where(c => c.ContactId == contact.Id)
-            .OrderByDescending(c => c.CreatedAt).Select(c => c.LastInstanceId).FirstOrDefaultAsync(cancellationToken);
+        var identities = (await reads.IdentitiesAsync(contact.Id, cancellationToken)).ToList();
+        var lastWrote = (await reads.LatestConversationAsync(contact.Id, cancellationToken))?.LastInstanceId;
         var candidates = new List<Target>();
         foreach (var identity in identities
             .OrderByDescending(i => order?.BuyerInstanceId == i.InstanceId && order.BuyerExternalId == i.ExternalId)
@@ -388,7 +626,7 @@ internal sealed partial class FollowUpFirer(
             }
         }
 
-        var lastInbound = await LastInboundByInstanceAsync(db, contact.Id, cancellationToken);
+        Dictionary<string, DateTimeOffset>? lastInbound = null;
         var reasons = new List<string>();
         foreach (var target in candidates)
         {
@@ -413,6 +651,7 @@ internal sealed partial class FollowUpFirer(
 
             if (channel.Services!.GetService<IChannelOutreach>() is { } outreach)
             {
+                lastInbound ??= await LastInboundByInstanceAsync(db, contact.Id, cancellationToken);
                 var request = new OutreachRequest(
                     new ChannelRecipient { ExternalId = target.ExternalId }, lastInbound.GetValueOrDefault(target.InstanceId), Transactional: !rule.Marketing);
                 if (await outreach.CannotReachAsync(request, cancellationToken) is { } cannot)
@@ -442,24 +681,22 @@ internal sealed partial class FollowUpFirer(
     /// The conversation the message goes into: the survey's own (closed; pending again so the rating lands there), else the
     /// buyer's open one, else a new one the gateway starts, pending until the buyer answers (then routed like a new one).
     /// </summary>
-    private async Task<Conversation> ConversationForAsync(GatewayDbContext db, FollowUp f, Contact contact, Target target, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<Conversation> ConversationForAsync(
+        GatewayDbContext db, TransactionReads reads, FollowUp f, Contact contact, Target target, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        if (reads.Open.TryGetValue(contact.Id, out var open))
+        {
+            return open;
+        }
+
         if (f.Kind == FollowUpKinds.Survey && f.ConversationId is { } surveyed
-            && await db.Conversations.FirstOrDefaultAsync(c => c.Id == surveyed && c.Status == ConversationStatus.Closed, cancellationToken) is { } closed
-            && !await db.Conversations.AnyAsync(c => c.ContactId == contact.Id && c.Status != ConversationStatus.Closed, cancellationToken))
+            && await db.Conversations.FirstOrDefaultAsync(c => c.Id == surveyed && c.Status == ConversationStatus.Closed, cancellationToken) is { } closed)
         {
             closed.Status = ConversationStatus.Pending;
             closed.LastInstanceId = target.InstanceId;
             closed.LastExternalId = target.ExternalId;
+            reads.Open[contact.Id] = closed;
             return closed;
-        }
-
-        var open = await db.Conversations
-            .Where(c => c.ContactId == contact.Id && c.Status != ConversationStatus.Closed)
-            .OrderByDescending(c => c.CreatedAt).FirstOrDefaultAsync(cancellationToken);
-        if (open is not null)
-        {
-            return open;
         }
 
         var conversation = new Conversation
@@ -475,6 +712,7 @@ internal sealed partial class FollowUpFirer(
             LastMessageAt = now,
         };
         db.Conversations.Add(conversation);
+        reads.Open[contact.Id] = conversation;
         return conversation;
     }
 
@@ -521,33 +759,6 @@ internal sealed partial class FollowUpFirer(
         f.Channel = outcome.Channel ?? f.Channel;
         f.DoneAt = now;
         f.UpdatedAt = now;
-    }
-
-    private async Task<FollowUpOutcome> SkipAsync(GatewayDbContext db, FollowUp f, string reason, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var skipped = await db.FollowUps.Where(x => x.Id == f.Id && x.Status == FollowUpStatus.Planned)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.Status, FollowUpStatus.Skipped)
-                .SetProperty(x => x.Reason, reason)
-                .SetProperty(x => x.DoneAt, now)
-                .SetProperty(x => x.UpdatedAt, now), cancellationToken);
-        if (skipped == 1)
-        {
-            LogFired(logger, f.Id, f.Kind, FollowUpStatus.Skipped, reason);
-        }
-
-        return FollowUpOutcome.Skipped(reason);
-    }
-
-    private static async Task<Contact> FollowMergesAsync(GatewayDbContext db, Guid contactId, CancellationToken cancellationToken)
-    {
-        var contact = await db.Contacts.AsNoTracking().FirstAsync(c => c.Id == contactId, cancellationToken);
-        for (var hops = 0; contact.MergedIntoId is { } into && hops < 16; hops++)
-        {
-            contact = await db.Contacts.AsNoTracking().FirstAsync(c => c.Id == into, cancellationToken);
-        }
-
-        return contact;
     }
 
     private static string Hours(TimeSpan span) =>

@@ -23,7 +23,8 @@ internal static class FollowUpsServiceCollectionExtensions
         services.AddSingleton<ShopTime>();
         services.AddSingleton<IFollowUpPlanner, FollowUpPlanner>();
         services.AddSingleton<IFollowUpFirer, FollowUpFirer>();
-        services.AddSingleton<IFollowUpScheduler, QuartzFollowUpScheduler>();
+        services.AddSingleton<QuartzFollowUpScheduler>();
+        services.AddSingleton<IFollowUpScheduler>(sp => sp.GetRequiredService<QuartzFollowUpScheduler>());
         services.AddSingleton<Orders.OrderService>();
 
         services.AddQuartz(q =>

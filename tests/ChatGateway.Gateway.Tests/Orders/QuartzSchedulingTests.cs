@@ -76,7 +76,7 @@ public sealed class QuartzSchedulingTests
         // As if the process had stopped between committing a follow-up and scheduling it: a planned row, no trigger.
         var reminder = (await shop.FollowUpsAsync("5003")).Single(f => f.Kind == FollowUpKinds.PaymentReminder && f.Step == 1);
         var scheduler = await shop.Host.Services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler();
-        await scheduler.UnscheduleJob(Gateway.FollowUps.Scheduling.QuartzFollowUpScheduler.KeyOf(reminder.Id));
+        await scheduler.UnscheduleJob(Gateway.FollowUps.Scheduling.QuartzFollowUpScheduler.KeyOf(Gateway.FollowUps.Scheduling.QuartzFollowUpScheduler.SecondOf(reminder.DueAt)));
         await using (var db = shop.Host.CreateDbContext())
         {
             await db.FollowUps.Where(f => f.Id == reminder.Id).ExecuteUpdateAsync(u => u.SetProperty(f => f.DueAt, DateTimeOffset.UtcNow));

@@ -151,16 +151,14 @@ internal sealed class ShopOrders : IAsyncDisposable
             await using var db = Host.CreateDbContext();
             var now = Clock.GetUtcNow();
             var due = (await db.FollowUps.AsNoTracking().Where(f => f.Status == FollowUpStatus.Planned).Select(f => new { f.Id, f.DueAt }).ToListAsync())
-                .Where(f => f.DueAt <= now).Select(f => f.Id).ToList();
+                .Where(f => f.DueAt <= now).OrderBy(f => f.DueAt).Select(f => f.Id).ToList();
             if (due.Count == 0)
             {
                 return;
             }
 
-            foreach (var id in due)
-            {
-                await firer.FireAsync(id, CancellationToken.None);
-            }
+            // In one batch, as the scheduler's job fires what is due in a second.
+            await firer.FireAsync(due, CancellationToken.None);
         }
     }
 

@@ -5,14 +5,15 @@ using Quartz;
 namespace ChatGateway.Gateway.FollowUps.Scheduling;
 
 /// <summary>
-/// Keeps Quartz's triggers and the follow-up rows in step, once per cluster (at start-up and every minute): a planned
-/// follow-up without a trigger (the process stopped between committing it and scheduling it) gets one; a trigger whose
-/// follow-up is no longer planned is removed.
+/// Keeps Quartz's triggers and the follow-up rows in step, once per cluster (at start-up and every minute): a second
+/// with planned follow-ups and no trigger (the process stopped between committing a follow-up and scheduling its
+/// second, or a fire failed) gets one; one in the past fires at once. Triggers of seconds with nothing planned are left
+/// to fire and find nothing.
 /// </summary>
 [DisallowConcurrentExecution]
 internal sealed partial class ReconcileFollowUpsJob(
     IDbContextFactory<GatewayDbContext> dbFactory,
-    IFollowUpScheduler scheduler,
+    QuartzFollowUpScheduler scheduler,
     ILogger<ReconcileFollowUpsJob> logger) : IJob
 {
     public static readonly JobKey Key = new("reconcile", QuartzFollowUpScheduler.Group);
@@ -24,21 +25,43 @@ internal sealed partial class ReconcileFollowUpsJob(
         var triggers = (await db.Database
             .SqlQueryRaw<string>("SELECT TRIGGER_NAME AS \"Value\" FROM QRTZ_TRIGGERS WHERE SCHED_NAME = {0} AND TRIGGER_GROUP = {1}", schedulerName, QuartzFollowUpScheduler.Group)
             .ToListAsync(cancellationToken))
-            .Select(name => Guid.TryParseExact(name, "N", out var id) ? id : Guid.Empty)
-            .Where(id => id != Guid.Empty)
+            .Select(name => QuartzFollowUpScheduler.SecondOf(new TriggerKey(name, QuartzFollowUpScheduler.Group)))
+            .OfType<long>()
             .ToHashSet();
-        var planned = (await db.FollowUps.AsNoTracking().Where(f => f.Status == FollowUpStatus.Planned).Select(f => f.Id).ToListAsync(cancellationToken)).ToHashSet();
-        var missing = planned.Where(id => !triggers.Contains(id)).ToList();
-        var stray = triggers.Where(id => !planned.Contains(id)).ToList();
-        if (missing.Count + stray.Count > 0)
+        // Seconds of the planned follow-ups, a page of the partial index at a time (never every row at once).
+        var missing = new HashSet<long>();
+        var after = DateTimeOffset.MinValue;
+        while (true)
         {
-            await scheduler.SyncAsync([.. missing, .. stray], cancellationToken);
-            LogReconciled(logger, missing.Count, stray.Count);
+            var page = await db.FollowUps.AsNoTracking()
+                .Where(f => f.Status == FollowUpStatus.Planned && f.DueAt > after)
+                .OrderBy(f => f.DueAt)
+                .Select(f => f.DueAt)
+                .Take(5_000)
+                .ToListAsync(cancellationToken);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var second in page.Select(QuartzFollowUpScheduler.SecondOf).Where(s => !triggers.Contains(s)))
+            {
+                missing.Add(second);
+            }
+
+            // The next page starts after the last second seen (rows sharing it are covered by it).
+            after = DateTimeOffset.FromUnixTimeSeconds(QuartzFollowUpScheduler.SecondOf(page[^1]) + 1).AddTicks(-1);
+        }
+
+        if (missing.Count > 0)
+        {
+            await scheduler.EnsureAsync(missing, cancellationToken);
+            LogReconciled(logger, missing.Count);
         }
     }
 
-    [LoggerMessage(EventId = 7210, Level = LogLevel.Warning, Message = "Follow-up triggers reconciled: {Missing} planned follow-ups had none, {Stray} triggers had no planned follow-up")]
-    private static partial void LogReconciled(ILogger logger, int missing, int stray);
+    [LoggerMessage(EventId = 7210, Level = LogLevel.Warning, Message = "Follow-up triggers reconciled: {Missing} seconds with planned follow-ups had no trigger")]
+    private static partial void LogReconciled(ILogger logger, int missing);
 }
 
 /// <summary>Plans the day's greetings shortly after midnight, shop time, once per cluster.</summary>
