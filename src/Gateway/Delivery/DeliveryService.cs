@@ -39,6 +39,15 @@ internal sealed partial class DeliveryService(
     /// </summary>
     internal static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(30);
 
+    /// <summary>A claim this recent is still this instance's: its lease has most of its time left.</summary>
+    private static readonly TimeSpan FreshClaim = TimeSpan.FromSeconds(2);
+
+    private DateTimeOffset _claimedAt;
+
+    private readonly Channel<PendingWrite> _records = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+
+    private sealed record PendingWrite(Func<GatewayDbContext, Task<int>> Write, TaskCompletionSource<int> Done);
+
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>Tells the loop new work is there (a coalescing signal; the store holds the work).</summary>
@@ -49,6 +58,7 @@ internal sealed partial class DeliveryService(
     {
         var settings = options.Value;
         var inFlight = new List<Task>(settings.Concurrency);
+        var recorder = RecordLoopAsync();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -60,7 +70,8 @@ internal sealed partial class DeliveryService(
                     try
                     {
                         var claimed = await ClaimDueAsync(free, settings, stoppingToken);
-                        inFlight.AddRange(claimed.Select(id => AttemptAsync(id, settings, stoppingToken)));
+                        var claimedAt = _claimedAt;
+                        inFlight.AddRange(claimed.Select(id => AttemptAsync(id, claimedAt, settings, stoppingToken)));
                     }
                     catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                     {
@@ -88,8 +99,10 @@ internal sealed partial class DeliveryService(
         }
         finally
         {
-            // The attempts stop on the same token; none is left running behind the host.
+            // The attempts stop on the same token; none is left running behind the host (their results are recorded first).
             await Task.WhenAll(inFlight);
+            _records.Writer.TryComplete();
+            await recorder;
         }
     }
 
@@ -120,29 +133,46 @@ internal sealed partial class DeliveryService(
             .Take(limit)
             .ToListAsync(cancellationToken);
 
+        if (candidates.Count == 0)
+        {
+            return [];
+        }
+
         var lease = now + settings.AttemptTimeout + LeaseMargin;
         var owner = instance.Id;
         var claimed = new List<Guid>(candidates.Count);
+        // All claims in one transaction (one commit, not one per message). Each claim counts its attempt: the send starts
+        // at once (a slot is free for each), so an attempt counts even if its result is lost.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         foreach (var c in candidates)
         {
             // Unchanged since it was read: another instance that claimed it first moved NextAttemptAt.
             var rows = await WriteAsync(() => db.Messages
                 .Where(m => m.Id == c.Id && m.Status == MessageStatus.Pending && m.NextAttemptAt == c.NextAttemptAt)
-                .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, lease).SetProperty(m => m.DeliveryOwner, owner), cancellationToken));
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(m => m.NextAttemptAt, lease)
+                    .SetProperty(m => m.DeliveryOwner, owner)
+                    .SetProperty(m => m.Attempts, m => m.Attempts + 1), cancellationToken));
             if (rows == 1)
             {
                 claimed.Add(c.Id);
             }
         }
 
+        await WriteAsync(async () =>
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return 0;
+        });
+        _claimedAt = time.GetUtcNow();
         return claimed;
     }
 
-    private async Task AttemptAsync(Guid messageId, DeliveryOptions settings, CancellationToken cancellationToken)
+    private async Task AttemptAsync(Guid messageId, DateTimeOffset claimedAt, DeliveryOptions settings, CancellationToken cancellationToken)
     {
         try
         {
-            await SendOwnedAsync(messageId, settings, cancellationToken);
+            await SendOwnedAsync(messageId, claimedAt, settings, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -155,7 +185,7 @@ internal sealed partial class DeliveryService(
         }
     }
 
-    private async Task SendOwnedAsync(Guid messageId, DeliveryOptions settings, CancellationToken cancellationToken)
+    private async Task SendOwnedAsync(Guid messageId, DateTimeOffset claimedAt, DeliveryOptions settings, CancellationToken cancellationToken)
     {
         var owner = instance.Id;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -167,20 +197,30 @@ internal sealed partial class DeliveryService(
 
         var conversation = await db.Conversations.AsNoTracking().FirstAsync(c => c.Id == message.ConversationId, cancellationToken);
 
-        // The last look before the provider sees the message: still this instance's, lease not expired. The same
-        // update renews the lease for this attempt and counts it, so an attempt counts even if its result is lost.
+        // The last look before the provider sees the message: still this instance's, lease not expired. A claim of a
+        // moment ago is (its lease has all but seconds of its time left, and it is read as this instance's above);
+        // an older one is checked and its lease renewed by one conditional update.
         var startedAt = time.GetUtcNow();
-        var lease = startedAt + settings.AttemptTimeout + LeaseMargin;
-        var started = await WriteAsync(() => db.Messages
-            .Where(m => m.Id == messageId && m.Status == MessageStatus.Pending && m.DeliveryOwner == owner && m.NextAttemptAt > startedAt)
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.NextAttemptAt, lease), CancellationToken.None));
-        if (started == 0)
+        if (message.DeliveryOwner != owner)
         {
             LogNotOwner(logger, messageId);
             return;
         }
 
-        var attempts = message.Attempts + 1;
+        if (startedAt - claimedAt > FreshClaim)
+        {
+            var lease = startedAt + settings.AttemptTimeout + LeaseMargin;
+            var started = await WriteAsync(() => db.Messages
+                .Where(m => m.Id == messageId && m.Status == MessageStatus.Pending && m.DeliveryOwner == owner && m.NextAttemptAt > startedAt)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, lease), CancellationToken.None));
+            if (started == 0)
+            {
+                LogNotOwner(logger, messageId);
+                return;
+            }
+        }
+
+        var attempts = message.Attempts;
         DeliveryResult result;
         if (!channels.TryGetRunning(message.InstanceId, out var channel))
         {
@@ -255,7 +295,7 @@ internal sealed partial class DeliveryService(
 
         // Only the owner records: the provider key is kept here because an update past the context skips SaveChanges.
         var providerKey = providerMessageId is null ? (long?)null : Message.KeyOf(message.InstanceId, MessageDirection.Out, providerMessageId);
-        var recorded = await WriteAsync(() => db.Messages
+        var recorded = await RecordAsync(writer => writer.Messages
             .Where(m => m.Id == messageId && m.Status == MessageStatus.Pending && m.DeliveryOwner == owner)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, status)
@@ -280,6 +320,69 @@ internal sealed partial class DeliveryService(
         {
             // The customer's other live channels in this conversation show it too (ReplyFanOutService, on every instance).
             await events.PublishAsync(new GatewayEvent(ReplyFanOutService.ReplySent, conversation.Id, MessageId: message.Id));
+        }
+    }
+
+    /// <summary>
+    /// Records a send's result together with the others that finished meanwhile: one transaction, one commit, for all
+    /// (at a thousand sends a second, a commit each would be the limit). Completes once committed.
+    /// </summary>
+    private Task<int> RecordAsync(Func<GatewayDbContext, Task<int>> write)
+    {
+        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_records.Writer.TryWrite(new PendingWrite(write, done)))
+        {
+            done.SetException(new InvalidOperationException("Delivery is stopping."));
+        }
+
+        return done.Task;
+    }
+
+    private async Task RecordLoopAsync()
+    {
+        var batch = new List<PendingWrite>(256);
+        while (await _records.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            batch.Clear();
+            while (batch.Count < 256 && _records.Reader.TryRead(out var write))
+            {
+                batch.Add(write);
+            }
+
+            try
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+                await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+                var rows = new int[batch.Count];
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    rows[i] = await batch[i].Write(db);
+                }
+
+                await transaction.CommitAsync(CancellationToken.None);
+                storeHealth.WriteSucceeded();
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Done.SetResult(rows[i]);
+                }
+            }
+            catch (Exception ex)
+            {
+                storeHealth.WriteFailed(ex);
+                // Each on its own, so one that cannot be written does not take the others with it.
+                foreach (var write in batch)
+                {
+                    try
+                    {
+                        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+                        write.Done.SetResult(await WriteAsync(() => write.Write(db)));
+                    }
+                    catch (Exception one)
+                    {
+                        write.Done.SetException(one);
+                    }
+                }
+            }
         }
     }
 
