@@ -128,17 +128,9 @@ internal static class OrderEndpoints
         }
 
         var raw = await ReadAsync<JsonElement>(http, ct);
-        if (raw.ValueKind != JsonValueKind.Object || !raw.TryGetProperty("dueAt", out var due) || due.ValueKind != JsonValueKind.String)
+        if (ApiTime.Read(raw, "dueAt", out var dueAt) is { } invalid)
         {
-            return Error(StatusCodes.Status400BadRequest, "dueAt is required: a time with its offset, e.g. 2026-12-07T15:00:00+08:00");
-        }
-
-        var text = due.GetString()!;
-        var t = text.IndexOf('T', StringComparison.Ordinal);
-        if (t < 0 || !(text.EndsWith('Z') || text.IndexOfAny(['+', '-'], t) > 0)
-            || !DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var dueAt))
-        {
-            return Error(StatusCodes.Status400BadRequest, "dueAt must be a time with its offset, e.g. 2026-12-07T15:00:00+08:00");
+            return Error(StatusCodes.Status400BadRequest, invalid);
         }
 
         var now = time.GetUtcNow();
