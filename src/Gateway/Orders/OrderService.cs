@@ -96,7 +96,7 @@ internal sealed partial class OrderService(
         {
             OrderStates.CheckTransition(order, e, now);
             // The buyer's contact may have been merged into another since: the order follows.
-            order.ContactId = (await FollowMergesAsync(db, order.ContactId, cancellationToken)).Id;
+            order.ContactId = (await MergedContacts.FollowAsync(db, order.ContactId, cancellationToken)).Id;
         }
 
         Apply(order, e, now);
@@ -200,7 +200,9 @@ internal sealed partial class OrderService(
             identity = await db.ChannelIdentities.FirstOrDefaultAsync(i => i.InstanceId == channel && i.ExternalId == external, cancellationToken);
             if (identity is not null)
             {
-                contact = await FollowMergesAsync(db, identity.ContactId, cancellationToken);
+                // Tracked: the buyer's name, phone or email may be filled in below.
+                var kept = (await MergedContacts.FollowAsync(db, identity.ContactId, cancellationToken)).Id;
+                contact = await db.Contacts.FirstAsync(c => c.Id == kept, cancellationToken);
             }
         }
 
@@ -238,17 +240,6 @@ internal sealed partial class OrderService(
             {
                 Id = Ids.NewVersion7(now), ContactId = contact.Id, InstanceId = channel, ExternalId = external, CreatedAt = now,
             });
-        }
-
-        return contact;
-    }
-
-    private static async Task<Contact> FollowMergesAsync(GatewayDbContext db, Guid contactId, CancellationToken cancellationToken)
-    {
-        var contact = await db.Contacts.FirstAsync(c => c.Id == contactId, cancellationToken);
-        for (var hops = 0; contact.MergedIntoId is { } into && hops < 16; hops++)
-        {
-            contact = await db.Contacts.FirstAsync(c => c.Id == into, cancellationToken);
         }
 
         return contact;
