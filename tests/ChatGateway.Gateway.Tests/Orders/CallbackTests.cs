@@ -2,11 +2,14 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using ChatGateway.Gateway.FollowUps;
 using ChatGateway.Gateway.FollowUps.Callbacks;
+using ChatGateway.Gateway.Routing;
 using ChatGateway.Gateway.Store;
 using ChatGateway.Gateway.Tests.Infrastructure;
 using ChatGateway.Gateway.Web;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace ChatGateway.Gateway.Tests.Orders;
@@ -135,6 +138,53 @@ public sealed class CallbackTests
         Assert.Equal(0, bob.PromisesDueUnread);
     }
 
+    /// <summary>
+    /// The firer's transaction fails to record the unkept promise (a trigger in the store refuses the write, as a full disk
+    /// or a lost connection would): nobody is alerted and the promise stays planned. Fired again, twice at once as two
+    /// instances would, it alerts exactly once.
+    /// </summary>
+    [Fact]
+    public async Task AnUnkeptPromise_AlertsOnlyAfterItsOutcomeIsCommitted_AndOnceWhenFiredTwiceAtOnce()
+    {
+        await using var shop = await ShopOrders.StartAsync(Opening);
+        await using var bob = await shop.Host.SignInAsync("bob");
+        var conversation = await CustomerWritesAsync(shop, bob);
+        Assert.Equal(HttpStatusCode.Created, (await bob.Http.PostAsJsonAsync($"/api/conversations/{conversation}/promises", new { dueAt = "2026-12-07T11:00:00+08:00", note = "退款进度" })).StatusCode);
+        await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 10, 50));
+        var promise = (await CallbacksAsync(shop))[1].Id;
+        await using var alerts = await PublishedEvents.StartAsync(shop.Host);
+        var firer = shop.Host.Services.GetRequiredService<IFollowUpFirer>();
+        shop.Clock.SetUtcNow(ShopOrders.ShopTime(2026, 12, 7, 11, 0));
+
+        await using (var db = shop.Host.CreateDbContext())
+        {
+            await db.Database.ExecuteSqlRawAsync(GatewayHost.DefaultStore == StoreProvider.PostgreSql
+                ? """
+                  CREATE FUNCTION refuse_unkept() RETURNS trigger AS $$ BEGIN IF NEW."Reason" LIKE 'unkept%' THEN RAISE EXCEPTION 'the store refuses the write'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
+                  CREATE TRIGGER refuse_unkept BEFORE UPDATE ON "FollowUps" FOR EACH ROW EXECUTE FUNCTION refuse_unkept();
+                  """
+                : """CREATE TRIGGER refuse_unkept BEFORE UPDATE ON "FollowUps" WHEN NEW."Reason" LIKE 'unkept%' BEGIN SELECT RAISE(ABORT, 'the store refuses the write'); END;""");
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => firer.FireAsync(promise, CancellationToken.None));
+
+        Assert.DoesNotContain(await alerts.SoFarAsync(), e => e.Type == GatewayEventTypes.PromiseUnkept);
+        var after = (await CallbacksAsync(shop))[1];
+        Assert.Equal(FollowUpStatus.Planned, after.Status);
+        await using (var db = shop.Host.CreateDbContext())
+        {
+            Assert.False((await db.Conversations.SingleAsync(c => c.Id == conversation)).NeedsSupervisor);
+            await db.Database.ExecuteSqlRawAsync(GatewayHost.DefaultStore == StoreProvider.PostgreSql ? "DROP TRIGGER refuse_unkept ON \"FollowUps\"" : "DROP TRIGGER refuse_unkept");
+        }
+
+        var outcomes = await Task.WhenAll(firer.FireAsync(promise, CancellationToken.None), firer.FireAsync(promise, CancellationToken.None));
+
+        Assert.Single(outcomes, o => o is not null);
+        var unkept = Assert.Single(await alerts.SoFarAsync(), e => e.Type == GatewayEventTypes.PromiseUnkept);
+        Assert.Equal((conversation, promise, bob.Agent.Id), (unkept.ConversationId, unkept.MessageId!.Value, unkept.AgentId!.Value));
+        Assert.Equal((FollowUpStatus.Skipped, "unkept: no answer by 11:00"), ((await CallbacksAsync(shop))[1].Status, (await CallbacksAsync(shop))[1].Reason));
+    }
+
     [Theory]
     [InlineData("-00:01:00")]
     [InlineData("2.00:00:00")]
@@ -213,4 +263,60 @@ public sealed class CallbackTests
 
     private static async Task<List<PromiseDto>> PromisesAsync(AgentSession supervisor) =>
         (await supervisor.Http.GetFromJsonAsync<List<PromiseDto>>("/api/supervisor/promises"))!;
+}
+
+/// <summary>
+/// Every live event the gateway publishes (Redis pub/sub, as every instance hears them). <see cref="SoFarAsync"/>
+/// publishes a marker of its own and waits for it: the events published before it have arrived by then.
+/// </summary>
+internal sealed class PublishedEvents : IAsyncDisposable
+{
+    private readonly List<GatewayEvent> _events = [];
+    private readonly GatewayEventBus _bus;
+    private readonly StackExchange.Redis.ChannelMessageQueue _queue;
+
+    private PublishedEvents(GatewayEventBus bus, StackExchange.Redis.ChannelMessageQueue queue)
+    {
+        _bus = bus;
+        _queue = queue;
+        queue.OnMessage(m =>
+        {
+            if (GatewayEventBus.Parse(m.Message) is { } e)
+            {
+                lock (_events)
+                {
+                    _events.Add(e);
+                }
+            }
+        });
+    }
+
+    public static async Task<PublishedEvents> StartAsync(GatewayHost host)
+    {
+        var bus = host.Services.GetRequiredService<GatewayEventBus>();
+        return new PublishedEvents(bus, await bus.SubscribeAsync());
+    }
+
+    public async Task<List<GatewayEvent>> SoFarAsync()
+    {
+        var marker = Guid.NewGuid();
+        await _bus.PublishAsync(new GatewayEvent("test-marker", marker));
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (DateTime.UtcNow < until)
+        {
+            lock (_events)
+            {
+                if (_events.Any(e => e.ConversationId == marker))
+                {
+                    return [.. _events.Where(e => e.Type != "test-marker")];
+                }
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException("the marker event did not come back");
+    }
+
+    public async ValueTask DisposeAsync() => await _queue.UnsubscribeAsync();
 }

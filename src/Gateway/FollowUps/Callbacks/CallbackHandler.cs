@@ -11,18 +11,18 @@ namespace ChatGateway.Gateway.FollowUps.Callbacks;
 /// agent wrote in the conversation since the promise: kept; else the conversation is flagged for a supervisor and the
 /// supervisors and the agent who promised are alerted.
 /// </summary>
-internal sealed partial class CallbackHandler(GatewayEventBus events, ShopTime shop, ILogger<CallbackHandler> logger) : IFollowUpKindHandler
+internal sealed partial class CallbackHandler(ShopTime shop, ILogger<CallbackHandler> logger) : IFollowUpKindHandler
 {
     public string Kind => FollowUpKinds.Callback;
 
-    public async Task<FollowUpOutcome> FireAsync(GatewayDbContext db, FollowUp followUp, CancellationToken cancellationToken)
+    public async Task<FollowUpHandled> FireAsync(GatewayDbContext db, FollowUp followUp, CancellationToken cancellationToken)
     {
         var conversation = followUp.ConversationId is { } id
             ? await db.Conversations.FirstOrDefaultAsync(c => c.Id == id, cancellationToken)
             : null;
         if (conversation is null)
         {
-            return FollowUpOutcome.Skipped("the conversation is gone");
+            return new(FollowUpOutcome.Skipped("the conversation is gone"));
         }
 
         var promise = followUp.Step == 1 ? await PromiseOfAsync(followUp, db, cancellationToken) : null;
@@ -31,18 +31,20 @@ internal sealed partial class CallbackHandler(GatewayEventBus events, ShopTime s
         {
             if (promise is { Status: FollowUpStatus.Cancelled })
             {
-                return FollowUpOutcome.Skipped("the promise was cancelled");
+                return new(FollowUpOutcome.Skipped("the promise was cancelled"));
             }
 
             var holder = conversation.Status == ConversationStatus.Assigned && conversation.AssignedAgentId is { } assigned ? assigned : followUp.AgentId;
             if (holder is null)
             {
-                return FollowUpOutcome.Skipped("nobody to remind");
+                return new(FollowUpOutcome.Skipped("nobody to remind"));
             }
 
-            await events.PublishAsync(new GatewayEvent(GatewayEventTypes.PromiseDue, conversation.Id, holder, followUp.Id, Text: followUp.Note, DueAt: due));
-            LogReminded(logger, followUp.Id, conversation.Id, holder.Value);
-            return new FollowUpOutcome(FollowUpStatus.Sent, "agent reminded");
+            return new(new FollowUpOutcome(FollowUpStatus.Sent, "agent reminded"))
+            {
+                Events = [new GatewayEvent(GatewayEventTypes.PromiseDue, conversation.Id, holder, followUp.Id, Text: followUp.Note, DueAt: due)],
+                Committed = () => LogReminded(logger, followUp.Id, conversation.Id, holder.Value),
+            };
         }
 
         var answered = await db.Messages.AsNoTracking().AnyAsync(
@@ -50,17 +52,19 @@ internal sealed partial class CallbackHandler(GatewayEventBus events, ShopTime s
             cancellationToken);
         if (answered)
         {
-            return new FollowUpOutcome(FollowUpStatus.Sent, "kept");
+            return new(new FollowUpOutcome(FollowUpStatus.Sent, "kept"));
         }
 
         conversation.NeedsSupervisor = true;
-        await events.PublishAsync(new GatewayEvent(GatewayEventTypes.PromiseUnkept, conversation.Id, followUp.AgentId, followUp.Id, Text: followUp.Note, DueAt: due));
-        LogUnkept(logger, followUp.Id, conversation.Id);
-        return FollowUpOutcome.Skipped($"unkept: no answer by {due.ToString("HH:mm", CultureInfo.InvariantCulture)}");
+        return new(FollowUpOutcome.Skipped($"unkept: no answer by {due.ToString("HH:mm", CultureInfo.InvariantCulture)}"))
+        {
+            Events = [new GatewayEvent(GatewayEventTypes.PromiseUnkept, conversation.Id, followUp.AgentId, followUp.Id, Text: followUp.Note, DueAt: due)],
+            Committed = () => LogUnkept(logger, followUp.Id, conversation.Id),
+        };
     }
 
     /// <summary>A reminder's promise (its step 2: its time may have been moved, or it may have been cancelled).</summary>
-    private static async Task<FollowUp?> PromiseOfAsync(FollowUp reminder, GatewayDbContext db, CancellationToken cancellationToken) =>
+    internal static async Task<FollowUp?> PromiseOfAsync(FollowUp reminder, GatewayDbContext db, CancellationToken cancellationToken) =>
         await db.FollowUps.AsNoTracking()
             .Where(f => f.Kind == FollowUpKinds.Callback && f.Step == 2 && f.ConversationId == reminder.ConversationId && f.CreatedAt == reminder.CreatedAt && f.AgentId == reminder.AgentId)
             .FirstOrDefaultAsync(cancellationToken);
