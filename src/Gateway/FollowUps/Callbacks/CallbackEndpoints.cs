@@ -131,18 +131,10 @@ internal static class CallbackEndpoints
             .ThenBy(r => r.Row.Status == FollowUpStatus.Planned ? r.Row.DueAt.UtcTicks : -r.Row.DueAt.UtcTicks)
             .Take(200)
             .Select(r => new PromiseDto(
-                r.Row.Id, r.Row.ConversationId, r.Row.AgentId, r.Agent, r.Customer, shop.ToShop(r.Row.DueAt), r.Row.Note, StateOf(r.Row.Status), r.Row.Reason,
+                r.Row.Id, r.Row.ConversationId, r.Row.AgentId, r.Agent, r.Customer, shop.ToShop(r.Row.DueAt), r.Row.Note, FollowUpMapping.PromiseState(r.Row.Status), r.Row.Reason,
                 shop.ToShop(r.Row.CreatedAt)))
             .ToList());
     }
-
-    private static string StateOf(FollowUpStatus status) => status switch
-    {
-        FollowUpStatus.Planned => "planned",
-        FollowUpStatus.Sent => "kept",
-        FollowUpStatus.Skipped => "unkept",
-        _ => "cancelled",
-    };
 
     private static IResult Error(int status, string error) => Results.Json(new { error }, statusCode: status);
 }
