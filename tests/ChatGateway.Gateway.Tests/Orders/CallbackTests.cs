@@ -82,9 +82,35 @@ public sealed class CallbackTests
         Assert.Equal((FollowUpStatus.Skipped, "unkept: no answer by 11:00"), (unkept.Status, unkept.Reason));
         var overview = (await alice.Http.GetFromJsonAsync<OverviewDto>("/api/supervisor/overview"))!;
         Assert.Contains(overview.Flagged, c => c.Id == conversation);
+        await using (var db = shop.Host.CreateDbContext())
+        {
+            // Why it is flagged, in the thread for whoever opens it.
+            var note = await db.Messages.AsNoTracking().SingleAsync(m => m.ConversationId == conversation && m.Direction == MessageDirection.Note);
+            Assert.Equal("承诺未兑现 Promise not kept: Bob promised an answer by 11:00 (退款进度); no agent wrote to the customer since. Supervisors were alerted.", note.Text);
+        }
+
         var listed = Assert.Single(await PromisesAsync(alice));
         Assert.Equal(("unkept", "unkept: no answer by 11:00"), (listed.State, listed.Reason));
         Assert.Equal(HttpStatusCode.Forbidden, (await bob.Http.GetAsync("/api/supervisor/promises")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AReminder_WhosePromiseAnAgentAnsweredAlready_RemindsNobody()
+    {
+        await using var shop = await ShopOrders.StartAsync(Opening);
+        await using var bob = await shop.Host.SignInAsync("bob");
+        var conversation = await CustomerWritesAsync(shop, bob);
+        await PromiseAsync(bob, conversation, "2026-12-07T11:00:00+08:00");
+        shop.Clock.SetUtcNow(ShopOrders.ShopTime(2026, 12, 7, 10, 30));
+        await bob.ReplyAsync(conversation, "查到了，明天到货");
+        await using var published = await PublishedEvents.StartAsync(shop.Host);
+
+        await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 11, 0));
+
+        Assert.DoesNotContain(await published.SoFarAsync(), e => e.Type is GatewayEventTypes.PromiseDue or GatewayEventTypes.PromiseUnkept);
+        Assert.Equal(
+            [(FollowUpStatus.Skipped, "kept already: an agent answered the customer"), (FollowUpStatus.Sent, "kept")],
+            (await CallbacksAsync(shop)).Select(r => (r.Status, r.Reason)));
     }
 
     [Fact]

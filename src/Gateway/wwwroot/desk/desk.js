@@ -1923,7 +1923,8 @@
       if (!p) return;
       const by = p.agentName ? `${p.agentName} ` : '';
       toast(`承诺未兑现 Promise not kept: ${by}${shopTime(p.dueAt)} · ${p.note || ''}`, 'error');
-      if (p.conversationId === state.selectedId) reloadFollowUps();
+      // The thread has a note saying why the conversation is flagged.
+      if (p.conversationId === state.selectedId) { reloadFollowUps(); loadDetail(p.conversationId).catch(() => {}); }
       if (isSupervisor() && state.view === 'queues') loadOverview();
     });
 
