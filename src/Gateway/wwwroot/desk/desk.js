@@ -102,6 +102,7 @@
   const wide = () => window.matchMedia('(min-width: 801px)').matches;
 
   // ------------------------------------------------------------------ helpers
+  const ORDER_STAGES = { unpaid: '未付款 Unpaid order', bought: '已购 Bought', refund: '退款中 Refund' };
   function el(tag, cls, text, attrs) {
     const e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -676,6 +677,12 @@
     ui.threadBadges.appendChild(channelBadge(c.channelType, c.channelInstanceId));
     if (c.skill) ui.threadBadges.appendChild(el('span', 'badge badge-skill', c.skill));
     if (k.isVip) ui.threadBadges.appendChild(el('span', 'badge badge-vip', 'VIP'));
+    // Where the buyer stands with their orders (routing uses it): unpaid, bought, refund in progress.
+    if (ORDER_STAGES[c.orderStage]) {
+      ui.threadBadges.appendChild(el('span', 'badge chip-state', ORDER_STAGES[c.orderStage], {
+        'data-testid': 'desk-order-stage', 'data-state': c.orderStage, title: 'The buyer\'s newest order still going',
+      }));
+    }
     conversationBadges(ui.threadBadges, c);
     if (state.selectedClosed) ui.threadBadges.appendChild(el('span', 'badge badge-status', 'Closed'));
 
