@@ -31,6 +31,18 @@ public interface IOutreachPreferences
     /// <returns>False when the gateway knows no customer with this id here (nothing was recorded).</returns>
     Task<bool> SetAsync(string externalId, OutreachPreference preference, bool thisChannelOnly, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Records that the customer declined more, for every channel (a keyword such as 退订 / TD: "no marketing"): from now
+    /// on they accept at most <paramref name="atMost"/>. It only ever narrows what they accept: a customer who declined
+    /// everything still accepts nothing after 退订. (<see cref="SetAsync"/> with <c>thisChannelOnly: false</c> sets the
+    /// level as a setting does, wider or narrower.)
+    /// </summary>
+    /// <param name="externalId">The customer's id on this channel instance, as in <see cref="ChannelSender.ExternalId"/>.</param>
+    /// <param name="atMost">The most they accept from now on.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>False when the gateway knows no customer with this id here (nothing was recorded).</returns>
+    Task<bool> DeclineAsync(string externalId, OutreachPreference atMost, CancellationToken cancellationToken);
+
     /// <summary>What the customer with this id accepts, all channels considered (<see cref="OutreachPreference.All"/> when unknown).</summary>
     Task<OutreachPreference> GetAsync(string externalId, CancellationToken cancellationToken);
 }

@@ -75,8 +75,17 @@ public sealed record OrderEvent
     /// <summary>What happened.</summary>
     public required OrderEventType Type { get; init; }
 
-    /// <summary>The shop's order id (an order number buyers and agents see).</summary>
+    /// <summary>
+    /// The shop's order id: the key that finds the order again in every later event of this source (Shopify's numeric
+    /// order <c>id</c>, which every topic carries). Shown to buyers and agents unless <see cref="OrderName"/> is given.
+    /// </summary>
     public required string OrderId { get; init; }
+
+    /// <summary>
+    /// How the shop and the buyer name the order when that is not <see cref="OrderId"/> (Shopify's <c>name</c>, e.g.
+    /// <c>#1001</c>): shown on the desk and in follow-ups (<c>{order}</c>); the order is still found by <see cref="OrderId"/>.
+    /// </summary>
+    public string? OrderName { get; init; }
 
     /// <summary>When it happened, with the shop's offset where the shop sent one; the gateway's clock when absent.</summary>
     public DateTimeOffset? OccurredAt { get; init; }

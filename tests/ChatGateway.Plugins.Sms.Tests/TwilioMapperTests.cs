@@ -218,6 +218,7 @@ public sealed class TwilioMapperTests
     [InlineData("td", null, OutreachPreference.NoMarketing, false)]
     [InlineData(" T ", null, OutreachPreference.NoMarketing, false)]
     [InlineData("n", null, OutreachPreference.NoMarketing, false)]
+    [InlineData("订阅", null, OutreachPreference.All, false)]
     [InlineData("no more texts", "STOP", OutreachPreference.None, true)]
     [InlineData("anything", "start", OutreachPreference.All, true)]
     public void ToOutreachChoice_ReadsTheKeywords_AndTwiliosOptOutTypeFirst(string body, string? optOutType, OutreachPreference preference, bool thisChannelOnly)
@@ -228,7 +229,8 @@ public sealed class TwilioMapperTests
             form["OptOutType"] = optOutType;
         }
 
-        Assert.Equal(new OutreachChoice(preference, thisChannelOnly), TwilioMapper.ToOutreachChoice(form));
+        // 退订 and its kin only ever narrow what the customer accepts.
+        Assert.Equal(new OutreachChoice(preference, thisChannelOnly, Decline: preference == OutreachPreference.NoMarketing), TwilioMapper.ToOutreachChoice(form));
     }
 
     [Theory]

@@ -7,7 +7,8 @@ namespace ChatGateway.Gateway.Contacts;
 /// <summary>
 /// A channel instance's <see cref="IOutreachPreferences"/>: what a customer accepts from the shop, kept on their
 /// identity of this instance (SMS STOP / START: <see cref="ChannelIdentity.OptedOutAt"/>) or on their contact (the
-/// widget's setting, 退订: <see cref="Contact.MarketingOptOutAt"/>, <see cref="Contact.OptOutAllAt"/>). The follow-up
+/// widget's setting, 退订 / 订阅: <see cref="Contact.MarketingOptOutAt"/>, <see cref="Contact.OptOutAllAt"/>). A setting
+/// (<see cref="SetAsync"/>) sets the level; a keyword that declines (<see cref="DeclineAsync"/>) only narrows it. The follow-up
 /// firer reads those columns when a follow-up is due. A choice keeps the time it was first made; choosing again
 /// changes nothing.
 /// </summary>
@@ -60,6 +61,38 @@ internal sealed partial class OutreachPreferences(
         return true;
     }
 
+    public async Task<bool> DeclineAsync(string externalId, OutreachPreference atMost, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(externalId) || !Enum.IsDefined(atMost))
+        {
+            return false;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var identity = await db.ChannelIdentities.Include(i => i.Contact)
+            .FirstOrDefaultAsync(i => i.InstanceId == instanceId && i.ExternalId == externalId, cancellationToken);
+        if (identity?.Contact is not { } contact)
+        {
+            return false;
+        }
+
+        // Only ever narrower: 退订 after "no messages at all" leaves the buyer at no messages at all.
+        var now = time.GetUtcNow();
+        if (atMost != OutreachPreference.All)
+        {
+            contact.MarketingOptOutAt ??= now;
+        }
+
+        if (atMost == OutreachPreference.None)
+        {
+            contact.OptOutAllAt ??= now;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        LogDeclined(logger, instanceId, contact.Id, atMost, contact.OptOutAllAt is null ? OutreachPreference.NoMarketing : OutreachPreference.None);
+        return true;
+    }
+
     public async Task<OutreachPreference> GetAsync(string externalId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -75,6 +108,9 @@ internal sealed partial class OutreachPreferences(
             _ => OutreachPreference.All,
         };
     }
+
+    [LoggerMessage(EventId = 8101, Level = LogLevel.Information, Message = "Contact {ContactId} declined outreach beyond {AtMost} on {InstanceId}; now accepts {Now}")]
+    private static partial void LogDeclined(ILogger logger, string instanceId, Guid contactId, OutreachPreference atMost, OutreachPreference now);
 
     [LoggerMessage(EventId = 8100, Level = LogLevel.Information, Message = "Contact {ContactId} chose outreach {Preference} on {InstanceId} (this channel only: {ThisChannelOnly})")]
     private static partial void LogSet(ILogger logger, string instanceId, Guid contactId, OutreachPreference preference, bool thisChannelOnly);

@@ -68,12 +68,28 @@ internal interface IFollowUpFirer
 /// <summary>
 /// Fires follow-ups of one kind that are not a message to the customer (a promised callback reminds the agent and
 /// raises an alert when it passes unkept). <see cref="IFollowUpFirer"/> hands such a follow-up, claimed, to the
-/// handler registered for its kind.
+/// handler registered for its kind, inside the transaction that records the outcome.
 /// </summary>
 internal interface IFollowUpKindHandler
 {
     string Kind { get; }
 
-    /// <summary>Acts on the follow-up (its row is in <paramref name="db"/>; the firer saves the outcome with what the handler changed).</summary>
-    Task<FollowUpOutcome> FireAsync(GatewayDbContext db, FollowUp followUp, CancellationToken cancellationToken);
+    /// <summary>
+    /// Decides the follow-up's outcome (its row is in <paramref name="db"/>; the firer saves the outcome with what the
+    /// handler changed there). The handler tells nobody itself: what it wants told (alerts to agents) it returns, and the
+    /// firer publishes it only after the transaction committed, so a failed commit or a claim another instance won
+    /// alerts nobody.
+    /// </summary>
+    Task<FollowUpHandled> FireAsync(GatewayDbContext db, FollowUp followUp, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// What a <see cref="IFollowUpKindHandler"/> decided: the outcome to record, the live events to publish once it is
+/// committed (in order), and what to do then besides (e.g. log what was done).
+/// </summary>
+internal sealed record FollowUpHandled(FollowUpOutcome Outcome)
+{
+    public IReadOnlyList<Routing.GatewayEvent> Events { get; init; } = [];
+
+    public Action? Committed { get; init; }
 }

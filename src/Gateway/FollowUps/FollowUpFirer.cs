@@ -284,10 +284,25 @@ internal sealed partial class FollowUpFirer(
             return null;
         }
 
-        var outcome = await handler.FireAsync(db, followUp, cancellationToken);
+        var decided = await handler.FireAsync(db, followUp, cancellationToken);
+        var outcome = decided.Outcome;
         Record(followUp, outcome, now);
         await db.SaveChangesAsync(cancellationToken);
         await handled.CommitAsync(cancellationToken);
+        // Told only now that it is done: a failed commit throws above and tells nobody; a retry tells once.
+        decided.Committed?.Invoke();
+        foreach (var committed in decided.Events)
+        {
+            try
+            {
+                await events.PublishAsync(committed);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogPublishFailed(logger, ex, followUp.Id, committed.Type);
+            }
+        }
+
         LogFired(logger, followUp.Id, followUp.Kind, outcome.Status, outcome.Reason ?? outcome.Channel ?? "");
         return outcome;
     }
@@ -766,6 +781,9 @@ internal sealed partial class FollowUpFirer(
 
     [LoggerMessage(EventId = 7110, Level = LogLevel.Information, Message = "Follow-up {FollowUpId} ({Kind}): {Status} {Detail}")]
     private static partial void LogFired(ILogger logger, Guid followUpId, string kind, FollowUpStatus status, string detail);
+
+    [LoggerMessage(EventId = 7115, Level = LogLevel.Warning, Message = "Follow-up {FollowUpId} is done, but its {EventType} event could not be published")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, Guid followUpId, string eventType);
 
     [LoggerMessage(EventId = 7111, Level = LogLevel.Information, Message = "Follow-up {FollowUpId} ({Kind}) fell in quiet hours: moved to their end")]
     private static partial void LogMoved(ILogger logger, Guid followUpId, string kind);

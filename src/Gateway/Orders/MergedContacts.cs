@@ -37,21 +37,24 @@ internal static class MergedContacts
         return OrderStates.StageOf(await db.Orders.AsNoTracking().Where(o => contacts.Contains(o.ContactId)).ToListAsync(cancellationToken));
     }
 
-    /// <summary>The contact kept for <paramref name="contactId"/>: itself, or the one it was merged into (followed to the end).</summary>
-    public static async Task<Guid> KeptAsync(GatewayDbContext db, Guid contactId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The contact kept for <paramref name="contactId"/>: itself, or the one it was merged into, followed to the end (at
+    /// most 16 merges), read without tracking. Throws <see cref="InvalidOperationException"/> when there is no such contact.
+    /// </summary>
+    public static async Task<Contact> FollowAsync(GatewayDbContext db, Guid contactId, CancellationToken cancellationToken)
     {
-        var id = contactId;
-        for (var hops = 0; hops < MaxHops; hops++)
+        var contact = await db.Contacts.AsNoTracking().FirstAsync(c => c.Id == contactId, cancellationToken);
+        for (var hops = 0; contact.MergedIntoId is { } into && hops < MaxHops; hops++)
         {
-            var into = await db.Contacts.AsNoTracking().Where(c => c.Id == id).Select(c => c.MergedIntoId).FirstOrDefaultAsync(cancellationToken);
-            if (into is not { } next)
-            {
-                break;
-            }
-
-            id = next;
+            contact = await db.Contacts.AsNoTracking().FirstAsync(c => c.Id == into, cancellationToken);
         }
 
-        return id;
+        return contact;
     }
+
+    /// <summary>The id of the contact kept for <paramref name="contactId"/> (see <see cref="FollowAsync"/>); the id itself when there is no such contact.</summary>
+    public static async Task<Guid> KeptAsync(GatewayDbContext db, Guid contactId, CancellationToken cancellationToken) =>
+        await db.Contacts.AsNoTracking().AnyAsync(c => c.Id == contactId, cancellationToken)
+            ? (await FollowAsync(db, contactId, cancellationToken)).Id
+            : contactId;
 }

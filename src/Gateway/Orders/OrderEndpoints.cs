@@ -2,9 +2,11 @@ using System.Security.Claims;
 using System.Text.Json;
 using ChatGateway.Gateway.Agents;
 using ChatGateway.Gateway.FollowUps;
+using ChatGateway.Gateway.FollowUps.Callbacks;
 using ChatGateway.Gateway.Store;
 using ChatGateway.Gateway.Web;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ChatGateway.Gateway.Orders;
 
@@ -109,18 +111,21 @@ internal static class OrderEndpoints
             return Error(StatusCodes.Status400BadRequest, "reason is at most 300 characters");
         }
 
+        var reason = string.IsNullOrWhiteSpace(request?.Reason) ? "cancelled by an agent" : request!.Reason!.Trim();
+        var now = time.GetUtcNow();
         return await ChangeAsync(id, http, dbFactory, scheduler, shop, ct, (f, agent) =>
         {
             f.Status = FollowUpStatus.Cancelled;
-            f.Reason = string.IsNullOrWhiteSpace(request?.Reason) ? "cancelled by an agent" : request!.Reason!.Trim();
-            f.DoneAt = time.GetUtcNow();
+            f.Reason = reason;
+            f.DoneAt = now;
             f.UpdatedAt = f.DoneAt;
             f.ChangedByAgentId = agent;
-        });
+        }, (db, f, agent) => PromiseChanges.CancelAsync(db, f, reason, agent, now, CancellationToken.None));
     }
 
     private static async Task<IResult> MoveAsync(
-        Guid id, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, IFollowUpScheduler scheduler, ShopTime shop, TimeProvider time, CancellationToken ct)
+        Guid id, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, IFollowUpScheduler scheduler, ShopTime shop, TimeProvider time,
+        IOptionsMonitor<CallbackOptions> callbacks, CancellationToken ct)
     {
         if (!http.Request.HasJsonContentType())
         {
@@ -128,17 +133,9 @@ internal static class OrderEndpoints
         }
 
         var raw = await ReadAsync<JsonElement>(http, ct);
-        if (raw.ValueKind != JsonValueKind.Object || !raw.TryGetProperty("dueAt", out var due) || due.ValueKind != JsonValueKind.String)
+        if (ApiTime.Read(raw, "dueAt", out var dueAt) is { } invalid)
         {
-            return Error(StatusCodes.Status400BadRequest, "dueAt is required: a time with its offset, e.g. 2026-12-07T15:00:00+08:00");
-        }
-
-        var text = due.GetString()!;
-        var t = text.IndexOf('T', StringComparison.Ordinal);
-        if (t < 0 || !(text.EndsWith('Z') || text.IndexOfAny(['+', '-'], t) > 0)
-            || !DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var dueAt))
-        {
-            return Error(StatusCodes.Status400BadRequest, "dueAt must be a time with its offset, e.g. 2026-12-07T15:00:00+08:00");
+            return Error(StatusCodes.Status400BadRequest, invalid);
         }
 
         var now = time.GetUtcNow();
@@ -158,18 +155,31 @@ internal static class OrderEndpoints
             f.UpdatedAt = now;
             f.ChangedByAgentId = agent;
             f.Reason = "moved by an agent";
-        });
+        }, (db, f, agent) => PromiseChanges.MoveAsync(db, f, dueAt, callbacks.CurrentValue.RemindBefore, agent, now, CancellationToken.None));
     }
 
     private static async Task<IResult> ChangeAsync(
         Guid id, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, IFollowUpScheduler scheduler, ShopTime shop, CancellationToken ct,
-        Action<FollowUp, Guid> change)
+        Action<FollowUp, Guid> change, Func<GatewayDbContext, FollowUp, Guid, Task<PromiseChange>> changePromise)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var followUp = await db.FollowUps.AsNoTracking().FirstOrDefaultAsync(f => f.Id == id, ct);
         if (followUp is null || !await MayServeAsync(db, http, await MergedContacts.KeptAsync(db, followUp.ContactId, ct), ct))
         {
             return Error(StatusCodes.Status404NotFound, "no such follow-up");
+        }
+
+        if (followUp.Kind == FollowUpKinds.Callback)
+        {
+            // A promise and its reminder move and are cancelled together.
+            var pair = await changePromise(db, followUp, ApiEndpoints.AgentId(http));
+            if (pair.Error is { } refused)
+            {
+                return Error(pair.Status, refused);
+            }
+
+            await scheduler.SyncAsync(pair.Changed, CancellationToken.None);
+            return await ReadBackAsync(id, dbFactory, shop);
         }
 
         if (followUp.Status != FollowUpStatus.Planned)
@@ -193,6 +203,11 @@ internal static class OrderEndpoints
         }
 
         await scheduler.SyncAsync([id], CancellationToken.None);
+        return await ReadBackAsync(id, dbFactory, shop);
+    }
+
+    private static async Task<IResult> ReadBackAsync(Guid id, IDbContextFactory<GatewayDbContext> dbFactory, ShopTime shop)
+    {
         await using var read = await dbFactory.CreateDbContextAsync(CancellationToken.None);
         var saved = await read.FollowUps.AsNoTracking().FirstAsync(f => f.Id == id, CancellationToken.None);
         return Results.Ok((await FollowUpDtosAsync(read, [saved], shop, CancellationToken.None))[0]);
@@ -257,6 +272,15 @@ internal static class FollowUpMapping
         FollowUpStatus.Planned => "planned",
         FollowUpStatus.Sent => "sent",
         FollowUpStatus.Skipped => "skipped",
+        _ => "cancelled",
+    };
+
+    /// <summary>A promise's state as the supervisor sees it: its check (step 2) sent is kept, skipped is unkept.</summary>
+    public static string PromiseState(FollowUpStatus status) => status switch
+    {
+        FollowUpStatus.Planned => "planned",
+        FollowUpStatus.Sent => "kept",
+        FollowUpStatus.Skipped => "unkept",
         _ => "cancelled",
     };
 }

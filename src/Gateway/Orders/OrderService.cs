@@ -55,7 +55,8 @@ internal sealed partial class OrderService(
             return await db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.Id == id, cancellationToken);
         }
 
-        var matches = await db.Orders.AsNoTracking().Where(o => o.ExternalOrderId == orderId).ToListAsync(cancellationToken);
+        // The shown id (Shopify's #1001) or the source's key (its numeric id).
+        var matches = await db.Orders.AsNoTracking().Where(o => o.ExternalOrderId == orderId || o.SourceOrderId == orderId).ToListAsync(cancellationToken);
         return matches.OrderByDescending(o => o.CreatedAt).FirstOrDefault();
     }
 
@@ -75,7 +76,7 @@ internal sealed partial class OrderService(
             return (new OrderEventResult(current.Id, Wire.StateName(current.State), Duplicate: true), []);
         }
 
-        var order = await db.Orders.FirstOrDefaultAsync(o => o.SourceInstanceId == source && o.ExternalOrderId == e.OrderId, cancellationToken);
+        var order = await db.Orders.FirstOrDefaultAsync(o => o.SourceInstanceId == source && o.SourceOrderId == e.OrderId, cancellationToken);
         if (order is null)
         {
             var contact = await ResolveBuyerAsync(db, e.Buyer, now, cancellationToken)
@@ -85,7 +86,8 @@ internal sealed partial class OrderService(
             {
                 Id = Ids.NewVersion7(now),
                 SourceInstanceId = source,
-                ExternalOrderId = e.OrderId,
+                ExternalOrderId = e.OrderName ?? e.OrderId,
+                SourceOrderId = e.OrderId,
                 ContactId = contact.Id,
                 CreatedAt = now,
                 UpdatedAt = now,
@@ -96,7 +98,7 @@ internal sealed partial class OrderService(
         {
             OrderStates.CheckTransition(order, e, now);
             // The buyer's contact may have been merged into another since: the order follows.
-            order.ContactId = (await FollowMergesAsync(db, order.ContactId, cancellationToken)).Id;
+            order.ContactId = (await MergedContacts.FollowAsync(db, order.ContactId, cancellationToken)).Id;
         }
 
         Apply(order, e, now);
@@ -152,6 +154,7 @@ internal sealed partial class OrderService(
             order.Items = JsonSerializer.Serialize(items.Select(i => new { title = i.Title, quantity = i.Quantity, price = i.Price }));
         }
 
+        order.ExternalOrderId = e.OrderName ?? order.ExternalOrderId;
         order.Amount = e.Amount ?? order.Amount;
         order.Currency = e.Currency?.ToUpperInvariant() ?? order.Currency;
         order.Carrier = e.Carrier ?? order.Carrier;
@@ -200,7 +203,9 @@ internal sealed partial class OrderService(
             identity = await db.ChannelIdentities.FirstOrDefaultAsync(i => i.InstanceId == channel && i.ExternalId == external, cancellationToken);
             if (identity is not null)
             {
-                contact = await FollowMergesAsync(db, identity.ContactId, cancellationToken);
+                // Tracked: the buyer's name, phone or email may be filled in below.
+                var kept = (await MergedContacts.FollowAsync(db, identity.ContactId, cancellationToken)).Id;
+                contact = await db.Contacts.FirstAsync(c => c.Id == kept, cancellationToken);
             }
         }
 
@@ -238,17 +243,6 @@ internal sealed partial class OrderService(
             {
                 Id = Ids.NewVersion7(now), ContactId = contact.Id, InstanceId = channel, ExternalId = external, CreatedAt = now,
             });
-        }
-
-        return contact;
-    }
-
-    private static async Task<Contact> FollowMergesAsync(GatewayDbContext db, Guid contactId, CancellationToken cancellationToken)
-    {
-        var contact = await db.Contacts.FirstAsync(c => c.Id == contactId, cancellationToken);
-        for (var hops = 0; contact.MergedIntoId is { } into && hops < 16; hops++)
-        {
-            contact = await db.Contacts.FirstAsync(c => c.Id == into, cancellationToken);
         }
 
         return contact;

@@ -109,6 +109,7 @@ internal static class OrderEventValidation
     {
         Require(!string.IsNullOrWhiteSpace(e.EventId) && e.EventId.Length <= 200, "webhook-id", "the event id is required (at most 200 characters)");
         Require(!string.IsNullOrWhiteSpace(e.OrderId) && e.OrderId.Length <= 100, "data.orderId", "the order id is required (at most 100 characters)");
+        Require(e.OrderName is null || (!string.IsNullOrWhiteSpace(e.OrderName) && e.OrderName.Length <= 100), "name", "the order's name is at most 100 characters");
         Require(Enum.IsDefined(e.Type), "type", "unknown event type");
         Require(e.Amount is null or >= 0 and < 1_000_000_000_000m, "data.amount", "must be a non-negative amount");
         Require(e.Currency is null || (e.Currency.Length == 3 && e.Currency.All(char.IsAsciiLetter)), "data.currency", "must be a 3-letter ISO 4217 code such as CNY");

@@ -281,8 +281,13 @@ internal sealed class Order
     public Guid Id { get; set; }
     /// <summary>The order integration instance (plugins.json id) the events come from.</summary>
     public required string SourceInstanceId { get; set; }
-    /// <summary>The shop's order id, as buyers and agents see it.</summary>
+    /// <summary>The order as buyers and agents see it: the shop's name for it (Shopify's #1001), else its order id.</summary>
     public required string ExternalOrderId { get; set; }
+    /// <summary>
+    /// The source's key of the order, found again by every later event (the event's order id: Shopify's numeric id).
+    /// Null only on rows stored before it existed, where it is <see cref="ExternalOrderId"/> (the migration fills it in).
+    /// </summary>
+    public string? SourceOrderId { get; set; }
     public Guid ContactId { get; set; }
     public OrderState State { get; set; }
     public decimal? Amount { get; set; }

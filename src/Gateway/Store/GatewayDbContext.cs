@@ -161,11 +161,13 @@ internal class GatewayDbContext : DbContext
         });
         b.Entity<Order>(e =>
         {
-            // One order per (source, shop order id), whichever instance takes its first event.
+            // One order per (source, shop order id), whichever instance takes its first event; the shown id is unique too.
+            e.HasIndex(x => new { x.SourceInstanceId, x.SourceOrderId }).IsUnique();
             e.HasIndex(x => new { x.SourceInstanceId, x.ExternalOrderId }).IsUnique();
             e.HasIndex(x => x.ContactId);
             e.Property(x => x.SourceInstanceId).HasMaxLength(64);
             e.Property(x => x.ExternalOrderId).HasMaxLength(100);
+            e.Property(x => x.SourceOrderId).HasMaxLength(100);
             e.Property(x => x.Currency).HasMaxLength(3);
             e.Property(x => x.Items).HasMaxLength(100_000);
             e.Property(x => x.BuyerName).HasMaxLength(200);

@@ -113,7 +113,8 @@ internal static class StandardEventReader
 
 /// <summary>
 /// Shopify's order webhooks (Admin API payloads): topics <c>orders/create</c>, <c>orders/paid</c>, <c>orders/fulfilled</c>,
-/// <c>fulfillments/create</c>, <c>orders/cancelled</c>, <c>refunds/create</c>. The order is Shopify's numeric order id.
+/// <c>fulfillments/create</c>, <c>orders/cancelled</c>, <c>refunds/create</c>. The order is found by Shopify's numeric
+/// order id (a refund or fulfillment carries only that) and shown by its <c>name</c> (#1001), which order payloads carry.
 /// </summary>
 internal static class ShopifyEventReader
 {
@@ -148,6 +149,8 @@ internal static class ShopifyEventReader
             EventId = eventId,
             Type = type,
             OrderId = orderId,
+            // A fulfillment's own name is "#1001.1": only an order payload names the order.
+            OrderName = isOrder ? Json.String(root, "name", "name") : null,
             OccurredAt = type switch
             {
                 OrderEventType.Created => Json.Time(root, "created_at", "created_at"),

@@ -5,8 +5,11 @@ using Microsoft.Extensions.Primitives;
 
 namespace ChatGateway.Plugins.Sms;
 
-/// <summary>A customer's choice of what the shop may start with them, read from an inbound SMS.</summary>
-internal sealed record OutreachChoice(OutreachPreference Preference, bool ThisChannelOnly);
+/// <summary>
+/// A customer's choice of what the shop may start with them, read from an inbound SMS. <paramref name="Decline"/>: it only
+/// narrows what they accept (退订 after "nothing at all" still means nothing), recorded with <see cref="IOutreachPreferences.DeclineAsync"/>.
+/// </summary>
+internal sealed record OutreachChoice(OutreachPreference Preference, bool ThisChannelOnly, bool Decline = false);
 
 /// <summary>The one place that translates between Twilio's payloads and the gateway's model.</summary>
 internal static class TwilioMapper
@@ -47,8 +50,10 @@ internal static class TwilioMapper
     /// What an inbound SMS says about the messages the shop may start, or null for an ordinary message. Twilio's
     /// Advanced Opt-Out names it in <c>OptOutType</c> (STOP, START, HELP) and that wins; otherwise the whole message,
     /// trimmed, in any case: the carrier keywords STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT stop this number and
-    /// START, UNSTOP, YES start it again; 退订, TD, T, N (the Chinese SMS marketing convention, 回TD退订) decline
-    /// marketing on every channel. A sentence that only contains "stop" is an ordinary message.
+    /// START, UNSTOP, YES start it again (this number only; a choice made elsewhere stays); 退订, TD, T, N (the Chinese SMS
+    /// marketing convention, 回TD退订) decline marketing on every channel, never allowing more than before; 订阅 accepts
+    /// everything again on every channel (a STOP of this number stays until START: the carrier blocks the number until
+    /// then). A sentence that only contains "stop" is an ordinary message.
     /// </summary>
     public static OutreachChoice? ToOutreachChoice(IReadOnlyDictionary<string, StringValues> form)
     {
@@ -73,7 +78,8 @@ internal static class TwilioMapper
         {
             "STOP" or "STOPALL" or "UNSUBSCRIBE" or "CANCEL" or "END" or "QUIT" => new OutreachChoice(OutreachPreference.None, ThisChannelOnly: true),
             "START" or "UNSTOP" or "YES" => new OutreachChoice(OutreachPreference.All, ThisChannelOnly: true),
-            "退订" or "TD" or "T" or "N" => new OutreachChoice(OutreachPreference.NoMarketing, ThisChannelOnly: false),
+            "退订" or "TD" or "T" or "N" => new OutreachChoice(OutreachPreference.NoMarketing, ThisChannelOnly: false, Decline: true),
+            "订阅" => new OutreachChoice(OutreachPreference.All, ThisChannelOnly: false),
             _ => null,
         };
     }

@@ -2,11 +2,14 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using ChatGateway.Gateway.FollowUps;
 using ChatGateway.Gateway.FollowUps.Callbacks;
+using ChatGateway.Gateway.Routing;
 using ChatGateway.Gateway.Store;
 using ChatGateway.Gateway.Tests.Infrastructure;
 using ChatGateway.Gateway.Web;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace ChatGateway.Gateway.Tests.Orders;
@@ -79,9 +82,35 @@ public sealed class CallbackTests
         Assert.Equal((FollowUpStatus.Skipped, "unkept: no answer by 11:00"), (unkept.Status, unkept.Reason));
         var overview = (await alice.Http.GetFromJsonAsync<OverviewDto>("/api/supervisor/overview"))!;
         Assert.Contains(overview.Flagged, c => c.Id == conversation);
+        await using (var db = shop.Host.CreateDbContext())
+        {
+            // Why it is flagged, in the thread for whoever opens it.
+            var note = await db.Messages.AsNoTracking().SingleAsync(m => m.ConversationId == conversation && m.Direction == MessageDirection.Note);
+            Assert.Equal("承诺未兑现 Promise not kept: Bob promised an answer by 11:00 (退款进度); no agent wrote to the customer since. Supervisors were alerted.", note.Text);
+        }
+
         var listed = Assert.Single(await PromisesAsync(alice));
         Assert.Equal(("unkept", "unkept: no answer by 11:00"), (listed.State, listed.Reason));
         Assert.Equal(HttpStatusCode.Forbidden, (await bob.Http.GetAsync("/api/supervisor/promises")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AReminder_WhosePromiseAnAgentAnsweredAlready_RemindsNobody()
+    {
+        await using var shop = await ShopOrders.StartAsync(Opening);
+        await using var bob = await shop.Host.SignInAsync("bob");
+        var conversation = await CustomerWritesAsync(shop, bob);
+        await PromiseAsync(bob, conversation, "2026-12-07T11:00:00+08:00");
+        shop.Clock.SetUtcNow(ShopOrders.ShopTime(2026, 12, 7, 10, 30));
+        await bob.ReplyAsync(conversation, "查到了，明天到货");
+        await using var published = await PublishedEvents.StartAsync(shop.Host);
+
+        await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 11, 0));
+
+        Assert.DoesNotContain(await published.SoFarAsync(), e => e.Type is GatewayEventTypes.PromiseDue or GatewayEventTypes.PromiseUnkept);
+        Assert.Equal(
+            [(FollowUpStatus.Skipped, "kept already: an agent answered the customer"), (FollowUpStatus.Sent, "kept")],
+            (await CallbacksAsync(shop)).Select(r => (r.Status, r.Reason)));
     }
 
     [Fact]
@@ -130,9 +159,162 @@ public sealed class CallbackTests
 
         await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 10, 20));
 
+        // Cancelled with its promise, so it never fires.
         var reminder = (await CallbacksAsync(shop))[0];
-        Assert.Equal((FollowUpStatus.Skipped, "the promise was cancelled"), (reminder.Status, reminder.Reason));
+        Assert.Equal((FollowUpStatus.Cancelled, "客户不需要了"), (reminder.Status, reminder.Reason));
         Assert.Equal(0, bob.PromisesDueUnread);
+    }
+
+    /// <summary>
+    /// Moving the promise moves its reminder (RemindBefore before the new time): nothing reminds at the old time, the
+    /// reminder comes before the new one. Moving the reminder moves the promise. Moving it once reminded plans a new
+    /// reminder; moving it closer than RemindBefore reminds at once, as a promise made that close does.
+    /// </summary>
+    [Fact]
+    public async Task MovingAPromiseOrItsReminder_MovesBoth_AndTheAgentIsRemindedBeforeTheNewTime()
+    {
+        await using var shop = await ShopOrders.StartAsync(Opening);
+        await using var bob = await shop.Host.SignInAsync("bob");
+        var conversation = await CustomerWritesAsync(shop, bob);
+        var promise = await PromiseAsync(bob, conversation, "2026-12-07T11:00:00+08:00");
+        var reminder = (await CallbacksAsync(shop))[0].Id;
+        await using var published = await PublishedEvents.StartAsync(shop.Host);
+
+        var moved = await MoveAsync(bob, promise, "2026-12-07T15:00:00+08:00");
+        Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+        Assert.Equal("2026-12-07T15:00:00+08:00", (await moved.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("dueAt").GetString());
+        Assert.Equal([(1, ShopOrders.ShopTime(2026, 12, 7, 14, 50)), (2, ShopOrders.ShopTime(2026, 12, 7, 15, 0))], (await CallbacksAsync(shop)).Select(r => (r.Step, r.DueAt)));
+
+        await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 11, 0));
+        Assert.DoesNotContain(await published.SoFarAsync(), e => e.Type is GatewayEventTypes.PromiseDue or GatewayEventTypes.PromiseUnkept);
+        Assert.All(await CallbacksAsync(shop), r => Assert.Equal(FollowUpStatus.Planned, r.Status));
+
+        // The reminder's own time asked for: the promise follows, RemindBefore after it.
+        Assert.Equal(HttpStatusCode.OK, (await MoveAsync(bob, reminder, "2026-12-07T13:00:00+08:00")).StatusCode);
+        Assert.Equal([(1, ShopOrders.ShopTime(2026, 12, 7, 13, 0)), (2, ShopOrders.ShopTime(2026, 12, 7, 13, 10))], (await CallbacksAsync(shop)).Select(r => (r.Step, r.DueAt)));
+
+        await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 13, 0));
+        var due = await bob.NextPromiseDueAsync();
+        Assert.Equal(ShopOrders.ShopTime(2026, 12, 7, 13, 10), due.DueAt);
+
+        // Reminded already, then moved: reminded again before the new time.
+        Assert.Equal(HttpStatusCode.OK, (await MoveAsync(bob, promise, "2026-12-07T16:00:00+08:00")).StatusCode);
+        var rows = await CallbacksAsync(shop);
+        Assert.Equal(
+            [(1, FollowUpStatus.Sent, ShopOrders.ShopTime(2026, 12, 7, 13, 0)), (1, FollowUpStatus.Planned, ShopOrders.ShopTime(2026, 12, 7, 15, 50)), (2, FollowUpStatus.Planned, ShopOrders.ShopTime(2026, 12, 7, 16, 0))],
+            rows.OrderBy(r => r.Step).ThenBy(r => r.DueAt).Select(r => (r.Step, r.Status, r.DueAt)));
+
+        // Closer than RemindBefore: at once.
+        Assert.Equal(HttpStatusCode.OK, (await MoveAsync(bob, promise, "2026-12-07T13:05:00+08:00")).StatusCode);
+        Assert.Contains(await CallbacksAsync(shop), r => r.Step == 1 && r.Status == FollowUpStatus.Planned && r.DueAt == shop.Now);
+        await shop.FireDueAsync(shop.Now);
+        Assert.Equal(ShopOrders.ShopTime(2026, 12, 7, 13, 5), (await bob.NextPromiseDueAsync()).DueAt);
+    }
+
+    /// <summary>Cancelling the promise or its reminder cancels both: nobody is reminded, nobody alerted, the supervisor sees it cancelled.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task CancellingAPromiseOrItsReminder_CancelsBoth(int step)
+    {
+        await using var shop = await ShopOrders.StartAsync(Opening);
+        await using var bob = await shop.Host.SignInAsync("bob");
+        var conversation = await CustomerWritesAsync(shop, bob);
+        await PromiseAsync(bob, conversation, "2026-12-07T11:00:00+08:00");
+        var addressed = (await CallbacksAsync(shop)).Single(r => r.Step == step).Id;
+        await using var published = await PublishedEvents.StartAsync(shop.Host);
+
+        Assert.Equal(HttpStatusCode.OK, (await bob.Http.PostAsJsonAsync($"/api/follow-ups/{addressed}/cancel", new { reason = "客户自己找到了" })).StatusCode);
+
+        Assert.All(await CallbacksAsync(shop), r => Assert.Equal((FollowUpStatus.Cancelled, "客户自己找到了"), (r.Status, r.Reason)));
+        await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 12, 0));
+        Assert.DoesNotContain(await published.SoFarAsync(), e => e.Type is GatewayEventTypes.PromiseDue or GatewayEventTypes.PromiseUnkept);
+        await using var alice = await shop.Host.SignInAsync("alice", online: false);
+        Assert.Equal("cancelled", Assert.Single(await PromisesAsync(alice)).State);
+        var again = await bob.Http.PostAsJsonAsync($"/api/follow-ups/{addressed}/move", new { dueAt = "2026-12-07T15:00:00+08:00" });
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("the promise is cancelled already", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>A promise moved beyond 30 days (itself or through its reminder), or one already kept, is refused and nothing moves.</summary>
+    [Fact]
+    public async Task MovingAPromise_TooFarOrWhenKept_IsRefused_AndChangesNothing()
+    {
+        await using var shop = await ShopOrders.StartAsync(Opening);
+        await using var bob = await shop.Host.SignInAsync("bob");
+        var conversation = await CustomerWritesAsync(shop, bob);
+        var promise = await PromiseAsync(bob, conversation, "2026-12-07T11:00:00+08:00");
+        var reminder = (await CallbacksAsync(shop))[0].Id;
+        var before = (await CallbacksAsync(shop)).Select(r => (r.Step, r.DueAt, r.Status)).ToList();
+
+        foreach (var (id, due, error) in new[]
+        {
+            (promise, "2027-01-07T10:00:00+08:00", "dueAt is more than 30 days ahead"),
+            (reminder, "2027-01-06T09:55:00+08:00", "dueAt puts the promise more than 30 days ahead"),
+            (promise, "2026-12-07T09:00:00+08:00", "dueAt is in the past"),
+            (promise, "2026-12-07T15:00:00", "dueAt must be a time with its offset"),
+        })
+        {
+            var response = await MoveAsync(bob, id, due);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains(error, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, (await CallbacksAsync(shop)).Select(r => (r.Step, r.DueAt, r.Status)));
+        await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 10, 50));
+        await bob.ReplyAsync(conversation, "查到了，今天发货");
+        await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 11, 0));
+        var kept = await MoveAsync(bob, reminder, "2026-12-07T15:00:00+08:00");
+        Assert.Equal(HttpStatusCode.Conflict, kept.StatusCode);
+        Assert.Contains("the promise is kept already", (await kept.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal([FollowUpStatus.Sent, FollowUpStatus.Sent], (await CallbacksAsync(shop)).Select(r => r.Status));
+    }
+
+    /// <summary>
+    /// The firer's transaction fails to record the unkept promise (a trigger in the store refuses the write, as a full disk
+    /// or a lost connection would): nobody is alerted and the promise stays planned. Fired again, twice at once as two
+    /// instances would, it alerts exactly once.
+    /// </summary>
+    [Fact]
+    public async Task AnUnkeptPromise_AlertsOnlyAfterItsOutcomeIsCommitted_AndOnceWhenFiredTwiceAtOnce()
+    {
+        await using var shop = await ShopOrders.StartAsync(Opening);
+        await using var bob = await shop.Host.SignInAsync("bob");
+        var conversation = await CustomerWritesAsync(shop, bob);
+        Assert.Equal(HttpStatusCode.Created, (await bob.Http.PostAsJsonAsync($"/api/conversations/{conversation}/promises", new { dueAt = "2026-12-07T11:00:00+08:00", note = "退款进度" })).StatusCode);
+        await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 10, 50));
+        var promise = (await CallbacksAsync(shop))[1].Id;
+        await using var alerts = await PublishedEvents.StartAsync(shop.Host);
+        var firer = shop.Host.Services.GetRequiredService<IFollowUpFirer>();
+        shop.Clock.SetUtcNow(ShopOrders.ShopTime(2026, 12, 7, 11, 0));
+
+        await using (var db = shop.Host.CreateDbContext())
+        {
+            await db.Database.ExecuteSqlRawAsync(GatewayHost.DefaultStore == StoreProvider.PostgreSql
+                ? """
+                  CREATE FUNCTION refuse_unkept() RETURNS trigger AS $$ BEGIN IF NEW."Reason" LIKE 'unkept%' THEN RAISE EXCEPTION 'the store refuses the write'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
+                  CREATE TRIGGER refuse_unkept BEFORE UPDATE ON "FollowUps" FOR EACH ROW EXECUTE FUNCTION refuse_unkept();
+                  """
+                : """CREATE TRIGGER refuse_unkept BEFORE UPDATE ON "FollowUps" WHEN NEW."Reason" LIKE 'unkept%' BEGIN SELECT RAISE(ABORT, 'the store refuses the write'); END;""");
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => firer.FireAsync(promise, CancellationToken.None));
+
+        Assert.DoesNotContain(await alerts.SoFarAsync(), e => e.Type == GatewayEventTypes.PromiseUnkept);
+        var after = (await CallbacksAsync(shop))[1];
+        Assert.Equal(FollowUpStatus.Planned, after.Status);
+        await using (var db = shop.Host.CreateDbContext())
+        {
+            Assert.False((await db.Conversations.SingleAsync(c => c.Id == conversation)).NeedsSupervisor);
+            await db.Database.ExecuteSqlRawAsync(GatewayHost.DefaultStore == StoreProvider.PostgreSql ? "DROP TRIGGER refuse_unkept ON \"FollowUps\"" : "DROP TRIGGER refuse_unkept");
+        }
+
+        var outcomes = await Task.WhenAll(firer.FireAsync(promise, CancellationToken.None), firer.FireAsync(promise, CancellationToken.None));
+
+        Assert.Single(outcomes, o => o is not null);
+        var unkept = Assert.Single(await alerts.SoFarAsync(), e => e.Type == GatewayEventTypes.PromiseUnkept);
+        Assert.Equal((conversation, promise, bob.Agent.Id), (unkept.ConversationId, unkept.MessageId!.Value, unkept.AgentId!.Value));
+        Assert.Equal((FollowUpStatus.Skipped, "unkept: no answer by 11:00"), ((await CallbacksAsync(shop))[1].Status, (await CallbacksAsync(shop))[1].Reason));
     }
 
     [Theory]
@@ -204,6 +386,16 @@ public sealed class CallbackTests
         return (await bob.NextAssignedAsync()).Id;
     }
 
+    private static async Task<Guid> PromiseAsync(AgentSession agent, Guid conversation, string dueAt)
+    {
+        var response = await agent.Http.PostAsJsonAsync($"/api/conversations/{conversation}/promises", new { dueAt, note = "回电" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    private static Task<HttpResponseMessage> MoveAsync(AgentSession agent, Guid followUp, string dueAt) =>
+        agent.Http.PostAsJsonAsync($"/api/follow-ups/{followUp}/move", new { dueAt });
+
     private static async Task<List<FollowUp>> CallbacksAsync(ShopOrders shop)
     {
         await using var db = shop.Host.CreateDbContext();
@@ -213,4 +405,60 @@ public sealed class CallbackTests
 
     private static async Task<List<PromiseDto>> PromisesAsync(AgentSession supervisor) =>
         (await supervisor.Http.GetFromJsonAsync<List<PromiseDto>>("/api/supervisor/promises"))!;
+}
+
+/// <summary>
+/// Every live event the gateway publishes (Redis pub/sub, as every instance hears them). <see cref="SoFarAsync"/>
+/// publishes a marker of its own and waits for it: the events published before it have arrived by then.
+/// </summary>
+internal sealed class PublishedEvents : IAsyncDisposable
+{
+    private readonly List<GatewayEvent> _events = [];
+    private readonly GatewayEventBus _bus;
+    private readonly StackExchange.Redis.ChannelMessageQueue _queue;
+
+    private PublishedEvents(GatewayEventBus bus, StackExchange.Redis.ChannelMessageQueue queue)
+    {
+        _bus = bus;
+        _queue = queue;
+        queue.OnMessage(m =>
+        {
+            if (GatewayEventBus.Parse(m.Message) is { } e)
+            {
+                lock (_events)
+                {
+                    _events.Add(e);
+                }
+            }
+        });
+    }
+
+    public static async Task<PublishedEvents> StartAsync(GatewayHost host)
+    {
+        var bus = host.Services.GetRequiredService<GatewayEventBus>();
+        return new PublishedEvents(bus, await bus.SubscribeAsync());
+    }
+
+    public async Task<List<GatewayEvent>> SoFarAsync()
+    {
+        var marker = Guid.NewGuid();
+        await _bus.PublishAsync(new GatewayEvent("test-marker", marker));
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (DateTime.UtcNow < until)
+        {
+            lock (_events)
+            {
+                if (_events.Any(e => e.ConversationId == marker))
+                {
+                    return [.. _events.Where(e => e.Type != "test-marker")];
+                }
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException("the marker event did not come back");
+    }
+
+    public async ValueTask DisposeAsync() => await _queue.UnsubscribeAsync();
 }

@@ -21,6 +21,7 @@ internal sealed class ShopOrders : IAsyncDisposable
 {
     public const string PublicBaseUrl = "https://shop.example.com";
     public const string Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    public const string ShopifySecret = "shpss_test-client-secret-for-order-webhooks";
     public static readonly TimeZoneInfo Shanghai = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
 
     private int _events;
@@ -52,7 +53,7 @@ internal sealed class ShopOrders : IAsyncDisposable
     /// <summary>A gateway whose clock stands at <paramref name="shopTime"/> (Asia/Shanghai unless the settings say otherwise).</summary>
     public static async Task<ShopOrders> StartAsync(
         DateTimeOffset? shopTime, IDictionary<string, string?>? settings = null, string? dataDirectory = null, FakeTwilioServer? twilio = null,
-        StoreProvider? store = null, bool secondShop = false)
+        StoreProvider? store = null, bool secondShop = false, bool shopify = false)
     {
         if (GatewayHost.DefaultBackend == RedisBackend.Redis)
         {
@@ -90,6 +91,13 @@ internal sealed class ShopOrders : IAsyncDisposable
             plugins = plugins.Replace("\n] }", ",\n{ \"id\": \"orders2\", \"plugin\": \"ShopOrders\", \"enabled\": true, \"settings\": { \"Format\": \"standard\" } }\n] }", StringComparison.Ordinal);
         }
 
+        if (shopify)
+        {
+            // A Shopify store's order webhooks, instance shopify.
+            all["Channels:shopify:Secret"] = ShopifySecret;
+            plugins = plugins.Replace("\n] }", ",\n{ \"id\": \"shopify\", \"plugin\": \"ShopOrders\", \"enabled\": true, \"settings\": { \"Format\": \"shopify\" } }\n] }", StringComparison.Ordinal);
+        }
+
         var host = GatewayHost.Create(GatewayHost.DefaultBackend, plugins, all, dataDirectory, clock, storeProvider: store);
         await host.StartServerAsync();
 
@@ -102,6 +110,17 @@ internal sealed class ShopOrders : IAsyncDisposable
     {
         var body = JsonSerializer.Serialize(new { type, data });
         return await Http.SendAsync(Signed(body, eventId ?? $"msg_{Interlocked.Increment(ref _events)}_{Guid.NewGuid():N}", signedAt ?? Now, secret ?? Secret, instance: instance));
+    }
+
+    /// <summary>Posts a Shopify webhook of <paramref name="topic"/> to the instance <c>shopify</c>, signed as Shopify signs (base64 HMAC-SHA256 of the body).</summary>
+    public async Task<HttpResponseMessage> PostShopifyAsync(string topic, object payload)
+    {
+        var body = JsonSerializer.Serialize(payload);
+        var request = new HttpRequestMessage(HttpMethod.Post, "/channels/shopify/events") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Shopify-Topic", topic);
+        request.Headers.Add("X-Shopify-Webhook-Id", $"shopify-{Interlocked.Increment(ref _events)}-{Guid.NewGuid():N}");
+        request.Headers.Add("X-Shopify-Hmac-Sha256", Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(ShopifySecret), Encoding.UTF8.GetBytes(body))));
+        return await Http.SendAsync(request);
     }
 
     public static HttpRequestMessage Signed(

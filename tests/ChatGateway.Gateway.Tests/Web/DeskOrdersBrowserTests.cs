@@ -29,6 +29,9 @@ public sealed class DeskOrdersBrowserTests
         Assert.Equal(HttpStatusCode.OK, (await shop.Http.SendAsync(FollowUpFiringTests.InboundSms("SM-desk-1", "你好"))).StatusCode);
         await desk.GetByTestId("desk-conversation").ClickAsync();
 
+        // Beside the channel and skill: where the buyer stands with their orders.
+        await Expect(desk.GetByTestId("desk-order-stage")).ToHaveAttributeAsync("data-state", "bought");
+        await Expect(desk.GetByTestId("desk-order-stage")).ToHaveTextAsync("已购 Bought");
         var order = desk.GetByTestId("desk-order");
         await Expect(order).ToHaveCountAsync(1);
         await Expect(order).ToContainTextAsync("#1001");

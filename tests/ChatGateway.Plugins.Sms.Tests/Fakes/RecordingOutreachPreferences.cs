@@ -17,5 +17,15 @@ internal sealed class RecordingOutreachPreferences : IOutreachPreferences
         return Task.FromResult(true);
     }
 
+    private readonly ConcurrentQueue<(string ExternalId, OutreachPreference AtMost)> _declined = new();
+
+    public IReadOnlyList<(string ExternalId, OutreachPreference AtMost)> Declined => [.. _declined];
+
+    public Task<bool> DeclineAsync(string externalId, OutreachPreference atMost, CancellationToken cancellationToken)
+    {
+        _declined.Enqueue((externalId, atMost));
+        return Task.FromResult(true);
+    }
+
     public Task<OutreachPreference> GetAsync(string externalId, CancellationToken cancellationToken) => Task.FromResult(OutreachPreference.All);
 }

@@ -26,6 +26,19 @@ public sealed class InMemoryOutreachPreferences(RecordingInboundSink inbound) : 
         return Task.FromResult(true);
     }
 
+    public Task<bool> DeclineAsync(string externalId, OutreachPreference atMost, CancellationToken cancellationToken)
+    {
+        if (!inbound.Accepted.Any(m => m.Sender.ExternalId == externalId))
+        {
+            return Task.FromResult(false);
+        }
+
+        // Only ever narrower, as the gateway records it.
+        _choices.AddOrUpdate(
+            externalId, (atMost, false), (_, was) => was.Preference >= atMost ? was : (atMost, false));
+        return Task.FromResult(true);
+    }
+
     public Task<OutreachPreference> GetAsync(string externalId, CancellationToken cancellationToken) =>
         Task.FromResult(_choices.TryGetValue(externalId, out var choice) ? choice.Preference : OutreachPreference.All);
 }

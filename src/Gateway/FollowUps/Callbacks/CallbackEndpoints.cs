@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using ChatGateway.Gateway.Agents;
 using ChatGateway.Gateway.Orders;
@@ -53,17 +52,9 @@ internal static class CallbackEndpoints
             return Error(StatusCodes.Status400BadRequest, "the body is not JSON: send { \"dueAt\": \"...\", \"note\": \"...\" }");
         }
 
-        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("dueAt", out var due) || due.ValueKind != JsonValueKind.String)
+        if (ApiTime.Read(body, "dueAt", out var dueAt) is { } invalid)
         {
-            return Error(StatusCodes.Status400BadRequest, "dueAt is required: a time with its offset, e.g. 2026-12-07T15:00:00+08:00");
-        }
-
-        var text = due.GetString()!;
-        var t = text.IndexOf('T', StringComparison.Ordinal);
-        if (t < 0 || !(text.EndsWith('Z') || text.IndexOfAny(['+', '-'], t) > 0)
-            || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var dueAt))
-        {
-            return Error(StatusCodes.Status400BadRequest, "dueAt must be a time with its offset, e.g. 2026-12-07T15:00:00+08:00");
+            return Error(StatusCodes.Status400BadRequest, invalid);
         }
 
         var now = time.GetUtcNow();
@@ -140,18 +131,10 @@ internal static class CallbackEndpoints
             .ThenBy(r => r.Row.Status == FollowUpStatus.Planned ? r.Row.DueAt.UtcTicks : -r.Row.DueAt.UtcTicks)
             .Take(200)
             .Select(r => new PromiseDto(
-                r.Row.Id, r.Row.ConversationId, r.Row.AgentId, r.Agent, r.Customer, shop.ToShop(r.Row.DueAt), r.Row.Note, StateOf(r.Row.Status), r.Row.Reason,
+                r.Row.Id, r.Row.ConversationId, r.Row.AgentId, r.Agent, r.Customer, shop.ToShop(r.Row.DueAt), r.Row.Note, FollowUpMapping.PromiseState(r.Row.Status), r.Row.Reason,
                 shop.ToShop(r.Row.CreatedAt)))
             .ToList());
     }
-
-    private static string StateOf(FollowUpStatus status) => status switch
-    {
-        FollowUpStatus.Planned => "planned",
-        FollowUpStatus.Sent => "kept",
-        FollowUpStatus.Skipped => "unkept",
-        _ => "cancelled",
-    };
 
     private static IResult Error(int status, string error) => Results.Json(new { error }, statusCode: status);
 }

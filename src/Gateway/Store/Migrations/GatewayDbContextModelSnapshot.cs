@@ -632,6 +632,10 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SourceOrderId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("State")
                         .HasColumnType("INTEGER");
 
@@ -647,6 +651,9 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.HasIndex("ContactId");
 
                     b.HasIndex("SourceInstanceId", "ExternalOrderId")
+                        .IsUnique();
+
+                    b.HasIndex("SourceInstanceId", "SourceOrderId")
                         .IsUnique();
 
                     b.ToTable("Orders");

@@ -26,6 +26,9 @@
     queuesView: $('queues-view'), queuesUpdated: $('queues-updated'), queuesError: $('queues-error'),
     alertsCard: $('alerts-card'), alertsCount: $('alerts-count'), alertsSub: $('alerts-sub'), alertRows: $('alert-rows'),
     queuesTitle: $('queues-title'), queuesAgentsHead: $('queues-agents-head'), agentsCard: $('agents-card'), flaggedCard: $('flagged-card'),
+    promisesCard: $('promises-card'), promisesCount: $('promises-count'), promiseRows: $('promise-rows'), promisesEmpty: $('promises-empty'),
+    satisfactionCard: $('satisfaction-card'), satisfactionCount: $('satisfaction-count'), satisfactionRows: $('satisfaction-rows'),
+    satisfactionEmpty: $('satisfaction-empty'),
     queueRows: $('queue-rows'), agentRows: $('agent-rows'), flaggedRows: $('flagged-rows'), flaggedCount: $('flagged-count'), flaggedEmpty: $('flagged-empty'),
     promiseShown: $('promise-shown'), promiseOpen: $('promise-open'), promiseForm: $('promise-form'), promiseDue: $('promise-due'), promiseNote: $('promise-note'),
     promiseError: $('promise-error'), promiseCancel: $('promise-cancel'), promiseSave: $('promise-save'),
@@ -99,6 +102,7 @@
   const wide = () => window.matchMedia('(min-width: 801px)').matches;
 
   // ------------------------------------------------------------------ helpers
+  const ORDER_STAGES = { unpaid: '未付款 Unpaid order', bought: '已购 Bought', refund: '退款中 Refund' };
   function el(tag, cls, text, attrs) {
     const e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -673,6 +677,12 @@
     ui.threadBadges.appendChild(channelBadge(c.channelType, c.channelInstanceId));
     if (c.skill) ui.threadBadges.appendChild(el('span', 'badge badge-skill', c.skill));
     if (k.isVip) ui.threadBadges.appendChild(el('span', 'badge badge-vip', 'VIP'));
+    // Where the buyer stands with their orders (routing uses it): unpaid, bought, refund in progress.
+    if (ORDER_STAGES[c.orderStage]) {
+      ui.threadBadges.appendChild(el('span', 'badge chip-state', ORDER_STAGES[c.orderStage], {
+        'data-testid': 'desk-order-stage', 'data-state': c.orderStage, title: 'The buyer\'s newest order still going',
+      }));
+    }
     conversationBadges(ui.threadBadges, c);
     if (state.selectedClosed) ui.threadBadges.appendChild(el('span', 'badge badge-status', 'Closed'));
 
@@ -893,7 +903,7 @@
     for (const o of orders) {
       const li = el('li', 'order-card', null, { 'data-testid': 'desk-order', 'data-order-id': o.orderId });
       const head = el('div', 'order-head');
-      head.appendChild(el('span', 'order-id', `#${o.orderId}`));
+      head.appendChild(el('span', 'order-id', orderLabel(o.orderId)));
       head.appendChild(el('span', 'badge chip-state', ORDER_STATES[o.state] || o.state, { 'data-state': o.state, 'data-testid': 'desk-order-state' }));
       li.appendChild(head);
       const items = Array.isArray(o.items) ? o.items : [];
@@ -911,9 +921,12 @@
   function followUpLine(f) {
     const kind = FOLLOW_UP_KINDS[f.kind] || f.kind;
     const parts = [kind + (f.kind === 'callback' && f.step === 1 ? ' (提醒 reminder)' : ''), shopTime(f.dueAt)];
-    if (f.orderId) parts.push(`#${f.orderId}`);
+    if (f.orderId) parts.push(orderLabel(f.orderId));
     return parts.join(' · ');
   }
+
+  // A shop's order number gets a #; a name that has one already (Shopify's #1001) is shown as it is.
+  function orderLabel(id) { return String(id).startsWith('#') ? String(id) : `#${id}`; }
 
   function renderFollowUps(conversationId, list) {
     const upcoming = Array.isArray(list.upcoming) ? list.upcoming : [];
@@ -1645,6 +1658,7 @@
       state.agentsById = new Map((Array.isArray(o.agents) ? o.agents : []).map((a) => [a.id, a]));
       ui.queuesError.hidden = true;
       renderOverview();
+      if (!o.queuesOnly && state.view === 'queues') loadSupervisorCards();
       // Names in the contact details may have become known.
       const c = currentConversation();
       if (c && c.contact && c.contact.exclusiveAgentId) renderDetails(c);
@@ -1658,6 +1672,48 @@
     }).finally(() => { if (state.overviewLoading === p) state.overviewLoading = null; });
     state.overviewLoading = p;
     return p;
+  }
+
+  // Supervisors: the promised callbacks (open ones and those of the last 7 days, not kept ones marked) and the
+  // customers' ratings per agent, refreshed with the overview while the Queues view is shown.
+  const PROMISE_STATES = { planned: '待回复 Open', kept: '已兑现 Kept', unkept: '未兑现 Not kept', cancelled: '已取消 Cancelled' };
+  function loadSupervisorCards() {
+    api('GET', '/api/supervisor/promises').then((list) => renderPromises(Array.isArray(list) ? list : []), () => {});
+    api('GET', '/api/supervisor/satisfaction').then((s) => renderSatisfaction(s && Array.isArray(s.agents) ? s.agents : []), () => {});
+  }
+
+  function renderPromises(list) {
+    clear(ui.promiseRows);
+    ui.promisesEmpty.hidden = list.length > 0;
+    ui.promisesCount.textContent = String(list.filter((p) => p.state === 'planned').length);
+    const unkept = list.filter((p) => p.state === 'unkept');
+    // Not kept first: those customers are still waiting.
+    for (const p of [...unkept, ...list.filter((p) => p.state !== 'unkept')]) {
+      const tr = el('tr', null, null, { 'data-testid': 'desk-promise-row', 'data-id': p.id, 'data-state': p.state, 'data-conversation-id': p.conversationId || '' });
+      tr.appendChild(el('td', null, p.customerName || 'A customer'));
+      tr.appendChild(el('td', null, p.agentName || '—'));
+      tr.appendChild(el('td', null, shopTime(p.dueAt), { title: p.dueAt }));
+      tr.appendChild(el('td', null, p.note || ''));
+      const cell = el('td');
+      cell.appendChild(el('span', 'badge chip-state', PROMISE_STATES[p.state] || p.state, { 'data-state': p.state, 'data-testid': 'desk-promise-state', title: p.reason || '' }));
+      tr.appendChild(cell);
+      ui.promiseRows.appendChild(tr);
+    }
+  }
+
+  function renderSatisfaction(agents) {
+    clear(ui.satisfactionRows);
+    ui.satisfactionEmpty.hidden = agents.length > 0;
+    ui.satisfactionCount.textContent = String(agents.reduce((n, a) => n + (Number(a.count) || 0), 0));
+    for (const a of agents) {
+      const tr = el('tr', null, null, { 'data-testid': 'desk-satisfaction-row', 'data-agent': a.userName || a.agentId });
+      tr.appendChild(el('td', null, a.displayName || a.userName || 'A former agent'));
+      tr.appendChild(el('td', 'num', String(a.count), { 'data-testid': 'desk-satisfaction-ratings' }));
+      tr.appendChild(el('td', 'num', Number(a.average).toFixed(2), { 'data-testid': 'desk-satisfaction-average' }));
+      const d = a.distribution || {};
+      tr.appendChild(el('td', null, ['5', '4', '3', '2', '1'].map((n) => d[n] || 0).join(' / '), { 'data-testid': 'desk-satisfaction-distribution' }));
+      ui.satisfactionRows.appendChild(tr);
+    }
   }
 
   function renderOverview() {
@@ -1874,7 +1930,8 @@
       if (!p) return;
       const by = p.agentName ? `${p.agentName} ` : '';
       toast(`承诺未兑现 Promise not kept: ${by}${shopTime(p.dueAt)} · ${p.note || ''}`, 'error');
-      if (p.conversationId === state.selectedId) reloadFollowUps();
+      // The thread has a note saying why the conversation is flagged.
+      if (p.conversationId === state.selectedId) { reloadFollowUps(); loadDetail(p.conversationId).catch(() => {}); }
       if (isSupervisor() && state.view === 'queues') loadOverview();
     });
 

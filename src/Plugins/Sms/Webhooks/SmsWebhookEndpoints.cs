@@ -80,8 +80,10 @@ internal static class SmsWebhookEndpoints
         // changes nothing.
         if (TwilioMapper.ToOutreachChoice(form) is { } choice)
         {
-            var known = await services.GetRequiredService<IOutreachPreferences>()
-                .SetAsync(message.Sender.ExternalId, choice.Preference, choice.ThisChannelOnly, cancellationToken);
+            var preferences = services.GetRequiredService<IOutreachPreferences>();
+            var known = choice.Decline
+                ? await preferences.DeclineAsync(message.Sender.ExternalId, choice.Preference, cancellationToken)
+                : await preferences.SetAsync(message.Sender.ExternalId, choice.Preference, choice.ThisChannelOnly, cancellationToken);
             Log.OutreachChoice(logger, message.ProviderMessageId, choice.Preference.ToString(), choice.ThisChannelOnly, known);
         }
 

@@ -637,6 +637,10 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("SourceOrderId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<int>("State")
                         .HasColumnType("integer");
 
@@ -652,6 +656,9 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.HasIndex("ContactId");
 
                     b.HasIndex("SourceInstanceId", "ExternalOrderId")
+                        .IsUnique();
+
+                    b.HasIndex("SourceInstanceId", "SourceOrderId")
                         .IsUnique();
 
                     b.ToTable("Orders");
