@@ -42,6 +42,9 @@ internal static class FollowUpsScenario
             ["FollowUps__Rules__delivery-check-in__Templates__zh"] = "{order}",
             ["FollowUps__Rules__review-request__Enabled"] = "false",
             ["FollowUps__Rules__return-visit__Enabled"] = "false",
+            // Sends in flight at once: the default 8 carries a shop's replies; a thousand messages a second to a provider
+            // a millisecond away need more (the README's Delivery:Concurrency).
+            ["Delivery__Concurrency"] = "32",
         }, smsApi: provider.BaseAddress, orders: true);
 
         using var client = Load.Client(gateway.BaseAddress, 64);
