@@ -44,7 +44,7 @@ internal sealed partial class FollowUpFirer(
             {
                 return await FireBatchAsync(followUpIds, cancellationToken);
             }
-            catch (DbUpdateException ex) when (dialect.IsRace(ex.InnerException ?? ex))
+            catch (Exception ex) when (ex is DbUpdateException or System.Data.Common.DbException && dialect.IsRace(ex.InnerException ?? ex))
             {
                 if (followUpIds.Count > 1)
                 {
@@ -415,7 +415,20 @@ internal sealed partial class FollowUpFirer(
         public static async Task<TransactionReads> LockAsync(GatewayDbContext db, IEnumerable<Guid> contactIds, FollowUpOptions o, DateTimeOffset now, CancellationToken cancellationToken)
         {
             var ids = contactIds.Distinct().Order().ToList();
-            await db.Contacts.Where(c => ids.Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.OrderStage, c => c.OrderStage), cancellationToken);
+            if (db.Database.IsSqlite())
+            {
+                // One write takes SQLite's write lock for the whole transaction.
+                await db.Contacts.Where(c => ids.Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.OrderStage, c => c.OrderStage), cancellationToken);
+            }
+            else
+            {
+                // Row locks one at a time in id order, as every instance takes them: two batches never wait on each other in a circle.
+                foreach (var id in ids)
+                {
+                    await db.Contacts.Where(c => c.Id == id).ExecuteUpdateAsync(s => s.SetProperty(c => c.OrderStage, c => c.OrderStage), cancellationToken);
+                }
+            }
+
             var dayAgo = now - TimeSpan.FromHours(24);
             var gap = now - o.PaymentReminderGap;
             var since = gap < dayAgo ? gap : dayAgo;
