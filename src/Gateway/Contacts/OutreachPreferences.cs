@@ -23,9 +23,7 @@ internal sealed partial class OutreachPreferences(
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var identity = await db.ChannelIdentities.Include(i => i.Contact)
-            .FirstOrDefaultAsync(i => i.InstanceId == instanceId && i.ExternalId == externalId, cancellationToken);
-        if (identity?.Contact is not { } contact)
+        if (await IdentityAsync(db, externalId, cancellationToken) is not { Contact: { } contact } identity)
         {
             return false;
         }
@@ -61,6 +59,10 @@ internal sealed partial class OutreachPreferences(
         return true;
     }
 
+    /// <summary>The customer's identity on this channel, with its contact (tracked).</summary>
+    private Task<ChannelIdentity?> IdentityAsync(GatewayDbContext db, string externalId, CancellationToken cancellationToken) =>
+        db.ChannelIdentities.Include(i => i.Contact).FirstOrDefaultAsync(i => i.InstanceId == instanceId && i.ExternalId == externalId, cancellationToken);
+
     public async Task<bool> DeclineAsync(string externalId, OutreachPreference atMost, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(externalId) || !Enum.IsDefined(atMost))
@@ -69,9 +71,7 @@ internal sealed partial class OutreachPreferences(
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var identity = await db.ChannelIdentities.Include(i => i.Contact)
-            .FirstOrDefaultAsync(i => i.InstanceId == instanceId && i.ExternalId == externalId, cancellationToken);
-        if (identity?.Contact is not { } contact)
+        if (await IdentityAsync(db, externalId, cancellationToken) is not { Contact: { } contact } identity)
         {
             return false;
         }
