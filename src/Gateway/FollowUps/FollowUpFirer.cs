@@ -315,7 +315,8 @@ internal sealed partial class FollowUpFirer(
     {
         private readonly GatewayDbContext _db;
         private readonly IReadOnlyCollection<FollowUp> _rows;
-        private readonly DateTimeOffset _capsSince;
+        private readonly FollowUpOptions _options;
+        private readonly DateTimeOffset _now;
         private Dictionary<Guid, Contact>? _contacts;
         private Dictionary<Guid, Order>? _orders;
         private ILookup<Guid, ChannelIdentity>? _identities;
@@ -326,9 +327,8 @@ internal sealed partial class FollowUpFirer(
         {
             _db = db;
             _rows = rows;
-            var dayAgo = now - TimeSpan.FromHours(24);
-            var gap = now - o.PaymentReminderGap;
-            _capsSince = gap < dayAgo ? gap : dayAgo;
+            _options = o;
+            _now = now;
         }
 
         public sealed record ConversationRow(Guid Id, Guid ContactId, DateTimeOffset CreatedAt, string LastInstanceId, string? Language);
@@ -381,12 +381,7 @@ internal sealed partial class FollowUpFirer(
 
         public async Task<IEnumerable<SentRow>> SentAsync(Guid contactId, CancellationToken cancellationToken)
         {
-            var since = _capsSince;
-            _sent ??= await LoadAsync(
-                ids => _db.FollowUps.AsNoTracking()
-                    .Where(x => ids.Contains(x.ContactId) && x.Status == FollowUpStatus.Sent && x.Kind != FollowUpKinds.Callback && x.DoneAt >= since)
-                    .Select(x => new SentRow(x.Id, x.ContactId, x.Kind, x.DoneAt, x.OrderId)),
-                x => x.ContactId, cancellationToken);
+            _sent ??= (await SentLatelyAsync(_db, _contacts!.Values.Select(c => c.Id).Distinct().ToList(), _options, _now, cancellationToken)).ToLookup(x => x.ContactId);
             return _sent[contactId];
         }
 
@@ -429,13 +424,7 @@ internal sealed partial class FollowUpFirer(
                 }
             }
 
-            var dayAgo = now - TimeSpan.FromHours(24);
-            var gap = now - o.PaymentReminderGap;
-            var since = gap < dayAgo ? gap : dayAgo;
-            var sent = await db.FollowUps.AsNoTracking()
-                .Where(x => ids.Contains(x.ContactId) && x.Status == FollowUpStatus.Sent && x.Kind != FollowUpKinds.Callback && x.DoneAt >= since)
-                .Select(x => new BatchReads.SentRow(x.Id, x.ContactId, x.Kind, x.DoneAt, x.OrderId))
-                .ToListAsync(cancellationToken);
+            var sent = await SentLatelyAsync(db, ids, o, now, cancellationToken);
             var identities = await db.ChannelIdentities.AsNoTracking().Where(i => ids.Contains(i.ContactId))
                 .Select(i => new { i.InstanceId, i.ExternalId }).ToListAsync(cancellationToken);
             var open = await db.Conversations.Where(c => ids.Contains(c.ContactId) && c.Status != ConversationStatus.Closed).ToListAsync(cancellationToken);
@@ -555,6 +544,18 @@ internal sealed partial class FollowUpFirer(
     /// their orders, and at most <see cref="FollowUpOptions.MaxPerContactPerDay"/> follow-ups a day. Checked again inside the
     /// sending transaction, after the buyer's row is locked, so two due at once for one buyer cannot both pass.
     /// </summary>
+    /// <summary>The follow-ups sent to these buyers within the caps' window (callbacks aside: they are the agent's, not the buyer's).</summary>
+    private static Task<List<BatchReads.SentRow>> SentLatelyAsync(GatewayDbContext db, List<Guid> contactIds, FollowUpOptions o, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var dayAgo = now - TimeSpan.FromHours(24);
+        var gap = now - o.PaymentReminderGap;
+        var since = gap < dayAgo ? gap : dayAgo;
+        return db.FollowUps.AsNoTracking()
+            .Where(x => contactIds.Contains(x.ContactId) && x.Status == FollowUpStatus.Sent && x.Kind != FollowUpKinds.Callback && x.DoneAt >= since)
+            .Select(x => new BatchReads.SentRow(x.Id, x.ContactId, x.Kind, x.DoneAt, x.OrderId))
+            .ToListAsync(cancellationToken);
+    }
+
     private static string? CapReason(FollowUp f, IEnumerable<BatchReads.SentRow> sentRows, FollowUpOptions o, DateTimeOffset now)
     {
         var dayAgo = now - TimeSpan.FromHours(24);
