@@ -85,12 +85,6 @@ internal sealed partial class SurveyAnswers(
         };
     }
 
-    /// <summary>The choices of an outbound message: a survey's 1-5 (its follow-up has the message's id), else null.</summary>
-    public static async Task<IReadOnlyList<string>?> ChoicesOfAsync(GatewayDbContext db, Message message, CancellationToken cancellationToken) =>
-        message.AgentId is null && await db.FollowUps.AnyAsync(f => f.Id == message.Id && f.Kind == FollowUpKinds.Survey, cancellationToken)
-            ? Choices
-            : null;
-
     /// <summary>
     /// True when the message was the survey's answer and has been recorded (the caller routes nothing); false when it
     /// is an ordinary message to route.

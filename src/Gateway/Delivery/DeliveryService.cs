@@ -17,9 +17,10 @@ namespace ChatGateway.Gateway.Delivery;
 /// Several gateway instances share the queue, and each send has exactly one owner. An instance claims a message
 /// only when it has a free slot to send it at once (never a batch it will work through later), writing its
 /// <see cref="GatewayInstance.Id"/> into <see cref="Message.DeliveryOwner"/> with a lease in
-/// <see cref="Message.NextAttemptAt"/>: the attempt's timeout plus <see cref="LeaseMargin"/>. Right before the
-/// provider sees the message, one conditional update checks that the lease is still this instance's and unexpired,
-/// renews it and counts the attempt; the result is recorded only while this instance still owns the message. An
+/// <see cref="Message.NextAttemptAt"/> (the attempt's timeout plus <see cref="LeaseMargin"/>) and counting the attempt;
+/// the claims of one turn share a transaction. A send that starts more than a moment after its claim first checks, by one
+/// conditional update, that the lease is still this instance's and unexpired, and renews it; the result is recorded
+/// (with others that finished meanwhile) only while this instance still owns the message. An
 /// instance that dies mid-send leaves its lease to expire, and then another instance sends the message again, with
 /// the same <see cref="OutboundMessage.MessageId"/> (the idempotency key of providers that take one).
 /// </remarks>
@@ -41,6 +42,9 @@ internal sealed partial class DeliveryService(
 
     /// <summary>A claim this recent is still this instance's: its lease has most of its time left.</summary>
     private static readonly TimeSpan FreshClaim = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a claim under load waits for more slots to free (<see cref="GatherFreeSlotsAsync"/>).</summary>
+    private static readonly TimeSpan ClaimGather = TimeSpan.FromMilliseconds(10);
 
     private DateTimeOffset _claimedAt;
 
@@ -71,7 +75,7 @@ internal sealed partial class DeliveryService(
                     {
                         var claimed = await ClaimDueAsync(free, settings, stoppingToken);
                         var claimedAt = _claimedAt;
-                        inFlight.AddRange(claimed.Select(id => AttemptAsync(id, claimedAt, settings, stoppingToken)));
+                        inFlight.AddRange(claimed.Select(claim => AttemptAsync(claim, claimedAt, settings, stoppingToken)));
                     }
                     catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                     {
@@ -85,8 +89,10 @@ internal sealed partial class DeliveryService(
 
                 if (inFlight.Count >= settings.Concurrency)
                 {
-                    // Every slot is sending: the next claim waits for one to free, so nothing is claimed that waits.
+                    // Every slot is sending: the next claim waits for one to free, so nothing is claimed that waits, and for
+                    // the sends finishing in the moment after it, so that one claim (one commit) serves several slots.
                     await Task.WhenAny(inFlight).WaitAsync(stoppingToken);
+                    await GatherFreeSlotsAsync(inFlight, settings, stoppingToken);
                     continue;
                 }
 
@@ -106,6 +112,27 @@ internal sealed partial class DeliveryService(
         }
     }
 
+    /// <summary>
+    /// Waits, at most <see cref="ClaimGather"/>, until a quarter of the slots are free: under load a claim a slot would
+    /// commit one claim per send, each waiting its turn for the store's writer. A message waits that long at most.
+    /// </summary>
+    private static async Task GatherFreeSlotsAsync(List<Task> inFlight, DeliveryOptions settings, CancellationToken stoppingToken)
+    {
+        var enough = Math.Max(1, settings.Concurrency / 4);
+        var deadline = Task.Delay(ClaimGather, stoppingToken);
+        while (!deadline.IsCompleted)
+        {
+            var sending = inFlight.Where(t => !t.IsCompleted).ToList();
+            if (settings.Concurrency - sending.Count >= enough)
+            {
+                return;
+            }
+
+            sending.Add(deadline);
+            await Task.WhenAny(sending);
+        }
+    }
+
     private async Task WaitForWorkAsync(DeliveryOptions settings, CancellationToken stoppingToken)
     {
         using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -121,15 +148,19 @@ internal sealed partial class DeliveryService(
         }
     }
 
-    /// <summary>Claims at most <paramref name="limit"/> due messages for this instance, oldest due first.</summary>
-    private async Task<List<Guid>> ClaimDueAsync(int limit, DeliveryOptions settings, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims at most <paramref name="limit"/> due messages for this instance, oldest due first, and reads what their
+    /// sends need (the message, the conversation's agent, whether it is a survey, whether other identities of the customer
+    /// may show it) in the same transaction: three statements and one commit for the whole turn.
+    /// </summary>
+    private async Task<List<ClaimedSend>> ClaimDueAsync(int limit, DeliveryOptions settings, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
         var candidates = await db.Messages.AsNoTracking()
             .Where(m => m.Status == MessageStatus.Pending && m.NextAttemptAt <= now)
             .OrderBy(m => m.NextAttemptAt)
-            .Select(m => new { m.Id, m.NextAttemptAt })
+            .Select(m => m.Id)
             .Take(limit)
             .ToListAsync(cancellationToken);
 
@@ -140,24 +171,29 @@ internal sealed partial class DeliveryService(
 
         var lease = now + settings.AttemptTimeout + LeaseMargin;
         var owner = instance.Id;
-        var claimed = new List<Guid>(candidates.Count);
-        // All claims in one transaction (one commit, not one per message). Each claim counts its attempt: the send starts
-        // at once (a slot is free for each), so an attempt counts even if its result is lost.
+        // Each claim counts its attempt: the send starts at once (a slot is free for each), so an attempt counts even if
+        // its result is lost. Still pending and due when written: another instance that claimed one first moved its
+        // NextAttemptAt past now (on PostgreSQL the condition is checked again once that instance's claim committed).
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        foreach (var c in candidates)
-        {
-            // Unchanged since it was read: another instance that claimed it first moved NextAttemptAt.
-            var rows = await WriteAsync(() => db.Messages
-                .Where(m => m.Id == c.Id && m.Status == MessageStatus.Pending && m.NextAttemptAt == c.NextAttemptAt)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(m => m.NextAttemptAt, lease)
-                    .SetProperty(m => m.DeliveryOwner, owner)
-                    .SetProperty(m => m.Attempts, m => m.Attempts + 1), cancellationToken));
-            if (rows == 1)
-            {
-                claimed.Add(c.Id);
-            }
-        }
+        await WriteAsync(() => db.Messages
+            .Where(m => candidates.Contains(m.Id) && m.Status == MessageStatus.Pending && m.NextAttemptAt <= now)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.NextAttemptAt, lease)
+                .SetProperty(m => m.DeliveryOwner, owner)
+                .SetProperty(m => m.Attempts, m => m.Attempts + 1), cancellationToken));
+
+        // This instance's live claims among them are the ones just written (one still sending from an earlier turn was
+        // not due, so not a candidate).
+        var claimed = await (
+                from m in db.Messages.AsNoTracking()
+                where candidates.Contains(m.Id) && m.Status == MessageStatus.Pending && m.DeliveryOwner == owner && m.NextAttemptAt > now
+                join c in db.Conversations on m.ConversationId equals c.Id
+                select new ClaimedSend(
+                    m,
+                    c.AssignedAgentId,
+                    m.AgentId == null && db.FollowUps.Any(f => f.Id == m.Id && f.Kind == FollowUpKinds.Survey),
+                    db.ChannelIdentities.Any(i => i.ContactId == c.ContactId && (i.InstanceId != m.InstanceId || i.ExternalId != m.ExternalId))))
+            .ToListAsync(cancellationToken);
 
         await WriteAsync(async () =>
         {
@@ -168,11 +204,17 @@ internal sealed partial class DeliveryService(
         return claimed;
     }
 
-    private async Task AttemptAsync(Guid messageId, DateTimeOffset claimedAt, DeliveryOptions settings, CancellationToken cancellationToken)
+    /// <summary>
+    /// A message this instance claimed, read with its claim. <paramref name="OtherIdentities"/>: the customer has an
+    /// identity besides the one it goes to, where it may be shown too (<see cref="ReplyFanOutService"/>).
+    /// </summary>
+    private sealed record ClaimedSend(Message Message, Guid? AgentId, bool Survey, bool OtherIdentities);
+
+    private async Task AttemptAsync(ClaimedSend claim, DateTimeOffset claimedAt, DeliveryOptions settings, CancellationToken cancellationToken)
     {
         try
         {
-            await SendOwnedAsync(messageId, claimedAt, settings, cancellationToken);
+            await SendOwnedAsync(claim, claimedAt, settings, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -181,35 +223,24 @@ internal sealed partial class DeliveryService(
         catch (Exception ex)
         {
             // The store (or the event bus) failed around the send: an attempt not recorded is tried again when its lease expires.
-            LogAttemptFailed(logger, ex, messageId);
+            LogAttemptFailed(logger, ex, claim.Message.Id);
         }
     }
 
-    private async Task SendOwnedAsync(Guid messageId, DateTimeOffset claimedAt, DeliveryOptions settings, CancellationToken cancellationToken)
+    private async Task SendOwnedAsync(ClaimedSend claim, DateTimeOffset claimedAt, DeliveryOptions settings, CancellationToken cancellationToken)
     {
         var owner = instance.Id;
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var message = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == messageId, cancellationToken);
-        if (message is null || message.Status != MessageStatus.Pending)
-        {
-            return;
-        }
-
-        var conversation = await db.Conversations.AsNoTracking().FirstAsync(c => c.Id == message.ConversationId, cancellationToken);
+        var message = claim.Message;
+        var messageId = message.Id;
 
         // The last look before the provider sees the message: still this instance's, lease not expired. A claim of a
-        // moment ago is (its lease has all but seconds of its time left, and it is read as this instance's above);
-        // an older one is checked and its lease renewed by one conditional update.
+        // moment ago is (its lease has all but seconds of its time left); an older one is checked and its lease renewed
+        // by one conditional update.
         var startedAt = time.GetUtcNow();
-        if (message.DeliveryOwner != owner)
-        {
-            LogNotOwner(logger, messageId);
-            return;
-        }
-
         if (startedAt - claimedAt > FreshClaim)
         {
             var lease = startedAt + settings.AttemptTimeout + LeaseMargin;
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var started = await WriteAsync(() => db.Messages
                 .Where(m => m.Id == messageId && m.Status == MessageStatus.Pending && m.DeliveryOwner == owner && m.NextAttemptAt > startedAt)
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, lease), CancellationToken.None));
@@ -238,7 +269,7 @@ internal sealed partial class DeliveryService(
                 Recipient = new ChannelRecipient { ExternalId = message.ExternalId },
                 Text = message.Text,
                 AgentName = message.AgentName,
-                Choices = await Conversations.SurveyAnswers.ChoicesOfAsync(db, message, cancellationToken),
+                Choices = claim.Survey ? Conversations.SurveyAnswers.Choices : null,
                 CreatedAt = message.CreatedAt,
             };
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -311,15 +342,16 @@ internal sealed partial class DeliveryService(
             return;
         }
 
-        if (status != MessageStatus.Pending && conversation.AssignedAgentId is { } agentId)
+        if (status != MessageStatus.Pending && claim.AgentId is { } agentId)
         {
-            await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageStatus, conversation.Id, agentId, message.Id));
+            await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageStatus, message.ConversationId, agentId, message.Id));
         }
 
-        if (status is MessageStatus.Sent or MessageStatus.Delivered)
+        if ((status is MessageStatus.Sent or MessageStatus.Delivered) && claim.OtherIdentities)
         {
-            // The customer's other live channels in this conversation show it too (ReplyFanOutService, on every instance).
-            await events.PublishAsync(new GatewayEvent(ReplyFanOutService.ReplySent, conversation.Id, MessageId: message.Id));
+            // The customer's other live channels in this conversation show it too (ReplyFanOutService, on every instance);
+            // a customer known by this one identity has none.
+            await events.PublishAsync(new GatewayEvent(ReplyFanOutService.ReplySent, message.ConversationId, MessageId: message.Id));
         }
     }
 
