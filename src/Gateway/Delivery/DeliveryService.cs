@@ -48,6 +48,8 @@ internal sealed partial class DeliveryService(
 
     private DateTimeOffset _claimedAt;
 
+    private readonly HashSet<Task> _finishing = [];
+
     private readonly Channel<PendingWrite> _records = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
 
     private sealed record PendingWrite(Func<GatewayDbContext, Task<int>> Write, TaskCompletionSource<int> Done);
@@ -109,6 +111,13 @@ internal sealed partial class DeliveryService(
             await Task.WhenAll(inFlight);
             _records.Writer.TryComplete();
             await recorder;
+            Task[] finishing;
+            lock (_finishing)
+            {
+                finishing = [.. _finishing];
+            }
+
+            await Task.WhenAll(finishing);
         }
     }
 
@@ -326,7 +335,7 @@ internal sealed partial class DeliveryService(
 
         // Only the owner records: the provider key is kept here because an update past the context skips SaveChanges.
         var providerKey = providerMessageId is null ? (long?)null : Message.KeyOf(message.InstanceId, MessageDirection.Out, providerMessageId);
-        var recorded = await RecordAsync(writer => writer.Messages
+        var recorded = RecordAsync(writer => writer.Messages
             .Where(m => m.Id == messageId && m.Status == MessageStatus.Pending && m.DeliveryOwner == owner)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, status)
@@ -336,23 +345,60 @@ internal sealed partial class DeliveryService(
                 .SetProperty(m => m.NextAttemptAt, nextAttemptAt)
                 .SetProperty(m => m.DeliveryOwner, (string?)null)
                 .SetProperty(m => m.UpdatedAt, now), CancellationToken.None));
-        if (recorded == 0)
+        // The slot is free once the provider answered: the result is recorded with others (its commit may wait for the
+        // store's writer), and what it tells agents and the customer's other channels follows that commit.
+        Track(FinishAsync(recorded, status, claim));
+    }
+
+    private async Task FinishAsync(Task<int> recorded, MessageStatus status, ClaimedSend claim)
+    {
+        var message = claim.Message;
+        try
         {
-            LogResultNotRecorded(logger, messageId);
-            return;
+            if (await recorded == 0)
+            {
+                LogResultNotRecorded(logger, message.Id);
+                return;
+            }
+
+            if (status != MessageStatus.Pending && claim.AgentId is { } agentId)
+            {
+                await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageStatus, message.ConversationId, agentId, message.Id));
+            }
+
+            if ((status is MessageStatus.Sent or MessageStatus.Delivered) && claim.OtherIdentities)
+            {
+                // The customer's other live channels in this conversation show it too (ReplyFanOutService, on every instance);
+                // a customer known by this one identity has none.
+                await events.PublishAsync(new GatewayEvent(ReplyFanOutService.ReplySent, message.ConversationId, MessageId: message.Id));
+            }
+        }
+        catch (Exception ex)
+        {
+            // Not recorded: tried again when its lease expires. Recorded but not announced: the agent sees it on the next load.
+            LogAttemptFailed(logger, ex, message.Id);
+        }
+    }
+
+    /// <summary>Keeps a send's finishing part until it is done, so stopping waits for it.</summary>
+    private void Track(Task finishing)
+    {
+        lock (_finishing)
+        {
+            _finishing.Add(finishing);
         }
 
-        if (status != MessageStatus.Pending && claim.AgentId is { } agentId)
-        {
-            await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageStatus, message.ConversationId, agentId, message.Id));
-        }
-
-        if ((status is MessageStatus.Sent or MessageStatus.Delivered) && claim.OtherIdentities)
-        {
-            // The customer's other live channels in this conversation show it too (ReplyFanOutService, on every instance);
-            // a customer known by this one identity has none.
-            await events.PublishAsync(new GatewayEvent(ReplyFanOutService.ReplySent, message.ConversationId, MessageId: message.Id));
-        }
+        finishing.ContinueWith(
+            done =>
+            {
+                lock (_finishing)
+                {
+                    _finishing.Remove(done);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     /// <summary>

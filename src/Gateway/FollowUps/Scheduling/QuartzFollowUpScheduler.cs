@@ -8,7 +8,7 @@ namespace ChatGateway.Gateway.FollowUps.Scheduling;
 
 /// <summary>
 /// One Quartz trigger per second that has planned follow-ups due in it (group <see cref="Group"/>, named
-/// <c>due-{unix seconds}</c>), at the start of that second, for the one durable job <see cref="FollowUpJob"/>, which
+/// <c>due-{unix seconds}</c>), <see cref="Lead"/> before that second, for the one durable job <see cref="FollowUpJob"/>, which
 /// fires that second's follow-ups each at its time. Quartz keeps the triggers in the store's database, so they survive
 /// restarts, and on several instances the clustered job store fires each once; the follow-up rows say what is due. A
 /// trigger per second instead of per follow-up keeps Quartz's own writes (taking, firing and completing a trigger) to a
@@ -86,6 +86,13 @@ internal sealed partial class QuartzFollowUpScheduler(
         LogSynced(logger, missing.Count);
     }
 
+    /// <summary>
+    /// How long before its second a trigger fires. The job then waits for each follow-up's time itself, so Quartz's
+    /// own moment of firing (its job-store writes wait their turn for the store's writer while a thousand follow-ups a
+    /// second are fired and sent) does not make them late.
+    /// </summary>
+    public static readonly TimeSpan Lead = TimeSpan.FromSeconds(2);
+
     public static long SecondOf(DateTimeOffset dueAt) => dueAt.ToUnixTimeSeconds();
 
     public static TriggerKey KeyOf(long second) => new("due-" + second.ToString(CultureInfo.InvariantCulture), Group);
@@ -98,7 +105,7 @@ internal sealed partial class QuartzFollowUpScheduler(
     public static ITrigger Trigger(long second) => TriggerBuilder.Create()
         .WithIdentity(KeyOf(second))
         .ForJob(Job)
-        .StartAt(DateTimeOffset.FromUnixTimeSeconds(second))
+        .StartAt(DateTimeOffset.FromUnixTimeSeconds(second) - Lead)
         .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
         .Build();
 
