@@ -39,6 +39,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddOptions<StoreOptions>().ValidateOnStart();
         services.AddSingleton(sp => StoreDialect.For(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
         services.AddSingleton<StoreHealth>();
+        services.AddSingleton<StoreWriteGate>();
         services.AddSingleton<GatewayInstance>();
         services.AddDbContextFactory<GatewayDbContext>((sp, options) => UseStore(options, sp.GetRequiredService<IOptions<StoreOptions>>().Value));
 

@@ -30,6 +30,7 @@ internal sealed partial class DeliveryService(
     GatewayEventBus events,
     GatewayInstance instance,
     StoreHealth storeHealth,
+    StoreWriteGate writeGate,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<DeliveryService> logger) : BackgroundService
@@ -183,6 +184,7 @@ internal sealed partial class DeliveryService(
         // Each claim counts its attempt: the send starts at once (a slot is free for each), so an attempt counts even if
         // its result is lost. Still pending and due when written: another instance that claimed one first moved its
         // NextAttemptAt past now (on PostgreSQL the condition is checked again once that instance's claim committed).
+        using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await WriteAsync(() => db.Messages
             .Where(m => candidates.Contains(m.Id) && m.Status == MessageStatus.Pending && m.NextAttemptAt <= now)
@@ -430,6 +432,7 @@ internal sealed partial class DeliveryService(
             try
             {
                 await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+                using var turn = await writeGate.EnterAsync(CancellationToken.None);
                 await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
                 var rows = new int[batch.Count];
                 for (var i = 0; i < batch.Count; i++)

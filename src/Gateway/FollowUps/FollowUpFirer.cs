@@ -30,6 +30,7 @@ internal sealed partial class FollowUpFirer(
     IEnumerable<IFollowUpKindHandler> handlers,
     RoutingRules rules,
     StoreDialect dialect,
+    StoreWriteGate writeGate,
     TimeProvider time,
     ILogger<FollowUpFirer> logger) : IFollowUpFirer
 {
@@ -163,6 +164,7 @@ internal sealed partial class FollowUpFirer(
         var published = new List<(Conversation Conversation, Guid MessageId)>();
         if (skips.Count + sends.Count + moved.Count > 0)
         {
+            using var turn = await writeGate.EnterAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             foreach (var (index, followUp, reason) in skips)
             {
