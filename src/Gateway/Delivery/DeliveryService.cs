@@ -15,7 +15,8 @@ namespace ChatGateway.Gateway.Delivery;
 /// </summary>
 /// <remarks>
 /// Several gateway instances share the queue, and each send has exactly one owner. An instance claims a message
-/// only when it has a free slot to send it at once (never a batch it will work through later), writing its
+/// when it has a slot to send it soon: at most <see cref="DeliveryOptions.Concurrency"/> sending and as many waiting
+/// for the next free slot (never a backlog it will work through later), writing its
 /// <see cref="GatewayInstance.Id"/> into <see cref="Message.DeliveryOwner"/> with a lease in
 /// <see cref="Message.NextAttemptAt"/> (the attempt's timeout plus <see cref="LeaseMargin"/>) and counting the attempt;
 /// the claims of one turn share a transaction. A send that starts more than a moment after its claim first checks, by one
@@ -44,9 +45,6 @@ internal sealed partial class DeliveryService(
     /// <summary>A claim this recent is still this instance's: its lease has most of its time left.</summary>
     private static readonly TimeSpan FreshClaim = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long a claim under load waits for more slots to free (<see cref="GatherFreeSlotsAsync"/>).</summary>
-    private static readonly TimeSpan ClaimGather = TimeSpan.FromMilliseconds(10);
-
     private DateTimeOffset _claimedAt;
 
     private readonly HashSet<Task> _finishing = [];
@@ -64,21 +62,33 @@ internal sealed partial class DeliveryService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var inFlight = new List<Task>(settings.Concurrency);
+        var slots = settings.Concurrency;
+        // Claimed, waiting for a slot: at most one round, so the next sends start the moment slots free instead of
+        // after a claim's commit, and a claim serves several slots at once.
+        var ready = new Queue<(ClaimedSend Claim, DateTimeOffset ClaimedAt)>(slots);
+        var inFlight = new List<Task>(slots);
         var recorder = RecordLoopAsync();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 inFlight.RemoveAll(t => t.IsCompleted);
-                var free = settings.Concurrency - inFlight.Count;
-                if (free > 0)
+                // Claim when at least half a round of room is there (one commit for several sends), or when idle.
+                var room = 2 * slots - inFlight.Count - ready.Count;
+                var more = false;
+                if (room >= Math.Max(1, slots / 2))
                 {
                     try
                     {
-                        var claimed = await ClaimDueAsync(free, settings, stoppingToken);
+                        var claimed = await ClaimDueAsync(room, settings, stoppingToken);
                         var claimedAt = _claimedAt;
-                        inFlight.AddRange(claimed.Select(claim => AttemptAsync(claim, claimedAt, settings, stoppingToken)));
+                        foreach (var claim in claimed)
+                        {
+                            ready.Enqueue((claim, claimedAt));
+                        }
+
+                        // A full claim: more may be due.
+                        more = claimed.Count == room;
                     }
                     catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                     {
@@ -90,16 +100,22 @@ internal sealed partial class DeliveryService(
                     }
                 }
 
-                if (inFlight.Count >= settings.Concurrency)
+                while (inFlight.Count < slots && ready.TryDequeue(out var next))
                 {
-                    // Every slot is sending: the next claim waits for one to free, so nothing is claimed that waits, and for
-                    // the sends finishing in the moment after it, so that one claim (one commit) serves several slots.
+                    inFlight.Add(AttemptAsync(next.Claim, next.ClaimedAt, settings, stoppingToken));
+                }
+
+                if (inFlight.Count >= slots)
+                {
+                    // Every slot is sending: wait for one to free.
                     await Task.WhenAny(inFlight).WaitAsync(stoppingToken);
-                    await GatherFreeSlotsAsync(inFlight, settings, stoppingToken);
                     continue;
                 }
 
-                await WaitForWorkAsync(settings, stoppingToken);
+                if (!more)
+                {
+                    await WaitForWorkAsync(settings, stoppingToken);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -110,6 +126,7 @@ internal sealed partial class DeliveryService(
         {
             // The attempts stop on the same token; none is left running behind the host (their results are recorded first).
             await Task.WhenAll(inFlight);
+            await ReleaseAsync([.. ready.Select(r => r.Claim.Message.Id)]);
             _records.Writer.TryComplete();
             await recorder;
             Task[] finishing;
@@ -123,23 +140,31 @@ internal sealed partial class DeliveryService(
     }
 
     /// <summary>
-    /// Waits, at most <see cref="ClaimGather"/>, until a quarter of the slots are free: under load a claim a slot would
-    /// commit one claim per send, each waiting its turn for the store's writer. A message waits that long at most.
+    /// Gives back claims never sent (stopping): due again at once, their attempt not counted, so another instance (or
+    /// this one after a restart) sends them without waiting for their leases to expire.
     /// </summary>
-    private static async Task GatherFreeSlotsAsync(List<Task> inFlight, DeliveryOptions settings, CancellationToken stoppingToken)
+    private async Task ReleaseAsync(List<Guid> unsent)
     {
-        var enough = Math.Max(1, settings.Concurrency / 4);
-        var deadline = Task.Delay(ClaimGather, stoppingToken);
-        while (!deadline.IsCompleted)
+        if (unsent.Count == 0)
         {
-            var sending = inFlight.Where(t => !t.IsCompleted).ToList();
-            if (settings.Concurrency - sending.Count >= enough)
-            {
-                return;
-            }
+            return;
+        }
 
-            sending.Add(deadline);
-            await Task.WhenAny(sending);
+        var owner = instance.Id;
+        var now = time.GetUtcNow();
+        try
+        {
+            await RecordAsync(db => db.Messages
+                .Where(m => unsent.Contains(m.Id) && m.Status == MessageStatus.Pending && m.DeliveryOwner == owner)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(m => m.NextAttemptAt, now)
+                    .SetProperty(m => m.DeliveryOwner, (string?)null)
+                    .SetProperty(m => m.Attempts, m => m.Attempts - 1), CancellationToken.None));
+        }
+        catch (Exception ex)
+        {
+            // Their leases expire and they are sent then.
+            LogLoopFailed(logger, ex);
         }
     }
 
