@@ -101,6 +101,16 @@ internal static class FollowUpsScenario
             }
         }
 
+        // Where the late ones were: the due seconds with the latest sends (a stall shows as a run of seconds).
+        var worst = Enumerable.Range(0, count)
+            .Where(i => provider.FirstAt(i) is not null)
+            .GroupBy(i => i / Rate)
+            .Select(g => (Second: g.Key, Max: g.Max(i => (provider.FirstAt(i)!.Value - Due(i)).TotalMilliseconds)))
+            .OrderByDescending(x => x.Max)
+            .Take(5)
+            .ToList();
+        report.Note("latest by due second: " + string.Join(", ", worst.Select(w => $"{w.Second} s: {w.Max:0} ms")));
+
         var sorted = lateness.Order().ToArray();
         var (p50, p99, max) = (Load.Percentile(sorted, 50), Load.Percentile(sorted, 99), sorted.Length == 0 ? double.NaN : sorted[^1]);
         var stored = await StoredAsync(gateway);

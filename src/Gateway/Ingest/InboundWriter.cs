@@ -136,9 +136,11 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token))
             {
-                if (_statements is null)
+                if (!_started.Task.IsCompleted)
                 {
-                    continue; // nothing written yet (and the store may not be migrated yet)
+                    // The store may not be migrated yet. Once it is, the log is checkpointed whoever writes to it: a gateway
+                    // that only fires follow-ups and sends replies, with no customer message yet, grows it too.
+                    continue;
                 }
 
                 try
