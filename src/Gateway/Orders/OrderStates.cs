@@ -1,3 +1,4 @@
+using System.Globalization;
 using ChatGateway.Abstractions;
 using ChatGateway.Gateway.Store;
 
@@ -66,6 +67,28 @@ internal static class OrderStates
             throw new OrderEventRejectedException("type", $"{name}: {problem}");
         }
     }
+
+    /// <summary>
+    /// Throws <see cref="OrderEventRejectedException"/> (field <c>data.amount</c>) for a refund of part of the order that is
+    /// more than what is left of its total after the refunds before it that named their amount. A refund of the whole order
+    /// names none, so a partial refund arriving after it (Shopify's refund after its order update) still fits.
+    /// </summary>
+    public static void CheckRefund(Order order, OrderEvent e)
+    {
+        if (e.Type != OrderEventType.Refunded || e.RefundAmount is not { } part || order.Amount is not { } total)
+        {
+            return;
+        }
+
+        var left = total - (order.RefundedAmount ?? 0m);
+        if (part > left)
+        {
+            var currency = order.Currency is null ? "" : " " + order.Currency;
+            throw new OrderEventRejectedException(
+                "data.amount",
+                string.Create(CultureInfo.InvariantCulture, $"order.refunded: a refund of {part:0.00}{currency} is more than the {left:0.00}{currency} left to refund of order {order.ExternalOrderId} ({total:0.00}{currency}, {order.RefundedAmount ?? 0m:0.00} refunded so far)"));
+        }
+    }
 }
 
 /// <summary>Names of order events and states in the wire format and the API.</summary>
@@ -112,6 +135,8 @@ internal static class OrderEventValidation
         Require(e.OrderName is null || (!string.IsNullOrWhiteSpace(e.OrderName) && e.OrderName.Length <= 100), "name", "the order's name is at most 100 characters");
         Require(Enum.IsDefined(e.Type), "type", "unknown event type");
         Require(e.Amount is null or >= 0 and < 1_000_000_000_000m, "data.amount", "must be a non-negative amount");
+        Require(e.RefundAmount is null or >= 0 and < 1_000_000_000_000m, "data.amount", "a refund's amount must be a non-negative amount");
+        Require(e.RefundAmount is null || e.Type == OrderEventType.Refunded, "data.amount", "a refund's amount comes only with order.refunded");
         Require(e.Currency is null || (e.Currency.Length == 3 && e.Currency.All(char.IsAsciiLetter)), "data.currency", "must be a 3-letter ISO 4217 code such as CNY");
         Require(e.Carrier is null || e.Carrier.Length <= 100, "data.carrier", "at most 100 characters");
         Require(e.TrackingNumber is null || e.TrackingNumber.Length <= 100, "data.trackingNumber", "at most 100 characters");

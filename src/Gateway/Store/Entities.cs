@@ -292,6 +292,11 @@ internal sealed class Order
     public OrderState State { get; set; }
     public decimal? Amount { get; set; }
     public string? Currency { get; set; }
+    /// <summary>
+    /// What the refunds that named their amount returned so far (null: none). The order is refunded (<see cref="RefundedAt"/>)
+    /// once this reaches <see cref="Amount"/>, or when a refund of the whole order arrives.
+    /// </summary>
+    public decimal? RefundedAmount { get; set; }
     /// <summary>The order's lines as JSON: <c>[{"title":…,"quantity":…,"price":…}]</c>.</summary>
     public string Items { get; set; } = "[]";
     public string? BuyerName { get; set; }

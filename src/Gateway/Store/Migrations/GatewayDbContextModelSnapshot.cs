@@ -621,6 +621,10 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.Property<long?>("RefundRequestedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<decimal?>("RefundedAmount")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("RefundedAt")
                         .HasColumnType("INTEGER");
 

@@ -626,6 +626,10 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.Property<long?>("RefundRequestedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<decimal?>("RefundedAmount")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("numeric(18,2)");
+
                     b.Property<long?>("RefundedAt")
                         .HasColumnType("bigint");
 

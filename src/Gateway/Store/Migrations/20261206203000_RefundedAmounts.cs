@@ -1,0 +1,33 @@
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace ChatGateway.Gateway.Store.Migrations
+{
+    /// <summary>
+    /// Orders keep what their partial refunds returned so far (Shopify's refund of one item of three); orders stored
+    /// before have none: a refund then was of the whole order.
+    /// </summary>
+    public partial class RefundedAmounts : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<decimal>(
+                name: "RefundedAmount",
+                table: "Orders",
+                type: "TEXT",
+                precision: 18,
+                scale: 2,
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "RefundedAmount",
+                table: "Orders");
+        }
+    }
+}
