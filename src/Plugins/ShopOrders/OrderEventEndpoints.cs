@@ -91,8 +91,8 @@ internal static partial class OrderEventEndpoints
         }
 
         OrderEvent? orderEvent;
-        // Where the refund's amount came from, to name it if the gateway refuses it.
-        var amountField = "data.amount";
+        // Where a Shopify refund's amount came from, to name it if the gateway refuses it.
+        var amountField = "transactions";
         try
         {
             using var document = JsonDocument.Parse(body);
@@ -129,8 +129,13 @@ internal static partial class OrderEventEndpoints
         }
         catch (OrderEventRejectedException ex)
         {
-            // The gateway names the refund's amount as the standard format does; a Shopify refund has it elsewhere.
-            var field = ex.Field == "data.amount" && orderEvent.RefundAmount is not null ? amountField : ex.Field;
+            // The gateway names fields as the standard format does; a Shopify payload has them elsewhere.
+            var field = topic is null ? ex.Field : ex.Field switch
+            {
+                "data.amount" when orderEvent.RefundAmount is not null => amountField,
+                "data.orderId" => orderEvent.OrderName is null ? "order_id" : "id",
+                _ => ex.Field,
+            };
             await AnswerAsync(context, logger, ex.StatusCode, field + ex.Message[ex.Field.Length..], field);
             return;
         }
