@@ -110,11 +110,11 @@ internal sealed partial class OrderService(
             order.ContactId = (await MergedContacts.FollowAsync(db, order.ContactId, cancellationToken)).Id;
         }
 
-        var before = order.State;
         Apply(order, e, now);
         var stage = await UpdateStageAsync(db, order, cancellationToken);
-        // A refund of part of the order leaves its state, and so its follow-ups, as they were.
-        var partialRefund = e.Type == OrderEventType.Refunded && order.State == before && order.RefundedAt is null;
+        // A refund of part of the order plans and cancels nothing: the order keeps its follow-ups (a refund request it
+        // settles had cancelled the review request and return visit already).
+        var partialRefund = e.Type == OrderEventType.Refunded && e.RefundAmount is not null && order.RefundedAt is null;
         var planned = partialRefund ? [] : await planner.OrderChangedAsync(db, order, e.Type, cancellationToken);
         db.OrderEvents.Add(new OrderEventRecord
         {
@@ -130,7 +130,7 @@ internal sealed partial class OrderService(
         await transaction.CommitAsync(cancellationToken);
         if (partialRefund)
         {
-            LogPartialRefund(logger, source, e.OrderId, e.RefundAmount!.Value, order.RefundedAmount ?? 0m, order.Amount);
+            LogPartialRefund(logger, source, e.OrderId, e.RefundAmount!.Value, order.RefundedAmount ?? 0m, order.Amount, Wire.StateName(order.State));
         }
 
         LogApplied(logger, source, e.OrderId, Wire.EventName(e.Type), Wire.StateName(order.State), stage);
@@ -156,10 +156,12 @@ internal sealed partial class OrderService(
                 order.DeliveredAt ??= at;
                 break;
             case OrderEventType.RefundRequested:
-                order.RefundRequestedAt ??= at;
+                // The latest request: a request after a refund of part of the order is a new one.
+                order.RefundRequestedAt = Latest(order.RefundRequestedAt, at);
                 break;
             case OrderEventType.Refunded when e.RefundAmount is { } part:
                 order.RefundedAmount = (order.RefundedAmount ?? 0m) + part;
+                order.PartiallyRefundedAt = Latest(order.PartiallyRefundedAt, at);
                 break;
             case OrderEventType.Refunded:
                 order.RefundedAt ??= at;
@@ -201,6 +203,8 @@ internal sealed partial class OrderService(
         order.State = OrderStates.From(order);
         order.UpdatedAt = now;
     }
+
+    private static DateTimeOffset Latest(DateTimeOffset? known, DateTimeOffset at) => known is { } k && k > at ? k : at;
 
     /// <summary>
     /// The buyer's contact: by their identity on the channel they use, their verified phone or their email (the shop signs
@@ -296,8 +300,8 @@ internal sealed partial class OrderService(
     [LoggerMessage(EventId = 7000, Level = LogLevel.Information, Message = "Order {OrderId} from {Source}: {EventType} applied, now {State} (buyer's stage {Stage})")]
     private static partial void LogApplied(ILogger logger, string source, string orderId, string eventType, string state, OrderStage stage);
 
-    [LoggerMessage(EventId = 7003, Level = LogLevel.Information, Message = "Order {OrderId} from {Source}: {Refund} refunded, {Refunded} of {Total} so far; the order keeps its state")]
-    private static partial void LogPartialRefund(ILogger logger, string source, string orderId, decimal refund, decimal refunded, decimal? total);
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Information, Message = "Order {OrderId} from {Source}: {Refund} refunded, {Refunded} of {Total} so far; the order stays {State}")]
+    private static partial void LogPartialRefund(ILogger logger, string source, string orderId, decimal refund, decimal refunded, decimal? total, string state);
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Order {OrderId} from {Source}: {EventType} delivered again; nothing changed")]
     private static partial void LogDuplicate(ILogger logger, string source, string orderId, string eventType);

@@ -15,6 +15,9 @@ namespace ChatGateway.Gateway.Orders;
 /// <item><term>cancelled</term><description>refused once the order shipped or was delivered (use a refund).</description></item>
 /// <item><term>refund requested, refunded</term><description>refused for an order never paid, shipped or delivered (nothing to refund).</description></item>
 /// <item><term>created, paid</term><description>always accepted: details and payment may arrive late.</description></item>
+/// <item><term>refunded with an amount</term><description>refused beyond what is left of the total (<see cref="CheckRefund"/>);
+/// it leaves the state as it was, but settles a refund request made before it; the refunds reaching the total refund the
+/// order.</description></item>
 /// </list>
 /// Shipping without a payment is accepted (cash on delivery).
 /// </summary>
@@ -22,7 +25,8 @@ internal static class OrderStates
 {
     public static OrderState From(Order o) =>
         o.RefundedAt is not null ? OrderState.Refunded
-        : o.RefundRequestedAt is not null ? OrderState.RefundRequested
+        // A refund of part of the order after the request settled it: the order goes on as it was.
+        : o.RefundRequestedAt is { } asked && !(o.PartiallyRefundedAt >= asked) ? OrderState.RefundRequested
         : o.CancelledAt is not null ? OrderState.Cancelled
         : o.DeliveredAt is not null ? OrderState.Delivered
         : o.ShippedAt is not null ? OrderState.Shipped

@@ -313,7 +313,10 @@ internal sealed class Order
     public DateTimeOffset? PaidAt { get; set; }
     public DateTimeOffset? ShippedAt { get; set; }
     public DateTimeOffset? DeliveredAt { get; set; }
+    /// <summary>When the buyer last asked for a refund.</summary>
     public DateTimeOffset? RefundRequestedAt { get; set; }
+    /// <summary>When the latest refund of part of the order happened: it settles a refund request made before it.</summary>
+    public DateTimeOffset? PartiallyRefundedAt { get; set; }
     public DateTimeOffset? RefundedAt { get; set; }
     public DateTimeOffset? CancelledAt { get; set; }
     /// <summary>When the gateway first heard of it.</summary>

@@ -100,6 +100,32 @@ public sealed class PartialRefundTests
     }
 
     [Fact]
+    public async Task ARefundOfPartAfterARefundRequest_SettlesIt_TheBuyerIsBackToBought_AndANewRequestCountsAgain()
+    {
+        await using var shop = await ShopOrders.StartAsync(Ten);
+        await DeliveredStandardOrderAsync(shop, "2001");
+        shop.Clock.Advance(TimeSpan.FromHours(1));
+        await shop.PostAsync("order.refund_requested", new { orderId = "2001", reason = "围巾颜色不对" });
+        Assert.Equal(OrderStage.Refund, await StageAsync(shop, StandardBuyer));
+
+        shop.Clock.Advance(TimeSpan.FromHours(1));
+        var settled = await shop.PostAsync("order.refunded", new { orderId = "2001", amount = "99.00" });
+        Assert.Equal("delivered", (await settled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("state").GetString());
+        Assert.Equal(OrderStage.Bought, await StageAsync(shop, StandardBuyer));
+        // A request the shop's system reports late, made before that refund, was the one it settled.
+        var late = await shop.PostAsync("order.refund_requested", new { orderId = "2001", occurredAt = "2026-12-07T10:30:00+08:00" });
+        Assert.Equal("delivered", (await late.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("state").GetString());
+
+        shop.Clock.Advance(TimeSpan.FromHours(1));
+        var again = await shop.PostAsync("order.refund_requested", new { orderId = "2001", reason = "手套也不合适" });
+        Assert.Equal("refund-requested", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("state").GetString());
+        Assert.Equal(OrderStage.Refund, await StageAsync(shop, StandardBuyer));
+        var rest = await shop.PostAsync("order.refunded", new { orderId = "2001", amount = "200.00" });
+        Assert.Equal("refunded", (await rest.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("state").GetString());
+        Assert.Equal(OrderStage.None, await StageAsync(shop, StandardBuyer));
+    }
+
+    [Fact]
     public async Task StandardRefundsAddingUpToTheTotal_RefundTheOrder()
     {
         await using var shop = await ShopOrders.StartAsync(Ten);

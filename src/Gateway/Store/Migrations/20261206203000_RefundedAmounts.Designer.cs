@@ -614,6 +614,9 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.Property<long?>("PaidAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("PartiallyRefundedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("PlacedAt")
                         .HasColumnType("INTEGER");
 

@@ -5,8 +5,8 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace ChatGateway.Gateway.Store.Migrations
 {
     /// <summary>
-    /// Orders keep what their partial refunds returned so far (Shopify's refund of one item of three); orders stored
-    /// before have none: a refund then was of the whole order.
+    /// Orders keep what their partial refunds returned so far (Shopify's refund of one item of three) and when the latest
+    /// was, which settles a refund request made before it; orders stored before have none: a refund then was of the whole order.
     /// </summary>
     public partial class RefundedAmounts : Migration
     {
@@ -20,11 +20,21 @@ namespace ChatGateway.Gateway.Store.Migrations
                 precision: 18,
                 scale: 2,
                 nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "PartiallyRefundedAt",
+                table: "Orders",
+                type: "INTEGER",
+                nullable: true);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropColumn(
+                name: "PartiallyRefundedAt",
+                table: "Orders");
+
             migrationBuilder.DropColumn(
                 name: "RefundedAmount",
                 table: "Orders");

@@ -616,6 +616,9 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.Property<long?>("PaidAt")
                         .HasColumnType("bigint");
 
+                    b.Property<long?>("PartiallyRefundedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("PlacedAt")
                         .HasColumnType("bigint");
 
