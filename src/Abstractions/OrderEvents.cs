@@ -18,7 +18,10 @@ public enum OrderEventType
     /// <summary>The buyer asked for a refund (a return, a complaint); it is being handled.</summary>
     RefundRequested,
 
-    /// <summary>The money went back to the buyer.</summary>
+    /// <summary>
+    /// Money went back to the buyer: the whole order, or <see cref="OrderEvent.RefundAmount"/> of it. The order is refunded
+    /// once its refunds add up to its total; a partial refund is recorded on the order, which keeps its state.
+    /// </summary>
     Refunded,
 
     /// <summary>The order was cancelled before it was fulfilled.</summary>
@@ -98,6 +101,12 @@ public sealed record OrderEvent
 
     /// <summary>The order's total.</summary>
     public decimal? Amount { get; init; }
+
+    /// <summary>
+    /// On <see cref="OrderEventType.Refunded"/>: what this refund returned, in the order's currency (one item of three, a
+    /// shipping fee). Null: the whole order. Refunds beyond what is left of the order's total are refused.
+    /// </summary>
+    public decimal? RefundAmount { get; init; }
 
     /// <summary>ISO 4217 currency code of <see cref="Amount"/> and the item prices, e.g. <c>CNY</c>.</summary>
     public string? Currency { get; init; }

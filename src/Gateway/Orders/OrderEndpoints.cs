@@ -18,7 +18,7 @@ public sealed record FollowUpDto(
     Guid Id, string Kind, DateTimeOffset DueAt, string? Channel, string Status, string? Reason, string? OrderId, Guid? ConversationId, string? Note, int Step);
 
 public sealed record OrderDto(
-    Guid Id, string OrderId, string Source, string State, Guid ContactId, decimal? Amount, string? Currency, IReadOnlyList<OrderItemDto> Items,
+    Guid Id, string OrderId, string Source, string State, Guid ContactId, decimal? Amount, string? Currency, decimal? RefundedAmount, IReadOnlyList<OrderItemDto> Items,
     OrderBuyerDto Buyer, string? Carrier, string? TrackingNumber, DateTimeOffset? PlacedAt, DateTimeOffset? PaidAt, DateTimeOffset? ShippedAt,
     DateTimeOffset? DeliveredAt, DateTimeOffset? RefundRequestedAt, DateTimeOffset? RefundedAt, DateTimeOffset? CancelledAt, IReadOnlyList<FollowUpDto> FollowUps);
 
@@ -232,12 +232,15 @@ internal static class OrderEndpoints
         var dtos = await FollowUpDtosAsync(db, followUps, shop, ct);
         DateTimeOffset? Shop(DateTimeOffset? at) => at is { } v ? shop.ToShop(v) : null;
         return [.. orders.Select(o => new OrderDto(
-            o.Id, o.ExternalOrderId, o.SourceInstanceId, Wire.StateName(o.State), o.ContactId, o.Amount, o.Currency,
+            o.Id, o.ExternalOrderId, o.SourceInstanceId, Wire.StateName(o.State), o.ContactId, o.Amount, o.Currency, RefundedAmount(o),
             JsonSerializer.Deserialize<List<OrderItemDto>>(o.Items, JsonSerializerOptions.Web) ?? [],
             new OrderBuyerDto(o.BuyerName, o.BuyerPhone, o.BuyerEmail), o.Carrier, o.TrackingNumber,
             Shop(o.PlacedAt), Shop(o.PaidAt), Shop(o.ShippedAt), Shop(o.DeliveredAt), Shop(o.RefundRequestedAt), Shop(o.RefundedAt), Shop(o.CancelledAt),
             [.. dtos.Where(f => followUps.Any(r => r.Id == f.Id && r.OrderId == o.Id)).OrderBy(f => f.DueAt)]))];
     }
+
+    /// <summary>What went back to the buyer so far: the refunds' amounts, or the whole total once the order is refunded.</summary>
+    private static decimal? RefundedAmount(Order o) => o.State == OrderState.Refunded ? o.Amount ?? o.RefundedAmount : o.RefundedAmount;
 
     internal static async Task<List<FollowUpDto>> FollowUpDtosAsync(GatewayDbContext db, IReadOnlyList<FollowUp> rows, ShopTime shop, CancellationToken ct)
     {

@@ -79,6 +79,14 @@ internal sealed partial class OrderService(
         var order = await db.Orders.FirstOrDefaultAsync(o => o.SourceInstanceId == source && o.SourceOrderId == e.OrderId, cancellationToken);
         if (order is null)
         {
+            if (e.RefundAmount is not null)
+            {
+                // Part of an order cannot be refunded before the gateway knows the order and its total: refused, the shop
+                // delivers it again (Shopify retries for two days) once the order's own events are in.
+                throw new OrderEventRejectedException(
+                    "data.orderId", $"order.refunded: order {e.OrderId} is new to the gateway; a refund of part of it needs the order's events first");
+            }
+
             var contact = await ResolveBuyerAsync(db, e.Buyer, now, cancellationToken)
                 ?? throw new OrderEventRejectedException(
                     "data.buyer", $"order {e.OrderId} is new to the gateway: the buyer's phone, email or channel and id are required");
@@ -97,13 +105,17 @@ internal sealed partial class OrderService(
         else
         {
             OrderStates.CheckTransition(order, e, now);
+            OrderStates.CheckRefund(order, e);
             // The buyer's contact may have been merged into another since: the order follows.
             order.ContactId = (await MergedContacts.FollowAsync(db, order.ContactId, cancellationToken)).Id;
         }
 
         Apply(order, e, now);
         var stage = await UpdateStageAsync(db, order, cancellationToken);
-        var planned = await planner.OrderChangedAsync(db, order, e.Type, cancellationToken);
+        // A refund of part of the order plans and cancels nothing: the order keeps its follow-ups (a refund request it
+        // settles had cancelled the review request and return visit already).
+        var partialRefund = e.Type == OrderEventType.Refunded && e.RefundAmount is not null && order.RefundedAt is null;
+        var planned = partialRefund ? [] : await planner.OrderChangedAsync(db, order, e.Type, cancellationToken);
         db.OrderEvents.Add(new OrderEventRecord
         {
             Id = Ids.NewVersion7(now),
@@ -116,6 +128,11 @@ internal sealed partial class OrderService(
         });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        if (partialRefund)
+        {
+            LogPartialRefund(logger, source, e.OrderId, e.RefundAmount!.Value, order.RefundedAmount ?? 0m, order.Amount, Wire.StateName(order.State));
+        }
+
         LogApplied(logger, source, e.OrderId, Wire.EventName(e.Type), Wire.StateName(order.State), stage);
         return (new OrderEventResult(order.Id, Wire.StateName(order.State), Duplicate: false), planned);
     }
@@ -139,7 +156,12 @@ internal sealed partial class OrderService(
                 order.DeliveredAt ??= at;
                 break;
             case OrderEventType.RefundRequested:
-                order.RefundRequestedAt ??= at;
+                // The latest request: a request after a refund of part of the order is a new one.
+                order.RefundRequestedAt = Latest(order.RefundRequestedAt, at);
+                break;
+            case OrderEventType.Refunded when e.RefundAmount is { } part:
+                order.RefundedAmount = (order.RefundedAmount ?? 0m) + part;
+                order.PartiallyRefundedAt = Latest(order.PartiallyRefundedAt, at);
                 break;
             case OrderEventType.Refunded:
                 order.RefundedAt ??= at;
@@ -156,6 +178,12 @@ internal sealed partial class OrderService(
 
         order.ExternalOrderId = e.OrderName ?? order.ExternalOrderId;
         order.Amount = e.Amount ?? order.Amount;
+        if (order.RefundedAt is null && order.RefundedAmount is { } refunded && order.Amount is { } total && refunded >= total)
+        {
+            // The refunds add up to the order's total: all of it went back.
+            order.RefundedAt = e.Type == OrderEventType.Refunded ? at : now;
+        }
+
         order.Currency = e.Currency?.ToUpperInvariant() ?? order.Currency;
         order.Carrier = e.Carrier ?? order.Carrier;
         order.TrackingNumber = e.TrackingNumber ?? order.TrackingNumber;
@@ -175,6 +203,8 @@ internal sealed partial class OrderService(
         order.State = OrderStates.From(order);
         order.UpdatedAt = now;
     }
+
+    private static DateTimeOffset Latest(DateTimeOffset? known, DateTimeOffset at) => known is { } k && k > at ? k : at;
 
     /// <summary>
     /// The buyer's contact: by their identity on the channel they use, their verified phone or their email (the shop signs
@@ -269,6 +299,9 @@ internal sealed partial class OrderService(
 
     [LoggerMessage(EventId = 7000, Level = LogLevel.Information, Message = "Order {OrderId} from {Source}: {EventType} applied, now {State} (buyer's stage {Stage})")]
     private static partial void LogApplied(ILogger logger, string source, string orderId, string eventType, string state, OrderStage stage);
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Information, Message = "Order {OrderId} from {Source}: {Refund} refunded, {Refunded} of {Total} so far; the order stays {State}")]
+    private static partial void LogPartialRefund(ILogger logger, string source, string orderId, decimal refund, decimal refunded, decimal? total, string state);
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Order {OrderId} from {Source}: {EventType} delivered again; nothing changed")]
     private static partial void LogDuplicate(ILogger logger, string source, string orderId, string eventType);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ChatGateway.Abstractions;
 using ChatGateway.Gateway.Store;
 
@@ -14,6 +15,9 @@ namespace ChatGateway.Gateway.Orders;
 /// <item><term>cancelled</term><description>refused once the order shipped or was delivered (use a refund).</description></item>
 /// <item><term>refund requested, refunded</term><description>refused for an order never paid, shipped or delivered (nothing to refund).</description></item>
 /// <item><term>created, paid</term><description>always accepted: details and payment may arrive late.</description></item>
+/// <item><term>refunded with an amount</term><description>refused beyond what is left of the total (<see cref="CheckRefund"/>);
+/// it leaves the state as it was, but settles a refund request made before it; the refunds reaching the total refund the
+/// order.</description></item>
 /// </list>
 /// Shipping without a payment is accepted (cash on delivery).
 /// </summary>
@@ -21,7 +25,8 @@ internal static class OrderStates
 {
     public static OrderState From(Order o) =>
         o.RefundedAt is not null ? OrderState.Refunded
-        : o.RefundRequestedAt is not null ? OrderState.RefundRequested
+        // A refund of part of the order after the request settled it: the order goes on as it was.
+        : o.RefundRequestedAt is { } asked && !(o.PartiallyRefundedAt >= asked) ? OrderState.RefundRequested
         : o.CancelledAt is not null ? OrderState.Cancelled
         : o.DeliveredAt is not null ? OrderState.Delivered
         : o.ShippedAt is not null ? OrderState.Shipped
@@ -64,6 +69,28 @@ internal static class OrderStates
         if (problem is not null)
         {
             throw new OrderEventRejectedException("type", $"{name}: {problem}");
+        }
+    }
+
+    /// <summary>
+    /// Throws <see cref="OrderEventRejectedException"/> (field <c>data.amount</c>) for a refund of part of the order that is
+    /// more than what is left of its total after the refunds before it that named their amount. A refund of the whole order
+    /// names none, so a partial refund arriving after it (Shopify's refund after its order update) still fits.
+    /// </summary>
+    public static void CheckRefund(Order order, OrderEvent e)
+    {
+        if (e.Type != OrderEventType.Refunded || e.RefundAmount is not { } part || order.Amount is not { } total)
+        {
+            return;
+        }
+
+        var left = total - (order.RefundedAmount ?? 0m);
+        if (part > left)
+        {
+            var currency = order.Currency is null ? "" : " " + order.Currency;
+            throw new OrderEventRejectedException(
+                "data.amount",
+                string.Create(CultureInfo.InvariantCulture, $"order.refunded: a refund of {part:0.00}{currency} is more than the {left:0.00}{currency} left to refund of order {order.ExternalOrderId} ({total:0.00}{currency}, {order.RefundedAmount ?? 0m:0.00} refunded so far)"));
         }
     }
 }
@@ -112,6 +139,8 @@ internal static class OrderEventValidation
         Require(e.OrderName is null || (!string.IsNullOrWhiteSpace(e.OrderName) && e.OrderName.Length <= 100), "name", "the order's name is at most 100 characters");
         Require(Enum.IsDefined(e.Type), "type", "unknown event type");
         Require(e.Amount is null or >= 0 and < 1_000_000_000_000m, "data.amount", "must be a non-negative amount");
+        Require(e.RefundAmount is null or >= 0 and < 1_000_000_000_000m, "data.amount", "a refund's amount must be a non-negative amount");
+        Require(e.RefundAmount is null || e.Type == OrderEventType.Refunded, "data.amount", "a refund's amount comes only with order.refunded");
         Require(e.Currency is null || (e.Currency.Length == 3 && e.Currency.All(char.IsAsciiLetter)), "data.currency", "must be a 3-letter ISO 4217 code such as CNY");
         Require(e.Carrier is null || e.Carrier.Length <= 100, "data.carrier", "at most 100 characters");
         Require(e.TrackingNumber is null || e.TrackingNumber.Length <= 100, "data.trackingNumber", "at most 100 characters");

@@ -292,6 +292,11 @@ internal sealed class Order
     public OrderState State { get; set; }
     public decimal? Amount { get; set; }
     public string? Currency { get; set; }
+    /// <summary>
+    /// What the refunds that named their amount returned so far (null: none). The order is refunded (<see cref="RefundedAt"/>)
+    /// once this reaches <see cref="Amount"/>, or when a refund of the whole order arrives.
+    /// </summary>
+    public decimal? RefundedAmount { get; set; }
     /// <summary>The order's lines as JSON: <c>[{"title":…,"quantity":…,"price":…}]</c>.</summary>
     public string Items { get; set; } = "[]";
     public string? BuyerName { get; set; }
@@ -308,7 +313,10 @@ internal sealed class Order
     public DateTimeOffset? PaidAt { get; set; }
     public DateTimeOffset? ShippedAt { get; set; }
     public DateTimeOffset? DeliveredAt { get; set; }
+    /// <summary>When the buyer last asked for a refund.</summary>
     public DateTimeOffset? RefundRequestedAt { get; set; }
+    /// <summary>When the latest refund of part of the order happened: it settles a refund request made before it.</summary>
+    public DateTimeOffset? PartiallyRefundedAt { get; set; }
     public DateTimeOffset? RefundedAt { get; set; }
     public DateTimeOffset? CancelledAt { get; set; }
     /// <summary>When the gateway first heard of it.</summary>

@@ -179,6 +179,7 @@ internal class GatewayDbContext : DbContext
             e.Property(x => x.TrackingNumber).HasMaxLength(100);
             e.Property(x => x.Reason).HasMaxLength(500);
             e.Property(x => x.Amount).HasPrecision(18, 2);
+            e.Property(x => x.RefundedAmount).HasPrecision(18, 2);
         });
         b.Entity<OrderEventRecord>(e =>
         {

@@ -14,7 +14,8 @@ internal sealed class BadEventException(string field, string reason) : Exception
 /// <summary>
 /// The generic format: <c>{"type": "order.created", "data": {"orderId", "createdAt"|"occurredAt", "buyer": {"phone", "email",
 /// "name", "channel", "externalId"}, "items": [{"title", "quantity", "price"}], "amount", "currency", "carrier",
-/// "trackingNumber", "reason"}}</c>. Amounts and prices are decimal strings ("199.00") or numbers.
+/// "trackingNumber", "reason"}}</c>. Amounts and prices are decimal strings ("199.00") or numbers. On <c>order.refunded</c>,
+/// <c>amount</c> is what that refund returned (none: the whole order).
 /// </summary>
 internal static class StandardEventReader
 {
@@ -51,6 +52,14 @@ internal static class StandardEventReader
         }
 
         var occurred = Json.Time(data, "occurredAt", "data.occurredAt") ?? (type == OrderEventType.Created ? Json.Time(data, "createdAt", "data.createdAt") : null);
+        // On order.refunded, amount is what this refund returned (none: the whole order), not the order's total.
+        var amount = Json.Decimal(data, "amount", "data.amount");
+        var refunded = type == OrderEventType.Refunded;
+        if (refunded && amount < 0)
+        {
+            throw new BadEventException("data.amount", "a refund's amount must not be negative");
+        }
+
         return new OrderEvent
         {
             EventId = eventId,
@@ -59,7 +68,8 @@ internal static class StandardEventReader
             OccurredAt = occurred,
             Buyer = data.TryGetProperty("buyer", out var buyer) && buyer.ValueKind != JsonValueKind.Null ? ReadBuyer(buyer) : null,
             Items = data.TryGetProperty("items", out var items) && items.ValueKind != JsonValueKind.Null ? ReadItems(items) : null,
-            Amount = Json.Decimal(data, "amount", "data.amount"),
+            Amount = refunded ? null : amount,
+            RefundAmount = refunded ? amount : null,
             Currency = Json.String(data, "currency", "data.currency"),
             Carrier = Json.String(data, "carrier", "data.carrier"),
             TrackingNumber = Json.String(data, "trackingNumber", "data.trackingNumber"),
@@ -113,8 +123,10 @@ internal static class StandardEventReader
 
 /// <summary>
 /// Shopify's order webhooks (Admin API payloads): topics <c>orders/create</c>, <c>orders/paid</c>, <c>orders/fulfilled</c>,
-/// <c>fulfillments/create</c>, <c>orders/cancelled</c>, <c>refunds/create</c>. The order is found by Shopify's numeric
-/// order id (a refund or fulfillment carries only that) and shown by its <c>name</c> (#1001), which order payloads carry.
+/// <c>fulfillments/create</c>, <c>orders/cancelled</c>, <c>refunds/create</c> (each refund with what it returned) and
+/// <c>orders/updated</c> (only when its <c>financial_status</c> says the whole order is refunded). The order is found by
+/// Shopify's numeric order id (a refund or fulfillment carries only that) and shown by its <c>name</c> (#1001), which
+/// order payloads carry.
 /// </summary>
 internal static class ShopifyEventReader
 {
@@ -126,13 +138,23 @@ internal static class ShopifyEventReader
         ["fulfillments/create"] = OrderEventType.Shipped,
         ["orders/cancelled"] = OrderEventType.Cancelled,
         ["refunds/create"] = OrderEventType.Refunded,
+        ["orders/updated"] = OrderEventType.Refunded,
     };
 
-    public static OrderEvent Read(string eventId, OrderEventType type, JsonElement root)
+    /// <summary>The event, or null for an <c>orders/updated</c> that does not say the order is refunded (acknowledged, ignored).</summary>
+    public static OrderEvent? Read(string eventId, string topic, JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
             throw new BadEventException("body", "must be a JSON object");
+        }
+
+        var type = Topics.TryGetValue(topic, out var mapped) ? mapped : throw new BadEventException("X-Shopify-Topic", $"'{Json.Clip(topic)}' is not a topic this gateway follows");
+        var wholeOrderRefunded = string.Equals(Json.String(root, "financial_status", "financial_status"), "refunded", StringComparison.Ordinal);
+        if (topic == "orders/updated" && !wholeOrderRefunded)
+        {
+            // Every edit of an order is an update; only Shopify's word that all of it went back is an order event here.
+            return null;
         }
 
         // An order payload has the order's id; a refund or a fulfillment names it in order_id.
@@ -156,17 +178,86 @@ internal static class ShopifyEventReader
                 OrderEventType.Created => Json.Time(root, "created_at", "created_at"),
                 OrderEventType.Cancelled => Json.Time(root, "cancelled_at", "cancelled_at"),
                 OrderEventType.Paid => Json.Time(root, "processed_at", "processed_at"),
+                OrderEventType.Refunded when isOrder => Json.Time(root, "updated_at", "updated_at"),
                 _ => isOrder ? null : Json.Time(root, "created_at", "created_at"),
             },
             Buyer = isOrder ? ReadBuyer(root) : null,
             Items = isOrder && root.TryGetProperty("line_items", out var items) && items.ValueKind == JsonValueKind.Array ? ReadItems(items) : null,
             Amount = isOrder ? Json.Decimal(root, "total_price", "total_price") : null,
+            // A refund says what it returned; an order payload whose financial_status is refunded means all of it.
+            RefundAmount = type == OrderEventType.Refunded && !isOrder ? RefundAmount(root) : null,
             Currency = isOrder ? Json.String(root, "currency", "currency") : null,
             Carrier = fulfillment is { } f ? Json.String(f, "tracking_company", "tracking_company") : null,
             TrackingNumber = fulfillment is { } g ? Json.String(g, "tracking_number", "tracking_number") : null,
             Reason = type == OrderEventType.Cancelled ? Json.String(root, "cancel_reason", "cancel_reason") : isOrder ? null : Json.String(root, "note", "note"),
         };
     }
+
+    /// <summary>
+    /// What a refund returned: the amounts of its refund transactions that succeeded (Shopify's money movements, a shipping
+    /// refund included; a failed or pending one returned nothing yet). A refund with no refund transactions (recorded
+    /// outside Shopify's payments) counts its lines' <c>subtotal</c>s.
+    /// </summary>
+    private static decimal RefundAmount(JsonElement refund)
+    {
+        if (RefundTransactionsTotal(refund) is { } paid)
+        {
+            return paid;
+        }
+
+        if (!refund.TryGetProperty("refund_line_items", out var lines) || lines.ValueKind == JsonValueKind.Null)
+        {
+            if (!refund.TryGetProperty("transactions", out _))
+            {
+                throw new BadEventException("transactions", "a refund needs its transactions or refund_line_items to say what it returned");
+            }
+
+            return 0m;
+        }
+
+        var total = 0m;
+        var i = 0;
+        foreach (var line in Json.Objects(lines, "refund_line_items"))
+        {
+            total += Json.NonNegative(line, "subtotal", $"refund_line_items[{i++}].subtotal") ?? 0m;
+        }
+
+        return total;
+    }
+
+    /// <summary>The successful refund transactions' total; null when the refund has no refund transactions.</summary>
+    private static decimal? RefundTransactionsTotal(JsonElement refund)
+    {
+        if (!refund.TryGetProperty("transactions", out var transactions) || transactions.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        decimal? total = null;
+        var i = 0;
+        foreach (var transaction in Json.Objects(transactions, "transactions"))
+        {
+            var at = $"transactions[{i++}]";
+            if (!string.Equals(Json.String(transaction, "kind", at + ".kind"), "refund", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var amount = Json.NonNegative(transaction, "amount", at + ".amount") ?? throw new BadEventException(at + ".amount", "is required on a refund transaction");
+            total = (total ?? 0m) + (string.Equals(Json.String(transaction, "status", at + ".status"), "success", StringComparison.Ordinal) ? amount : 0m);
+        }
+
+        return total;
+    }
+
+    /// <summary>The wire field a refund's amount came from, to name in a refusal of it.</summary>
+    public static string RefundAmountField(JsonElement refund) =>
+        refund.ValueKind == JsonValueKind.Object && RefundHasTransactions(refund) ? "transactions" : "refund_line_items";
+
+    private static bool RefundHasTransactions(JsonElement refund) =>
+        refund.TryGetProperty("transactions", out var transactions) && transactions.ValueKind == JsonValueKind.Array
+        && transactions.EnumerateArray().Any(t => t.ValueKind == JsonValueKind.Object && t.TryGetProperty("kind", out var kind)
+            && kind.ValueKind == JsonValueKind.String && kind.GetString() == "refund");
 
     private static OrderBuyer? ReadBuyer(JsonElement order)
     {
@@ -237,7 +328,42 @@ internal static class Json
             return parsed;
         }
 
+        if (value.ValueKind == JsonValueKind.String
+            && decimal.TryParse(value.GetString(), NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+        {
+            throw new BadEventException(field, "must not be negative");
+        }
+
         throw new BadEventException(field, "must be a decimal amount such as \"199.00\"");
+    }
+
+    /// <summary>A decimal amount that must not be negative (a refund's amount).</summary>
+    public static decimal? NonNegative(JsonElement obj, string name, string field)
+    {
+        // Decimal refuses a negative string ("-10.00"); a negative number is refused here.
+        var value = Decimal(obj, name, field);
+        return value < 0 ? throw new BadEventException(field, "must not be negative") : value;
+    }
+
+    /// <summary>The elements of an array of objects, each failure naming the field.</summary>
+    public static IEnumerable<JsonElement> Objects(JsonElement array, string field)
+    {
+        if (array.ValueKind != JsonValueKind.Array)
+        {
+            throw new BadEventException(field, "must be an array");
+        }
+
+        var i = 0;
+        foreach (var item in array.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                throw new BadEventException($"{field}[{i}]", "must be an object");
+            }
+
+            i++;
+            yield return item;
+        }
     }
 
     public static int? Int(JsonElement obj, string name, string field)

@@ -90,13 +90,19 @@ internal static partial class OrderEventEndpoints
             }
         }
 
-        OrderEvent orderEvent;
+        OrderEvent? orderEvent;
+        // Where a Shopify refund's amount came from, to name it if the gateway refuses it.
+        var amountField = "transactions";
         try
         {
             using var document = JsonDocument.Parse(body);
             orderEvent = topic is null
                 ? StandardEventReader.Read(eventId, document.RootElement)
-                : ShopifyEventReader.Read(eventId, ShopifyEventReader.Topics[topic], document.RootElement);
+                : ShopifyEventReader.Read(eventId, topic, document.RootElement);
+            if (topic is not null && orderEvent?.RefundAmount is not null)
+            {
+                amountField = ShopifyEventReader.RefundAmountField(document.RootElement);
+            }
         }
         catch (JsonException)
         {
@@ -109,6 +115,13 @@ internal static partial class OrderEventEndpoints
             return;
         }
 
+        if (orderEvent is null)
+        {
+            Log.UpdateIgnored(logger, Json.Clip(topic!));
+            await Results.Json(new { ignored = true, reason = $"topic '{Json.Clip(topic!)}' is followed only when its financial_status is refunded" }).ExecuteAsync(context);
+            return;
+        }
+
         OrderEventResult result;
         try
         {
@@ -116,7 +129,14 @@ internal static partial class OrderEventEndpoints
         }
         catch (OrderEventRejectedException ex)
         {
-            await AnswerAsync(context, logger, ex.StatusCode, ex.Message, ex.Field);
+            // The gateway names fields as the standard format does; a Shopify payload has them elsewhere.
+            var field = topic is null ? ex.Field : ex.Field switch
+            {
+                "data.amount" when orderEvent.RefundAmount is not null => amountField,
+                "data.orderId" => orderEvent.OrderName is null ? "order_id" : "id",
+                _ => ex.Field,
+            };
+            await AnswerAsync(context, logger, ex.StatusCode, field + ex.Message[ex.Field.Length..], field);
             return;
         }
 
@@ -160,5 +180,8 @@ internal static partial class OrderEventEndpoints
 
         [LoggerMessage(EventId = 4202, Level = LogLevel.Information, Message = "Shopify topic {Topic} ignored: not an order event this gateway follows")]
         public static partial void TopicIgnored(ILogger logger, string topic);
+
+        [LoggerMessage(EventId = 4203, Level = LogLevel.Debug, Message = "Shopify topic {Topic} ignored: the order is not refunded as a whole")]
+        public static partial void UpdateIgnored(ILogger logger, string topic);
     }
 }

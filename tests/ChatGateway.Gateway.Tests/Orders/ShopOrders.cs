@@ -113,15 +113,20 @@ internal sealed class ShopOrders : IAsyncDisposable
     }
 
     /// <summary>Posts a Shopify webhook of <paramref name="topic"/> to the instance <c>shopify</c>, signed as Shopify signs (base64 HMAC-SHA256 of the body).</summary>
-    public async Task<HttpResponseMessage> PostShopifyAsync(string topic, object payload)
+    public Task<HttpResponseMessage> PostShopifyAsync(string topic, object payload) => PostShopifyAsync(topic, JsonSerializer.Serialize(payload));
+
+    /// <summary>Posts <paramref name="body"/> as it is, signed as Shopify signs; a redelivery repeats <paramref name="webhookId"/>.</summary>
+    public async Task<HttpResponseMessage> PostShopifyAsync(string topic, string body, string? webhookId = null)
     {
-        var body = JsonSerializer.Serialize(payload);
         var request = new HttpRequestMessage(HttpMethod.Post, "/channels/shopify/events") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Add("X-Shopify-Topic", topic);
-        request.Headers.Add("X-Shopify-Webhook-Id", $"shopify-{Interlocked.Increment(ref _events)}-{Guid.NewGuid():N}");
+        request.Headers.Add("X-Shopify-Webhook-Id", webhookId ?? $"shopify-{Interlocked.Increment(ref _events)}-{Guid.NewGuid():N}");
         request.Headers.Add("X-Shopify-Hmac-Sha256", Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(ShopifySecret), Encoding.UTF8.GetBytes(body))));
         return await Http.SendAsync(request);
     }
+
+    /// <summary>A Shopify payload the tests replay, as Shopify sends it (Payloads/Shopify).</summary>
+    public static string ShopifyPayload(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Payloads", "Shopify", name + ".json"));
 
     public static HttpRequestMessage Signed(
         string body, string eventId, DateTimeOffset signedAt, string secret = Secret, string contentType = "application/json", string instance = "orders")

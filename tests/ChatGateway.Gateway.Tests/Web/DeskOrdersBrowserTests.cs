@@ -82,4 +82,30 @@ public sealed class DeskOrdersBrowserTests
 
         Assert.Empty(errors);
     }
+
+    [Fact]
+    public async Task AnAgent_SeesWhatAPartialRefundReturned_BesideTheOrderItsStateUnchanged()
+    {
+        await using var shop = await ShopOrders.StartAsync(ShopOrders.ShopTime(2026, 12, 7, 10, 0));
+        await shop.PostAsync("order.created", ShopOrders.Created("1001", ShopOrders.ShopTime(2026, 12, 7, 10, 0)));
+        await shop.PostAsync("order.paid", new { orderId = "1001" });
+        await shop.PostAsync("order.delivered", new { orderId = "1001" });
+        Assert.Equal(HttpStatusCode.OK, (await shop.PostAsync("order.refunded", new { orderId = "1001", amount = "50.00" })).StatusCode);
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var errors = new List<string>();
+        var desk = await browser.NewPageAsync(new() { BaseURL = shop.Host.BaseAddress.ToString() });
+        desk.PageError += (_, e) => errors.Add(e);
+        await Browser.SignInOnlineAsync(desk, "bob");
+
+        Assert.Equal(HttpStatusCode.OK, (await shop.Http.SendAsync(FollowUpFiringTests.InboundSms("SM-desk-refund", "你好"))).StatusCode);
+        await desk.GetByTestId("desk-conversation").ClickAsync();
+
+        await Expect(desk.GetByTestId("desk-order-stage")).ToHaveAttributeAsync("data-state", "bought");
+        await Expect(desk.GetByTestId("desk-order-state")).ToHaveAttributeAsync("data-state", "delivered");
+        await Expect(desk.GetByTestId("desk-order-amount")).ToHaveTextAsync("199.00 CNY");
+        await Expect(desk.GetByTestId("desk-order-refunded")).ToHaveTextAsync("已退款 Refunded 50.00 CNY");
+        Assert.Empty(errors);
+    }
 }

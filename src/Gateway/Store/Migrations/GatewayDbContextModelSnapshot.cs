@@ -611,6 +611,9 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.Property<long?>("PaidAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("PartiallyRefundedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("PlacedAt")
                         .HasColumnType("INTEGER");
 
@@ -620,6 +623,10 @@ namespace ChatGateway.Gateway.Store.Migrations
 
                     b.Property<long?>("RefundRequestedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<decimal?>("RefundedAmount")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("TEXT");
 
                     b.Property<long?>("RefundedAt")
                         .HasColumnType("INTEGER");

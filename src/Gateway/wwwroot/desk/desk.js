@@ -909,6 +909,9 @@
       const items = Array.isArray(o.items) ? o.items : [];
       if (items.length) li.appendChild(el('div', null, items.map((i) => `${i.title} ×${i.quantity}`).join(', '), { 'data-testid': 'desk-order-items' }));
       if (o.amount !== null && o.amount !== undefined) li.appendChild(el('div', null, `${Number(o.amount).toFixed(2)} ${o.currency || ''}`.trim(), { 'data-testid': 'desk-order-amount' }));
+      if (o.refundedAmount && o.state !== 'refunded') {
+        li.appendChild(el('div', 'order-meta', `已退款 Refunded ${Number(o.refundedAmount).toFixed(2)} ${o.currency || ''}`.trim(), { 'data-testid': 'desk-order-refunded' }));
+      }
       if (o.carrier || o.trackingNumber) {
         li.appendChild(el('div', 'order-meta', [o.carrier, o.trackingNumber].filter(Boolean).join(' · '), { 'data-testid': 'desk-order-tracking' }));
       }

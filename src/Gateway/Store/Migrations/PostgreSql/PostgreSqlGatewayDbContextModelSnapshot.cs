@@ -616,6 +616,9 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.Property<long?>("PaidAt")
                         .HasColumnType("bigint");
 
+                    b.Property<long?>("PartiallyRefundedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("PlacedAt")
                         .HasColumnType("bigint");
 
@@ -625,6 +628,10 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
 
                     b.Property<long?>("RefundRequestedAt")
                         .HasColumnType("bigint");
+
+                    b.Property<decimal?>("RefundedAmount")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("numeric(18,2)");
 
                     b.Property<long?>("RefundedAt")
                         .HasColumnType("bigint");
