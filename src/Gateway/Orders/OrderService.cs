@@ -19,6 +19,7 @@ internal sealed partial class OrderService(
     Plugins.ChannelHost channels,
     IFollowUpPlanner planner,
     IFollowUpScheduler scheduler,
+    StoreWriteGate writeGate,
     TimeProvider time,
     ILogger<OrderService> logger)
 {
@@ -65,6 +66,7 @@ internal sealed partial class OrderService(
     {
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
         var seen = await db.OrderEvents.AsNoTracking()

@@ -74,4 +74,64 @@ public sealed class SendOwnershipTests
         Assert.All(replies, m => Assert.Equal(1, m.Attempts));
         Assert.All(replies, m => Assert.Null(m.DeliveryOwner));
     }
+
+    [Fact]
+    public async Task ReplyClaimedButNotYetSent_WhenTheGatewayStops_IsSentAtOnceAfterTheRestart_NotAfterItsLease()
+    {
+        await using var twilio = await FakeTwilioServer.StartAsync(GatewayHost.SmsAccountSid, GatewayHost.SmsAuthToken);
+        // Each of the first sends takes two seconds: the gateway sends one at a time and has the next claimed, waiting.
+        twilio.DelayNext(2, TimeSpan.FromSeconds(2));
+        var data = Directory.CreateTempSubdirectory("cg-test-").FullName;
+        var plugins = GatewayHost.DefaultPluginsJson(twilio.BaseAddress.ToString(), PublicBaseUrl);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Delivery:Concurrency"] = "1",
+            // A lease of a minute and a half: a reply left claimed would wait that long.
+            ["Delivery:AttemptTimeout"] = "00:01:00",
+            ["Delivery:PollInterval"] = "00:00:00.200",
+        };
+
+        List<Guid> replies = [];
+        await using (var a = await GatewayHost.StartAsync(pluginsJson: plugins, settings: settings, dataDirectory: data))
+        {
+            using var http = a.CreateClient();
+            await using var alice = await a.SignInAsync("alice");
+            var inbound = TwilioSignature.CreateSignedRequest(GatewayHost.SmsAuthToken, PublicBaseUrl, "/channels/sms-main/messages", new Dictionary<string, string>()
+            {
+                ["MessageSid"] = "SM-stop-1", ["AccountSid"] = GatewayHost.SmsAccountSid, ["From"] = Customer, ["To"] = "+15005550006",
+                ["Body"] = "where is my parcel?", ["NumMedia"] = "0",
+            });
+            Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(inbound)).StatusCode);
+            var conversation = await alice.NextAssignedAsync();
+            for (var i = 0; i < 3; i++)
+            {
+                replies.Add((await alice.ReplyAsync(conversation.Id, $"update {i}")).Id);
+            }
+
+            // The second is at the provider; the third is claimed, waiting for the slot. Stop now (gracefully).
+            await twilio.WaitForRequestAsync(r => r.Body == "update 1", TimeSpan.FromSeconds(20));
+            await using var db = a.CreateDbContext();
+            var third = await db.Messages.AsNoTracking().SingleAsync(m => m.Id == replies[2]);
+            Assert.Equal((MessageStatus.Pending, 1), (third.Status, third.Attempts));
+            Assert.NotNull(third.DeliveryOwner);
+        }
+
+        var stoppedAt = DateTime.UtcNow;
+        await using var b = await GatewayHost.StartAsync(pluginsJson: plugins, settings: settings, dataDirectory: data);
+        await twilio.WaitForRequestAsync(r => r.Body == "update 2", TimeSpan.FromSeconds(20));
+        Assert.True(DateTime.UtcNow - stoppedAt < TimeSpan.FromSeconds(30), "the reply waited for its lease");
+        Message sent;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        do
+        {
+            await Task.Delay(100);
+            await using var db = b.CreateDbContext();
+            sent = await db.Messages.AsNoTracking().SingleAsync(m => m.Id == replies[2]);
+        }
+        while (sent.Status != MessageStatus.Sent && DateTime.UtcNow < deadline);
+
+        // Its claim was given back, not counted: one attempt, the one that sent it; and it reached the provider once.
+        Assert.Equal((MessageStatus.Sent, 1), (sent.Status, sent.Attempts));
+        Assert.Single(twilio.Requests, r => r.Body == "update 2");
+    }
 }
