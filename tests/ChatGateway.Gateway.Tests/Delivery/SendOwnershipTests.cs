@@ -79,8 +79,8 @@ public sealed class SendOwnershipTests
     public async Task ReplyClaimedButNotYetSent_WhenTheGatewayStops_IsSentAtOnceAfterTheRestart_NotAfterItsLease()
     {
         await using var twilio = await FakeTwilioServer.StartAsync(GatewayHost.SmsAccountSid, GatewayHost.SmsAuthToken);
-        // Each of the first sends takes two seconds: the gateway sends one at a time and has the next claimed, waiting.
-        twilio.DelayNext(2, TimeSpan.FromSeconds(2));
+        // Each send takes six seconds: the gateway sends one at a time and has the next claimed, waiting.
+        twilio.DelayNext(10, TimeSpan.FromSeconds(6));
         var data = Directory.CreateTempSubdirectory("cg-test-").FullName;
         var plugins = GatewayHost.DefaultPluginsJson(twilio.BaseAddress.ToString(), PublicBaseUrl);
         var settings = new Dictionary<string, string?>
@@ -89,6 +89,9 @@ public sealed class SendOwnershipTests
             // A lease of a minute and a half: a reply left claimed would wait that long.
             ["Delivery:AttemptTimeout"] = "00:01:00",
             ["Delivery:PollInterval"] = "00:00:00.200",
+            // Only the agent's replies go to the provider.
+            ["BusinessHours:ClosedReply"] = "",
+            ["BusinessHours:NoAgentReply"] = "",
         };
 
         List<Guid> replies = [];
@@ -99,7 +102,7 @@ public sealed class SendOwnershipTests
             var inbound = TwilioSignature.CreateSignedRequest(GatewayHost.SmsAuthToken, PublicBaseUrl, "/channels/sms-main/messages", new Dictionary<string, string>()
             {
                 ["MessageSid"] = "SM-stop-1", ["AccountSid"] = GatewayHost.SmsAccountSid, ["From"] = Customer, ["To"] = "+15005550006",
-                ["Body"] = "where is my parcel?", ["NumMedia"] = "0",
+                ["Body"] = "is this coat in stock?", ["NumMedia"] = "0",
             });
             Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(inbound)).StatusCode);
             var conversation = await alice.NextAssignedAsync();
@@ -108,12 +111,22 @@ public sealed class SendOwnershipTests
                 replies.Add((await alice.ReplyAsync(conversation.Id, $"update {i}")).Id);
             }
 
-            // The second is at the provider; the third is claimed, waiting for the slot. Stop now (gracefully).
-            await twilio.WaitForRequestAsync(r => r.Body == "update 1", TimeSpan.FromSeconds(20));
-            await using var db = a.CreateDbContext();
-            var third = await db.Messages.AsNoTracking().SingleAsync(m => m.Id == replies[2]);
+            // The provider answers the first (it records a request as it answers): the second goes to it and the third is
+            // claimed, waiting for the slot. Stop then (gracefully), the second still at the provider.
+            await twilio.WaitForRequestAsync(r => r.Body == "update 0", TimeSpan.FromSeconds(20));
+            Message third;
+            var claimedBy = DateTime.UtcNow.AddSeconds(5);
+            do
+            {
+                await Task.Delay(50);
+                await using var db = a.CreateDbContext();
+                third = await db.Messages.AsNoTracking().SingleAsync(m => m.Id == replies[2]);
+            }
+            while (third.DeliveryOwner is null && DateTime.UtcNow < claimedBy);
+
             Assert.Equal((MessageStatus.Pending, 1), (third.Status, third.Attempts));
             Assert.NotNull(third.DeliveryOwner);
+            Assert.DoesNotContain(twilio.Requests, r => r.Body == "update 1");
         }
 
         var stoppedAt = DateTime.UtcNow;
