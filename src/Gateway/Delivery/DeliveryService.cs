@@ -45,8 +45,6 @@ internal sealed partial class DeliveryService(
     /// <summary>A claim this recent is still this instance's: its lease has most of its time left.</summary>
     private static readonly TimeSpan FreshClaim = TimeSpan.FromSeconds(2);
 
-    private DateTimeOffset _claimedAt;
-
     private readonly HashSet<Task> _finishing = [];
 
     private readonly Channel<PendingWrite> _records = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
@@ -81,7 +79,7 @@ internal sealed partial class DeliveryService(
                     try
                     {
                         var claimed = await ClaimDueAsync(room, settings, stoppingToken);
-                        var claimedAt = _claimedAt;
+                        var claimedAt = time.GetUtcNow();
                         foreach (var claim in claimed)
                         {
                             ready.Enqueue((claim, claimedAt));
@@ -236,7 +234,6 @@ internal sealed partial class DeliveryService(
             await transaction.CommitAsync(cancellationToken);
             return 0;
         });
-        _claimedAt = time.GetUtcNow();
         return claimed;
     }
 

@@ -53,12 +53,8 @@ internal static class StandardEventReader
 
         var occurred = Json.Time(data, "occurredAt", "data.occurredAt") ?? (type == OrderEventType.Created ? Json.Time(data, "createdAt", "data.createdAt") : null);
         // On order.refunded, amount is what this refund returned (none: the whole order), not the order's total.
-        var amount = Json.Decimal(data, "amount", "data.amount");
         var refunded = type == OrderEventType.Refunded;
-        if (refunded && amount < 0)
-        {
-            throw new BadEventException("data.amount", "a refund's amount must not be negative");
-        }
+        var amount = refunded ? Json.NonNegative(data, "amount", "data.amount") : Json.Decimal(data, "amount", "data.amount");
 
         return new OrderEvent
         {
@@ -252,12 +248,7 @@ internal static class ShopifyEventReader
 
     /// <summary>The wire field a refund's amount came from, to name in a refusal of it.</summary>
     public static string RefundAmountField(JsonElement refund) =>
-        refund.ValueKind == JsonValueKind.Object && RefundHasTransactions(refund) ? "transactions" : "refund_line_items";
-
-    private static bool RefundHasTransactions(JsonElement refund) =>
-        refund.TryGetProperty("transactions", out var transactions) && transactions.ValueKind == JsonValueKind.Array
-        && transactions.EnumerateArray().Any(t => t.ValueKind == JsonValueKind.Object && t.TryGetProperty("kind", out var kind)
-            && kind.ValueKind == JsonValueKind.String && kind.GetString() == "refund");
+        RefundTransactionsTotal(refund) is not null ? "transactions" : "refund_line_items";
 
     private static OrderBuyer? ReadBuyer(JsonElement order)
     {
