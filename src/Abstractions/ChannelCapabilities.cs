@@ -31,4 +31,20 @@ public enum ChannelCapabilities
     /// <see cref="IChannelOutreach"/> as well. Without it the gateway only answers on this channel.
     /// </summary>
     StartConversation = 64,
+
+    /// <summary>
+    /// Carries files both ways (<see cref="InboundMessage.Attachments"/>, <see cref="OutboundMessage.Attachments"/>), up to
+    /// <see cref="IChannelPlugin.MaxAttachmentBytes"/> each. Without it an agent's files go to the customer as links they
+    /// cannot open, so the gateway refuses them for this channel.
+    /// </summary>
+    Attachments = 128,
+
+    /// <summary>Receives HTML bodies (<see cref="InboundMessage.Html"/>), which the gateway sanitises before an agent sees them.</summary>
+    Html = 256,
+
+    /// <summary>
+    /// Keeps messages in threads (<see cref="InboundMessage.Thread"/>, <see cref="OutboundMessage.Thread"/>), with a subject:
+    /// a reply joins the conversation of its thread, and the gateway's replies carry the thread's references.
+    /// </summary>
+    Threads = 512,
 }

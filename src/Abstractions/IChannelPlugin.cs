@@ -11,7 +11,8 @@ namespace ChatGateway.Abstractions;
 /// <remarks>
 /// For each enabled instance the gateway builds a private service container: it first adds the
 /// services the gateway offers (<see cref="IInboundSink"/>, <see cref="IDeliveryStatusSink"/>,
-/// <see cref="IConversationHistory"/>, <see cref="IOutreachPreferences"/>, <see cref="ChannelInstance"/>, logging, options,
+/// <see cref="IConversationHistory"/>, <see cref="IOutreachPreferences"/>, <see cref="IAttachmentStore"/>, <see cref="IChannelState"/>,
+/// <see cref="IChannelLeases"/>, <see cref="ChannelInstance"/>, logging, options,
 /// <see cref="TimeProvider"/>, <c>IHttpClientFactory</c>, <c>IHostApplicationLifetime</c>), then calls
 /// <see cref="ConfigureServices"/>. The plugin must register an <see cref="IChannelSender"/>;
 /// any <c>IHostedService</c> it registers is started with the gateway and stopped with it.
@@ -26,6 +27,13 @@ public interface IChannelPlugin
 
     /// <summary>What this channel can do. An operation outside these throws <see cref="NotSupportedException"/>.</summary>
     ChannelCapabilities Capabilities { get; }
+
+    /// <summary>
+    /// The largest file the channel's provider carries, in bytes (Twilio MMS 5 MB, most mail servers 25 MB); 0 for a
+    /// channel without <see cref="ChannelCapabilities.Attachments"/>. An instance may set a lower limit
+    /// (<c>Attachments:MaxBytes</c>), never a higher one.
+    /// </summary>
+    long MaxAttachmentBytes => 0;
 
     /// <summary>
     /// Registers the services of one instance from its settings (<see cref="ChannelInstance.Settings"/>).

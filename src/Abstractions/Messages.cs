@@ -40,11 +40,63 @@ public sealed record InboundMessage
     /// <summary>Who wrote it.</summary>
     public required ChannelSender Sender { get; init; }
 
-    /// <summary>The text, as the customer wrote it. Always shown as text, never as markup.</summary>
+    /// <summary>
+    /// The text, as the customer wrote it. Always shown as text, never as markup. May be empty only when the message
+    /// carries <see cref="Attachments"/> (a photo sent alone). For an HTML email, its plain-text version.
+    /// </summary>
     public required string Text { get; init; }
 
     /// <summary>When the provider says it was sent; the gateway's clock is used when absent.</summary>
     public DateTimeOffset? SentAt { get; init; }
+
+    /// <summary>The subject (an email's), decoded; null for channels without one.</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>
+    /// The body as HTML, exactly as it arrived (channels with <see cref="ChannelCapabilities.Html"/>). The gateway keeps
+    /// only a sanitised copy (no scripts, no event handlers, no remote content loaded by showing it) and shows agents that;
+    /// <see cref="Text"/> stays the plain version.
+    /// </summary>
+    public string? Html { get; init; }
+
+    /// <summary>Files the message carries, each saved first through <see cref="IAttachmentStore.SaveAsync"/>.</summary>
+    public IReadOnlyList<MessageAttachment>? Attachments { get; init; }
+
+    /// <summary>Where the message sits in a thread (channels with <see cref="ChannelCapabilities.Threads"/>); null otherwise.</summary>
+    public MessageThread? Thread { get; init; }
+
+    /// <summary>
+    /// Sent by a machine, not by the customer (an out-of-office answer, <c>Auto-Submitted</c>, <c>Precedence: bulk</c>):
+    /// stored and shown to the agent, but never answered automatically, never a survey's answer, and it neither opens a
+    /// conversation for routing nor counts as the customer's last message for follow-ups.
+    /// </summary>
+    public bool AutoSubmitted { get; init; }
+}
+
+/// <summary>
+/// Where a message sits in a thread, for channels that keep threads (email): the ids it answers, and the reply token of
+/// the conversation the customer answers (from the reply address the gateway's message carried).
+/// </summary>
+public sealed record MessageThread
+{
+    /// <summary>The provider id of the message this one answers (an email's <c>In-Reply-To</c>), as the channel stores ids.</summary>
+    public string? InReplyTo { get; init; }
+
+    /// <summary>The provider ids of the thread's earlier messages, oldest first (an email's <c>References</c>).</summary>
+    public IReadOnlyList<string> References { get; init; } = [];
+
+    /// <summary>
+    /// A conversation's <see cref="OutboundMessage.ReplyToken"/> the customer's message came back with (e.g. in the
+    /// address it was sent to); the gateway checks it and ignores one it did not issue.
+    /// </summary>
+    public string? ReplyToken { get; init; }
+
+    /// <summary>
+    /// True where threads keep conversations apart (email): a message of no thread the gateway knows starts a
+    /// conversation of its own, even while the customer has another one open. False: it joins the customer's open
+    /// conversation, as on chat channels.
+    /// </summary>
+    public bool SeparateConversations { get; init; }
 }
 
 /// <summary>What became of an inbound message once the gateway accepted it.</summary>
@@ -83,8 +135,32 @@ public sealed record OutboundMessage
     /// <summary>Who it goes to.</summary>
     public required ChannelRecipient Recipient { get; init; }
 
-    /// <summary>The text to send.</summary>
+    /// <summary>The text to send (may be empty when the message only carries <see cref="Attachments"/>).</summary>
     public required string Text { get; init; }
+
+    /// <summary>
+    /// The conversation's subject (from the customer's first message that had one, or the follow-up's); null when it has
+    /// none. A channel answering in a thread marks it as a reply itself (<c>Re:</c>).
+    /// </summary>
+    public string? Subject { get; init; }
+
+    /// <summary>Files to send (an agent's), read through <see cref="IAttachmentStore.OpenReadAsync"/>. Only given to channels with <see cref="ChannelCapabilities.Attachments"/>.</summary>
+    public IReadOnlyList<MessageAttachment>? Attachments { get; init; }
+
+    /// <summary>
+    /// For channels with <see cref="ChannelCapabilities.Threads"/>: the newest customer message of the conversation on
+    /// this instance (<see cref="MessageThread.InReplyTo"/>) and the thread's ids (<see cref="MessageThread.References"/>,
+    /// oldest first, the provider ids of its messages both ways); null when the conversation has none on this instance
+    /// (the message starts a thread).
+    /// </summary>
+    public MessageThread? Thread { get; init; }
+
+    /// <summary>
+    /// A token naming this conversation, signed by the gateway: a channel may put it where the customer's answer brings it
+    /// back (an email's reply address, <c>shop+TOKEN@example.com</c>) and give it in <see cref="MessageThread.ReplyToken"/>,
+    /// so the answer joins this conversation even without the thread's ids. Letters, digits, <c>-</c> and <c>_</c> only.
+    /// </summary>
+    public string? ReplyToken { get; init; }
 
     /// <summary>The display name of the agent who wrote it, if any; null for the gateway's own messages (follow-ups).</summary>
     public string? AgentName { get; init; }
@@ -170,6 +246,9 @@ public sealed record HistoryMessage(Guid MessageId, string Direction, string Tex
 
     /// <summary>The answers the customer may pick for this message (a survey's 1-5; see <see cref="OutboundMessage.Choices"/>); null for most.</summary>
     public IReadOnlyList<string>? Choices { get; init; }
+
+    /// <summary>The files the message carries (open them with <see cref="IAttachmentStore.OpenForCustomerAsync"/>); null for none.</summary>
+    public IReadOnlyList<MessageAttachment>? Attachments { get; init; }
 }
 
 /// <summary>A conversation with its messages, oldest first.</summary>
