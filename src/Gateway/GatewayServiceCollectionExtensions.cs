@@ -83,6 +83,14 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<ConversationQueries>();
         services.AddSingleton<ConversationService>();
         services.AddSingleton<ChannelHost>();
+        services.AddOptions<Attachments.AttachmentOptions>().Bind(configuration.GetSection("Attachments")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Attachments.AttachmentOptions>, Attachments.AttachmentOptionsValidator>();
+        services.AddSingleton<Attachments.IBlobStore>(sp => new Attachments.DiskBlobStore(sp.GetRequiredService<IOptions<Attachments.AttachmentOptions>>().Value.Path));
+        services.AddSingleton<Attachments.AttachmentService>();
+        services.AddHostedService<Attachments.AttachmentCleanupService>();
+        services.AddSingleton<Attachments.HtmlBodies>();
+        services.AddSingleton<ReplyTokens>();
+        services.AddSingleton<RichInbound>();
         services.AddSingleton<GatewayKeyRing>();
         services.AddSingleton<Contacts.ContactMergeService>();
 

@@ -20,7 +20,24 @@ public sealed record MessageDto(
     string? AgentName,
     string ChannelInstanceId,
     string? ChannelType,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>The subject (an email's); null for most.</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>The HTML body after sanitising, to show in a sandboxed frame; null for text messages.</summary>
+    public string? Html { get; init; }
+
+    /// <summary>The files the message carries; empty for most.</summary>
+    public IReadOnlyList<AttachmentDto> Attachments { get; init; } = [];
+
+    /// <summary>Sent by a machine (an out-of-office answer): shown, never answered automatically.</summary>
+    public bool AutoSubmitted { get; init; }
+}
+
+/// <summary>A file of a message, for the desk. <paramref name="Url"/> serves it to the agents who may see the conversation, nobody else.</summary>
+/// <param name="Inline">A picture the desk may show in the page; other files are only downloaded.</param>
+public sealed record AttachmentDto(string Id, string FileName, string ContentType, long Size, string Url, bool Inline);
 
 /// <summary>A conversation as the desk reads it; OrderStage is the customer's (none, unpaid, bought, refund), from their newest order still going.</summary>
 public sealed record ConversationDto(
@@ -41,7 +58,11 @@ public sealed record ConversationDto(
     string? Language = null,
     IReadOnlyList<string>? Tags = null,
     IReadOnlyList<ReplyChannelDto>? ReplyChannels = null,
-    string OrderStage = "none");
+    string OrderStage = "none")
+{
+    /// <summary>The conversation's subject (its first email's); null for chat.</summary>
+    public string? Subject { get; init; }
+}
 
 /// <summary>
 /// One of the contact's channels a reply can go out on: an identity a channel proved (never a typed phone
@@ -53,7 +74,8 @@ public sealed record ConversationDto(
 public sealed record ReplyChannelDto(Guid Id, string ChannelInstanceId, string? ChannelType, string Label, bool IsDefault);
 
 /// <summary>A reply; <paramref name="Via"/> picks one of the conversation's <see cref="ConversationDto.ReplyChannels"/> (default: where the customer wrote last).</summary>
-public sealed record ReplyRequest(string? Text, Guid? Via = null);
+/// <param name="Attachments">Ids of files the agent uploaded for it (POST /api/conversations/{id}/attachments); the text may then be empty.</param>
+public sealed record ReplyRequest(string? Text, Guid? Via = null, IReadOnlyList<string>? Attachments = null);
 
 /// <summary>Sends a failed reply again as a new message on another of the customer's channels.</summary>
 public sealed record ResendRequest(Guid? Via);
@@ -90,6 +112,19 @@ internal static class ConversationMapping
 
     public static MessageDto ToDto(this Message m, Func<string, string?> channelType) => new(
         m.Id, m.ConversationId, m.Direction.ToApi(), m.Text, m.Status.ToApi(), m.Error, m.AgentName, m.InstanceId, channelType(m.InstanceId), m.CreatedAt);
+
+    /// <summary>The message with what it carries beyond its text (see <see cref="MessageExtras"/>).</summary>
+    public static MessageDto ToDto(this Message m, Func<string, string?> channelType, MessageContent? content, IReadOnlyList<Abstractions.MessageAttachment>? attachments) =>
+        m.ToDto(channelType) with
+        {
+            Subject = content?.Subject,
+            Html = content?.Html,
+            AutoSubmitted = content?.AutoSubmitted ?? false,
+            Attachments = attachments is { Count: > 0 } ? attachments.Select(ToDto).ToList() : [],
+        };
+
+    public static AttachmentDto ToDto(this Abstractions.MessageAttachment a) =>
+        new(a.Id, a.FileName, a.ContentType, a.Size, $"/api/attachments/{a.Id}", Attachments.ContentSniffer.IsInlineImage(a.ContentType));
 
     public static ConversationDto ToDto(this Conversation c, Contact contact, Func<string, string?> channelType, IReadOnlyList<MessageDto>? messages = null, IReadOnlyList<ReplyChannelDto>? replyChannels = null) => new(
         c.Id, contact.ToDto(), c.LastInstanceId, channelType(c.LastInstanceId), c.Skill, c.Priority, c.RoutingReason, c.Status.ToApi(), c.AssignedAgentId, c.CreatedAt, c.LastMessageAt, messages, c.TransferCount, c.NeedsSupervisor,

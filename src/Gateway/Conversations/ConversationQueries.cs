@@ -60,8 +60,12 @@ internal sealed class ConversationQueries(IDbContextFactory<GatewayDbContext> db
         messages.Reverse();
         WithLastMessage(conversation, await ConversationMessages.LastMessageAtAsync(db, conversationId, cancellationToken));
         var replyChannels = await ReplyChannels.ListAsync(db, channels, conversation, cancellationToken);
+        var extras = await MessageExtras.LoadAsync(db, messages.Select(m => m.Id).ToList(), cancellationToken);
         return conversation.ToDto(
-            conversation.Contact!, channels.ChannelTypeOf, messages.Select(m => m.ToDto(channels.ChannelTypeOf)).ToList(), replyChannels.Select(c => c.Channel).ToList());
+            conversation.Contact!, channels.ChannelTypeOf, MessageExtras.ToDtos(messages, channels.ChannelTypeOf, extras), replyChannels.Select(c => c.Channel).ToList()) with
+        {
+            Subject = conversation.Subject,
+        };
     }
 
     /// <summary>Shows the newest message's time when the row's is older.</summary>

@@ -18,9 +18,13 @@ internal sealed class ConversationService(
     TimeProvider time,
     RoutingRules rules,
     FollowUps.IFollowUpPlanner followUps,
-    FollowUps.IFollowUpScheduler scheduler)
+    FollowUps.IFollowUpScheduler scheduler,
+    Attachments.AttachmentService attachments)
 {
     public const int MaxReplyLength = 4000;
+
+    /// <summary>Files one reply carries at most.</summary>
+    public const int MaxReplyAttachments = 10;
 
     /// <summary>
     /// Stores the reply as pending and wakes delivery; the agent sees its status change live. It goes out on
@@ -28,7 +32,7 @@ internal sealed class ConversationService(
     /// customer wrote last in this conversation.
     /// </summary>
     public async Task<(MessageDto? Message, ConversationActionError Error, string? Reason)> ReplyAsync(
-        Guid conversationId, Agent agent, string text, Guid? via, CancellationToken cancellationToken)
+        Guid conversationId, Agent agent, string text, Guid? via, CancellationToken cancellationToken, IReadOnlyList<string>? attachmentIds = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Id == conversationId && c.AssignedAgentId == agent.Id, cancellationToken);
@@ -54,15 +58,83 @@ internal sealed class ConversationService(
             (instanceId, externalId) = (chosen.Identity.InstanceId, chosen.Identity.ExternalId);
         }
 
+        var (files, filesError) = await FilesForAsync(db, agent, instanceId, attachmentIds ?? [], cancellationToken);
+        if (filesError is not null)
+        {
+            return (null, ConversationActionError.BadRequest, filesError);
+        }
+
         var now = time.GetUtcNow();
         var message = NewReply(conversation.Id, instanceId, externalId, text, agent, now);
         db.Messages.Add(message);
+        foreach (var file in files)
+        {
+            file.MessageId = message.Id;
+            file.ConversationId = conversation.Id;
+        }
+
         conversation.LastMessageAt = now;
         await db.SaveChangesAsync(CancellationToken.None);
         delivery.Signal();
-        var dto = message.ToDto(channels.ChannelTypeOf);
+        var dto = message.ToDto(channels.ChannelTypeOf, null, files.Select(Attachments.AttachmentService.ToContract).ToList());
         await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageAdded, conversation.Id, agent.Id, message.Id, dto));
         return (dto, ConversationActionError.None, null);
+    }
+
+    /// <summary>
+    /// The agent's own uploads a reply names (tracked, to be put on it), if the channel it goes out on carries files of
+    /// their size and type; otherwise the reason for the agent.
+    /// </summary>
+    private async Task<(List<Attachment> Files, string? Error)> FilesForAsync(
+        GatewayDbContext db, Agent agent, string instanceId, IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return ([], null);
+        }
+
+        if (ids.Count > MaxReplyAttachments)
+        {
+            return ([], $"a reply carries at most {MaxReplyAttachments} files; this one has {ids.Count}");
+        }
+
+        var parsed = new List<Guid>();
+        foreach (var id in ids)
+        {
+            if (!Attachments.AttachmentService.TryParseId(id, out var guid) || parsed.Contains(guid))
+            {
+                return ([], $"attachment '{id}' is not an id of an uploaded file (or is given twice)");
+            }
+
+            parsed.Add(guid);
+        }
+
+        var rows = await db.Attachments.Where(a => parsed.Contains(a.Id)).ToListAsync(cancellationToken);
+        if (rows.Count != parsed.Count || rows.Any(a => a.InstanceId != Attachments.AttachmentService.DeskInstance || a.UploadedByAgentId != agent.Id || a.MessageId is not null))
+        {
+            return ([], "an attachment is unknown, not uploaded by you, or already sent (upload it with POST /api/conversations/{id}/attachments)");
+        }
+
+        if (!channels.TryGetRunning(instanceId, out var channel) || !channel.Plugin!.Capabilities.HasFlag(Abstractions.ChannelCapabilities.Attachments))
+        {
+            return ([], $"the reply goes out on {channels.ChannelTypeOf(instanceId) ?? instanceId} ({instanceId}), which carries no files; send them on another of the customer's channels (via)");
+        }
+
+        var limits = attachments.LimitsFor(channel.Plugin, channel.Instance!.Settings);
+        foreach (var row in rows)
+        {
+            if (row.Size > limits.MaxBytes)
+            {
+                return ([], $"'{row.FileName}' is {Attachments.AttachmentService.Describe(row.Size)}; {instanceId} carries files up to {Attachments.AttachmentService.Describe(limits.MaxBytes)}");
+            }
+
+            if (!limits.Allowed.Contains(row.ContentType))
+            {
+                return ([], $"'{row.FileName}' is {row.ContentType}, which {instanceId} does not carry");
+            }
+        }
+
+        return (parsed.Select(id => rows.First(r => r.Id == id)).ToList(), null);
     }
 
     /// <summary>Sends a failed reply again on the same channel, with a fresh round of delivery attempts.</summary>

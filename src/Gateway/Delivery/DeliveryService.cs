@@ -32,10 +32,14 @@ internal sealed partial class DeliveryService(
     GatewayInstance instance,
     StoreHealth storeHealth,
     StoreWriteGate writeGate,
+    Conversations.ReplyTokens replyTokens,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<DeliveryService> logger) : BackgroundService
 {
+    /// <summary>How many of a thread's ids a reply names in its references at most (the newest).</summary>
+    private const int MaxReferences = 20;
+
     /// <summary>
     /// How much longer than an attempt a lease lasts: an attempt is cancelled at <see cref="DeliveryOptions.AttemptTimeout"/>,
     /// and the margin covers recording its result and clocks of instances that differ by a few seconds.
@@ -226,7 +230,8 @@ internal sealed partial class DeliveryService(
                     m,
                     c.AssignedAgentId,
                     m.AgentId == null && db.FollowUps.Any(f => f.Id == m.Id && f.Kind == FollowUpKinds.Survey),
-                    db.ChannelIdentities.Any(i => i.ContactId == c.ContactId && (i.InstanceId != m.InstanceId || i.ExternalId != m.ExternalId))))
+                    db.ChannelIdentities.Any(i => i.ContactId == c.ContactId && (i.InstanceId != m.InstanceId || i.ExternalId != m.ExternalId)),
+                    db.Attachments.Any(a => a.MessageId == m.Id)))
             .ToListAsync(cancellationToken);
 
         await WriteAsync(async () =>
@@ -238,10 +243,69 @@ internal sealed partial class DeliveryService(
     }
 
     /// <summary>
+    /// The files a message carries, and for a threaded channel (email) the conversation's subject and the thread it answers
+    /// on this instance: the customer's newest message here (its references and its own id) and the replies sent here
+    /// after it, so the customer's mail program shows one thread.
+    /// </summary>
+    private async Task<OutboundMessage> WithThreadAndFilesAsync(
+        OutboundMessage outbound, Message message, bool hasFiles, ChannelCapabilities capabilities, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (hasFiles && capabilities.HasFlag(ChannelCapabilities.Attachments))
+        {
+            var files = await Attachments.AttachmentService.OfMessagesAsync(db, [message.Id], cancellationToken);
+            outbound = outbound with { Attachments = files.GetValueOrDefault(message.Id)?.Select(Attachments.AttachmentService.ToContract).ToList() };
+        }
+
+        if (!capabilities.HasFlag(ChannelCapabilities.Threads))
+        {
+            return outbound;
+        }
+
+        var conversationId = message.ConversationId;
+        var instanceId = message.InstanceId;
+        var subject = await db.Conversations.Where(c => c.Id == conversationId).Select(c => c.Subject).FirstOrDefaultAsync(cancellationToken);
+        var theirs = await (
+                from c in db.MessageContents.AsNoTracking()
+                where c.ConversationId == conversationId && c.InstanceId == instanceId && c.ThreadKey != null
+                join m in db.Messages on c.MessageId equals m.Id
+                orderby m.CreatedAt descending
+                select new { m.ProviderMessageId, m.CreatedAt, c.References })
+            .FirstOrDefaultAsync(cancellationToken);
+        var since = theirs?.CreatedAt ?? DateTimeOffset.MinValue;
+        var ours = await db.Messages.AsNoTracking()
+            .Where(m => m.ConversationId == conversationId && m.Direction == MessageDirection.Out && m.InstanceId == instanceId
+                && m.ProviderMessageId != null && m.Id != message.Id && m.CreatedAt >= since)
+            .OrderBy(m => m.CreatedAt)
+            .Select(m => m.ProviderMessageId!)
+            .ToListAsync(cancellationToken);
+        var references = new List<string>();
+        if (theirs is not null)
+        {
+            references.AddRange((theirs.References ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            references.Add(theirs.ProviderMessageId!);
+        }
+
+        references.AddRange(ours);
+        references = references.Distinct().ToList();
+        if (references.Count > MaxReferences)
+        {
+            // The thread's first message and the newest: what mail programs need to place it.
+            references = [references[0], .. references[^(MaxReferences - 1)..]];
+        }
+
+        return outbound with
+        {
+            Subject = subject,
+            Thread = references.Count == 0 ? null : new MessageThread { InReplyTo = references[^1], References = references, SeparateConversations = true },
+        };
+    }
+
+    /// <summary>
     /// A message this instance claimed, read with its claim. <paramref name="OtherIdentities"/>: the customer has an
     /// identity besides the one it goes to, where it may be shown too (<see cref="ReplyFanOutService"/>).
     /// </summary>
-    private sealed record ClaimedSend(Message Message, Guid? AgentId, bool Survey, bool OtherIdentities);
+    private sealed record ClaimedSend(Message Message, Guid? AgentId, bool Survey, bool OtherIdentities, bool HasFiles);
 
     private async Task AttemptAsync(ClaimedSend claim, DateTimeOffset claimedAt, DeliveryOptions settings, CancellationToken cancellationToken)
     {
@@ -304,7 +368,14 @@ internal sealed partial class DeliveryService(
                 AgentName = message.AgentName,
                 Choices = claim.Survey ? Conversations.SurveyAnswers.Choices : null,
                 CreatedAt = message.CreatedAt,
+                ReplyToken = replyTokens.For(message.ConversationId),
             };
+            var capabilities = channel.Plugin!.Capabilities;
+            if ((claim.HasFiles && capabilities.HasFlag(ChannelCapabilities.Attachments)) || capabilities.HasFlag(ChannelCapabilities.Threads))
+            {
+                outbound = await WithThreadAndFilesAsync(outbound, message, claim.HasFiles, capabilities, cancellationToken);
+            }
+
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             attempt.CancelAfter(settings.AttemptTimeout);
             try

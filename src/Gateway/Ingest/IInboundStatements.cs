@@ -59,6 +59,18 @@ internal interface IInboundStatements : IDisposable
 
     void InsertMessage(Message message);
 
+    /// <summary>The conversation with this id (locked), or null.</summary>
+    Conversation? FindConversation(Guid id);
+
+    /// <summary>What a message carries beyond its text (rare: email, not chat).</summary>
+    void InsertContent(MessageContent content);
+
+    /// <summary>Puts a saved file on its message: only a file of this instance that no message has taken yet.</summary>
+    void BindAttachment(Guid attachmentId, Guid messageId, Guid conversationId, string instanceId, string? contentId);
+
+    /// <summary>Gives the conversation its subject, unless it has one.</summary>
+    void SetSubject(Guid conversationId, string subject);
+
     void SaveHead(InboundHead head);
 
     /// <summary>Moves the identities and conversations of <paramref name="from"/> to <paramref name="into"/> and deletes it.</summary>

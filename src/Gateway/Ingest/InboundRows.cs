@@ -30,6 +30,7 @@ internal sealed class InboundRows(IInboundStatements sql)
     private readonly HashSet<Conversation> _dirtyConversations = [];
     private readonly HashSet<InboundHead> _dirtyHeads = [];
     private readonly HashSet<Guid> _created = [];
+    private readonly Dictionary<Guid, Conversation?> _threads = [];
 
     /// <summary>
     /// Reads what the batch needs in a few set-wide reads, in the order that makes a race between two instances
@@ -45,6 +46,7 @@ internal sealed class InboundRows(IInboundStatements sql)
         _dirtyConversations.Clear();
         _dirtyHeads.Clear();
         _created.Clear();
+        _threads.Clear();
 
         var identityKeys = batch.Select(i => (i.InstanceId, i.Message.Sender.ExternalId)).Where(k => !_identities.ContainsKey(k)).ToHashSet();
         var found = new Dictionary<(string, string), Contact>();
@@ -226,6 +228,36 @@ internal sealed class InboundRows(IInboundStatements sql)
     }
 
     public void AddOpen(Conversation conversation) => _open[conversation.ContactId] = conversation;
+
+    /// <summary>
+    /// The first of <paramref name="candidates"/> (conversations a message's thread names) that is the contact's own and
+    /// not closed; null when none is. A thread's ids are no proof of who writes (anyone may quote them): another
+    /// contact's conversation is never joined.
+    /// </summary>
+    public Conversation? ThreadConversation(Guid contactId, IReadOnlyList<Guid> candidates)
+    {
+        var open = OpenConversationOf(contactId);
+        foreach (var id in candidates)
+        {
+            if (open?.Id == id)
+            {
+                return open;
+            }
+
+            if (!_threads.TryGetValue(id, out var conversation))
+            {
+                conversation = sql.FindConversation(id);
+                _threads[id] = conversation;
+            }
+
+            if (conversation is not null && conversation.ContactId == contactId && conversation.Status != ConversationStatus.Closed)
+            {
+                return conversation;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// Makes <paramref name="messageId"/> the newest customer message of the conversation (the first of its

@@ -319,13 +319,23 @@ internal sealed partial class InboundWriter : IAsyncDisposable
 
             var sender = lookup.FindIdentity(item.InstanceId, message.Sender.ExternalId);
             var contact = ResolveContact(lookup, item, sender, now);
-            var conversation = lookup.OpenConversationOf(contact.Id);
+            var extras = item.Extras;
+            // A threaded channel's message joins the conversation of its thread (the sender's own, still open); one of no
+            // known thread starts its own where the channel keeps threads apart (email), else joins the open one.
+            var conversation = extras is { ThreadConversations.Count: > 0 } ? lookup.ThreadConversation(contact.Id, extras.ThreadConversations) : null;
+            if (conversation is null && extras is not { SeparateConversations: true })
+            {
+                conversation = lookup.OpenConversationOf(contact.Id);
+            }
+
+            // A machine's answer (an out-of-office) is kept, but opens nothing for routing and answers no survey.
+            var automatic = extras?.AutoSubmitted == true;
             var isNew = conversation is null;
             // Routed as a conversation that opens now: a new one, or one the gateway started (a follow-up) that the
             // customer answers for the first time.
-            var opens = isNew;
+            var opens = isNew && !automatic;
             var fromPending = false;
-            if (conversation is { Status: ConversationStatus.Pending })
+            if (conversation is { Status: ConversationStatus.Pending } && !automatic)
             {
                 var classification = classifier.Classify(message.Text, contact.IsVip, item.ChannelType, contact.OrderStage);
                 conversation.Status = ConversationStatus.Waiting;
@@ -349,7 +359,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 {
                     Id = Ids.NewVersion7(now),
                     ContactId = contact.Id,
-                    Status = ConversationStatus.Waiting,
+                    Status = automatic ? ConversationStatus.Pending : ConversationStatus.Waiting,
                     Skill = classification.Skill,
                     Priority = classification.Priority,
                     RoutingReason = classification.Reason,
@@ -399,6 +409,11 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             row.PreviousInboundId = lookup.Append(conversation.Id, isNew, row.Id, now);
             sql.InsertMessage(row);
             lookup.AddMessage(item.InstanceId, message.ProviderMessageId, row.Id, conversation.Id);
+            if (extras is not null)
+            {
+                StoreExtras(sql, item, extras, row, conversation);
+            }
+
             stored.Add((item, conversation, row, opens, contact, fromPending));
         }
 
@@ -416,11 +431,44 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             var waitingSince = isNew && conversation.StepEnteredAt is { } entered && entered > conversation.CreatedAt ? entered : conversation.CreatedAt;
             var handOff = new RoutingHandOff(
                 conversation.Id, conversation.Skill, conversation.Priority, waitingSince, conversation.Status, conversation.AssignedAgentId,
-                item.ChannelType, isNew, preferred, row, fromPending);
+                item.ChannelType, isNew, preferred, row, fromPending)
+            {
+                Extras = item.Extras,
+            };
             results.Add((item, new Ingested(new InboundResult(row.Id, conversation.Id, Duplicate: false), handOff)));
         }
 
         return results;
+    }
+
+    /// <summary>What the message carries beyond its text: its content row, its files bound to it, the conversation's subject.</summary>
+    private static void StoreExtras(IInboundStatements sql, PendingInbound item, InboundExtras extras, Message row, Conversation conversation)
+    {
+        if (extras.HasContent)
+        {
+            sql.InsertContent(new MessageContent
+            {
+                MessageId = row.Id,
+                ConversationId = conversation.Id,
+                InstanceId = item.InstanceId,
+                ThreadKey = extras.Threaded ? item.ProviderKey : null,
+                Subject = extras.Subject,
+                Html = extras.Html,
+                References = extras.References,
+                AutoSubmitted = extras.AutoSubmitted,
+            });
+        }
+
+        foreach (var attachment in extras.Attachments)
+        {
+            sql.BindAttachment(Guid.Parse(attachment.Id), row.Id, conversation.Id, item.InstanceId, attachment.ContentId);
+        }
+
+        if (extras.Subject is { } subject && conversation.Subject is null)
+        {
+            conversation.Subject = subject;
+            sql.SetSubject(conversation.Id, subject);
+        }
     }
 
     /// <summary>

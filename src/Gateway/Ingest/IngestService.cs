@@ -21,14 +21,24 @@ internal sealed partial class IngestService(
     HandOffRetryService retries,
     Plugins.ChannelHost channels,
     SurveyAnswers surveys,
+    RichInbound rich,
     IOptions<IngestOptions> ingestOptions,
     ILogger<IngestService> logger)
 {
     public async Task<InboundResult> AcceptAsync(string instanceId, InboundMessage message, CancellationToken cancellationToken)
     {
         Validate(message);
+        var extras = await rich.PrepareAsync(instanceId, message, cancellationToken);
+        if (extras?.Notice is { } notice)
+        {
+            message = message with { Text = string.IsNullOrEmpty(message.Text) ? notice : message.Text + "\n\n" + notice };
+        }
+
         var pending = new PendingInbound(
-            instanceId, channels.ChannelTypeOf(instanceId), message, ContactKeys.NormalizePhone(message.Sender.Phone), ContactKeys.NormalizeEmail(message.Sender.Email));
+            instanceId, channels.ChannelTypeOf(instanceId), message, ContactKeys.NormalizePhone(message.Sender.Phone), ContactKeys.NormalizeEmail(message.Sender.Email))
+        {
+            Extras = extras,
+        };
         var ingested = await writer.WriteAsync(pending, cancellationToken);
         if (ingested.HandOff is { } handOff)
         {
@@ -66,7 +76,7 @@ internal sealed partial class IngestService(
             {
                 // The message travels with the event: the agent's instance pushes it without reading it back.
                 await events.PublishAsync(new GatewayEvent(
-                    GatewayEventTypes.MessageAdded, c.ConversationId, agentId, c.Message.Id, c.Message.ToDto(channels.ChannelTypeOf)));
+                    GatewayEventTypes.MessageAdded, c.ConversationId, agentId, c.Message.Id, ToDto(c)));
             }
         }
         catch (Exception ex)
@@ -78,6 +88,13 @@ internal sealed partial class IngestService(
             }
         }
     }
+
+    private MessageDto ToDto(RoutingHandOff c) => c.Extras is not { } extras
+        ? c.Message.ToDto(channels.ChannelTypeOf)
+        : c.Message.ToDto(
+            channels.ChannelTypeOf,
+            new MessageContent { MessageId = c.Message.Id, InstanceId = c.Message.InstanceId, Subject = extras.Subject, Html = extras.Html, AutoSubmitted = extras.AutoSubmitted },
+            extras.Attachments);
 
     private void Validate(InboundMessage message)
     {
@@ -91,9 +108,9 @@ internal sealed partial class IngestService(
             throw new InboundRejectedException("sender id is required (at most 200 characters)");
         }
 
-        if (VisibleText.IsBlank(message.Text))
+        if (message.Text is null || (VisibleText.IsBlank(message.Text) && message.Attachments is not { Count: > 0 }))
         {
-            throw new InboundRejectedException("message text is empty (nothing visible after removing spaces, control and invisible characters)");
+            throw new InboundRejectedException("message text is empty (nothing visible after removing spaces, control and invisible characters) and it carries no file");
         }
 
         var max = ingestOptions.Value.MaxTextLength;

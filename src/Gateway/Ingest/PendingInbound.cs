@@ -12,6 +12,9 @@ internal sealed record PendingInbound(string InstanceId, string? ChannelType, In
     /// </summary>
     public TaskCompletionSource<Ingested> Completion { get; } = new();
 
+    /// <summary>What the message carries beyond its text, checked and prepared; null for a message of text alone.</summary>
+    public InboundExtras? Extras { get; init; }
+
     /// <summary>The message's <see cref="Store.Message.KeyOf"/>, worked out by the caller: a hash the writer's thread need not spend its time on.</summary>
     public long ProviderKey { get; } = Store.Message.KeyOf(InstanceId, MessageDirection.In, Message.ProviderMessageId);
 }
@@ -69,4 +72,8 @@ internal sealed record Ingested(InboundResult Result, RoutingHandOff? HandOff);
 /// </param>
 internal sealed record RoutingHandOff(
     Guid ConversationId, string Skill, int Priority, DateTimeOffset CreatedAt, ConversationStatus Status, Guid? AssignedAgentId,
-    string? ChannelType, bool IsNew, Guid? PreferredAgent, Message Message, bool FromPending = false);
+    string? ChannelType, bool IsNew, Guid? PreferredAgent, Message Message, bool FromPending = false)
+{
+    /// <summary>What the message carries beyond its text, to show it whole to the agent.</summary>
+    public InboundExtras? Extras { get; init; }
+}

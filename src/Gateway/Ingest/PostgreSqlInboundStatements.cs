@@ -222,6 +222,26 @@ internal sealed class PostgreSqlInboundStatements : IInboundStatements
         _headRun.Add(h);
     }
 
+    public Conversation? FindConversation(Guid id)
+    {
+        using var command = Command($"SELECT {ConversationColumns} FROM \"Conversations\" WHERE \"Id\" = $1 FOR UPDATE", Parameter(id));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? Conversation(reader, 0, _d) : null;
+    }
+
+    public void InsertContent(MessageContent c) => Write(
+        "INSERT INTO \"MessageContents\" (\"MessageId\", \"ConversationId\", \"InstanceId\", \"ThreadKey\", \"Subject\", \"Html\", \"References\", \"AutoSubmitted\") " +
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        c.MessageId, c.ConversationId, c.InstanceId, c.ThreadKey, c.Subject, c.Html, c.References, c.AutoSubmitted);
+
+    public void BindAttachment(Guid attachmentId, Guid messageId, Guid conversationId, string instanceId, string? contentId) => Write(
+        "UPDATE \"Attachments\" SET \"MessageId\" = $2, \"ConversationId\" = $3, \"ContentId\" = coalesce($5, \"ContentId\") " +
+        "WHERE \"Id\" = $1 AND \"InstanceId\" = $4 AND \"MessageId\" IS NULL",
+        attachmentId, messageId, conversationId, instanceId, (object?)contentId ?? DBNull.Value);
+
+    public void SetSubject(Guid conversationId, string subject) => Write(
+        "UPDATE \"Conversations\" SET \"Subject\" = $2 WHERE \"Id\" = $1 AND \"Subject\" IS NULL", conversationId, subject);
+
     public void MoveContact(Guid from, Guid into)
     {
         Write("UPDATE \"ChannelIdentities\" SET \"ContactId\" = $2 WHERE \"ContactId\" = $1", from, into);

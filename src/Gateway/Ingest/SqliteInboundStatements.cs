@@ -49,6 +49,10 @@ internal sealed class SqliteInboundStatements : IInboundStatements
     private readonly SqliteCommand _lastMessageRow;
     private readonly ProviderKeys _keys;
     private SqliteTransaction? _transaction;
+    private SqliteCommand? _findConversation;
+    private SqliteCommand? _insertContent;
+    private SqliteCommand? _bindAttachment;
+    private SqliteCommand? _setSubject;
     private long _dataVersionSeen = -1;
     private bool _changed = true;
 
@@ -295,6 +299,41 @@ internal sealed class SqliteInboundStatements : IInboundStatements
             // A key of a batch that rolls back stays: one more false positive, never a missed redelivery.
             _keys.Filter!.Add(key);
         }
+    }
+
+    public Conversation? FindConversation(Guid id)
+    {
+        using var reader = Run(Rare(ref _findConversation, $"SELECT {ConversationColumns} FROM \"Conversations\" WHERE \"Id\" = @id"), ("@id", _d.Id(id)));
+        return reader.Read() ? Conversation(reader, 0, _d) : null;
+    }
+
+    public void InsertContent(MessageContent c) => Execute(
+        Rare(ref _insertContent,
+            "INSERT INTO \"MessageContents\" (\"MessageId\", \"ConversationId\", \"InstanceId\", \"ThreadKey\", \"Subject\", \"Html\", \"References\", \"AutoSubmitted\") " +
+            "VALUES (@message, @conversation, @instance, @key, @subject, @html, @references, @automatic)"),
+        ("@message", _d.Id(c.MessageId)), ("@conversation", _d.Id(c.ConversationId)), ("@instance", c.InstanceId), ("@key", c.ThreadKey),
+        ("@subject", c.Subject), ("@html", c.Html), ("@references", c.References), ("@automatic", _d.Flag(c.AutoSubmitted)));
+
+    public void BindAttachment(Guid attachmentId, Guid messageId, Guid conversationId, string instanceId, string? contentId) => Execute(
+        Rare(ref _bindAttachment,
+            "UPDATE \"Attachments\" SET \"MessageId\" = @message, \"ConversationId\" = @conversation, \"ContentId\" = coalesce(@content, \"ContentId\") " +
+            "WHERE \"Id\" = @id AND \"InstanceId\" = @instance AND \"MessageId\" IS NULL"),
+        ("@id", _d.Id(attachmentId)), ("@message", _d.Id(messageId)), ("@conversation", _d.Id(conversationId)), ("@instance", instanceId), ("@content", contentId));
+
+    public void SetSubject(Guid conversationId, string subject) => Execute(
+        Rare(ref _setSubject, "UPDATE \"Conversations\" SET \"Subject\" = @subject WHERE \"Id\" = @id AND \"Subject\" IS NULL"),
+        ("@id", _d.Id(conversationId)), ("@subject", subject));
+
+    /// <summary>A statement most batches never run (rich messages): prepared on first use, in the open transaction.</summary>
+    private SqliteCommand Rare(ref SqliteCommand? command, string text)
+    {
+        if (command is null)
+        {
+            command = Prepare(text);
+            command.Transaction = _transaction;
+        }
+
+        return command;
     }
 
     public void SaveHead(InboundHead h)

@@ -216,7 +216,14 @@ internal sealed partial class ChannelHost(
         var dbFactory = gatewayServices.GetRequiredService<IDbContextFactory<GatewayDbContext>>();
         services.AddSingleton<IInboundSink>(new InstanceInboundSink(gatewayServices.GetRequiredService<IngestService>(), entry.Id));
         services.AddSingleton<IDeliveryStatusSink>(new DeliveryStatusSink(dbFactory, gatewayServices.GetRequiredService<GatewayEventBus>(), gatewayServices.GetRequiredService<TimeProvider>(), entry.Id));
-        services.AddSingleton<IConversationHistory>(new ChannelConversationHistory(dbFactory, entry.Id, ChannelTypeOf));
+        var history = new ChannelConversationHistory(dbFactory, entry.Id, ChannelTypeOf);
+        services.AddSingleton<IConversationHistory>(history);
+        var attachments = gatewayServices.GetRequiredService<Attachments.AttachmentService>();
+        services.AddSingleton<IAttachmentStore>(new Attachments.InstanceAttachmentStore(attachments, history, entry.Id, attachments.LimitsFor(plugin, instance.Settings)));
+        var state = new ChannelStateStore(
+            dbFactory, gatewayServices.GetRequiredService<StoreDialect>(), gatewayServices.GetRequiredService<TimeProvider>(), gatewayServices.GetRequiredService<GatewayInstance>(), entry.Id);
+        services.AddSingleton<IChannelState>(state);
+        services.AddSingleton<IChannelLeases>(state);
         services.AddSingleton<IChannelKeys>(new ChannelKeys(gatewayServices.GetRequiredService<GatewayKeyRing>(), entry.Id));
         services.AddSingleton<IOrderEventSink>(new Orders.InstanceOrderEventSink(gatewayServices.GetRequiredService<Orders.OrderService>(), entry.Id));
         services.AddSingleton<IOutreachPreferences>(new Contacts.OutreachPreferences(

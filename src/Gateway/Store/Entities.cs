@@ -104,6 +104,70 @@ internal sealed class Conversation
     public DateTimeOffset? SurveyRatedAt { get; set; }
     /// <summary>The agent who had the conversation when it closed (the survey's rating counts for them).</summary>
     public Guid? ClosedByAgentId { get; set; }
+    /// <summary>The subject of the customer's first message that had one (an email's); replies in its thread answer it.</summary>
+    public string? Subject { get; set; }
+}
+
+/// <summary>
+/// What a message carries beyond its text (an email's subject, sanitised HTML body and thread ids; a machine's
+/// answer), kept apart from <see cref="Message"/> so that the messages of chat channels, which have none of it,
+/// write nothing more. One row per message that has any.
+/// </summary>
+internal sealed class MessageContent
+{
+    public Guid MessageId { get; set; }
+    public Guid ConversationId { get; set; }
+    public required string InstanceId { get; set; }
+    /// <summary><see cref="Message.KeyOf"/> of the message's own provider id (inbound): how a later reply's thread ids find its conversation.</summary>
+    public long? ThreadKey { get; set; }
+    public string? Subject { get; set; }
+    /// <summary>The HTML body after sanitising (no scripts, no handlers, no remote content); never the HTML as it arrived.</summary>
+    public string? Html { get; set; }
+    /// <summary>The thread ids the message named (its <c>References</c>), oldest first, space separated.</summary>
+    public string? References { get; set; }
+    /// <summary>Sent by a machine (an out-of-office answer): shown, never answered automatically.</summary>
+    public bool AutoSubmitted { get; set; }
+}
+
+/// <summary>
+/// A stored file: a customer's (saved by a channel before its message was accepted) or an agent's (uploaded for a
+/// reply). Its bytes live in the blob store under <see cref="Id"/>; <see cref="MessageId"/> is set once a message
+/// carries it, and a file no message took within a day is deleted.
+/// </summary>
+internal sealed class Attachment
+{
+    /// <summary>Random (not time-ordered): it appears in URLs, and must not tell anything about others.</summary>
+    public Guid Id { get; set; }
+    public Guid? MessageId { get; set; }
+    public Guid? ConversationId { get; set; }
+    /// <summary>The channel instance that saved it, or <see cref="Attachments.AttachmentService.DeskInstance"/> for an agent's upload.</summary>
+    public required string InstanceId { get; set; }
+    public Guid? UploadedByAgentId { get; set; }
+    public required string FileName { get; set; }
+    public required string ContentType { get; set; }
+    public long Size { get; set; }
+    /// <summary>SHA-256 of the bytes, hex.</summary>
+    public required string Sha256 { get; set; }
+    public string? ContentId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A value a channel instance keeps (<see cref="Abstractions.IChannelState"/>): an IMAP cursor, a polling offset.</summary>
+internal sealed class ChannelStateEntry
+{
+    public required string InstanceId { get; set; }
+    public required string Key { get; set; }
+    public required string Value { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>A lease of a channel instance (<see cref="Abstractions.IChannelLeases"/>): who holds it, until when.</summary>
+internal sealed class ChannelLeaseEntry
+{
+    public required string InstanceId { get; set; }
+    public required string Name { get; set; }
+    public required string Owner { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
 }
 
 /// <summary>

@@ -34,6 +34,10 @@ internal class GatewayDbContext : DbContext
     public DbSet<Order> Orders => Set<Order>();
     public DbSet<OrderEventRecord> OrderEvents => Set<OrderEventRecord>();
     public DbSet<FollowUp> FollowUps => Set<FollowUp>();
+    public DbSet<MessageContent> MessageContents => Set<MessageContent>();
+    public DbSet<Attachment> Attachments => Set<Attachment>();
+    public DbSet<ChannelStateEntry> ChannelStates => Set<ChannelStateEntry>();
+    public DbSet<ChannelLeaseEntry> ChannelLeases => Set<ChannelLeaseEntry>();
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
@@ -118,7 +122,47 @@ internal class GatewayDbContext : DbContext
             e.Property(x => x.Skill).HasMaxLength(64);
             e.Property(x => x.LastInstanceId).HasMaxLength(64);
             e.Property(x => x.LastExternalId).HasMaxLength(200);
+            e.Property(x => x.Subject).HasMaxLength(300);
             e.HasOne(x => x.Contact).WithMany().HasForeignKey(x => x.ContactId);
+        });
+        b.Entity<MessageContent>(e =>
+        {
+            e.HasKey(x => x.MessageId);
+            // A reply's thread ids are looked up here (the customer's messages) and in Messages' provider keys (ours).
+            e.HasIndex(x => x.ThreadKey).HasFilter("\"ThreadKey\" IS NOT NULL");
+            e.HasIndex(x => x.ConversationId);
+            e.Property(x => x.InstanceId).HasMaxLength(64);
+            e.Property(x => x.Subject).HasMaxLength(300);
+            e.Property(x => x.Html).HasMaxLength(2_000_000);
+            e.Property(x => x.References).HasMaxLength(4000);
+        });
+        b.Entity<Attachment>(e =>
+        {
+            e.HasIndex(x => x.MessageId);
+            e.HasIndex(x => x.ConversationId);
+            // Files no message took, oldest first: what the clean-up deletes.
+            e.HasIndex(x => x.CreatedAt).HasFilter("\"MessageId\" IS NULL");
+            e.Property(x => x.InstanceId).HasMaxLength(64);
+            e.Property(x => x.FileName).HasMaxLength(255);
+            e.Property(x => x.ContentType).HasMaxLength(100);
+            e.Property(x => x.Sha256).HasMaxLength(64);
+            e.Property(x => x.ContentId).HasMaxLength(255);
+        });
+        b.Entity<ChannelStateEntry>(e =>
+        {
+            e.ToTable("ChannelStates");
+            e.HasKey(x => new { x.InstanceId, x.Key });
+            e.Property(x => x.InstanceId).HasMaxLength(64);
+            e.Property(x => x.Key).HasMaxLength(200);
+            e.Property(x => x.Value).HasMaxLength(4000);
+        });
+        b.Entity<ChannelLeaseEntry>(e =>
+        {
+            e.ToTable("ChannelLeases");
+            e.HasKey(x => new { x.InstanceId, x.Name });
+            e.Property(x => x.InstanceId).HasMaxLength(64);
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.Owner).HasMaxLength(64);
         });
         b.Entity<Message>(e =>
         {

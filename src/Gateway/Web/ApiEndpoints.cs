@@ -42,6 +42,7 @@ internal static class ApiEndpoints
             TypedResults.Ok(await queries.ListAssignedAsync(AgentId(http), ct)));
         agent.MapGet("/conversations/{id:guid}", GetConversationAsync);
         agent.MapPost("/conversations/{id:guid}/messages", ReplyAsync);
+        agent.MapAttachmentApi();
         agent.MapPost("/conversations/{id:guid}/close", CloseAsync);
         agent.MapPost("/conversations/{id:guid}/transfer", TransferAsync);
         agent.MapPut("/contacts/{id:guid}/exclusive-agent", SetExclusiveAgentAsync).RequireAuthorization(AuthPolicies.Supervisor);
@@ -99,10 +100,13 @@ internal static class ApiEndpoints
         Guid id, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ConversationService conversations, CancellationToken ct)
     {
         var (request, bodyError) = await ReadJsonAsync<ReplyRequest>(http, ct);
-        if (request?.Text is null || VisibleText.IsBlank(request.Text))
+        var hasFiles = request?.Attachments is { Count: > 0 };
+        if (request is null || (!hasFiles && (request.Text is null || VisibleText.IsBlank(request.Text))))
         {
-            return TypedResults.BadRequest(new ErrorDto(bodyError ?? "text is required (nothing visible after removing spaces, control and invisible characters)"));
+            return TypedResults.BadRequest(new ErrorDto(bodyError ?? "text is required (nothing visible after removing spaces, control and invisible characters), unless the reply carries attachments"));
         }
+
+        request = request with { Text = request.Text ?? "" };
 
         if (request.Text.Length > ConversationService.MaxReplyLength)
         {
@@ -115,7 +119,7 @@ internal static class ApiEndpoints
             return TypedResults.Unauthorized();
         }
 
-        var (message, error, reason) = await conversations.ReplyAsync(id, agent, request.Text, request.Via, ct);
+        var (message, error, reason) = await conversations.ReplyAsync(id, agent, request.Text, request.Via, ct, request.Attachments);
         return error switch
         {
             ConversationActionError.None => TypedResults.Accepted($"/api/conversations/{id}", message!),

@@ -131,6 +131,7 @@ public sealed class GatewayHost : IAsyncDisposable
             ["ConnectionStrings:Redis"] = redis,
             ["Redis:KeyPrefix"] = $"t{Guid.NewGuid():N}:",
             ["Plugins:ConfigPath"] = pluginsPath,
+            ["Attachments:Path"] = Path.Combine(data, "attachments"),
             ["Channels:sms-main:AuthToken"] = SmsAuthToken,
             ["Delivery:InitialBackoff"] = "00:00:00.100",
             ["Delivery:MaxBackoff"] = "00:00:00.500",

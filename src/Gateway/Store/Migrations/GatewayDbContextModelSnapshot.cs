@@ -116,6 +116,63 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.ToTable("AgentSessions");
                 });
 
+            modelBuilder.Entity("ChatGateway.Gateway.Store.Attachment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ContentId")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ConversationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InstanceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("UploadedByAgentId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConversationId");
+
+                    b.HasIndex("CreatedAt")
+                        .HasFilter("\"MessageId\" IS NULL");
+
+                    b.HasIndex("MessageId");
+
+                    b.ToTable("Attachments");
+                });
+
             modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelIdentity", b =>
                 {
                     b.Property<Guid>("Id")
@@ -149,6 +206,52 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .IsUnique();
 
                     b.ToTable("ChannelIdentities");
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelLeaseEntry", b =>
+                {
+                    b.Property<string>("InstanceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("InstanceId", "Name");
+
+                    b.ToTable("ChannelLeases", (string)null);
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelStateEntry", b =>
+                {
+                    b.Property<string>("InstanceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("InstanceId", "Key");
+
+                    b.ToTable("ChannelStates", (string)null);
                 });
 
             modelBuilder.Entity("ChatGateway.Gateway.Store.Contact", b =>
@@ -314,6 +417,10 @@ namespace ChatGateway.Gateway.Store.Migrations
 
                     b.Property<long?>("StepEnteredAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
 
                     b.Property<long?>("SurveyRatedAt")
                         .HasColumnType("INTEGER");
@@ -546,6 +653,48 @@ namespace ChatGateway.Gateway.Store.Migrations
                         {
                             t.HasTrigger("Messages_AnswerEndsInboundRun");
                         });
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.MessageContent", b =>
+                {
+                    b.Property<Guid>("MessageId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("AutoSubmitted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ConversationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Html")
+                        .HasMaxLength(2000000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InstanceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("References")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ThreadKey")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("MessageId");
+
+                    b.HasIndex("ConversationId");
+
+                    b.HasIndex("ThreadKey")
+                        .HasFilter("\"ThreadKey\" IS NOT NULL");
+
+                    b.ToTable("MessageContents");
                 });
 
             modelBuilder.Entity("ChatGateway.Gateway.Store.Order", b =>

@@ -121,6 +121,63 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.ToTable("AgentSessions");
                 });
 
+            modelBuilder.Entity("ChatGateway.Gateway.Store.Attachment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ContentId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid?>("ConversationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<string>("InstanceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid?>("UploadedByAgentId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConversationId");
+
+                    b.HasIndex("CreatedAt")
+                        .HasFilter("\"MessageId\" IS NULL");
+
+                    b.HasIndex("MessageId");
+
+                    b.ToTable("Attachments");
+                });
+
             modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelIdentity", b =>
                 {
                     b.Property<Guid>("Id")
@@ -154,6 +211,52 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                         .IsUnique();
 
                     b.ToTable("ChannelIdentities");
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelLeaseEntry", b =>
+                {
+                    b.Property<string>("InstanceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("InstanceId", "Name");
+
+                    b.ToTable("ChannelLeases", (string)null);
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelStateEntry", b =>
+                {
+                    b.Property<string>("InstanceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.HasKey("InstanceId", "Key");
+
+                    b.ToTable("ChannelStates", (string)null);
                 });
 
             modelBuilder.Entity("ChatGateway.Gateway.Store.Contact", b =>
@@ -319,6 +422,10 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
 
                     b.Property<long?>("StepEnteredAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
 
                     b.Property<long?>("SurveyRatedAt")
                         .HasColumnType("bigint");
@@ -551,6 +658,48 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                         {
                             t.HasTrigger("Messages_AnswerEndsInboundRun");
                         });
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.MessageContent", b =>
+                {
+                    b.Property<Guid>("MessageId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("AutoSubmitted")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid>("ConversationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Html")
+                        .HasMaxLength(2000000)
+                        .HasColumnType("character varying(2000000)");
+
+                    b.Property<string>("InstanceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("References")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<long?>("ThreadKey")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("MessageId");
+
+                    b.HasIndex("ConversationId");
+
+                    b.HasIndex("ThreadKey")
+                        .HasFilter("\"ThreadKey\" IS NOT NULL");
+
+                    b.ToTable("MessageContents");
                 });
 
             modelBuilder.Entity("ChatGateway.Gateway.Store.Order", b =>
