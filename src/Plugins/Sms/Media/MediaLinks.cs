@@ -51,9 +51,16 @@ internal sealed class MediaLinks(IChannelKeys keys, TimeProvider time, IOptionsM
         }
 
         Span<byte> given = stackalloc byte[MacLength + 2];
-        if (!Base64Url.TryDecodeFromChars(signature, given, out var written) || written != MacLength)
+        try
         {
-            return false;
+            if (!Base64Url.TryDecodeFromChars(signature, given, out var written) || written != MacLength)
+            {
+                return false;
+            }
+        }
+        catch (FormatException)
+        {
+            return false; // TryDecode throws on characters outside base64url
         }
 
         Span<byte> expected = stackalloc byte[MacLength];
