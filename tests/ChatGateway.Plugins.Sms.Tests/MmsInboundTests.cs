@@ -161,6 +161,20 @@ public sealed class MmsInboundTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Inbound_MediaFetchTimesOut_Answers503_AndAcceptsNothing()
+    {
+        await using var host = await SmsWebhookHost.StartAsync(settings => settings["RequestTimeout"] = "00:00:01", twilio: _twilio);
+        var url = _twilio.AddMedia(MessageSid, Jpeg(1000), "image/jpeg");
+        _twilio.DelayMediaNext(1, TimeSpan.FromSeconds(10));
+
+        using var response = await host.PostSignedAsync("messages", Mms("look", (url, "image/jpeg")));
+
+        await AssertErrorAsync(response, HttpStatusCode.ServiceUnavailable, "MediaUrl0 could not be fetched from Twilio (it did not arrive within 1 s); try again");
+        Assert.Empty(host.Inbound.Accepted);
+        Assert.Equal(0, host.Attachments.FilesOnDisk);
+    }
+
+    [Fact]
     public async Task Inbound_MediaTwilioNoLongerHas_KeepsTheMessageWithANote()
     {
         var gone = new Uri(_twilio.BaseAddress, $"/2010-04-01/Accounts/{SmsTestInstance.AccountSid}/Messages/{MessageSid}/Media/ME404");

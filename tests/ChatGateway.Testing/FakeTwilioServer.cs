@@ -93,6 +93,8 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
     private readonly ConcurrentQueue<TwilioMediaDownload> _mediaDownloads = new();
     private readonly HttpClient _mediaFetcher = new() { Timeout = TimeSpan.FromSeconds(30) };
     private int _mediaFailuresLeft;
+    private int _mediaDelaysLeft;
+    private TimeSpan _mediaDelay;
     private int _mediaFailureStatus;
     private int _failuresLeft;
     private int _failureStatus;
@@ -146,6 +148,17 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
         var path = $"/2010-04-01/Accounts/{AccountSid}/Messages/{messageSid}/Media/{mediaSid}";
         _media[path] = (content, contentType, redirectTo);
         return new Uri(BaseAddress, path);
+    }
+
+    /// <summary>Holds the next <paramref name="count"/> requests for inbound media for <paramref name="delay"/> before answering (to test timeouts).</summary>
+    public void DelayMediaNext(int count, TimeSpan delay)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (_gate)
+        {
+            _mediaDelaysLeft = count;
+            _mediaDelay = delay;
+        }
     }
 
     /// <summary>Answers the next <paramref name="count"/> requests for inbound media with <paramref name="status"/> (after checking credentials).</summary>
@@ -402,12 +415,31 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
         string? json = null;
         (byte[] Content, string ContentType, Uri? RedirectTo) media = default;
         var failure = 0;
+        var delay = TimeSpan.Zero;
         lock (_gate)
         {
             if (_mediaFailuresLeft > 0 && authorised)
             {
                 _mediaFailuresLeft--;
                 failure = _mediaFailureStatus;
+            }
+
+            if (_mediaDelaysLeft > 0)
+            {
+                _mediaDelaysLeft--;
+                delay = _mediaDelay;
+            }
+        }
+
+        if (delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(delay, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up; it still counts as received.
             }
         }
 
