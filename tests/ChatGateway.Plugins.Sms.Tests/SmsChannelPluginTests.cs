@@ -7,7 +7,7 @@ namespace ChatGateway.Plugins.Sms.Tests;
 public sealed class SmsChannelPluginTests
 {
     [Fact]
-    public void Plugin_Always_DeclaresSmsWithPhoneIdentityAndReceipts_AndThatItMayStartConversations()
+    public void Plugin_Always_DeclaresSmsWithPhoneIdentityReceiptsAndMmsFiles_AndThatItMayStartConversations()
     {
         var plugin = new SmsChannelPlugin();
 
@@ -15,8 +15,9 @@ public sealed class SmsChannelPluginTests
         Assert.Equal("sms", plugin.ChannelType);
         Assert.Equal(
             ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.DeliveryReceipts | ChannelCapabilities.PhoneIdentity
-                | ChannelCapabilities.StartConversation,
+                | ChannelCapabilities.StartConversation | ChannelCapabilities.Attachments,
             plugin.Capabilities);
+        Assert.Equal(5 * 1024 * 1024, ((IChannelPlugin)plugin).MaxAttachmentBytes); // Twilio's MMS limit
     }
 
     [Fact]

@@ -30,6 +30,7 @@ public sealed class SmsOptionsTests
         settings["ApiBaseAddress"] = "ftp://api.twilio.com";
         settings["MaxBodyBytes"] = "0";
         settings["RequestTimeout"] = "-00:00:01";
+        settings["MediaUrlLifetime"] = "00:00:10";
 
         var failures = await StartupFailuresAsync(settings);
 
@@ -40,6 +41,7 @@ public sealed class SmsOptionsTests
                 "ApiBaseAddress must be an absolute http(s) URL",
                 "MaxBodyBytes must be greater than 0",
                 "RequestTimeout must be greater than 0",
+                "MediaUrlLifetime must be between 00:01:00 and 7.00:00:00 (Twilio fetches a message's media when it sends it)",
             ],
             failures);
     }
@@ -65,6 +67,7 @@ public sealed class SmsOptionsTests
         Assert.True(options.StatusCallback);
         Assert.Equal(64 * 1024, options.MaxBodyBytes);
         Assert.Equal(TimeSpan.FromSeconds(30), options.RequestTimeout);
+        Assert.Equal(TimeSpan.FromHours(1), options.MediaUrlLifetime);
     }
 
     [Fact]

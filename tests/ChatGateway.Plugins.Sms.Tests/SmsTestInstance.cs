@@ -1,6 +1,7 @@
 using ChatGateway.Abstractions;
 using ChatGateway.Plugins.Sms.Tests.Fakes;
 using ChatGateway.Testing;
+using FixedChannelKeys = ChatGateway.Testing.Conformance.FixedChannelKeys;
 
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,7 +34,8 @@ internal static class SmsTestInstance
         IDictionary<string, string?> settings,
         IInboundSink? inbound = null,
         IDeliveryStatusSink? statuses = null,
-        IOutreachPreferences? preferences = null)
+        IOutreachPreferences? preferences = null,
+        IAttachmentStore? attachments = null)
     {
         var instance = CreateInstance(settings);
         var services = new ServiceCollection();
@@ -45,6 +47,11 @@ internal static class SmsTestInstance
         services.AddSingleton(inbound ?? new RecordingInboundSink());
         services.AddSingleton(statuses ?? new RecordingDeliveryStatusSink());
         services.AddSingleton(preferences ?? new RecordingOutreachPreferences());
+        services.AddSingleton<IChannelKeys>(new FixedChannelKeys(Id));
+        if (attachments is not null)
+        {
+            services.AddSingleton(attachments);
+        }
 
         new SmsChannelPlugin().ConfigureServices(instance, services);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });

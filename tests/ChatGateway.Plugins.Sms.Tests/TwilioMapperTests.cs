@@ -104,13 +104,24 @@ public sealed class TwilioMapperTests
         var form = TwilioMapper.ToCreateMessageForm(Outbound("Your parcel left today."), "+14155550123", options, "sms-main");
 
         Assert.Equal(
-            new Dictionary<string, string>
-            {
-                ["To"] = "+14155550123",
-                ["From"] = "+14155550100",
-                ["Body"] = "Your parcel left today.",
-                ["StatusCallback"] = "https://shop.example/channels/sms-main/status",
-            },
+            [
+                new("To", "+14155550123"),
+                new("From", "+14155550100"),
+                new("Body", "Your parcel left today."),
+                new("StatusCallback", "https://shop.example/channels/sms-main/status"),
+            ],
+            form);
+    }
+
+    [Fact]
+    public void ToCreateMessageForm_FilesWithoutText_RepeatsMediaUrlAndLeavesBodyOut()
+    {
+        var options = new SmsOptions { FromNumber = "+14155550100", PublicBaseUrl = "https://shop.example/", StatusCallback = false };
+
+        var form = TwilioMapper.ToCreateMessageForm(Outbound(""), "+14155550123", options, "sms-main", ["https://a.example/1", "https://a.example/2"]);
+
+        Assert.Equal(
+            [new("To", "+14155550123"), new("From", "+14155550100"), new("MediaUrl", "https://a.example/1"), new("MediaUrl", "https://a.example/2")],
             form);
     }
 
@@ -121,7 +132,7 @@ public sealed class TwilioMapperTests
 
         var form = TwilioMapper.ToCreateMessageForm(Outbound("hi"), "+14155550123", options, "sms-main");
 
-        Assert.DoesNotContain("StatusCallback", form.Keys);
+        Assert.DoesNotContain("StatusCallback", form.Select(field => field.Key));
     }
 
     [Theory]

@@ -21,7 +21,7 @@ namespace ChatGateway.Testing;
 /// <param name="Username">The Basic auth user name, or null when the request had no Basic credentials.</param>
 /// <param name="Password">The Basic auth password, or null when the request had no Basic credentials.</param>
 /// <param name="ContentType">The request's Content-Type header.</param>
-/// <param name="Form">The form fields (first value of each).</param>
+/// <param name="Form">The form fields (first value of each; every <c>MediaUrl</c> is in <see cref="MediaUrls"/>).</param>
 /// <param name="ResponseStatus">The status the fake answered with.</param>
 /// <param name="MessageSid">The sid of the created message when it answered 201.</param>
 public sealed record TwilioRequest(
@@ -41,13 +41,43 @@ public sealed record TwilioRequest(
     public string? Body => Form.GetValueOrDefault("Body");
 
     public string? StatusCallback => Form.GetValueOrDefault("StatusCallback");
+
+    /// <summary>Every <c>MediaUrl</c> field, in the order sent.</summary>
+    public IReadOnlyList<string> MediaUrls { get; init; } = [];
+
+    /// <summary>What the fake got when it fetched each of <see cref="MediaUrls"/>, as Twilio does before it sends an MMS.</summary>
+    public IReadOnlyList<TwilioMediaFetch> MediaFetches { get; init; } = [];
 }
+
+/// <summary>One fetch of an outbound message's <c>MediaUrl</c> by the fake, as the customer's phone would get the file.</summary>
+/// <param name="Url">The URL fetched.</param>
+/// <param name="Status">The HTTP status it answered; 0 when it did not answer.</param>
+/// <param name="ContentType">Its Content-Type header.</param>
+/// <param name="ContentLength">Its Content-Length header, if any.</param>
+/// <param name="Content">The bytes it served.</param>
+/// <param name="Headers">Its response headers (first value of each, names as sent).</param>
+public sealed record TwilioMediaFetch(
+    string Url, int Status, string? ContentType, long? ContentLength, byte[] Content, IReadOnlyDictionary<string, string> Headers);
+
+/// <summary>One request for an inbound message's media file (<c>/Messages/{MessageSid}/Media/{MediaSid}</c>) the fake answered.</summary>
+/// <param name="Path">The path requested.</param>
+/// <param name="Username">The Basic auth user name, or null without Basic credentials.</param>
+/// <param name="Password">The Basic auth password, or null without Basic credentials.</param>
+/// <param name="Status">The status the fake answered with.</param>
+public sealed record TwilioMediaDownload(string Path, string? Username, string? Password, int Status);
 
 /// <summary>
 /// A real HTTP server on 127.0.0.1 that speaks Twilio's wire format for
 /// <c>POST /2010-04-01/Accounts/{sid}/Messages.json</c>: Basic auth (401, code 20003), required
 /// <c>To</c>/<c>From</c>/<c>Body</c> (400, codes 21604/21603/21602), E.164 <c>To</c> (400, code 21211),
 /// and 201 with Twilio's Message JSON. Every request is recorded; failures can be injected.
+/// <para>
+/// MMS both ways. Sending: <c>MediaUrl</c> repeats once per file (at most 10, else 400 code 21623) and makes <c>Body</c>
+/// optional; the fake fetches every URL as Twilio does and records what it got (<see cref="TwilioRequest.MediaFetches"/>);
+/// one that does not answer 200 with a Content-Type fails the request with 400, code 11200 (HTTP retrieval failure), and
+/// files over 5 MB together with code 11751. Receiving: <see cref="AddMedia"/> serves a file at Twilio's media URL
+/// <c>/2010-04-01/Accounts/{sid}/Messages/{MessageSid}/Media/{MediaSid}</c>, which requires Basic auth (401, code 20003).
+/// </para>
 /// </summary>
 public sealed partial class FakeTwilioServer : IAsyncDisposable
 {
@@ -59,6 +89,13 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
     private readonly ConcurrentQueue<TwilioRequest> _requests = new();
     private readonly List<(TaskCompletionSource<TwilioRequest> Waiter, Func<TwilioRequest, bool> Predicate)> _waiters = [];
     private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<string, (byte[] Content, string ContentType, Uri? RedirectTo)> _media = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<TwilioMediaDownload> _mediaDownloads = new();
+    private readonly HttpClient _mediaFetcher = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private int _mediaFailuresLeft;
+    private int _mediaDelaysLeft;
+    private TimeSpan _mediaDelay;
+    private int _mediaFailureStatus;
     private int _failuresLeft;
     private int _failureStatus;
     private int? _failureCode;
@@ -86,6 +123,55 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
     /// <summary>A snapshot of every request received so far, oldest first.</summary>
     public IReadOnlyList<TwilioRequest> Requests => [.. _requests];
 
+    /// <summary>A snapshot of every request for an inbound message's media, oldest first.</summary>
+    public IReadOnlyList<TwilioMediaDownload> MediaDownloads => [.. _mediaDownloads];
+
+    /// <summary>
+    /// Twilio's "HTTP Basic Authentication for media access" setting: on (the default, and Twilio's default for new
+    /// accounts), media URLs answer 401 without the account's credentials; off, anyone with the URL gets the file.
+    /// </summary>
+    public bool RequireMediaAuth { get; set; } = true;
+
+    /// <summary>The largest total of media one message may carry (Twilio: 5 MB).</summary>
+    public const long MaxMediaBytes = 5 * 1024 * 1024;
+
+    /// <summary>
+    /// Serves <paramref name="content"/> as media of the inbound message <paramref name="messageSid"/>, as Twilio keeps an
+    /// MMS's files, and returns its URL (what Twilio puts in <c>MediaUrl{N}</c>). Basic auth with the account's
+    /// credentials is required (see <see cref="RequireMediaAuth"/>); with <paramref name="redirectTo"/> an authorised request is answered 307 to there, as
+    /// Twilio sends its media on to its storage.
+    /// </summary>
+    public Uri AddMedia(string messageSid, byte[] content, string contentType, Uri? redirectTo = null)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var mediaSid = "ME" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var path = $"/2010-04-01/Accounts/{AccountSid}/Messages/{messageSid}/Media/{mediaSid}";
+        _media[path] = (content, contentType, redirectTo);
+        return new Uri(BaseAddress, path);
+    }
+
+    /// <summary>Holds the next <paramref name="count"/> requests for inbound media for <paramref name="delay"/> before answering (to test timeouts).</summary>
+    public void DelayMediaNext(int count, TimeSpan delay)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (_gate)
+        {
+            _mediaDelaysLeft = count;
+            _mediaDelay = delay;
+        }
+    }
+
+    /// <summary>Answers the next <paramref name="count"/> requests for inbound media with <paramref name="status"/> (after checking credentials).</summary>
+    public void FailMediaNext(int count, int status)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (_gate)
+        {
+            _mediaFailuresLeft = count;
+            _mediaFailureStatus = status;
+        }
+    }
+
     /// <summary>Starts the fake. <paramref name="timeProvider"/> only stamps <c>date_created</c>; waits and delays use real time.</summary>
     public static async Task<FakeTwilioServer> StartAsync(
         string accountSid = DefaultAccountSid,
@@ -106,6 +192,7 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
 
         var server = new FakeTwilioServer(app, accountSid, authToken, timeProvider ?? TimeProvider.System);
         app.MapPost("/2010-04-01/Accounts/{accountSid}/Messages.json", new RequestDelegate(server.HandleCreateMessageAsync));
+        app.MapGet("/2010-04-01/Accounts/{accountSid}/Messages/{messageSid}/Media/{mediaSid}", new RequestDelegate(server.HandleGetMediaAsync));
 
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
@@ -174,6 +261,7 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _mediaFetcher.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
@@ -182,9 +270,12 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
     {
         var accountSidInPath = (string)context.Request.RouteValues["accountSid"]!;
         var (username, password) = ReadBasicAuth(context.Request);
-        var form = context.Request.HasFormContentType
-            ? (await context.Request.ReadFormAsync(context.RequestAborted)).ToDictionary(field => field.Key, field => field.Value.ToString(), StringComparer.Ordinal)
-            : new Dictionary<string, string>(StringComparer.Ordinal);
+        var fields = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
+        var form = fields is null
+            ? new Dictionary<string, string>(StringComparer.Ordinal)
+            : fields.ToDictionary(field => field.Key, field => field.Value[0] ?? "", StringComparer.Ordinal);
+        IReadOnlyList<string> mediaUrls = fields is not null && fields.TryGetValue("MediaUrl", out var urls) ? [.. urls.Select(url => url ?? "")] : [];
+        IReadOnlyList<TwilioMediaFetch> fetches = [];
 
         (int Status, int? Code, string? Message) failure = default;
         TimeSpan delay = TimeSpan.Zero;
@@ -242,7 +333,7 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
         {
             (status, json) = Error(StatusCodes.Status400BadRequest, 21603, "A 'From' phone number is required.");
         }
-        else if (string.IsNullOrEmpty(form.GetValueOrDefault("Body")))
+        else if (string.IsNullOrEmpty(form.GetValueOrDefault("Body")) && mediaUrls.Count == 0)
         {
             (status, json) = Error(StatusCodes.Status400BadRequest, 21602, "Message body is required.");
         }
@@ -250,18 +341,143 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
         {
             (status, json) = Error(StatusCodes.Status400BadRequest, 21211, $"Invalid 'To' Phone Number: {form["To"]}");
         }
+        else if (mediaUrls.Count > 10)
+        {
+            (status, json) = Error(StatusCodes.Status400BadRequest, 21623, "Number of media files exceeds allowed limit");
+        }
         else
         {
-            messageSid = "SM" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-            status = StatusCodes.Status201Created;
-            json = MessageJson(messageSid, form, now);
+            // Twilio fetches the media before it sends: a file the customer's phone could not get fails the message.
+            fetches = mediaUrls.Count == 0 ? [] : await FetchMediaAsync(mediaUrls, context.RequestAborted);
+            if (fetches.FirstOrDefault(fetch => fetch.Status != StatusCodes.Status200OK || string.IsNullOrEmpty(fetch.ContentType)) is { } failed)
+            {
+                (status, json) = Error(StatusCodes.Status400BadRequest, 11200, $"HTTP retrieval failure: {failed.Url} answered {failed.Status}");
+            }
+            else if (fetches.Sum(fetch => (long)fetch.Content.Length) > MaxMediaBytes)
+            {
+                (status, json) = Error(StatusCodes.Status400BadRequest, 11751, "Media exceeds messaging provider size limit");
+            }
+            else
+            {
+                messageSid = "SM" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+                status = StatusCodes.Status201Created;
+                json = MessageJson(messageSid, form, mediaUrls.Count, now);
+            }
         }
 
-        Record(new TwilioRequest(accountSidInPath, username, password, context.Request.ContentType, form, status, messageSid, now));
+        Record(new TwilioRequest(accountSidInPath, username, password, context.Request.ContentType, form, status, messageSid, now)
+        {
+            MediaUrls = mediaUrls,
+            MediaFetches = fetches,
+        });
 
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
         await context.Response.WriteAsync(json, Encoding.UTF8, context.RequestAborted);
+    }
+
+    /// <summary>Fetches each media URL as Twilio does: a plain GET without credentials, following redirects.</summary>
+    private async Task<IReadOnlyList<TwilioMediaFetch>> FetchMediaAsync(IReadOnlyList<string> urls, CancellationToken cancellationToken)
+    {
+        var fetches = new List<TwilioMediaFetch>(urls.Count);
+        foreach (var url in urls)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                fetches.Add(new TwilioMediaFetch(url, 0, null, null, [], new Dictionary<string, string>()));
+                continue;
+            }
+
+            try
+            {
+                using var response = await _mediaFetcher.GetAsync(uri, cancellationToken);
+                var content = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+                var headers = response.Headers.Concat(response.Content.Headers)
+                    .ToDictionary(header => header.Key, header => header.Value.First(), StringComparer.OrdinalIgnoreCase);
+                fetches.Add(new TwilioMediaFetch(
+                    url, (int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), response.Content.Headers.ContentLength, content, headers));
+            }
+            catch (HttpRequestException)
+            {
+                fetches.Add(new TwilioMediaFetch(url, 0, null, null, [], new Dictionary<string, string>()));
+            }
+        }
+
+        return fetches;
+    }
+
+    private async Task HandleGetMediaAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "";
+        var (username, password) = ReadBasicAuth(context.Request);
+        var authorised = !RequireMediaAuth || (username == AccountSid && password == AuthToken);
+        int status;
+        string? json = null;
+        (byte[] Content, string ContentType, Uri? RedirectTo) media = default;
+        var failure = 0;
+        var delay = TimeSpan.Zero;
+        lock (_gate)
+        {
+            if (_mediaFailuresLeft > 0 && authorised)
+            {
+                _mediaFailuresLeft--;
+                failure = _mediaFailureStatus;
+            }
+
+            if (_mediaDelaysLeft > 0)
+            {
+                _mediaDelaysLeft--;
+                delay = _mediaDelay;
+            }
+        }
+
+        if (delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(delay, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up; it still counts as received.
+            }
+        }
+
+        if (!authorised)
+        {
+            (status, json) = Error(StatusCodes.Status401Unauthorized, 20003, "Authenticate");
+        }
+        else if (failure != 0)
+        {
+            var (code, message) = DefaultError(failure);
+            (status, json) = Error(failure, code, message);
+        }
+        else if (!_media.TryGetValue(path, out media))
+        {
+            (status, json) = Error(StatusCodes.Status404NotFound, 20404, $"The requested resource {path} was not found");
+        }
+        else
+        {
+            status = media.RedirectTo is null ? StatusCodes.Status200OK : StatusCodes.Status307TemporaryRedirect;
+        }
+
+        _mediaDownloads.Enqueue(new TwilioMediaDownload(path, username, password, status));
+        context.Response.StatusCode = status;
+        if (json is not null)
+        {
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await context.Response.WriteAsync(json, Encoding.UTF8, context.RequestAborted);
+        }
+        else if (media.RedirectTo is { } location)
+        {
+            context.Response.Headers.Location = location.ToString();
+        }
+        else
+        {
+            context.Response.ContentType = media.ContentType;
+            context.Response.ContentLength = media.Content!.Length;
+            await context.Response.Body.WriteAsync(media.Content, context.RequestAborted);
+        }
     }
 
     private void Record(TwilioRequest request)
@@ -329,7 +545,7 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
             ["status"] = status,
         }));
 
-    private string MessageJson(string messageSid, IReadOnlyDictionary<string, string> form, DateTimeOffset now)
+    private string MessageJson(string messageSid, IReadOnlyDictionary<string, string> form, int numMedia, DateTimeOffset now)
     {
         var uri = $"/2010-04-01/Accounts/{AccountSid}/Messages/{messageSid}.json";
         var date = now.ToUniversalTime().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
@@ -337,7 +553,7 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
         {
             ["account_sid"] = AccountSid,
             ["api_version"] = "2010-04-01",
-            ["body"] = form["Body"],
+            ["body"] = form.GetValueOrDefault("Body") ?? "",
             ["date_created"] = date,
             ["date_sent"] = null,
             ["date_updated"] = date,
@@ -346,7 +562,7 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
             ["error_message"] = null,
             ["from"] = form["From"],
             ["messaging_service_sid"] = null,
-            ["num_media"] = "0",
+            ["num_media"] = numMedia.ToString(CultureInfo.InvariantCulture),
             ["num_segments"] = "1",
             ["price"] = null,
             ["price_unit"] = "USD",

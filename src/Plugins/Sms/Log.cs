@@ -59,4 +59,24 @@ internal static partial class Log
     [LoggerMessage(EventId = 4116, EventName = "SmsSendRejectedLocally", Level = LogLevel.Warning,
         Message = "Message {MessageId} not sent: {Reason}")]
     public static partial void SendRejectedLocally(ILogger logger, Guid messageId, string reason);
+
+    [LoggerMessage(EventId = 4117, EventName = "SmsMediaStored", Level = LogLevel.Information,
+        Message = "Inbound MMS {MessageSid}: media {Index} stored as attachment {AttachmentId} ({ContentType}, {Size} bytes)")]
+    public static partial void MediaStored(ILogger logger, string messageSid, int index, string attachmentId, string contentType, long size);
+
+    [LoggerMessage(EventId = 4118, EventName = "SmsMediaNotKept", Level = LogLevel.Warning,
+        Message = "Inbound MMS {MessageSid}: media {Index} not kept, the message is stored without it: {Reason}")]
+    public static partial void MediaNotKept(ILogger logger, string messageSid, int index, string reason);
+
+    [LoggerMessage(EventId = 4119, EventName = "SmsMediaFetchFailed", Level = LogLevel.Warning,
+        Message = "Inbound MMS {MessageSid}: media {Index} could not be fetched for now ({Reason}); Twilio is asked to deliver the message again")]
+    public static partial void MediaFetchFailedTransient(ILogger logger, string messageSid, int index, string reason);
+
+    [LoggerMessage(EventId = 4120, EventName = "SmsMediaServed", Level = LogLevel.Debug,
+        Message = "Media {AttachmentId} served to Twilio ({ContentType}, {Size} bytes)")]
+    public static partial void MediaServed(ILogger logger, string attachmentId, string contentType, long? size);
+
+    [LoggerMessage(EventId = 4121, EventName = "SmsMediaNotServed", Level = LogLevel.Information,
+        Message = "Media request answered 404: {Reason}")]
+    public static partial void MediaNotServed(ILogger logger, string reason);
 }

@@ -1,4 +1,5 @@
 using ChatGateway.Abstractions;
+using ChatGateway.Plugins.Sms.Media;
 using ChatGateway.Plugins.Sms.Webhooks;
 
 using Microsoft.AspNetCore.Routing;
@@ -8,7 +9,9 @@ namespace ChatGateway.Plugins.Sms;
 
 /// <summary>
 /// SMS through Twilio's Programmable Messaging API (or any server that speaks its wire format):
-/// inbound messages and delivery status arrive as signed webhooks, replies go out through the REST API.
+/// inbound messages and delivery status arrive as signed webhooks, replies go out through the REST API. MMS media both
+/// ways: an inbound message's files are fetched from Twilio into the gateway's store; an agent's files are given to Twilio
+/// as signed, expiring links to <c>/channels/{id}/media/...</c>.
 /// </summary>
 public sealed class SmsChannelPlugin : IChannelPlugin
 {
@@ -21,7 +24,13 @@ public sealed class SmsChannelPlugin : IChannelPlugin
         | ChannelCapabilities.SendText
         | ChannelCapabilities.DeliveryReceipts
         | ChannelCapabilities.PhoneIdentity
-        | ChannelCapabilities.StartConversation;
+        | ChannelCapabilities.StartConversation
+        | ChannelCapabilities.Attachments;
+
+    /// <summary>Twilio's limit for the media of one MMS, all files together (5 MB).</summary>
+    internal const long MaxMmsBytes = 5 * 1024 * 1024;
+
+    public long MaxAttachmentBytes => MaxMmsBytes;
 
     public void ConfigureServices(ChannelInstance instance, IServiceCollection services)
     {
@@ -34,5 +43,6 @@ public sealed class SmsChannelPlugin : IChannelPlugin
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapTwilioSmsWebhooks();
+        endpoints.MapTwilioMedia();
     }
 }

@@ -25,8 +25,14 @@ internal sealed record SmsOptions
     /// <summary>Largest webhook body accepted; larger ones get 413 before anything is parsed.</summary>
     public int MaxBodyBytes { get; init; } = 64 * 1024;
 
-    /// <summary>How long one call to the Twilio API may take before it counts as a transient failure.</summary>
+    /// <summary>
+    /// How long one call to the Twilio API may take before it counts as a transient failure; also the limit for fetching
+    /// and storing one MMS media file of an inbound message.
+    /// </summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a public media URL given to Twilio for an outbound MMS stays valid.</summary>
+    public TimeSpan MediaUrlLifetime { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>The URL Twilio uses for a path under this gateway, e.g. <c>/channels/sms-main/status</c>.</summary>
     public string PublicUrlFor(string pathAndQuery) => PublicBaseUrl.TrimEnd('/') + pathAndQuery;
@@ -34,5 +40,5 @@ internal sealed record SmsOptions
     // Records print every property; this one holds a secret.
     public override string ToString() =>
         $"SmsOptions {{ AccountSid = {AccountSid}, AuthToken = ***, FromNumber = {FromNumber}, PublicBaseUrl = {PublicBaseUrl}, "
-        + $"ApiBaseAddress = {ApiBaseAddress}, StatusCallback = {StatusCallback}, MaxBodyBytes = {MaxBodyBytes}, RequestTimeout = {RequestTimeout} }}";
+        + $"ApiBaseAddress = {ApiBaseAddress}, StatusCallback = {StatusCallback}, MaxBodyBytes = {MaxBodyBytes}, RequestTimeout = {RequestTimeout}, MediaUrlLifetime = {MediaUrlLifetime} }}";
 }

@@ -61,6 +61,11 @@ internal sealed partial class SmsOptionsValidator(ChannelInstance instance) : IV
             errors.Add("RequestTimeout must be greater than 0");
         }
 
+        if (options.MediaUrlLifetime < TimeSpan.FromMinutes(1) || options.MediaUrlLifetime > TimeSpan.FromDays(7))
+        {
+            errors.Add("MediaUrlLifetime must be between 00:01:00 and 7.00:00:00 (Twilio fetches a message's media when it sends it)");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

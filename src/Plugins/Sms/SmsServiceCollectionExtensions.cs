@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 
 using ChatGateway.Abstractions;
+using ChatGateway.Plugins.Sms.Media;
 using ChatGateway.Plugins.Sms.Sending;
 
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +30,14 @@ internal static class SmsServiceCollectionExtensions
                 var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.AccountSid}:{options.AuthToken}"));
                 client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", credentials);
             });
+
+        // MMS media: redirects are followed by hand, so the credentials never follow one to another host.
+        services.AddHttpClient(TwilioMediaClient.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan); // each file has its own limit (RequestTimeout)
+        services.TryAddTransient<TwilioMediaClient>();
+        services.TryAddTransient<InboundMediaSaver>();
+        services.TryAddSingleton<MediaLinks>();
 
         // Transient: each send takes a fresh client from IHttpClientFactory, so handlers rotate.
         services.TryAddTransient<TwilioClient>();

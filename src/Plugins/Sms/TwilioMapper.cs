@@ -1,4 +1,8 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
 using ChatGateway.Abstractions;
+using ChatGateway.Plugins.Sms.Media;
 using ChatGateway.Plugins.Sms.Sending;
 
 using Microsoft.Extensions.Primitives;
@@ -11,9 +15,15 @@ namespace ChatGateway.Plugins.Sms;
 /// </summary>
 internal sealed record OutreachChoice(OutreachPreference Preference, bool ThisChannelOnly, bool Decline = false);
 
+/// <summary>One media file of an inbound MMS: <c>MediaUrl{Index}</c> and the type Twilio gave in <c>MediaContentType{Index}</c>.</summary>
+internal sealed record TwilioMediaItem(int Index, Uri Url, string? ContentType);
+
 /// <summary>The one place that translates between Twilio's payloads and the gateway's model.</summary>
-internal static class TwilioMapper
+internal static partial class TwilioMapper
 {
+    /// <summary>Twilio's limit of media files per message, both ways.</summary>
+    public const int MaxMedia = 10;
+
     public static readonly string[] InboundRequiredFields = ["MessageSid", "From", "Body"];
 
     public static readonly string[] StatusRequiredFields = ["MessageSid", "MessageStatus"];
@@ -45,6 +55,97 @@ internal static class TwilioMapper
             Text = Field(form, "Body") ?? "",
         };
     }
+
+    /// <summary>
+    /// The media of an inbound MMS (<c>NumMedia</c>, <c>MediaUrl0</c>.., <c>MediaContentType0</c>..), or the reason to answer 400
+    /// with: a <c>NumMedia</c> that is not a whole number from 0 to 10, a missing <c>MediaUrlN</c> below it, one beyond it, or a
+    /// URL that is not on the configured API host (the credentials go with every fetch, so no other host is ever fetched).
+    /// No <c>NumMedia</c> at all is an SMS without media.
+    /// </summary>
+    public static (IReadOnlyList<TwilioMediaItem> Media, string? Error) ReadMedia(IReadOnlyDictionary<string, StringValues> form, Uri apiBase)
+    {
+        var count = 0;
+        if (form.TryGetValue("NumMedia", out var numMedia)
+            && (!int.TryParse(numMedia.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out count) || count > MaxMedia))
+        {
+            return ([], $"NumMedia must be a whole number from 0 to {MaxMedia}");
+        }
+
+        foreach (var key in form.Keys)
+        {
+            if (MediaField().Match(key) is { Success: true } match
+                && (!int.TryParse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index >= count))
+            {
+                return ([], $"{key} is not expected (NumMedia is {count})");
+            }
+        }
+
+        var media = new List<TwilioMediaItem>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var value = Field(form, $"MediaUrl{i}");
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                return ([], $"MediaUrl{i} is required (NumMedia is {count})");
+            }
+
+            if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || !TwilioMediaClient.IsApiHost(url, apiBase))
+            {
+                return ([], $"MediaUrl{i} is not a URL on the Twilio API host ({apiBase.Host})");
+            }
+
+            var contentType = Field(form, $"MediaContentType{i}");
+            media.Add(new TwilioMediaItem(i, url, string.IsNullOrWhiteSpace(contentType) ? null : contentType.Trim()));
+        }
+
+        return (media, null);
+    }
+
+    /// <summary>
+    /// The text to store for an MMS: its body, then a line per file that was not kept, so the agent knows the customer sent
+    /// more than they see (a photo-only MMS whose photo was refused still reaches the agent).
+    /// </summary>
+    public static string WithNotes(string body, IReadOnlyList<string> notes) =>
+        notes.Count == 0 ? body : string.Join("\n", string.IsNullOrEmpty(body) ? notes : [body, .. notes]);
+
+    /// <summary>The name to store a media file under: the last segment of its URL (Twilio's media sid) and an extension for its type.</summary>
+    public static string MediaFileName(TwilioMediaItem item)
+    {
+        var name = item.Url.Segments.LastOrDefault()?.Trim('/') is { Length: > 0 } last ? Uri.UnescapeDataString(last) : $"media{item.Index}";
+        var type = item.ContentType?.Split(';', 2)[0].Trim().ToLowerInvariant();
+        return type is not null && Extensions.TryGetValue(type, out var extension) && !name.EndsWith(extension, StringComparison.OrdinalIgnoreCase)
+            ? name + extension
+            : name;
+    }
+
+    private static readonly Dictionary<string, string> Extensions = new(StringComparer.Ordinal)
+    {
+        ["image/jpeg"] = ".jpg",
+        ["image/jpg"] = ".jpg",
+        ["image/png"] = ".png",
+        ["image/gif"] = ".gif",
+        ["image/bmp"] = ".bmp",
+        ["image/webp"] = ".webp",
+        ["image/heic"] = ".heic",
+        ["image/heif"] = ".heif",
+        ["image/tiff"] = ".tiff",
+        ["video/mp4"] = ".mp4",
+        ["video/3gpp"] = ".3gp",
+        ["video/quicktime"] = ".mov",
+        ["video/mpeg"] = ".mpeg",
+        ["video/webm"] = ".webm",
+        ["audio/mpeg"] = ".mp3",
+        ["audio/mp4"] = ".m4a",
+        ["audio/ogg"] = ".ogg",
+        ["audio/amr"] = ".amr",
+        ["audio/wav"] = ".wav",
+        ["audio/3gpp"] = ".3gp",
+        ["text/plain"] = ".txt",
+        ["text/vcard"] = ".vcf",
+        ["text/x-vcard"] = ".vcf",
+        ["text/calendar"] = ".ics",
+        ["application/pdf"] = ".pdf",
+    };
 
     /// <summary>
     /// What an inbound SMS says about the messages the shop may start, or null for an ordinary message. Twilio's
@@ -111,18 +212,26 @@ internal static class TwilioMapper
     /// <see cref="OutboundMessage.MessageId"/> is not sent: an attempt whose answer was lost and is retried can reach
     /// the customer twice, and only the gateway's one-owner-per-send rule keeps instances from adding to that.
     /// </remarks>
-    public static Dictionary<string, string> ToCreateMessageForm(OutboundMessage message, string to, SmsOptions options, string instanceId)
+    /// <param name="mediaUrls">The public URLs of the message's files, one <c>MediaUrl</c> field each (Twilio fetches them).</param>
+    public static List<KeyValuePair<string, string>> ToCreateMessageForm(
+        OutboundMessage message, string to, SmsOptions options, string instanceId, IReadOnlyList<string>? mediaUrls = null)
     {
-        var form = new Dictionary<string, string>(StringComparer.Ordinal)
+        var form = new List<KeyValuePair<string, string>> { new("To", to), new("From", options.FromNumber) };
+
+        // Twilio takes a message without Body when it carries media; with neither it answers 21602.
+        if (message.Text.Length > 0 || mediaUrls is not { Count: > 0 })
         {
-            ["To"] = to,
-            ["From"] = options.FromNumber,
-            ["Body"] = message.Text,
-        };
+            form.Add(new("Body", message.Text));
+        }
+
+        foreach (var url in mediaUrls ?? [])
+        {
+            form.Add(new("MediaUrl", url));
+        }
 
         if (options.StatusCallback)
         {
-            form["StatusCallback"] = StatusCallbackUrl(options, instanceId);
+            form.Add(new("StatusCallback", StatusCallbackUrl(options, instanceId)));
         }
 
         return form;
@@ -163,4 +272,7 @@ internal static class TwilioMapper
 
     private static string? Field(IReadOnlyDictionary<string, StringValues> form, string name) =>
         form.TryGetValue(name, out var value) ? value.ToString() : null;
+
+    [GeneratedRegex(@"^MediaUrl(.+)$", RegexOptions.CultureInvariant)]
+    private static partial Regex MediaField();
 }

@@ -7,11 +7,14 @@ namespace ChatGateway.Plugins.Sms.Sending;
 /// <summary>The part of Twilio's REST API the channel uses.</summary>
 internal interface ITwilioApi
 {
-    /// <summary>Creates (sends) a message. Form fields: <c>To</c>, <c>From</c>, <c>Body</c>, optional <c>StatusCallback</c>.</summary>
+    /// <summary>
+    /// Creates (sends) a message. Form fields: <c>To</c>, <c>From</c>, <c>Body</c>, <c>MediaUrl</c> once per file, optional
+    /// <c>StatusCallback</c>; a <see cref="FormUrlEncodedContent"/>, since a field repeats.
+    /// </summary>
     [Post("/2010-04-01/Accounts/{accountSid}/Messages.json")]
     Task<IApiResponse<TwilioMessageResource>> CreateMessageAsync(
         string accountSid,
-        [Body(BodySerializationMethod.UrlEncoded)] IDictionary<string, string> form,
+        [Body] HttpContent form,
         CancellationToken cancellationToken);
 }
 

@@ -10,13 +10,14 @@ namespace ChatGateway.Plugins.Sms.Sending;
 /// <summary>Calls Twilio's Messages API and turns every answer, or the lack of one, into a <see cref="TwilioSendResult"/>.</summary>
 internal sealed class TwilioClient(ITwilioApi api, IOptionsMonitor<SmsOptions> options)
 {
-    public async Task<TwilioSendResult> CreateMessageAsync(IReadOnlyDictionary<string, string> form, CancellationToken cancellationToken)
+    public async Task<TwilioSendResult> CreateMessageAsync(IEnumerable<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
         IApiResponse<TwilioMessageResource> response;
         try
         {
-            response = await api.CreateMessageAsync(settings.AccountSid, new Dictionary<string, string>(form), cancellationToken);
+            using var content = new FormUrlEncodedContent(form);
+            response = await api.CreateMessageAsync(settings.AccountSid, content, cancellationToken);
         }
         catch (Exception ex) when (IsTransport(ex) && !cancellationToken.IsCancellationRequested)
         {

@@ -1,4 +1,5 @@
 using ChatGateway.Abstractions;
+using ChatGateway.Plugins.Sms.Media;
 
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -61,8 +62,35 @@ internal static class SmsWebhookEndpoints
             return;
         }
 
+        var options = services.GetRequiredService<IOptionsMonitor<SmsOptions>>().CurrentValue;
+        var (media, mediaError) = TwilioMapper.ReadMedia(form, new Uri(options.ApiBaseAddress));
+        if (mediaError is not null)
+        {
+            await RejectAsync(context, logger, "messages", new WebhookRejection(StatusCodes.Status400BadRequest, mediaError));
+            return;
+        }
+
         var message = TwilioMapper.ToInboundMessage(form);
         Log.InboundReceived(logger, message.ProviderMessageId, message.Sender.ExternalId);
+
+        // The files are stored before the message is given to the gateway, which only then commits it with them.
+        if (media.Count > 0)
+        {
+            var store = services.GetRequiredService<IAttachmentStore>();
+            var (saved, retry) = await services.GetRequiredService<InboundMediaSaver>()
+                .SaveAsync(message.ProviderMessageId, media, store, cancellationToken);
+            if (saved is null)
+            {
+                await RejectAsync(context, logger, "messages", new WebhookRejection(StatusCodes.Status503ServiceUnavailable, retry!.Reason));
+                return;
+            }
+
+            message = message with
+            {
+                Text = TwilioMapper.WithNotes(message.Text, saved.Notes),
+                Attachments = saved.Attachments.Count > 0 ? saved.Attachments : null,
+            };
+        }
 
         InboundResult result;
         try
