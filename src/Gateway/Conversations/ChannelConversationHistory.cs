@@ -82,6 +82,7 @@ internal sealed class ChannelConversationHistory(IDbContextFactory<GatewayDbCont
             .Where(f => shops.Contains(f.Id) && f.Kind == FollowUpKinds.Survey)
             .Select(f => f.Id)
             .ToListAsync(cancellationToken);
+        var files = await Attachments.AttachmentService.OfMessagesAsync(db, messages.Select(m => m.Id).ToList(), cancellationToken);
         return new ConversationHistory(
             conversationId,
             status.ToApi(),
@@ -89,6 +90,7 @@ internal sealed class ChannelConversationHistory(IDbContextFactory<GatewayDbCont
             {
                 SentVia = IsThisIdentity(m, externalId) ? null : channelTypeOf?.Invoke(m.InstanceId) ?? m.InstanceId,
                 Choices = surveys.Contains(m.Id) ? SurveyAnswers.Choices : null,
+                Attachments = files.TryGetValue(m.Id, out var own) ? own.Select(Attachments.AttachmentService.ToContract).ToList() : null,
             }).ToList());
     }
 }
