@@ -87,7 +87,6 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<Attachments.AttachmentOptions>, Attachments.AttachmentOptionsValidator>();
         services.AddSingleton<Attachments.IBlobStore>(sp => new Attachments.DiskBlobStore(sp.GetRequiredService<IOptions<Attachments.AttachmentOptions>>().Value.Path));
         services.AddSingleton<Attachments.AttachmentService>();
-        services.AddHostedService<Attachments.AttachmentCleanupService>();
         services.AddSingleton<Attachments.HtmlBodies>();
         services.AddSingleton<ReplyTokens>();
         services.AddSingleton<RichInbound>();
@@ -97,6 +96,7 @@ internal static class GatewayServiceCollectionExtensions
         // Start order matters: the store and Redis first, then the live notifier, then channels.
         services.AddSingleton<RoutingRecoveryService>();
         services.AddHostedService<StartupInitializer>();
+        services.AddHostedService<Attachments.AttachmentCleanupService>();
         services.AddGatewayHealth(configuration);
         services.AddHostedService(sp => sp.GetRequiredService<RoutingRecoveryService>());
         services.AddSingleton<HandOffRetryService>();

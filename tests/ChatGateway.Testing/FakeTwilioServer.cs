@@ -92,6 +92,7 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, (byte[] Content, string ContentType, Uri? RedirectTo)> _media = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<TwilioMediaDownload> _mediaDownloads = new();
     private readonly HttpClient _mediaFetcher = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly ConcurrentDictionary<string, Uri> _publicAddresses = new(StringComparer.OrdinalIgnoreCase);
     private int _mediaFailuresLeft;
     private int _mediaDelaysLeft;
     private TimeSpan _mediaDelay;
@@ -149,6 +150,13 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
         _media[path] = (content, contentType, redirectTo);
         return new Uri(BaseAddress, path);
     }
+
+    /// <summary>
+    /// Sends media fetches of URLs under <paramref name="publicBaseUrl"/> (the shop's public address, which tests cannot
+    /// own) to <paramref name="actual"/> (the gateway's loopback address), as the shop's DNS and proxy would.
+    /// </summary>
+    public void RoutePublicAddress(string publicBaseUrl, Uri actual) =>
+        _publicAddresses[publicBaseUrl.TrimEnd('/') + "/"] = actual.ToString().EndsWith('/') ? actual : new Uri(actual + "/");
 
     /// <summary>Holds the next <paramref name="count"/> requests for inbound media for <paramref name="delay"/> before answering (to test timeouts).</summary>
     public void DelayMediaNext(int count, TimeSpan delay)
@@ -386,6 +394,12 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
             {
                 fetches.Add(new TwilioMediaFetch(url, 0, null, null, [], new Dictionary<string, string>()));
                 continue;
+            }
+
+            if (_publicAddresses.FirstOrDefault(p => url.StartsWith(p.Key, StringComparison.OrdinalIgnoreCase)) is { Key: { } publicBase } mapped)
+            {
+                // Where the shop's public address really leads (its reverse proxy), as DNS would send Twilio there.
+                uri = new Uri(mapped.Value, url[publicBase.Length..].TrimStart('/'));
             }
 
             try
