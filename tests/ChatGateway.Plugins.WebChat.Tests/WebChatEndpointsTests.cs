@@ -183,7 +183,7 @@ public sealed class WebChatEndpointsTests
         using var response = await host.PostMessageAsync(token, new { clientMessageId = "c1", text = "  " });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("text is required", await ErrorOfAsync(response));
+        Assert.Equal("text is required (or a file)", await ErrorOfAsync(response));
         Assert.Empty(host.Inbound.Accepted);
     }
 

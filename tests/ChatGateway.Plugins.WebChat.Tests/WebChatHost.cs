@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 
 using ChatGateway.Abstractions;
+using ChatGateway.Plugins.WebChat.Tests.Files;
 using ChatGateway.Testing.Conformance;
 
 using Microsoft.AspNetCore.Builder;
@@ -29,9 +30,10 @@ internal sealed class WebChatHost : IAsyncDisposable
     private readonly List<IHostedService> _hosted;
     private readonly List<ClientWebSocket> _sockets = [];
 
-    private WebChatHost(WebApplication app, ChannelInstanceContainer container, List<IHostedService> hosted, Uri baseAddress)
+    private WebChatHost(WebApplication app, ChannelInstanceContainer container, List<IHostedService> hosted, Uri baseAddress, FakeAttachmentStore? files)
     {
         _app = app;
+        Files = files;
         _hosted = hosted;
         Container = container;
         BaseAddress = baseAddress;
@@ -39,6 +41,9 @@ internal sealed class WebChatHost : IAsyncDisposable
     }
 
     public ChannelInstanceContainer Container { get; }
+
+    /// <summary>The test double of the gateway's file store, when the host was started with one.</summary>
+    public FakeAttachmentStore? Files { get; }
 
     public RecordingInboundSink Inbound => Container.Inbound;
 
@@ -50,7 +55,8 @@ internal sealed class WebChatHost : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<WebChatHost> StartAsync(Action<Dictionary<string, string?>>? configure = null, TimeProvider? clock = null)
+    /// <param name="fileLimit">Serves an <see cref="IAttachmentStore"/> (a test double) taking files up to this many bytes; null: none, as the conformance container has none.</param>
+    public static async Task<WebChatHost> StartAsync(Action<Dictionary<string, string?>>? configure = null, TimeProvider? clock = null, long? fileLimit = null)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var settings = new Dictionary<string, string?>();
@@ -59,6 +65,7 @@ internal sealed class WebChatHost : IAsyncDisposable
         var plugin = new WebChatChannelPlugin();
         var container = ChannelInstanceContainer.Build(plugin, Id, settings, timeProvider: clock);
         Assert.Empty(container.StartupFailures());
+        var files = fileLimit is { } limit ? new FakeAttachmentStore(container.History, limit) : null;
         var hosted = container.Services.GetServices<IHostedService>().ToList();
         foreach (var service in hosted)
         {
@@ -75,7 +82,7 @@ internal sealed class WebChatHost : IAsyncDisposable
         {
             var original = context.RequestServices;
             await using var scope = container.Services.CreateAsyncScope();
-            context.RequestServices = new InstanceFirstServices(scope.ServiceProvider, original);
+            context.RequestServices = new InstanceFirstServices(scope.ServiceProvider, files, original);
             try
             {
                 await next(context);
@@ -89,7 +96,7 @@ internal sealed class WebChatHost : IAsyncDisposable
 
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        return new WebChatHost(app, container, hosted, new Uri(address));
+        return new WebChatHost(app, container, hosted, new Uri(address), files);
     }
 
     public static string PathOf(string endpoint) => $"/channels/{Id}/{endpoint}";
@@ -211,9 +218,13 @@ internal sealed class WebChatHost : IAsyncDisposable
         return source;
     }
 
-    /// <summary>The instance's services in front of the host's, like the gateway's channel request services.</summary>
-    private sealed class InstanceFirstServices(IServiceProvider instance, IServiceProvider host) : IServiceProvider
+    /// <summary>
+    /// The instance's services in front of the host's, like the gateway's channel request services; the file store double
+    /// stands in for the one the gateway adds to every instance's container (the shared container has none yet).
+    /// </summary>
+    private sealed class InstanceFirstServices(IServiceProvider instance, IAttachmentStore? files, IServiceProvider host) : IServiceProvider
     {
-        public object? GetService(Type serviceType) => instance.GetService(serviceType) ?? host.GetService(serviceType);
+        public object? GetService(Type serviceType) =>
+            instance.GetService(serviceType) ?? (serviceType == typeof(IAttachmentStore) ? files : null) ?? host.GetService(serviceType);
     }
 }

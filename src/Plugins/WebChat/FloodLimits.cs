@@ -8,7 +8,7 @@ namespace ChatGateway.Plugins.WebChat;
 
 /// <summary>
 /// Per client address limits on what a flood could pile up: new visitors, first messages (a visitor's
-/// first message opens their conversation) and messages. A flood from one address gets 429 with
+/// first message opens their conversation), messages and uploaded files. A flood from one address gets 429 with
 /// Retry-After; every other address is served as before. Windows of one minute.
 /// </summary>
 internal sealed class FloodLimits : IDisposable
@@ -19,6 +19,7 @@ internal sealed class FloodLimits : IDisposable
     private readonly PartitionedRateLimiter<IPAddress>? _visitors;
     private readonly PartitionedRateLimiter<IPAddress>? _conversations;
     private readonly PartitionedRateLimiter<IPAddress>? _messages;
+    private readonly PartitionedRateLimiter<IPAddress>? _uploads;
     private readonly ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);
 
     public FloodLimits(IOptions<WebChatOptions> options)
@@ -27,10 +28,14 @@ internal sealed class FloodLimits : IDisposable
         _visitors = Create(limits.VisitorsPerMinute);
         _conversations = Create(limits.NewConversationsPerMinute);
         _messages = Create(limits.MessagesPerMinute);
+        _uploads = Create(limits.UploadsPerMinute);
     }
 
     /// <summary>Null when the address may create a visitor; otherwise how long it should wait.</summary>
     public TimeSpan? Visitor(IPAddress? address) => Acquire(_visitors, address);
+
+    /// <summary>Null when the address may upload a file; otherwise how long it should wait.</summary>
+    public TimeSpan? Upload(IPAddress? address) => Acquire(_uploads, address);
 
     /// <summary>Null when the address may send this message (a visitor's first one also counts as a new conversation).</summary>
     public TimeSpan? Message(IPAddress? address, string visitorId)
@@ -66,6 +71,7 @@ internal sealed class FloodLimits : IDisposable
         _visitors?.Dispose();
         _conversations?.Dispose();
         _messages?.Dispose();
+        _uploads?.Dispose();
     }
 
     private static TimeSpan? Acquire(PartitionedRateLimiter<IPAddress>? limiter, IPAddress? address)

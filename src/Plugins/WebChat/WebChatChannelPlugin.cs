@@ -6,8 +6,8 @@ using Microsoft.Extensions.Options;
 namespace ChatGateway.Plugins.WebChat;
 
 /// <summary>
-/// The shop's own web chat: an embeddable widget script, a REST endpoint for visitors' messages and
-/// history, and a WebSocket that pushes agents' replies live.
+/// The shop's own web chat: an embeddable widget script, a REST endpoint for visitors' messages, files and
+/// history, and a WebSocket that pushes agents' replies (with their files) live.
 /// </summary>
 public sealed class WebChatChannelPlugin : IChannelPlugin
 {
@@ -19,7 +19,11 @@ public sealed class WebChatChannelPlugin : IChannelPlugin
 
     /// <inheritdoc />
     public ChannelCapabilities Capabilities =>
-        ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.LiveConnection | ChannelCapabilities.StartConversation;
+        ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.LiveConnection | ChannelCapabilities.StartConversation
+        | ChannelCapabilities.Attachments;
+
+    /// <summary>Photos from a phone's camera and PDFs fit in 10 MB; an instance may lower it (<c>Attachments:MaxBytes</c>).</summary>
+    public long MaxAttachmentBytes => 10L * 1024 * 1024;
 
     /// <inheritdoc />
     public void ConfigureServices(ChannelInstance instance, IServiceCollection services)
@@ -29,6 +33,7 @@ public sealed class WebChatChannelPlugin : IChannelPlugin
         services.AddSingleton<VisitorConnections>();
         services.AddSingleton<VisitorTokens>();
         services.AddSingleton<FloodLimits>();
+        services.AddSingleton<VisitorFileLinks>();
         services.AddSingleton<IChannelSender, WebChatSender>();
         services.AddSingleton<IChannelOutreach, WebChatOutreach>();
         services.AddSingleton<IConversationStatusObserver, WebChatStatusObserver>();

@@ -14,8 +14,14 @@ using Microsoft.Extensions.Options;
 
 namespace ChatGateway.Plugins.WebChat;
 
-/// <summary>A visitor's message. Name, phone and email are what the visitor typed: kept as declared (unverified).</summary>
-internal sealed record VisitorMessageRequest(string? ClientMessageId, string? Text, string? Name, string? Phone, string? Email);
+/// <summary>
+/// A visitor's message. Name, phone and email are what the visitor typed: kept as declared (unverified). Attachments are
+/// files the visitor uploaded (<c>POST files</c>), each named by its id and the receipt the upload answered.
+/// </summary>
+internal sealed record VisitorMessageRequest(string? ClientMessageId, string? Text, string? Name, string? Phone, string? Email, IReadOnlyList<AttachmentReference?>? Attachments = null);
+
+/// <summary>A file a message names: its id and the receipt of its upload, as <c>POST files</c> answered them.</summary>
+internal sealed record AttachmentReference(string? Id, string? Receipt);
 
 /// <summary>The widget's outreach setting: <c>all</c>, <c>no-marketing</c> or <c>none</c>.</summary>
 internal sealed record PreferencesRequest(string? Outreach);
@@ -53,6 +59,8 @@ internal sealed record AcceptedMessage(Guid MessageId, Guid ConversationId, bool
 [JsonSerializable(typeof(IdentifiedClaims))]
 [JsonSerializable(typeof(IdentifyRequest))]
 [JsonSerializable(typeof(PreferencesRequest))]
+[JsonSerializable(typeof(UploadedFile))]
+[JsonSerializable(typeof(UploadReceiptClaims))]
 internal sealed partial class WebChatJson : JsonSerializerContext;
 
 /// <summary>The widget's HTTP and WebSocket endpoints (under /channels/{instanceId}/).</summary>
@@ -100,7 +108,16 @@ internal static partial class WebChatEndpoints
         endpoints.MapGet("config", (HttpContext http) =>
         {
             var options = Options(http);
-            return Results.Json(new { maxMessageLength = options.MaxMessageLength, title = options.Title, greeting = options.Greeting, shopName = options.ShopName });
+            var maxFileBytes = http.RequestServices.GetService<IAttachmentStore>()?.MaxBytes ?? 0;
+            return Results.Json(new
+            {
+                maxMessageLength = options.MaxMessageLength,
+                title = options.Title,
+                greeting = options.Greeting,
+                shopName = options.ShopName,
+                maxFileBytes,
+                maxFiles = options.MaxAttachmentsPerMessage,
+            });
         });
 
         endpoints.MapPost("visitors", (HttpContext http) =>
@@ -114,6 +131,7 @@ internal static partial class WebChatEndpoints
         });
         endpoints.MapPost("visitors/identify", (Delegate)IdentifyAsync);
         endpoints.MapPost("messages", (Delegate)PostMessageAsync);
+        MapFiles(endpoints);
         endpoints.MapGet("conversation", async (HttpContext http, CancellationToken cancellationToken) =>
         {
             if (!TryVisitor(http, out var visitor, out var error))
@@ -122,7 +140,7 @@ internal static partial class WebChatEndpoints
             }
 
             var history = await http.RequestServices.GetRequiredService<IConversationHistory>().GetLatestAsync(visitor.ExternalId, cancellationToken);
-            return history is null ? Results.NoContent() : Results.Json(history, Json);
+            return history is null ? Results.NoContent() : HistoryFor(http, history, visitor.ExternalId);
         });
         endpoints.MapGet("conversations/{conversationId}", async (HttpContext http, string conversationId) =>
         {
@@ -135,7 +153,7 @@ internal static partial class WebChatEndpoints
             var history = Guid.TryParse(conversationId, out var id)
                 ? await http.RequestServices.GetRequiredService<IConversationHistory>().GetAsync(visitor.ExternalId, id, http.RequestAborted)
                 : null;
-            return history is null ? Error(StatusCodes.Status404NotFound, "no such conversation") : Results.Json(history, Json);
+            return history is null ? Error(StatusCodes.Status404NotFound, "no such conversation") : HistoryFor(http, history, visitor.ExternalId);
         });
         endpoints.MapGet("ws", ConnectAsync);
         endpoints.MapGet("preferences", async (HttpContext http, CancellationToken cancellationToken) =>
@@ -149,6 +167,23 @@ internal static partial class WebChatEndpoints
             return Results.Json(new { outreach = OutreachNames.Of(preference) });
         });
         endpoints.MapPost("preferences", (Delegate)SetPreferencesAsync);
+    }
+
+    /// <summary>The history as the gateway gave it, with each file's link for this visitor (an image's src, a download).</summary>
+    private static IResult HistoryFor(HttpContext http, ConversationHistory history, string visitorId)
+    {
+        var node = JsonSerializer.SerializeToNode(history, Json)!;
+        var links = http.RequestServices.GetRequiredService<VisitorFileLinks>();
+        var messages = node["messages"]!.AsArray();
+        for (var i = 0; i < history.Messages.Count; i++)
+        {
+            if (links.ToVisitor(history.Messages[i].Attachments, visitorId) is { } files)
+            {
+                messages[i]!["attachments"] = JsonSerializer.SerializeToNode(files, Json);
+            }
+        }
+
+        return Results.Json(node, Json);
     }
 
     /// <summary>
@@ -255,19 +290,26 @@ internal static partial class WebChatEndpoints
             return Error(StatusCodes.Status400BadRequest, "clientMessageId is required (at most 100 characters)");
         }
 
-        if (string.IsNullOrWhiteSpace(request.Text))
+        var text = request.Text ?? "";
+        if (string.IsNullOrWhiteSpace(text) && request.Attachments is not { Count: > 0 })
         {
-            return Error(StatusCodes.Status400BadRequest, "text is required");
+            return Error(StatusCodes.Status400BadRequest, "text is required (or a file)");
         }
 
-        if (request.Text.Length > options.MaxMessageLength)
+        if (text.Length > options.MaxMessageLength)
         {
-            return Error(StatusCodes.Status413PayloadTooLarge, $"message is {request.Text.Length} characters; the limit is {options.MaxMessageLength}");
+            return Error(StatusCodes.Status413PayloadTooLarge, $"message is {text.Length} characters; the limit is {options.MaxMessageLength}");
         }
 
         if (request.Name?.Length > 100 || request.Phone?.Length > 40 || request.Email?.Length > 320)
         {
             return Error(StatusCodes.Status400BadRequest, "name (100), phone (40) or email (320) is too long");
+        }
+
+        var (files, refused) = VisitorsFiles(http, visitor.ExternalId, request.Attachments, options.MaxAttachmentsPerMessage);
+        if (refused is not null)
+        {
+            return Error(StatusCodes.Status400BadRequest, refused);
         }
 
         if (http.RequestServices.GetRequiredService<FloodLimits>().Message(http.Connection.RemoteIpAddress, visitor.ExternalId) is { } wait)
@@ -291,7 +333,9 @@ internal static partial class WebChatEndpoints
                 DeclaredPhone = request.Phone,
                 DeclaredEmail = request.Email,
             },
-            Text = request.Text,
+            // A photo sent alone has no text; whitespace around a file's caption means nothing either.
+            Text = files!.Count > 0 && string.IsNullOrWhiteSpace(text) ? "" : text,
+            Attachments = files.Count > 0 ? files : null,
         };
 
         try

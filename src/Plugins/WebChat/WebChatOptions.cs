@@ -46,6 +46,15 @@ internal sealed class WebChatOptions
     /// </summary>
     public TimeSpan OutreachWindow { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How long a link to a file of the conversation (an <c>&lt;img src&gt;</c>, a download) stays good; the widget
+    /// gets fresh ones with the history. The visitor must still be allowed to see the file when it is opened.
+    /// </summary>
+    public TimeSpan FileLinkLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Files one message may carry.</summary>
+    public int MaxAttachmentsPerMessage { get; set; } = 10;
+
     /// <summary>Flood limits per client address.</summary>
     public WebChatLimits Limits { get; set; } = new();
 }
@@ -61,6 +70,9 @@ internal sealed class WebChatLimits
 
     /// <summary>Messages.</summary>
     public int MessagesPerMinute { get; set; } = 120;
+
+    /// <summary>Files uploaded (each up to the instance's <c>Attachments:MaxBytes</c>).</summary>
+    public int UploadsPerMinute { get; set; } = 30;
 }
 
 internal sealed class WebChatOptionsValidator : IValidateOptions<WebChatOptions>
@@ -108,6 +120,16 @@ internal sealed class WebChatOptionsValidator : IValidateOptions<WebChatOptions>
             errors.Add($"OutreachWindow must be 0 (only while connected) to 30 days, not {options.OutreachWindow}.");
         }
 
+        if (options.FileLinkLifetime < TimeSpan.FromMinutes(1) || options.FileLinkLifetime > TimeSpan.FromDays(1))
+        {
+            errors.Add($"FileLinkLifetime must be 00:01:00 to 1.00:00:00, not {options.FileLinkLifetime}.");
+        }
+
+        if (options.MaxAttachmentsPerMessage is < 1 or > 20)
+        {
+            errors.Add($"MaxAttachmentsPerMessage must be 1-20 (the gateway takes at most 20 files per message), not {options.MaxAttachmentsPerMessage}.");
+        }
+
         if (options.ShopName.Length > 100)
         {
             errors.Add($"ShopName must be at most 100 characters, not {options.ShopName.Length}.");
@@ -118,6 +140,7 @@ internal sealed class WebChatOptionsValidator : IValidateOptions<WebChatOptions>
             ("Limits:VisitorsPerMinute", options.Limits.VisitorsPerMinute),
             ("Limits:NewConversationsPerMinute", options.Limits.NewConversationsPerMinute),
             ("Limits:MessagesPerMinute", options.Limits.MessagesPerMinute),
+            ("Limits:UploadsPerMinute", options.Limits.UploadsPerMinute),
         }.Where(l => l.Item2 < 0))
         {
             errors.Add($"{key} must be 0 (off) or more, not {value}.");

@@ -5,14 +5,24 @@ using Microsoft.Extensions.Options;
 namespace ChatGateway.Plugins.WebChat;
 
 /// <summary>Pushes replies to the visitor's open tabs. A visitor who is away sees them in the history on return.</summary>
-internal sealed class WebChatSender(VisitorConnections connections) : IChannelSender
+internal sealed class WebChatSender(VisitorConnections connections, VisitorFileLinks links) : IChannelSender
 {
     public async Task<DeliveryResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
         var frame = new
         {
             type = "message",
-            message = new { messageId = message.MessageId, direction = "out", text = message.Text, agentName = message.AgentName, createdAt = message.CreatedAt, choices = message.Choices },
+            message = new
+            {
+                messageId = message.MessageId,
+                direction = "out",
+                text = message.Text,
+                agentName = message.AgentName,
+                createdAt = message.CreatedAt,
+                choices = message.Choices,
+                // The files go as links the visitor's page opens through this plugin; the bytes stay in the store.
+                attachments = links.ToVisitor(message.Attachments, message.Recipient.ExternalId),
+            },
         };
         var delivered = await connections.SendAsync(message.Recipient.ExternalId, frame, cancellationToken);
         return delivered > 0 ? DeliveryResult.Delivered() : DeliveryResult.Sent();
@@ -66,7 +76,7 @@ internal sealed class WebChatStatusObserver(VisitorConnections connections) : IC
 /// Shows the visitor a reply of their conversation that went out on another channel (an agent answered
 /// by SMS): the same message frame as a reply sent here, marked with the channel that delivered it.
 /// </summary>
-internal sealed class WebChatReplyObserver(VisitorConnections connections) : IConversationReplyObserver
+internal sealed class WebChatReplyObserver(VisitorConnections connections, VisitorFileLinks links) : IConversationReplyObserver
 {
     public Task OnReplySentElsewhereAsync(ConversationReply reply, CancellationToken cancellationToken) =>
         connections.SendAsync(reply.Recipient.ExternalId, new
@@ -81,6 +91,7 @@ internal sealed class WebChatReplyObserver(VisitorConnections connections) : ICo
                 agentName = reply.Message.AgentName,
                 createdAt = reply.Message.CreatedAt,
                 sentVia = reply.Message.SentVia,
+                attachments = links.ToVisitor(reply.Message.Attachments, reply.Recipient.ExternalId),
             },
         }, cancellationToken);
 }

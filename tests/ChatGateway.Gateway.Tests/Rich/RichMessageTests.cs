@@ -217,10 +217,11 @@ public sealed class RichMessageTests
     [Fact]
     public async Task AFileForAReplyOnAChannelThatCarriesNone_IsRefusedWithTheReason()
     {
-        await using var channel = await RichChannel.StartAsync();
-        await using var bob = await channel.Host.SignInAsync("bob");
-        await using var visitor = await Infrastructure.Visitor.ArriveAsync(channel.Host, connect: false);
-        var conversationId = (await visitor.SendOkAsync("hello, is this in stock?")).GetProperty("conversationId").GetGuid();
+        // The probe test channel carries text only (the web chat carries files now).
+        await using var host = await Infrastructure.GatewayHost.StartAsync();
+        await using var bob = await host.SignInAsync("bob");
+        using var provider = host.CreateClient();
+        var conversationId = (await Routing.RoutingTests.Inbound(provider, "p1", "+15550001234", "hello, is this in stock?")).GetProperty("conversationId").GetGuid();
         await bob.NextAssignedAsync();
 
         var uploaded = await UploadAsync(bob.Http, conversationId, "photo.png", "image/png", RichChannel.Png, HttpStatusCode.Created);

@@ -95,7 +95,21 @@
     outreachHint: '\u5bf9\u60a8\u6d88\u606f\u7684\u56de\u590d\u59cb\u7ec8\u4f1a\u9001\u8fbe\u3002 Replies to your own messages always come.',
     saved: '\u5df2\u4fdd\u5b58 Saved',
     notSaved: '\u672a\u4fdd\u5b58 Not saved: ',
-    powered: 'Powered by ChatGateway'
+    powered: 'Powered by ChatGateway',
+    attach: 'Attach a photo or file',
+    camera: 'Take a photo',
+    remove: function (name) { return 'Remove ' + name; },
+    uploading: 'Uploading\u2026',
+    dropHere: 'Drop files to attach them',
+    fileTooLarge: function (max) { return 'This file is too large: the limit is ' + max + '.'; },
+    fileType: 'Files of this kind are not accepted here.',
+    uploadFailed: 'Upload failed \u2014 check your connection.',
+    tooManyFiles: function (max) { return 'At most ' + max + ' files per message.'; },
+    waitUploads: 'Wait for the files to finish uploading.',
+    fixUploads: 'Remove the files that could not be uploaded, or retry them.',
+    openFull: 'Open full size',
+    closeImage: 'Close picture',
+    download: 'Download'
   };
 
   // ---------------------------------------------------------------- storage (may be unavailable)
@@ -147,6 +161,9 @@
     editingProfile: false,
     profile: readProfile(),
     historySeq: 0,
+    maxFileBytes: 10 * 1024 * 1024, // the server's limit, from config (0: this chat takes no files)
+    maxFiles: 10,
+    tray: [],              // files chosen for the next message: uploading, uploaded, or failed
     connected: false,
     everConnected: false
   };
@@ -198,6 +215,39 @@
   var ICON_CLOSE = ['M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6l5.6-5.6L5 6.4z'];
   var ICON_SEND = ['M3.4 20.4 21 12 3.4 3.6 3.4 10.2 15 12 3.4 13.8z'];
   var ICON_DOWN = ['M7.4 8.6 12 13.2l4.6-4.6L18 10l-6 6-6-6z'];
+  var ICON_CLIP = ['M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z'];
+  var ICON_CAMERA = ['M9 3 7.2 5H4a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2h-3.2L15 3H9zm3 5a4.5 4.5 0 1 1 0 9 4.5 4.5 0 0 1 0-9zm0 2a2.5 2.5 0 1 0 0 5 2.5 2.5 0 0 0 0-5z'];
+  var ICON_FILE = ['M6 2h8l6 6v12a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2zm7 1.5V9h5.5L13 3.5z'];
+
+  /** Pictures a browser shows inline; the server serves these inline too, everything else as a download. */
+  var INLINE_IMAGES = { 'image/jpeg': true, 'image/png': true, 'image/gif': true, 'image/webp': true };
+
+  function sizeText(bytes) {
+    if (typeof bytes !== 'number' || !isFinite(bytes) || bytes < 0) return '';
+    if (bytes >= 1024 * 1024) return (Math.round(bytes / 104857.6) / 10) + ' MB';
+    if (bytes >= 1024) return Math.max(1, Math.round(bytes / 1024)) + ' KB';
+    return bytes + ' B';
+  }
+
+  /** A file link the server gave (relative to this instance: files/{id}?...), made absolute; null for anything else. */
+  function fileUrl(url) {
+    return typeof url === 'string' && /^files\/[A-Za-z0-9_-]+(\?[^\s]*)?$/.test(url) ? base + url : null;
+  }
+
+  /** A file of a message as the server describes it, checked field by field. */
+  function cleanFile(f) {
+    if (!f || typeof f !== 'object' || typeof f.id !== 'string') return null;
+    return {
+      id: f.id,
+      fileName: typeof f.fileName === 'string' && f.fileName ? f.fileName : 'file',
+      contentType: typeof f.contentType === 'string' ? f.contentType : 'application/octet-stream',
+      size: typeof f.size === 'number' ? f.size : null,
+      url: fileUrl(f.url)
+    };
+  }
+  function cleanFiles(list) {
+    return Array.isArray(list) ? list.map(cleanFile).filter(function (f) { return !!f; }).slice(0, 20) : [];
+  }
 
   function timeOf(iso) {
     if (!iso) return '';
@@ -393,6 +443,41 @@
     '.cgw-root .cgw-settings label{display:flex;align-items:center;gap:6px;margin:2px 0;cursor:pointer}',
     '.cgw-root .cgw-settings-note{font-size:11.5px;margin:4px 0 0;color:#7a8093}',
     '.cgw-root .cgw-greeting[hidden]{display:none}',
+    '.cgw-root .cgw-clip{border:0;width:36px!important;height:40px!important;border-radius:10px;background:none;color:#6b7285;display:flex;align-items:center;justify-content:center;padding:0;flex:none}',
+    '.cgw-root .cgw-clip:hover{background:#eef0f5;color:#2f6fed}',
+    '.cgw-root .cgw-clip[hidden]{display:none}',
+    '.cgw-root .cgw-clip svg{width:21px;height:21px}',
+    '.cgw-root .cgw-file-input{position:absolute!important;width:1px!important;height:1px!important;opacity:0;overflow:hidden;pointer-events:none}',
+    '.cgw-root .cgw-tray{display:flex;gap:8px;flex-wrap:wrap;padding:8px 12px 0;background:#fff;border-top:1px solid #eef0f5;flex:none;max-height:150px;overflow-y:auto}',
+    '.cgw-root .cgw-tray[hidden]{display:none}',
+    '.cgw-root .cgw-chip{position:relative;display:flex;align-items:center;gap:8px;border:1px solid #e1e4ee;border-radius:10px;padding:5px 28px 5px 5px;background:#f8f9fc;max-width:100%;min-width:0}',
+    '.cgw-root .cgw-chip[data-state="error"]{border-color:#f3b4b6;background:#fff7f7}',
+    '.cgw-root .cgw-chip-thumb{width:44px;height:44px;border-radius:7px;object-fit:cover;flex:none;background:#e8ebf3;display:flex;align-items:center;justify-content:center;color:#6b7285}',
+    '.cgw-root .cgw-chip-thumb svg{width:22px;height:22px}',
+    '.cgw-root .cgw-chip-text{min-width:0;display:flex;flex-direction:column;font-size:12px;line-height:1.35;max-width:190px}',
+    '.cgw-root .cgw-chip-name{font-weight:600;color:#1f2430;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}',
+    '.cgw-root .cgw-chip-size{color:#7a8093}',
+    '.cgw-root .cgw-progress{height:3px;background:#e1e4ee;border-radius:2px;margin-top:3px;overflow:hidden}',
+    '.cgw-root .cgw-progress span{display:block;height:100%;background:#2f6fed;width:0;transition:width .15s linear}',
+    '.cgw-root .cgw-chip-x{position:absolute;top:4px;right:4px;border:0;background:none;color:#6b7285;width:20px;height:20px;border-radius:50%;padding:0;display:flex;align-items:center;justify-content:center}',
+    '.cgw-root .cgw-chip-x:hover{background:#e6e8f0;color:#1f2430}',
+    '.cgw-root .cgw-chip-x svg{width:14px;height:14px}',
+    '.cgw-root .cgw-files{display:flex;flex-direction:column;gap:6px;margin-top:4px;max-width:82%}',
+    '.cgw-root .cgw-msg[data-direction="in"] .cgw-files{align-items:flex-end}',
+    '.cgw-root .cgw-thumb{display:block;border-radius:12px;overflow:hidden;border:1px solid #e6e8f0;background:#fff;line-height:0;cursor:zoom-in;padding:0}',
+    '.cgw-root .cgw-thumb img{display:block;max-width:220px;max-height:220px;min-width:40px;min-height:40px;object-fit:cover}',
+    '.cgw-root .cgw-file{display:flex;align-items:center;gap:8px;padding:8px 12px;border:1px solid #e6e8f0;border-radius:12px;background:#fff;color:#1f2430!important;text-decoration:none!important;max-width:100%}',
+    '.cgw-root .cgw-file:hover{border-color:#2f6fed}',
+    '.cgw-root .cgw-file svg{width:22px;height:22px;color:#2f6fed;flex:none}',
+    '.cgw-root .cgw-file-name{font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;min-width:0}',
+    '.cgw-root .cgw-file-size{color:#7a8093;font-size:12px;flex:none}',
+    '.cgw-root .cgw-drop{position:absolute;inset:0;background:rgba(47,111,237,.12);border:2px dashed #2f6fed;border-radius:16px;display:flex;align-items:center;justify-content:center;color:#2f6fed;font-weight:650;font-size:15px;pointer-events:none;z-index:3}',
+    '.cgw-root .cgw-drop[hidden]{display:none}',
+    '.cgw-root .cgw-lightbox{position:absolute;inset:0;background:rgba(15,20,35,.88);display:flex;flex-direction:column;align-items:center;justify-content:center;gap:10px;z-index:4;padding:44px 14px 14px}',
+    '.cgw-root .cgw-lightbox[hidden]{display:none}',
+    '.cgw-root .cgw-lightbox img{max-width:100%;max-height:calc(100% - 30px);object-fit:contain;border-radius:6px;background:#fff}',
+    '.cgw-root .cgw-lightbox a{color:#fff;font-size:12.5px}',
+    '.cgw-root .cgw-lightbox .cgw-x{position:absolute;top:10px;right:10px}',
     '@media (max-width:480px){.cgw-root{right:14px;bottom:14px}.cgw-root .cgw-panel{position:fixed;top:0;left:0;right:0;bottom:0;width:auto;height:auto;max-height:none;border-radius:0;border:0}.cgw-root[data-open="true"] .cgw-launcher{display:none}}',
     '@media (prefers-reduced-motion:reduce){.cgw-root .cgw-panel{animation:none}.cgw-root .cgw-launcher{transition:none}}'
   ].join('\n');
@@ -473,8 +558,36 @@
   var input = el('textarea', 'cgw-input', { 'data-testid': 'cgw-input', id: 'cgw-input-' + safeId, rows: '1', placeholder: T.placeholder, 'aria-label': T.placeholder });
   var sendBtn = el('button', 'cgw-send', { type: 'button', 'data-testid': 'cgw-send', id: 'cgw-send-' + safeId, 'aria-label': T.send, title: T.send, 'aria-disabled': 'true' });
   sendBtn.appendChild(icon(ICON_SEND));
+  // Files: a picker for photos and PDFs (any file the server takes may also be dropped or pasted), and on phones a
+  // second button that opens the camera.
+  var fileInput = el('input', 'cgw-file-input', { type: 'file', multiple: 'multiple', accept: 'image/*,application/pdf', 'data-testid': 'cgw-file-input', tabindex: '-1', 'aria-hidden': 'true' });
+  var cameraInput = el('input', 'cgw-file-input', { type: 'file', accept: 'image/*', capture: 'environment', 'data-testid': 'cgw-camera-input', tabindex: '-1', 'aria-hidden': 'true' });
+  var clipBtn = el('button', 'cgw-clip', { type: 'button', 'data-testid': 'cgw-attach', 'aria-label': T.attach, title: T.attach });
+  clipBtn.appendChild(icon(ICON_CLIP));
+  var cameraBtn = el('button', 'cgw-clip', { type: 'button', 'data-testid': 'cgw-camera', 'aria-label': T.camera, title: T.camera });
+  cameraBtn.appendChild(icon(ICON_CAMERA));
+  var touch = false;
+  try { touch = !!(window.matchMedia && window.matchMedia('(pointer: coarse)').matches); } catch (e) { /* old browser */ }
+  cameraBtn.hidden = !touch;
+  composer.appendChild(fileInput);
+  composer.appendChild(cameraInput);
+  composer.appendChild(clipBtn);
+  composer.appendChild(cameraBtn);
   composer.appendChild(input);
   composer.appendChild(sendBtn);
+  var tray = el('div', 'cgw-tray', { 'data-testid': 'cgw-tray', 'aria-live': 'polite' });
+  tray.hidden = true;
+  var dropOverlay = el('div', 'cgw-drop', { 'data-testid': 'cgw-drop', 'aria-hidden': 'true' }, T.dropHere);
+  dropOverlay.hidden = true;
+  var lightbox = el('div', 'cgw-lightbox', { 'data-testid': 'cgw-lightbox', role: 'dialog', 'aria-label': T.openFull });
+  lightbox.hidden = true;
+  var lightboxClose = el('button', 'cgw-x', { type: 'button', 'aria-label': T.closeImage, title: T.closeImage, 'data-testid': 'cgw-lightbox-close' });
+  lightboxClose.appendChild(icon(ICON_CLOSE));
+  var lightboxImg = el('img', null, { alt: '', 'data-testid': 'cgw-lightbox-image' });
+  var lightboxLink = el('a', null, { target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'cgw-lightbox-open' }, T.openFull);
+  lightbox.appendChild(lightboxClose);
+  lightbox.appendChild(lightboxImg);
+  lightbox.appendChild(lightboxLink);
 
   // What the shop may send first (offers, notices): the visitor's choice for all their channels.
   var settingsPanel = el('fieldset', 'cgw-settings', { 'data-testid': 'cgw-settings' });
@@ -504,9 +617,12 @@
   panel.appendChild(body);
   panel.appendChild(profileLine);
   panel.appendChild(composerError);
+  panel.appendChild(tray);
   panel.appendChild(composer);
   panel.appendChild(settingsPanel);
   panel.appendChild(foot);
+  panel.appendChild(dropOverlay);
+  panel.appendChild(lightbox);
   root.appendChild(panel);
   root.appendChild(launcher);
 
@@ -526,7 +642,9 @@
       nodes[item.key] = node;
     }
     var choices = offerChoices && item.direction === 'out' && item.choices && item.choices.length ? item.choices : null;
-    var sig = [item.direction, item.state, item.messageId, item.text, item.agentName, item.createdAt, item.error, item.sentVia, choices ? choices.join(',') : '', state.shopName].join('\u0000');
+    var files = item.files || [];
+    var sig = [item.direction, item.state, item.messageId, item.text, item.agentName, item.createdAt, item.error, item.sentVia, choices ? choices.join(',') : '', state.shopName,
+      files.map(function (f) { return f.id + ' ' + f.url; }).join(',')].join('\u0000');
     if (node.cgwSig === sig) return node; // unchanged: keep the node as it is (focus, screen readers)
     node.cgwSig = sig;
     node.setAttribute('data-direction', item.direction === 'out' ? 'out' : 'in');
@@ -537,7 +655,9 @@
 
     // The shop's own messages (follow-ups, a survey) carry no agent's name: the shop's name stands there.
     if (item.direction === 'out') node.appendChild(el('div', 'cgw-author', null, item.agentName || state.shopName || T.agent));
-    node.appendChild(el('div', 'cgw-bubble', null, item.text));
+    // A photo sent alone has no text: no empty bubble.
+    if (item.text || !files.length) node.appendChild(el('div', 'cgw-bubble', null, item.text));
+    if (files.length) node.appendChild(renderFiles(files));
     if (choices) {
       // Answers to pick (a survey's 1-5): each sends its text as the visitor's message; gone once the visitor wrote.
       var row = el('div', 'cgw-choices', { 'data-testid': 'cgw-choices', role: 'group', 'aria-label': T.choicesLabel });
@@ -566,6 +686,78 @@
     }
     node.appendChild(meta);
     return node;
+  }
+
+  /** A message's files: pictures as thumbnails that open full size, everything else as a download link with name and size. */
+  function renderFiles(files) {
+    var box = el('div', 'cgw-files', { 'data-testid': 'cgw-files' });
+    files.forEach(function (f) {
+      if (!f.url) {
+        box.appendChild(fileLink(f, null));
+        return;
+      }
+      if (INLINE_IMAGES[f.contentType]) {
+        var a = el('a', 'cgw-thumb', { href: f.url, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'cgw-file-image', 'data-attachment-id': f.id, title: f.fileName });
+        var img = el('img', null, { src: f.url, alt: f.fileName, loading: 'lazy', decoding: 'async' });
+        img.addEventListener('error', function () { refreshLinks(); });
+        img.addEventListener('load', function () { if (nearBottom()) scrollToBottom(); });
+        a.appendChild(img);
+        a.addEventListener('click', function (e) {
+          if (e.ctrlKey || e.metaKey || e.shiftKey || e.button === 1) return; // a new tab, as asked
+          e.preventDefault();
+          openLightbox(f);
+        });
+        box.appendChild(a);
+      } else {
+        box.appendChild(fileLink(f, f.url));
+      }
+    });
+    return box;
+  }
+
+  function fileLink(f, url) {
+    var a = el(url ? 'a' : 'span', 'cgw-file', url ? { href: url, target: '_blank', rel: 'noopener noreferrer', download: f.fileName, 'data-testid': 'cgw-file-link', 'data-attachment-id': f.id, title: T.download + ' ' + f.fileName } : { 'data-testid': 'cgw-file-link' });
+    a.appendChild(icon(ICON_FILE));
+    a.appendChild(el('span', 'cgw-file-name', null, f.fileName));
+    if (typeof f.size === 'number') a.appendChild(el('span', 'cgw-file-size', null, sizeText(f.size)));
+    return a;
+  }
+
+  function openLightbox(f) {
+    lightboxImg.setAttribute('src', f.url);
+    lightboxImg.setAttribute('alt', f.fileName);
+    lightboxLink.setAttribute('href', f.url);
+    lightbox.hidden = false;
+    lightboxClose.focus();
+  }
+  function closeLightbox() {
+    lightbox.hidden = true;
+    lightboxImg.removeAttribute('src');
+  }
+  lightboxClose.addEventListener('click', closeLightbox);
+  lightbox.addEventListener('click', function (e) { if (e.target === lightbox) closeLightbox(); });
+
+  // File links are signed for a while (the server's FileLinkLifetime): a picture that no longer loads, or links about
+  // to run out, are refreshed by reading the history again.
+  var linkTimer = null;
+  var lastRefresh = 0;
+  function refreshLinks() {
+    if (Date.now() - lastRefresh < 30000) return;
+    lastRefresh = Date.now();
+    loadHistory();
+  }
+  function scheduleLinkRefresh() {
+    if (linkTimer) { clearTimeout(linkTimer); linkTimer = null; }
+    var soonest = Infinity;
+    state.items.forEach(function (x) {
+      (x.files || []).forEach(function (f) {
+        var m = f.url && /[?&]exp=(\d+)/.exec(f.url);
+        if (m) soonest = Math.min(soonest, Number(m[1]) * 1000);
+      });
+    });
+    if (soonest === Infinity) return;
+    var wait = Math.max(5000, soonest - Date.now() - 120000);
+    linkTimer = setTimeout(function () { linkTimer = null; lastRefresh = 0; refreshLinks(); }, Math.min(wait, 2147483000));
   }
 
   function render(forceScroll) {
@@ -639,7 +831,7 @@
     var over = n > state.maxLength;
     counter.textContent = n > 0 ? n + ' / ' + state.maxLength : '';
     counter.setAttribute('data-over', over ? 'true' : 'false');
-    sendBtn.setAttribute('aria-disabled', input.value.trim() ? 'false' : 'true');
+    sendBtn.setAttribute('aria-disabled', input.value.trim() || readyFiles().length ? 'false' : 'true');
   }
 
   function autosize() {
@@ -699,6 +891,7 @@
   launcher.addEventListener('click', toggle);
   closeBtn.addEventListener('click', function () { closePanel(); launcher.focus(); });
   panel.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape' && !lightbox.hidden) { closeLightbox(); return; }
     if (e.key === 'Escape') { closePanel(); launcher.focus(); }
   });
 
@@ -745,18 +938,26 @@
 
   function send() {
     var text = input.value;
-    if (!text.trim()) return;
+    var ready = readyFiles();
+    if (!text.trim() && !ready.length && !state.tray.length) return;
     if (text.length > state.maxLength) {
       showComposerError(T.tooLong(text.length, state.maxLength));
       return;
     }
+    if (state.tray.some(function (t) { return t.state === 'uploading'; })) { showComposerError(T.waitUploads); return; }
+    if (state.tray.some(function (t) { return t.state === 'error'; })) { showComposerError(T.fixUploads); return; }
+    if (!text.trim() && !ready.length) return;
     clearComposerError();
     input.value = '';
-    sendText(text);
+    // The tray's files go with this message; their previews are no longer needed.
+    state.tray.forEach(function (t) { if (t.preview) { try { URL.revokeObjectURL(t.preview); } catch (e) { /* ignore */ } } });
+    state.tray = [];
+    renderTray();
+    sendText(text.trim() ? text : '', ready);
   }
 
-  /** Sends a text as the visitor's message (typed, or a choice they picked). */
-  function sendText(text) {
+  /** Sends a text as the visitor's message (typed, or a choice they picked), with the files uploaded for it. */
+  function sendText(text, files) {
     if (!prechat.hidden) profileFromForm();
     if (!state.profile.done || state.editingProfile) {
       state.profile.done = true;
@@ -773,6 +974,7 @@
       conversationId: null,
       direction: 'in',
       text: text,
+      files: files || [],
       agentName: null,
       createdAt: new Date().toISOString(),
       state: 'sending',
@@ -792,6 +994,9 @@
     item.error = null;
     render();
     var payload = { clientMessageId: item.clientMessageId, text: item.text };
+    if (item.files && item.files.length) {
+      payload.attachments = item.files.map(function (f) { return { id: f.id, receipt: f.receipt }; });
+    }
     if (item.name) payload.name = item.name;
     if (item.phone) payload.phone = item.phone;
     ensureToken().then(function () {
@@ -825,11 +1030,17 @@
       } else {
         item.state = 'rejected';
         item.error = reason;
-        // Keep what the visitor typed so they can fix it and send again.
+        // Keep what the visitor typed and attached so they can fix it and send again.
         if (!input.value) {
           input.value = item.text;
           renderCounter();
           autosize();
+        }
+        if (item.files && item.files.length && !state.tray.length) {
+          state.tray = item.files.map(function (f) {
+            return { key: uuid(), name: f.fileName, size: f.size, type: f.contentType, preview: null, state: 'done', progress: 1, error: null, uploaded: f };
+          });
+          renderTray();
         }
       }
       render();
@@ -878,6 +1089,7 @@
       agentName: m.agentName || null,
       sentVia: typeof m.sentVia === 'string' && m.sentVia ? m.sentVia : null,
       choices: Array.isArray(m.choices) ? m.choices.filter(function (x) { return typeof x === 'string' && x; }).slice(0, 10) : null,
+      files: cleanFiles(m.attachments),
       createdAt: m.createdAt,
       state: 'sent',
       error: null
@@ -923,6 +1135,7 @@
     }
     renderStatus();
     render();
+    scheduleLinkRefresh();
   }
 
   function loadHistory(authRetried) {
@@ -962,6 +1175,7 @@
         renderStatus();
       }
       render(item.direction === 'in');
+      if (item.files.length) scheduleLinkRefresh();
     } else if (frame.type === 'status') {
       var s = frame.status;
       if (s !== 'waiting' && s !== 'assigned' && s !== 'closed') return;
@@ -989,6 +1203,221 @@
       renderStatus();
     }
   }
+
+  // ---------------------------------------------------------------- files
+  function readyFiles() {
+    return state.tray.filter(function (t) { return t.state === 'done' && t.uploaded; }).map(function (t) { return t.uploaded; });
+  }
+
+  /** Files the visitor picked, dropped or pasted: each is checked (size, an obvious wrong type) and uploaded at once. */
+  function addFiles(list) {
+    if (!list || !list.length || !state.maxFileBytes) return;
+    clearComposerError();
+    for (var i = 0; i < list.length; i++) {
+      var file = list[i];
+      if (!file || typeof file.size !== 'number') continue;
+      if (state.tray.length >= state.maxFiles) { showComposerError(T.tooManyFiles(state.maxFiles)); break; }
+      var name = file.name && file.name !== 'image.png' ? file.name : pastedName(file.type);
+      var t = { key: uuid(), file: file, name: name, size: file.size, type: file.type || '', preview: null, state: 'uploading', progress: 0, error: null, retry: false, uploaded: null };
+      if (INLINE_IMAGES[t.type] && window.URL && URL.createObjectURL) {
+        try { t.preview = URL.createObjectURL(file); } catch (e) { t.preview = null; }
+      }
+      state.tray.push(t);
+      // Only a convenience: the server reads the type from the bytes and decides.
+      if (file.size > state.maxFileBytes) { fail(t, T.fileTooLarge(sizeText(state.maxFileBytes)), false); continue; }
+      if (/^(text\/html|image\/svg|application\/(x-)?(msdownload|javascript))/.test(t.type)) { fail(t, T.fileType, false); continue; }
+      upload(t);
+    }
+    renderTray();
+    renderCounter();
+  }
+
+  function pastedName(type) {
+    var ext = { 'image/png': '.png', 'image/jpeg': '.jpg', 'image/gif': '.gif', 'image/webp': '.webp' }[type] || '';
+    var d = new Date();
+    function two(n) { return (n < 10 ? '0' : '') + n; }
+    return 'pasted-' + d.getFullYear() + two(d.getMonth() + 1) + two(d.getDate()) + '-' + two(d.getHours()) + two(d.getMinutes()) + two(d.getSeconds()) + ext;
+  }
+
+  function fail(t, message, retry) {
+    t.state = 'error';
+    t.error = message;
+    t.retry = !!retry;
+  }
+
+  /** Uploads one file (XMLHttpRequest: it reports progress), then keeps what the server answered for the message. */
+  function upload(t, authRetried) {
+    t.state = 'uploading';
+    t.progress = 0;
+    t.error = null;
+    renderTray();
+    ensureToken().then(function () {
+      if (state.tray.indexOf(t) < 0) return; // removed meanwhile
+      var xhr = new XMLHttpRequest();
+      t.xhr = xhr;
+      xhr.open('POST', base + 'files');
+      xhr.setRequestHeader('X-Visitor-Token', state.token);
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.timeout = 120000;
+      xhr.upload.onprogress = function (e) {
+        if (e.lengthComputable && e.total) { t.progress = e.loaded / e.total; renderProgress(t); }
+      };
+      xhr.onload = function () {
+        t.xhr = null;
+        var data = null;
+        try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+        var reason = data && typeof data.error === 'string' && data.error;
+        if (xhr.status === 201 && data && typeof data.id === 'string' && typeof data.receipt === 'string') {
+          var f = cleanFile(data);
+          f.receipt = data.receipt;
+          t.uploaded = f;
+          t.state = 'done';
+          t.progress = 1;
+        } else if (xhr.status === 401 && !authRetried) {
+          dropToken();
+          upload(t, true);
+          return;
+        } else if (xhr.status === 413) {
+          fail(t, reason || T.fileTooLarge(sizeText(state.maxFileBytes)), false);
+        } else if (xhr.status === 415) {
+          fail(t, reason || T.fileType, false);
+        } else if (xhr.status === 429 || xhr.status >= 500) {
+          fail(t, reason || T.uploadFailed, true);
+        } else {
+          fail(t, reason || ('the server answered ' + xhr.status), false);
+        }
+        renderTray();
+        renderCounter();
+      };
+      xhr.onerror = xhr.ontimeout = function () {
+        t.xhr = null;
+        fail(t, T.uploadFailed, true);
+        renderTray();
+        renderCounter();
+      };
+      var form = new FormData();
+      form.append('file', t.file, t.name);
+      xhr.send(form);
+    }, function () {
+      fail(t, T.uploadFailed, true);
+      renderTray();
+      renderCounter();
+    });
+  }
+
+  function removeFromTray(t) {
+    if (t.xhr) { try { t.xhr.abort(); } catch (e) { /* ignore */ } t.xhr = null; }
+    if (t.preview) { try { URL.revokeObjectURL(t.preview); } catch (e) { /* ignore */ } }
+    state.tray = state.tray.filter(function (x) { return x !== t; });
+    if (!state.tray.some(function (x) { return x.state === 'error'; })) clearComposerError();
+    renderTray();
+    renderCounter();
+    input.focus();
+  }
+
+  function renderProgress(t) {
+    if (t.bar) t.bar.style.width = Math.round(Math.max(0, Math.min(1, t.progress)) * 100) + '%';
+  }
+
+  function renderTray() {
+    while (tray.firstChild) tray.removeChild(tray.firstChild);
+    tray.hidden = state.tray.length === 0;
+    state.tray.forEach(function (t) {
+      var chip = el('div', 'cgw-chip', { 'data-testid': 'cgw-attachment-preview', 'data-state': t.state });
+      if (t.preview) {
+        chip.appendChild(el('img', 'cgw-chip-thumb', { src: t.preview, alt: t.name, 'data-testid': 'cgw-attachment-thumb' }));
+      } else {
+        var ph = el('span', 'cgw-chip-thumb');
+        ph.appendChild(icon(ICON_FILE));
+        chip.appendChild(ph);
+      }
+      var text = el('div', 'cgw-chip-text');
+      text.appendChild(el('span', 'cgw-chip-name', { title: t.name }, t.name));
+      if (t.state === 'error') {
+        text.appendChild(el('span', 'cgw-error', { 'data-testid': 'cgw-attachment-error', role: 'alert' }, t.error));
+        if (t.retry && t.file) {
+          var retry = el('button', 'cgw-retry', { type: 'button', 'data-testid': 'cgw-attachment-retry' }, T.retry);
+          retry.addEventListener('click', function () { upload(t); });
+          text.appendChild(retry);
+        }
+      } else {
+        text.appendChild(el('span', 'cgw-chip-size', null, t.state === 'uploading' ? T.uploading + ' ' + sizeText(t.size) : sizeText(t.size)));
+      }
+      if (t.state === 'uploading') {
+        var progress = el('div', 'cgw-progress', { 'data-testid': 'cgw-attachment-progress', role: 'progressbar', 'aria-label': T.uploading });
+        t.bar = el('span');
+        progress.appendChild(t.bar);
+        text.appendChild(progress);
+        renderProgress(t);
+      } else {
+        t.bar = null;
+      }
+      chip.appendChild(text);
+      var x = el('button', 'cgw-chip-x', { type: 'button', 'data-testid': 'cgw-attachment-remove', 'aria-label': T.remove(t.name), title: T.remove(t.name) });
+      x.appendChild(icon(ICON_CLOSE));
+      x.addEventListener('click', function () { removeFromTray(t); });
+      chip.appendChild(x);
+      tray.appendChild(chip);
+    });
+  }
+
+  clipBtn.addEventListener('click', function () { fileInput.click(); });
+  cameraBtn.addEventListener('click', function () { cameraInput.click(); });
+  [fileInput, cameraInput].forEach(function (picker) {
+    picker.addEventListener('change', function () {
+      var picked = picker.files ? Array.prototype.slice.call(picker.files) : [];
+      picker.value = ''; // the same file may be picked again
+      addFiles(picked);
+    });
+  });
+
+  // A picture pasted into the chat (a screenshot) is attached like a picked one; pasted text stays text.
+  panel.addEventListener('paste', function (e) {
+    var data = e.clipboardData;
+    if (!data) return;
+    var files = [];
+    if (data.files && data.files.length) files = Array.prototype.slice.call(data.files);
+    else if (data.items) {
+      for (var i = 0; i < data.items.length; i++) {
+        if (data.items[i].kind === 'file') { var f = data.items[i].getAsFile(); if (f) files.push(f); }
+      }
+    }
+    if (!files.length) return;
+    e.preventDefault();
+    addFiles(files);
+  });
+
+  // Files dropped anywhere on the open panel.
+  var dragDepth = 0;
+  function hasFiles(e) {
+    var types = e.dataTransfer && e.dataTransfer.types;
+    if (!types) return false;
+    for (var i = 0; i < types.length; i++) if (types[i] === 'Files') return true;
+    return false;
+  }
+  panel.addEventListener('dragenter', function (e) {
+    if (!hasFiles(e) || !state.maxFileBytes) return;
+    e.preventDefault();
+    dragDepth++;
+    dropOverlay.hidden = false;
+  });
+  panel.addEventListener('dragover', function (e) {
+    if (!hasFiles(e) || !state.maxFileBytes) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+  });
+  panel.addEventListener('dragleave', function (e) {
+    if (!hasFiles(e)) return;
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (!dragDepth) dropOverlay.hidden = true;
+  });
+  panel.addEventListener('drop', function (e) {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    dragDepth = 0;
+    dropOverlay.hidden = true;
+    addFiles(e.dataTransfer.files ? Array.prototype.slice.call(e.dataTransfer.files) : []);
+  });
 
   // ---------------------------------------------------------------- notification settings
   function showOutreach(value) {
@@ -1095,6 +1524,10 @@
     if (typeof c.title === 'string' && c.title) { state.title = c.title; titleEl.textContent = c.title; panel.setAttribute('aria-label', c.title); }
     if (typeof c.greeting === 'string') { state.greeting = c.greeting; greetingBubble.textContent = c.greeting; greetingEl.hidden = !c.greeting; }
     if (typeof c.shopName === 'string' && c.shopName) { state.shopName = c.shopName; render(); }
+    if (typeof c.maxFileBytes === 'number' && c.maxFileBytes >= 0) state.maxFileBytes = c.maxFileBytes;
+    if (typeof c.maxFiles === 'number' && c.maxFiles > 0) state.maxFiles = c.maxFiles;
+    clipBtn.hidden = !state.maxFileBytes;
+    cameraBtn.hidden = !state.maxFileBytes || !touch;
     renderCounter();
   }, function () { /* defaults */ });
 
