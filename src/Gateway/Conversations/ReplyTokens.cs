@@ -98,6 +98,7 @@ internal sealed class ReplyTokens(GatewayKeyRing keys)
             }
         }
 
-        return at == into.Length;
+        // The last letter's spare bits are zero in a token the gateway made: any other letter there is another token.
+        return at == into.Length && (buffer & ((1 << bits) - 1)) == 0;
     }
 }
