@@ -68,6 +68,12 @@ public sealed class DeskRichMessagesBrowserTests
         Assert.Equal("_blank", await frame.Locator("a[href='https://shop.example.com/orders/1001']").GetAttributeAsync("target"));
         var quoted = frame.Locator("blockquote");
         await Expect(quoted).ToBeHiddenAsync();
+
+        // "Show all" makes room for the quote; opened, it is there.
+        var folded = (await message.GetByTestId("desk-message-frame").BoundingBoxAsync())!.Height;
+        await message.GetByTestId("desk-message-expand").ClickAsync();
+        await Expect(message.GetByTestId("desk-message-html")).ToHaveAttributeAsync("data-expanded", "true");
+        Assert.True((await message.GetByTestId("desk-message-frame").BoundingBoxAsync())!.Height > folded + 20, "the frame grows for the quote");
         await frame.GetByText("Show quoted text").ClickAsync();
         await Expect(quoted).ToBeVisibleAsync();
         await Expect(quoted).ToContainTextAsync("has shipped with SF Express");
@@ -175,10 +181,35 @@ public sealed class DeskRichMessagesBrowserTests
         desk.PageError += (_, e) => errors.Add("desk: " + e);
         await Browser.SignInOnlineAsync(desk, "alice");
         await using var visitor = await Visitor.ArriveAsync(channel.Host, connect: false);
-        await visitor.SendOkAsync("hello, is this in stock?");
+        await visitor.SendOkAsync("hello, is this in stock?\n\n在 2025年12月1日 10:00，小店 写道：\n> 这款有M码");
 
+        // The quote after "在 … 写道：" is folded.
         await desk.GetByTestId("desk-conversation").ClickAsync();
-        await Expect(desk.Locator("[data-testid=desk-message][data-direction=in]")).ToContainTextAsync("is this in stock?");
+        var asked = desk.Locator("[data-testid=desk-message][data-direction=in]");
+        await Expect(asked).ToContainTextAsync("is this in stock?");
+        await Expect(asked.GetByTestId("desk-quote").Locator(".msg-quote-text")).ToBeHiddenAsync();
+        await asked.GetByTestId("desk-quote-toggle").ClickAsync();
+        await Expect(asked.GetByTestId("desk-quote").Locator(".msg-quote-text")).ToHaveTextAsync("在 2025年12月1日 10:00，小店 写道：\n> 这款有M码");
+
+        // A pasted picture and a dropped file become chips; removed again.
+        await desk.GetByTestId("desk-reply").EvaluateAsync("""
+            (box) => {
+              const data = new DataTransfer();
+              data.items.add(new File([new Uint8Array([137, 80, 78, 71])], '', { type: 'image/png' }));
+              box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+              const dropped = new DataTransfer();
+              dropped.items.add(new File(['size chart'], 'sizes.txt', { type: 'text/plain' }));
+              box.dispatchEvent(new DragEvent('drop', { dataTransfer: dropped, bubbles: true, cancelable: true }));
+            }
+            """);
+        var chips = desk.GetByTestId("desk-reply-file");
+        await Expect(chips).ToHaveCountAsync(2);
+        await Expect(chips.First).ToHaveAttributeAsync("data-name", new System.Text.RegularExpressions.Regex(@"^pasted-\d{8}-\d{6}\.png$"));
+        await Expect(chips.Last).ToHaveAttributeAsync("data-name", "sizes.txt");
+        await Expect(chips.Last).ToHaveAttributeAsync("data-state", "done");
+        await chips.First.GetByTestId("desk-reply-file-remove").ClickAsync();
+        await chips.First.GetByTestId("desk-reply-file-remove").ClickAsync();
+        await Expect(chips).ToHaveCountAsync(0);
         await desk.GetByTestId("desk-attach-input").SetInputFilesAsync(new FilePayload { Name = "photo.png", MimeType = "image/png", Buffer = Picture(32, 32) });
         var chip = desk.GetByTestId("desk-reply-file");
         await Expect(chip).ToHaveAttributeAsync("data-state", "done");

@@ -961,12 +961,13 @@
   // another origin (it reads no cookie, reaches no API). Links open in a new tab, outside the sandbox. The desk
   // cannot read the frame's height (no same origin, no script to post it), so it measures a text-only copy of the
   // body in the page (built element by element, no attribute copied, nothing loads) and sizes the frame to it,
-  // up to FRAME_MAX; a longer email scrolls in its frame and "expand" shows it whole. The desk's own files
+  // up to FRAME_MAX; a longer email scrolls in its frame, and "show all" sizes it whole, quotes open. The desk's own files
   // inside (cid: pictures) go in as data: URLs, read with the agent's cookie, which the frame does not have.
   const FRAME_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
   const FRAME_MAX = 420;
   const FRAME_FONT = '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
   const FRAME_STYLE = `html{background:#fff}body{margin:0;padding:10px 14px;font:14px/1.5 ${FRAME_FONT};color:#1b2333;overflow-wrap:anywhere;word-break:break-word}`
+    + 'body>:first-child{margin-top:0}body>:last-child{margin-bottom:0}'
     + 'img{max-width:100%;height:auto}table{max-width:100%}pre{white-space:pre-wrap}a{color:#1d4fd7}'
     + 'blockquote{margin:4px 0 4px 4px;padding-left:10px;border-left:3px solid #d3d9e3;color:#475467}'
     + 'details.cg-quote{margin:6px 0}details.cg-quote>summary{cursor:pointer;color:#667085;font-size:12.5px;list-style:none;display:inline-block;padding:1px 8px;border-radius:6px;background:#f2f4f7}'
@@ -986,7 +987,8 @@
     // Until it is measured: about as tall as its plain text.
     frame.style.height = `${Math.min(FRAME_MAX, 44 + 21 * Math.ceil(Math.max(1, String(m.text || '').length) / 70))}px`;
     box.appendChild(frame);
-    let full = 0;
+    let full = 0; // measured with its quotes folded
+    let whole = 0; // and with them open: what "show all" makes room for
     const expand = el('button', 'btn btn-ghost btn-xs', null, { type: 'button', 'data-testid': 'desk-message-expand' });
     expand.hidden = true;
     const fit = () => {
@@ -994,7 +996,7 @@
       expand.textContent = open ? '收起 Show less' : '展开 Show all';
       expand.setAttribute('aria-expanded', open ? 'true' : 'false');
       box.dataset.expanded = open ? 'true' : 'false';
-      if (full) setFrameHeight(frame, open ? full : Math.min(full, FRAME_MAX));
+      if (full) setFrameHeight(frame, open ? Math.max(full, whole) : Math.min(full, FRAME_MAX));
     };
     expand.addEventListener('click', () => {
       if (state.expanded.has(m.id)) state.expanded.delete(m.id); else state.expanded.add(m.id);
@@ -1003,9 +1005,10 @@
     prepareHtml(html).then(({ doc, srcdoc }) => {
       frame.srcdoc = srcdoc;
       const measure = () => {
-        full = measureHtml(doc, box);
+        full = measureHtml(doc, box, false);
+        whole = measureHtml(doc, box, true);
         box.dataset.height = String(full);
-        expand.hidden = full <= FRAME_MAX || state.plainText.has(m.id);
+        expand.hidden = !tall() || state.plainText.has(m.id);
         fit();
       };
       if (box.isConnected) measure(); else requestAnimationFrame(() => { if (box.isConnected) measure(); });
@@ -1015,7 +1018,8 @@
       box.hidden = true;
       if (box.nextSibling) box.nextSibling.hidden = false;
     });
-    return { box, expand, tall: () => full > FRAME_MAX };
+    const tall = () => Math.max(full, whole) > Math.min(full, FRAME_MAX);
+    return { box, expand, tall };
   }
 
   function setFrameHeight(frame, height) {
@@ -1124,7 +1128,7 @@
   const LAYOUT_TAGS = new Set(['P', 'DIV', 'BR', 'HR', 'TABLE', 'THEAD', 'TBODY', 'TFOOT', 'TR', 'TD', 'TH', 'UL', 'OL', 'LI', 'DL', 'DT', 'DD',
     'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'BLOCKQUOTE', 'PRE', 'DETAILS', 'SUMMARY', 'SPAN', 'B', 'STRONG', 'I', 'EM', 'U', 'A', 'FONT', 'SMALL',
     'BIG', 'SUB', 'SUP', 'CODE', 'CENTER', 'SECTION', 'ARTICLE', 'HEADER', 'FOOTER', 'MAIN', 'ADDRESS', 'CAPTION', 'FIGURE', 'FIGCAPTION']);
-  function layoutCopy(from, into) {
+  function layoutCopy(from, into, openAll) {
     for (const child of from.childNodes) {
       if (child.nodeType === Node.TEXT_NODE) {
         into.appendChild(document.createTextNode(child.nodeValue));
@@ -1140,22 +1144,22 @@
           into.appendChild(box);
         } else if (LAYOUT_TAGS.has(tag)) {
           const copy = document.createElement(tag);
-          if (tag === 'DETAILS' && child.hasAttribute('open')) copy.open = true;
+          if (tag === 'DETAILS' && (openAll || child.hasAttribute('open'))) copy.open = true;
           if (child.classList.contains('cg-quote')) copy.className = 'cg-quote';
           if (child.classList.contains('when-open')) copy.className = 'when-open';
-          layoutCopy(child, copy);
+          layoutCopy(child, copy, openAll);
           into.appendChild(copy);
         } else if (!['STYLE', 'TITLE', 'HEAD'].includes(tag)) {
-          layoutCopy(child, into);
+          layoutCopy(child, into, openAll);
         }
       }
     }
   }
 
-  function measureHtml(doc, box) {
+  function measureHtml(doc, box, openAll) {
     const probe = el('div', 'msg-html-probe', null, { 'aria-hidden': 'true' });
     probe.style.width = `${box.clientWidth || 600}px`;
-    layoutCopy(doc.body, probe);
+    layoutCopy(doc.body, probe, openAll);
     document.body.appendChild(probe);
     const height = Math.ceil(probe.getBoundingClientRect().height);
     probe.remove();
