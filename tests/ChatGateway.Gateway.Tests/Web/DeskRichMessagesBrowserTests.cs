@@ -53,6 +53,8 @@ public sealed class DeskRichMessagesBrowserTests
         var conversation = desk.GetByTestId("desk-conversation");
         await Expect(conversation).ToHaveCountAsync(1);
         await Expect(conversation.GetByTestId("desk-conversation-subject")).ToHaveTextAsync(Subject);
+        var listed = await (await desk.APIRequest.GetAsync("/api/conversations")).JsonAsync();
+        Assert.Equal(Subject, listed!.Value[0].GetProperty("subject").GetString()); // also after a reload, before a conversation is opened
         await conversation.ClickAsync();
         await Expect(desk.GetByTestId("desk-thread-subject")).ToHaveTextAsync(Subject);
         var message = desk.Locator("[data-testid=desk-message][data-direction=in]");
