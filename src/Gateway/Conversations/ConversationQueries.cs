@@ -29,7 +29,7 @@ internal sealed class ConversationQueries(IDbContextFactory<GatewayDbContext> db
             WithLastMessage(row.Conversation, ConversationMessages.Latest(row.LastInboundAt, row.LastOtherAt));
         }
 
-        return rows.Select(r => r.Conversation).OrderByDescending(c => c.LastMessageAt).Select(c => c.ToDto(c.Contact!, channels.ChannelTypeOf)).ToList();
+        return rows.Select(r => r.Conversation).OrderByDescending(c => c.LastMessageAt).Select(c => c.ToDto(c.Contact!, channels.ChannelTypeOf) with { Subject = c.Subject }).ToList();
     }
 
     public async Task<ConversationDto?> GetAsync(Guid conversationId, CancellationToken cancellationToken)

@@ -41,6 +41,9 @@
     agentCreateError: $('agent-create-error'),
     passwordOpen: $('password-open'), passwordDialog: $('password-dialog'), passwordCurrent: $('password-current'), passwordNew: $('password-new'),
     passwordError: $('password-error'), passwordCancel: $('password-cancel'),
+    threadSubject: $('thread-subject'), replyFiles: $('reply-files'), attach: $('attach'), attachInput: $('attach-input'),
+    lightbox: $('lightbox'), lightboxName: $('lightbox-name'), lightboxImage: $('lightbox-image'), lightboxDownload: $('lightbox-download'),
+    lightboxClose: $('lightbox-close'),
   };
 
   // ------------------------------------------------------------------ state
@@ -74,6 +77,9 @@
     quietRemovalsUntil: 0,    // going offline hands on every conversation: one toast, not one per conversation
     listReads: 0,             // GET /api/conversations in flight
     liveChanges: [],          // ids of conversations added or removed while a list read was on its way
+    uploads: new Map(),       // conversation id -> files the agent attached to their reply draft (see the composer)
+    plainText: new Set(),     // messages whose HTML the agent switched to plain text
+    expanded: new Set(),      // messages whose HTML frame the agent expanded
   };
 
   const PRESENCE = {
@@ -256,9 +262,15 @@
     }
     const old = list[i];
     if (msg.status === 'pending' && old.status && old.status !== 'pending') return false;
-    list[i] = Object.assign({}, old, msg);
+    const merged = Object.assign({}, old, msg);
+    // A status change carries the message without what it holds beyond its text: keep that.
+    for (const key of ['subject', 'html']) if (merged[key] == null && old[key] != null) merged[key] = old[key];
+    if (!hasFiles(merged) && hasFiles(old)) merged.attachments = old.attachments;
+    if (!merged.autoSubmitted && old.autoSubmitted) merged.autoSubmitted = true;
+    list[i] = merged;
     return true;
   }
+  function hasFiles(m) { return !!(m && Array.isArray(m.attachments) && m.attachments.length); }
 
   // ------------------------------------------------------------------ views
   function show(view) {
@@ -323,6 +335,10 @@
     state.messages.clear();
     state.unread.clear();
     state.drafts.clear();
+    for (const id of Array.from(state.uploads.keys())) dropUploads(id);
+    state.plainText.clear();
+    state.expanded.clear();
+    if (ui.lightbox.open) ui.lightbox.close();
     state.selectedId = null;
     state.selectedClosed = false;
     state.closedSnapshot = null;
@@ -341,6 +357,8 @@
     clear(ui.convList);
     listNodes.clear();
     clear(ui.messages);
+    threadNodes.clear();
+    contentNodes.clear();
     document.title = 'Agent desk · ChatGateway';
     showLogin(message);
   }
@@ -443,7 +461,7 @@
     }
     if (!state.me || !Array.isArray(list)) return;
     const previous = state.conversations;
-    const fresh = new Map(list.map((c) => [c.id, Object.assign({}, previous.get(c.id) || {}, withoutMessages(c))]));
+    const fresh = new Map(list.map((c) => [c.id, keepSubject(previous.get(c.id), Object.assign({}, previous.get(c.id) || {}, withoutMessages(c)))]));
     // A conversation changed meanwhile stays as the change left it.
     for (const id of changes) {
       if (previous.has(id)) fresh.set(id, previous.get(id));
@@ -477,6 +495,12 @@
     state.listReloadTimer = setTimeout(loadConversations, 300);
   }
 
+  // A conversation's subject is its first email's: an answer without it (an older gateway's list) takes nothing away.
+  function keepSubject(before, after) {
+    if (before && before.subject && !after.subject) after.subject = before.subject;
+    return after;
+  }
+
   function withoutMessages(c) {
     const copy = Object.assign({}, c);
     delete copy.messages;
@@ -493,7 +517,9 @@
     if (!list || !list.length) return null;
     const m = list[list.length - 1];
     const prefix = m.direction === 'out' ? 'You: ' : m.direction === 'note' ? 'Note: ' : '';
-    return prefix + String(m.text || '').replace(/\s+/g, ' ');
+    const text = String(m.text || '').replace(/\s+/g, ' ').trim();
+    const files = hasFiles(m) ? `📎 ${m.attachments.map((a) => a.fileName).join(', ')}` : '';
+    return prefix + (text || files);
   }
 
   const listNodes = new Map(); // conversation id -> <li>, reused so clicks and focus survive updates
@@ -545,6 +571,7 @@
     const k = c.contact || {};
     const sub = [k.displayName ? k.phone : null, k.displayName || k.phone ? k.email : null].filter(Boolean).join(' · ');
     if (sub) main.appendChild(el('span', 'conv-sub', sub));
+    if (c.subject) main.appendChild(el('span', 'conv-subject', c.subject, { 'data-testid': 'desk-conversation-subject', title: c.subject }));
     const preview = lastPreview(c.id);
     if (preview) main.appendChild(el('span', 'conv-preview', preview));
 
@@ -685,6 +712,9 @@
     }
     conversationBadges(ui.threadBadges, c);
     if (state.selectedClosed) ui.threadBadges.appendChild(el('span', 'badge badge-status', 'Closed'));
+    ui.threadSubject.hidden = !c.subject;
+    ui.threadSubject.textContent = c.subject || '';
+    ui.threadSubject.title = c.subject ? `主题 Subject: ${c.subject}` : '';
 
     const closed = state.selectedClosed || c.status === 'closed';
     ui.thread.dataset.conversationId = state.selectedId;
@@ -698,37 +728,524 @@
     ui.reply.disabled = closed;
     ui.send.disabled = closed || state.sending;
     renderVia(c, closed);
+    renderUploads();
     renderCount();
     renderMessages(c, scrollToEnd);
     renderDetails(c);
   }
 
+  // The thread keeps each message's node while it is shown, so that a status change or a new message does not
+  // reload the HTML frames above it (nor close a quote the agent opened): nodes are reused by key and only
+  // the ones that changed are rebuilt; the frame and files of a message are built once.
+  const threadNodes = new Map(); // key -> { sig, node }
+
   function renderMessages(c, scrollToEnd) {
     const box = ui.messages;
     const stick = scrollToEnd || box.scrollHeight - box.scrollTop - box.clientHeight < 80;
-    clear(box);
+    const wanted = [];
+    const divider = (key, text) => {
+      const cached = threadNodes.get(key);
+      if (cached && cached.sig === text) return cached.node;
+      const node = el('div', 'divider', text);
+      threadNodes.set(key, { sig: text, node });
+      return node;
+    };
     const list = state.messages.get(state.selectedId);
+    pruneContent(list);
     if (!list) {
-      box.appendChild(el('div', 'divider', 'Loading…'));
-      return;
-    }
-    if (!list.length) box.appendChild(el('div', 'divider', 'No messages yet'));
-    const name = contactName(c);
-    let lastDay = null;
-    let lastConversation = null;
-    for (const m of list) {
-      const day = dayLabel(m.createdAt);
-      if (day !== lastDay) {
-        box.appendChild(el('div', 'divider', day));
-        lastDay = day;
-      } else if (m.conversationId && lastConversation && m.conversationId !== lastConversation) {
-        box.appendChild(el('div', 'divider', 'New conversation'));
+      wanted.push(divider('loading', 'Loading…'));
+    } else {
+      if (!list.length) wanted.push(divider('empty', 'No messages yet'));
+      const name = contactName(c);
+      let lastDay = null;
+      let lastConversation = null;
+      for (const m of list) {
+        const day = dayLabel(m.createdAt);
+        if (day !== lastDay) {
+          wanted.push(divider(`day:${m.id}`, day));
+          lastDay = day;
+        } else if (m.conversationId && lastConversation && m.conversationId !== lastConversation) {
+          wanted.push(divider(`new:${m.id}`, 'New conversation'));
+        }
+        if (m.conversationId) lastConversation = m.conversationId;
+        wanted.push(messageNode(m, name));
       }
-      if (m.conversationId) lastConversation = m.conversationId;
-      box.appendChild(renderMessage(m, name));
+    }
+    // Nodes no longer wanted go first; the rest keep their order, so nothing kept is moved (a moved frame reloads).
+    const keep = new Set(wanted);
+    for (const child of Array.from(box.childNodes)) if (!keep.has(child)) child.remove();
+    for (const [key, entry] of threadNodes) if (!keep.has(entry.node)) threadNodes.delete(key);
+    let at = box.firstChild;
+    for (const node of wanted) {
+      if (node === at) { at = at.nextSibling; continue; }
+      box.insertBefore(node, at);
     }
     if (stick) box.scrollTop = box.scrollHeight;
   }
+
+  /** The message's node, rebuilt around its content (text, frame, files) when what it shows changed. */
+  function messageNode(m, customerName) {
+    const key = `msg:${m.id}`;
+    const content = messageContent(m);
+    const c = currentConversation();
+    const sig = [m.direction, m.status, m.error, m.agentName, m.channelType, m.channelInstanceId, m.createdAt, m.subject, m.autoSubmitted,
+      customerName, state.resending.has(m.id), state.selectedClosed, c && c.status, replyChannels(c).map((r) => r.id).join(','), content.sig].join('\u0001');
+    const cached = threadNodes.get(key);
+    if (cached && cached.sig === sig) return cached.node;
+    const fresh = m.direction === 'note' ? renderNote(m, content.node) : renderMessage(m, customerName, content.node);
+    if (!cached) {
+      threadNodes.set(key, { sig, node: fresh });
+      return fresh;
+    }
+    // Same node, new parts: the content stays where it is.
+    const node = cached.node;
+    for (const a of Array.from(node.attributes)) if (!fresh.hasAttribute(a.name)) node.removeAttribute(a.name);
+    for (const a of Array.from(fresh.attributes)) node.setAttribute(a.name, a.value);
+    const parts = Array.from(fresh.childNodes);
+    for (const child of Array.from(node.childNodes)) if (child !== content.node) child.remove();
+    let at = node.firstChild;
+    for (const part of parts) {
+      if (part === at) { at = at.nextSibling; continue; }
+      node.insertBefore(part, at);
+    }
+    cached.sig = sig;
+    return node;
+  }
+
+  // ------------------------------------------------------------------ rich messages: subjects, HTML, quotes, files
+  // The content of a message (its text with quotes folded, its HTML frame, its files) is built once per message
+  // and kept while the message is shown (see messageNode).
+  const contentNodes = new Map(); // message id -> { sig, node }
+  const ATTACHMENT_URL = /^\/api\/attachments\/[A-Za-z0-9._~-]+$/;
+
+  function messageContent(m) {
+    const files = hasFiles(m) ? m.attachments : [];
+    const html = typeof m.html === 'string' && m.html.trim() ? m.html : '';
+    const sig = [m.direction, m.text, html.length, hashText(html), files.map((a) => a.id).join(',')].join('\u0001');
+    const cached = contentNodes.get(m.id);
+    if (cached && cached.sig === sig) return cached;
+    const entry = { sig, node: buildContent(m, html, files) };
+    contentNodes.set(m.id, entry);
+    return entry;
+  }
+
+  function pruneContent(list) {
+    const ids = new Set((list || []).map((m) => m.id));
+    for (const id of contentNodes.keys()) if (!ids.has(id)) contentNodes.delete(id);
+  }
+
+  function hashText(text) {
+    let h = 0;
+    for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) | 0;
+    return h;
+  }
+
+  function buildContent(m, html, files) {
+    if (m.direction === 'note') return el('div', 'msg-bubble', m.text, { 'data-testid': 'desk-message-text' });
+    const wrap = el('div', 'msg-content');
+    const text = String(m.text || '');
+    const bubble = el('div', 'msg-bubble', null, { 'data-testid': 'desk-message-text' });
+    fillText(bubble, text);
+    if (html) {
+      const frame = htmlFrame(m, html);
+      const plain = state.plainText.has(m.id);
+      frame.box.hidden = plain;
+      bubble.hidden = !plain;
+      if (!text.trim()) bubble.appendChild(el('span', 'msg-empty', '（无纯文本）This email has no plain text version.'));
+      const bar = el('div', 'msg-html-bar');
+      const toggle = el('button', 'btn btn-ghost btn-xs', null, { type: 'button', 'data-testid': 'desk-message-plain-toggle' });
+      const label = () => {
+        const showingPlain = state.plainText.has(m.id);
+        toggle.textContent = showingPlain ? '显示格式 Show formatted' : '纯文本 Show plain text';
+        toggle.setAttribute('aria-pressed', showingPlain ? 'true' : 'false');
+      };
+      label();
+      toggle.addEventListener('click', () => {
+        if (state.plainText.has(m.id)) state.plainText.delete(m.id); else state.plainText.add(m.id);
+        const showingPlain = state.plainText.has(m.id);
+        frame.box.hidden = showingPlain;
+        bubble.hidden = !showingPlain;
+        frame.expand.hidden = showingPlain || !frame.tall();
+        label();
+      });
+      bar.append(toggle, frame.expand);
+      wrap.append(frame.box, bubble, bar);
+    } else if (text || !files.length) {
+      wrap.appendChild(bubble);
+    }
+    if (files.length) wrap.appendChild(renderFiles(files));
+    return wrap;
+  }
+
+  // ---- plain text: "> " lines and what follows "On … wrote:" / "在 … 写道：" fold behind a toggle
+  const ATTRIBUTION = [
+    /^\s*On\s.{1,300}\swrote:\s*$/i,
+    /^\s*在.{1,300}写道\s*[:：]\s*$/,
+    /^\s*-{2,}\s*(Original Message|Forwarded message|原始邮件|转发邮件)\s*-{2,}\s*$/i,
+  ];
+  function attributionAt(lines, i) {
+    const line = lines[i];
+    if (ATTRIBUTION.some((re) => re.test(line))) return 1;
+    // Mail clients wrap a long "On …, Name <address> wrote:" over two lines.
+    if (i + 1 < lines.length && /^\s*On\s/i.test(line) && /\swrote:\s*$/i.test(lines[i + 1]) && line.length + lines[i + 1].length < 300) return 2;
+    // Outlook: "From: …" then "Sent:" / "Date:" right below.
+    if (/^\s*(From|发件人)\s*[:：]\s*\S/.test(line) && lines.slice(i + 1, i + 4).some((l) => /^\s*(Sent|Date|发送时间|时间)\s*[:：]/.test(l))) return 1;
+    return 0;
+  }
+
+  /** [{ quoted, text }] in order; nothing folded when everything would be. */
+  function splitQuotes(text) {
+    const lines = String(text || '').split(/\r?\n/);
+    const quoted = lines.map((l) => /^\s*>/.test(l));
+    for (let i = 0; i < lines.length; i++) {
+      const span = attributionAt(lines, i);
+      if (!span) continue;
+      let next = i + span;
+      while (next < lines.length && !lines[next].trim()) next++;
+      if (next < lines.length && quoted[next]) {
+        for (let k = i; k < next; k++) quoted[k] = true;
+      } else {
+        // Top-posted: the rest is the earlier mail, quoted without markers.
+        for (let k = i; k < lines.length; k++) quoted[k] = true;
+        break;
+      }
+    }
+    // Blank lines inside a quote belong to it.
+    for (let i = 0; i < lines.length; i++) {
+      if (quoted[i] || lines[i].trim()) continue;
+      let a = i - 1; while (a >= 0 && !lines[a].trim() && !quoted[a]) a--;
+      let b = i + 1; while (b < lines.length && !lines[b].trim() && !quoted[b]) b++;
+      if (a >= 0 && b < lines.length && quoted[a] && quoted[b]) quoted[i] = true;
+    }
+    if (!lines.some((l, i) => l.trim() && !quoted[i])) return [{ quoted: false, text: lines.join('\n') }];
+    const parts = [];
+    lines.forEach((line, i) => {
+      const last = parts[parts.length - 1];
+      if (last && last.quoted === quoted[i]) last.lines.push(line); else parts.push({ quoted: quoted[i], lines: [line] });
+    });
+    return parts.map((p) => ({ quoted: p.quoted, text: p.lines.join('\n') }));
+  }
+
+  function fillText(bubble, text) {
+    const parts = splitQuotes(text);
+    parts.forEach((part, i) => {
+      if (!part.quoted) {
+        // The line break before a folded quote is the toggle's own.
+        const shown = i + 1 < parts.length ? part.text.replace(/\s+$/, '') : part.text;
+        if (shown) bubble.appendChild(document.createTextNode(shown));
+        return;
+      }
+      const details = el('details', 'msg-quote', null, { 'data-testid': 'desk-quote' });
+      details.appendChild(quoteSummary());
+      details.appendChild(el('div', 'msg-quote-text', part.text.replace(/^\s*\n|\s+$/g, '')));
+      bubble.appendChild(details);
+    });
+  }
+
+  function quoteSummary(doc) {
+    const d = doc || document;
+    const summary = d.createElement('summary');
+    summary.setAttribute('data-testid', 'desk-quote-toggle');
+    const closed = d.createElement('span');
+    closed.className = 'when-closed';
+    closed.textContent = '… 显示引用 Show quoted text';
+    const open = d.createElement('span');
+    open.className = 'when-open';
+    open.textContent = '… 隐藏引用 Hide quoted text';
+    summary.append(closed, open);
+    return summary;
+  }
+
+  // ---- HTML: the sanitised body in a frame that runs nothing
+  // sandbox without allow-scripts and without allow-same-origin: nothing in the email runs, and the frame is
+  // another origin (it reads no cookie, reaches no API). Links open in a new tab, outside the sandbox. The desk
+  // cannot read the frame's height (no same origin, no script to post it), so it measures a text-only copy of the
+  // body in the page (built element by element, no attribute copied, nothing loads) and sizes the frame to it,
+  // up to FRAME_MAX; a longer email scrolls in its frame, and "show all" sizes it whole, quotes open. The desk's own files
+  // inside (cid: pictures) go in as data: URLs, read with the agent's cookie, which the frame does not have.
+  const FRAME_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
+  const FRAME_MAX = 420;
+  const FRAME_FONT = '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
+  const FRAME_STYLE = `html{background:#fff}body{margin:0;padding:10px 14px;font:14px/1.5 ${FRAME_FONT};color:#1b2333;overflow-wrap:anywhere;word-break:break-word}`
+    + 'body>:first-child{margin-top:0}body>:last-child{margin-bottom:0}'
+    + 'img{max-width:100%;height:auto}table{max-width:100%}pre{white-space:pre-wrap}a{color:#1d4fd7}'
+    + 'blockquote{margin:4px 0 4px 4px;padding-left:10px;border-left:3px solid #d3d9e3;color:#475467}'
+    + 'details.cg-quote{margin:6px 0}details.cg-quote>summary{cursor:pointer;color:#667085;font-size:12.5px;list-style:none;display:inline-block;padding:1px 8px;border-radius:6px;background:#f2f4f7}'
+    + 'details.cg-quote>summary::-webkit-details-marker{display:none}details.cg-quote>summary:focus-visible{outline:2px solid #2563eb}'
+    + 'details.cg-quote .when-open,details.cg-quote[open] .when-closed{display:none}details.cg-quote[open] .when-open{display:inline}';
+  const QUOTES = 'blockquote, .gmail_quote, .yahoo_quoted, .protonmail_quote, div[type="cite"], #divRplyFwdMsg, #appendonsend';
+  const pictureData = new Map(); // url -> Promise<{ data, width, height } | null>
+
+  function htmlFrame(m, html) {
+    const box = el('div', 'msg-html', null, { 'data-testid': 'desk-message-html' });
+    const frame = el('iframe', 'msg-html-frame', null, {
+      sandbox: 'allow-popups allow-popups-to-escape-sandbox',
+      referrerpolicy: 'no-referrer',
+      title: m.subject ? `邮件正文 Email: ${m.subject}` : '邮件正文 Email body',
+      'data-testid': 'desk-message-frame',
+    });
+    // Until it is measured: about as tall as its plain text.
+    frame.style.height = `${Math.min(FRAME_MAX, 44 + 21 * Math.ceil(Math.max(1, String(m.text || '').length) / 70))}px`;
+    box.appendChild(frame);
+    let full = 0; // measured with its quotes folded
+    let whole = 0; // and with them open: what "show all" makes room for
+    const expand = el('button', 'btn btn-ghost btn-xs', null, { type: 'button', 'data-testid': 'desk-message-expand' });
+    expand.hidden = true;
+    const fit = () => {
+      const open = state.expanded.has(m.id);
+      expand.textContent = open ? '收起 Show less' : '展开 Show all';
+      expand.setAttribute('aria-expanded', open ? 'true' : 'false');
+      box.dataset.expanded = open ? 'true' : 'false';
+      if (full) setFrameHeight(frame, open ? Math.max(full, whole) : Math.min(full, FRAME_MAX));
+    };
+    expand.addEventListener('click', () => {
+      if (state.expanded.has(m.id)) state.expanded.delete(m.id); else state.expanded.add(m.id);
+      fit();
+    });
+    prepareHtml(html).then(({ doc, srcdoc }) => {
+      frame.srcdoc = srcdoc;
+      const measure = () => {
+        full = measureHtml(doc, box, false);
+        whole = measureHtml(doc, box, true);
+        box.dataset.height = String(full);
+        expand.hidden = !tall() || state.plainText.has(m.id);
+        fit();
+      };
+      if (box.isConnected) measure(); else requestAnimationFrame(() => { if (box.isConnected) measure(); });
+    }, () => {
+      // Unreadable HTML: the plain text stays the agent's view.
+      state.plainText.add(m.id);
+      box.hidden = true;
+      if (box.nextSibling) box.nextSibling.hidden = false;
+    });
+    const tall = () => Math.max(full, whole) > Math.min(full, FRAME_MAX);
+    return { box, expand, tall };
+  }
+
+  function setFrameHeight(frame, height) {
+    const list = ui.messages;
+    const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    frame.style.height = `${height}px`;
+    if (atEnd) list.scrollTop = list.scrollHeight;
+  }
+
+  async function prepareHtml(html) {
+    const doc = new DOMParser().parseFromString(html, 'text/html');
+    // The server sanitised it already; a frame that runs nothing needs none of these either.
+    for (const n of doc.querySelectorAll('script, noscript, link, meta, base, iframe, frame, frameset, object, embed, form, input, button, textarea, select')) n.remove();
+    for (const a of doc.querySelectorAll('a[href]')) {
+      a.setAttribute('target', '_blank');
+      a.setAttribute('rel', 'noopener noreferrer nofollow');
+    }
+    foldHtmlQuotes(doc);
+    await inlinePictures(doc);
+    const srcdoc = '<!doctype html><html><head><meta charset="utf-8">'
+      + `<meta http-equiv="Content-Security-Policy" content="${FRAME_CSP}">`
+      + `<base target="_blank"><style>${FRAME_STYLE}</style></head><body>${doc.body.innerHTML}</body></html>`;
+    return { doc, srcdoc };
+  }
+
+  function foldHtmlQuotes(doc) {
+    const body = doc.body;
+    const groups = [];
+    const taken = (node) => groups.some((g) => g.some((n) => n === node || n.contains(node)));
+    for (const node of body.querySelectorAll(QUOTES)) {
+      if (taken(node)) continue;
+      const group = [node];
+      if (node.id === 'divRplyFwdMsg' || node.id === 'appendonsend') {
+        // Outlook: the header of the earlier mail, then the mail itself, then nothing of the reply.
+        const hr = node.previousElementSibling;
+        if (hr && hr.tagName === 'HR') group.unshift(hr);
+        for (let n = node.nextSibling; n; n = n.nextSibling) group.push(n);
+      } else {
+        // "On …, X wrote:" just before the quote goes with it.
+        const prev = node.previousElementSibling;
+        if (prev && !taken(prev) && prev.textContent.length < 400 && (/wrote:\s*$/i.test(prev.textContent.trim() + ' ') || /写道\s*[:：]?\s*$/.test(prev.textContent.trim()) || prev.classList.contains('gmail_attr') || prev.classList.contains('moz-cite-prefix'))) {
+          group.unshift(prev);
+        }
+      }
+      groups.push(group);
+    }
+    for (const group of groups) {
+      const details = doc.createElement('details');
+      details.className = 'cg-quote';
+      details.appendChild(quoteSummary(doc));
+      group[0].parentNode.insertBefore(details, group[0]);
+      for (const n of group) details.appendChild(n);
+    }
+    // A mail that is nothing but a quote (a forward) is shown open.
+    const rest = body.cloneNode(true);
+    for (const d of rest.querySelectorAll('details.cg-quote')) d.remove();
+    if (groups.length && !rest.textContent.trim() && !rest.querySelector('img')) {
+      for (const d of body.querySelectorAll('details.cg-quote')) d.setAttribute('open', '');
+    }
+  }
+
+  async function inlinePictures(doc) {
+    await Promise.all(Array.from(doc.querySelectorAll('img')).map(async (img) => {
+      const src = img.getAttribute('src') || '';
+      if (/^data:image\//i.test(src)) return;
+      const picture = ATTACHMENT_URL.test(src) ? await pictureAsData(src) : null;
+      if (picture) {
+        img.setAttribute('src', picture.data);
+        img.dataset.cgWidth = String(picture.width);
+        img.dataset.cgHeight = String(picture.height);
+      } else if (!ATTACHMENT_URL.test(src)) {
+        img.removeAttribute('src');
+      }
+    }));
+  }
+
+  function pictureAsData(url) {
+    if (!pictureData.has(url)) {
+      if (pictureData.size > 100) pictureData.delete(pictureData.keys().next().value);
+      pictureData.set(url, (async () => {
+        try {
+          const res = await fetch(url, { credentials: 'same-origin' });
+          if (!res.ok) return null;
+          const blob = await res.blob();
+          if (!/^image\//i.test(blob.type) || blob.size > 15 * 1024 * 1024) return null;
+          const data = await new Promise((resolve, reject) => {
+            const reader = new FileReader();
+            reader.onload = () => resolve(String(reader.result));
+            reader.onerror = () => reject(reader.error);
+            reader.readAsDataURL(blob);
+          });
+          const probe = new Image();
+          probe.src = data;
+          await probe.decode().catch(() => {});
+          return { data, width: probe.naturalWidth || 0, height: probe.naturalHeight || 0 };
+        } catch (e) {
+          return null;
+        }
+      })());
+    }
+    return pictureData.get(url);
+  }
+
+  // A text-only copy of the body, measured at the frame's width: the tags that shape the layout, the text, and
+  // boxes the size of the pictures. Nothing is copied but tag names and text, so nothing runs or loads.
+  const LAYOUT_TAGS = new Set(['P', 'DIV', 'BR', 'HR', 'TABLE', 'THEAD', 'TBODY', 'TFOOT', 'TR', 'TD', 'TH', 'UL', 'OL', 'LI', 'DL', 'DT', 'DD',
+    'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'BLOCKQUOTE', 'PRE', 'DETAILS', 'SUMMARY', 'SPAN', 'B', 'STRONG', 'I', 'EM', 'U', 'A', 'FONT', 'SMALL',
+    'BIG', 'SUB', 'SUP', 'CODE', 'CENTER', 'SECTION', 'ARTICLE', 'HEADER', 'FOOTER', 'MAIN', 'ADDRESS', 'CAPTION', 'FIGURE', 'FIGCAPTION']);
+  function layoutCopy(from, into, openAll) {
+    for (const child of from.childNodes) {
+      if (child.nodeType === Node.TEXT_NODE) {
+        into.appendChild(document.createTextNode(child.nodeValue));
+      } else if (child.nodeType === Node.ELEMENT_NODE) {
+        const tag = child.tagName;
+        if (tag === 'IMG') {
+          const width = Number(child.getAttribute('width')) || Number(child.dataset.cgWidth) || 0;
+          const height = Number(child.getAttribute('height')) || Number(child.dataset.cgHeight) || 0;
+          const box = document.createElement('span');
+          box.className = 'probe-img';
+          box.style.width = `${Math.min(width || 200, 4000)}px`;
+          box.style.aspectRatio = `${width || 200} / ${height || 20}`;
+          into.appendChild(box);
+        } else if (LAYOUT_TAGS.has(tag)) {
+          const copy = document.createElement(tag);
+          if (tag === 'DETAILS' && (openAll || child.hasAttribute('open'))) copy.open = true;
+          if (child.classList.contains('cg-quote')) copy.className = 'cg-quote';
+          if (child.classList.contains('when-open')) copy.className = 'when-open';
+          layoutCopy(child, copy, openAll);
+          into.appendChild(copy);
+        } else if (!['STYLE', 'TITLE', 'HEAD'].includes(tag)) {
+          layoutCopy(child, into, openAll);
+        }
+      }
+    }
+  }
+
+  function measureHtml(doc, box, openAll) {
+    const probe = el('div', 'msg-html-probe', null, { 'aria-hidden': 'true' });
+    probe.style.width = `${box.clientWidth || 600}px`;
+    layoutCopy(doc.body, probe, openAll);
+    document.body.appendChild(probe);
+    const height = Math.ceil(probe.getBoundingClientRect().height);
+    probe.remove();
+    return Math.max(40, height + 6);
+  }
+
+  // ---- files of a message: pictures as thumbnails (larger in the lightbox), the rest as downloads
+  function humanSize(bytes) {
+    const n = Number(bytes) || 0;
+    if (n < 1024) return `${n} B`;
+    const units = ['KB', 'MB', 'GB'];
+    let v = n / 1024;
+    let u = 0;
+    while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+    return `${v >= 10 ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
+  }
+
+  function fileKind(name, type) {
+    const ext = (/\.([A-Za-z0-9]{1,5})$/.exec(String(name || '')) || [])[1];
+    const t = String(type || '').toLowerCase();
+    if (t === 'application/pdf') return 'PDF';
+    if (t.startsWith('image/')) return 'IMG';
+    if (/word|opendocument\.text|rtf/.test(t)) return 'DOC';
+    if (/sheet|excel|csv/.test(t)) return 'XLS';
+    if (/presentation|powerpoint/.test(t)) return 'PPT';
+    if (/zip|compressed|x-7z|x-rar|gzip|x-tar/.test(t)) return 'ZIP';
+    if (t.startsWith('audio/')) return 'AUD';
+    if (t.startsWith('video/')) return 'VID';
+    if (t.startsWith('text/')) return 'TXT';
+    return ext ? ext.toUpperCase().slice(0, 4) : 'FILE';
+  }
+
+  function renderFiles(files) {
+    const box = el('div', 'msg-files', null, { 'data-testid': 'desk-message-files' });
+    const pictures = el('div', 'msg-pictures');
+    const others = el('ul', 'msg-file-list');
+    for (const a of files) {
+      const url = ATTACHMENT_URL.test(String(a.url || '')) ? a.url : null;
+      const label = `${a.fileName} · ${humanSize(a.size)}`;
+      if (url && a.inline && /^image\//i.test(a.contentType || '')) {
+        const b = el('button', 'msg-thumb', null, {
+          type: 'button', 'data-testid': 'desk-attachment-image', 'data-attachment-id': a.id, 'aria-label': `查看图片 View picture ${label}`, title: label,
+        });
+        b.appendChild(el('img', null, null, { src: url, alt: a.fileName, loading: 'lazy', decoding: 'async' }));
+        b.addEventListener('click', () => openLightbox(a, url, b));
+        pictures.appendChild(b);
+        continue;
+      }
+      const li = el('li');
+      const link = el(url ? 'a' : 'span', 'msg-file', null, {
+        href: url, download: url ? a.fileName : null, 'data-testid': 'desk-attachment-file', 'data-attachment-id': a.id,
+        title: url ? `下载 Download ${label}` : label,
+      });
+      const kind = fileKind(a.fileName, a.contentType);
+      link.appendChild(el('span', 'file-icon', kind, { 'data-kind': kind.toLowerCase(), 'aria-hidden': 'true' }));
+      const meta = el('span', 'file-meta');
+      meta.appendChild(el('span', 'file-name', a.fileName, { 'data-testid': 'desk-attachment-name' }));
+      meta.appendChild(el('span', 'file-size', humanSize(a.size), { 'data-testid': 'desk-attachment-size' }));
+      link.appendChild(meta);
+      li.appendChild(link);
+      others.appendChild(li);
+    }
+    if (pictures.childNodes.length) box.appendChild(pictures);
+    if (others.childNodes.length) box.appendChild(others);
+    return box;
+  }
+
+  let lightboxReturn = null;
+  function openLightbox(a, url, from) {
+    ui.lightboxName.textContent = `${a.fileName} · ${humanSize(a.size)}`;
+    ui.lightboxImage.src = url;
+    ui.lightboxImage.alt = a.fileName;
+    ui.lightboxDownload.href = url;
+    ui.lightboxDownload.setAttribute('download', a.fileName);
+    lightboxReturn = from || null;
+    if (!ui.lightbox.open) ui.lightbox.showModal();
+    ui.lightboxClose.focus();
+  }
+  ui.lightboxClose.addEventListener('click', () => ui.lightbox.close());
+  // A click beside the picture (on the backdrop) closes it too; Esc closes a modal dialog by itself.
+  ui.lightbox.addEventListener('click', (e) => { if (e.target === ui.lightbox) ui.lightbox.close(); });
+  ui.lightbox.addEventListener('close', () => {
+    ui.lightboxImage.removeAttribute('src');
+    if (lightboxReturn && lightboxReturn.isConnected) lightboxReturn.focus();
+    lightboxReturn = null;
+  });
 
   function statusText(m) {
     switch (m.status) {
@@ -741,7 +1258,7 @@
     }
   }
 
-  function renderNote(m) {
+  function renderNote(m, content) {
     const node = el('div', 'msg msg-note', null, {
       'data-testid': 'desk-message',
       'data-message-id': m.id,
@@ -753,13 +1270,12 @@
     const label = el('span', 'msg-note-label', 'Internal note', { title: 'Only agents see this; the customer does not' });
     label.appendChild(el('span', 'msg-time', time(m.createdAt), { title: dateTime(m.createdAt) }));
     box.appendChild(label);
-    box.appendChild(el('div', 'msg-bubble', m.text, { 'data-testid': 'desk-message-text' }));
+    box.appendChild(content);
     node.appendChild(box);
     return node;
   }
 
-  function renderMessage(m, customerName) {
-    if (m.direction === 'note') return renderNote(m);
+  function renderMessage(m, customerName, content) {
     const out = m.direction === 'out';
     const node = el('div', 'msg', null, {
       'data-testid': 'desk-message',
@@ -767,13 +1283,22 @@
       'data-direction': out ? 'out' : 'in',
       'data-status': m.status || '',
       'data-channel': m.channelType || m.channelInstanceId || '',
+      'data-auto': m.autoSubmitted ? 'true' : null,
     });
     const head = el('div', 'msg-head');
     head.appendChild(el('span', 'msg-author', out ? (m.agentName || 'Agent') : customerName));
     head.appendChild(channelBadge(m.channelType, m.channelInstanceId));
+    if (m.autoSubmitted) {
+      head.appendChild(el('span', 'badge badge-auto', '自动回复 automatic reply', {
+        'data-testid': 'desk-message-auto', title: 'Sent by a machine (an out-of-office answer, a bounce): nobody wrote it, and it is never answered automatically',
+      }));
+    }
     head.appendChild(el('span', 'msg-time', time(m.createdAt), { title: dateTime(m.createdAt) }));
     node.appendChild(head);
-    node.appendChild(el('div', 'msg-bubble', m.text, { 'data-testid': 'desk-message-text' }));
+    if (m.subject) {
+      node.appendChild(el('div', 'msg-subject', m.subject, { 'data-testid': 'desk-message-subject', title: `主题 Subject: ${m.subject}` }));
+    }
+    node.appendChild(content);
     if (out) {
       const status = el('div', 'msg-status', null, { 'data-status': m.status || '' });
       if (m.status === 'failed') {
@@ -1343,7 +1868,15 @@
   async function sendReply() {
     const id = state.selectedId;
     const text = ui.reply.value;
-    if (!id || state.sending || state.selectedClosed || !text.trim()) return;
+    const files = uploadsOf(id);
+    const ready = files.filter((u) => u.status === 'done');
+    if (!id || state.sending || state.selectedClosed) return;
+    if (files.some((u) => u.status === 'uploading')) {
+      ui.replyError.textContent = '附件还在上传 Wait until the files are uploaded.';
+      ui.replyError.hidden = false;
+      return;
+    }
+    if (!text.trim() && !ready.length) return;
     if (text.length > REPLY_LIMIT) {
       ui.replyError.textContent = `The reply is ${text.length} characters; the limit is ${REPLY_LIMIT}.`;
       ui.replyError.hidden = false;
@@ -1355,9 +1888,13 @@
     try {
       const body = { text };
       if (state.via.has(id)) body.via = state.via.get(id); // the agent's pick; otherwise the gateway's default
+      if (ready.length) body.attachments = ready.map((u) => u.attachment.id);
       const msg = await api('POST', `/api/conversations/${encodeURIComponent(id)}/messages`, body);
       if (state.selectedId === id && ui.reply.value === text) ui.reply.value = '';
       state.drafts.delete(id);
+      // Sent with the reply, or refused when picked (the chip said why): the next reply starts without them.
+      dropUploads(id, (u) => ready.includes(u) || u.status === 'error');
+      if (state.selectedId === id) renderUploads();
       if (msg && msg.id) {
         const list = state.messages.get(id) || [];
         mergeMessage(list, msg);
@@ -1382,6 +1919,160 @@
       }
     }
   }
+
+  // ------------------------------------------------------------------ files for a reply
+  // Each file goes up as soon as it is picked, dropped or pasted (POST /api/conversations/{id}/attachments) and
+  // waits as a chip under the draft; Send names the uploaded ones. Kept per conversation, like the draft, until sent.
+  let uploadSeq = 0;
+  function uploadsOf(id) { return (id && state.uploads.get(id)) || []; }
+
+  function replyOpen() {
+    const c = currentConversation();
+    return !!(c && state.selectedId && !state.selectedClosed && c.status !== 'closed');
+  }
+
+  function pastedName(file) {
+    const ext = (/^image\/(png|jpeg|gif|webp)$/i.exec(file.type || '') || [])[1] || 'png';
+    const d = new Date();
+    const pad = (n) => String(n).padStart(2, '0');
+    return `pasted-${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}.${ext === 'jpeg' ? 'jpg' : ext}`;
+  }
+
+  function addFiles(files) {
+    const id = state.selectedId;
+    if (!replyOpen()) return;
+    const list = state.uploads.get(id) || [];
+    for (const file of Array.from(files || [])) {
+      if (!file) continue;
+      const u = {
+        key: ++uploadSeq, file, name: file.name || pastedName(file), size: file.size, type: file.type || '',
+        status: 'uploading', progress: 0, error: null, attachment: null, xhr: null, node: null,
+        preview: /^image\/(png|jpeg|gif|webp|bmp)$/i.test(file.type || '') ? URL.createObjectURL(file) : null,
+      };
+      list.push(u);
+      upload(id, u);
+    }
+    state.uploads.set(id, list);
+    renderUploads();
+  }
+
+  function upload(conversationId, u) {
+    const xhr = new XMLHttpRequest();
+    u.xhr = xhr;
+    const done = (status, error, attachment) => {
+      u.xhr = null;
+      u.status = status;
+      u.error = error;
+      u.attachment = attachment || null;
+      if (conversationId === state.selectedId) renderUploads();
+    };
+    xhr.upload.addEventListener('progress', (e) => {
+      if (!e.lengthComputable) return;
+      u.progress = e.total ? e.loaded / e.total : 0;
+      if (u.node) u.node.querySelector('progress').value = u.progress;
+    });
+    xhr.addEventListener('load', () => {
+      let data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+      if (xhr.status === 201 && data && typeof data.id === 'string') { done('done', null, data); return; }
+      const reason = data && typeof data.error === 'string' && data.error ? data.error : `The server answered ${xhr.status}.`;
+      done('error', reason);
+      if (xhr.status === 401 && state.me) signedOut('Your session has ended. Please sign in again.');
+    });
+    // A server that refuses a large file early may close the connection before the browser has sent it all.
+    xhr.addEventListener('error', () => done('error', '上传失败 The upload did not get through (the connection closed; a file over the limit is cut off).'));
+    xhr.open('POST', `/api/conversations/${encodeURIComponent(conversationId)}/attachments`);
+    xhr.setRequestHeader('Accept', 'application/json');
+    const form = new FormData();
+    form.append('file', u.file, u.name);
+    xhr.send(form);
+  }
+
+  function removeUpload(conversationId, u) {
+    if (u.xhr) u.xhr.abort();
+    if (u.preview) URL.revokeObjectURL(u.preview);
+    const list = uploadsOf(conversationId).filter((x) => x !== u);
+    if (list.length) state.uploads.set(conversationId, list); else state.uploads.delete(conversationId);
+  }
+
+  function dropUploads(conversationId, which) {
+    for (const u of uploadsOf(conversationId).slice()) if (!which || which(u)) removeUpload(conversationId, u);
+  }
+
+  function renderUploads() {
+    const id = state.selectedId;
+    const list = uploadsOf(id);
+    clear(ui.replyFiles);
+    ui.replyFiles.hidden = !list.length;
+    const open = replyOpen();
+    ui.attach.disabled = !open;
+    for (const u of list) {
+      const li = el('li', 'reply-file', null, { 'data-testid': 'desk-reply-file', 'data-state': u.status, 'data-name': u.name });
+      if (u.preview) li.appendChild(el('img', 'reply-file-thumb', null, { src: u.preview, alt: '' }));
+      else {
+        const kind = fileKind(u.name, u.type);
+        li.appendChild(el('span', 'file-icon', kind, { 'data-kind': kind.toLowerCase(), 'aria-hidden': 'true' }));
+      }
+      const meta = el('span', 'reply-file-meta');
+      meta.appendChild(el('span', 'reply-file-name', u.name, { title: u.name }));
+      if (u.status === 'uploading') {
+        meta.appendChild(el('progress', 'reply-file-progress', null, { max: '1', value: String(u.progress), 'aria-label': `上传中 Uploading ${u.name}` }));
+      } else if (u.status === 'error') {
+        meta.appendChild(el('span', 'reply-file-error', u.error, { 'data-testid': 'desk-reply-file-error', role: 'alert' }));
+      } else {
+        meta.appendChild(el('span', 'reply-file-size', humanSize(u.attachment ? u.attachment.size : u.size)));
+      }
+      li.appendChild(meta);
+      const remove = el('button', 'reply-file-remove', '×', {
+        type: 'button', 'data-testid': 'desk-reply-file-remove', 'aria-label': `移除 Remove ${u.name}`, title: '移除 Remove',
+      });
+      remove.addEventListener('click', () => {
+        removeUpload(id, u);
+        renderUploads();
+        ui.reply.focus();
+      });
+      li.appendChild(remove);
+      u.node = li;
+      ui.replyFiles.appendChild(li);
+    }
+  }
+
+  ui.attach.addEventListener('click', () => { if (replyOpen()) ui.attachInput.click(); });
+  ui.attachInput.addEventListener('change', () => {
+    addFiles(ui.attachInput.files);
+    ui.attachInput.value = '';
+    ui.reply.focus();
+  });
+
+  const draggingFiles = (e) => !!(e.dataTransfer && Array.from(e.dataTransfer.types || []).includes('Files'));
+  ui.composer.addEventListener('dragover', (e) => {
+    if (!draggingFiles(e) || !replyOpen()) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    ui.composer.dataset.drop = 'true';
+  });
+  ui.composer.addEventListener('dragleave', (e) => {
+    if (!e.relatedTarget || !ui.composer.contains(e.relatedTarget)) delete ui.composer.dataset.drop;
+  });
+  ui.composer.addEventListener('drop', (e) => {
+    delete ui.composer.dataset.drop;
+    if (!draggingFiles(e)) return;
+    e.preventDefault();
+    addFiles(e.dataTransfer.files);
+  });
+  // A file dropped beside the reply box would replace the desk with the file: refuse it there.
+  window.addEventListener('dragover', (e) => { if (draggingFiles(e) && !ui.composer.contains(e.target)) { e.preventDefault(); e.dataTransfer.dropEffect = 'none'; } });
+  window.addEventListener('drop', (e) => { if (draggingFiles(e) && !ui.composer.contains(e.target)) e.preventDefault(); });
+
+  // A pasted picture (a screenshot) is attached; pasted text stays text.
+  ui.reply.addEventListener('paste', (e) => {
+    const data = e.clipboardData;
+    if (!data || Array.from(data.types || []).includes('text/plain')) return;
+    const files = Array.from(data.items || []).filter((i) => i.kind === 'file').map((i) => i.getAsFile()).filter(Boolean);
+    if (!files.length) return;
+    e.preventDefault();
+    addFiles(files);
+  });
 
   function touch(id, msg) {
     const c = state.conversations.get(id);
@@ -1424,6 +2115,7 @@
     state.messages.delete(id);
     state.unread.delete(id);
     state.drafts.delete(id);
+    dropUploads(id);
     state.via.delete(id);
     state.overdue.delete(id);
     if (state.selectedId === id) {
