@@ -145,6 +145,47 @@ internal sealed partial class AttachmentService(
         }
     }
 
+    /// <summary>
+    /// A copy of a stored file under a new id (an agent's, not yet on a message): what a failed reply sent again on another
+    /// channel carries, so that each message has files of its own.
+    /// </summary>
+    public async Task<Attachment> CopyAsync(Attachment original, Guid agentId, CancellationToken cancellationToken)
+    {
+        var copy = new Attachment
+        {
+            Id = Guid.NewGuid(),
+            InstanceId = DeskInstance,
+            UploadedByAgentId = agentId,
+            FileName = original.FileName,
+            ContentType = original.ContentType,
+            Size = original.Size,
+            Sha256 = original.Sha256,
+            ContentId = original.ContentId,
+            CreatedAt = time.GetUtcNow(),
+        };
+        var temporary = Path.Combine(blobs.TemporaryFolder, copy.Id.ToString("N"));
+        try
+        {
+            await using (var source = await blobs.OpenReadAsync(original.Id.ToString("N"), cancellationToken)
+                ?? throw new InvalidOperationException($"The bytes of file {original.Id} are gone."))
+            await using (var target = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+            {
+                await source.CopyToAsync(target, cancellationToken);
+            }
+
+            await blobs.PutFileAsync(copy.Id.ToString("N"), temporary, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.Attachments.Add(copy);
+        await db.SaveChangesAsync(cancellationToken);
+        return copy;
+    }
+
     /// <summary>The file's row and bytes, or null when either is gone.</summary>
     public async Task<(Attachment Row, Stream Content)?> OpenAsync(Guid id, CancellationToken cancellationToken)
     {

@@ -115,26 +115,32 @@ internal sealed class ConversationService(
             return ([], "an attachment is unknown, not uploaded by you, or already sent (upload it with POST /api/conversations/{id}/attachments)");
         }
 
+        return ChannelRefuses(instanceId, rows) is { } refused ? ([], refused) : (parsed.Select(id => rows.First(r => r.Id == id)).ToList(), null);
+    }
+
+    /// <summary>Why the channel instance cannot carry these files (none, too large, a type it does not take), or null when it can.</summary>
+    private string? ChannelRefuses(string instanceId, IReadOnlyList<Attachment> files)
+    {
         if (!channels.TryGetRunning(instanceId, out var channel) || !channel.Plugin!.Capabilities.HasFlag(Abstractions.ChannelCapabilities.Attachments))
         {
-            return ([], $"the reply goes out on {channels.ChannelTypeOf(instanceId) ?? instanceId} ({instanceId}), which carries no files; send them on another of the customer's channels (via)");
+            return $"the reply goes out on {channels.ChannelTypeOf(instanceId) ?? instanceId} ({instanceId}), which carries no files; send them on another of the customer's channels (via)";
         }
 
         var limits = attachments.LimitsFor(channel.Plugin, channel.Instance!.Settings);
-        foreach (var row in rows)
+        foreach (var row in files)
         {
             if (row.Size > limits.MaxBytes)
             {
-                return ([], $"'{row.FileName}' is {Attachments.AttachmentService.Describe(row.Size)}; {instanceId} carries files up to {Attachments.AttachmentService.Describe(limits.MaxBytes)}");
+                return $"'{row.FileName}' is {Attachments.AttachmentService.Describe(row.Size)}; {instanceId} carries files up to {Attachments.AttachmentService.Describe(limits.MaxBytes)}";
             }
 
             if (!limits.Allowed.Contains(row.ContentType))
             {
-                return ([], $"'{row.FileName}' is {row.ContentType}, which {instanceId} does not carry");
+                return $"'{row.FileName}' is {row.ContentType}, which {instanceId} does not carry";
             }
         }
 
-        return (parsed.Select(id => rows.First(r => r.Id == id)).ToList(), null);
+        return null;
     }
 
     /// <summary>Sends a failed reply again on the same channel, with a fresh round of delivery attempts.</summary>
@@ -202,8 +208,28 @@ internal sealed class ConversationService(
             return (null, ConversationActionError.BadRequest, "that is the channel the reply failed on: retry it instead");
         }
 
+        // Its files go with it, as copies of their own (the failed reply keeps its files), if the channel carries them.
+        var originals = await db.Attachments.AsNoTracking().Where(a => a.MessageId == messageId).OrderBy(a => a.CreatedAt).ToListAsync(cancellationToken);
+        if (originals.Count > 0 && ChannelRefuses(chosen.Identity.InstanceId, originals) is { } refused)
+        {
+            return (null, ConversationActionError.BadRequest, refused);
+        }
+
+        var copies = new List<Attachment>();
+        foreach (var original in originals)
+        {
+            copies.Add(await attachments.CopyAsync(original, agent.Id, cancellationToken));
+        }
+
         var now = time.GetUtcNow();
         var message = NewReply(conversation!.Id, chosen.Identity.InstanceId, chosen.Identity.ExternalId, failed.Text, agent, now);
+        foreach (var copy in copies)
+        {
+            db.Attachments.Attach(copy);
+            copy.MessageId = message.Id;
+            copy.ConversationId = conversation.Id;
+        }
+
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             var rows = await db.Messages
@@ -225,7 +251,7 @@ internal sealed class ConversationService(
         failed.Status = MessageStatus.Resent;
         failed.UpdatedAt = now;
         await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageStatus, conversation.Id, agent.Id, failed.Id, failed.ToDto(channels.ChannelTypeOf)));
-        var dto = message.ToDto(channels.ChannelTypeOf);
+        var dto = message.ToDto(channels.ChannelTypeOf, null, copies.Select(Attachments.AttachmentService.ToContract).ToList());
         await events.PublishAsync(new GatewayEvent(GatewayEventTypes.MessageAdded, conversation.Id, agent.Id, message.Id, dto));
         return (dto, ConversationActionError.None, null);
     }

@@ -22,10 +22,13 @@ public sealed class RichChannel : IAsyncDisposable
 
     public HttpClient Provider { get; private set; } = null!;
 
-    public static async Task<RichChannel> StartAsync(string instanceSettings = "{}", IDictionary<string, string?>? settings = null)
+    /// <param name="secondInstance">Also a second instance of the channel, <c>mail2</c> (the same customer's second mailbox).</param>
+    public static async Task<RichChannel> StartAsync(string instanceSettings = "{}", IDictionary<string, string?>? settings = null, bool secondInstance = false)
     {
         var plugins = "{ \"plugins\": [\n" +
             """{ "id": "webchat", "plugin": "WebChat", "enabled": true, "settings": { "MaxMessageLength": 500, "AllowedOrigins": ["https://shop.example.com"] } },""" + "\n" +
+            """{ "id": "probe", "plugin": "VersionProbeA", "enabled": true, "settings": { "Greeting": "hello from A" } },""" + "\n" +
+            (secondInstance ? """{ "id": "mail2", "plugin": "Rich", "enabled": true, "settings": {} },""" + "\n" : "") +
             $$"""{ "id": "{{Instance}}", "plugin": "Rich", "enabled": true, "settings": {{instanceSettings}} }""" + "\n] }";
         var host = await GatewayHost.StartAsync(pluginsJson: plugins, settings: settings);
         return new RichChannel(host) { Provider = host.CreateClient() };
@@ -35,21 +38,21 @@ public sealed class RichChannel : IAsyncDisposable
         new { name, type, base64 = Convert.ToBase64String(bytes), contentId };
 
     /// <summary>Posts a customer's message; returns the channel's answer (messageId, conversationId, refused files, saved files).</summary>
-    public async Task<JsonElement> SendAsync(object message, HttpStatusCode expected = HttpStatusCode.OK)
+    public async Task<JsonElement> SendAsync(object message, HttpStatusCode expected = HttpStatusCode.OK, string instance = Instance)
     {
-        var response = await Provider.PostAsJsonAsync($"/channels/{Instance}/inbound", message);
+        var response = await Provider.PostAsJsonAsync($"/channels/{instance}/inbound", message);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(expected == response.StatusCode, $"expected {expected}, got {response.StatusCode}: {body}");
         return body;
     }
 
     /// <summary>Waits for the gateway to send a message matching <paramref name="match"/> on the channel.</summary>
-    public async Task<JsonElement> SentAsync(Func<JsonElement, bool> match, TimeSpan? timeout = null)
+    public async Task<JsonElement> SentAsync(Func<JsonElement, bool> match, TimeSpan? timeout = null, string instance = Instance)
     {
         var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
         while (true)
         {
-            var sent = await Provider.GetFromJsonAsync<JsonElement[]>($"/channels/{Instance}/sent");
+            var sent = await Provider.GetFromJsonAsync<JsonElement[]>($"/channels/{instance}/sent");
             if (sent!.FirstOrDefault(match) is { ValueKind: JsonValueKind.Object } found)
             {
                 return found;

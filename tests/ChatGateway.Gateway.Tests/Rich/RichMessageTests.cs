@@ -215,6 +215,37 @@ public sealed class RichMessageTests
     }
 
     [Fact]
+    public async Task AFailedReplyWithAFile_SentAgainOnTheCustomersOtherMailbox_CarriesACopyOfItsFile()
+    {
+        await using var channel = await RichChannel.StartAsync(secondInstance: true);
+        await using var bob = await channel.Host.SignInAsync("bob");
+        await channel.SendAsync(new { id = "r1@buyer.test", from = "buyer@buyer.test", text = "hello, the invoice please", subject = "Invoice" });
+        var conversation = await bob.NextAssignedAsync();
+        await channel.SendAsync(new { id = "r2@buyer.test", from = "buyer@buyer.test", text = "hello, from my other address" }, instance: "mail2");
+        await bob.NextAssignedAsync();
+
+        var pdf = Encoding.ASCII.GetBytes("%PDF-1.4\n% invoice 1001\n%%EOF\n");
+        var uploaded = await UploadAsync(bob.Http, conversation.Id, "invoice.pdf", "application/pdf", pdf, HttpStatusCode.Created);
+        await channel.Provider.PostAsync("/channels/mail/fail-next", null);
+        var reply = (await (await bob.Http.PostAsJsonAsync($"/api/conversations/{conversation.Id}/messages", new { text = "here it is", attachments = new[] { uploaded.GetProperty("id").GetString() } }))
+            .Content.ReadFromJsonAsync<MessageDto>())!;
+        var failed = await bob.NextStatusAsync(m => m.Id == reply.Id && m.Status == "failed");
+        Assert.Contains("mailbox full", failed.Message.Error);
+
+        var other = (await bob.Http.GetFromJsonAsync<ConversationDto>($"/api/conversations/{conversation.Id}"))!.ReplyChannels!.Single(c => c.ChannelInstanceId == "mail2");
+        var resend = await bob.Http.PostAsJsonAsync($"/api/messages/{reply.Id}/resend", new { via = other.Id });
+        Assert.Equal(HttpStatusCode.Accepted, resend.StatusCode);
+        var resent = (await resend.Content.ReadFromJsonAsync<MessageDto>())!;
+        var copy = Assert.Single(resent.Attachments);
+        Assert.NotEqual(uploaded.GetProperty("id").GetString(), copy.Id);
+
+        var sent = await channel.SentAsync(s => s.GetProperty("messageId").GetGuid() == resent.Id, instance: "mail2");
+        Assert.Equal(pdf, Convert.FromBase64String(Assert.Single(sent.GetProperty("files").EnumerateArray()).GetProperty("base64").GetString()!));
+        // The failed reply keeps its own file, still served.
+        Assert.Equal(pdf, await bob.Http.GetByteArrayAsync($"/api/attachments/{uploaded.GetProperty("id").GetString()}"));
+    }
+
+    [Fact]
     public async Task AFileForAReplyOnAChannelThatCarriesNone_IsRefusedWithTheReason()
     {
         // The probe test channel carries text only (the web chat carries files now).

@@ -42,7 +42,9 @@ public sealed class ThreadTests
         var token = sent.GetProperty("replyToken").GetString()!;
         Assert.Matches("^[a-z2-7]{42}$", token);
 
-        // The customer answers the agent's reply: by its id, or (a mail program that drops the headers) by the reply token.
+        // The customer answers the agent's reply (once it is recorded as sent, with its id): by its id, or (a mail program
+        // that drops the headers) by the reply token.
+        await bob.NextStatusAsync(m => m.Id == answer.Id && m.Status == "sent");
         var byId = await channel.SendAsync(new { id = "a3@buyer.test", from = "buyer@buyer.test", text = "thanks", inReplyTo = sent.GetProperty("providerMessageId").GetString() });
         Assert.Equal(one, byId.GetProperty("conversationId").GetGuid());
         var byToken = await channel.SendAsync(new { id = "a4@buyer.test", from = "buyer@buyer.test", text = "and one more thing", replyToken = token });

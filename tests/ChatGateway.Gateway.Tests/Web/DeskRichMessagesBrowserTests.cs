@@ -172,7 +172,7 @@ public sealed class DeskRichMessagesBrowserTests
     }
 
     [Fact]
-    public async Task AFileForAWebChatReply_ShowsWhyItCannotGo_AndKeepsTheDraftAndTheFile()
+    public async Task AFileForAReplyOnATextOnlyChannel_ShowsWhyItCannotGo_AndKeepsTheDraftAndTheFile()
     {
         await using var channel = await RichChannel.StartAsync();
         var (playwright, browser) = await Browser.LaunchAsync();
@@ -182,8 +182,8 @@ public sealed class DeskRichMessagesBrowserTests
         var desk = await browser.NewPageAsync(new() { BaseURL = channel.Host.BaseAddress.ToString() });
         desk.PageError += (_, e) => errors.Add("desk: " + e);
         await Browser.SignInOnlineAsync(desk, "alice");
-        await using var visitor = await Visitor.ArriveAsync(channel.Host, connect: false);
-        await visitor.SendOkAsync("hello, is this in stock?\n\n在 2025年12月1日 10:00，小店 写道：\n> 这款有M码");
+        // The probe test channel carries text only (the web chat carries files).
+        await Routing.RoutingTests.Inbound(channel.Provider, "p1", "+15550001234", "hello, is this in stock?\n\n在 2025年12月1日 10:00，小店 写道：\n> 这款有M码");
 
         // The quote after "在 … 写道：" is folded.
         await desk.GetByTestId("desk-conversation").ClickAsync();

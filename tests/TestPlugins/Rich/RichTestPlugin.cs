@@ -74,6 +74,11 @@ public sealed class RichTestPlugin : IChannelPlugin
                 return Results.BadRequest(new { Error = ex.Message, Refused = refused });
             }
         });
+        endpoints.MapPost("/fail-next", (HttpContext http) =>
+        {
+            http.RequestServices.GetRequiredService<SentMessages>().FailNext = true;
+            return Results.NoContent();
+        });
         endpoints.MapGet("/sent", (HttpContext http) => Results.Ok(http.RequestServices.GetRequiredService<SentMessages>().All.ToArray()));
         endpoints.MapGet("/files/{attachmentId}", async (string attachmentId, string customer, HttpContext http, CancellationToken ct) =>
             await http.RequestServices.GetRequiredService<IAttachmentStore>().OpenForCustomerAsync(customer, attachmentId, ct) is { } found
@@ -97,12 +102,21 @@ public sealed record WireSent(
 public sealed class SentMessages
 {
     public ConcurrentQueue<WireSent> All { get; } = new();
+
+    /// <summary>The next send fails for good (a full mailbox).</summary>
+    public volatile bool FailNext;
 }
 
 internal sealed class RecordingSender(SentMessages sent, IAttachmentStore files) : IChannelSender
 {
     public async Task<DeliveryResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
+        if (sent.FailNext)
+        {
+            sent.FailNext = false;
+            return DeliveryResult.Permanent("550 mailbox full");
+        }
+
         var read = new List<WireSentFile>();
         foreach (var file in message.Attachments ?? [])
         {
