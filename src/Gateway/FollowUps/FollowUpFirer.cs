@@ -704,6 +704,8 @@ internal sealed partial class FollowUpFirer(
             .OrderByDescending(c => c.CreatedAt).Select(c => c.Id).Take(20).ToListAsync(cancellationToken);
         var rows = await db.Messages.AsNoTracking()
             .Where(m => conversations.Contains(m.ConversationId) && m.Direction == MessageDirection.In)
+            // A machine's answer (an out-of-office) is not the customer writing: it opens no window of a channel's.
+            .Where(m => !db.MessageContents.Any(c => c.MessageId == m.Id && c.AutoSubmitted))
             .Select(m => new { m.InstanceId, m.CreatedAt }).ToListAsync(cancellationToken);
         return rows.GroupBy(r => r.InstanceId).ToDictionary(g => g.Key, g => g.Max(r => r.CreatedAt));
     }
