@@ -22,6 +22,9 @@ public sealed class MailServers : IAsyncDisposable
     /// <summary>The authserv-id a test puts in the Authentication-Results headers it sends, as if this server added them.</summary>
     public const string AuthServId = "mx.test";
 
+    /// <summary>An address Postfix refuses at RCPT TO with <c>550 5.1.1 no such customer</c> (a permanent SMTP failure).</summary>
+    public const string RefusedRecipient = "refused@buyer.test";
+
     private readonly string _root;
     private readonly string _usersFile;
     private readonly string _dovecotConfig;
@@ -29,6 +32,7 @@ public sealed class MailServers : IAsyncDisposable
     private readonly (int Uid, int Gid) _mailUser;
     private readonly Lock _usersGate = new();
     private int _mailboxes;
+    private HashSet<string> _users = [];
 
     private MailServers(string root, int imapPort, int smtpPort, int lmtpPort, (int, int) mailUser)
     {
@@ -99,18 +103,46 @@ public sealed class MailServers : IAsyncDisposable
         }
     }
 
-    /// <summary>A new mailbox <c>{prefix}-{n}@{domain}</c> (password <see cref="PasswordOf"/>), so that each test reads its own.</summary>
+    /// <summary>How many mailboxes <see cref="CreateMailbox"/> can hand out in all.</summary>
+    public const int Mailboxes = 200;
+
+    /// <summary>
+    /// A mailbox of its own for a test, <c>{prefix}-{n}@{domain}</c> (password <see cref="PasswordOf"/>). The users are all
+    /// written before Dovecot starts: it notices a changed passwd-file by its modification time, in whole seconds, so a
+    /// user added in the same second as the one before could stay unknown for a while.
+    /// </summary>
     public string CreateMailbox(string prefix, string domain)
     {
         lock (_usersGate)
         {
             var n = ++_mailboxes;
+            if (n > Mailboxes)
+            {
+                throw new InvalidOperationException($"Only {Mailboxes} test mailboxes exist per server.");
+            }
+
             var address = $"{prefix}-{n}@{domain}";
-            var home = Path.Combine(_root, "mail", domain, $"{prefix}-{n}");
-            // passwd-file: user:password:uid:gid:gecos:home; Dovecot reads the file again when it changes.
-            File.AppendAllText(_usersFile, $"{address}:{{PLAIN}}{PasswordOf(address)}:{_mailUser.Uid}:{_mailUser.Gid}::{home}\n");
-            return address;
+            return _users.Contains(address) ? address : throw new ArgumentException($"No test mailbox {address}: prefixes are shop and buyer, domains {ShopDomain} and {BuyerDomain}.", nameof(prefix));
         }
+    }
+
+    private HashSet<string> WriteUsers()
+    {
+        // passwd-file: user:password:uid:gid:gecos:home
+        var users = new HashSet<string>(StringComparer.Ordinal);
+        var lines = new StringBuilder();
+        foreach (var (prefix, domain) in new[] { ("shop", ShopDomain), ("buyer", BuyerDomain), ("shop", BuyerDomain), ("buyer", ShopDomain) })
+        {
+            for (var n = 1; n <= Mailboxes; n++)
+            {
+                var address = $"{prefix}-{n}@{domain}";
+                users.Add(address);
+                lines.Append(CultureInfo.InvariantCulture, $"{address}:{{PLAIN}}{PasswordOf(address)}:{_mailUser.Uid}:{_mailUser.Gid}::{Path.Combine(_root, "mail", domain, $"{prefix}-{n}")}\n");
+            }
+        }
+
+        File.WriteAllText(_usersFile, lines.ToString());
+        return users;
     }
 
     public static string PasswordOf(string address) => "pw-" + address.Split('@')[0];
@@ -188,7 +220,7 @@ public sealed class MailServers : IAsyncDisposable
         Directory.CreateDirectory(Path.Combine(dovecot, "state"));
         var mail = Directory.CreateDirectory(Path.Combine(_root, "mail")).FullName;
         await RunAsync("/bin/chown", [$"{_mailUser.Uid}:{_mailUser.Gid}", mail], cancellationToken);
-        File.WriteAllText(_usersFile, "");
+        _users = WriteUsers();
 
         File.WriteAllText(_dovecotConfig, $$"""
             # ChatGateway test mail server: nothing here is shared with a system Dovecot.
@@ -232,7 +264,7 @@ public sealed class MailServers : IAsyncDisposable
             }
             """);
 
-        await RunAsync("/usr/sbin/dovecot", ["-c", _dovecotConfig], cancellationToken);
+        await RunDaemonAsync("/usr/sbin/dovecot", ["-c", _dovecotConfig], cancellationToken);
         await WaitForPortAsync(ImapPort, "Dovecot IMAP", cancellationToken);
         await WaitForPortAsync(LmtpPort, "Dovecot LMTP", cancellationToken);
     }
@@ -245,24 +277,25 @@ public sealed class MailServers : IAsyncDisposable
         var data = Directory.CreateDirectory(Path.Combine(postfix, "data")).FullName;
         await RunAsync("/bin/chown", ["postfix", data], cancellationToken);
 
-        File.WriteAllText(Path.Combine(_postfixConfig, "main.cf"), $"""
+        File.WriteAllText(Path.Combine(_postfixConfig, "main.cf"), $$"""
             # ChatGateway test mail server: nothing here is shared with a system Postfix.
             compatibility_level = 3.6
-            queue_directory = {postfix}/queue
-            data_directory = {data}
+            queue_directory = {{postfix}}/queue
+            data_directory = {{data}}
             mail_owner = postfix
             setgid_group = postdrop
-            myhostname = {AuthServId}
+            myhostname = {{AuthServId}}
             mydomain = test
-            myorigin = {AuthServId}
+            myorigin = {{AuthServId}}
             mydestination =
             inet_interfaces = 127.0.0.1
             inet_protocols = ipv4
             mynetworks = 127.0.0.0/8
-            virtual_mailbox_domains = {ShopDomain} {BuyerDomain}
-            virtual_transport = lmtp:inet:127.0.0.1:{LmtpPort}
+            virtual_mailbox_domains = {{ShopDomain}} {{BuyerDomain}}
+            virtual_transport = lmtp:inet:127.0.0.1:{{LmtpPort}}
             # Unknown users are accepted here and refused by Dovecot at delivery, so Postfix sends a real bounce (DSN).
             smtpd_reject_unlisted_recipient = no
+            smtpd_recipient_restrictions = check_recipient_access inline:{ { {{RefusedRecipient}} = 550 5.1.1 no such customer } }, permit_mynetworks, reject_unauth_destination
             default_transport = error:mail outside the test domains is not delivered
             relay_transport = error:mail outside the test domains is not delivered
             alias_maps =
@@ -270,8 +303,8 @@ public sealed class MailServers : IAsyncDisposable
             local_recipient_maps =
             recipient_delimiter = +
             message_size_limit = 104857600
-            maillog_file_prefixes = {_root}
-            maillog_file = {postfix}/maillog
+            maillog_file_prefixes = {{_root}}
+            maillog_file = {{postfix}}/maillog
             smtp_dns_support_level = disabled
             biff = no
             """);
@@ -302,7 +335,7 @@ public sealed class MailServers : IAsyncDisposable
             """);
 
         await RunAsync("/usr/sbin/postfix", ["-c", _postfixConfig, "check"], cancellationToken);
-        await RunAsync("/usr/sbin/postfix", ["-c", _postfixConfig, "start"], cancellationToken);
+        await RunDaemonAsync("/usr/sbin/postfix", ["-c", _postfixConfig, "start"], cancellationToken);
         await WaitForPortAsync(SmtpPort, "Postfix SMTP", cancellationToken);
     }
 
@@ -352,6 +385,31 @@ public sealed class MailServers : IAsyncDisposable
         }
 
         return text;
+    }
+
+    /// <summary>
+    /// Starts a server that leaves a daemon behind. The daemon keeps whatever output it inherits open, so its output goes
+    /// to a file in the folder, never to a pipe this process would wait on.
+    /// </summary>
+    private async Task RunDaemonAsync(string file, string[] arguments, CancellationToken cancellationToken)
+    {
+        var log = Path.Combine(_root, "start.log");
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$LOG\" 2>&1 </dev/null");
+        start.ArgumentList.Add(file);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["LOG"] = log;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited with {process.ExitCode}: {(File.Exists(log) ? File.ReadAllText(log) : "")}\n{Logs()}");
+        }
     }
 
     private static List<int> FreePorts(int count)
