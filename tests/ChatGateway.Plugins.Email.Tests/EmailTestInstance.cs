@@ -147,13 +147,9 @@ internal static class EmailTestInstance
 /// <summary>An email instance built as the gateway builds it, with its hosted poller started; stopped on dispose.</summary>
 internal sealed class RunningEmailChannel : IAsyncDisposable
 {
-    private readonly List<IHostedService> _hosted;
+    private readonly List<IHostedService> _hosted = [];
 
-    private RunningEmailChannel(ChannelInstanceContainer container, List<IHostedService> hosted)
-    {
-        Container = container;
-        _hosted = hosted;
-    }
+    private RunningEmailChannel(ChannelInstanceContainer container) => Container = container;
 
     public ChannelInstanceContainer Container { get; }
 
@@ -177,13 +173,23 @@ internal sealed class RunningEmailChannel : IAsyncDisposable
         inbound ??= new RecordingInboundSink { Deduplicate = true };
         var container = ChannelInstanceContainer.Build(new EmailChannelPlugin(), EmailTestInstance.Id, settings, attachments: attachments, state: state, leases: leases, inbound: inbound);
         Assert.Empty(container.StartupFailures());
-        var hosted = startPoller ? container.Services.GetServices<IHostedService>().ToList() : [];
-        foreach (var service in hosted)
+        var channel = new RunningEmailChannel(container);
+        if (startPoller)
         {
-            await service.StartAsync(cancellationToken);
+            await channel.StartPollerAsync(cancellationToken);
         }
 
-        return new RunningEmailChannel(container, hosted);
+        return channel;
+    }
+
+    /// <summary>Starts the instance's hosted services (the IMAP poller), as the gateway does at start-up.</summary>
+    public async Task StartPollerAsync(CancellationToken cancellationToken)
+    {
+        foreach (var service in Container.Services.GetServices<IHostedService>())
+        {
+            await service.StartAsync(cancellationToken);
+            _hosted.Add(service);
+        }
     }
 
     public async Task StopAsync()

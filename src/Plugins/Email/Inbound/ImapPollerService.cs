@@ -35,6 +35,9 @@ internal sealed class ImapPollerService(
 
     private static readonly TimeSpan MaxIdle = TimeSpan.FromMinutes(9);
 
+    // Read by operators in the state table: keep quotes and non-ASCII reasons legible.
+    private static readonly JsonSerializerOptions SkippedJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly Dictionary<(string Folder, uint UidValidity, uint Uid), int> _fetchFailures = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -289,7 +292,7 @@ internal sealed class ImapPollerService(
         string json;
         do
         {
-            json = JsonSerializer.Serialize(list);
+            json = JsonSerializer.Serialize(list, SkippedJson);
             if (json.Length > 3800)
             {
                 list.RemoveAt(0);
