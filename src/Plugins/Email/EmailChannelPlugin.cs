@@ -34,6 +34,8 @@ public sealed class EmailChannelPlugin : IChannelPlugin
     {
         ArgumentNullException.ThrowIfNull(instance);
         ArgumentNullException.ThrowIfNull(services);
+        // Before anything of this instance touches MimeKit, which remembers the charsets it found at its first use.
+        Inbound.EmailMapper.RegisterCharsets();
         services.AddEmailChannel(instance);
     }
 

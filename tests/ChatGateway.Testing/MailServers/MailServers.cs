@@ -62,7 +62,7 @@ public sealed class MailServers : IAsyncDisposable
     /// </summary>
     public static string? UnavailableReason()
     {
-        var missing = new[] { "/usr/sbin/postfix", "/usr/sbin/dovecot", "/usr/bin/doveadm", "/usr/lib/postfix/sbin/master" }.Where(path => !File.Exists(path)).ToList();
+        var missing = new[] { "/usr/sbin/postfix", "/usr/sbin/dovecot", "/usr/bin/doveadm", "/usr/lib/postfix/sbin/master", "/usr/lib/dovecot/imap", "/usr/lib/dovecot/lmtp" }.Where(path => !File.Exists(path)).ToList();
         if (missing.Count > 0)
         {
             return $"Postfix and Dovecot are not installed ({string.Join(", ", missing)} missing): apt-get install postfix dovecot-imapd dovecot-lmtpd";

@@ -43,7 +43,15 @@ internal static class EmailMapper
         "abwesenheitsnotiz", "réponse automatique", "respuesta automática", "自动回复", "自動回覆", "自動応答", "不在",
     ];
 
-    static EmailMapper() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+    // Before anything touches MimeKit (field initialisers run in order, before a static constructor).
+    private static readonly bool CharsetsRegistered = RegisterCharsets();
+
+    /// <summary>Makes the legacy charsets of real mail (GB2312, GBK, Big5, Shift_JIS, windows-125x) decodable; idempotent.</summary>
+    public static bool RegisterCharsets()
+    {
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+        return true;
+    }
 
     /// <summary>How the plugin parses mail: MIME nested deeper than <see cref="EmailOptions.MaxMimeDepth"/> stays one opaque part.</summary>
     public static ParserOptions ParserOptions { get; } = CreateParserOptions();
@@ -128,7 +136,7 @@ internal static class EmailMapper
                     DeclaredEmail = verified ? null : fromAddress,
                     DeclaredName = verified ? null : name,
                 },
-                Text = body,
+                Text = ComposeText(body, notes, subject, attachments.Count > 0, options.MaxTextLength),
                 SentAt = message.Date == DateTimeOffset.MinValue ? null : message.Date,
                 Subject = subject,
                 Html = html,
@@ -265,8 +273,25 @@ internal static class EmailMapper
             return null;
         }
 
-        var cleaned = new string([.. value.Where(c => !char.IsControl(c) || c == '\t').Select(c => c == '\t' ? ' ' : c)]).Trim();
-        return cleaned.Length == 0 ? null : cleaned.Length <= maxLength ? cleaned : cleaned[..maxLength];
+        // Control characters go; folded header lines and runs of white space become one space.
+        var cleaned = new StringBuilder(Math.Min(value.Length, maxLength));
+        foreach (var c in value)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                if (cleaned.Length > 0 && cleaned[^1] != ' ')
+                {
+                    cleaned.Append(' ');
+                }
+            }
+            else if (!char.IsControl(c))
+            {
+                cleaned.Append(c);
+            }
+        }
+
+        var text = cleaned.ToString().Trim();
+        return text.Length == 0 ? null : text.Length <= maxLength ? text : text[..maxLength];
     }
 
     /// <summary>The decoded text of a part, at most <paramref name="maxChars"/> (and whether there was more). An unknown charset reads as UTF-8.</summary>
@@ -308,6 +333,7 @@ internal static class EmailMapper
 
     private static ParserOptions CreateParserOptions()
     {
+        _ = CharsetsRegistered;
         var options = ParserOptions.Default.Clone();
         options.MaxMimeDepth = EmailOptions.MaxMimeDepth;
         return options;
