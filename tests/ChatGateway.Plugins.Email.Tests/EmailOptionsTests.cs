@@ -37,6 +37,7 @@ public sealed class EmailOptionsTests
         settings["Imap:LeaseSeconds"] = "2";
         settings["Address"] = "Shop <shop@shop.test>";
         settings["TrustAuthenticationResults"] = "mx shop";
+        settings["Smtp:CertificateFingerprint"] = "AB:CD";
 
         var failures = await StartupFailuresAsync(settings);
 
@@ -46,6 +47,7 @@ public sealed class EmailOptionsTests
                 "Imap:Security None would send the password unencrypted; use StartTls or Tls (None is allowed only for a loopback host)",
                 $"Smtp:Password is required (set the environment variable Channels__{EmailTestInstance.Id}__Smtp__Password; never write it in plugins.json)",
                 "Smtp:Security None would send the password unencrypted; use StartTls or Tls (None is allowed only for a loopback host)",
+                "Smtp:CertificateFingerprint must be the certificate's SHA-256 fingerprint: 64 hex digits, colons allowed",
                 "Imap:PollSeconds must be between 5 and 3600",
                 "Imap:LeaseSeconds must be between 5 and 3600",
                 "Address must be a plain email address such as support@shop.example (the name goes in DisplayName)",

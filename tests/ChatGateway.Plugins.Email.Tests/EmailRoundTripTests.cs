@@ -224,6 +224,32 @@ public sealed class EmailRoundTripTests(MailServersFixture fixture) : IClassFixt
         Assert.Null(await right.Readiness.CheckAsync(ct));
     }
 
+    [Fact]
+    public async Task Imap_OverTls_ReadsWithThePinnedSelfSignedCertificate_AndRefusesItWithoutThePin()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var servers = fixture.Require();
+        var shop = servers.CreateMailbox("shop", MailServers.ShopDomain);
+        var buyer = servers.CreateMailbox("buyer", MailServers.BuyerDomain);
+        var settings = SettingsFor(servers, shop);
+        settings["Imap:Port"] = servers.ImapsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Imap:Security"] = "Tls";
+
+        await using (var unpinned = await RunningEmailChannel.StartAsync(settings, ct))
+        {
+            string? reason = null;
+            await EventuallyAsync(() => (reason = unpinned.Readiness.CheckAsync(ct).GetAwaiter().GetResult()) is not null, "readiness to fail", ct);
+            Assert.Equal($"Imap TLS handshake with 127.0.0.1:{servers.ImapsPort} failed (check Imap:Security and the server's certificate)", reason);
+        }
+
+        settings["Imap:CertificateFingerprint"] = string.Join(':', servers.CertificateFingerprint.Chunk(2).Select(pair => new string(pair))).ToUpperInvariant();
+        await using var pinned = await RunningEmailChannel.StartAsync(settings, ct);
+        await SendAsync(servers, CustomerMail(buyer, shop, "over TLS", "hello"), ct);
+
+        await EventuallyAsync(() => pinned.Inbound.Accepted.Count == 1, "the mail read over TLS", ct, servers: servers);
+        Assert.Null(await pinned.Readiness.CheckAsync(ct));
+    }
+
     private static OutboundMessage Outbound(string to) => new()
     {
         MessageId = Guid.NewGuid(),

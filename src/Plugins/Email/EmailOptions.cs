@@ -34,6 +34,22 @@ internal record MailServerOptions
     /// <summary>How long to wait for the server to connect or answer one command.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The SHA-256 fingerprint (hex, colons allowed) of a server certificate to accept although no trusted authority
+    /// signed it (a self-hosted server's own certificate). A certificate that validates normally is accepted anyway.
+    /// </summary>
+    public string? CertificateFingerprint { get; init; }
+
+    /// <summary>The fingerprint as 64 lower-case hex digits, or null when none (or not one) is set.</summary>
+    public string? NormalisedFingerprint
+    {
+        get
+        {
+            var hex = CertificateFingerprint?.Replace(":", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal).Trim().ToLowerInvariant();
+            return hex is { Length: 64 } && hex.All(char.IsAsciiHexDigit) ? hex : null;
+        }
+    }
+
     public MailSecurity SecurityFor(int port) => Security ?? (port is 993 or 465 ? MailSecurity.Tls : MailSecurity.StartTls);
 }
 

@@ -105,6 +105,11 @@ internal sealed class EmailOptionsValidator(ChannelInstance instance) : IValidat
             errors.Add($"{prefix}:Security None would send the password unencrypted; use StartTls or Tls (None is allowed only for a loopback host)");
         }
 
+        if (!string.IsNullOrWhiteSpace(server.CertificateFingerprint) && server.NormalisedFingerprint is null)
+        {
+            errors.Add($"{prefix}:CertificateFingerprint must be the certificate's SHA-256 fingerprint: 64 hex digits, colons allowed");
+        }
+
         if (server.Timeout <= TimeSpan.Zero)
         {
             errors.Add($"{prefix}:Timeout must be greater than 0");

@@ -1,4 +1,6 @@
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 
 using MailKit;
 using MailKit.Net.Imap;
@@ -20,6 +22,7 @@ internal static class MailConnections
     public static async Task<ImapClient> ConnectImapAsync(ImapOptions options, CancellationToken cancellationToken)
     {
         var client = new ImapClient { Timeout = (int)options.Timeout.TotalMilliseconds };
+        Pin(client, options);
         try
         {
             var port = options.PortOrDefault;
@@ -37,6 +40,7 @@ internal static class MailConnections
     public static async Task<SmtpClient> ConnectSmtpAsync(SmtpOptions options, CancellationToken cancellationToken)
     {
         var client = new SmtpClient { Timeout = (int)options.Timeout.TotalMilliseconds };
+        Pin(client, options);
         try
         {
             var port = options.PortOrDefault;
@@ -53,6 +57,19 @@ internal static class MailConnections
             client.Dispose();
             throw;
         }
+    }
+
+    /// <summary>With a fingerprint set, also accepts the one certificate it names (a self-signed server's); never any other.</summary>
+    private static void Pin(MailService client, MailServerOptions options)
+    {
+        if (options.NormalisedFingerprint is not { } pinned)
+        {
+            return;
+        }
+
+        client.ServerCertificateValidationCallback = (_, certificate, _, errors) =>
+            errors == SslPolicyErrors.None
+            || (certificate is not null && string.Equals(Convert.ToHexStringLower(SHA256.HashData(certificate.GetRawCertData())), pinned, StringComparison.Ordinal));
     }
 
     /// <summary>A short reason for a failed connection or login, fit for readiness and logs.</summary>

@@ -34,10 +34,11 @@ public sealed class MailServers : IAsyncDisposable
     private int _mailboxes;
     private HashSet<string> _users = [];
 
-    private MailServers(string root, int imapPort, int smtpPort, int lmtpPort, (int, int) mailUser)
+    private MailServers(string root, int imapPort, int smtpPort, int lmtpPort, int imapsPort, (int, int) mailUser)
     {
         _root = root;
         ImapPort = imapPort;
+        ImapsPort = imapsPort;
         SmtpPort = smtpPort;
         LmtpPort = lmtpPort;
         _mailUser = mailUser;
@@ -49,6 +50,12 @@ public sealed class MailServers : IAsyncDisposable
     public string Host => "127.0.0.1";
 
     public int ImapPort { get; }
+
+    /// <summary>IMAP over TLS from the first byte, with a self-signed certificate for 127.0.0.1 (see <see cref="CertificateFingerprint"/>).</summary>
+    public int ImapsPort { get; }
+
+    /// <summary>The SHA-256 fingerprint (lower-case hex) of the IMAPS certificate, which no authority signed.</summary>
+    public string CertificateFingerprint { get; private set; } = "";
 
     public int SmtpPort { get; }
 
@@ -88,8 +95,8 @@ public sealed class MailServers : IAsyncDisposable
         var root = Directory.CreateTempSubdirectory("chatgateway-mail-").FullName;
         // Postfix and Dovecot drop privileges: their users must reach the folder.
         File.SetUnixFileMode(root, (UnixFileMode)Convert.ToInt32("755", 8));
-        var ports = FreePorts(3);
-        var servers = new MailServers(root, ports[0], ports[1], ports[2], LookUpUser("mail"));
+        var ports = FreePorts(4);
+        var servers = new MailServers(root, ports[0], ports[1], ports[2], ports[3], LookUpUser("mail"));
         try
         {
             await servers.StartDovecotAsync(cancellationToken);
@@ -221,6 +228,7 @@ public sealed class MailServers : IAsyncDisposable
         var mail = Directory.CreateDirectory(Path.Combine(_root, "mail")).FullName;
         await RunAsync("/bin/chown", [$"{_mailUser.Uid}:{_mailUser.Gid}", mail], cancellationToken);
         _users = WriteUsers();
+        var (certificate, key) = WriteCertificate(dovecot);
 
         File.WriteAllText(_dovecotConfig, $$"""
             # ChatGateway test mail server: nothing here is shared with a system Dovecot.
@@ -230,7 +238,9 @@ public sealed class MailServers : IAsyncDisposable
             log_path = {{dovecot}}/dovecot.log
             protocols = imap lmtp
             listen = 127.0.0.1
-            ssl = no
+            ssl = yes
+            ssl_cert = <{{certificate}}
+            ssl_key = <{{key}}
             disable_plaintext_auth = no
             auth_mechanisms = plain login
             first_valid_uid = 1
@@ -250,7 +260,9 @@ public sealed class MailServers : IAsyncDisposable
                 port = {{ImapPort}}
               }
               inet_listener imaps {
-                port = 0
+                address = 127.0.0.1
+                port = {{ImapsPort}}
+                ssl = yes
               }
             }
             service lmtp {
@@ -266,6 +278,7 @@ public sealed class MailServers : IAsyncDisposable
 
         await RunDaemonAsync("/usr/sbin/dovecot", ["-c", _dovecotConfig], cancellationToken);
         await WaitForPortAsync(ImapPort, "Dovecot IMAP", cancellationToken);
+        await WaitForPortAsync(ImapsPort, "Dovecot IMAPS", cancellationToken);
         await WaitForPortAsync(LmtpPort, "Dovecot LMTP", cancellationToken);
     }
 
@@ -410,6 +423,24 @@ public sealed class MailServers : IAsyncDisposable
         {
             throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited with {process.ExitCode}: {(File.Exists(log) ? File.ReadAllText(log) : "")}\n{Logs()}");
         }
+    }
+
+    private (string Certificate, string Key) WriteCertificate(string folder)
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=127.0.0.1", rsa, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        CertificateFingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(certificate.RawData));
+        var certificatePath = Path.Combine(folder, "imap.crt");
+        var keyPath = Path.Combine(folder, "imap.key");
+        File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
+        File.WriteAllText(keyPath, rsa.ExportRSAPrivateKeyPem());
+        return (certificatePath, keyPath);
     }
 
     private static List<int> FreePorts(int count)

@@ -29,6 +29,9 @@ internal sealed class ImapPollerService(
 {
     public const string LeaseName = "imap";
 
+    /// <summary>The largest mail read: room for a few files at the plugin's 25 MB limit, base64-encoded.</summary>
+    public const long MaxMessageBytes = 100L * 1024 * 1024;
+
     private const int MaxFetchAttempts = 3;
 
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
@@ -199,12 +202,20 @@ internal sealed class ImapPollerService(
 
         var ordered = uids.Where(uid => uid.Id > progress.LastUid).OrderBy(uid => uid.Id).ToList();
         Log.FolderRead(logger, name, ordered.Count, progress.LastUid);
+        var sizes = ordered.Count == 0
+            ? new Dictionary<uint, long>()
+            : (await folder.FetchAsync(ordered, MessageSummaryItems.UniqueId | MessageSummaryItems.Size, cancellationToken))
+                .Where(summary => summary.Size is not null)
+                .ToDictionary(summary => summary.UniqueId.Id, summary => (long)summary.Size!.Value);
 
         foreach (var uid in ordered)
         {
             cancellationToken.ThrowIfCancellationRequested();
             await keeper.RenewIfDueAsync(cancellationToken);
-            var outcome = await ReadOneAsync(folder, name, uid, cancellationToken);
+            var outcome = sizes.TryGetValue(uid.Id, out var size) && size > MaxMessageBytes
+                // Never fetched: a mail this large would only be read into memory to refuse its files.
+                ? new EmailOutcome(EmailOutcomeKind.Skipped, $"uid:{uid.Id}", $"it is {size / (1024 * 1024)} MB, larger than the {MaxMessageBytes / (1024 * 1024)} MB a mail may be")
+                : await ReadOneAsync(folder, name, uid, cancellationToken);
             if (outcome is null)
             {
                 // The server failed to return it but may next time: stop here and come back to it.

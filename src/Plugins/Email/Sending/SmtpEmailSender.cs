@@ -84,7 +84,10 @@ internal sealed class SmtpEmailSender(
         }
         catch (SmtpCommandException ex)
         {
-            return Transient(messageId, $"the mail server answered {(int)ex.StatusCode}; trying again later");
+            // The server's text may name the recipient: in the result for the agent, not in the log.
+            Log.SendFailedTransient(logger, messageId, $"the mail server answered {(int)ex.StatusCode}");
+            var error = $"the mail server answered {(int)ex.StatusCode} {ex.Message}; trying again later";
+            return DeliveryResult.Transient(error.Length <= 500 ? error : error[..500]);
         }
         catch (Exception ex) when (ex is SmtpProtocolException or IOException or SocketException or TimeoutException or AuthenticationException or SslHandshakeException or ServiceNotConnectedException or NotSupportedException
             || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
