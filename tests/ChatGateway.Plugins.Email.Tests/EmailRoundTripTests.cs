@@ -225,6 +225,22 @@ public sealed class EmailRoundTripTests(MailServersFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Readiness_AFolderThatDoesNotExist_IsNamed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var servers = fixture.Require();
+        var shop = servers.CreateMailbox("shop", MailServers.ShopDomain);
+        var settings = SettingsFor(servers, shop);
+        settings["Imap:Folders:0"] = "Orders";
+        await using var channel = await RunningEmailChannel.StartAsync(settings, ct);
+
+        string? reason = null;
+        await EventuallyAsync(() => (reason = channel.Readiness.CheckAsync(ct).GetAwaiter().GetResult()) is not null, "readiness to fail", ct);
+
+        Assert.Equal("Imap folder 'Orders' does not exist (check Imap:Folders)", reason);
+    }
+
+    [Fact]
     public async Task Imap_OverTls_ReadsWithThePinnedSelfSignedCertificate_AndRefusesItWithoutThePin()
     {
         var ct = TestContext.Current.CancellationToken;

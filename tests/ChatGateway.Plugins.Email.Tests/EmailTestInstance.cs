@@ -43,7 +43,7 @@ internal static class EmailTestInstance
         ["Imap:UserName"] = shopAddress,
         ["Imap:Password"] = MailServers.PasswordOf(shopAddress),
         ["Imap:PollSeconds"] = "5",
-        ["Imap:LeaseSeconds"] = "6",
+        ["Imap:LeaseSeconds"] = "15",
         ["Smtp:Host"] = servers.Host,
         ["Smtp:Port"] = servers.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Smtp:Security"] = "None",

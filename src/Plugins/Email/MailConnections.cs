@@ -75,6 +75,7 @@ internal static class MailConnections
     /// <summary>A short reason for a failed connection or login, fit for readiness and logs.</summary>
     public static string Describe(string protocol, MailServerOptions options, int port, Exception exception) => exception switch
     {
+        FolderNotFoundException folder => $"{protocol} folder '{folder.FolderName}' does not exist (check {protocol}:Folders)",
         AuthenticationException => $"{protocol} login to {options.Host}:{port} failed (check {protocol}:UserName and {protocol}:Password)",
         SslHandshakeException => $"{protocol} TLS handshake with {options.Host}:{port} failed (check {protocol}:Security and the server's certificate)",
         SocketException socket => $"{protocol} server {options.Host}:{port} unreachable ({socket.SocketErrorCode})",

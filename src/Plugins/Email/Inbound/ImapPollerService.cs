@@ -43,10 +43,12 @@ internal sealed class ImapPollerService(
 
     private readonly Dictionary<(string Folder, uint UidValidity, uint Uid), int> _fetchFailures = [];
 
+    /// <summary>Failures since the last successful login: the backoff grows with them and starts again after one.</summary>
+    private int _failures;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             var settings = options.CurrentValue.Imap;
@@ -66,7 +68,6 @@ internal sealed class ImapPollerService(
                 {
                     Log.LeaseTaken(logger);
                     await ReadWhileHoldingAsync(lease, stoppingToken);
-                    failures = 0;
                     wait = TimeSpan.Zero;
                 }
             }
@@ -81,11 +82,11 @@ internal sealed class ImapPollerService(
             }
             catch (Exception ex)
             {
-                failures++;
+                _failures++;
                 var port = settings.PortOrDefault;
                 var reason = MailConnections.Describe("Imap", settings, port, ex);
                 health.ImapFailed(reason);
-                wait = Backoff(failures);
+                wait = Backoff(_failures);
                 Log.ImapFailed(logger, reason, wait, ex);
             }
             finally
@@ -120,6 +121,7 @@ internal sealed class ImapPollerService(
         var keeper = new LeaseKeeper(lease, TimeSpan.FromSeconds(settings.Imap.LeaseSeconds) / 3, time);
         using var client = await MailConnections.ConnectImapAsync(settings.Imap, stoppingToken);
         health.ImapWorks();
+        _failures = 0;
         var canIdle = client.Capabilities.HasFlag(ImapCapabilities.Idle);
         Log.Connected(logger, settings.Imap.Host, settings.Imap.PortOrDefault, canIdle);
 

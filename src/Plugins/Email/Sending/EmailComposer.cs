@@ -66,7 +66,8 @@ internal static class EmailComposer
 
         foreach (var file in files)
         {
-            builder.Attachments.Add(file.Attachment.FileName, file.Content, ContentType.Parse(file.Attachment.ContentType));
+            var type = ContentType.TryParse(file.Attachment.ContentType, out var parsed) ? parsed : new ContentType("application", "octet-stream");
+            builder.Attachments.Add(file.Attachment.FileName, file.Content, type);
         }
 
         mail.Body = builder.ToMessageBody();
