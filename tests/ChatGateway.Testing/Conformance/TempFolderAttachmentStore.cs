@@ -17,14 +17,17 @@ public sealed class TempFolderAttachmentStore : IAttachmentStore, IDisposable
     {
         MaxBytes = maxBytes;
         RefusedTypes = refusedTypes.Length > 0 ? refusedTypes : ["application/x-msdownload"];
-        Folder = Directory.CreateTempSubdirectory("chatgateway-attachments-").FullName;
+        _folder = new Lazy<string>(() => Directory.CreateTempSubdirectory("chatgateway-attachments-").FullName);
     }
+
+    // Made at the first file: a container that never saves one (most plugin tests) leaves nothing behind, disposed or not.
+    private readonly Lazy<string> _folder;
 
     public long MaxBytes { get; }
 
     public IReadOnlyCollection<string> RefusedTypes { get; }
 
-    public string Folder { get; }
+    public string Folder => _folder.Value;
 
     /// <summary>Every file saved, in no particular order.</summary>
     public IReadOnlyList<MessageAttachment> Saved => [.. _files.Values];
@@ -96,6 +99,11 @@ public sealed class TempFolderAttachmentStore : IAttachmentStore, IDisposable
 
     public void Dispose()
     {
+        if (!_folder.IsValueCreated)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(Folder, recursive: true);
