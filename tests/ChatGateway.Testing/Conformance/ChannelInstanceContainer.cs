@@ -10,8 +10,8 @@ namespace ChatGateway.Testing.Conformance;
 
 /// <summary>
 /// One channel instance's private service container, built as the gateway's ChannelHost builds it:
-/// the instance, logging, the clock, options, IHttpClientFactory, the three gateway sinks, the channel keys and the outreach
-/// preferences first,
+/// the instance, logging, the clock, options, IHttpClientFactory, the three gateway sinks, the channel keys, the outreach
+/// preferences, the attachment store, the channel state and the leases first (test doubles of each),
 /// then the plugin's own registrations. Keep the registration list in step with ChannelHost.BuildInstance.
 /// </summary>
 public sealed class ChannelInstanceContainer : IAsyncDisposable
@@ -22,7 +22,11 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
         RecordingInboundSink inbound,
         RecordingDeliveryStatusSink statuses,
         InMemoryConversationHistory history,
-        InMemoryOutreachPreferences preferences)
+        InMemoryOutreachPreferences preferences,
+        IAttachmentStore attachments,
+        IChannelState state,
+        IChannelLeases leases,
+        TempFolderAttachmentStore? ownedAttachments)
     {
         Instance = instance;
         Services = services;
@@ -30,7 +34,13 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
         Statuses = statuses;
         History = history;
         Preferences = preferences;
+        Attachments = attachments;
+        State = state;
+        Leases = leases;
+        _ownedAttachments = ownedAttachments;
     }
+
+    private readonly TempFolderAttachmentStore? _ownedAttachments;
 
     public ChannelInstance Instance { get; }
 
@@ -43,6 +53,12 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
     public InMemoryConversationHistory History { get; }
 
     public InMemoryOutreachPreferences Preferences { get; }
+
+    public IAttachmentStore Attachments { get; }
+
+    public IChannelState State { get; }
+
+    public IChannelLeases Leases { get; }
 
     /// <summary>The instance with these settings, as the gateway passes it to the plugin (null values are left out).</summary>
     public static ChannelInstance CreateInstance(string instanceId, IChannelPlugin plugin, IEnumerable<KeyValuePair<string, string?>> settings)
@@ -60,18 +76,32 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
     /// validation is not run here but by <see cref="StartupFailures"/>, as the gateway runs it after building.
     /// </summary>
     /// <param name="validateOnBuild">Also check that every registration can be constructed (the gateway does not).</param>
+    /// <param name="attachments">The attachment store; by default a <see cref="TempFolderAttachmentStore"/> of the plugin's size limit, deleted with the container.</param>
+    /// <param name="state">The channel state; share one between containers to play gateway instances on one store.</param>
+    /// <param name="leases">The leases; use <see cref="InMemoryChannelLeases.AnotherGatewayInstance"/> for a competing instance.</param>
+    /// <param name="inbound">The inbound sink; by default a new <see cref="RecordingInboundSink"/>.</param>
+    /// <param name="statuses">The delivery status sink; by default a new <see cref="RecordingDeliveryStatusSink"/>.</param>
     public static ChannelInstanceContainer Build(
         IChannelPlugin plugin,
         string instanceId,
         IEnumerable<KeyValuePair<string, string?>> settings,
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null,
-        bool validateOnBuild = false)
+        bool validateOnBuild = false,
+        IAttachmentStore? attachments = null,
+        IChannelState? state = null,
+        IChannelLeases? leases = null,
+        RecordingInboundSink? inbound = null,
+        RecordingDeliveryStatusSink? statuses = null)
     {
         ArgumentNullException.ThrowIfNull(plugin);
         var instance = CreateInstance(instanceId, plugin, settings);
-        var inbound = new RecordingInboundSink();
-        var statuses = new RecordingDeliveryStatusSink();
+        inbound ??= new RecordingInboundSink();
+        statuses ??= new RecordingDeliveryStatusSink();
+        var ownedAttachments = attachments is null ? new TempFolderAttachmentStore(plugin.MaxAttachmentBytes > 0 ? plugin.MaxAttachmentBytes : 10 * 1024 * 1024) : null;
+        attachments ??= ownedAttachments!;
+        state ??= new InMemoryChannelState();
+        leases ??= new InMemoryChannelLeases(timeProvider);
         var history = new InMemoryConversationHistory();
         var preferences = new InMemoryOutreachPreferences(inbound);
 
@@ -87,10 +117,13 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
         services.AddSingleton<IConversationHistory>(history);
         services.AddSingleton<IChannelKeys>(new FixedChannelKeys(instanceId));
         services.AddSingleton<IOutreachPreferences>(preferences);
+        services.AddSingleton(attachments);
+        services.AddSingleton(state);
+        services.AddSingleton(leases);
 
         plugin.ConfigureServices(instance, services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = validateOnBuild });
-        return new ChannelInstanceContainer(instance, provider, inbound, statuses, history, preferences);
+        return new ChannelInstanceContainer(instance, provider, inbound, statuses, history, preferences, attachments, state, leases, ownedAttachments);
     }
 
     /// <summary>
@@ -114,5 +147,9 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => Services.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Services.DisposeAsync();
+        _ownedAttachments?.Dispose();
+    }
 }

@@ -4,22 +4,57 @@ using ChatGateway.Abstractions;
 
 namespace ChatGateway.Testing.Conformance;
 
-/// <summary>Records what a channel hands the gateway; can be told to refuse messages.</summary>
+/// <summary>Records what a channel hands the gateway; can be told to refuse messages, or to store each provider id once as the gateway does.</summary>
 public sealed class RecordingInboundSink : IInboundSink
 {
     private readonly ConcurrentQueue<InboundMessage> _accepted = new();
+    private readonly Dictionary<string, InboundResult> _byProviderId = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private int _calls;
 
     public IReadOnlyList<InboundMessage> Accepted => [.. _accepted];
 
     /// <summary>When set, every message is refused with this reason, as the gateway refuses an unacceptable one.</summary>
     public string? RejectWith { get; set; }
 
+    /// <summary>
+    /// When set, refuses a message whose <see cref="InboundMessage.ProviderMessageId"/> this returns a reason for (a
+    /// reason fit for the sender), as the gateway refuses one too long or empty.
+    /// </summary>
+    public Func<InboundMessage, string?>? RejectWhen { get; set; }
+
+    /// <summary>
+    /// When true, a provider message id seen before is answered as a duplicate and not recorded again, as the gateway
+    /// stores a message once per (instance, provider id).
+    /// </summary>
+    public bool Deduplicate { get; set; }
+
+    /// <summary>How often AcceptAsync was called (duplicates and refusals included).</summary>
+    public int Calls => Volatile.Read(ref _calls);
+
     public Task<InboundResult> AcceptAsync(InboundMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (RejectWith is not null)
+        Interlocked.Increment(ref _calls);
+        if ((RejectWith ?? RejectWhen?.Invoke(message)) is { } reason)
         {
-            throw new InboundRejectedException(RejectWith);
+            throw new InboundRejectedException(reason);
+        }
+
+        if (Deduplicate)
+        {
+            lock (_gate)
+            {
+                if (_byProviderId.TryGetValue(message.ProviderMessageId, out var stored))
+                {
+                    return Task.FromResult(stored with { Duplicate = true });
+                }
+
+                var result = new InboundResult(Guid.NewGuid(), Guid.NewGuid(), Duplicate: false);
+                _byProviderId[message.ProviderMessageId] = result;
+                _accepted.Enqueue(message);
+                return Task.FromResult(result);
+            }
         }
 
         _accepted.Enqueue(message);
