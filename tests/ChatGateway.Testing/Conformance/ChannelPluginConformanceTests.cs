@@ -100,6 +100,79 @@ public abstract partial class ChannelPluginConformanceTests
     }
 
     [Fact]
+    public void Capabilities_AttachmentsDeclared_NameTheLargestFile_AndOnlyThen()
+    {
+        if (Plugin.Capabilities.HasFlag(ChannelCapabilities.Attachments))
+        {
+            Assert.True(Plugin.MaxAttachmentBytes is > 0 and <= 2L * 1024 * 1024 * 1024,
+                $"A channel with Attachments names the largest file its provider carries (MaxAttachmentBytes, 1 byte to 2 GB); it says {Plugin.MaxAttachmentBytes}.");
+        }
+        else
+        {
+            Assert.True(Plugin.MaxAttachmentBytes == 0, "A channel without Attachments carries no file: MaxAttachmentBytes is 0.");
+        }
+    }
+
+    [Fact]
+    public void Capabilities_HtmlAndThreads_ComeWithText()
+    {
+        var capabilities = Plugin.Capabilities;
+        Assert.True(!capabilities.HasFlag(ChannelCapabilities.Html) || capabilities.HasFlag(ChannelCapabilities.ReceiveText),
+            "Html is of received messages: it needs ReceiveText.");
+        Assert.True(!capabilities.HasFlag(ChannelCapabilities.Threads) || (capabilities.HasFlag(ChannelCapabilities.ReceiveText) && capabilities.HasFlag(ChannelCapabilities.SendText)),
+            "Threads join received messages to conversations and answer in them: they need ReceiveText and SendText.");
+    }
+
+    [Fact]
+    public async Task Sender_AttachmentsDeclared_TakesAMessageThatIsOnlyAFile()
+    {
+        Assert.SkipUnless(Plugin.Capabilities.HasFlag(ChannelCapabilities.Attachments) && Plugin.Capabilities.HasFlag(ChannelCapabilities.SendText),
+            "The plugin does not send files.");
+        await using var container = Build(ValidSettings);
+        var ct = TestContext.Current.CancellationToken;
+        var file = await container.Attachments.SaveAsync(new MemoryStream("%PDF-1.4\n%%EOF\n"u8.ToArray()), "chart.pdf", "application/pdf", ct);
+
+        // The provider is not there: the attempt may fail, but as a result (or by the caller's timeout), never by refusing the message.
+        var result = await AttemptAsync(container, AnyOutboundMessage() with { Text = "", Attachments = [file] });
+        Assert.True(result is null || result.Error is null || !result.Error.Contains("text", StringComparison.OrdinalIgnoreCase),
+            $"A message that is only a file was refused for its text: {result?.Error}");
+    }
+
+    [Fact]
+    public async Task Sender_ThreadsDeclared_TakesAReplyInAThread()
+    {
+        Assert.SkipUnless(Plugin.Capabilities.HasFlag(ChannelCapabilities.Threads), "The plugin does not declare Threads.");
+        await using var container = Build(ValidSettings);
+
+        var result = await AttemptAsync(container, AnyOutboundMessage() with
+        {
+            Subject = "Order 1001",
+            Thread = new MessageThread { InReplyTo = "b@customer.example", References = ["a@customer.example", "b@customer.example"], SeparateConversations = true },
+            ReplyToken = "abcdefghijklmnopqrstuvwxyz234567abcdefghij",
+        });
+        Assert.True(result is null || result.Outcome != DeliveryOutcome.PermanentFailure || !(result.Error ?? "").Contains("thread", StringComparison.OrdinalIgnoreCase),
+            $"A reply in a thread was refused: {result?.Error}");
+    }
+
+    /// <summary>One send attempt with the provider absent: its result, or null when it ran past the attempt's time and was cancelled.</summary>
+    private static async Task<DeliveryResult?> AttemptAsync(ChannelInstanceContainer container, OutboundMessage message)
+    {
+        var sender = container.Services.GetRequiredService<IChannelSender>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            var result = await sender.SendAsync(message, timeout.Token);
+            Assert.NotNull(result);
+            return result;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    [Fact]
     public async Task ConfigureServices_ValidSettings_BuildsAndPassesStartupValidation()
     {
         await using var container = Build(ValidSettings);
