@@ -112,6 +112,41 @@ public sealed class EmailEndToEndTests(MailServersFixture fixture) : IClassFixtu
         Assert.Equal(assigned.Id, added.ConversationId);
     }
 
+    [Fact]
+    public async Task AReplyThatBounces_IsShownFailedWithTheMailServersReason_AndTheBounceIsNoCustomerMessage()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var servers = fixture.Require();
+        var shop = servers.CreateMailbox("shop", MailServers.ShopDomain);
+        await using var host = await StartAsync(servers, shop);
+        await using var bob = await host.SignInAsync("bob");
+
+        // A customer whose mailbox does not exist (any more): the reply is accepted by SMTP, then bounced.
+        var mail = new MimeMessage();
+        mail.From.Add(MailboxAddress.Parse("gone@buyer.test"));
+        mail.To.Add(MailboxAddress.Parse(shop));
+        mail.Subject = "a question";
+        mail.Body = new TextPart("plain") { Text = "hello, is the red one in stock?" };
+        await SendAsync(servers, mail, ct);
+        var assigned = await bob.NextAssignedAsync(TimeSpan.FromSeconds(60));
+
+        var reply = await bob.ReplyAsync(assigned.Id, "Yes, size S to L.");
+        var failed = await bob.NextStatusAsync(m => m.Id == reply.Id && m.Status == "failed", TimeSpan.FromSeconds(60));
+        Assert.Contains("5.1.1", failed.Message.Error);
+        var conversation = (await bob.Http.GetFromJsonAsync<ConversationDto>($"/api/conversations/{assigned.Id}", ct))!;
+        Assert.Single(conversation.Messages!, m => m.Direction == "in");
+        Assert.Single((await bob.Http.GetFromJsonAsync<List<MessageDto>>("/api/messages/failed", ct))!, m => m.Id == reply.Id);
+    }
+
+    private static Task<GatewayHost> StartAsync(MailServers servers, string shop) => GatewayHost.StartAsync(
+        pluginsJson: "{ \"plugins\": [\n" + $$"""
+            { "id": "email", "plugin": "Email", "enabled": true, "settings": {
+                "Address": "{{shop}}", "DisplayName": "Demo Shop", "TrustAuthenticationResults": "{{MailServers.AuthServId}}",
+                "Imap": { "Host": "{{servers.Host}}", "Port": {{servers.ImapPort}}, "Security": "None", "UserName": "{{shop}}", "PollSeconds": 5 },
+                "Smtp": { "Host": "{{servers.Host}}", "Port": {{servers.SmtpPort}}, "Security": "None" } } }
+            """ + "\n] }",
+        settings: new Dictionary<string, string?> { ["Channels:email:Imap:Password"] = MailServers.PasswordOf(shop) });
+
     private static async Task SendAsync(MailServers servers, MimeMessage mail, CancellationToken cancellationToken)
     {
         using var client = new SmtpClient();
