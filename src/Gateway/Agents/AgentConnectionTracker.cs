@@ -278,10 +278,9 @@ internal sealed partial class AgentConnectionTracker(
 
     private async Task CheckLoopAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (await Routing.ClockTicks.NextAsync(time, TimeSpan.FromSeconds(1), stoppingToken))
             {
                 try
                 {

@@ -68,10 +68,9 @@ internal sealed partial class OverflowService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (await ClockTicks.NextAsync(_time, TimeSpan.FromSeconds(1), stoppingToken))
             {
                 try
                 {

@@ -102,10 +102,9 @@ internal sealed partial class ResponseWatchService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5), time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (await ClockTicks.NextAsync(time, TimeSpan.FromSeconds(5), stoppingToken))
             {
                 try
                 {

@@ -98,8 +98,7 @@ internal sealed partial class RoutingRecoveryService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.RecoveryInterval, time);
-        while (await WaitAsync(timer, stoppingToken))
+        while (await ClockTicks.NextAsync(time, options.Value.RecoveryInterval, stoppingToken))
         {
             try
             {
@@ -109,18 +108,6 @@ internal sealed partial class RoutingRecoveryService(
             {
                 LogFailed(logger, ex);
             }
-        }
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 
