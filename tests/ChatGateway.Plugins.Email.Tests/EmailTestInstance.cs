@@ -67,13 +67,8 @@ internal static class EmailTestInstance
     }
 
     /// <summary>Sends as the customer's mail program does: SMTP to Postfix.</summary>
-    public static async Task SendAsync(MailServers servers, MimeMessage mail, CancellationToken cancellationToken)
-    {
-        using var client = new SmtpClient();
-        await client.ConnectAsync(servers.Host, servers.SmtpPort, SecureSocketOptions.None, cancellationToken);
-        await client.SendAsync(mail, cancellationToken);
-        await client.DisconnectAsync(true, cancellationToken);
-    }
+    public static Task SendAsync(MailServers servers, MimeMessage mail, CancellationToken cancellationToken) =>
+        MailClient.SendAsync(servers, mail, cancellationToken);
 
     /// <summary>Sends raw bytes as they are (malformed MIME included), with the given envelope.</summary>
     public static async Task SendRawAsync(MailServers servers, string from, string to, byte[] raw, CancellationToken cancellationToken)
@@ -95,38 +90,12 @@ internal static class EmailTestInstance
         await client.DisconnectAsync(true, cancellationToken);
     }
 
-    public static async Task<ImapClient> LoginAsync(MailServers servers, string user, CancellationToken cancellationToken)
-    {
-        var client = new ImapClient();
-        await client.ConnectAsync(servers.Host, servers.ImapPort, SecureSocketOptions.None, cancellationToken);
-        await client.AuthenticateAsync(user, MailServers.PasswordOf(user), cancellationToken);
-        return client;
-    }
+    public static Task<ImapClient> LoginAsync(MailServers servers, string user, CancellationToken cancellationToken) =>
+        MailClient.LoginAsync(servers, user, cancellationToken);
 
     /// <summary>The mails in a user's INBOX, once there are at least <paramref name="count"/> (or the timeout passed).</summary>
-    public static async Task<List<MimeMessage>> ReadInboxAsync(MailServers servers, string user, int count, CancellationToken cancellationToken, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            using (var client = await LoginAsync(servers, user, cancellationToken))
-            {
-                await client.Inbox.OpenAsync(FolderAccess.ReadOnly, cancellationToken);
-                if (client.Inbox.Count >= count || DateTime.UtcNow > deadline)
-                {
-                    var mails = new List<MimeMessage>();
-                    foreach (var uid in await client.Inbox.SearchAsync(SearchQuery.All, cancellationToken))
-                    {
-                        mails.Add(await client.Inbox.GetMessageAsync(uid, cancellationToken));
-                    }
-
-                    return mails;
-                }
-            }
-
-            await Task.Delay(250, cancellationToken);
-        }
-    }
+    public static Task<List<MimeMessage>> ReadInboxAsync(MailServers servers, string user, int count, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
+        MailClient.ReadInboxAsync(servers, user, count, cancellationToken, timeout);
 
     /// <summary>Waits until <paramref name="condition"/> holds; fails with <paramref name="what"/> (and the servers' logs) after the timeout.</summary>
     public static async Task EventuallyAsync(Func<bool> condition, string what, CancellationToken cancellationToken, TimeSpan? timeout = null, MailServers? servers = null)

@@ -5,11 +5,6 @@ using ChatGateway.Gateway.Conversations;
 using ChatGateway.Gateway.Tests.Infrastructure;
 using ChatGateway.Gateway.Tests.Rich;
 using ChatGateway.Testing.MailServers;
-using MailKit;
-using MailKit.Net.Imap;
-using MailKit.Net.Smtp;
-using MailKit.Search;
-using MailKit.Security;
 using MimeKit;
 
 namespace ChatGateway.Gateway.Tests.EndToEnd;
@@ -28,20 +23,7 @@ public sealed class EmailEndToEndTests(MailServersFixture fixture) : IClassFixtu
         var servers = fixture.Require();
         var shop = servers.CreateMailbox("shop", MailServers.ShopDomain);
         var buyer = servers.CreateMailbox("buyer", MailServers.BuyerDomain);
-        var plugins = "{ \"plugins\": [\n" +
-            """{ "id": "webchat", "plugin": "WebChat", "enabled": true, "settings": { "AllowedOrigins": ["https://shop.example.com"] } },""" + "\n" +
-            $$"""
-            { "id": "email", "plugin": "Email", "enabled": true, "settings": {
-                "Address": "{{shop}}", "DisplayName": "Demo Shop", "Signature": "Demo Shop customer care", "ReplyAddressTokens": true,
-                "TrustAuthenticationResults": "{{MailServers.AuthServId}}",
-                "Imap": { "Host": "{{servers.Host}}", "Port": {{servers.ImapPort}}, "Security": "None", "UserName": "{{shop}}", "PollSeconds": 5 },
-                "Smtp": { "Host": "{{servers.Host}}", "Port": {{servers.SmtpPort}}, "Security": "None" } } }
-            """ + "\n] }";
-        await using var host = await GatewayHost.StartAsync(pluginsJson: plugins, settings: new Dictionary<string, string?>
-        {
-            // The mailbox password is a secret: configuration, never plugins.json.
-            ["Channels:email:Imap:Password"] = MailServers.PasswordOf(shop),
-        });
+        await using var host = await StartAsync(servers, shop);
         await using var bob = await host.SignInAsync("bob");
 
         var mail = new MimeMessage();
@@ -57,7 +39,7 @@ public sealed class EmailEndToEndTests(MailServersFixture fixture) : IClassFixtu
         };
         body.LinkedResources.Add("me.png", RichChannel.Png, new ContentType("image", "png")).ContentId = "me@buyer.test";
         mail.Body = body.ToMessageBody();
-        await SendAsync(servers, mail, ct);
+        await MailClient.SendAsync(servers, mail, ct);
 
         var assigned = await bob.NextAssignedAsync(TimeSpan.FromSeconds(60));
         Assert.Equal("email", assigned.ChannelType);
@@ -79,7 +61,7 @@ public sealed class EmailEndToEndTests(MailServersFixture fixture) : IClassFixtu
             .Content.ReadFromJsonAsync<MessageDto>(ct))!;
         await bob.NextStatusAsync(m => m.Id == reply.Id && m.Status == "sent", TimeSpan.FromSeconds(30));
 
-        var received = Assert.Single(await ReadInboxAsync(servers, buyer, 1, ct));
+        var received = Assert.Single(await MailClient.ReadInboxAsync(servers, buyer, 1, ct));
         Assert.Equal("Re: 尺码问题 a question about sizes", received.Subject);
         Assert.Equal("sizes-1@buyer.test", received.InReplyTo);
         Assert.Contains("sizes-1@buyer.test", received.References);
@@ -107,7 +89,7 @@ public sealed class EmailEndToEndTests(MailServersFixture fixture) : IClassFixtu
         answer.References.Add(received.MessageId!);
         answer.Headers.Add("Authentication-Results", $"{MailServers.AuthServId}; dmarc=pass header.from=buyer.test");
         answer.Body = new TextPart("plain") { Text = "Thanks! I will take M." };
-        await SendAsync(servers, answer, ct);
+        await MailClient.SendAsync(servers, answer, ct);
         var added = await bob.NextMessageAsync(m => m.Direction == "in" && m.Text.StartsWith("Thanks! I will take M.", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         Assert.Equal(assigned.Id, added.ConversationId);
     }
@@ -127,7 +109,7 @@ public sealed class EmailEndToEndTests(MailServersFixture fixture) : IClassFixtu
         mail.To.Add(MailboxAddress.Parse(shop));
         mail.Subject = "a question";
         mail.Body = new TextPart("plain") { Text = "hello, is the red one in stock?" };
-        await SendAsync(servers, mail, ct);
+        await MailClient.SendAsync(servers, mail, ct);
         var assigned = await bob.NextAssignedAsync(TimeSpan.FromSeconds(60));
 
         var reply = await bob.ReplyAsync(assigned.Id, "Yes, size S to L.");
@@ -138,46 +120,16 @@ public sealed class EmailEndToEndTests(MailServersFixture fixture) : IClassFixtu
         Assert.Single((await bob.Http.GetFromJsonAsync<List<MessageDto>>("/api/messages/failed", ct))!, m => m.Id == reply.Id);
     }
 
+    /// <summary>A gateway with the email channel on the test mail servers' <paramref name="shop"/> mailbox (and the web chat).</summary>
     private static Task<GatewayHost> StartAsync(MailServers servers, string shop) => GatewayHost.StartAsync(
-        pluginsJson: "{ \"plugins\": [\n" + $$"""
+        pluginsJson: "{ \"plugins\": [\n" +
+            """{ "id": "webchat", "plugin": "WebChat", "enabled": true, "settings": { "AllowedOrigins": ["https://shop.example.com"] } },""" + "\n" + $$"""
             { "id": "email", "plugin": "Email", "enabled": true, "settings": {
-                "Address": "{{shop}}", "DisplayName": "Demo Shop", "TrustAuthenticationResults": "{{MailServers.AuthServId}}",
+                "Address": "{{shop}}", "DisplayName": "Demo Shop", "Signature": "Demo Shop customer care", "ReplyAddressTokens": true,
+                "TrustAuthenticationResults": "{{MailServers.AuthServId}}",
                 "Imap": { "Host": "{{servers.Host}}", "Port": {{servers.ImapPort}}, "Security": "None", "UserName": "{{shop}}", "PollSeconds": 5 },
                 "Smtp": { "Host": "{{servers.Host}}", "Port": {{servers.SmtpPort}}, "Security": "None" } } }
             """ + "\n] }",
+        // The mailbox password is a secret: configuration, never plugins.json.
         settings: new Dictionary<string, string?> { ["Channels:email:Imap:Password"] = MailServers.PasswordOf(shop) });
-
-    private static async Task SendAsync(MailServers servers, MimeMessage mail, CancellationToken cancellationToken)
-    {
-        using var client = new SmtpClient();
-        await client.ConnectAsync(servers.Host, servers.SmtpPort, SecureSocketOptions.None, cancellationToken);
-        await client.SendAsync(mail, cancellationToken);
-        await client.DisconnectAsync(true, cancellationToken);
-    }
-
-    private static async Task<List<MimeMessage>> ReadInboxAsync(MailServers servers, string user, int count, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            using (var client = new ImapClient())
-            {
-                await client.ConnectAsync(servers.Host, servers.ImapPort, SecureSocketOptions.None, cancellationToken);
-                await client.AuthenticateAsync(user, MailServers.PasswordOf(user), cancellationToken);
-                await client.Inbox.OpenAsync(FolderAccess.ReadOnly, cancellationToken);
-                if (client.Inbox.Count >= count || DateTime.UtcNow > deadline)
-                {
-                    var mails = new List<MimeMessage>();
-                    foreach (var uid in await client.Inbox.SearchAsync(SearchQuery.All, cancellationToken))
-                    {
-                        mails.Add(await client.Inbox.GetMessageAsync(uid, cancellationToken));
-                    }
-
-                    return mails;
-                }
-            }
-
-            await Task.Delay(250, cancellationToken);
-        }
-    }
 }
