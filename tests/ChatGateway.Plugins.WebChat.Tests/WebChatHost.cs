@@ -222,9 +222,13 @@ internal sealed class WebChatHost : IAsyncDisposable
     /// The instance's services in front of the host's, like the gateway's channel request services; the file store double
     /// stands in for the one the gateway adds to every instance's container (the shared container has none yet).
     /// </summary>
+    /// <summary>
+    /// The instance's services first, but the file store is this host's own (its test double with the test's limit, or none
+    /// at all: an instance without a store takes no files), whatever the conformance container registers.
+    /// </summary>
     private sealed class InstanceFirstServices(IServiceProvider instance, IAttachmentStore? files, IServiceProvider host) : IServiceProvider
     {
         public object? GetService(Type serviceType) =>
-            instance.GetService(serviceType) ?? (serviceType == typeof(IAttachmentStore) ? files : null) ?? host.GetService(serviceType);
+            serviceType == typeof(IAttachmentStore) ? files : instance.GetService(serviceType) ?? host.GetService(serviceType);
     }
 }
