@@ -52,7 +52,7 @@ internal sealed partial class AttachmentService(
     }
 
     public async Task<MessageAttachment> SaveAsync(
-        string instanceId, Guid? agentId, Stream content, string? fileName, string? declaredContentType, string? contentId, AttachmentLimits limits, CancellationToken cancellationToken)
+        string instanceId, Guid? agentId, Stream content, string? fileName, string? declaredContentType, AttachmentLimits limits, CancellationToken cancellationToken)
     {
         if (limits.MaxBytes <= 0)
         {
@@ -121,7 +121,6 @@ internal sealed partial class AttachmentService(
                 ContentType = type,
                 Size = size,
                 Sha256 = Convert.ToHexStringLower(hash.GetHashAndReset()),
-                ContentId = string.IsNullOrWhiteSpace(contentId) ? null : contentId.Trim().Trim('<', '>')[..Math.Min(255, contentId.Trim().Trim('<', '>').Length)],
                 CreatedAt = time.GetUtcNow(),
             };
             try
@@ -186,19 +185,9 @@ internal sealed partial class AttachmentService(
         return copy;
     }
 
-    /// <summary>The file's row and bytes, or null when either is gone.</summary>
-    public async Task<(Attachment Row, Stream Content)?> OpenAsync(Guid id, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var row = await db.Attachments.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, cancellationToken);
-        if (row is null)
-        {
-            return null;
-        }
-
-        var content = await blobs.OpenReadAsync(row.Id.ToString("N"), cancellationToken);
-        return content is null ? null : (row, content);
-    }
+    /// <summary>The bytes of a stored file, or null when they are gone.</summary>
+    public Task<Stream?> OpenContentAsync(Attachment row, CancellationToken cancellationToken) =>
+        blobs.OpenReadAsync(row.Id.ToString("N"), cancellationToken);
 
     public async Task<Attachment?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
@@ -220,23 +209,30 @@ internal sealed partial class AttachmentService(
         return rows.OrderBy(a => a.CreatedAt).GroupBy(a => a.MessageId!.Value).ToDictionary(g => g.Key, g => g.ToList());
     }
 
-    /// <summary>Deletes files no message took within <see cref="AttachmentOptions.UnclaimedLifetime"/>; returns how many.</summary>
+    /// <summary>Deletes files no message took within <see cref="AttachmentOptions.UnclaimedLifetime"/>, a page at a time; returns how many.</summary>
     public async Task<int> DeleteUnclaimedAsync(CancellationToken cancellationToken)
     {
+        const int Page = 500;
         var before = time.GetUtcNow() - options.Value.UnclaimedLifetime;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rows = await db.Attachments.Where(a => a.MessageId == null && a.CreatedAt < before).OrderBy(a => a.CreatedAt).Take(500).ToListAsync(cancellationToken);
-        foreach (var row in rows)
+        var total = 0;
+        List<Guid> ids;
+        do
         {
-            // The row first: a file whose row is gone is never served, a row whose file is gone would be.
-            var deleted = await db.Attachments.Where(a => a.Id == row.Id && a.MessageId == null).ExecuteDeleteAsync(cancellationToken);
-            if (deleted == 1)
+            ids = await db.Attachments.Where(a => a.MessageId == null && a.CreatedAt < before).OrderBy(a => a.CreatedAt).Select(a => a.Id).Take(Page).ToListAsync(cancellationToken);
+            foreach (var id in ids)
             {
-                await blobs.DeleteAsync(row.Id.ToString("N"), cancellationToken);
+                // The row first: a file whose row is gone is never served, a row whose file is gone would be.
+                if (await db.Attachments.Where(a => a.Id == id && a.MessageId == null).ExecuteDeleteAsync(cancellationToken) == 1)
+                {
+                    await blobs.DeleteAsync(id.ToString("N"), cancellationToken);
+                    total++;
+                }
             }
         }
+        while (ids.Count == Page);
 
-        return rows.Count;
+        return total;
     }
 
     public static MessageAttachment ToContract(Attachment row) => new()

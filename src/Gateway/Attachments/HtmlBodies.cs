@@ -52,7 +52,6 @@ internal sealed partial class HtmlBodies
                 if (!e.OriginalUrl.StartsWith("cid:", StringComparison.OrdinalIgnoreCase))
                 {
                     e.SanitizedUrl = null;
-                    e.Tag.SetAttribute("data-blocked-src", "remote");
                 }
             }
             else if (e.OriginalUrl.StartsWith("cid:", StringComparison.OrdinalIgnoreCase))
@@ -90,7 +89,7 @@ internal sealed partial class HtmlBodies
         safe = CidUrl().Replace(safe, match =>
         {
             var url = pictureUrl(System.Net.WebUtility.HtmlDecode(match.Groups["id"].Value).Trim('<', '>'));
-            return url is null ? "src=\"\" data-blocked-src=\"missing\"" : $"src=\"{System.Net.WebUtility.HtmlEncode(url)}\"";
+            return url is null ? "" : $"src=\"{System.Net.WebUtility.HtmlEncode(url)}\"";
         });
         return (safe, null);
     }

@@ -8,14 +8,16 @@ internal sealed class InstanceAttachmentStore(AttachmentService attachments, ICo
     public long MaxBytes => limits.MaxBytes;
 
     public Task<MessageAttachment> SaveAsync(Stream content, string? fileName, string? declaredContentType, CancellationToken cancellationToken) =>
-        attachments.SaveAsync(instanceId, null, content, fileName, declaredContentType, contentId: null, limits, cancellationToken);
+        attachments.SaveAsync(instanceId, null, content, fileName, declaredContentType, limits, cancellationToken);
 
     public async Task<Stream?> OpenReadAsync(string attachmentId, CancellationToken cancellationToken) =>
-        AttachmentService.TryParseId(attachmentId, out var id) && await attachments.OpenAsync(id, cancellationToken) is { } found ? found.Content : null;
+        AttachmentService.TryParseId(attachmentId, out var id) && await attachments.FindAsync(id, cancellationToken) is { } row
+            ? await attachments.OpenContentAsync(row, cancellationToken)
+            : null;
 
     public async Task<(MessageAttachment Attachment, Stream Content)?> OpenForCustomerAsync(string externalId, string attachmentId, CancellationToken cancellationToken)
     {
-        if (!AttachmentService.TryParseId(attachmentId, out var id) || await attachments.FindAsync(id, cancellationToken) is not { MessageId: { } messageId, ConversationId: { } conversationId })
+        if (!AttachmentService.TryParseId(attachmentId, out var id) || await attachments.FindAsync(id, cancellationToken) is not { MessageId: { } messageId, ConversationId: { } conversationId } row)
         {
             return null;
         }
@@ -27,7 +29,7 @@ internal sealed class InstanceAttachmentStore(AttachmentService attachments, ICo
             return null;
         }
 
-        return await attachments.OpenAsync(id, cancellationToken) is { } found ? (AttachmentService.ToContract(found.Row), found.Content) : null;
+        return await attachments.OpenContentAsync(row, cancellationToken) is { } content ? (AttachmentService.ToContract(row), content) : null;
     }
 }
 

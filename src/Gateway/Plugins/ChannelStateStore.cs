@@ -38,9 +38,15 @@ internal sealed class ChannelStateStore(IDbContextFactory<GatewayDbContext> dbFa
 
             var updated = await db.ChannelStates.Where(s => s.InstanceId == instanceId && s.Key == key)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.Value, value).SetProperty(x => x.UpdatedAt, now), cancellationToken);
-            if (updated == 1 || await TryInsertAsync(db, key, value, now, cancellationToken) || attempt >= 3)
+            if (updated == 1 || await TryInsertAsync(db, key, value, now, cancellationToken))
             {
                 return;
+            }
+
+            if (attempt >= 3)
+            {
+                // Another instance deletes and inserts it, again and again: say so rather than lose this value unseen.
+                throw new InvalidOperationException($"Channel state '{key}' could not be set: other writers kept changing it.");
             }
         }
     }

@@ -139,7 +139,6 @@ internal class GatewayDbContext : DbContext
         b.Entity<Attachment>(e =>
         {
             e.HasIndex(x => x.MessageId);
-            e.HasIndex(x => x.ConversationId);
             // Files no message took, oldest first: what the clean-up deletes.
             e.HasIndex(x => x.CreatedAt).HasFilter("\"MessageId\" IS NULL");
             e.Property(x => x.InstanceId).HasMaxLength(64);

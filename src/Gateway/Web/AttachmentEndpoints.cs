@@ -38,7 +38,7 @@ internal static class AttachmentEndpoints
             return notFound;
         }
 
-        if (await attachments.OpenAsync(attachmentId, ct) is not { } opened)
+        if (await attachments.OpenContentAsync(row, ct) is not { } content)
         {
             return notFound;
         }
@@ -50,7 +50,7 @@ internal static class AttachmentEndpoints
         var disposition = new ContentDispositionHeaderValue(ContentSniffer.IsInlineImage(row.ContentType) ? "inline" : "attachment");
         disposition.SetHttpFileName(row.FileName);
         headers.ContentDisposition = disposition.ToString();
-        return TypedResults.Stream(opened.Content, row.ContentType, enableRangeProcessing: true);
+        return TypedResults.Stream(content, row.ContentType, enableRangeProcessing: true);
     }
 
     /// <summary>The agent has a conversation of the file's customer (open, or the file's own).</summary>
@@ -126,7 +126,7 @@ internal static class AttachmentEndpoints
         try
         {
             await using var content = file.OpenReadStream();
-            var saved = await attachments.SaveAsync(AttachmentService.DeskInstance, agent.Id, content, file.FileName, file.ContentType, null, limits, ct);
+            var saved = await attachments.SaveAsync(AttachmentService.DeskInstance, agent.Id, content, file.FileName, file.ContentType, limits, ct);
             return TypedResults.Created($"/api/attachments/{saved.Id}", saved.ToDto());
         }
         catch (AttachmentRejectedException ex)

@@ -23,14 +23,14 @@ public sealed class RichChannel : IAsyncDisposable
     public HttpClient Provider { get; private set; } = null!;
 
     /// <param name="secondInstance">Also a second instance of the channel, <c>mail2</c> (the same customer's second mailbox).</param>
-    public static async Task<RichChannel> StartAsync(string instanceSettings = "{}", IDictionary<string, string?>? settings = null, bool secondInstance = false)
+    public static async Task<RichChannel> StartAsync(string instanceSettings = "{}", IDictionary<string, string?>? settings = null, bool secondInstance = false, TimeProvider? clock = null)
     {
         var plugins = "{ \"plugins\": [\n" +
             """{ "id": "webchat", "plugin": "WebChat", "enabled": true, "settings": { "MaxMessageLength": 500, "AllowedOrigins": ["https://shop.example.com"] } },""" + "\n" +
             """{ "id": "probe", "plugin": "VersionProbeA", "enabled": true, "settings": { "Greeting": "hello from A" } },""" + "\n" +
             (secondInstance ? """{ "id": "mail2", "plugin": "Rich", "enabled": true, "settings": {} },""" + "\n" : "") +
             $$"""{ "id": "{{Instance}}", "plugin": "Rich", "enabled": true, "settings": {{instanceSettings}} }""" + "\n] }";
-        var host = await GatewayHost.StartAsync(pluginsJson: plugins, settings: settings);
+        var host = await GatewayHost.StartAsync(pluginsJson: plugins, settings: settings, clock: clock);
         return new RichChannel(host) { Provider = host.CreateClient() };
     }
 

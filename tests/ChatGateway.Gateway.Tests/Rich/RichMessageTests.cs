@@ -215,6 +215,30 @@ public sealed class RichMessageTests
     }
 
     [Fact]
+    public async Task FilesNoMessageTook_AreDeletedAfterTheirLifetime_FilesOnMessagesStay()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var channel = await RichChannel.StartAsync(settings: new Dictionary<string, string?> { ["Attachments:UnclaimedLifetime"] = "00:10:00" }, clock: clock);
+        var kept = await channel.SendAsync(new { id = "u1@buyer.test", from = "buyer@buyer.test", text = "hello", files = new[] { RichChannel.File("kept.txt", "text/plain", "kept"u8.ToArray()) } });
+        var keptId = Guid.Parse(Assert.Single(kept.GetProperty("files").EnumerateArray()).GetProperty("id").GetString()!);
+        Assert.True(channel.Host.Services.GetRequiredService<ChatGateway.Gateway.Plugins.ChannelHost>().TryGetRunning(RichChannel.Instance, out var mail));
+        var store = mail.Services!.GetRequiredService<Abstractions.IAttachmentStore>();
+        var left = await store.SaveAsync(new MemoryStream("left"u8.ToArray()), "left.txt", "text/plain", CancellationToken.None);
+        var attachments = channel.Host.Services.GetRequiredService<ChatGateway.Gateway.Attachments.AttachmentService>();
+
+        clock.Advance(TimeSpan.FromMinutes(9));
+        Assert.Equal(0, await attachments.DeleteUnclaimedAsync(CancellationToken.None));
+        Assert.NotNull(await store.OpenReadAsync(left.Id, CancellationToken.None));
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(1, await attachments.DeleteUnclaimedAsync(CancellationToken.None));
+        Assert.Null(await store.OpenReadAsync(left.Id, CancellationToken.None));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(channel.Host.DataDirectory, "attachments"), left.Id, SearchOption.AllDirectories));
+        await using var read = await store.OpenReadAsync(keptId.ToString("N"), CancellationToken.None);
+        Assert.NotNull(read);
+    }
+
+    [Fact]
     public async Task AFailedReplyWithAFile_SentAgainOnTheCustomersOtherMailbox_CarriesACopyOfItsFile()
     {
         await using var channel = await RichChannel.StartAsync(secondInstance: true);

@@ -163,8 +163,6 @@ namespace ChatGateway.Gateway.Store.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ConversationId");
-
                     b.HasIndex("CreatedAt")
                         .HasFilter("\"MessageId\" IS NULL");
 

@@ -90,11 +90,6 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                 });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Attachments_ConversationId",
-                table: "Attachments",
-                column: "ConversationId");
-
-            migrationBuilder.CreateIndex(
                 name: "IX_Attachments_CreatedAt",
                 table: "Attachments",
                 column: "CreatedAt",

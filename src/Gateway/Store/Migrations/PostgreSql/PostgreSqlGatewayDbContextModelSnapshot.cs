@@ -168,8 +168,6 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ConversationId");
-
                     b.HasIndex("CreatedAt")
                         .HasFilter("\"MessageId\" IS NULL");
 
