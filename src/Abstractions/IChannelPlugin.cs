@@ -12,7 +12,7 @@ namespace ChatGateway.Abstractions;
 /// For each enabled instance the gateway builds a private service container: it first adds the
 /// services the gateway offers (<see cref="IInboundSink"/>, <see cref="IDeliveryStatusSink"/>,
 /// <see cref="IConversationHistory"/>, <see cref="IOutreachPreferences"/>, <see cref="IAttachmentStore"/>, <see cref="IChannelState"/>,
-/// <see cref="IChannelLeases"/>, <see cref="ChannelInstance"/>, logging, options,
+/// <see cref="IChannelLeases"/>, <see cref="IContactProfiles"/>, <see cref="ChannelInstance"/>, logging, options,
 /// <see cref="TimeProvider"/>, <c>IHttpClientFactory</c>, <c>IHostApplicationLifetime</c>), then calls
 /// <see cref="ConfigureServices"/>. The plugin must register an <see cref="IChannelSender"/>;
 /// any <c>IHostedService</c> it registers is started with the gateway and stopped with it.

@@ -42,7 +42,7 @@ public sealed record InboundMessage
 
     /// <summary>
     /// The text, as the customer wrote it. Always shown as text, never as markup. May be empty only when the message
-    /// carries <see cref="Attachments"/> (a photo sent alone). For an HTML email, its plain-text version.
+    /// carries <see cref="Attachments"/> (a photo sent alone) or <see cref="Unsupported"/> content. For an HTML email, its plain-text version.
     /// </summary>
     public required string Text { get; init; }
 
@@ -71,6 +71,25 @@ public sealed record InboundMessage
     /// conversation for routing nor counts as the customer's last message for follow-ups.
     /// </summary>
     public bool AutoSubmitted { get; init; }
+
+    /// <summary>
+    /// A group chat or room the message was written in; null for a one-to-one chat with <see cref="Sender"/>. When set,
+    /// the conversation belongs to the chat and answers go to it, and <see cref="Sender"/> is the member who spoke: the
+    /// member's phone or email never joins the chat's contact to anyone.
+    /// </summary>
+    public ChannelChat? Chat { get; init; }
+
+    /// <summary>
+    /// What the answer to this message may use (a reply token), while it is valid; null for most channels.
+    /// See <see cref="Abstractions.ReplyContext"/>.
+    /// </summary>
+    public ReplyContext? ReplyContext { get; init; }
+
+    /// <summary>
+    /// Content the channel could not map (a sticker, a contact card): shown to the agent as such. <see cref="Text"/> may
+    /// then be empty.
+    /// </summary>
+    public UnsupportedContent? Unsupported { get; init; }
 }
 
 /// <summary>
@@ -164,6 +183,14 @@ public sealed record OutboundMessage
 
     /// <summary>The display name of the agent who wrote it, if any; null for the gateway's own messages (follow-ups).</summary>
     public string? AgentName { get; init; }
+
+    /// <summary>
+    /// The <see cref="ReplyContext.Value"/> of the customer's latest message on this instance, while it is valid and (when
+    /// single use) not handed to an earlier answer; null otherwise. A channel that got one answers through it (LINE's
+    /// reply API) and, when the platform refuses it all the same (used, expired early), sends the normal way in the same
+    /// attempt.
+    /// </summary>
+    public string? ReplyContext { get; init; }
 
     /// <summary>
     /// Answers the customer may pick, e.g. <c>1</c> to <c>5</c> for a satisfaction survey: a channel with buttons

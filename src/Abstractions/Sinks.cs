@@ -13,6 +13,32 @@ public interface IInboundSink
     /// </summary>
     /// <exception cref="InboundRejectedException">The message is not acceptable (empty, too long); nothing was stored.</exception>
     Task<InboundResult> AcceptAsync(InboundMessage message, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores the messages of one provider request that carries several events, in order, and says what became of each.
+    /// A refused message (<see cref="InboundRejectedException"/>) is reported in its item and the others are stored:
+    /// acknowledge the request (2xx), since the provider sending it again would be refused again. Any other failure
+    /// (the store is down) propagates once the messages before it are stored: answer non-2xx so that the provider sends
+    /// the whole request again; the messages stored the first time are then duplicates, stored once.
+    /// </summary>
+    async Task<IReadOnlyList<InboundBatchItem>> AcceptBatchAsync(IReadOnlyList<InboundMessage> messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var items = new InboundBatchItem[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            try
+            {
+                items[i] = new InboundBatchItem(await AcceptAsync(messages[i], cancellationToken).ConfigureAwait(false), null);
+            }
+            catch (InboundRejectedException ex)
+            {
+                items[i] = new InboundBatchItem(null, ex.Message);
+            }
+        }
+
+        return items;
+    }
 }
 
 /// <summary>Receives providers' delivery reports for messages sent earlier.</summary>

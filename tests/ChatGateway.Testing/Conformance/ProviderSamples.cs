@@ -1,0 +1,52 @@
+namespace ChatGateway.Testing.Conformance;
+
+/// <summary>
+/// A plugin's webhook as its provider calls it, for the conformance kit's behaviour tests: bodies as the provider sends
+/// them and a signer that proves a body the way the provider does. The kit makes the rest from them (a forged, an
+/// unsigned, an oversized, a redelivered and a corrupted request) and drives the plugin's real endpoint.
+/// </summary>
+public sealed class WebhookSamples
+{
+    /// <summary>The webhook's path under <c>/channels/{instanceId}/</c>, e.g. <c>webhook</c>.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>The request's content type, e.g. <c>application/json</c>.</summary>
+    public required string ContentType { get; init; }
+
+    /// <summary>A body carrying one customer message, as the provider sends it (the signer signs it).</summary>
+    public required byte[] SingleMessage { get; init; }
+
+    /// <summary>A body carrying several customer messages (<see cref="BatchMessages"/>), or null when the provider sends one per request.</summary>
+    public byte[]? Batch { get; init; }
+
+    /// <summary>How many inbound messages <see cref="Batch"/> yields.</summary>
+    public int BatchMessages { get; init; }
+
+    /// <summary>
+    /// The headers that prove a body sent to this URL (the provider's signature), given the full request URL and the
+    /// exact body bytes.
+    /// </summary>
+    public required Func<Uri, byte[], IReadOnlyDictionary<string, string>> Sign { get; init; }
+
+    /// <summary>The largest body the webhook takes, in bytes: the kit sends a properly signed one a byte over it and expects 413.</summary>
+    public required long MaxBodyBytes { get; init; }
+
+    /// <summary>Settings laid over the plugin's valid settings for the webhook tests (e.g. the secret <see cref="Sign"/> uses).</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+}
+
+/// <summary>
+/// The provider's API as a plugin's tests fake it (a local HTTP server speaking the provider's wire format), for the
+/// conformance kit's send tests.
+/// </summary>
+public interface IFakeProviderApi : IAsyncDisposable
+{
+    /// <summary>Settings laid over the plugin's valid settings so that an instance sends to this fake (its <c>ApiBaseAddress</c>, the credentials it checks).</summary>
+    IReadOnlyDictionary<string, string?> Settings { get; }
+
+    /// <summary>Answers the next send request with this HTTP status code and the provider's error body for it, instead of accepting it.</summary>
+    void FailNextSend(int statusCode);
+
+    /// <summary>The idempotency key each send request carried (null for one without), oldest first.</summary>
+    IReadOnlyList<string?> SendKeys { get; }
+}
