@@ -47,4 +47,10 @@ public enum ChannelCapabilities
     /// a reply joins the conversation of its thread, and the gateway's replies carry the thread's references.
     /// </summary>
     Threads = 512,
+
+    /// <summary>
+    /// Gives reply contexts with inbound messages (<see cref="InboundMessage.ReplyContext"/>, e.g. LINE's reply token)
+    /// and takes them on answers (<see cref="OutboundMessage.ReplyContext"/>). Without it the gateway hands none.
+    /// </summary>
+    ReplyContexts = 1024,
 }

@@ -80,8 +80,8 @@ public sealed record InboundMessage
     public ChannelChat? Chat { get; init; }
 
     /// <summary>
-    /// What the answer to this message may use (a reply token), while it is valid; null for most channels.
-    /// See <see cref="Abstractions.ReplyContext"/>.
+    /// What the answer to this message may use (a reply token), while it is valid; null for most channels. Kept only for a
+    /// channel that declares <see cref="ChannelCapabilities.ReplyContexts"/>. See <see cref="Abstractions.ReplyContext"/>.
     /// </summary>
     public ReplyContext? ReplyContext { get; init; }
 

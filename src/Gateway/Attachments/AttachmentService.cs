@@ -219,11 +219,11 @@ internal sealed partial class AttachmentService(
         List<Guid> ids;
         do
         {
-            ids = await db.Attachments.Where(a => a.MessageId == null && a.CreatedAt < before).OrderBy(a => a.CreatedAt).Select(a => a.Id).Take(Page).ToListAsync(cancellationToken);
+            ids = await db.Attachments.Where(a => a.MessageId == null && a.ContactId == null && a.CreatedAt < before).OrderBy(a => a.CreatedAt).Select(a => a.Id).Take(Page).ToListAsync(cancellationToken);
             foreach (var id in ids)
             {
                 // The row first: a file whose row is gone is never served, a row whose file is gone would be.
-                if (await db.Attachments.Where(a => a.Id == id && a.MessageId == null).ExecuteDeleteAsync(cancellationToken) == 1)
+                if (await db.Attachments.Where(a => a.Id == id && a.MessageId == null && a.ContactId == null).ExecuteDeleteAsync(cancellationToken) == 1)
                 {
                     await blobs.DeleteAsync(id.ToString("N"), cancellationToken);
                     total++;

@@ -8,7 +8,11 @@ namespace ChatGateway.Gateway.Conversations;
 /// </summary>
 public sealed record ContactDto(
     Guid Id, string? DisplayName, string? Phone, string? Email, bool IsVip, Guid? ExclusiveAgentId = null,
-    string? DeclaredName = null, string? DeclaredPhone = null, string? DeclaredEmail = null);
+    string? DeclaredName = null, string? DeclaredPhone = null, string? DeclaredEmail = null)
+{
+    /// <summary>The picture a channel's provider has of them (shown to their agents); null when none.</summary>
+    public string? AvatarUrl { get; init; }
+}
 
 public sealed record MessageDto(
     Guid Id,
@@ -33,7 +37,19 @@ public sealed record MessageDto(
 
     /// <summary>Sent by a machine (an out-of-office answer): shown, never answered automatically.</summary>
     public bool AutoSubmitted { get; init; }
+
+    /// <summary>In a group chat: the member who wrote it (the conversation being the group's); null otherwise.</summary>
+    public SpeakerDto? Speaker { get; init; }
+
+    /// <summary>Content the channel could not show (a sticker): what it is; null for most.</summary>
+    public UnsupportedDto? Unsupported { get; init; }
 }
+
+/// <summary>The member of a group chat who wrote a message: their id on the channel and their name there.</summary>
+public sealed record SpeakerDto(string Id, string? Name);
+
+/// <summary>Content a channel received but cannot show (a sticker, a contact card): its kind and a line about it.</summary>
+public sealed record UnsupportedDto(string Kind, string? Summary);
 
 /// <summary>A file of a message, for the desk. <paramref name="Url"/> serves it to the agents who may see the conversation, nobody else.</summary>
 /// <param name="Inline">A picture the desk may show in the page; other files are only downloaded.</param>
@@ -108,7 +124,10 @@ internal static class ConversationMapping
     };
 
     public static ContactDto ToDto(this Contact c) =>
-        new(c.Id, c.DisplayName, c.Phone, c.Email, c.IsVip, c.ExclusiveAgentId, c.DeclaredName, c.DeclaredPhone, c.DeclaredEmail);
+        new(c.Id, c.DisplayName, c.Phone, c.Email, c.IsVip, c.ExclusiveAgentId, c.DeclaredName, c.DeclaredPhone, c.DeclaredEmail)
+        {
+            AvatarUrl = c.AvatarId is { } avatar ? $"/api/attachments/{avatar:N}" : null,
+        };
 
     public static MessageDto ToDto(this Message m, Func<string, string?> channelType) => new(
         m.Id, m.ConversationId, m.Direction.ToApi(), m.Text, m.Status.ToApi(), m.Error, m.AgentName, m.InstanceId, channelType(m.InstanceId), m.CreatedAt);
@@ -120,6 +139,8 @@ internal static class ConversationMapping
             Subject = content?.Subject,
             Html = content?.Html,
             AutoSubmitted = content?.AutoSubmitted ?? false,
+            Speaker = content?.SpeakerId is { } speaker ? new SpeakerDto(speaker, content.SpeakerName) : null,
+            Unsupported = content?.UnsupportedKind is { } kind ? new UnsupportedDto(kind, content.UnsupportedSummary) : null,
             Attachments = attachments is { Count: > 0 } ? attachments.Select(ToDto).ToList() : [],
         };
 

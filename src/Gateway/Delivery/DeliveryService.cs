@@ -305,6 +305,29 @@ internal sealed partial class DeliveryService(
     /// A message this instance claimed, read with its claim. <paramref name="OtherIdentities"/>: the customer has an
     /// identity besides the one it goes to, where it may be shown too (<see cref="ReplyFanOutService"/>).
     /// </summary>
+    /// <summary>
+    /// The reply context the customer's newest message on this instance gave (a LINE reply token), while it is valid; a
+    /// single-use one is taken by one answer only, whichever delivery takes it first.
+    /// </summary>
+    private async Task<string?> TakeReplyContextAsync(Message message, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var context = await db.ReplyContexts.AsNoTracking()
+            .Where(r => r.ConversationId == message.ConversationId && r.InstanceId == message.InstanceId && r.ExpiresAt > now)
+            .Select(r => new { r.Value, r.SingleUse, r.MessageId })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (context is null || !context.SingleUse)
+        {
+            return context?.Value;
+        }
+
+        var taken = await WriteAsync(() => db.ReplyContexts
+            .Where(r => r.ConversationId == message.ConversationId && r.InstanceId == message.InstanceId && r.MessageId == context.MessageId)
+            .ExecuteDeleteAsync(CancellationToken.None));
+        return taken == 1 ? context.Value : null;
+    }
+
     private sealed record ClaimedSend(Message Message, Guid? AgentId, bool Survey, bool OtherIdentities, bool HasFiles);
 
     private async Task AttemptAsync(ClaimedSend claim, DateTimeOffset claimedAt, DeliveryOptions settings, CancellationToken cancellationToken)
@@ -371,6 +394,11 @@ internal sealed partial class DeliveryService(
                 ReplyToken = replyTokens.For(message.ConversationId),
             };
             var capabilities = channel.Plugin!.Capabilities;
+            if (capabilities.HasFlag(ChannelCapabilities.ReplyContexts))
+            {
+                outbound = outbound with { ReplyContext = await TakeReplyContextAsync(message, cancellationToken) };
+            }
+
             if ((claim.HasFiles && capabilities.HasFlag(ChannelCapabilities.Attachments)) || capabilities.HasFlag(ChannelCapabilities.Threads))
             {
                 outbound = await WithThreadAndFilesAsync(outbound, message, claim.HasFiles, capabilities, cancellationToken);

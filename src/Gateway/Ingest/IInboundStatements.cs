@@ -65,6 +65,9 @@ internal interface IInboundStatements : IDisposable
     /// <summary>What a message carries beyond its text (rare: email, not chat).</summary>
     void InsertContent(MessageContent content);
 
+    /// <summary>Keeps a message's reply context as its conversation's newest on the instance (replacing the one before).</summary>
+    void SaveReplyContext(ReplyContextEntry context);
+
     /// <summary>Puts a saved file on its message: only a file of this instance that no message has taken yet.</summary>
     void BindAttachment(Guid attachmentId, Guid messageId, Guid conversationId, string instanceId, string? contentId);
 

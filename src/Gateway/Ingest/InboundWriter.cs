@@ -441,7 +441,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         return results;
     }
 
-    /// <summary>What the message carries beyond its text: its content row, its files bound to it, the conversation's subject.</summary>
+    /// <summary>What the message carries beyond its text: its content row, its files bound to it, the conversation's subject, its reply context.</summary>
     private static void StoreExtras(IInboundStatements sql, PendingInbound item, InboundExtras extras, Message row, Conversation conversation)
     {
         if (extras.HasContent)
@@ -456,6 +456,23 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 Html = extras.Html,
                 References = extras.References,
                 AutoSubmitted = extras.AutoSubmitted,
+                SpeakerId = extras.SpeakerId,
+                SpeakerName = extras.SpeakerName,
+                UnsupportedKind = extras.UnsupportedKind,
+                UnsupportedSummary = extras.UnsupportedSummary,
+            });
+        }
+
+        if (extras.ReplyContext is { } context)
+        {
+            sql.SaveReplyContext(new ReplyContextEntry
+            {
+                ConversationId = conversation.Id,
+                InstanceId = item.InstanceId,
+                Value = context.Value,
+                ExpiresAt = context.ExpiresAt,
+                SingleUse = context.SingleUse,
+                MessageId = row.Id,
             });
         }
 

@@ -34,6 +34,11 @@ internal sealed partial class IngestService(
             message = message with { Text = string.IsNullOrEmpty(message.Text) ? notice : message.Text + "\n\n" + notice };
         }
 
+        if (message.Chat is not null || message.Unsupported is not null || message.ReplyContext is not null)
+        {
+            (message, extras) = ChatExtras(message, extras ?? InboundExtras.None);
+        }
+
         var pending = new PendingInbound(
             instanceId, channels.ChannelTypeOf(instanceId), message, ContactKeys.NormalizePhone(message.Sender.Phone), ContactKeys.NormalizeEmail(message.Sender.Email))
         {
@@ -93,8 +98,61 @@ internal sealed partial class IngestService(
         ? c.Message.ToDto(channels.ChannelTypeOf)
         : c.Message.ToDto(
             channels.ChannelTypeOf,
-            new MessageContent { MessageId = c.Message.Id, InstanceId = c.Message.InstanceId, Subject = extras.Subject, Html = extras.Html, AutoSubmitted = extras.AutoSubmitted },
+            new MessageContent
+            {
+                MessageId = c.Message.Id, InstanceId = c.Message.InstanceId, Subject = extras.Subject, Html = extras.Html, AutoSubmitted = extras.AutoSubmitted,
+                SpeakerId = extras.SpeakerId, SpeakerName = extras.SpeakerName, UnsupportedKind = extras.UnsupportedKind, UnsupportedSummary = extras.UnsupportedSummary,
+            },
             extras.Attachments);
+
+    /// <summary>
+    /// A group chat's message becomes the group's (its contact and conversation, answers to the group) with its speaker
+    /// kept on the message; content the channel could not map is named in the text when there is no other; a reply
+    /// context is kept for the next answer.
+    /// </summary>
+    private static (InboundMessage Message, InboundExtras Extras) ChatExtras(InboundMessage message, InboundExtras extras)
+    {
+        if (message.Chat is { } chat)
+        {
+            extras = extras with
+            {
+                SpeakerId = message.Sender.ExternalId,
+                SpeakerName = Line(message.Sender.DisplayName ?? message.Sender.DeclaredName, 200),
+            };
+            // The member's phone or email proves who they are, not who the group is: nothing of theirs joins the group's contact.
+            message = message with { Sender = new ChannelSender { ExternalId = chat.ExternalId.Trim(), DisplayName = Line(chat.Title, 200) } };
+        }
+
+        if (message.Unsupported is { } unsupported)
+        {
+            var kind = Line(unsupported.Kind.ToLowerInvariant(), 40)!;
+            var summary = Line(unsupported.Summary, 500);
+            extras = extras with { UnsupportedKind = kind, UnsupportedSummary = summary };
+            if (VisibleText.IsBlank(message.Text) && message.Attachments is not { Count: > 0 })
+            {
+                message = message with { Text = summary is null ? $"[{kind}]" : $"[{kind}: {summary}]" };
+            }
+        }
+
+        if (message.ReplyContext is { } context)
+        {
+            extras = extras with { ReplyContext = context };
+        }
+
+        return (message, extras);
+    }
+
+    /// <summary>One line of at most <paramref name="max"/> characters (control characters as spaces); null for none.</summary>
+    private static string? Line(string? text, int max)
+    {
+        if (text is null || VisibleText.IsBlank(text))
+        {
+            return null;
+        }
+
+        var flat = new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray()).Trim();
+        return flat.Length <= max ? flat : flat[..(max - 1)] + "…";
+    }
 
     private void Validate(InboundMessage message)
     {
@@ -108,9 +166,24 @@ internal sealed partial class IngestService(
             throw new InboundRejectedException("sender id is required (at most 200 characters)");
         }
 
-        if (message.Text is null || (VisibleText.IsBlank(message.Text) && message.Attachments is not { Count: > 0 }))
+        if (message.Text is null || (VisibleText.IsBlank(message.Text) && message.Attachments is not { Count: > 0 } && message.Unsupported is null))
         {
             throw new InboundRejectedException("message text is empty (nothing visible after removing spaces, control and invisible characters) and it carries no file");
+        }
+
+        if (message.Chat is { } chat && (string.IsNullOrWhiteSpace(chat.ExternalId) || chat.ExternalId.Length > 200 || !Enum.IsDefined(chat.Kind)))
+        {
+            throw new InboundRejectedException("chat id is required (at most 200 characters) and its kind must be a group or a room");
+        }
+
+        if (message.Unsupported is { } unsupported && (string.IsNullOrWhiteSpace(unsupported.Kind) || unsupported.Kind.Length > 40))
+        {
+            throw new InboundRejectedException("unsupported content needs a kind (at most 40 characters)");
+        }
+
+        if (message.ReplyContext is { } context && (string.IsNullOrEmpty(context.Value) || context.Value.Length > 1000))
+        {
+            throw new InboundRejectedException("a reply context needs a value of at most 1,000 characters");
         }
 
         var max = ingestOptions.Value.MaxTextLength;

@@ -230,9 +230,18 @@ internal sealed class PostgreSqlInboundStatements : IInboundStatements
     }
 
     public void InsertContent(MessageContent c) => Write(
-        "INSERT INTO \"MessageContents\" (\"MessageId\", \"ConversationId\", \"InstanceId\", \"ThreadKey\", \"Subject\", \"Html\", \"References\", \"AutoSubmitted\") " +
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        c.MessageId, c.ConversationId, c.InstanceId, c.ThreadKey, c.Subject, c.Html, c.References, c.AutoSubmitted);
+        "INSERT INTO \"MessageContents\" (\"MessageId\", \"ConversationId\", \"InstanceId\", \"ThreadKey\", \"Subject\", \"Html\", \"References\", \"AutoSubmitted\", " +
+        "\"SpeakerId\", \"SpeakerName\", \"UnsupportedKind\", \"UnsupportedSummary\") " +
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        c.MessageId, c.ConversationId, c.InstanceId, c.ThreadKey, c.Subject, c.Html, c.References, c.AutoSubmitted,
+        c.SpeakerId, c.SpeakerName, c.UnsupportedKind, c.UnsupportedSummary);
+
+    public void SaveReplyContext(ReplyContextEntry r) => Write(
+        "INSERT INTO \"ReplyContexts\" (\"ConversationId\", \"InstanceId\", \"Value\", \"ExpiresAt\", \"SingleUse\", \"MessageId\") " +
+        "VALUES ($1, $2, $3, $4, $5, $6) " +
+        "ON CONFLICT (\"ConversationId\", \"InstanceId\") DO UPDATE SET \"Value\" = excluded.\"Value\", \"ExpiresAt\" = excluded.\"ExpiresAt\", " +
+        "\"SingleUse\" = excluded.\"SingleUse\", \"MessageId\" = excluded.\"MessageId\"",
+        r.ConversationId, r.InstanceId, r.Value, Ticks(r.ExpiresAt), r.SingleUse, r.MessageId);
 
     public void BindAttachment(Guid attachmentId, Guid messageId, Guid conversationId, string instanceId, string? contentId) => Write(
         "UPDATE \"Attachments\" SET \"MessageId\" = $2, \"ConversationId\" = $3, \"ContentId\" = coalesce($5, \"ContentId\") " +

@@ -25,8 +25,23 @@ internal sealed record InboundExtras(
     bool Threaded,
     string? Notice = null)
 {
+    /// <summary>Nothing beyond the text: the start of the extras of a chat message that has only a speaker, a reply context or unsupported content.</summary>
+    public static InboundExtras None { get; } = new(null, null, null, false, [], [], false, false);
+
+    /// <summary>In a group chat, the member who spoke (the message's sender is then the group).</summary>
+    public string? SpeakerId { get; init; }
+    public string? SpeakerName { get; init; }
+
+    /// <summary>Content the channel could not map, kind and line.</summary>
+    public string? UnsupportedKind { get; init; }
+    public string? UnsupportedSummary { get; init; }
+
+    /// <summary>The reply context the message gave, kept for the next answer.</summary>
+    public ReplyContext? ReplyContext { get; init; }
+
     /// <summary>Whether the message needs a row of <see cref="MessageContent"/>.</summary>
-    public bool HasContent => Subject is not null || Html is not null || References is not null || AutoSubmitted || Threaded;
+    public bool HasContent => Subject is not null || Html is not null || References is not null || AutoSubmitted || Threaded
+        || SpeakerId is not null || UnsupportedKind is not null;
 }
 
 /// <summary>

@@ -51,6 +51,7 @@ internal sealed class SqliteInboundStatements : IInboundStatements
     private SqliteTransaction? _transaction;
     private SqliteCommand? _findConversation;
     private SqliteCommand? _insertContent;
+    private SqliteCommand? _saveReplyContext;
     private SqliteCommand? _bindAttachment;
     private SqliteCommand? _setSubject;
     private long _dataVersionSeen = -1;
@@ -309,10 +310,21 @@ internal sealed class SqliteInboundStatements : IInboundStatements
 
     public void InsertContent(MessageContent c) => Execute(
         Rare(ref _insertContent,
-            "INSERT INTO \"MessageContents\" (\"MessageId\", \"ConversationId\", \"InstanceId\", \"ThreadKey\", \"Subject\", \"Html\", \"References\", \"AutoSubmitted\") " +
-            "VALUES (@message, @conversation, @instance, @key, @subject, @html, @references, @automatic)"),
+            "INSERT INTO \"MessageContents\" (\"MessageId\", \"ConversationId\", \"InstanceId\", \"ThreadKey\", \"Subject\", \"Html\", \"References\", \"AutoSubmitted\", " +
+            "\"SpeakerId\", \"SpeakerName\", \"UnsupportedKind\", \"UnsupportedSummary\") " +
+            "VALUES (@message, @conversation, @instance, @key, @subject, @html, @references, @automatic, @speaker, @speakername, @unsupported, @summary)"),
         ("@message", _d.Id(c.MessageId)), ("@conversation", _d.Id(c.ConversationId)), ("@instance", c.InstanceId), ("@key", c.ThreadKey),
-        ("@subject", c.Subject), ("@html", c.Html), ("@references", c.References), ("@automatic", _d.Flag(c.AutoSubmitted)));
+        ("@subject", c.Subject), ("@html", c.Html), ("@references", c.References), ("@automatic", _d.Flag(c.AutoSubmitted)),
+        ("@speaker", c.SpeakerId), ("@speakername", c.SpeakerName), ("@unsupported", c.UnsupportedKind), ("@summary", c.UnsupportedSummary));
+
+    public void SaveReplyContext(ReplyContextEntry r) => Execute(
+        Rare(ref _saveReplyContext,
+            "INSERT INTO \"ReplyContexts\" (\"ConversationId\", \"InstanceId\", \"Value\", \"ExpiresAt\", \"SingleUse\", \"MessageId\") " +
+            "VALUES (@conversation, @instance, @value, @expires, @single, @message) " +
+            "ON CONFLICT (\"ConversationId\", \"InstanceId\") DO UPDATE SET \"Value\" = excluded.\"Value\", \"ExpiresAt\" = excluded.\"ExpiresAt\", " +
+            "\"SingleUse\" = excluded.\"SingleUse\", \"MessageId\" = excluded.\"MessageId\""),
+        ("@conversation", _d.Id(r.ConversationId)), ("@instance", r.InstanceId), ("@value", r.Value), ("@expires", Ticks(r.ExpiresAt)),
+        ("@single", _d.Flag(r.SingleUse)), ("@message", _d.Id(r.MessageId)));
 
     public void BindAttachment(Guid attachmentId, Guid messageId, Guid conversationId, string instanceId, string? contentId) => Execute(
         Rare(ref _bindAttachment,

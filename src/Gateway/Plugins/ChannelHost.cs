@@ -228,6 +228,8 @@ internal sealed partial class ChannelHost(
         services.AddSingleton<IOrderEventSink>(new Orders.InstanceOrderEventSink(gatewayServices.GetRequiredService<Orders.OrderService>(), entry.Id));
         services.AddSingleton<IOutreachPreferences>(new Contacts.OutreachPreferences(
             dbFactory, gatewayServices.GetRequiredService<TimeProvider>(), gatewayServices.GetRequiredService<ILogger<Contacts.OutreachPreferences>>(), entry.Id));
+        services.AddSingleton<IContactProfiles>(new Contacts.ContactProfiles(
+            dbFactory, gatewayServices.GetRequiredService<TimeProvider>(), gatewayServices.GetRequiredService<ILogger<Contacts.ContactProfiles>>(), entry.Id));
 
         try
         {

@@ -50,6 +50,8 @@ internal sealed class Contact
     public DateTimeOffset? MarketingOptOutAt { get; set; }
     /// <summary>When the customer declined every message the gateway would start (notices about their orders as well); answers to their own messages still go.</summary>
     public DateTimeOffset? OptOutAllAt { get; set; }
+    /// <summary>The picture a channel's provider has of them (the newest reported), an <see cref="Attachment"/> of the contact.</summary>
+    public Guid? AvatarId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public List<ChannelIdentity> Identities { get; set; } = [];
 }
@@ -65,6 +67,10 @@ internal sealed class ChannelIdentity
     public DateTimeOffset CreatedAt { get; set; }
     /// <summary>When the customer stopped this channel instance (SMS STOP): the gateway starts nothing on it until they opt in again (START).</summary>
     public DateTimeOffset? OptedOutAt { get; set; }
+    /// <summary>What the channel's provider says of this identity (<see cref="Abstractions.IContactProfiles"/>): its name there, language and picture.</summary>
+    public string? ProfileName { get; set; }
+    public string? ProfileLanguage { get; set; }
+    public DateTimeOffset? ProfileUpdatedAt { get; set; }
 }
 
 internal sealed class Conversation
@@ -127,6 +133,27 @@ internal sealed class MessageContent
     public string? References { get; set; }
     /// <summary>Sent by a machine (an out-of-office answer): shown, never answered automatically.</summary>
     public bool AutoSubmitted { get; set; }
+    /// <summary>In a group chat: the member who spoke (their id on the channel), the conversation being the group's.</summary>
+    public string? SpeakerId { get; set; }
+    public string? SpeakerName { get; set; }
+    /// <summary>Content the channel could not map (a sticker): its kind and a line about it.</summary>
+    public string? UnsupportedKind { get; set; }
+    public string? UnsupportedSummary { get; set; }
+}
+
+/// <summary>
+/// The newest reply context (a LINE reply token) a customer's message gave on a channel instance, per conversation:
+/// handed to the next answer there while it is valid (and, single use, to one only).
+/// </summary>
+internal sealed class ReplyContextEntry
+{
+    public Guid ConversationId { get; set; }
+    public required string InstanceId { get; set; }
+    public required string Value { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public bool SingleUse { get; set; }
+    /// <summary>The customer message that gave it.</summary>
+    public Guid MessageId { get; set; }
 }
 
 /// <summary>
@@ -143,6 +170,8 @@ internal sealed class Attachment
     /// <summary>The channel instance that saved it, or <see cref="Attachments.AttachmentService.DeskInstance"/> for an agent's upload.</summary>
     public required string InstanceId { get; set; }
     public Guid? UploadedByAgentId { get; set; }
+    /// <summary>Set for a contact's picture (<see cref="Contact.AvatarId"/>): kept while it is theirs, shown to their agents.</summary>
+    public Guid? ContactId { get; set; }
     public required string FileName { get; set; }
     public required string ContentType { get; set; }
     public long Size { get; set; }

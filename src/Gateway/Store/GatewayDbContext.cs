@@ -35,6 +35,7 @@ internal class GatewayDbContext : DbContext
     public DbSet<OrderEventRecord> OrderEvents => Set<OrderEventRecord>();
     public DbSet<FollowUp> FollowUps => Set<FollowUp>();
     public DbSet<MessageContent> MessageContents => Set<MessageContent>();
+    public DbSet<ReplyContextEntry> ReplyContexts => Set<ReplyContextEntry>();
     public DbSet<Attachment> Attachments => Set<Attachment>();
     public DbSet<ChannelStateEntry> ChannelStates => Set<ChannelStateEntry>();
     public DbSet<ChannelLeaseEntry> ChannelLeases => Set<ChannelLeaseEntry>();
@@ -113,6 +114,8 @@ internal class GatewayDbContext : DbContext
             e.HasIndex(x => new { x.InstanceId, x.ExternalId }).IsUnique();
             e.Property(x => x.InstanceId).HasMaxLength(64);
             e.Property(x => x.ExternalId).HasMaxLength(200);
+            e.Property(x => x.ProfileName).HasMaxLength(200);
+            e.Property(x => x.ProfileLanguage).HasMaxLength(35);
             e.HasOne(x => x.Contact).WithMany(x => x.Identities).HasForeignKey(x => x.ContactId);
         });
         b.Entity<Conversation>(e =>
@@ -135,6 +138,17 @@ internal class GatewayDbContext : DbContext
             e.Property(x => x.Subject).HasMaxLength(300);
             e.Property(x => x.Html).HasMaxLength(2_000_000);
             e.Property(x => x.References).HasMaxLength(4000);
+            e.Property(x => x.SpeakerId).HasMaxLength(200);
+            e.Property(x => x.SpeakerName).HasMaxLength(200);
+            e.Property(x => x.UnsupportedKind).HasMaxLength(40);
+            e.Property(x => x.UnsupportedSummary).HasMaxLength(500);
+        });
+        b.Entity<ReplyContextEntry>(e =>
+        {
+            e.ToTable("ReplyContexts");
+            e.HasKey(x => new { x.ConversationId, x.InstanceId });
+            e.Property(x => x.InstanceId).HasMaxLength(64);
+            e.Property(x => x.Value).HasMaxLength(1000);
         });
         b.Entity<Attachment>(e =>
         {

@@ -56,6 +56,13 @@ internal static class AttachmentEndpoints
     /// <summary>The agent has a conversation of the file's customer (open, or the file's own).</summary>
     private static async Task<bool> MaySeeAsync(IDbContextFactory<GatewayDbContext> dbFactory, Attachment row, Guid agentId, CancellationToken ct)
     {
+        if (row.ContactId is { } owner)
+        {
+            // A contact's picture: to the agents of the contact's conversations (the same rule for their files).
+            await using var ownerDb = await dbFactory.CreateDbContextAsync(ct);
+            return await ownerDb.Conversations.AnyAsync(c => c.ContactId == owner && c.AssignedAgentId == agentId, ct);
+        }
+
         if (row.ConversationId is not { } conversationId)
         {
             return false;

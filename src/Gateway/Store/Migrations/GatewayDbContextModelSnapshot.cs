@@ -122,6 +122,9 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("ContactId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ContentId")
                         .HasMaxLength(255)
                         .HasColumnType("TEXT");
@@ -196,6 +199,17 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.Property<long?>("OptedOutAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ProfileLanguage")
+                        .HasMaxLength(35)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProfileName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ProfileUpdatedAt")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ContactId");
@@ -256,6 +270,9 @@ namespace ChatGateway.Gateway.Store.Migrations
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("AvatarId")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("CreatedAt")
@@ -678,12 +695,28 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SpeakerId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SpeakerName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Subject")
                         .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("ThreadKey")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("UnsupportedKind")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UnsupportedSummary")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
 
                     b.HasKey("MessageId");
 
@@ -851,6 +884,34 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .IsUnique();
 
                     b.ToTable("OrderEvents", (string)null);
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ReplyContextEntry", b =>
+                {
+                    b.Property<Guid>("ConversationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InstanceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("SingleUse")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ConversationId", "InstanceId");
+
+                    b.ToTable("ReplyContexts", (string)null);
                 });
 
             modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelIdentity", b =>

@@ -267,6 +267,7 @@
     for (const key of ['subject', 'html']) if (merged[key] == null && old[key] != null) merged[key] = old[key];
     if (!hasFiles(merged) && hasFiles(old)) merged.attachments = old.attachments;
     if (!merged.autoSubmitted && old.autoSubmitted) merged.autoSubmitted = true;
+    for (const key of ['speaker', 'unsupported']) if (merged[key] == null && old[key] != null) merged[key] = old[key];
     list[i] = merged;
     return true;
   }
@@ -789,6 +790,7 @@
     const content = messageContent(m);
     const c = currentConversation();
     const sig = [m.direction, m.status, m.error, m.agentName, m.channelType, m.channelInstanceId, m.createdAt, m.subject, m.autoSubmitted,
+      m.speaker ? `${m.speaker.id}\u0002${m.speaker.name || ''}` : '', m.unsupported ? `${m.unsupported.kind}\u0002${m.unsupported.summary || ''}` : '',
       customerName, state.resending.has(m.id), state.selectedClosed, c && c.status, replyChannels(c).map((r) => r.id).join(','), content.sig].join('\u0001');
     const cached = threadNodes.get(key);
     if (cached && cached.sig === sig) return cached.node;
@@ -1286,8 +1288,21 @@
       'data-auto': m.autoSubmitted ? 'true' : null,
     });
     const head = el('div', 'msg-head');
-    head.appendChild(el('span', 'msg-author', out ? (m.agentName || 'Agent') : customerName));
+    if (!out && m.speaker) {
+      // A group chat's message: the member who wrote it, the conversation being the group's.
+      head.appendChild(el('span', 'msg-author msg-speaker', m.speaker.name || m.speaker.id, {
+        'data-testid': 'desk-message-speaker', title: `${m.speaker.name || m.speaker.id} in ${customerName} (group member; answers go to the whole group)`,
+      }));
+    } else {
+      head.appendChild(el('span', 'msg-author', out ? (m.agentName || 'Agent') : customerName));
+    }
     head.appendChild(channelBadge(m.channelType, m.channelInstanceId));
+    if (m.unsupported) {
+      head.appendChild(el('span', 'badge badge-unsupported', `${m.unsupported.kind} · 无法显示 not shown here`, {
+        'data-testid': 'desk-message-unsupported', 'data-kind': m.unsupported.kind,
+        title: `The customer sent a ${m.unsupported.kind} this channel cannot show here${m.unsupported.summary ? ': ' + m.unsupported.summary : ''}. Open the app to see it.`,
+      }));
+    }
     if (m.autoSubmitted) {
       head.appendChild(el('span', 'badge badge-auto', '自动回复 automatic reply', {
         'data-testid': 'desk-message-auto', title: 'Sent by a machine (an out-of-office answer, a bounce): nobody wrote it, and it is never answered automatically',
@@ -1335,7 +1350,11 @@
       wrap.appendChild(declaredNode(declared));
       return wrap;
     };
+    const picture = k.avatarUrl
+      ? el('img', 'contact-avatar', null, { src: k.avatarUrl, alt: `Picture of ${k.displayName || 'the customer'}`, 'data-testid': 'desk-contact-avatar', referrerpolicy: 'no-referrer' })
+      : null;
     fill(ui.detailsContact, [
+      ['Picture', picture],
       ['Name', both(k.displayName, k.declaredName)],
       ['Phone', both(k.phone, k.declaredPhone)],
       ['Email', both(k.email, k.declaredEmail)],
