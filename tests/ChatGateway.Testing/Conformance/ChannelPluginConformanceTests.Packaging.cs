@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 
 using ChatGateway.Abstractions;
@@ -40,7 +39,7 @@ public abstract partial class ChannelPluginConformanceTests
     {
         var assembly = Plugin.GetType().Assembly;
         string? reason = null;
-        var folder = PluginOutputFolder ?? FindPluginOutputFolder(assembly, AppContext.BaseDirectory, out reason);
+        var folder = PluginOutputFolder ?? FindPluginOutputFolder(assembly.GetName().Name!, AppContext.BaseDirectory, out reason);
         Assert.SkipWhen(folder is null, reason ?? "");
 
         AssertNoContractAssembly(folder!, assembly.GetName().Name!);
@@ -84,11 +83,11 @@ public abstract partial class ChannelPluginConformanceTests
     /// for the tests.) Null, with the reason, when the layout is another (a custom OutputPath, a plugin from a package):
     /// then override <see cref="PluginOutputFolder"/>.
     /// </summary>
-    public static string? FindPluginOutputFolder(Assembly pluginAssembly, string baseDirectory, out string reason)
+    public static string? FindPluginOutputFolder(string pluginAssemblyName, string baseDirectory, out string reason)
     {
-        ArgumentNullException.ThrowIfNull(pluginAssembly);
+        ArgumentNullException.ThrowIfNull(pluginAssemblyName);
         ArgumentNullException.ThrowIfNull(baseDirectory);
-        var name = pluginAssembly.GetName().Name!;
+        var name = pluginAssemblyName;
         var testOutput = new DirectoryInfo(Path.TrimEndingDirectorySeparator(baseDirectory));
         var targetFramework = testOutput.Name;
         var configuration = testOutput.Parent?.Name;
