@@ -34,18 +34,18 @@ internal static class TwilioWebhookReader
             return Reject(StatusCodes.Status415UnsupportedMediaType, $"Content-Type must be {FormMediaType}");
         }
 
-        // Unsigned requests are refused before their body is read.
-        var signature = request.Headers[SignatureHeader].ToString();
-        if (string.IsNullOrEmpty(signature))
-        {
-            return Reject(StatusCodes.Status403Forbidden, $"missing {SignatureHeader}");
-        }
-
         // Read ourselves so that a chunked body without Content-Length is held to the same limit.
         var body = await ReadBoundedAsync(request.Body, options.MaxBodyBytes, cancellationToken);
         if (body is null)
         {
             return Reject(StatusCodes.Status413PayloadTooLarge, $"request body exceeds {options.MaxBodyBytes} bytes");
+        }
+
+        // Unsigned requests are refused before their body is decoded.
+        var signature = request.Headers[SignatureHeader].ToString();
+        if (string.IsNullOrEmpty(signature))
+        {
+            return Reject(StatusCodes.Status403Forbidden, $"missing {SignatureHeader}");
         }
 
         // Twilio signs the decoded parameters, so the form is decoded to check the signature, and nothing else is read
