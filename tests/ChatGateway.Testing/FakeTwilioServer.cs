@@ -6,6 +6,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
+using ChatGateway.Testing.Conformance;
+
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -47,6 +49,9 @@ public sealed record TwilioRequest(
 
     /// <summary>What the fake got when it fetched each of <see cref="MediaUrls"/>, as Twilio does before it sends an MMS.</summary>
     public IReadOnlyList<TwilioMediaFetch> MediaFetches { get; init; } = [];
+
+    /// <summary>The request's <c>I-Twilio-Idempotency-Token</c> header, or null without one.</summary>
+    public string? IdempotencyToken { get; init; }
 }
 
 /// <summary>One fetch of an outbound message's <c>MediaUrl</c> by the fake, as the customer's phone would get the file.</summary>
@@ -79,8 +84,11 @@ public sealed record TwilioMediaDownload(string Path, string? Username, string? 
 /// <c>/2010-04-01/Accounts/{sid}/Messages/{MessageSid}/Media/{MediaSid}</c>, which requires Basic auth (401, code 20003).
 /// </para>
 /// </summary>
-public sealed partial class FakeTwilioServer : IAsyncDisposable
+public sealed partial class FakeTwilioServer : IFakeProviderApi
 {
+    /// <summary>The header that carries a request's idempotency key.</summary>
+    public const string IdempotencyHeader = "I-Twilio-Idempotency-Token";
+
     public const string DefaultAccountSid = "AC00000000000000000000000000000001";
     public const string DefaultAuthToken = "fake-twilio-auth-token";
 
@@ -123,6 +131,20 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
 
     /// <summary>A snapshot of every request received so far, oldest first.</summary>
     public IReadOnlyList<TwilioRequest> Requests => [.. _requests];
+
+    /// <summary>The SMS plugin's settings that send to this fake: its address and the credentials it accepts.</summary>
+    public IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["ApiBaseAddress"] = BaseAddress.ToString(),
+        ["AccountSid"] = AccountSid,
+        ["AuthToken"] = AuthToken,
+    };
+
+    /// <summary>The idempotency token of every create-message request, oldest first.</summary>
+    public IReadOnlyList<string?> SendKeys => [.. _requests.Select(request => request.IdempotencyToken)];
+
+    /// <summary>Answers the next create-message request with <paramref name="statusCode"/> and Twilio's error for it.</summary>
+    public void FailNextSend(int statusCode) => FailNext(1, statusCode);
 
     /// <summary>A snapshot of every request for an inbound message's media, oldest first.</summary>
     public IReadOnlyList<TwilioMediaDownload> MediaDownloads => [.. _mediaDownloads];
@@ -377,6 +399,7 @@ public sealed partial class FakeTwilioServer : IAsyncDisposable
         {
             MediaUrls = mediaUrls,
             MediaFetches = fetches,
+            IdempotencyToken = context.Request.Headers.TryGetValue(IdempotencyHeader, out var token) ? token.ToString() : null,
         });
 
         context.Response.StatusCode = status;

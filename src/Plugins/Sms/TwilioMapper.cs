@@ -206,11 +206,19 @@ internal static partial class TwilioMapper
         return string.IsNullOrWhiteSpace(number) ? null : number.Trim();
     }
 
+    /// <summary>
+    /// The <c>I-Twilio-Idempotency-Token</c> header of a create-message request: the message's
+    /// <see cref="OutboundMessage.MessageId"/>, the same on every attempt to send it. Twilio uses this header name for the
+    /// key of the webhooks it sends; a server that deduplicates on it (a Twilio-compatible one, a proxy) then sends a
+    /// retried message once. Twilio ignores a header it does not use, so it costs nothing where nothing reads it.
+    /// </summary>
+    public static string IdempotencyToken(OutboundMessage message) => message.MessageId.ToString("N");
+
     /// <summary>The form of <c>POST /2010-04-01/Accounts/{sid}/Messages.json</c>.</summary>
     /// <remarks>
-    /// Twilio's Messages API takes no idempotency key (no parameter or header makes a repeated create a no-op), so
-    /// <see cref="OutboundMessage.MessageId"/> is not sent: an attempt whose answer was lost and is retried can reach
-    /// the customer twice, and only the gateway's one-owner-per-send rule keeps instances from adding to that.
+    /// Twilio documents no idempotency key for its Messages API (no form parameter makes a repeated create a no-op): an
+    /// attempt whose answer was lost and is retried can reach the customer twice, and only the gateway's one-owner-per-send
+    /// rule keeps instances from adding to that. The request still carries <see cref="IdempotencyToken"/> as a header.
     /// </remarks>
     /// <param name="mediaUrls">The public URLs of the message's files, one <c>MediaUrl</c> field each (Twilio fetches them).</param>
     public static List<KeyValuePair<string, string>> ToCreateMessageForm(

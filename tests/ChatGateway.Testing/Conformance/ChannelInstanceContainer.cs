@@ -11,7 +11,7 @@ namespace ChatGateway.Testing.Conformance;
 /// <summary>
 /// One channel instance's private service container, built as the gateway's ChannelHost builds it:
 /// the instance, logging, the clock, options, IHttpClientFactory, the three gateway sinks, the channel keys, the outreach
-/// preferences, the attachment store, the channel state and the leases first (test doubles of each),
+/// preferences, the attachment store, the channel state, the leases and the contact profiles first (test doubles of each),
 /// then the plugin's own registrations. Keep the registration list in step with ChannelHost.BuildInstance.
 /// </summary>
 public sealed class ChannelInstanceContainer : IAsyncDisposable
@@ -26,8 +26,12 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
         IAttachmentStore attachments,
         IChannelState state,
         IChannelLeases leases,
+        InMemoryContactProfiles profiles,
+        IReadOnlyList<ServiceDescriptor> registrations,
         TempFolderAttachmentStore? ownedAttachments)
     {
+        Profiles = profiles;
+        Registrations = registrations;
         Instance = instance;
         Services = services;
         Inbound = inbound;
@@ -59,6 +63,12 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
     public IChannelState State { get; }
 
     public IChannelLeases Leases { get; }
+
+    /// <summary>The contact profiles the plugin reported (IContactProfiles).</summary>
+    public InMemoryContactProfiles Profiles { get; }
+
+    /// <summary>Every registration of the container, the gateway's test doubles and the plugin's own, in order.</summary>
+    public IReadOnlyList<ServiceDescriptor> Registrations { get; }
 
     /// <summary>The instance with these settings, as the gateway passes it to the plugin (null values are left out).</summary>
     public static ChannelInstance CreateInstance(string instanceId, IChannelPlugin plugin, IEnumerable<KeyValuePair<string, string?>> settings)
@@ -104,6 +114,7 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
         leases ??= new InMemoryChannelLeases(timeProvider);
         var history = new InMemoryConversationHistory();
         var preferences = new InMemoryOutreachPreferences(inbound);
+        var profiles = new InMemoryContactProfiles(inbound);
 
         var services = new ServiceCollection();
         services.AddSingleton(instance);
@@ -120,10 +131,12 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
         services.AddSingleton(attachments);
         services.AddSingleton(state);
         services.AddSingleton(leases);
+        services.AddSingleton<IContactProfiles>(profiles);
 
         plugin.ConfigureServices(instance, services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = validateOnBuild });
-        return new ChannelInstanceContainer(instance, provider, inbound, statuses, history, preferences, attachments, state, leases, ownedAttachments);
+        return new ChannelInstanceContainer(
+            instance, provider, inbound, statuses, history, preferences, attachments, state, leases, profiles, [.. services], ownedAttachments);
     }
 
     /// <summary>

@@ -9,12 +9,14 @@ internal interface ITwilioApi
 {
     /// <summary>
     /// Creates (sends) a message. Form fields: <c>To</c>, <c>From</c>, <c>Body</c>, <c>MediaUrl</c> once per file, optional
-    /// <c>StatusCallback</c>; a <see cref="FormUrlEncodedContent"/>, since a field repeats.
+    /// <c>StatusCallback</c>; a <see cref="FormUrlEncodedContent"/>, since a field repeats. <paramref name="idempotencyToken"/>
+    /// is the same on every attempt to send one message (see <see cref="TwilioMapper.IdempotencyToken"/>).
     /// </summary>
     [Post("/2010-04-01/Accounts/{accountSid}/Messages.json")]
     Task<IApiResponse<TwilioMessageResource>> CreateMessageAsync(
         string accountSid,
         [Body] HttpContent form,
+        [Header("I-Twilio-Idempotency-Token")] string idempotencyToken,
         CancellationToken cancellationToken);
 }
 

@@ -10,14 +10,15 @@ namespace ChatGateway.Plugins.Sms.Sending;
 /// <summary>Calls Twilio's Messages API and turns every answer, or the lack of one, into a <see cref="TwilioSendResult"/>.</summary>
 internal sealed class TwilioClient(ITwilioApi api, IOptionsMonitor<SmsOptions> options)
 {
-    public async Task<TwilioSendResult> CreateMessageAsync(IEnumerable<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
+    public async Task<TwilioSendResult> CreateMessageAsync(
+        IEnumerable<KeyValuePair<string, string>> form, string idempotencyToken, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
         IApiResponse<TwilioMessageResource> response;
         try
         {
             using var content = new FormUrlEncodedContent(form);
-            response = await api.CreateMessageAsync(settings.AccountSid, content, cancellationToken);
+            response = await api.CreateMessageAsync(settings.AccountSid, content, idempotencyToken, cancellationToken);
         }
         catch (Exception ex) when (IsTransport(ex) && !cancellationToken.IsCancellationRequested)
         {

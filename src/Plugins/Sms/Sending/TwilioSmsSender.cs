@@ -45,7 +45,7 @@ internal sealed class TwilioSmsSender(
         var form = TwilioMapper.ToCreateMessageForm(message, to, options.CurrentValue, instance.Id, mediaUrls);
         Log.Sending(logger, message.MessageId, to);
 
-        var sent = await client.CreateMessageAsync(form, cancellationToken);
+        var sent = await client.CreateMessageAsync(form, TwilioMapper.IdempotencyToken(message), cancellationToken);
         var result = TwilioMapper.ToDeliveryResult(sent);
 
         switch (result.Outcome)

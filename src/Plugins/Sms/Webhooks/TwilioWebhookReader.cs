@@ -12,8 +12,8 @@ namespace ChatGateway.Plugins.Sms.Webhooks;
 internal sealed record WebhookRejection(int StatusCode, string Reason);
 
 /// <summary>
-/// Reads a Twilio webhook in the order that keeps unverified input out: size, content type, form,
-/// signature, account. Only a form that passed every step is returned.
+/// Reads a Twilio webhook in the order that keeps unverified input out: size, content type, the signature's presence,
+/// the signature over the decoded form, then the form's shape and account. Only a form that passed every step is returned.
 /// </summary>
 internal static class TwilioWebhookReader
 {
@@ -41,6 +41,15 @@ internal static class TwilioWebhookReader
             return Reject(StatusCodes.Status413PayloadTooLarge, $"request body exceeds {options.MaxBodyBytes} bytes");
         }
 
+        // Unsigned requests are refused before their body is decoded.
+        var signature = request.Headers[SignatureHeader].ToString();
+        if (string.IsNullOrEmpty(signature))
+        {
+            return Reject(StatusCodes.Status403Forbidden, $"missing {SignatureHeader}");
+        }
+
+        // Twilio signs the decoded parameters, so the form is decoded to check the signature, and nothing else is read
+        // from it before the check: a body that does not decode carries no valid signature, and is refused as one.
         Dictionary<string, StringValues> form;
         try
         {
@@ -49,7 +58,13 @@ internal static class TwilioWebhookReader
         }
         catch (InvalidDataException)
         {
-            return Reject(StatusCodes.Status400BadRequest, "malformed form body");
+            return Reject(StatusCodes.Status403Forbidden, "invalid signature");
+        }
+
+        var url = options.PublicUrlFor(request.PathBase.ToUriComponent() + request.Path.ToUriComponent() + request.QueryString.ToUriComponent());
+        if (!TwilioRequestValidator.IsValid(options.AuthToken, url, form, signature))
+        {
+            return Reject(StatusCodes.Status403Forbidden, "invalid signature");
         }
 
         // Twilio sends every field once (media come as MediaUrl0, MediaUrl1, ...): a repeated one is ambiguous, and
@@ -57,18 +72,6 @@ internal static class TwilioWebhookReader
         if (form.FirstOrDefault(f => f.Value.Count > 1) is { Key: { } repeated })
         {
             return Reject(StatusCodes.Status400BadRequest, $"form field '{repeated}' is repeated; each field is expected once");
-        }
-
-        var signature = request.Headers[SignatureHeader].ToString();
-        if (string.IsNullOrEmpty(signature))
-        {
-            return Reject(StatusCodes.Status403Forbidden, $"missing {SignatureHeader}");
-        }
-
-        var url = options.PublicUrlFor(request.PathBase.ToUriComponent() + request.Path.ToUriComponent() + request.QueryString.ToUriComponent());
-        if (!TwilioRequestValidator.IsValid(options.AuthToken, url, form, signature))
-        {
-            return Reject(StatusCodes.Status403Forbidden, "invalid signature");
         }
 
         if (!form.TryGetValue("AccountSid", out var accountSid) || !string.Equals(accountSid.ToString(), options.AccountSid, StringComparison.Ordinal))
