@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 
+using ChatGateway.Abstractions;
 using ChatGateway.Plugins.Sms.Tests.Fakes;
 using ChatGateway.Testing;
 
@@ -121,6 +122,7 @@ public sealed class MmsInboundTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var message = Assert.Single(_host.Inbound.Accepted);
         Assert.Equal("two photos\n[A file sent with this message was not kept: larger than 5 MB.]", message.Text);
+        Assert.Equal("file", message.Unsupported?.Kind);
         Assert.Equal(small, _host.Attachments.ReadAll(Assert.Single(message.Attachments!).Id));
         Assert.Equal(1, _host.Attachments.FilesOnDisk);
     }
@@ -137,6 +139,21 @@ public sealed class MmsInboundTests : IAsyncLifetime
         var message = Assert.Single(_host.Inbound.Accepted);
         Assert.Equal("[A file sent with this message was not kept: type application/pdf is not accepted.]", message.Text);
         Assert.Null(message.Attachments);
+        Assert.Equal(new UnsupportedContent { Kind = "file", Summary = "application/pdf: type application/pdf is not accepted" }, message.Unsupported);
+    }
+
+    [Fact]
+    public async Task Inbound_ContactCardTheStoreRefuses_ReachesTheAgentAsAContact()
+    {
+        _host.Attachments.AcceptType = type => type.StartsWith("image/", StringComparison.Ordinal);
+        var url = _twilio.AddMedia(MessageSid, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Mei Lin\r\nEND:VCARD\r\n"u8.ToArray(), "text/vcard");
+
+        using var response = await _host.PostSignedAsync("messages", Mms("my wife's number", (url, "text/vcard")));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var message = Assert.Single(_host.Inbound.Accepted);
+        Assert.Equal("contact", message.Unsupported?.Kind);
+        Assert.StartsWith("my wife's number\n[A file sent with this message was not kept", message.Text, StringComparison.Ordinal);
     }
 
     // Twilio answering 500, 502 and 503 (and 429) is worth its retry: the webhook answers 503 and the gateway hears nothing.

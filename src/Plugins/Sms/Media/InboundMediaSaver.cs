@@ -5,8 +5,11 @@ using Microsoft.Extensions.Options;
 
 namespace ChatGateway.Plugins.Sms.Media;
 
-/// <summary>What became of an inbound MMS's media: the files stored, and a note for each one that was not.</summary>
-internal sealed record SavedMedia(IReadOnlyList<MessageAttachment> Attachments, IReadOnlyList<string> Notes);
+/// <summary>
+/// What became of an inbound MMS's media: the files stored, a note for each one that was not, and the first one not
+/// kept as unsupported content (a contact card, a file of a type the shop does not take), which the agent sees as such.
+/// </summary>
+internal sealed record SavedMedia(IReadOnlyList<MessageAttachment> Attachments, IReadOnlyList<string> Notes, UnsupportedContent? Unsupported = null);
 
 /// <summary>
 /// Fetches each media file of an inbound MMS from Twilio and streams it into the gateway's <see cref="IAttachmentStore"/>,
@@ -22,6 +25,7 @@ internal sealed class InboundMediaSaver(TwilioMediaClient client, IOptionsMonito
         var timeout = options.CurrentValue.RequestTimeout;
         var attachments = new List<MessageAttachment>(media.Count);
         var notes = new List<string>();
+        UnsupportedContent? unsupported = null;
 
         foreach (var item in media)
         {
@@ -40,6 +44,7 @@ internal sealed class InboundMediaSaver(TwilioMediaClient client, IOptionsMonito
 
                     Log.MediaNotKept(logger, messageSid, item.Index, failure.Reason);
                     notes.Add($"[A file sent with this message could not be fetched from Twilio: {failure.Reason}.]");
+                    unsupported ??= Unsupported(item.ContentType, failure.Reason);
                     continue;
                 }
 
@@ -57,6 +62,7 @@ internal sealed class InboundMediaSaver(TwilioMediaClient client, IOptionsMonito
                     {
                         Log.MediaNotKept(logger, messageSid, item.Index, ex.Message);
                         notes.Add($"[A file sent with this message was not kept: {ex.Message}.]");
+                        unsupported ??= Unsupported(declaredType, ex.Message);
                     }
                 }
             }
@@ -75,6 +81,14 @@ internal sealed class InboundMediaSaver(TwilioMediaClient client, IOptionsMonito
             }
         }
 
-        return (new SavedMedia(attachments, notes), null);
+        return (new SavedMedia(attachments, notes, unsupported), null);
+    }
+
+    /// <summary>A file not kept, as the agent should see it: a contact card as such, anything else as a file of its type.</summary>
+    private static UnsupportedContent Unsupported(string? contentType, string reason)
+    {
+        var type = contentType?.Split(';')[0].Trim().ToLowerInvariant();
+        var kind = type is "text/vcard" or "text/x-vcard" or "text/directory" ? "contact" : "file";
+        return new UnsupportedContent { Kind = kind, Summary = type is null ? reason : $"{type}: {reason}" };
     }
 }

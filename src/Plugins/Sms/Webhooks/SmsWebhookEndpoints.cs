@@ -89,6 +89,7 @@ internal static class SmsWebhookEndpoints
             {
                 Text = TwilioMapper.WithNotes(message.Text, saved.Notes),
                 Attachments = saved.Attachments.Count > 0 ? saved.Attachments : null,
+                Unsupported = saved.Unsupported,
             };
         }
 
