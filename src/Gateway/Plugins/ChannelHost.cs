@@ -47,6 +47,9 @@ internal sealed partial class ChannelHost(
     private List<ChannelRuntime> _channels = [];
     private readonly List<IHostedService> _started = [];
 
+    /// <summary>A plugin's Development placeholders, in its folder next to its assembly.</summary>
+    internal const string DevelopmentSettingsFile = "settings.Development.json";
+
     public IReadOnlyList<ChannelRuntime> Channels => _channels;
 
     public string? ChannelTypeOf(string instanceId) =>
@@ -195,6 +198,12 @@ internal sealed partial class ChannelHost(
         var entry = runtime.Entry;
         var plugin = runtime.Plugin!;
         var settingsBuilder = new ConfigurationBuilder();
+        if (!AddDevelopmentPlaceholders(settingsBuilder, entry, errors))
+        {
+            runtime.State = "failed";
+            return;
+        }
+
         if (entry.Settings is { } json)
         {
             settingsBuilder.AddJsonStream(new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(json)));
@@ -262,6 +271,38 @@ internal sealed partial class ChannelHost(
         if (runtime.State != "running")
         {
             runtime.State = "failed";
+        }
+    }
+
+    /// <summary>
+    /// In Development only, lays the plugin's own <c>settings.Development.json</c> (placeholders for its secrets, shipped in
+    /// its folder) under the instance's settings, so that a new entry in plugins.json starts on <c>dotnet run</c>. Anywhere
+    /// else the file is never read: a required secret that is not configured stops start-up, naming its key.
+    /// </summary>
+    private bool AddDevelopmentPlaceholders(ConfigurationBuilder settingsBuilder, PluginEntry entry, List<string> errors)
+    {
+        if (!gatewayServices.GetRequiredService<IHostEnvironment>().IsDevelopment())
+        {
+            return true;
+        }
+
+        var root = options.Value.Directory;
+        var path = Path.Combine(Path.IsPathRooted(root) ? root : Path.Combine(AppContext.BaseDirectory, root), entry.Plugin, DevelopmentSettingsFile);
+        if (!File.Exists(path))
+        {
+            return true;
+        }
+
+        try
+        {
+            var placeholders = new ConfigurationBuilder().AddJsonStream(new MemoryStream(File.ReadAllBytes(path))).Build();
+            settingsBuilder.AddConfiguration(placeholders);
+            return true;
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or JsonException or IOException)
+        {
+            errors.Add($"{entry.Describe()}: plugin '{entry.Plugin}' has an unreadable '{DevelopmentSettingsFile}' ({path}): {(ex.InnerException ?? ex).Message}");
+            return false;
         }
     }
 

@@ -10,7 +10,8 @@ namespace ChatGateway.Gateway.Tests.Plugins;
 /// <summary>
 /// Plugins are real projects built into plugins/&lt;Name&gt;/ of the test output and loaded the way the
 /// gateway loads them in production. Bad inputs tried: unknown plugin, missing setting, broken plugin,
-/// corrupt assembly, malformed plugins.json, duplicate and invalid ids.
+/// corrupt assembly, malformed plugins.json (keyed by id and as an array), duplicate and invalid ids, an entry's id
+/// that is not its key.
 /// </summary>
 public sealed class PluginLoadingTests
 {
@@ -70,6 +71,79 @@ public sealed class PluginLoadingTests
         await using var agent = await host.SignInAsync("alice", online: false);
         var plugins = await agent.Http.GetFromJsonAsync<List<PluginDto>>("/api/plugins");
         Assert.Equal(["shop-1:running", "shop-2:running", "off:disabled"], plugins!.Select(p => $"{p.Id}:{p.State}"));
+    }
+
+    [Fact]
+    public async Task Load_EntriesKeyedById_RunInTheFileOrderWithTheirOwnSettings()
+    {
+        await using var host = await GatewayHost.StartAsync(pluginsJson: """
+            { "plugins": {
+              "shop-2": { "plugin": "VersionProbeA", "settings": { "Greeting": "second shop" } },
+              "shop-1": { "id": "shop-1", "plugin": "VersionProbeA", "enabled": true, "settings": { "Greeting": "first shop" } },
+              "off": { "plugin": "DoesNotExist", "enabled": false }
+            } }
+            """);
+        using var http = host.CreateClient();
+
+        var one = await http.GetFromJsonAsync<JsonElement>("/channels/shop-1/version");
+        var two = await http.GetFromJsonAsync<JsonElement>("/channels/shop-2/version");
+        Assert.Equal("first shop", one.GetProperty("greeting").GetString());
+        Assert.Equal(("shop-2", "second shop"), (two.GetProperty("instance").GetString(), two.GetProperty("greeting").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/channels/off/version")).StatusCode);
+
+        await using var agent = await host.SignInAsync("alice", online: false);
+        var plugins = await agent.Http.GetFromJsonAsync<List<PluginDto>>("/api/plugins");
+        Assert.Equal(["shop-2:running", "shop-1:running", "off:disabled"], plugins!.Select(p => $"{p.Id}:{p.State}"));
+    }
+
+    [Fact]
+    public void Read_TheRepositorysPluginsJson_KeepsItsInstancesInOrder()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "ChatGateway.slnx")))
+        {
+            root = root.Parent ?? throw new InvalidOperationException("ChatGateway.slnx not found above the test output.");
+        }
+
+        var errors = new List<string>();
+        var entries = PluginManifest.Read(Path.Combine(root.FullName, "plugins.json"), errors);
+
+        Assert.Empty(errors);
+        Assert.Equal(
+            ["webchat:WebChat:True", "sms-main:Sms:True", "orders:ShopOrders:True", "email:Email:False", "sms-outlet:Sms:False"],
+            entries.Select(e => $"{e.Id}:{e.Plugin}:{e.Enabled}"));
+        Assert.Equal("+15005550006", entries[1].Settings!.Value.GetProperty("FromNumber").GetString());
+    }
+
+    [Fact]
+    public void Start_EntriesKeyedById_ErrorsNameTheEntryByItsKey()
+    {
+        var error = StartAndCatch("""
+            { "plugins": {
+              "ok": { "plugin": "VersionProbeA", "settings": { "Greeting": "fine" } },
+              "typo": { "plugin": "Smss" },
+              "no-greeting": { "plugin": "VersionProbeB", "settings": { } }
+            } }
+            """);
+
+        Assert.Contains("plugins.json plugins.typo: plugin 'Smss' is unknown", error);
+        Assert.Contains("plugins.json plugins.no-greeting settings: Greeting is required.", error);
+        Assert.Contains("Channels__no-greeting__<Key>", error);
+        Assert.DoesNotContain("plugins.ok", error);
+    }
+
+    [Theory]
+    [InlineData("{ \"plugins\": { \"Web Chat!\": { \"plugin\": \"WebChat\" } } }", "plugins.json plugins.Web Chat!: the id 'Web Chat!' must be 1-64 lower-case letters")]
+    [InlineData("{ \"plugins\": { \"w\": { \"plugin\": \"WebChat\" }, \"w\": { \"plugin\": \"WebChat\" } } }", "plugins.json plugins.w: the id 'w' is used by another entry")]
+    [InlineData("{ \"plugins\": { \"w\": { } } }", "plugins.json plugins.w.plugin is required")]
+    [InlineData("{ \"plugins\": { \"w\": [] } }", "plugins.json plugins.w must be an object.")]
+    [InlineData("{ \"plugins\": { \"w\": { \"plugin\": \"WebChat\", \"enabled\": \"yes\" } } }", "plugins.json plugins.w.enabled must be true or false.")]
+    [InlineData("{ \"plugins\": { \"w\": { \"id\": \"other\", \"plugin\": \"WebChat\" } } }", "plugins.json plugins.w.id must be 'w' or left out: the key is the entry's id.")]
+    [InlineData("{ \"plugins\": { \"sms\": { \"plugin\": \"Sms\", \"settings\": { \"AuthToken\": \"abc\" } } } }", "plugins.json plugins.sms.settings.AuthToken looks like a secret and must not be written in plugins.json; set it as configuration Channels:sms:AuthToken")]
+    [InlineData("{ \"plugins\": { \"w\": { \"plugin\": \"../WebChat\" } } }", "plugins.json plugins.w.plugin '../WebChat' is not a plain folder name")]
+    public void Start_MalformedEntryKeyedById_FailsWithTheReason(string json, string expected)
+    {
+        Assert.Contains(expected, StartAndCatch(json));
     }
 
     [Fact]
@@ -136,7 +210,8 @@ public sealed class PluginLoadingTests
 
     [Theory]
     [InlineData("{ \"plugins\": [ { \"id\": \"x\", ", "plugins.json is not valid JSON")]
-    [InlineData("[]", "plugins.json must be an object with a 'plugins' array.")]
+    [InlineData("[]", "plugins.json must be an object with a 'plugins' object, keyed by instance id")]
+    [InlineData("{ \"plugins\": 3 }", "plugins.json must be an object with a 'plugins' object, keyed by instance id")]
     [InlineData("{ \"plugins\": [ { \"plugin\": \"WebChat\" } ] }", "plugins.json plugins[0].id is required.")]
     [InlineData("{ \"plugins\": [ { \"id\": \"Web Chat!\", \"plugin\": \"WebChat\" } ] }", "plugins[0].id 'Web Chat!' must be 1-64 lower-case letters")]
     [InlineData("{ \"plugins\": [ { \"id\": \"w\", \"plugin\": \"WebChat\" }, { \"id\": \"w\", \"plugin\": \"WebChat\" } ] }", "plugins[1].id 'w' is used by another entry")]
