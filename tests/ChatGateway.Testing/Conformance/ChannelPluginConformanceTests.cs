@@ -59,15 +59,6 @@ public abstract partial class ChannelPluginConformanceTests
     /// </summary>
     protected virtual IReadOnlyCollection<string> PrivateDependencies => [];
 
-    /// <summary>The plugin's webhook samples; null (the default) for a plugin without a provider webhook.</summary>
-    protected virtual WebhookSamples? Webhook => null;
-
-    /// <summary>Starts the fake provider API for the send tests; null (the default) for none.</summary>
-    protected virtual Task<IFakeProviderApi?> StartFakeProviderAsync() => Task.FromResult<IFakeProviderApi?>(null);
-
-    /// <summary>False for a provider that takes no idempotency key.</summary>
-    protected virtual bool SendsIdempotencyKey => true;
-
     [Fact]
     public void Plugin_Always_HasANameAndALowerCaseChannelType()
     {
