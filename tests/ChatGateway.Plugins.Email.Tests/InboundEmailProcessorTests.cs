@@ -39,6 +39,7 @@ public sealed class InboundEmailProcessorTests
             var message = Assert.Single(container.Inbound.Accepted);
             Assert.Null(message.Attachments);
             Assert.Equal("The video of the broken parcel.\n\n[The attachment \"parcel.mp4\" was not kept: larger than 25 MB.]", message.Text);
+            Assert.Equal(("file", "parcel.mp4 (video/mp4): larger than 25 MB"), (message.Unsupported?.Kind, message.Unsupported?.Summary));
             Assert.Empty(store.Saved);
         }
         finally

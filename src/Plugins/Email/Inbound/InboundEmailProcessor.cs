@@ -81,6 +81,7 @@ internal sealed class InboundEmailProcessor(
 
             var notes = new List<string>(mapped.Notes);
             var saved = new List<MessageAttachment>();
+            UnsupportedContent? unsupported = null;
             foreach (var entity in mapped.Attachments)
             {
                 var name = FileName(entity, saved.Count + notes.Count + 1);
@@ -92,11 +93,17 @@ internal sealed class InboundEmailProcessor(
                 {
                     Log.AttachmentRejected(logger, customerMessage.ProviderMessageId, ex.Message);
                     notes.Add($"[The attachment \"{name}\" was not kept: {ex.Message}.]");
+                    // The agent sees that a file came and what it was, not only a line in the text.
+                    unsupported ??= new UnsupportedContent
+                    {
+                        Kind = entity.ContentType.MimeType.Equals("text/calendar", StringComparison.OrdinalIgnoreCase) ? "invitation" : "file",
+                        Summary = $"{name} ({entity.ContentType.MimeType.ToLowerInvariant()}): {ex.Message}",
+                    };
                 }
             }
 
             var text = EmailMapper.ComposeText(mapped.BodyText, notes, customerMessage.Subject, saved.Count > 0, settings.MaxTextLength);
-            var final = customerMessage with { Text = text, Attachments = saved.Count > 0 ? saved : null };
+            var final = customerMessage with { Text = text, Attachments = saved.Count > 0 ? saved : null, Unsupported = unsupported };
 
             try
             {
