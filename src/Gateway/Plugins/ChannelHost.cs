@@ -257,11 +257,11 @@ internal sealed partial class ChannelHost(
         }
         catch (OptionsValidationException ex)
         {
-            AddSettingErrors(entry, ex.Failures, errors);
+            AddSettingErrors(entry, ex.Failures, errors, IsDevelopment);
         }
         catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
         {
-            AddSettingErrors(entry, ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures), errors);
+            AddSettingErrors(entry, ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures), errors, IsDevelopment);
         }
         catch (Exception ex)
         {
@@ -306,11 +306,15 @@ internal sealed partial class ChannelHost(
         }
     }
 
-    private static void AddSettingErrors(PluginEntry entry, IEnumerable<string> failures, List<string> errors)
+    private bool IsDevelopment => gatewayServices.GetRequiredService<IHostEnvironment>().IsDevelopment();
+
+    private static void AddSettingErrors(PluginEntry entry, IEnumerable<string> failures, List<string> errors, bool development)
     {
+        // In Development a plugin's secrets come from placeholders it ships: say where, for a plugin that has none yet.
+        var placeholders = development ? $"; for the demo, a placeholder in the plugin's {DevelopmentSettingsFile}" : "";
         foreach (var failure in failures)
         {
-            errors.Add($"{entry.Describe()} settings: {failure} (set it under \"settings\" in plugins.json, or for secrets as configuration Channels:{entry.Id}:<Key>, e.g. environment variable Channels__{entry.Id}__<Key>)");
+            errors.Add($"{entry.Describe()} settings: {failure} (set it under \"settings\" in plugins.json, or for secrets as configuration Channels:{entry.Id}:<Key>, e.g. environment variable Channels__{entry.Id}__<Key>{placeholders})");
         }
     }
 

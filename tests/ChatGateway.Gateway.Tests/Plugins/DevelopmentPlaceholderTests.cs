@@ -47,6 +47,19 @@ public sealed class DevelopmentPlaceholderTests
         Assert.Contains("plugins.json plugins.plain settings: Greeting is required.", message);
         Assert.DoesNotContain("plugins.own", message);
         Assert.DoesNotContain("plugins.entry", message);
+        Assert.DoesNotContain(ChannelHost.DevelopmentSettingsFile, message);
+    }
+
+    [Fact]
+    public void Development_PluginWithoutPlaceholders_StartUpSaysWhereTheDemosPlaceholderGoes()
+    {
+        var host = GatewayHost.Create(
+            GatewayHost.DefaultBackend, """{ "plugins": { "bare": { "plugin": "VersionProbeA" } } }""", settings: null, environment: "Development");
+
+        var failure = Assert.ThrowsAny<Exception>(() => host.StartServerAsync().GetAwaiter().GetResult());
+
+        Assert.Contains("plugins.json plugins.bare settings: Greeting is required.", failure.ToString());
+        Assert.Contains($"for the demo, a placeholder in the plugin's {ChannelHost.DevelopmentSettingsFile}", failure.ToString());
     }
 
     [Fact]
