@@ -21,6 +21,7 @@ public sealed class ConformanceKitTests
             .Where(name => name.StartsWith("Webhook_", StringComparison.Ordinal)
                 || name.StartsWith("Sender_Provider", StringComparison.Ordinal)
                 || name.StartsWith("Sender_Retry", StringComparison.Ordinal)
+                || name.StartsWith("Sender_ReplyContexts", StringComparison.Ordinal)
                 || name == nameof(ChannelPluginConformanceTests.ConfigureServices_ValidSettings_EveryRegistrationIncludingFactoriesConstructs))
             .Order(),
     ];
@@ -52,6 +53,7 @@ public sealed class ConformanceKitTests
     [InlineData(ProbeFlaws.PutsTheTextInErrors, nameof(ChannelPluginConformanceTests.Sender_ProviderAnswersBusyOrFailing_ReportsTransientFailure), "must not contain the message text")]
     [InlineData(ProbeFlaws.SendsANewKeyEachAttempt, nameof(ChannelPluginConformanceTests.Sender_RetryAfterTransientFailure_SendsTheSameIdempotencyKey), "must carry the idempotency key of its first attempt")]
     [InlineData(ProbeFlaws.SendsNoKey, nameof(ChannelPluginConformanceTests.Sender_RetryAfterTransientFailure_SendsTheSameIdempotencyKey), "carried no idempotency key")]
+    [InlineData(ProbeFlaws.GivesUpOnAStaleReplyContext, nameof(ChannelPluginConformanceTests.Sender_ReplyContextsDeclared_AnAnswerWithAContextTheProviderNoLongerTakes_StillGoesOut), "must still go out")]
     public async Task FlawedPlugin_FailsTheFactForItsFlaw(ProbeFlaws flaw, string fact, string expected)
     {
         var failure = await Record.ExceptionAsync(() => RunAsync(flaw, fact));

@@ -32,6 +32,7 @@ public enum ProbeFlaws
     SendsNoKey = 1 << 12,
     PutsTheTextInErrors = 1 << 13,
     ShipsTheContract = 1 << 14,
+    GivesUpOnAStaleReplyContext = 1 << 15,
 }
 
 /// <summary>
@@ -51,7 +52,7 @@ public sealed class ProbePlugin(ProbeFlaws flaws) : IChannelPlugin
 
     public string ChannelType => "probe";
 
-    public ChannelCapabilities Capabilities => ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText;
+    public ChannelCapabilities Capabilities => ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.ReplyContexts;
 
     public static string Sign(string secret, byte[] body) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
@@ -202,6 +203,21 @@ internal sealed class ProbeSender(IHttpClientFactory clients, ProbeSettings sett
     public async Task<DeliveryResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
         using var client = clients.CreateClient();
+        if (message.ReplyContext is { } token)
+        {
+            // The free answer first (POST reply with the token); a token the provider refuses means the normal send.
+            using var reply = await client.PostAsJsonAsync(new Uri(new Uri(settings.ApiBaseAddress!), "reply"), new { token, text = message.Text }, cancellationToken);
+            if (reply.IsSuccessStatusCode)
+            {
+                return DeliveryResult.Sent("probe-reply-" + message.MessageId.ToString("N"));
+            }
+
+            if (flaws.HasFlag(ProbeFlaws.GivesUpOnAStaleReplyContext))
+            {
+                return DeliveryResult.Permanent($"provider refused the reply token ({(int)reply.StatusCode})");
+            }
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(settings.ApiBaseAddress!), "send"))
         {
             Content = JsonContent.Create(new { to = message.Recipient.ExternalId, text = message.Text }),

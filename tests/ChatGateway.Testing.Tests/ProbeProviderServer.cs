@@ -12,7 +12,10 @@ using Microsoft.Extensions.Logging;
 
 namespace ChatGateway.Testing.Tests;
 
-/// <summary>The probe plugin's provider: <c>POST /send</c> on 127.0.0.1, answering 200 or the status it was told to fail with.</summary>
+/// <summary>
+/// The probe plugin's provider: <c>POST /send</c> on 127.0.0.1, answering 200 or the status it was told to fail with, and
+/// <c>POST /reply</c>, refusing every reply token.
+/// </summary>
 internal sealed class ProbeProviderServer : IFakeProviderApi
 {
     private readonly WebApplication _app;
@@ -35,6 +38,8 @@ internal sealed class ProbeProviderServer : IFakeProviderApi
         app.Urls.Clear();
         app.Urls.Add("http://127.0.0.1:0");
         var server = new ProbeProviderServer(app);
+        // No reply token is ever valid here: the provider's answer to a used or expired one.
+        app.MapPost("/reply", () => Results.Json(new { error = "Invalid reply token" }, statusCode: StatusCodes.Status400BadRequest));
         app.MapPost("/send", (HttpContext context) =>
         {
             server._keys.Enqueue(context.Request.Headers.TryGetValue("Idempotency-Key", out var key) ? key.ToString() : null);

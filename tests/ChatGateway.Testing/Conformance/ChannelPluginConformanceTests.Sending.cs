@@ -9,7 +9,7 @@ namespace ChatGateway.Testing.Conformance;
 /// <summary>
 /// The send behaviour the gateway relies on, checked against the plugin's fake of its provider's API: an answer classified
 /// transient (retried) or permanent (shown) by its status code, the idempotency key kept across retries of one message,
-/// no message text in an error.
+/// no message text in an error, and an answer whose reply context the provider no longer takes still sent.
 /// </summary>
 public abstract partial class ChannelPluginConformanceTests
 {
@@ -40,6 +40,20 @@ public abstract partial class ChannelPluginConformanceTests
 
         Assert.True(result.Outcome is DeliveryOutcome.Sent or DeliveryOutcome.Delivered,
             $"A message the provider accepted must be Sent or Delivered; it was {result.Outcome} ({result.Error}).");
+    }
+
+    [Fact]
+    public async Task Sender_ReplyContextsDeclared_AnAnswerWithAContextTheProviderNoLongerTakes_StillGoesOut()
+    {
+        Assert.SkipUnless(Plugin.Capabilities.HasFlag(ChannelCapabilities.ReplyContexts), "The plugin does not declare ReplyContexts.");
+        await using var run = await StartSendAsync();
+
+        // A reply token already used or expired early (the provider's fake knows no such token): the plugin sends the
+        // normal way in the same attempt, since the gateway hands a context once and will not retry with it.
+        var result = await run.SendAsync(NewSendMessage() with { ReplyContext = "conformance-stale-reply-context" });
+
+        Assert.True(result.Outcome is DeliveryOutcome.Sent or DeliveryOutcome.Delivered,
+            $"An answer whose reply context the provider refuses must still go out (the normal send); it was {result.Outcome} ({result.Error}).");
     }
 
     [Theory]
