@@ -1,0 +1,53 @@
+using System.Net.Http.Headers;
+
+using ChatGateway.Abstractions;
+using ChatGateway.Plugins.Line.Sending;
+
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+using Refit;
+
+namespace ChatGateway.Plugins.Line;
+
+internal static class LineServiceCollectionExtensions
+{
+    /// <summary>Registers one Line instance into its private container.</summary>
+    public static IServiceCollection AddLine(this IServiceCollection services, ChannelInstance instance)
+    {
+        services.AddOptions<LineOptions>().Bind(instance.Settings).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LineOptions>>(new LineOptionsValidator(instance)));
+
+        // The source-generated client: Refit's reflection builder (AddRefitClient) compiles, then fails at the first call
+        // in a plugin's load context.
+        services.AddRefitGeneratedClient<ILineApi>(_ => CreateRefitSettings())
+            .ConfigureHttpClient((provider, client) =>
+            {
+                var options = provider.GetRequiredService<IOptionsMonitor<LineOptions>>().CurrentValue;
+                client.BaseAddress = new Uri(options.ApiBaseAddress);
+                client.Timeout = options.RequestTimeout;
+                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.AccessToken);
+            });
+
+        // Transient: each send takes a fresh client from IHttpClientFactory, so handlers rotate.
+        services.TryAddTransient<IChannelSender, LineSender>();
+        return services;
+    }
+
+    private static RefitSettings CreateRefitSettings() => new()
+    {
+        // Refit streams a JSON body chunked, without Content-Length, which some providers refuse (411 or a bare 400):
+        // serialise it first.
+        Buffered = true,
+
+        // Exceptions keep the request; drop the token before anything can log them.
+        ExceptionRedactor = exception =>
+        {
+            if (exception.RequestMessage is { } request)
+            {
+                request.Headers.Authorization = null;
+            }
+        },
+    };
+}
