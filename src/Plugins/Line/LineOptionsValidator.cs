@@ -14,22 +14,16 @@ internal sealed class LineOptionsValidator(ChannelInstance instance) : IValidate
 
         if (string.IsNullOrWhiteSpace(options.ChannelSecret))
         {
-            errors.Add($"ChannelSecret is required (set the environment variable Channels__{instance.Id}__ChannelSecret; never write it in plugins.json)");
+            errors.Add($"ChannelSecret is required (the channel secret of the LINE Developers console; set the environment variable Channels__{instance.Id}__ChannelSecret, never in plugins.json)");
         }
 
-        if (string.IsNullOrWhiteSpace(options.AccessToken))
+        if (string.IsNullOrWhiteSpace(options.ChannelAccessToken))
         {
-            errors.Add($"AccessToken is required (set the environment variable Channels__{instance.Id}__AccessToken; never write it in plugins.json)");
+            errors.Add($"ChannelAccessToken is required (a long-lived channel access token; set the environment variable Channels__{instance.Id}__ChannelAccessToken, never in plugins.json)");
         }
 
-        if (string.IsNullOrWhiteSpace(options.ApiBaseAddress))
-        {
-            errors.Add("ApiBaseAddress is required (where the provider's API lives, e.g. https://api.line.example)");
-        }
-        else if (!Uri.TryCreate(options.ApiBaseAddress, UriKind.Absolute, out var api) || (api.Scheme != Uri.UriSchemeHttps && api.Scheme != Uri.UriSchemeHttp))
-        {
-            errors.Add("ApiBaseAddress must be an absolute http(s) URL");
-        }
+        CheckUrl(errors, nameof(LineOptions.ApiBaseAddress), options.ApiBaseAddress, "https://api.line.me");
+        CheckUrl(errors, nameof(LineOptions.DataApiBaseAddress), options.DataApiBaseAddress, "https://api-data.line.me");
 
         if (options.MaxBodyBytes <= 0)
         {
@@ -41,6 +35,28 @@ internal sealed class LineOptionsValidator(ChannelInstance instance) : IValidate
             errors.Add("RequestTimeout must be greater than 0");
         }
 
+        if (options.ReplyTokenLifetime <= TimeSpan.Zero || options.ReplyTokenLifetime > TimeSpan.FromMinutes(10))
+        {
+            errors.Add("ReplyTokenLifetime must be between 0 and 10 minutes (LINE's tokens are short-lived; the default is 00:00:50)");
+        }
+
+        if (options.ProfileCacheDuration <= TimeSpan.Zero)
+        {
+            errors.Add("ProfileCacheDuration must be greater than 0");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckUrl(List<string> errors, string key, string value, string example)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add($"{key} must not be empty (leave it out for {example})");
+        }
+        else if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
+        {
+            errors.Add($"{key} must be an absolute http(s) URL, e.g. {example}");
+        }
     }
 }

@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 
 using ChatGateway.Abstractions;
+using ChatGateway.Plugins.Line.Api;
+using ChatGateway.Plugins.Line.Profiles;
 using ChatGateway.Plugins.Line.Sending;
 
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +15,7 @@ namespace ChatGateway.Plugins.Line;
 
 internal static class LineServiceCollectionExtensions
 {
-    /// <summary>Registers one Line instance into its private container.</summary>
+    /// <summary>Registers one LINE instance into its private container.</summary>
     public static IServiceCollection AddLine(this IServiceCollection services, ChannelInstance instance)
     {
         services.AddOptions<LineOptions>().Bind(instance.Settings).ValidateOnStart();
@@ -27,8 +29,18 @@ internal static class LineServiceCollectionExtensions
                 var options = provider.GetRequiredService<IOptionsMonitor<LineOptions>>().CurrentValue;
                 client.BaseAddress = new Uri(options.ApiBaseAddress);
                 client.Timeout = options.RequestTimeout;
-                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.AccessToken);
+                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.ChannelAccessToken);
             });
+
+        // Content (api-data.line.me) and profile pictures: plain downloads, each with its own time limit.
+        services.AddHttpClient(LineContentClient.HttpClientName)
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddTransient<LineContentClient>();
+
+        // One profile worker and one cache per instance; the worker is the hosted service itself, not a second copy.
+        services.TryAddSingleton<LineProfileCache>();
+        services.TryAddSingleton<LineProfileService>();
+        services.AddHostedService(provider => provider.GetRequiredService<LineProfileService>());
 
         // Transient: each send takes a fresh client from IHttpClientFactory, so handlers rotate.
         services.TryAddTransient<IChannelSender, LineSender>();
@@ -37,8 +49,7 @@ internal static class LineServiceCollectionExtensions
 
     private static RefitSettings CreateRefitSettings() => new()
     {
-        // Refit streams a JSON body chunked, without Content-Length, which some providers refuse (411 or a bare 400):
-        // serialise it first.
+        // Refit streams a JSON body chunked, without Content-Length: serialise it first, as LINE's examples send it.
         Buffered = true,
 
         // Exceptions keep the request; drop the token before anything can log them.
