@@ -1,12 +1,13 @@
+using ChatGateway.Testing;
 using ChatGateway.Testing.Conformance;
 
 namespace ChatGateway.Plugins.Line.Tests;
 
-/// <summary>The Line plugin against what the gateway expects of every channel plugin.</summary>
+/// <summary>The LINE plugin against what the gateway expects of every channel plugin, with LINE's own payloads and a fake LINE.</summary>
 public sealed class LineConformanceTests() : ChannelPluginConformanceTests(
     new LineChannelPlugin(),
     LineTestInstance.ValidSettings(),
-    ["ChannelSecret", "AccessToken", "ApiBaseAddress"])
+    ["ChannelSecret", "ChannelAccessToken"])
 {
     protected override WebhookSamples Webhook => new()
     {
@@ -19,6 +20,9 @@ public sealed class LineConformanceTests() : ChannelPluginConformanceTests(
         MaxBodyBytes = 1024 * 1024,
     };
 
+    /// <summary>A user id, as LINE addresses a push.</summary>
+    protected override ChatGateway.Abstractions.ChannelRecipient SendRecipient => new() { ExternalId = "U4af4980629a0b5f0e7a5e2b6d8c7f1a2" };
+
     protected override async Task<IFakeProviderApi?> StartFakeProviderAsync() =>
-        await FakeLineApi.StartAsync(TestContext.Current.CancellationToken);
+        await FakeLineServer.StartAsync(LineTestInstance.ChannelAccessToken, TestContext.Current.CancellationToken);
 }
