@@ -30,11 +30,14 @@ internal static class LineServiceCollectionExtensions
                 client.BaseAddress = new Uri(options.ApiBaseAddress);
                 client.Timeout = options.RequestTimeout;
                 client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.ChannelAccessToken);
-            });
+            })
+            // IHttpClientFactory logs each request's URL at Information, and LINE's URLs hold user ids (/v2/bot/profile/U…).
+            .RemoveAllLoggers();
 
         // Content (api-data.line.me) and profile pictures: plain downloads, each with its own time limit.
         services.AddHttpClient(LineContentClient.HttpClientName)
-            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers();
         services.TryAddTransient<LineContentClient>();
 
         // One profile worker and one cache per instance; the worker is the hosted service itself, not a second copy.

@@ -65,8 +65,8 @@ internal static partial class Log
     public static partial void ProfileFailed(ILogger logger, string kind, string error);
 
     [LoggerMessage(EventId = 4922, EventName = "LineProfileNotFetched", Level = LogLevel.Information,
-        Message = "LINE answered {StatusCode} for a {Kind} profile")]
-    public static partial void ProfileNotFetched(ILogger logger, string kind, int statusCode);
+        Message = "A {Kind} profile was not fetched: {Outcome}")]
+    public static partial void ProfileNotFetched(ILogger logger, string kind, string outcome);
 
     [LoggerMessage(EventId = 4923, EventName = "LineProfilePartlyRefused", Level = LogLevel.Information,
         Message = "The gateway refused part of a profile ({Reason}); the name is kept")]

@@ -166,7 +166,7 @@ internal sealed class LineProfileService(
             return found;
         }
 
-        var status = response.StatusCode is { } code ? (int)code : 0;
+        var outcome = response.StatusCode is { } code ? $"LINE answered {(int)code}" : "LINE could not be reached";
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             // Not a friend of the account (or the bot left the group): LINE has nothing to give; don't ask for an hour.
@@ -177,7 +177,7 @@ internal sealed class LineProfileService(
             cache.Abandon(request.CacheKey);
         }
 
-        Log.ProfileNotFetched(logger, request.Kind.ToString(), status);
+        Log.ProfileNotFetched(logger, request.Kind.ToString(), outcome);
         return null;
     }
 
