@@ -64,9 +64,9 @@ internal static class LineWebhookEndpoints
             return;
         }
 
-        // 4. Pictures and files are fetched from LINE and stored before their messages are given to the gateway. A
-        // fetch worth retrying (LINE busy or down) answers 503, so LINE delivers the webhook again (isRedelivery);
-        // the messages of this request already stored are then duplicates, stored once.
+        // 4. Pictures and files are fetched from LINE and stored before any message of the request is given to the
+        // gateway. A fetch worth retrying (LINE busy or down) answers 503 with nothing of the request stored, so LINE
+        // delivers the webhook again (isRedelivery); files already saved are cleaned up by the gateway.
         var cache = services.GetRequiredService<LineProfileCache>();
         var messages = new List<InboundMessage>(events.Count);
         foreach (var lineEvent in events)
