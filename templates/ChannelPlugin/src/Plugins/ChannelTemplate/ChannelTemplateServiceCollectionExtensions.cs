@@ -28,7 +28,9 @@ internal static class ChannelTemplateServiceCollectionExtensions
                 client.BaseAddress = new Uri(options.ApiBaseAddress);
                 client.Timeout = options.RequestTimeout;
                 client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.AccessToken);
-            });
+            })
+            // IHttpClientFactory logs each request's URL at Information; a provider's URLs often hold a customer's id.
+            .RemoveAllLoggers();
 
         // Transient: each send takes a fresh client from IHttpClientFactory, so handlers rotate.
         services.TryAddTransient<IChannelSender, ChannelTemplateSender>();
