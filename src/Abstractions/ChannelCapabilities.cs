@@ -53,4 +53,12 @@ public enum ChannelCapabilities
     /// and takes them on answers (<see cref="OutboundMessage.ReplyContext"/>). Without it the gateway hands none.
     /// </summary>
     ReplyContexts = 1024,
+
+    /// <summary>
+    /// Receives customers' files (<see cref="InboundMessage.Attachments"/>, up to <see cref="IChannelPlugin.MaxAttachmentBytes"/>
+    /// each) but cannot send an agent's (a platform that fetches files only from a public address the plugin does not
+    /// publish): the gateway refuses a reply with files on this channel, saying why, before anything is sent.
+    /// <see cref="Attachments"/> includes it.
+    /// </summary>
+    ReceiveAttachments = 2048,
 }

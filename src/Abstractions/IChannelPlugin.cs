@@ -30,7 +30,7 @@ public interface IChannelPlugin
 
     /// <summary>
     /// The largest file the channel's provider carries, in bytes (Twilio MMS 5 MB, most mail servers 25 MB); 0 for a
-    /// channel without <see cref="ChannelCapabilities.Attachments"/>. An instance may set a lower limit
+    /// channel without <see cref="ChannelCapabilities.Attachments"/> or <see cref="ChannelCapabilities.ReceiveAttachments"/>. An instance may set a lower limit
     /// (<c>Attachments:MaxBytes</c>), never a higher one.
     /// </summary>
     long MaxAttachmentBytes => 0;

@@ -48,7 +48,7 @@ internal sealed partial class AttachmentService(
             allowed = allowed.Intersect(narrowed, StringComparer.OrdinalIgnoreCase).ToHashSet(StringComparer.OrdinalIgnoreCase);
         }
 
-        return new AttachmentLimits(plugin.Capabilities.HasFlag(ChannelCapabilities.Attachments) || plugin.MaxAttachmentBytes > 0 ? max : 0, allowed);
+        return new AttachmentLimits(plugin.Capabilities.HasFlag(ChannelCapabilities.Attachments) || plugin.Capabilities.HasFlag(ChannelCapabilities.ReceiveAttachments) || plugin.MaxAttachmentBytes > 0 ? max : 0, allowed);
     }
 
     public async Task<MessageAttachment> SaveAsync(

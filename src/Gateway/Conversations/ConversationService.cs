@@ -123,7 +123,10 @@ internal sealed class ConversationService(
     {
         if (!channels.TryGetRunning(instanceId, out var channel) || !channel.Plugin!.Capabilities.HasFlag(Abstractions.ChannelCapabilities.Attachments))
         {
-            return $"the reply goes out on {channels.ChannelTypeOf(instanceId) ?? instanceId} ({instanceId}), which carries no files; send them on another of the customer's channels (via)";
+            var receivesOnly = channel?.Plugin?.Capabilities.HasFlag(Abstractions.ChannelCapabilities.ReceiveAttachments) == true;
+            return $"the reply goes out on {channels.ChannelTypeOf(instanceId) ?? instanceId} ({instanceId}), which "
+                + (receivesOnly ? "takes files from customers but sends none" : "carries no files")
+                + "; send them on another of the customer's channels (via)";
         }
 
         var limits = attachments.LimitsFor(channel.Plugin, channel.Instance!.Settings);

@@ -19,7 +19,7 @@ public sealed class LineChannelPlugin : IChannelPlugin
 
     // Attachments: customers' pictures and files come in; an agent's files are refused (see README).
     public ChannelCapabilities Capabilities => ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.StartConversation
-        | ChannelCapabilities.ReplyContexts | ChannelCapabilities.Attachments;
+        | ChannelCapabilities.ReplyContexts | ChannelCapabilities.ReceiveAttachments;
 
     /// <summary>LINE's limit for a picture; larger videos and files are shown to the agent as not kept.</summary>
     public long MaxAttachmentBytes => 10 * 1024 * 1024;

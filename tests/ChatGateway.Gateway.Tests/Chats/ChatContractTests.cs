@@ -79,6 +79,26 @@ public sealed class ChatContractTests
     }
 
     [Fact]
+    public async Task FilesOnAChannelThatOnlyReceivesThem_ComeIn_AndAReplyWithOneIsRefusedWithTheReason_KeepingTheToken()
+    {
+        await using var channel = await ChatChannel.StartAsync();
+        await using var bob = await channel.Host.SignInAsync("bob");
+        var posted = await channel.EventsAsync(new { id = "f-1", from = "Ufiles", text = "what size is this?", replyToken = "token-f" });
+        var conversationId = posted[0].GetProperty("conversationId").GetGuid();
+        await bob.NextAssignedAsync();
+
+        var uploaded = await RichMessageTests.UploadAsync(bob.Http, conversationId, "chart.png", "image/png", RichChannel.Png, HttpStatusCode.Created);
+        var refused = await bob.Http.PostAsJsonAsync($"/api/conversations/{conversationId}/messages", new { text = "our size chart", attachments = new[] { uploaded.GetProperty("id").GetString() } });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("takes files from customers but sends none", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+
+        // Nothing went out, so the reply token is still there for the answer that can go.
+        await bob.ReplyAsync(conversationId, "Size M fits 170 cm.");
+        Assert.Equal("token-f", ReplyContextOf(await channel.SentAsync(s => s.GetProperty("text").GetString() == "Size M fits 170 cm.")));
+        Assert.Single(await channel.SentAsync());
+    }
+
+    [Fact]
     public async Task Sticker_TheChannelCannotShow_ReachesTheAgentAsSuch()
     {
         await using var channel = await ChatChannel.StartAsync();

@@ -102,14 +102,14 @@ public abstract partial class ChannelPluginConformanceTests
     [Fact]
     public void Capabilities_AttachmentsDeclared_NameTheLargestFile_AndOnlyThen()
     {
-        if (Plugin.Capabilities.HasFlag(ChannelCapabilities.Attachments))
+        if (Plugin.Capabilities.HasFlag(ChannelCapabilities.Attachments) || Plugin.Capabilities.HasFlag(ChannelCapabilities.ReceiveAttachments))
         {
             Assert.True(Plugin.MaxAttachmentBytes is > 0 and <= 2L * 1024 * 1024 * 1024,
-                $"A channel with Attachments names the largest file its provider carries (MaxAttachmentBytes, 1 byte to 2 GB); it says {Plugin.MaxAttachmentBytes}.");
+                $"A channel with Attachments or ReceiveAttachments names the largest file its provider carries (MaxAttachmentBytes, 1 byte to 2 GB); it says {Plugin.MaxAttachmentBytes}.");
         }
         else
         {
-            Assert.True(Plugin.MaxAttachmentBytes == 0, "A channel without Attachments carries no file: MaxAttachmentBytes is 0.");
+            Assert.True(Plugin.MaxAttachmentBytes == 0, "A channel without Attachments or ReceiveAttachments carries no file: MaxAttachmentBytes is 0.");
         }
     }
 

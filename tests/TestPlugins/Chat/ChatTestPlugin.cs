@@ -20,7 +20,7 @@ public sealed class ChatTestPlugin : IChannelPlugin
     public string ChannelType => "chat";
 
     public ChannelCapabilities Capabilities => ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.StartConversation
-        | ChannelCapabilities.ReplyContexts | ChannelCapabilities.Attachments;
+        | ChannelCapabilities.ReplyContexts | ChannelCapabilities.ReceiveAttachments;
 
     public long MaxAttachmentBytes => 1024 * 1024;
 
