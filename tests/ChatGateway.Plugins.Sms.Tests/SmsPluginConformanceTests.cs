@@ -32,8 +32,13 @@ public sealed class SmsPluginConformanceTests() : ChannelPluginConformanceTests(
         Settings = new Dictionary<string, string?> { ["MaxBodyBytes"] = MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) },
     };
 
-    protected override async Task<IFakeProviderApi?> StartFakeProviderAsync() =>
-        await FakeTwilioServer.StartAsync(SmsTestInstance.AccountSid, SmsTestInstance.AuthToken, cancellationToken: TestContext.Current.CancellationToken);
+    protected override async Task<IFakeProviderApi?> StartFakeProviderAsync()
+    {
+        var twilio = await FakeTwilioServer.StartAsync(SmsTestInstance.AccountSid, SmsTestInstance.AuthToken, cancellationToken: TestContext.Current.CancellationToken);
+        // An MMS picture is fetched by Twilio from the shop's public address: the kit says where it serves the plugin.
+        twilio.KitPublicBaseUrl = SmsTestInstance.PublicBaseUrl;
+        return twilio;
+    }
 
     private static IEnumerable<KeyValuePair<string, string>> Parameters(byte[] body)
     {

@@ -22,6 +22,7 @@ public sealed class ConformanceKitTests
                 || name.StartsWith("Sender_Provider", StringComparison.Ordinal)
                 || name.StartsWith("Sender_Retry", StringComparison.Ordinal)
                 || name.StartsWith("Sender_ReplyContexts", StringComparison.Ordinal)
+                || name.StartsWith("Sender_AttachmentsDeclared_AMessage", StringComparison.Ordinal)
                 || name == nameof(ChannelPluginConformanceTests.ConfigureServices_ValidSettings_EveryRegistrationIncludingFactoriesConstructs))
             .Order(),
     ];
@@ -41,7 +42,7 @@ public sealed class ConformanceKitTests
     [InlineData(ProbeFlaws.ParsesBeforeVerifying, nameof(ChannelPluginConformanceTests.Webhook_CorruptedBodyWithTheOriginalSignature_IsRefusedAsUnsignedNotAsMalformed), "the body cut in half, sent with the signature of the original with 401 or 403 (who sent it is unproven); it answered 400")]
     [InlineData(ProbeFlaws.HasNoSizeLimit, nameof(ChannelPluginConformanceTests.Webhook_OverTheSizeLimit_IsRefusedWith413BeforeTheSink), "must be answered 413; it was answered 200")]
     [InlineData(ProbeFlaws.TrustsContentLengthOnly, nameof(ChannelPluginConformanceTests.Webhook_OverTheSizeLimit_IsRefusedWith413BeforeTheSink), "A chunked signed body")]
-    [InlineData(ProbeFlaws.AcknowledgesBeforeTheSink, nameof(ChannelPluginConformanceTests.Webhook_SinkStillStoring_IsNotAcknowledgedUntilTheSinkReturns), "answered while the sink was still storing")]
+    [InlineData(ProbeFlaws.AcknowledgesBeforeTheSink, nameof(ChannelPluginConformanceTests.Webhook_SinkStillStoring_IsNotAcknowledgedUntilTheSinkReturns), "was answered")]
     [InlineData(ProbeFlaws.StoresInTheBackground, nameof(ChannelPluginConformanceTests.Webhook_SinkStillStoring_IsNotAcknowledgedUntilTheSinkReturns), "was answered")]
     [InlineData(ProbeFlaws.SwallowsSinkFailures, nameof(ChannelPluginConformanceTests.Webhook_SinkFails_IsAnswered5xxSoTheProviderSendsItAgain), "with 5xx, so that the provider sends it again; it answered 200")]
     [InlineData(ProbeFlaws.SwallowsSinkFailures, nameof(ChannelPluginConformanceTests.Webhook_BatchWhenTheSinkFails_IsAnswered5xx), "it answered 200")]
@@ -53,6 +54,7 @@ public sealed class ConformanceKitTests
     [InlineData(ProbeFlaws.PutsTheTextInErrors, nameof(ChannelPluginConformanceTests.Sender_ProviderAnswersBusyOrFailing_ReportsTransientFailure), "must not contain the message text")]
     [InlineData(ProbeFlaws.SendsANewKeyEachAttempt, nameof(ChannelPluginConformanceTests.Sender_RetryAfterTransientFailure_SendsTheSameIdempotencyKey), "must carry the idempotency key of its first attempt")]
     [InlineData(ProbeFlaws.SendsNoKey, nameof(ChannelPluginConformanceTests.Sender_RetryAfterTransientFailure_SendsTheSameIdempotencyKey), "carried no idempotency key")]
+    [InlineData(ProbeFlaws.RefusesAMessageWithoutText, nameof(ChannelPluginConformanceTests.Sender_AttachmentsDeclared_AMessageThatIsOnlyAPicture_GoesOut), "must go out when the provider accepts it")]
     [InlineData(ProbeFlaws.GivesUpOnAStaleReplyContext, nameof(ChannelPluginConformanceTests.Sender_ReplyContextsDeclared_AnAnswerWithAContextTheProviderNoLongerTakes_StillGoesOut), "must still go out")]
     public async Task FlawedPlugin_FailsTheFactForItsFlaw(ProbeFlaws flaw, string fact, string expected)
     {

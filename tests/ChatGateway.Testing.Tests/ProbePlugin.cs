@@ -33,6 +33,7 @@ public enum ProbeFlaws
     PutsTheTextInErrors = 1 << 13,
     ShipsTheContract = 1 << 14,
     GivesUpOnAStaleReplyContext = 1 << 15,
+    RefusesAMessageWithoutText = 1 << 16,
 }
 
 /// <summary>
@@ -52,7 +53,10 @@ public sealed class ProbePlugin(ProbeFlaws flaws) : IChannelPlugin
 
     public string ChannelType => "probe";
 
-    public ChannelCapabilities Capabilities => ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.ReplyContexts;
+    public ChannelCapabilities Capabilities => ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.ReplyContexts
+        | ChannelCapabilities.Attachments;
+
+    public long MaxAttachmentBytes => 1024 * 1024;
 
     public static string Sign(string secret, byte[] body) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
@@ -203,6 +207,11 @@ internal sealed class ProbeSender(IHttpClientFactory clients, ProbeSettings sett
     public async Task<DeliveryResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
         using var client = clients.CreateClient();
+        if (flaws.HasFlag(ProbeFlaws.RefusesAMessageWithoutText) && string.IsNullOrEmpty(message.Text))
+        {
+            return DeliveryResult.Permanent("the provider needs words");
+        }
+
         if (message.ReplyContext is { } token)
         {
             // The free answer first (POST reply with the token); a token the provider refuses means the normal send.
@@ -220,7 +229,7 @@ internal sealed class ProbeSender(IHttpClientFactory clients, ProbeSettings sett
 
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(settings.ApiBaseAddress!), "send"))
         {
-            Content = JsonContent.Create(new { to = message.Recipient.ExternalId, text = message.Text }),
+            Content = JsonContent.Create(new { to = message.Recipient.ExternalId, text = message.Text, files = (message.Attachments ?? []).Select(file => file.FileName) }),
         };
         if (!flaws.HasFlag(ProbeFlaws.SendsNoKey))
         {

@@ -180,6 +180,17 @@ public sealed partial class FakeTwilioServer : IFakeProviderApi
     public void RoutePublicAddress(string publicBaseUrl, Uri actual) =>
         _publicAddresses[publicBaseUrl.TrimEnd('/') + "/"] = actual.ToString().EndsWith('/') ? actual : new Uri(actual + "/");
 
+    /// <summary>The shop's public address the conformance kit's send tests route to where it serves the plugin (see <see cref="PluginServedAt"/>).</summary>
+    public string? KitPublicBaseUrl { get; set; }
+
+    void IFakeProviderApi.PluginServedAt(Uri address)
+    {
+        if (KitPublicBaseUrl is { } publicBaseUrl)
+        {
+            RoutePublicAddress(publicBaseUrl, address);
+        }
+    }
+
     /// <summary>Holds the next <paramref name="count"/> requests for inbound media for <paramref name="delay"/> before answering (to test timeouts).</summary>
     public void DelayMediaNext(int count, TimeSpan delay)
     {

@@ -43,6 +43,22 @@ public abstract partial class ChannelPluginConformanceTests
     }
 
     [Fact]
+    public async Task Sender_AttachmentsDeclared_AMessageThatIsOnlyAPicture_GoesOut()
+    {
+        Assert.SkipUnless(Plugin.Capabilities.HasFlag(ChannelCapabilities.Attachments), "The plugin does not declare Attachments.");
+        await using var run = await StartSendAsync();
+        var picture = await run.Container.Attachments.SaveAsync(
+            new MemoryStream(Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")),
+            "size-chart.png", "image/png", TestContext.Current.CancellationToken);
+
+        // An agent's size chart sent alone: the provider accepts it, so the plugin sends it (not refuses it for want of text).
+        var result = await run.SendAsync(NewSendMessage() with { Text = "", Attachments = [picture] });
+
+        Assert.True(result.Outcome is DeliveryOutcome.Sent or DeliveryOutcome.Delivered,
+            $"A picture sent alone on a channel with Attachments must go out when the provider accepts it; it was {result.Outcome} ({result.Error}).");
+    }
+
+    [Fact]
     public async Task Sender_ReplyContextsDeclared_AnAnswerWithAContextTheProviderNoLongerTakes_StillGoesOut()
     {
         Assert.SkipUnless(Plugin.Capabilities.HasFlag(ChannelCapabilities.ReplyContexts), "The plugin does not declare ReplyContexts.");
@@ -134,7 +150,16 @@ public abstract partial class ChannelPluginConformanceTests
         try
         {
             var container = Build(Overlay(ValidSettings, fake!.Settings));
-            return new SendRun(fake, container);
+            // A channel sending files may publish them on its own endpoints for the provider to fetch: served as the gateway would.
+            var endpoints = Plugin.Capabilities.HasFlag(ChannelCapabilities.Attachments)
+                ? await ChannelEndpointHost.StartAsync(Plugin, container, TestContext.Current.CancellationToken)
+                : null;
+            if (endpoints is not null)
+            {
+                fake.PluginServedAt(endpoints.BaseAddress);
+            }
+
+            return new SendRun(fake, container, endpoints);
         }
         catch
         {
@@ -144,9 +169,11 @@ public abstract partial class ChannelPluginConformanceTests
     }
 
     /// <summary>An instance that sends to the fake provider.</summary>
-    private sealed class SendRun(IFakeProviderApi fake, ChannelInstanceContainer container) : IAsyncDisposable
+    private sealed class SendRun(IFakeProviderApi fake, ChannelInstanceContainer container, ChannelEndpointHost? endpoints) : IAsyncDisposable
     {
         public IFakeProviderApi Fake => fake;
+
+        public ChannelInstanceContainer Container => container;
 
         public async Task<DeliveryResult> SendAsync(OutboundMessage message)
         {
@@ -160,6 +187,11 @@ public abstract partial class ChannelPluginConformanceTests
 
         public async ValueTask DisposeAsync()
         {
+            if (endpoints is not null)
+            {
+                await endpoints.DisposeAsync();
+            }
+
             await container.DisposeAsync();
             await fake.DisposeAsync();
         }

@@ -49,4 +49,13 @@ public interface IFakeProviderApi : IAsyncDisposable
 
     /// <summary>The idempotency key each send request carried (null for one without), oldest first.</summary>
     IReadOnlyList<string?> SendKeys { get; }
+
+    /// <summary>
+    /// Told where the kit serves the plugin's own endpoints during a send test (<c>/channels/{id}/…</c> under
+    /// <paramref name="address"/>), for a provider that fetches what the plugin publishes (Twilio fetching an MMS picture
+    /// from the shop's public address): route the plugin's public address there. Nothing by default.
+    /// </summary>
+    void PluginServedAt(Uri address)
+    {
+    }
 }
