@@ -82,7 +82,8 @@ public sealed class ChannelPluginTemplateTests
         // plugins.json: the new instance last, keyed "acme", without a secret; the others as they were, in order.
         using var plugins = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "plugins.json")));
         var entries = plugins.RootElement.GetProperty("plugins").EnumerateObject().ToList();
-        Assert.Equal(["webchat", "sms-main", "orders", "email", "sms-outlet", "acme"], entries.Select(e => e.Name));
+        using var before = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "plugins.json")));
+        Assert.Equal([.. before.RootElement.GetProperty("plugins").EnumerateObject().Select(e => e.Name), "acme"], entries.Select(e => e.Name));
         var acme = entries[^1].Value;
         Assert.Equal("Acme", acme.GetProperty("plugin").GetString());
         Assert.True(acme.GetProperty("enabled").GetBoolean());
@@ -168,14 +169,22 @@ public sealed class ChannelPluginTemplateTests
         return output;
     }
 
-    /// <summary>The repository's tracked files (as they are in the working tree) in a new temporary folder.</summary>
-    private static string CopyOfRepository()
+    /// <summary>The repository this test was built from: the folder of ChatGateway.slnx above the test's output.</summary>
+    private static string RepositoryRoot()
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (!File.Exists(Path.Combine(root.FullName, "ChatGateway.slnx")))
         {
             root = root.Parent ?? throw new InvalidOperationException("ChatGateway.slnx not found above the test's output folder.");
         }
+
+        return root.FullName;
+    }
+
+    /// <summary>The repository's tracked files (as they are in the working tree) in a new temporary folder.</summary>
+    private static string CopyOfRepository()
+    {
+        var root = new DirectoryInfo(RepositoryRoot());
 
         var copy = Directory.CreateTempSubdirectory("cg-template-repo-").FullName;
         foreach (var file in TrackedFiles(root.FullName))
