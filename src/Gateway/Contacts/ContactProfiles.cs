@@ -23,7 +23,7 @@ internal sealed partial class ContactProfiles(
             return false;
         }
 
-        var name = Line(profile.DisplayName, 200);
+        var name = Conversations.VisibleText.OneLine(profile.DisplayName, 200);
         var language = profile.Language?.Trim();
         if (language is not null && !LanguageTag().IsMatch(language))
         {
@@ -80,17 +80,6 @@ internal sealed partial class ContactProfiles(
         await db.SaveChangesAsync(cancellationToken);
         LogProfileUpdated(logger, instanceId, contact.Id);
         return true;
-    }
-
-    private static string? Line(string? text, int max)
-    {
-        if (text is null || Conversations.VisibleText.IsBlank(text))
-        {
-            return null;
-        }
-
-        var flat = new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray()).Trim();
-        return flat.Length <= max ? flat : flat[..(max - 1)] + "…";
     }
 
     [GeneratedRegex("^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,3}$")]

@@ -30,6 +30,21 @@ internal static class VisibleText
         return true;
     }
 
+    /// <summary>
+    /// The text on one line (control characters as spaces, trimmed), cut to <paramref name="max"/> characters with an
+    /// ellipsis; null when it shows nothing. For names, subjects and summaries a channel gives.
+    /// </summary>
+    public static string? OneLine(string? text, int max)
+    {
+        if (IsBlank(text))
+        {
+            return null;
+        }
+
+        var flat = new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray()).Trim();
+        return flat.Length <= max ? flat : flat[..(max - 1)] + "…";
+    }
+
     private static bool IsInvisible(Rune rune)
     {
         if (Rune.IsWhiteSpace(rune) || Rune.IsControl(rune))

@@ -117,16 +117,16 @@ internal sealed partial class IngestService(
             extras = extras with
             {
                 SpeakerId = message.Sender.ExternalId,
-                SpeakerName = Line(message.Sender.DisplayName ?? message.Sender.DeclaredName, 200),
+                SpeakerName = VisibleText.OneLine(message.Sender.DisplayName ?? message.Sender.DeclaredName, 200),
             };
             // The member's phone or email proves who they are, not who the group is: nothing of theirs joins the group's contact.
-            message = message with { Sender = new ChannelSender { ExternalId = chat.ExternalId.Trim(), DisplayName = Line(chat.Title, 200) } };
+            message = message with { Sender = new ChannelSender { ExternalId = chat.ExternalId.Trim(), DisplayName = VisibleText.OneLine(chat.Title, 200) } };
         }
 
         if (message.Unsupported is { } unsupported)
         {
-            var kind = Line(unsupported.Kind.ToLowerInvariant(), 40)!;
-            var summary = Line(unsupported.Summary, 500);
+            var kind = VisibleText.OneLine(unsupported.Kind.ToLowerInvariant(), 40)!;
+            var summary = VisibleText.OneLine(unsupported.Summary, 500);
             extras = extras with { UnsupportedKind = kind, UnsupportedSummary = summary };
             if (VisibleText.IsBlank(message.Text) && message.Attachments is not { Count: > 0 })
             {
@@ -140,18 +140,6 @@ internal sealed partial class IngestService(
         }
 
         return (message, extras);
-    }
-
-    /// <summary>One line of at most <paramref name="max"/> characters (control characters as spaces); null for none.</summary>
-    private static string? Line(string? text, int max)
-    {
-        if (text is null || VisibleText.IsBlank(text))
-        {
-            return null;
-        }
-
-        var flat = new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray()).Trim();
-        return flat.Length <= max ? flat : flat[..(max - 1)] + "…";
     }
 
     private void Validate(InboundMessage message)

@@ -80,7 +80,7 @@ internal sealed class RichInbound(IDbContextFactory<GatewayDbContext> dbFactory,
             notice = refused is null ? null : $"[{refused}]";
         }
 
-        var subject = Clean(message.Subject);
+        var subject = VisibleText.OneLine(message.Subject, MaxSubjectLength);
         var thread = message.Thread;
         var references = thread is null ? null : ThreadIds(thread);
         var conversations = thread is null ? [] : await ThreadConversationsAsync(db, instanceId, thread, cancellationToken);
@@ -219,16 +219,5 @@ internal sealed class RichInbound(IDbContextFactory<GatewayDbContext> dbFactory,
         }
 
         return kept.Count == 0 ? null : string.Join(' ', kept);
-    }
-
-    private static string? Clean(string? subject)
-    {
-        if (subject is null || VisibleText.IsBlank(subject))
-        {
-            return null;
-        }
-
-        var flat = new string(subject.Select(c => char.IsControl(c) ? ' ' : c).ToArray()).Trim();
-        return flat.Length <= MaxSubjectLength ? flat : flat[..(MaxSubjectLength - 1)] + "…";
     }
 }
