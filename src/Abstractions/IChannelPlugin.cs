@@ -36,6 +36,14 @@ public interface IChannelPlugin
     long MaxAttachmentBytes => 0;
 
     /// <summary>
+    /// How long after the customer's last message on an instance an agent's free-form answer may go there (WhatsApp's
+    /// 24-hour customer service window, WeChat's 48 hours for customer-service messages); null (the default) for a
+    /// channel without one. The desk shows when it closes, and the gateway refuses an agent's answer there after it,
+    /// saying why, before anything is sent. The gateway's own messages (follow-ups) ask <see cref="IChannelOutreach"/>.
+    /// </summary>
+    TimeSpan? ReplyWindow => null;
+
+    /// <summary>
     /// Registers the services of one instance from its settings (<see cref="ChannelInstance.Settings"/>).
     /// Options should be bound with <c>ValidateOnStart()</c>: the gateway runs every start-up
     /// validator of every instance and reports all failures at once, naming the instance and key.

@@ -87,7 +87,17 @@ public sealed record ConversationDto(
 /// <param name="Id">The identity's id: what <see cref="ReplyRequest.Via"/> names.</param>
 /// <param name="Label">For agents, e.g. <c>SMS +1 555 0100</c> or <c>Web chat</c>.</param>
 /// <param name="IsDefault">The channel of the customer's latest message in this conversation.</param>
-public sealed record ReplyChannelDto(Guid Id, string ChannelInstanceId, string? ChannelType, string Label, bool IsDefault);
+public sealed record ReplyChannelDto(Guid Id, string ChannelInstanceId, string? ChannelType, string Label, bool IsDefault)
+{
+    /// <summary>For a channel with a reply window (WhatsApp 24 h): when it closes or closed; null for a channel without one.</summary>
+    public ReplyWindowDto? Window { get; init; }
+}
+
+/// <summary>
+/// A channel's window for free-form answers: <paramref name="Hours"/> long from the customer's last message there
+/// (<paramref name="ClosesAt"/>; null when they never wrote on it), <paramref name="Open"/> now or not.
+/// </summary>
+public sealed record ReplyWindowDto(double Hours, DateTimeOffset? ClosesAt, bool Open);
 
 /// <summary>A reply; <paramref name="Via"/> picks one of the conversation's <see cref="ConversationDto.ReplyChannels"/> (default: where the customer wrote last).</summary>
 /// <param name="Attachments">Ids of files the agent uploaded for it (POST /api/conversations/{id}/attachments); the text may then be empty.</param>

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace ChatGateway.Gateway.Conversations;
 
 /// <summary>Reads conversations for agents: one contact's whole history across channels.</summary>
-internal sealed class ConversationQueries(IDbContextFactory<GatewayDbContext> dbFactory, ChannelHost channels)
+internal sealed class ConversationQueries(IDbContextFactory<GatewayDbContext> dbFactory, ChannelHost channels, TimeProvider time)
 {
     /// <summary>Most recent messages of a contact shown with a conversation.</summary>
     public const int HistoryLimit = 500;
@@ -59,7 +59,7 @@ internal sealed class ConversationQueries(IDbContextFactory<GatewayDbContext> db
             .ToList();
         messages.Reverse();
         WithLastMessage(conversation, await ConversationMessages.LastMessageAtAsync(db, conversationId, cancellationToken));
-        var replyChannels = await ReplyChannels.ListAsync(db, channels, conversation, cancellationToken);
+        var replyChannels = await ReplyChannels.ListAsync(db, channels, conversation, cancellationToken, time.GetUtcNow());
         var extras = await MessageExtras.LoadAsync(db, messages.Select(m => m.Id).ToList(), cancellationToken);
         return conversation.ToDto(
             conversation.Contact!, channels.ChannelTypeOf, MessageExtras.ToDtos(messages, channels.ChannelTypeOf, extras), replyChannels.Select(c => c.Channel).ToList()) with

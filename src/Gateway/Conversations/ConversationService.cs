@@ -49,13 +49,28 @@ internal sealed class ConversationService(
         var (instanceId, externalId) = (conversation.LastInstanceId, conversation.LastExternalId);
         if (via is { } identityId)
         {
-            var chosen = (await ReplyChannels.ListAsync(db, channels, conversation, cancellationToken)).FirstOrDefault(c => c.Identity.Id == identityId);
+            var chosen = (await ReplyChannels.ListAsync(db, channels, conversation, cancellationToken, time.GetUtcNow())).FirstOrDefault(c => c.Identity.Id == identityId);
             if (chosen.Identity is null)
             {
                 return (null, ConversationActionError.BadRequest, "via is not one of this customer's reply channels (see replyChannels of the conversation)");
             }
 
+            if (ReplyChannels.WindowRefuses(chosen.Channel) is { } closed)
+            {
+                return (null, ConversationActionError.BadRequest, closed);
+            }
+
             (instanceId, externalId) = (chosen.Identity.InstanceId, chosen.Identity.ExternalId);
+        }
+        else if (channels.TryGetRunning(instanceId, out var last) && last.Plugin!.ReplyWindow is not null)
+        {
+            // Where the customer wrote last has a window (WhatsApp's 24 hours): the answer goes only while it is open.
+            var current = (await ReplyChannels.ListAsync(db, channels, conversation, cancellationToken, time.GetUtcNow()))
+                .FirstOrDefault(c => c.Identity.InstanceId == instanceId && c.Identity.ExternalId == externalId);
+            if (current.Identity is not null && ReplyChannels.WindowRefuses(current.Channel) is { } closed)
+            {
+                return (null, ConversationActionError.BadRequest, closed);
+            }
         }
 
         var (files, filesError) = await FilesForAsync(db, agent, instanceId, attachmentIds ?? [], cancellationToken);
@@ -200,10 +215,15 @@ internal sealed class ConversationService(
             return (null, error, reason);
         }
 
-        var chosen = (await ReplyChannels.ListAsync(db, channels, conversation!, cancellationToken)).FirstOrDefault(c => c.Identity.Id == via);
+        var chosen = (await ReplyChannels.ListAsync(db, channels, conversation!, cancellationToken, time.GetUtcNow())).FirstOrDefault(c => c.Identity.Id == via);
         if (chosen.Identity is null)
         {
             return (null, ConversationActionError.BadRequest, "via is not one of this customer's reply channels (see replyChannels of the conversation)");
+        }
+
+        if (ReplyChannels.WindowRefuses(chosen.Channel) is { } closed)
+        {
+            return (null, ConversationActionError.BadRequest, closed);
         }
 
         if (chosen.Identity.InstanceId == failed!.InstanceId && chosen.Identity.ExternalId == failed.ExternalId)

@@ -99,6 +99,39 @@ public sealed class ChatContractTests
     }
 
     [Fact]
+    public async Task ReplyWindow_TheDeskSeesWhenItCloses_AndAnAnswerAfterItIsRefusedUntilTheCustomerWritesAgain()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var channel = await ChatChannel.StartAsync(clock);
+        await using var bob = await channel.Host.SignInAsync("bob");
+        var posted = await channel.EventsAsync(new { id = "w-1", from = "Uwindow", text = "is the blue one back in stock?" });
+        var conversationId = posted[0].GetProperty("conversationId").GetGuid();
+        await bob.NextAssignedAsync();
+        var wrote = clock.GetUtcNow();
+
+        var window = (await bob.Http.GetFromJsonAsync<ConversationDto>($"/api/conversations/{conversationId}"))!.ReplyChannels!.Single().Window!;
+        Assert.True(window.Open);
+        Assert.Equal(24, window.Hours);
+        Assert.InRange(window.ClosesAt!.Value, wrote.AddHours(24).AddSeconds(-5), wrote.AddHours(24).AddSeconds(5));
+        await bob.ReplyAsync(conversationId, "Yes, since Monday.");
+
+        clock.Advance(TimeSpan.FromHours(25));
+        // A day later the agent signs in again (sessions end), the conversation still theirs.
+        await using var later = await channel.Host.SignInAsync("bob", online: false);
+        window = (await later.Http.GetFromJsonAsync<ConversationDto>($"/api/conversations/{conversationId}"))!.ReplyChannels!.Single().Window!;
+        Assert.False(window.Open);
+        var refused = await later.Http.PostAsJsonAsync($"/api/conversations/{conversationId}/messages", new { text = "Still interested?" });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("only within 24 hours of the customer's last message", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+
+        // The customer writes again: the window opens again, and the answer goes.
+        await channel.EventsAsync(new { id = "w-2", from = "Uwindow", text = "sorry, I was away. Yes please" });
+        await later.ReplyAsync(conversationId, "Reserved for you.");
+        await channel.SentAsync(s => s.GetProperty("text").GetString() == "Reserved for you.");
+        Assert.DoesNotContain(await channel.SentAsync(), s => s.GetProperty("text").GetString() == "Still interested?");
+    }
+
+    [Fact]
     public async Task Sticker_TheChannelCannotShow_ReachesTheAgentAsSuch()
     {
         await using var channel = await ChatChannel.StartAsync();

@@ -7,7 +7,8 @@ namespace ChatGateway.Gateway.Tests.Web;
 
 /// <summary>
 /// A group chat in the desk, in a real browser: the conversation named after the group, each member's name on their
-/// message, a sticker shown as such (not as an empty bubble), and the customer's picture the channel reported.
+/// message, a sticker shown as such (not as an empty bubble), the channel's reply window beside the composer, and the
+/// customer's picture the channel reported.
 /// </summary>
 public sealed class DeskGroupChatBrowserTests
 {
@@ -41,6 +42,9 @@ public sealed class DeskGroupChatBrowserTests
         var sticker = messages.Nth(1).GetByTestId("desk-message-unsupported");
         await Expect(sticker).ToHaveAttributeAsync("data-kind", "sticker");
         await Expect(messages.Nth(1)).ToContainTextAsync("thumbs up");
+        // The channel's window for free-form answers (24 h from the group's last message), beside the composer.
+        await Expect(desk.GetByTestId("desk-reply-window")).ToHaveAttributeAsync("data-open", "true");
+        await Expect(desk.GetByTestId("desk-reply-window")).ToContainTextAsync("window until");
 
         // The group's picture, loaded from the gateway (the profile came after the conversation was listed: a reload).
         await desk.ReloadAsync();

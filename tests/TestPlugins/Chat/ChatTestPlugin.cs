@@ -24,6 +24,9 @@ public sealed class ChatTestPlugin : IChannelPlugin
 
     public long MaxAttachmentBytes => 1024 * 1024;
 
+    /// <summary>Free-form answers within 24 hours of the customer's last message, as on WhatsApp.</summary>
+    public TimeSpan? ReplyWindow => TimeSpan.FromHours(24);
+
     public void ConfigureServices(ChannelInstance instance, IServiceCollection services)
     {
         services.AddSingleton<SentChats>();

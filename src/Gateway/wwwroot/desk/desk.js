@@ -1797,6 +1797,23 @@
     viaSelect.value = target.id;
     viaSelect.disabled = closed || list.length < 2;
     ui.replyVia.appendChild(viaSelect);
+    const chosen = list.find((r) => r.id === viaSelect.value);
+    if (chosen && chosen.window) ui.replyVia.appendChild(windowNote(chosen.window));
+  }
+
+  /** A channel's window for free-form answers (WhatsApp 24 h): when it closes, or that it has closed. */
+  function windowNote(w) {
+    const hours = `${Math.round(w.hours * 10) / 10} h`;
+    if (!w.open) {
+      return el('span', 'reply-window reply-window-closed', `窗口已关闭 window closed${w.closesAt ? ' ' + dateTime(w.closesAt) : ''}`, {
+        'data-testid': 'desk-reply-window', 'data-open': 'false',
+        title: `This channel takes free-form answers only within ${hours} of the customer's last message there: reply on another of their channels, or wait for them to write`,
+      });
+    }
+    return el('span', 'reply-window', `窗口 window until ${dateTime(w.closesAt)}`, {
+      'data-testid': 'desk-reply-window', 'data-open': 'true',
+      title: `Free-form answers on this channel only within ${hours} of the customer's last message there`,
+    });
   }
 
   // A failed reply: retry on its channel, or send it on another of the customer's channels.
