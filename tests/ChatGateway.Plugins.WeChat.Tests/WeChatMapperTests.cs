@@ -1,53 +1,106 @@
+using ChatGateway.Plugins.WeChat.Webhooks;
+
 namespace ChatGateway.Plugins.WeChat.Tests;
 
 public sealed class WeChatMapperTests
 {
-    [Fact]
-    public void ToInboundMessages_MessageEvent_MapsIdSenderTextAndTime()
+    private static WeChatInbound Map(string payload)
     {
-        var (messages, error) = WeChatMapper.ToInboundMessages(WeChatTestInstance.LoadPayload("message.json"));
-
+        var (fields, error) = WeChatXml.Read(WeChatTestInstance.LoadPayload(payload));
         Assert.Null(error);
-        var message = Assert.Single(messages!);
-        Assert.Equal("evt-5f1c0a", message.ProviderMessageId);
-        Assert.Equal(("user-8d2e", "Mei Lin"), (message.Sender.ExternalId, message.Sender.DisplayName));
-        Assert.Equal("Hello, where is my order 1001?", message.Text);
-        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1765000000000), message.SentAt);
-        Assert.Null(message.Unsupported);
+        var (inbound, mapError) = WeChatMapper.ToInbound(fields!);
+        Assert.Null(mapError);
+        return inbound!;
     }
 
     [Fact]
-    public void ToInboundMessages_Batch_KeepsTheEventsInOrder()
+    public void Text_IsTheContentFromTheOpenIdWithItsMsgId()
     {
-        var (messages, _) = WeChatMapper.ToInboundMessages(WeChatTestInstance.LoadPayload("batch.json"));
+        var message = Map("text.xml").Message!;
 
-        Assert.Equal(["evt-7a01", "evt-7a02", "evt-7a03"], messages!.Select(m => m.ProviderMessageId));
+        Assert.Equal("我的订单 7C1E 到哪里了?", message.Text);
+        Assert.Equal(WeChatTestInstance.OpenId, message.Sender.ExternalId);
+        Assert.Null(message.Sender.Phone);
+        Assert.Equal("24602479311234567", message.ProviderMessageId);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1765000000), message.SentAt);
     }
 
     [Fact]
-    public void ToInboundMessages_UnknownEventType_BecomesUnsupportedContentInsteadOfVanishing()
+    public void Image_AsksForItsMedia()
     {
-        var body = WeChatTestInstance.Utf8("""{"events":[{"type":"Sticker","id":"evt-9","from":{"id":"user-1"}}]}""");
+        var inbound = Map("image.xml");
 
-        var (messages, error) = WeChatMapper.ToInboundMessages(body);
+        Assert.Equal("media-photo-1", inbound.MediaId);
+        Assert.Equal("", inbound.Message!.Text);
+    }
 
-        Assert.Null(error);
-        var message = Assert.Single(messages!);
-        Assert.Equal("sticker", message.Unsupported?.Kind);
-        Assert.Equal("", message.Text);
+    [Fact]
+    public void Voice_KeepsWeChatsRecognitionAndAsksForTheRecording()
+    {
+        var inbound = Map("voice.xml");
+
+        Assert.Equal("我要退货", inbound.Message!.Text);
+        Assert.Equal("media-voice-1", inbound.MediaId);
+        Assert.Equal("voice.amr", inbound.MediaFileName);
+    }
+
+    [Fact]
+    public void Location_IsTextWithLabelAndCoordinates() =>
+        Assert.Equal("[location] 广州市天河区 (23.134521, 113.358803)", Map("location.xml").Message!.Text);
+
+    [Fact]
+    public void Link_IsTextWithTitleAndUrl() =>
+        Assert.Equal("[link] Order 7C1E https://shop.example/orders/7C1E", Map("link.xml").Message!.Text);
+
+    [Fact]
+    public void MenuClick_IsAMessageNamingTheKey()
+    {
+        var message = Map("click.xml").Message!;
+
+        Assert.Equal("[menu] ORDER_STATUS", message.Text);
+        Assert.Contains(WeChatTestInstance.OpenId, message.ProviderMessageId, StringComparison.Ordinal);
+        Assert.Contains("1765000005", message.ProviderMessageId, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Subscribe_StoresNothing()
+    {
+        var inbound = Map("subscribe.xml");
+
+        Assert.Null(inbound.Message);
+        Assert.Null(inbound.Unsubscribed);
+    }
+
+    [Fact]
+    public void Unsubscribe_NamesTheOpenId()
+    {
+        var inbound = Map("unsubscribe.xml");
+
+        Assert.Null(inbound.Message);
+        Assert.Equal(WeChatTestInstance.OpenId, inbound.Unsubscribed);
+    }
+
+    [Fact]
+    public void UnknownType_IsUnsupportedContentNotDropped()
+    {
+        var message = Map("video.xml").Message!;
+
+        Assert.Equal("video", message.Unsupported!.Kind);
+        Assert.Equal("24602479311234572", message.ProviderMessageId);
     }
 
     [Theory]
-    [InlineData("""{"events":{}}""", "events is required")]
-    [InlineData("""{"events":[{"type":"message","id":"e","from":{"id":"u"}}]}""", "events[0].text is required")]
-    [InlineData("""{"events":[{"type":"message","from":{"id":"u"},"text":"x"}]}""", "events[0].id is required")]
-    [InlineData("""{"events":[{"type":"message","id":"e","text":"x"}]}""", "events[0].from.id is required")]
-    [InlineData("""{"events":[{"type":"message","id":"e","id":"f","from":{"id":"u"},"text":"x"}]}""", "not valid JSON (or repeats a property)")]
-    public void ToInboundMessages_MalformedBody_SaysWhatIsWrong(string json, string expected)
+    [InlineData("xxe.xml")]
+    [InlineData("billion-laughs.xml")]
+    public void DtdPayloads_AreRefusedNotExpanded(string payload)
     {
-        var (messages, error) = WeChatMapper.ToInboundMessages(WeChatTestInstance.Utf8(json));
+        var (fields, error) = WeChatXml.Read(WeChatTestInstance.LoadPayload(payload));
 
-        Assert.Null(messages);
-        Assert.Contains(expected, error);
+        Assert.Null(fields);
+        Assert.NotNull(error);
     }
+
+    [Fact]
+    public void ErrorText_DropsWeChatsRequestHint() =>
+        Assert.Equal("invalid openid", WeChatMapper.ErrorText("invalid openid rid: 6571a6552356f48"));
 }

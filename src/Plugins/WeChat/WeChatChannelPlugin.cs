@@ -7,8 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ChatGateway.Plugins.WeChat;
 
 /// <summary>
-/// WeChat's messaging API: customers' messages arrive as a signed JSON webhook carrying one or more events,
-/// agents' replies go out through its REST API.
+/// A WeChat Official Account (公众号): customers' messages arrive as signed XML (plaintext or safe mode), one per
+/// request; agents' replies go out as customer-service messages (客服消息) within 48 hours of the customer's last message.
 /// </summary>
 public sealed class WeChatChannelPlugin : IChannelPlugin
 {
@@ -16,7 +16,10 @@ public sealed class WeChatChannelPlugin : IChannelPlugin
 
     public string ChannelType => "wechat";
 
-    public ChannelCapabilities Capabilities => ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText;
+    public ChannelCapabilities Capabilities => ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.ReceiveAttachments;
+
+    // WeChat keeps images up to 10 MB and voice up to 2 MB.
+    public long MaxAttachmentBytes => 10 * 1024 * 1024;
 
     public void ConfigureServices(ChannelInstance instance, IServiceCollection services)
     {

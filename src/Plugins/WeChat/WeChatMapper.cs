@@ -1,126 +1,128 @@
-using System.Text.Json;
+using System.Globalization;
 
 using ChatGateway.Abstractions;
-using ChatGateway.Plugins.WeChat.Sending;
 
 namespace ChatGateway.Plugins.WeChat;
 
+/// <summary>What one webhook message asks of the gateway.</summary>
+internal sealed record WeChatInbound
+{
+    /// <summary>The message to store (null for an event that stores nothing).</summary>
+    public InboundMessage? Message { get; init; }
+
+    /// <summary>The media to download and attach before storing (image, voice), if any.</summary>
+    public string? MediaId { get; init; }
+
+    /// <summary>The attachment's file name.</summary>
+    public string? MediaFileName { get; init; }
+
+    /// <summary>The OpenID of a customer who unfollowed the account.</summary>
+    public string? Unsubscribed { get; init; }
+}
+
 /// <summary>
-/// WeChat's payloads to and from the common model, in one place. A webhook body is
-/// <c>{"events":[{"type":"message","id":"...","from":{"id":"...","name":"..."},"text":"...","timestamp":1765000000000}]}</c>
-/// (timestamp in Unix milliseconds); an event of another type is kept as <see cref="UnsupportedContent"/>.
+/// WeChat's XML messages (one per request) to the common model, and the customer-service message out, in one place.
 /// </summary>
 internal static class WeChatMapper
 {
-    /// <summary>The events a customer writes as text; everything else is shown to the agent as unsupported content.</summary>
-    public const string MessageType = "message";
-
-    private static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false, MaxDepth = 16 };
-
-    /// <summary>The webhook's events as inbound messages, in order; or null and the reason when the body is malformed.</summary>
-    public static (IReadOnlyList<InboundMessage>? Messages, string? Error) ToInboundMessages(ReadOnlyMemory<byte> body)
+    /// <summary>The inbound message for the XML's fields, or null and why when a required field is missing.</summary>
+    public static (WeChatInbound? Inbound, string? Error) ToInbound(IReadOnlyDictionary<string, string> fields)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body, StrictJson);
-        }
-        catch (JsonException)
-        {
-            return (null, "the body is not valid JSON (or repeats a property)");
-        }
-
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("events", out var events)
-                || events.ValueKind != JsonValueKind.Array)
-            {
-                return (null, "events is required (an array)");
-            }
-
-            var messages = new List<InboundMessage>();
-            var index = 0;
-            foreach (var item in events.EnumerateArray())
-            {
-                var (message, error) = ToInboundMessage(item, $"events[{index}]");
-                if (message is null)
-                {
-                    return (null, error);
-                }
-
-                messages.Add(message);
-                index++;
-            }
-
-            return (messages, null);
-        }
-    }
-
-    private static (InboundMessage? Message, string? Error) ToInboundMessage(JsonElement item, string where)
-    {
-        if (item.ValueKind != JsonValueKind.Object)
-        {
-            return (null, $"{where} must be an object");
-        }
-
-        var type = GetString(item, "type");
-        var id = GetString(item, "id");
-        var from = item.TryGetProperty("from", out var sender) && sender.ValueKind == JsonValueKind.Object ? GetString(sender, "id") : null;
-        if (string.IsNullOrWhiteSpace(type))
-        {
-            return (null, $"{where}.type is required");
-        }
-
-        if (string.IsNullOrWhiteSpace(id))
-        {
-            return (null, $"{where}.id is required");
-        }
-
+        var from = Get(fields, "FromUserName");
+        var type = Get(fields, "MsgType")?.ToLowerInvariant();
+        var created = Get(fields, "CreateTime");
         if (string.IsNullOrWhiteSpace(from))
         {
-            return (null, $"{where}.from.id is required");
+            return (null, "FromUserName is required");
         }
 
-        DateTimeOffset? sentAt = null;
-        if (item.TryGetProperty("timestamp", out var timestamp))
+        if (string.IsNullOrWhiteSpace(type))
         {
-            if (timestamp.ValueKind != JsonValueKind.Number || !timestamp.TryGetInt64(out var milliseconds)
-                || milliseconds < 0 || milliseconds > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
-            {
-                return (null, $"{where}.timestamp must be Unix milliseconds");
-            }
-
-            sentAt = DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
+            return (null, "MsgType is required");
         }
 
+        DateTimeOffset? sentAt = long.TryParse(created, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds < 253402300799
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+        var eventName = Get(fields, "Event");
+        var eventKey = Get(fields, "EventKey");
+
+        // Messages carry MsgId; events do not, so sender + time + event (+ key) identify a redelivery.
+        var id = Get(fields, "MsgId") is { Length: > 0 } msgId
+            ? msgId
+            : $"{from}:{created}:{type}:{eventName}:{eventKey}";
         var message = new InboundMessage
         {
             ProviderMessageId = id,
-            Sender = new ChannelSender { ExternalId = from, DisplayName = GetString(sender, "name") },
+            Sender = new ChannelSender { ExternalId = from },
             Text = "",
             SentAt = sentAt,
         };
 
-        if (type != MessageType)
+        switch (type)
         {
-            // A type this plugin does not know yet (a sticker, a new kind the provider added): the agent sees it came.
-            return (message with { Unsupported = new UnsupportedContent { Kind = type.ToLowerInvariant() } }, null);
-        }
+            case "text":
+                return (new WeChatInbound { Message = message with { Text = Get(fields, "Content") ?? "" } }, null);
+            case "image":
+                return (new WeChatInbound { Message = message, MediaId = Get(fields, "MediaId"), MediaFileName = "image.jpg" }, null);
+            case "voice":
+                return (new WeChatInbound
+                {
+                    Message = message with { Text = Get(fields, "Recognition") ?? "" },
+                    MediaId = Get(fields, "MediaId"),
+                    MediaFileName = "voice." + (Get(fields, "Format")?.ToLowerInvariant() is { Length: > 0 and <= 8 } format && format.All(char.IsAsciiLetterOrDigit) ? format : "amr"),
+                }, null);
+            case "location":
+                var label = Get(fields, "Label");
+                var where = $"{Get(fields, "Location_X")}, {Get(fields, "Location_Y")}";
+                return (new WeChatInbound { Message = message with { Text = string.IsNullOrWhiteSpace(label) ? $"[location] {where}" : $"[location] {label} ({where})" } }, null);
+            case "link":
+                return (new WeChatInbound { Message = message with { Text = $"[link] {Get(fields, "Title")} {Get(fields, "Url")}".TrimEnd() } }, null);
+            case "event":
+                switch (eventName?.ToLowerInvariant())
+                {
+                    case "subscribe":
+                        // A new follower: nothing to store until they write (documented in the README).
+                        return (new WeChatInbound(), null);
+                    case "unsubscribe":
+                        return (new WeChatInbound { Unsubscribed = from }, null);
+                    case "click":
+                        return (new WeChatInbound { Message = message with { Text = $"[menu] {eventKey}" } }, null);
+                    default:
+                        return (new WeChatInbound
+                        {
+                            Message = message with { Unsupported = new UnsupportedContent { Kind = $"event:{eventName?.ToLowerInvariant() ?? "unknown"}" } },
+                        }, null);
+                }
 
-        var text = GetString(item, "text");
-        return string.IsNullOrEmpty(text)
-            ? (null, $"{where}.text is required for a message")
-            : (message with { Text = text }, null);
+            default:
+                // A type this plugin does not know (video, shortvideo, a new kind): the agent sees it came.
+                return (new WeChatInbound { Message = message with { Unsupported = new UnsupportedContent { Kind = type } } }, null);
+        }
     }
 
-    /// <summary>The API request that sends an agent's message.</summary>
-    public static WeChatSendRequest ToSendRequest(OutboundMessage message) => new()
+    /// <summary>The customer-service message that sends an agent's text.</summary>
+    public static object ToCustomMessage(OutboundMessage message) => new Dictionary<string, object>
     {
-        To = message.Recipient.ExternalId,
-        Text = message.Text,
+        ["touser"] = message.Recipient.ExternalId,
+        ["msgtype"] = "text",
+        ["text"] = new Dictionary<string, string> { ["content"] = message.Text },
     };
 
-    private static string? GetString(JsonElement item, string name) =>
-        item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    /// <summary>WeChat's errmsg without its trailing request hint.</summary>
+    public static string ErrorText(string? errMsg)
+    {
+        if (string.IsNullOrEmpty(errMsg))
+        {
+            return "";
+        }
+
+        var cut = errMsg.IndexOf(" hint:", StringComparison.Ordinal);
+        cut = cut < 0 ? errMsg.IndexOf(" rid:", StringComparison.Ordinal) : cut;
+        var text = cut < 0 ? errMsg : errMsg[..cut];
+        return text.Length > 120 ? text[..120] : text;
+    }
+
+    private static string? Get(IReadOnlyDictionary<string, string> fields, string name) =>
+        fields.TryGetValue(name, out var value) ? value : null;
 }

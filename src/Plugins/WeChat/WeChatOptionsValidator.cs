@@ -12,19 +12,27 @@ internal sealed class WeChatOptionsValidator(ChannelInstance instance) : IValida
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
 
-        if (string.IsNullOrWhiteSpace(options.ChannelSecret))
+        if (string.IsNullOrWhiteSpace(options.AppId))
         {
-            errors.Add($"ChannelSecret is required (set the environment variable Channels__{instance.Id}__ChannelSecret; never write it in plugins.json)");
+            errors.Add("AppId is required (the account's AppID, 开发者ID)");
         }
 
-        if (string.IsNullOrWhiteSpace(options.AccessToken))
+        foreach (var (key, value) in new[] { ("AppSecret", options.AppSecret), ("Token", options.Token) })
         {
-            errors.Add($"AccessToken is required (set the environment variable Channels__{instance.Id}__AccessToken; never write it in plugins.json)");
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                errors.Add($"{key} is required (set the environment variable Channels__{instance.Id}__{key}; never write it in plugins.json)");
+            }
+        }
+
+        if (options.EncodingAESKey.Length > 0 && (options.EncodingAESKey.Length != 43 || Webhooks.WeChatCrypto.KeyFrom(options.EncodingAESKey) is null))
+        {
+            errors.Add($"EncodingAESKey must be the 43 characters the 公众平台 generated (set Channels__{instance.Id}__EncodingAESKey), or empty for plaintext mode");
         }
 
         if (string.IsNullOrWhiteSpace(options.ApiBaseAddress))
         {
-            errors.Add("ApiBaseAddress is required (where the provider's API lives, e.g. https://api.wechat.example)");
+            errors.Add("ApiBaseAddress is required (https://api.weixin.qq.com)");
         }
         else if (!Uri.TryCreate(options.ApiBaseAddress, UriKind.Absolute, out var api) || (api.Scheme != Uri.UriSchemeHttps && api.Scheme != Uri.UriSchemeHttp))
         {

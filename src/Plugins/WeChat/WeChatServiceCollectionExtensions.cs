@@ -1,13 +1,10 @@
-using System.Net.Http.Headers;
-
 using ChatGateway.Abstractions;
+using ChatGateway.Plugins.WeChat.Api;
 using ChatGateway.Plugins.WeChat.Sending;
 
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-
-using Refit;
 
 namespace ChatGateway.Plugins.WeChat;
 
@@ -19,37 +16,22 @@ internal static class WeChatServiceCollectionExtensions
         services.AddOptions<WeChatOptions>().Bind(instance.Settings).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WeChatOptions>>(new WeChatOptionsValidator(instance)));
 
-        // The source-generated client: Refit's reflection builder (AddRefitClient) compiles, then fails at the first call
-        // in a plugin's load context.
-        services.AddRefitGeneratedClient<IWeChatApi>(_ => CreateRefitSettings())
-            .ConfigureHttpClient((provider, client) =>
+        services.AddHttpClient<WeChatApiClient>(WeChatApiClient.HttpClientName, (provider, client) =>
             {
                 var options = provider.GetRequiredService<IOptionsMonitor<WeChatOptions>>().CurrentValue;
-                client.BaseAddress = new Uri(options.ApiBaseAddress);
+                var baseAddress = options.ApiBaseAddress.EndsWith('/') ? options.ApiBaseAddress : options.ApiBaseAddress + "/";
+                client.BaseAddress = new Uri(baseAddress);
                 client.Timeout = options.RequestTimeout;
-                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.AccessToken);
             })
-            // IHttpClientFactory logs each request's URL at Information; a provider's URLs often hold a customer's id.
+            // IHttpClientFactory logs each request's URL at Information; WeChat's URLs carry the access_token and AppSecret.
             .RemoveAllLoggers();
 
-        // Transient: each send takes a fresh client from IHttpClientFactory, so handlers rotate.
+        services.TryAddSingleton<WeChatAccessTokens>();
+        services.TryAddSingleton<WeChatTokenService>();
+        services.AddHostedService(provider => provider.GetRequiredService<WeChatTokenService>());
+        services.AddSingleton<IChannelReadiness>(provider => provider.GetRequiredService<WeChatTokenService>());
+        services.TryAddSingleton<IChannelOutreach, WeChatOutreach>();
         services.TryAddTransient<IChannelSender, WeChatSender>();
         return services;
     }
-
-    private static RefitSettings CreateRefitSettings() => new()
-    {
-        // Refit streams a JSON body chunked, without Content-Length, which some providers refuse (411 or a bare 400):
-        // serialise it first.
-        Buffered = true,
-
-        // Exceptions keep the request; drop the token before anything can log them.
-        ExceptionRedactor = exception =>
-        {
-            if (exception.RequestMessage is { } request)
-            {
-                request.Headers.Authorization = null;
-            }
-        },
-    };
 }

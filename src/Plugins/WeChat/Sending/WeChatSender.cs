@@ -1,70 +1,67 @@
-using System.Net;
-using System.Text.Json;
-
 using ChatGateway.Abstractions;
+using ChatGateway.Plugins.WeChat.Api;
 
 using Microsoft.Extensions.Logging;
 
-using Refit;
-
 namespace ChatGateway.Plugins.WeChat.Sending;
 
-/// <summary>Makes one send attempt per call and judges the answer; the gateway retries transient failures.</summary>
-internal sealed class WeChatSender(IWeChatApi api, ILogger<WeChatSender> logger) : IChannelSender
+/// <summary>
+/// Sends an agent's text as a customer-service message (客服消息). One attempt per call, except that a token WeChat calls
+/// invalid or expired is refreshed once and the send retried in the same attempt.
+/// </summary>
+internal sealed class WeChatSender(WeChatApiClient api, WeChatAccessTokens tokens, IOutreachPreferences preferences, ILogger<WeChatSender> logger)
+    : IChannelSender
 {
+    public const string WindowClosed = "the 48-hour window for customer-service messages is closed";
+
     public async Task<DeliveryResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (string.IsNullOrWhiteSpace(message.Text))
         {
             Log.SendRejectedLocally(logger, message.MessageId, "no text");
-            return DeliveryResult.Permanent("WeChat carries text only; this message has none");
+            return DeliveryResult.Permanent("WeChat carries text only here; this message has none");
         }
 
-        var request = WeChatMapper.ToSendRequest(message);
-        IApiResponse<WeChatMessageResult> response;
-        try
+        var request = WeChatMapper.ToCustomMessage(message);
+        var token = await tokens.GetAsync(cancellationToken);
+        if (token is null)
         {
-            // The gateway's message id is the idempotency key: every attempt of one message carries the same.
-            response = await api.SendMessageAsync(request, message.MessageId.ToString("D"), cancellationToken);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or ApiRequestException or TimeoutException
-            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            return Transient(message, "could not reach WeChat");
+            return Transient(message, "no WeChat access_token yet");
         }
 
-        using (response)
+        var result = await api.SendCustomMessageAsync(token, request, cancellationToken);
+        if (result.TokenInvalid)
         {
-            // Refit reports a network failure (connection refused, reset, timeout) in the response, not as an exception.
-            if (response.HasRequestError(out var requestError))
+            token = await tokens.RefreshAsync(token, cancellationToken);
+            if (token is null)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                return Transient(message, requestError.InnerException is HttpRequestException { HttpRequestError: var error }
-                    ? $"could not reach WeChat ({error})"
-                    : "WeChat did not answer in time");
+                return Transient(message, "the WeChat access_token expired and could not be renewed");
             }
 
-            if (response.StatusCode is not { } status)
-            {
-                return Transient(message, "WeChat did not answer");
-            }
+            result = await api.SendCustomMessageAsync(token, request, cancellationToken);
+        }
 
-            if (response.IsSuccessStatusCode)
-            {
-                Log.Sent(logger, message.MessageId, response.Content?.Id);
-                return DeliveryResult.Sent(response.Content?.Id);
-            }
-
-            var code = ErrorCode(response.Error is ApiException apiException ? apiException.Content : null);
-            if (status == HttpStatusCode.TooManyRequests || status == HttpStatusCode.RequestTimeout || (int)status >= 500)
-            {
-                return Transient(message, $"WeChat answered {(int)status}{(code is null ? "" : $" ({code})")}");
-            }
-
-            // Only the status and the provider's error code: its message may quote the text or the recipient.
-            Log.SendFailedPermanent(logger, message.MessageId, (int)status, code);
-            return DeliveryResult.Permanent($"WeChat refused the message: {(int)status}{(code is null ? "" : $" {code}")}");
+        cancellationToken.ThrowIfCancellationRequested();
+        switch (result)
+        {
+            case { Unreachable: true }:
+                return Transient(message, result.ErrMsg ?? "could not reach WeChat");
+            case { ErrCode: 0 }:
+                Log.Sent(logger, message.MessageId);
+                return DeliveryResult.Sent();
+            case { ErrCode: 45015 }:
+                return Permanent(message, result.ErrCode, WindowClosed);
+            case { ErrCode: 45047 or 45009 or -1 }:
+                return Transient(message, $"WeChat is limiting the rate ({result.ErrCode})");
+            case { TokenInvalid: true }:
+                return Transient(message, $"WeChat refused the renewed access_token ({result.ErrCode})");
+            case { ErrCode: 43004 }:
+                await preferences.DeclineAsync(message.Recipient.ExternalId, OutreachPreference.None, cancellationToken);
+                return Permanent(message, result.ErrCode, "the customer no longer follows the account (43004)");
+            default:
+                // errmsg is WeChat's own text about the error; it never quotes the message or the recipient.
+                return Permanent(message, result.ErrCode, $"WeChat refused the message: {result.ErrCode} {WeChatMapper.ErrorText(result.ErrMsg)}");
         }
     }
 
@@ -74,26 +71,23 @@ internal sealed class WeChatSender(IWeChatApi api, ILogger<WeChatSender> logger)
         return DeliveryResult.Transient(reason);
     }
 
-    /// <summary>The <c>error.code</c> of the provider's error body <c>{"error":{"code":"...","message":"..."}}</c>, if any.</summary>
-    internal static string? ErrorCode(string? content)
+    private DeliveryResult Permanent(OutboundMessage message, int errCode, string reason)
     {
-        if (string.IsNullOrWhiteSpace(content))
-        {
-            return null;
-        }
+        Log.SendFailedPermanent(logger, message.MessageId, errCode);
+        return DeliveryResult.Permanent(reason);
+    }
+}
 
-        try
-        {
-            using var document = JsonDocument.Parse(content);
-            return document.RootElement is { ValueKind: JsonValueKind.Object } root
-                && root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object
-                && error.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String
-                ? code.GetString()
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+/// <summary>Customer-service messages reach a customer only within 48 hours of their last message.</summary>
+internal sealed class WeChatOutreach(TimeProvider time) : IChannelOutreach
+{
+    public static readonly TimeSpan Window = TimeSpan.FromHours(48);
+
+    public ValueTask<string?> CannotReachAsync(OutreachRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return ValueTask.FromResult(request.LastCustomerMessageAt is { } last && time.GetUtcNow() - last < Window
+            ? null
+            : WeChatSender.WindowClosed);
     }
 }

@@ -4,32 +4,27 @@ using System.Text;
 namespace ChatGateway.Plugins.WeChat.Webhooks;
 
 /// <summary>
-/// WeChat signs each webhook body with HMAC-SHA256 keyed by the channel secret and sends it base64-encoded in
-/// <c>X-WeChat-Signature</c>.
+/// WeChat's webhook signature: the lower-case SHA1 hex of the parts (token, timestamp, nonce, and in safe mode the
+/// Encrypt element) sorted ordinally and concatenated. It is sent in the query string, not a header.
 /// </summary>
 internal static class WeChatSignature
 {
-    public const string HeaderName = "X-WeChat-Signature";
-
-    public static string Compute(string channelSecret, ReadOnlySpan<byte> body) =>
-        Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(channelSecret), body));
-
-    /// <summary>True when <paramref name="signature"/> is the body's; compared in constant time.</summary>
-    public static bool IsValid(string channelSecret, ReadOnlySpan<byte> body, string? signature)
+    public static string Compute(params string[] parts)
     {
-        if (string.IsNullOrEmpty(signature))
+        var sorted = parts.ToArray();
+        Array.Sort(sorted, StringComparer.Ordinal);
+        return Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(string.Concat(sorted))));
+    }
+
+    /// <summary>True when <paramref name="signature"/> is the parts'; compared in constant time.</summary>
+    public static bool IsValid(string? signature, params string[] parts)
+    {
+        if (string.IsNullOrEmpty(signature) || signature.Length != SHA1.HashSizeInBytes * 2)
         {
             return false;
         }
 
-        Span<byte> given = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        if (!Convert.TryFromBase64String(signature, given, out var written) || written != HMACSHA256.HashSizeInBytes)
-        {
-            return false;
-        }
-
-        Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(Encoding.UTF8.GetBytes(channelSecret), body, expected);
-        return CryptographicOperations.FixedTimeEquals(expected, given);
+        return CryptographicOperations.FixedTimeEquals(
+            Encoding.ASCII.GetBytes(Compute(parts)), Encoding.ASCII.GetBytes(signature.ToLowerInvariant()));
     }
 }

@@ -1,4 +1,7 @@
+using System.Text;
+
 using ChatGateway.Abstractions;
+using ChatGateway.Plugins.WeChat.Api;
 
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,9 +13,9 @@ using Microsoft.Extensions.Options;
 namespace ChatGateway.Plugins.WeChat.Webhooks;
 
 /// <summary>
-/// <c>POST webhook</c> under <c>/channels/{id}</c>: WeChat's signed JSON events. The handler resolves everything
-/// from <c>RequestServices</c>, a scope of the instance's own container (the gateway's container does not know the
-/// plugin's types).
+/// <c>GET webhook</c>: the 公众平台's server verification (echoes <c>echostr</c>). <c>POST webhook</c>: one XML message,
+/// signed in the query string (<c>signature</c>, and <c>msg_signature</c> over the Encrypt element in safe mode).
+/// WeChat waits 5 s and retries 3 times; <c>success</c> is answered only once the message is stored.
 /// </summary>
 internal static class WeChatWebhookEndpoints
 {
@@ -20,9 +23,28 @@ internal static class WeChatWebhookEndpoints
 
     public static IEndpointRouteBuilder MapWeChatWebhook(this IEndpointRouteBuilder endpoints)
     {
+        endpoints.MapGet("webhook", new RequestDelegate(HandleVerificationAsync));
         endpoints.MapPost("webhook", new RequestDelegate(HandleWebhookAsync));
         return endpoints;
     }
+
+    private static async Task HandleVerificationAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory);
+        var options = services.GetRequiredService<IOptionsMonitor<WeChatOptions>>().CurrentValue;
+        var query = context.Request.Query;
+        if (!IsSigned(options, query))
+        {
+            await RejectAsync(context, logger, StatusCodes.Status403Forbidden, "invalid signature");
+            return;
+        }
+
+        await Results.Text(query["echostr"].ToString(), "text/plain").ExecuteAsync(context);
+    }
+
+    private static bool IsSigned(WeChatOptions options, IQueryCollection query) =>
+        WeChatSignature.IsValid(query["signature"].ToString(), options.Token, query["timestamp"].ToString(), query["nonce"].ToString());
 
     private static async Task HandleWebhookAsync(HttpContext context)
     {
@@ -30,8 +52,16 @@ internal static class WeChatWebhookEndpoints
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory);
         var options = services.GetRequiredService<IOptionsMonitor<WeChatOptions>>().CurrentValue;
         var cancellationToken = context.RequestAborted;
+        var query = context.Request.Query;
 
-        // 1. The size, from the header and again while reading (a chunked body has no Content-Length).
+        // 1. Who sent it: the query-string signature, before the body is read or parsed.
+        if (!IsSigned(options, query))
+        {
+            await RejectAsync(context, logger, StatusCodes.Status403Forbidden, "invalid or missing signature");
+            return;
+        }
+
+        // 2. The size, from the header and again while reading (a chunked body has no Content-Length).
         var body = await ReadBodyAsync(context.Request, options.MaxBodyBytes, cancellationToken);
         if (body is null)
         {
@@ -39,47 +69,135 @@ internal static class WeChatWebhookEndpoints
             return;
         }
 
-        // 2. Who sent it, over the exact bytes, before anything is parsed.
-        var signature = context.Request.Headers[WeChatSignature.HeaderName].ToString();
-        if (signature.Length == 0)
-        {
-            await RejectAsync(context, logger, StatusCodes.Status401Unauthorized, $"missing {WeChatSignature.HeaderName}");
-            return;
-        }
-
-        if (!WeChatSignature.IsValid(options.ChannelSecret, body, signature))
-        {
-            await RejectAsync(context, logger, StatusCodes.Status401Unauthorized, "invalid signature");
-            return;
-        }
-
-        // 3. What it says.
-        var (messages, error) = WeChatMapper.ToInboundMessages(body);
-        if (messages is null)
+        // 3. What it says (DTDs refused), decrypted first in safe mode, where msg_signature covers the Encrypt element.
+        var (fields, error) = WeChatXml.Read(body);
+        if (fields is null)
         {
             await RejectAsync(context, logger, StatusCodes.Status400BadRequest, error!);
             return;
         }
 
-        foreach (var message in messages)
+        if (string.Equals(query["encrypt_type"].ToString(), "aes", StringComparison.OrdinalIgnoreCase))
         {
-            Log.EventReceived(logger, message.ProviderMessageId, message.Unsupported?.Kind ?? "message", message.Sender.ExternalId);
-        }
-
-        // 4. Stored, then answered. A message the gateway refuses is reported in its item: WeChat is still
-        // answered 200, since sending it again would be refused again. Any other failure (the store is down) propagates
-        // and the provider hears 500, so it sends the whole request again; what was stored is then a duplicate, kept once.
-        var items = await services.GetRequiredService<IInboundSink>().AcceptBatchAsync(messages, cancellationToken);
-        for (var i = 0; i < items.Count; i++)
-        {
-            if (items[i].RefusedReason is { } reason)
+            if (!fields.TryGetValue("Encrypt", out var encrypted) || encrypted.Length == 0)
             {
-                Log.EventRefused(logger, messages[i].ProviderMessageId, reason);
+                await RejectAsync(context, logger, StatusCodes.Status400BadRequest, "a safe-mode message has no Encrypt element");
+                return;
+            }
+
+            if (!WeChatSignature.IsValid(query["msg_signature"].ToString(), options.Token, query["timestamp"].ToString(), query["nonce"].ToString(), encrypted))
+            {
+                await RejectAsync(context, logger, StatusCodes.Status403Forbidden, "invalid msg_signature");
+                return;
+            }
+
+            if (options.EncodingAESKey.Length == 0)
+            {
+                await RejectAsync(context, logger, StatusCodes.Status400BadRequest, "a safe-mode message but no EncodingAESKey is set");
+                return;
+            }
+
+            var (xml, decryptError) = WeChatCrypto.Decrypt(options.EncodingAESKey, options.AppId, encrypted);
+            if (xml is null)
+            {
+                // Signed, yet not for us or not readable: who sent it is unproven for this account.
+                await RejectAsync(context, logger, StatusCodes.Status403Forbidden, decryptError!);
+                return;
+            }
+
+            (fields, error) = WeChatXml.Read(xml);
+            if (fields is null)
+            {
+                await RejectAsync(context, logger, StatusCodes.Status400BadRequest, error!);
+                return;
             }
         }
 
-        Log.WebhookAccepted(logger, messages.Count, items.Count(item => item.Accepted), items.Count(item => !item.Accepted));
-        await Results.Ok().ExecuteAsync(context);
+        var (inbound, mapError) = WeChatMapper.ToInbound(fields);
+        if (inbound is null)
+        {
+            await RejectAsync(context, logger, StatusCodes.Status400BadRequest, mapError!);
+            return;
+        }
+
+        if (inbound.Unsubscribed is { } openId)
+        {
+            Log.Unsubscribed(logger, openId);
+            await services.GetRequiredService<IOutreachPreferences>().DeclineAsync(openId, OutreachPreference.None, cancellationToken);
+        }
+
+        if (inbound.Message is { } message)
+        {
+            if (inbound.MediaId is { Length: > 0 } mediaId)
+            {
+                var (attachment, transient) = await DownloadAsync(services, mediaId, inbound.MediaFileName!, cancellationToken);
+                if (transient is not null)
+                {
+                    // WeChat sends it again (3 times in 15 s); a later try may get the file.
+                    await RejectAsync(context, logger, StatusCodes.Status503ServiceUnavailable, transient);
+                    return;
+                }
+
+                message = attachment is null
+                    ? message with { Unsupported = new UnsupportedContent { Kind = message.Unsupported?.Kind ?? Path.GetFileNameWithoutExtension(inbound.MediaFileName!), Summary = "the file could not be fetched from WeChat" } }
+                    : message with { Attachments = [attachment] };
+            }
+
+            Log.MessageReceived(logger, message.ProviderMessageId, message.Sender.ExternalId);
+            try
+            {
+                await services.GetRequiredService<IInboundSink>().AcceptAsync(message, cancellationToken);
+            }
+            catch (InboundRejectedException ex)
+            {
+                // Sent again it would be refused again: acknowledge.
+                Log.MessageRefused(logger, message.ProviderMessageId, ex.Message);
+            }
+        }
+
+        await Results.Text("success", "text/plain").ExecuteAsync(context);
+    }
+
+    /// <summary>The media saved as an attachment; or null and a reason when it cannot be fetched now (transient), or null, null when never.</summary>
+    private static async Task<(MessageAttachment? Attachment, string? Transient)> DownloadAsync(
+        IServiceProvider services, string mediaId, string fileName, CancellationToken cancellationToken)
+    {
+        var tokens = services.GetRequiredService<WeChatAccessTokens>();
+        var api = services.GetRequiredService<WeChatApiClient>();
+        var token = await tokens.GetAsync(cancellationToken);
+        if (token is null)
+        {
+            return (null, "no WeChat access_token to fetch the file with");
+        }
+
+        var (media, error) = await api.GetMediaAsync(token, mediaId, cancellationToken);
+        if (error is { TokenInvalid: true })
+        {
+            token = await tokens.RefreshAsync(token, cancellationToken);
+            (media, error) = token is null ? (null, error) : await api.GetMediaAsync(token, mediaId, cancellationToken);
+        }
+
+        if (media is null)
+        {
+            return error is { Unreachable: true } or { ErrCode: 45009 } or { TokenInvalid: true } ? (null, "could not fetch the file from WeChat") : (null, null);
+        }
+
+        using (media)
+        {
+            try
+            {
+                await using var content = await media.Content.ReadAsStreamAsync(cancellationToken);
+                return (await services.GetRequiredService<IAttachmentStore>().SaveAsync(content, fileName, media.Content.Headers.ContentType?.MediaType, cancellationToken), null);
+            }
+            catch (AttachmentRejectedException)
+            {
+                return (null, null);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException)
+            {
+                return (null, "the file download from WeChat broke off");
+            }
+        }
     }
 
     /// <summary>The body's bytes, or null when it is larger than <paramref name="maxBytes"/>.</summary>
@@ -90,7 +208,6 @@ internal static class WeChatWebhookEndpoints
             return null;
         }
 
-        // Kestrel's own limit (30 MB) stays as the outer bound; this one is the instance's.
         var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
@@ -110,6 +227,6 @@ internal static class WeChatWebhookEndpoints
     private static Task RejectAsync(HttpContext context, ILogger logger, int statusCode, string reason)
     {
         Log.WebhookRejected(logger, statusCode, reason);
-        return Results.Json(new { error = reason }, statusCode: statusCode).ExecuteAsync(context);
+        return Results.Text(reason, "text/plain", Encoding.UTF8, statusCode).ExecuteAsync(context);
     }
 }
