@@ -29,7 +29,7 @@ internal sealed class WeChatAccessTokens(
     private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan WaitForHolder = TimeSpan.FromSeconds(3);
 
-    public int Fetches { get; private set; }
+    private readonly SemaphoreSlim _local = new(1, 1);
 
     /// <summary>The stored token, when one is stored and not expired.</summary>
     public async Task<WeChatToken?> ReadAsync(CancellationToken cancellationToken)
@@ -47,6 +47,20 @@ internal sealed class WeChatAccessTokens(
     /// with <paramref name="stale"/> null a stored token that is still before its refresh time is kept.
     /// </summary>
     public async Task<string?> RefreshAsync(string? stale, CancellationToken cancellationToken)
+    {
+        // One refresh at a time in this instance too: the lease is per instance, and two fetches invalidate each other.
+        await _local.WaitAsync(cancellationToken);
+        try
+        {
+            return await RefreshUnderLeaseAsync(stale, cancellationToken);
+        }
+        finally
+        {
+            _local.Release();
+        }
+    }
+
+    private async Task<string?> RefreshUnderLeaseAsync(string? stale, CancellationToken cancellationToken)
     {
         await using var lease = await leases.TryAcquireAsync(LeaseName, LeaseDuration, cancellationToken);
         if (lease is null)
@@ -76,7 +90,6 @@ internal sealed class WeChatAccessTokens(
         }
 
         var settings = options.CurrentValue;
-        Fetches++;
         var result = await api.GetTokenAsync(settings.AppId, settings.AppSecret, cancellationToken);
         if (result.ErrCode != 0 || string.IsNullOrEmpty(result.AccessToken) || result.ExpiresIn <= 0)
         {
