@@ -11,6 +11,10 @@ public sealed class WeChatSignatureTests
         Assert.Equal("f43b4a6571a6552356f482636e5a77e7fa33dcc9", WeChatSignature.Compute("token", "1409304348", "xxxxxx"));
 
     [Fact]
+    public void FakeWeChatsSigner_DocumentedVector_IsTheSame() =>
+        Assert.Equal("f43b4a6571a6552356f482636e5a77e7fa33dcc9", ChatGateway.Testing.FakeWeChatServer.Sign("token", "1409304348", "xxxxxx"));
+
+    [Fact]
     public void IsValid_OtherTimestamp_IsFalse()
     {
         Assert.True(WeChatSignature.IsValid("f43b4a6571a6552356f482636e5a77e7fa33dcc9", "token", "1409304348", "xxxxxx"));

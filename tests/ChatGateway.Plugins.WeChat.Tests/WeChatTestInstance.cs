@@ -1,6 +1,6 @@
 using System.Text;
 
-using ChatGateway.Plugins.WeChat.Webhooks;
+using ChatGateway.Testing;
 using ChatGateway.Testing.Conformance;
 
 namespace ChatGateway.Plugins.WeChat.Tests;
@@ -39,14 +39,15 @@ internal static class WeChatTestInstance
 
     /// <summary>The query string WeChat adds to a plaintext-mode POST (or the GET verification).</summary>
     public static string SignedQuery(string token = Token, string timestamp = "1409304348", string nonce = "xxxxxx") =>
-        $"signature={WeChatSignature.Compute(token, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}";
+        $"signature={FakeWeChatServer.Sign(token, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}";
 
     /// <summary>A safe-mode body for <paramref name="xml"/> and its query string, as WeChat sends them.</summary>
     public static (byte[] Body, string Query) Encrypted(byte[] xml, string appId = AppId, string key = EncodingAESKey, string timestamp = "1409304348", string nonce = "xxxxxx")
     {
-        var encrypted = WeChatCrypto.Encrypt(key, appId, xml);
+        // WeChat's side, written apart from the plugin's: the plugin must read what this writes.
+        var encrypted = FakeWeChatServer.Encrypt(key, appId, xml);
         var body = Utf8($"<xml><ToUserName><![CDATA[gh_3c884a361561]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>");
-        var query = $"{SignedQuery(Token, timestamp, nonce)}&encrypt_type=aes&msg_signature={WeChatSignature.Compute(Token, timestamp, nonce, encrypted)}";
+        var query = $"{SignedQuery(Token, timestamp, nonce)}&encrypt_type=aes&msg_signature={FakeWeChatServer.Sign(Token, timestamp, nonce, encrypted)}";
         return (body, query);
     }
 

@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 
 using ChatGateway.Testing.Conformance;
@@ -102,6 +105,54 @@ public sealed class FakeWeChatServer : IFakeProviderApi
         lock (_tokenLock)
         {
             _token = "revoked-" + Guid.NewGuid().ToString("N");
+        }
+    }
+
+    /// <summary>WeChat's webhook signature: SHA1 hex of the parts sorted ordinally and concatenated (token, timestamp, nonce[, Encrypt]).</summary>
+    public static string Sign(params string[] parts)
+    {
+        var sorted = parts.Order(StringComparer.Ordinal);
+        return Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(string.Concat(sorted))));
+    }
+
+    /// <summary>
+    /// Safe mode as WeChat encrypts: AES-256-CBC, key = Base64(EncodingAESKey + "="), IV = its first 16 bytes, over 16 random
+    /// bytes + the XML's length (4 bytes, big-endian) + the XML + the AppID, PKCS#7-padded to 32 bytes.
+    /// </summary>
+    public static string Encrypt(string encodingAesKey, string appId, byte[] xml)
+    {
+        var key = Convert.FromBase64String(encodingAesKey + "=");
+        var app = Encoding.UTF8.GetBytes(appId);
+        var length = 20 + xml.Length + app.Length;
+        var pad = 32 - (length % 32);
+        var plain = new byte[length + pad];
+        RandomNumberGenerator.Fill(plain.AsSpan(0, 16));
+        BinaryPrimitives.WriteInt32BigEndian(plain.AsSpan(16, 4), xml.Length);
+        xml.CopyTo(plain, 20);
+        app.CopyTo(plain, 20 + xml.Length);
+        plain.AsSpan(length).Fill((byte)pad);
+        using var aes = Aes.Create();
+        aes.Key = key;
+        return Convert.ToBase64String(aes.EncryptCbc(plain, key.AsSpan(0, 16), PaddingMode.None));
+    }
+
+    /// <summary>The first customer-service message matching, waiting for it up to <paramref name="timeout"/> (15 s).</summary>
+    public async Task<WeChatSent> WaitForSentAsync(Func<WeChatSent, bool> match, TimeSpan? timeout = null)
+    {
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            if (_sent.FirstOrDefault(match) is { } found)
+            {
+                return found;
+            }
+
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException("WeChat received no matching customer-service message; it got: " + JsonSerializer.Serialize(Sent));
+            }
+
+            await Task.Delay(50);
         }
     }
 
