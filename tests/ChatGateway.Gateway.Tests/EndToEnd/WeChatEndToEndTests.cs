@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
+using ChatGateway.Gateway.Conversations;
 using ChatGateway.Gateway.Tests.Infrastructure;
 using ChatGateway.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -39,7 +41,8 @@ public sealed class WeChatEndToEndTests
 
         var assigned = await bob.NextAssignedAsync();
         Assert.Equal("wechat", assigned.ChannelType);
-        await bob.NextMessageAsync(m => m.Text == "我的订单 7C1E 到哪里了?");
+        var conversation = await EventuallyAsync(bob, assigned.Id, c => c.Messages!.Count == 1);
+        Assert.Equal("我的订单 7C1E 到哪里了?", conversation.Messages![0].Text);
 
         var answer = await bob.ReplyAsync(assigned.Id, "您的包裹今天上午已发出");
         var sent = await wechat.WaitForSentAsync(s => s.Content == "您的包裹今天上午已发出");
@@ -75,6 +78,22 @@ public sealed class WeChatEndToEndTests
             [$"Channels:{Instance}:Token"] = Token,
             [$"Channels:{Instance}:EncodingAESKey"] = EncodingAESKey,
         });
+    }
+
+    private static async Task<ConversationDto> EventuallyAsync(AgentSession agent, Guid conversationId, Func<ConversationDto, bool> condition)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            var conversation = (await agent.Http.GetFromJsonAsync<ConversationDto>($"/api/conversations/{conversationId}"))!;
+            if (condition(conversation))
+            {
+                return conversation;
+            }
+
+            Assert.True(DateTime.UtcNow < until, "timed out; the conversation is: " + System.Text.Json.JsonSerializer.Serialize(conversation));
+            await Task.Delay(50);
+        }
     }
 
     private static string Query(string token, string timestamp = "1765000000", string nonce = "1320562132") =>
