@@ -1,0 +1,232 @@
+using System.Text;
+
+using ChatGateway.Abstractions;
+using ChatGateway.Plugins.WeChat.Api;
+
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatGateway.Plugins.WeChat.Webhooks;
+
+/// <summary>
+/// <c>GET webhook</c>: the 公众平台's server verification (echoes <c>echostr</c>). <c>POST webhook</c>: one XML message,
+/// signed in the query string (<c>signature</c>, and <c>msg_signature</c> over the Encrypt element in safe mode).
+/// WeChat waits 5 s and retries 3 times; <c>success</c> is answered only once the message is stored.
+/// </summary>
+internal static class WeChatWebhookEndpoints
+{
+    private const string LoggerCategory = "ChatGateway.Plugins.WeChat.Webhooks";
+
+    public static IEndpointRouteBuilder MapWeChatWebhook(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("webhook", new RequestDelegate(HandleVerificationAsync));
+        endpoints.MapPost("webhook", new RequestDelegate(HandleWebhookAsync));
+        return endpoints;
+    }
+
+    private static async Task HandleVerificationAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory);
+        var options = services.GetRequiredService<IOptionsMonitor<WeChatOptions>>().CurrentValue;
+        var query = context.Request.Query;
+        if (!IsSigned(options, query))
+        {
+            await RejectAsync(context, logger, StatusCodes.Status403Forbidden, "invalid signature");
+            return;
+        }
+
+        await Results.Text(query["echostr"].ToString(), "text/plain").ExecuteAsync(context);
+    }
+
+    private static bool IsSigned(WeChatOptions options, IQueryCollection query) =>
+        WeChatSignature.IsValid(query["signature"].ToString(), options.Token, query["timestamp"].ToString(), query["nonce"].ToString());
+
+    private static async Task HandleWebhookAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory);
+        var options = services.GetRequiredService<IOptionsMonitor<WeChatOptions>>().CurrentValue;
+        var cancellationToken = context.RequestAborted;
+        var query = context.Request.Query;
+
+        // 1. Who sent it: the query-string signature, before the body is read or parsed.
+        if (!IsSigned(options, query))
+        {
+            await RejectAsync(context, logger, StatusCodes.Status403Forbidden, "invalid or missing signature");
+            return;
+        }
+
+        // 2. The size, from the header and again while reading (a chunked body has no Content-Length).
+        var body = await ReadBodyAsync(context.Request, options.MaxBodyBytes, cancellationToken);
+        if (body is null)
+        {
+            await RejectAsync(context, logger, StatusCodes.Status413PayloadTooLarge, $"the body is larger than {options.MaxBodyBytes} bytes");
+            return;
+        }
+
+        // 3. What it says (DTDs refused), decrypted first in safe mode, where msg_signature covers the Encrypt element.
+        var (fields, error) = WeChatXml.Read(body);
+        if (fields is null)
+        {
+            await RejectAsync(context, logger, StatusCodes.Status400BadRequest, error!);
+            return;
+        }
+
+        if (string.Equals(query["encrypt_type"].ToString(), "aes", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!fields.TryGetValue("Encrypt", out var encrypted) || encrypted.Length == 0)
+            {
+                await RejectAsync(context, logger, StatusCodes.Status400BadRequest, "a safe-mode message has no Encrypt element");
+                return;
+            }
+
+            if (!WeChatSignature.IsValid(query["msg_signature"].ToString(), options.Token, query["timestamp"].ToString(), query["nonce"].ToString(), encrypted))
+            {
+                await RejectAsync(context, logger, StatusCodes.Status403Forbidden, "invalid msg_signature");
+                return;
+            }
+
+            if (options.EncodingAESKey.Length == 0)
+            {
+                await RejectAsync(context, logger, StatusCodes.Status400BadRequest, "a safe-mode message but no EncodingAESKey is set");
+                return;
+            }
+
+            var (xml, decryptError) = WeChatCrypto.Decrypt(options.EncodingAESKey, options.AppId, encrypted);
+            if (xml is null)
+            {
+                // Signed, yet not for us or not readable: who sent it is unproven for this account.
+                await RejectAsync(context, logger, StatusCodes.Status403Forbidden, decryptError!);
+                return;
+            }
+
+            (fields, error) = WeChatXml.Read(xml);
+            if (fields is null)
+            {
+                await RejectAsync(context, logger, StatusCodes.Status400BadRequest, error!);
+                return;
+            }
+        }
+
+        var (inbound, mapError) = WeChatMapper.ToInbound(fields);
+        if (inbound is null)
+        {
+            await RejectAsync(context, logger, StatusCodes.Status400BadRequest, mapError!);
+            return;
+        }
+
+        if (inbound.Unsubscribed is { } openId)
+        {
+            Log.Unsubscribed(logger, openId);
+            await services.GetRequiredService<IOutreachPreferences>().DeclineAsync(openId, OutreachPreference.None, cancellationToken);
+        }
+
+        if (inbound.Message is { } message)
+        {
+            if (inbound.MediaId is { Length: > 0 } mediaId)
+            {
+                var (attachment, transient) = await DownloadAsync(services, mediaId, inbound.MediaFileName!, cancellationToken);
+                if (transient is not null)
+                {
+                    // WeChat sends it again (3 times in 15 s); a later try may get the file.
+                    await RejectAsync(context, logger, StatusCodes.Status503ServiceUnavailable, transient);
+                    return;
+                }
+
+                message = attachment is null
+                    ? message with { Unsupported = new UnsupportedContent { Kind = message.Unsupported?.Kind ?? Path.GetFileNameWithoutExtension(inbound.MediaFileName!), Summary = "the file could not be fetched from WeChat" } }
+                    : message with { Attachments = [attachment] };
+            }
+
+            Log.MessageReceived(logger, message.ProviderMessageId, message.Sender.ExternalId);
+            try
+            {
+                await services.GetRequiredService<IInboundSink>().AcceptAsync(message, cancellationToken);
+            }
+            catch (InboundRejectedException ex)
+            {
+                // Sent again it would be refused again: acknowledge.
+                Log.MessageRefused(logger, message.ProviderMessageId, ex.Message);
+            }
+        }
+
+        await Results.Text("success", "text/plain").ExecuteAsync(context);
+    }
+
+    /// <summary>The media saved as an attachment; or null and a reason when it cannot be fetched now (transient), or null, null when never.</summary>
+    private static async Task<(MessageAttachment? Attachment, string? Transient)> DownloadAsync(
+        IServiceProvider services, string mediaId, string fileName, CancellationToken cancellationToken)
+    {
+        var tokens = services.GetRequiredService<WeChatAccessTokens>();
+        var api = services.GetRequiredService<WeChatApiClient>();
+        var token = await tokens.GetAsync(cancellationToken);
+        if (token is null)
+        {
+            return (null, "no WeChat access_token to fetch the file with");
+        }
+
+        var (media, error) = await api.GetMediaAsync(token, mediaId, cancellationToken);
+        if (error is { TokenInvalid: true })
+        {
+            token = await tokens.RefreshAsync(token, cancellationToken);
+            (media, error) = token is null ? (null, error) : await api.GetMediaAsync(token, mediaId, cancellationToken);
+        }
+
+        if (media is null)
+        {
+            return error is { Unreachable: true } or { ErrCode: 45009 } or { TokenInvalid: true } ? (null, "could not fetch the file from WeChat") : (null, null);
+        }
+
+        using (media)
+        {
+            try
+            {
+                await using var content = await media.Content.ReadAsStreamAsync(cancellationToken);
+                return (await services.GetRequiredService<IAttachmentStore>().SaveAsync(content, fileName, media.Content.Headers.ContentType?.MediaType, cancellationToken), null);
+            }
+            catch (AttachmentRejectedException)
+            {
+                return (null, null);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException)
+            {
+                return (null, "the file download from WeChat broke off");
+            }
+        }
+    }
+
+    /// <summary>The body's bytes, or null when it is larger than <paramref name="maxBytes"/>.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > maxBytes)
+        {
+            return null;
+        }
+
+        var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static Task RejectAsync(HttpContext context, ILogger logger, int statusCode, string reason)
+    {
+        Log.WebhookRejected(logger, statusCode, reason);
+        return Results.Text(reason, "text/plain", Encoding.UTF8, statusCode).ExecuteAsync(context);
+    }
+}

@@ -1,0 +1,193 @@
+using ChatGateway.Abstractions;
+using ChatGateway.Plugins.WeChat.Api;
+using ChatGateway.Plugins.WeChat.Sending;
+using ChatGateway.Testing;
+using ChatGateway.Testing.Conformance;
+
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ChatGateway.Plugins.WeChat.Tests;
+
+/// <summary>Customer-service sends against the fake WeChat API, the 48-hour window and the shared access_token.</summary>
+public sealed class WeChatSenderTests : IAsyncLifetime
+{
+    private FakeWeChatServer _api = null!;
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() =>
+        _api = await FakeWeChatServer.StartAsync(WeChatTestInstance.AppId, WeChatTestInstance.AppSecret, Token);
+
+    public async ValueTask DisposeAsync() => await _api.DisposeAsync();
+
+    private ChannelInstanceContainer Build(IChannelState? state = null, IChannelLeases? leases = null, TimeProvider? time = null) =>
+        ChannelInstanceContainer.Build(new WeChatChannelPlugin(), "wechat", WeChatTestInstance.ValidSettings(_api.BaseAddress),
+            timeProvider: time, state: state, leases: leases);
+
+    private static OutboundMessage Message(string text = "您的包裹今天上午已发出") => new()
+    {
+        MessageId = Guid.NewGuid(),
+        ConversationId = Guid.NewGuid(),
+        Recipient = new ChannelRecipient { ExternalId = WeChatTestInstance.OpenId },
+        Text = text,
+        CreatedAt = DateTimeOffset.UnixEpoch,
+    };
+
+    private static Task<DeliveryResult> SendAsync(ChannelInstanceContainer container, OutboundMessage message) =>
+        container.Services.GetRequiredService<IChannelSender>().SendAsync(message, Token);
+
+    [Fact]
+    public async Task Send_GoesOutAsACustomerServiceText()
+    {
+        await using var container = Build();
+
+        var result = await SendAsync(container, Message());
+
+        Assert.Equal(DeliveryOutcome.Sent, result.Outcome);
+        var sent = Assert.Single(_api.Sent);
+        Assert.Equal(new WeChatSent(WeChatTestInstance.OpenId, "text", "您的包裹今天上午已发出"), sent);
+        Assert.Equal(1, _api.TokenCalls);
+    }
+
+    [Fact]
+    public async Task Send_OutsideTheWindow45015_IsPermanentWindowClosed()
+    {
+        await using var container = Build();
+        _api.FailNextSendWith(45015);
+
+        var result = await SendAsync(container, Message());
+
+        Assert.Equal(DeliveryOutcome.PermanentFailure, result.Outcome);
+        Assert.Equal("the 48-hour window for customer-service messages is closed", result.Error);
+    }
+
+    [Fact]
+    public async Task Send_RateLimited45047_IsTransient()
+    {
+        await using var container = Build();
+        _api.FailNextSendWith(45047);
+
+        var result = await SendAsync(container, Message());
+
+        Assert.Equal(DeliveryOutcome.TransientFailure, result.Outcome);
+    }
+
+    [Fact]
+    public async Task Send_Unfollowed43004_IsPermanentAndTheContactNotReachable()
+    {
+        await using var container = Build();
+        await container.Inbound.AcceptAsync(new InboundMessage
+        {
+            ProviderMessageId = "1",
+            Sender = new ChannelSender { ExternalId = WeChatTestInstance.OpenId },
+            Text = "hi",
+        }, Token);
+        _api.FailNextSendWith(43004);
+
+        var result = await SendAsync(container, Message("secret order text"));
+
+        Assert.Equal(DeliveryOutcome.PermanentFailure, result.Outcome);
+        Assert.DoesNotContain("secret order text", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(WeChatTestInstance.OpenId, result.Error, StringComparison.Ordinal);
+        Assert.Equal(OutreachPreference.None, await container.Preferences.GetAsync(WeChatTestInstance.OpenId, Token));
+    }
+
+    [Fact]
+    public async Task Send_TokenInvalid40001_RefreshesOnceAndRetriesInTheSameAttempt()
+    {
+        await using var container = Build();
+        Assert.Equal(DeliveryOutcome.Sent, (await SendAsync(container, Message())).Outcome);
+        _api.InvalidateToken();
+
+        var result = await SendAsync(container, Message("second"));
+
+        Assert.Equal(DeliveryOutcome.Sent, result.Outcome);
+        Assert.Equal(2, _api.TokenCalls);
+        Assert.Equal(["您的包裹今天上午已发出", "second"], _api.Sent.Select(s => s.Content));
+        Assert.Contains(_api.CurrentToken!, await container.State.GetAsync(WeChatAccessTokens.StateKey, Token), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TwoGatewayInstances_OnOneStateAndLeases_FetchTheTokenOnce()
+    {
+        var state = new InMemoryChannelState();
+        var leases = new InMemoryChannelLeases();
+        await using var first = Build(state, leases);
+        await using var second = Build(state, leases.AnotherGatewayInstance());
+
+        // Both token services start at once, as two gateway instances do; then both send.
+        var services = new[] { first, second }.Select(c => c.Services.GetServices<IHostedService>().OfType<WeChatTokenService>().Single()).ToArray();
+        await Task.WhenAll(services.Select(s => s.StartAsync(Token)));
+        try
+        {
+            var results = await Task.WhenAll(SendAsync(first, Message("a")), SendAsync(second, Message("b")));
+
+            Assert.All(results, r => Assert.Equal(DeliveryOutcome.Sent, r.Outcome));
+            Assert.Equal(1, _api.TokenCalls);
+            Assert.Null(await first.Services.GetServices<IChannelReadiness>().Single().CheckAsync(Token));
+            Assert.Null(await second.Services.GetServices<IChannelReadiness>().Single().CheckAsync(Token));
+        }
+        finally
+        {
+            await Task.WhenAll(services.Select(s => s.StopAsync(Token)));
+        }
+    }
+
+    [Fact]
+    public async Task TokenService_RenewsAt80PercentOfTheTokensLife()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var container = Build(time: time);
+        var tokens = container.Services.GetRequiredService<WeChatAccessTokens>();
+        var first = await tokens.GetAsync(Token);
+
+        time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(first, await tokens.GetAsync(Token));
+        var service = container.Services.GetServices<IHostedService>().OfType<WeChatTokenService>().Single();
+        time.Advance(TimeSpan.FromMinutes(37));
+        await service.StartAsync(Token);
+        try
+        {
+            // The fake counts the call before the service stores its answer: wait for what is stored.
+            var current = first;
+            for (var i = 0; i < 500 && current == first; i++)
+            {
+                await Task.Delay(20, Token);
+                current = (await tokens.ReadAsync(Token))?.Value;
+            }
+
+            Assert.NotEqual(first, current);
+            Assert.Equal(_api.CurrentToken, current);
+            Assert.Equal(2, _api.TokenCalls);
+        }
+        finally
+        {
+            await service.StopAsync(Token);
+        }
+    }
+
+    [Fact]
+    public async Task Readiness_WithoutAToken_IsNotReady()
+    {
+        await using var container = ChannelInstanceContainer.Build(new WeChatChannelPlugin(), "wechat", WeChatTestInstance.ValidSettings());
+
+        Assert.NotNull(await container.Services.GetServices<IChannelReadiness>().Single().CheckAsync(Token));
+        Assert.Equal(DeliveryOutcome.TransientFailure, (await SendAsync(container, Message())).Outcome);
+    }
+
+    [Theory]
+    [InlineData(47, null)]
+    [InlineData(49, "the 48-hour window for customer-service messages is closed")]
+    public async Task Outreach_IsOpenFor48HoursAfterTheCustomersLastMessage(int hoursAgo, string? expected)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-12-07T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var outreach = new WeChatOutreach(time);
+
+        var reason = await outreach.CannotReachAsync(
+            new OutreachRequest(new ChannelRecipient { ExternalId = WeChatTestInstance.OpenId }, time.GetUtcNow().AddHours(-hoursAgo), Transactional: true), Token);
+
+        Assert.Equal(expected, reason);
+    }
+}
