@@ -91,7 +91,7 @@ public sealed class WeChatSenderTests : IAsyncLifetime
         Assert.Equal(DeliveryOutcome.PermanentFailure, result.Outcome);
         Assert.DoesNotContain("secret order text", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(WeChatTestInstance.OpenId, result.Error, StringComparison.Ordinal);
-        Assert.Equal(OutreachPreference.None, await container.Preferences.GetAsync(WeChatTestInstance.OpenId, Token));
+        Assert.Equal((OutreachPreference.None, true), container.Preferences.Choices[WeChatTestInstance.OpenId]);
     }
 
     [Fact]

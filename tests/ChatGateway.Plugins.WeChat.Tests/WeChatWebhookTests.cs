@@ -208,7 +208,7 @@ public sealed class WeChatWebhookTests
         using var response = await run.PostAsync(WeChatTestInstance.LoadPayload("unsubscribe.xml"), WeChatTestInstance.SignedQuery());
 
         Assert.Equal("success", await response.Content.ReadAsStringAsync(Token));
-        Assert.Equal(OutreachPreference.None, await run.Container.Preferences.GetAsync(WeChatTestInstance.OpenId, Token));
+        Assert.Equal((OutreachPreference.None, true), run.Container.Preferences.Choices[WeChatTestInstance.OpenId]);
         Assert.Single(run.Inbound.Accepted);
     }
 }

@@ -16,10 +16,15 @@ public sealed class WeChatChannelPlugin : IChannelPlugin
 
     public string ChannelType => "wechat";
 
-    public ChannelCapabilities Capabilities => ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.ReceiveAttachments;
+    // StartConversation within the 48 hours only: WeChatOutreach (IChannelOutreach) says no after them.
+    public ChannelCapabilities Capabilities => ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.ReceiveAttachments
+        | ChannelCapabilities.StartConversation;
 
     // WeChat keeps images up to 10 MB and voice up to 2 MB.
     public long MaxAttachmentBytes => 10 * 1024 * 1024;
+
+    /// <summary>Customer-service messages (客服消息) go only within 48 hours of the customer's last interaction.</summary>
+    public TimeSpan? ReplyWindow => TimeSpan.FromHours(48);
 
     public void ConfigureServices(ChannelInstance instance, IServiceCollection services)
     {

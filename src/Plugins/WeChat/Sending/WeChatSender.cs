@@ -57,7 +57,7 @@ internal sealed class WeChatSender(WeChatApiClient api, WeChatAccessTokens token
             case { TokenInvalid: true }:
                 return Transient(message, $"WeChat refused the renewed access_token ({result.ErrCode})");
             case { ErrCode: 43004 }:
-                await preferences.DeclineAsync(message.Recipient.ExternalId, OutreachPreference.None, cancellationToken);
+                await preferences.SetAsync(message.Recipient.ExternalId, OutreachPreference.None, thisChannelOnly: true, cancellationToken);
                 return Permanent(message, result.ErrCode, "the customer no longer follows the account (43004)");
             default:
                 // errmsg is WeChat's own text about the error; it never quotes the message or the recipient.

@@ -123,7 +123,8 @@ internal static class WeChatWebhookEndpoints
         if (inbound.Unsubscribed is { } openId)
         {
             Log.Unsubscribed(logger, openId);
-            await services.GetRequiredService<IOutreachPreferences>().DeclineAsync(openId, OutreachPreference.None, cancellationToken);
+            // Not reachable on WeChat any more: this channel only (their SMS or email are their own choices).
+            await services.GetRequiredService<IOutreachPreferences>().SetAsync(openId, OutreachPreference.None, thisChannelOnly: true, cancellationToken);
         }
 
         if (inbound.Message is { } message)
