@@ -7,8 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ChatGateway.Plugins.Telegram;
 
 /// <summary>
-/// Telegram's messaging API: customers' messages arrive as a signed JSON webhook carrying one or more events,
-/// agents' replies go out through its REST API.
+/// Telegram's Bot API: customers' updates arrive by webhook (one per request, proven by the secret token header),
+/// agents' answers and files go out through <c>sendMessage</c>, <c>sendPhoto</c> and <c>sendDocument</c>.
 /// </summary>
 public sealed class TelegramChannelPlugin : IChannelPlugin
 {
@@ -16,7 +16,13 @@ public sealed class TelegramChannelPlugin : IChannelPlugin
 
     public string ChannelType => "telegram";
 
-    public ChannelCapabilities Capabilities => ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText;
+    // StartConversation: a bot may write to a user who started it, until they block it (then the send fails for good
+    // and the customer's outreach on this channel is recorded as none).
+    public ChannelCapabilities Capabilities => ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText
+        | ChannelCapabilities.StartConversation | ChannelCapabilities.Attachments;
+
+    /// <summary>Bots download files up to 20 MB (getFile) and upload up to 50 MB: the smaller of the two.</summary>
+    public long MaxAttachmentBytes => TelegramMapper.MaxDownloadBytes;
 
     public void ConfigureServices(ChannelInstance instance, IServiceCollection services)
     {

@@ -3,22 +3,28 @@ namespace ChatGateway.Plugins.Telegram;
 /// <summary>Settings of one Telegram instance, bound from its <c>plugins.json</c> entry and <c>Channels:{id}</c>.</summary>
 internal sealed record TelegramOptions
 {
-    /// <summary>Secret: signs the webhook (<c>X-Telegram-Signature</c>). Environment only, never in plugins.json.</summary>
-    public string ChannelSecret { get; init; } = "";
+    /// <summary>Secret: the bot's token from BotFather (<c>123456:ABC…</c>), part of every API URL. Environment only.</summary>
+    public string BotToken { get; init; } = "";
 
-    /// <summary>Secret: the Bearer token of API calls. Environment only, never in plugins.json.</summary>
-    public string AccessToken { get; init; } = "";
+    /// <summary>Secret: what Telegram sends in <c>X-Telegram-Bot-Api-Secret-Token</c> with each update. Environment only.</summary>
+    public string SecretToken { get; init; } = "";
 
-    /// <summary>Where the provider's REST API lives, e.g. <c>https://api.telegram.example</c>.</summary>
-    public string ApiBaseAddress { get; init; } = "";
+    /// <summary>Where the Bot API lives.</summary>
+    public string ApiBaseAddress { get; init; } = "https://api.telegram.org";
+
+    /// <summary>The public https address of this instance's webhook; when set, it is registered with <c>setWebhook</c> at start-up.</summary>
+    public string? WebhookUrl { get; init; }
 
     /// <summary>Largest webhook body accepted; larger ones get 413 before anything is parsed.</summary>
     public int MaxBodyBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>How long one API call may take before it counts as a transient failure.</summary>
+    /// <summary>How long one API call (or one file download) may take before it counts as a transient failure.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest wait between two <c>setWebhook</c> attempts while Telegram cannot be reached.</summary>
+    public TimeSpan MaxRegistrationBackoff { get; init; } = TimeSpan.FromMinutes(5);
 
     // Records print every property; two of these are secrets.
     public override string ToString() =>
-        $"TelegramOptions {{ ChannelSecret = ***, AccessToken = ***, ApiBaseAddress = {ApiBaseAddress}, MaxBodyBytes = {MaxBodyBytes}, RequestTimeout = {RequestTimeout} }}";
+        $"TelegramOptions {{ BotToken = ***, SecretToken = ***, ApiBaseAddress = {ApiBaseAddress}, WebhookUrl = {WebhookUrl}, MaxBodyBytes = {MaxBodyBytes}, RequestTimeout = {RequestTimeout} }}";
 }

@@ -1,13 +1,11 @@
-using System.Net.Http.Headers;
-
 using ChatGateway.Abstractions;
+using ChatGateway.Plugins.Telegram.Api;
 using ChatGateway.Plugins.Telegram.Sending;
+using ChatGateway.Plugins.Telegram.Webhooks;
 
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-
-using Refit;
 
 namespace ChatGateway.Plugins.Telegram;
 
@@ -19,37 +17,20 @@ internal static class TelegramServiceCollectionExtensions
         services.AddOptions<TelegramOptions>().Bind(instance.Settings).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelegramOptions>>(new TelegramOptionsValidator(instance)));
 
-        // The source-generated client: Refit's reflection builder (AddRefitClient) compiles, then fails at the first call
-        // in a plugin's load context.
-        services.AddRefitGeneratedClient<ITelegramApi>(_ => CreateRefitSettings())
-            .ConfigureHttpClient((provider, client) =>
-            {
-                var options = provider.GetRequiredService<IOptionsMonitor<TelegramOptions>>().CurrentValue;
-                client.BaseAddress = new Uri(options.ApiBaseAddress);
-                client.Timeout = options.RequestTimeout;
-                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.AccessToken);
-            })
-            // IHttpClientFactory logs each request's URL at Information; a provider's URLs often hold a customer's id.
+        // The bot token is part of every Bot API URL: IHttpClientFactory's request logging (URLs at Information) is removed.
+        // Each call and download has its own time limit (RequestTimeout), so the client's own is off.
+        services.AddHttpClient(TelegramBotClient.HttpClientName)
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers();
+        services.TryAddTransient<TelegramBotClient>();
+
+        // One registration worker per instance, which is also the instance's readiness.
+        services.TryAddSingleton<TelegramWebhookRegistration>();
+        services.AddHostedService(provider => provider.GetRequiredService<TelegramWebhookRegistration>());
+        services.AddSingleton<IChannelReadiness>(provider => provider.GetRequiredService<TelegramWebhookRegistration>());
 
         // Transient: each send takes a fresh client from IHttpClientFactory, so handlers rotate.
         services.TryAddTransient<IChannelSender, TelegramSender>();
         return services;
     }
-
-    private static RefitSettings CreateRefitSettings() => new()
-    {
-        // Refit streams a JSON body chunked, without Content-Length, which some providers refuse (411 or a bare 400):
-        // serialise it first.
-        Buffered = true,
-
-        // Exceptions keep the request; drop the token before anything can log them.
-        ExceptionRedactor = exception =>
-        {
-            if (exception.RequestMessage is { } request)
-            {
-                request.Headers.Authorization = null;
-            }
-        },
-    };
 }
