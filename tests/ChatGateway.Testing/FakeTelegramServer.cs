@@ -53,6 +53,9 @@ public sealed class FakeTelegramServer : IFakeProviderApi
     private readonly ConcurrentQueue<(string? Url, string? SecretToken)> _webhooks = new();
     private readonly ConcurrentDictionary<string, bool> _blocked = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string Path, byte[] Bytes, string ContentType)> _files = new(StringComparer.Ordinal);
+    private readonly List<(long Id, string Json)> _updates = [];
+    private readonly ConcurrentQueue<long?> _pollOffsets = new();
+    private volatile string? _webhook;
     private long _messageIds = 100;
 
     private FakeTelegramServer(WebApplication app, string token)
@@ -82,6 +85,9 @@ public sealed class FakeTelegramServer : IFakeProviderApi
 
     /// <summary>Each <c>setWebhook</c> accepted: its url and secret_token, oldest first.</summary>
     public IReadOnlyList<(string? Url, string? SecretToken)> Webhooks => [.. _webhooks];
+
+    /// <summary>The <c>offset</c> of each <c>getUpdates</c> (null for one without), oldest first.</summary>
+    public IReadOnlyList<long?> PollOffsets => [.. _pollOffsets];
 
     /// <summary>While true, every Bot API call answers 502 <c>Bad Gateway</c> (Telegram down).</summary>
     public bool Unavailable { get; set; }
@@ -134,6 +140,16 @@ public sealed class FakeTelegramServer : IFakeProviderApi
     /// <summary>A file a customer sent, as Telegram keeps it: <c>getFile</c> gives <paramref name="path"/>, the download its bytes.</summary>
     public void AddFile(string fileId, string path, byte[] bytes, string contentType = "application/octet-stream") =>
         _files[fileId] = (path, bytes, contentType);
+
+    /// <summary>An update (an Update object with its <c>update_id</c>) for <c>getUpdates</c> to hand out until an offset confirms it.</summary>
+    public void AddUpdate(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        lock (_updates)
+        {
+            _updates.Add((document.RootElement.GetProperty("update_id").GetInt64(), json));
+        }
+    }
 
     /// <summary>The user of this chat blocked the bot: sends to it answer 403.</summary>
     public void Block(string chatId) => _blocked[chatId] = true;
@@ -213,7 +229,13 @@ public sealed class FakeTelegramServer : IFakeProviderApi
         {
             case "getMe":
                 return Ok(new { id = 7000000001L, is_bot = true, first_name = "Shop", username = "shop_test_bot" });
+            case "deleteWebhook":
+                _webhook = null;
+                return Ok(true);
+            case "getUpdates":
+                return await GetUpdatesAsync(parameters, context.RequestAborted);
             case "setWebhook":
+                _webhook = parameters.GetValueOrDefault("url");
                 _webhooks.Enqueue((parameters.GetValueOrDefault("url"), parameters.GetValueOrDefault("secret_token")));
                 return Ok(true);
             case "getFile":
@@ -227,6 +249,36 @@ public sealed class FakeTelegramServer : IFakeProviderApi
                 return Send(method, parameters, files);
             default:
                 return Error(404, "Not Found");
+        }
+    }
+
+    /// <summary>Updates from the offset on (those before it are confirmed and forgotten), waiting up to <c>timeout</c> seconds for one.</summary>
+    private async Task<IResult> GetUpdatesAsync(Dictionary<string, string> parameters, CancellationToken cancellationToken)
+    {
+        if (_webhook is not null)
+        {
+            return Error(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+        }
+
+        long? offset = long.TryParse(parameters.GetValueOrDefault("offset"), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var from) ? from : null;
+        _pollOffsets.Enqueue(offset);
+        var timeout = int.TryParse(parameters.GetValueOrDefault("timeout"), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? seconds : 0;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(timeout);
+        while (true)
+        {
+            List<string> pending;
+            lock (_updates)
+            {
+                _updates.RemoveAll(u => u.Id < offset);
+                pending = [.. _updates.Select(u => u.Json)];
+            }
+
+            if (pending.Count > 0 || DateTime.UtcNow >= until)
+            {
+                return Results.Text($$"""{"ok":true,"result":[{{string.Join(",", pending)}}]}""", "application/json");
+            }
+
+            await Task.Delay(50, cancellationToken);
         }
     }
 

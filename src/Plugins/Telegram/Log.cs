@@ -68,6 +68,10 @@ internal static partial class Log
         Message = "{Method} failed ({Reason}); trying again in {Delay}")]
     public static partial void RegistrationFailed(ILogger logger, string method, string reason, TimeSpan delay);
 
+    [LoggerMessage(EventId = 4930, EventName = "TelegramPollFailed", Level = LogLevel.Warning,
+        Message = "Long polling: {Reason}; trying again after a wait")]
+    public static partial void PollFailed(ILogger logger, string reason);
+
     // The provider id (chat and message ids) goes to Debug only; the reason above Debug.
     public static void UpdateRefused(ILogger logger, string messageId, string reason)
     {

@@ -52,38 +52,43 @@ internal static class TelegramMapper
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("update_id", out var updateId) || !updateId.TryGetInt64(out var update))
-            {
-                return (null, "update_id is required (a number)");
-            }
-
-            foreach (var field in MessageFields)
-            {
-                if (root.TryGetProperty(field, out var message))
-                {
-                    return ToMessage(message, field, edited: field.StartsWith("edited_", StringComparison.Ordinal));
-                }
-            }
-
-            // Another kind of update (a button pressed, a channel post, the bot blocked): shown as such when a person sent it.
-            foreach (var property in root.EnumerateObject())
-            {
-                if (property.Value.ValueKind == JsonValueKind.Object && property.Value.TryGetProperty("from", out var from) && UserOf(from) is { } sender)
-                {
-                    var inbound = new InboundMessage
-                    {
-                        ProviderMessageId = $"update:{update.ToString(CultureInfo.InvariantCulture)}",
-                        Sender = sender,
-                        Text = "",
-                        Unsupported = new UnsupportedContent { Kind = property.Name.ToLowerInvariant() },
-                    };
-                    return (new TelegramUpdate(inbound, null, null), null);
-                }
-            }
-
-            return (null, null);
+            return ToUpdate(document.RootElement);
         }
+    }
+
+    /// <summary>One Update object (a webhook's body, an item of <c>getUpdates</c>), mapped as <see cref="ToUpdate(ReadOnlyMemory{byte})"/>.</summary>
+    public static (TelegramUpdate? Update, string? Error) ToUpdate(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("update_id", out var updateId) || !updateId.TryGetInt64(out var update))
+        {
+            return (null, "update_id is required (a number)");
+        }
+
+        foreach (var field in MessageFields)
+        {
+            if (root.TryGetProperty(field, out var message))
+            {
+                return ToMessage(message, field, edited: field.StartsWith("edited_", StringComparison.Ordinal));
+            }
+        }
+
+        // Another kind of update (a button pressed, a channel post, the bot blocked): shown as such when a person sent it.
+        foreach (var property in root.EnumerateObject())
+        {
+            if (property.Value.ValueKind == JsonValueKind.Object && property.Value.TryGetProperty("from", out var from) && UserOf(from) is { } sender)
+            {
+                var inbound = new InboundMessage
+                {
+                    ProviderMessageId = $"update:{update.ToString(CultureInfo.InvariantCulture)}",
+                    Sender = sender,
+                    Text = "",
+                    Unsupported = new UnsupportedContent { Kind = property.Name.ToLowerInvariant() },
+                };
+                return (new TelegramUpdate(inbound, null, null), null);
+            }
+        }
+
+        return (null, null);
     }
 
     private static (TelegramUpdate? Update, string? Error) ToMessage(JsonElement message, string field, bool edited)

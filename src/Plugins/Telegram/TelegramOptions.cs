@@ -15,6 +15,15 @@ internal sealed record TelegramOptions
     /// <summary>The public https address of this instance's webhook; when set, it is registered with <c>setWebhook</c> at start-up.</summary>
     public string? WebhookUrl { get; init; }
 
+    /// <summary>
+    /// True to fetch updates by long polling (<c>getUpdates</c>) instead of a webhook: for a gateway Telegram cannot reach.
+    /// One gateway instance of a cluster polls at a time (a lease); the offset is kept in the channel's state.
+    /// </summary>
+    public bool LongPolling { get; init; }
+
+    /// <summary>How long one <c>getUpdates</c> call waits for updates (Telegram's <c>timeout</c>, whole seconds).</summary>
+    public TimeSpan PollTimeout { get; init; } = TimeSpan.FromSeconds(25);
+
     /// <summary>Largest webhook body accepted; larger ones get 413 before anything is parsed.</summary>
     public int MaxBodyBytes { get; init; } = 1024 * 1024;
 

@@ -45,6 +45,16 @@ internal sealed class TelegramOptionsValidator(ChannelInstance instance) : IVali
             errors.Add($"WebhookUrl must be an absolute https URL (the public address of /channels/{instance.Id}/webhook), or left out");
         }
 
+        if (options.LongPolling && !string.IsNullOrWhiteSpace(options.WebhookUrl))
+        {
+            errors.Add("WebhookUrl and LongPolling exclude each other (Telegram refuses getUpdates while a webhook is set): leave one out");
+        }
+
+        if (options.PollTimeout < TimeSpan.FromSeconds(1) || options.PollTimeout > TimeSpan.FromSeconds(50))
+        {
+            errors.Add("PollTimeout must be between 00:00:01 and 00:00:50");
+        }
+
         if (options.MaxBodyBytes <= 0)
         {
             errors.Add("MaxBodyBytes must be greater than 0");

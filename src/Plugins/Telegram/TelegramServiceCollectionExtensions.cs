@@ -1,6 +1,7 @@
 using ChatGateway.Abstractions;
 using ChatGateway.Plugins.Telegram.Api;
 using ChatGateway.Plugins.Telegram.Sending;
+using ChatGateway.Plugins.Telegram.Updates;
 using ChatGateway.Plugins.Telegram.Webhooks;
 
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +29,9 @@ internal static class TelegramServiceCollectionExtensions
         services.TryAddSingleton<TelegramWebhookRegistration>();
         services.AddHostedService(provider => provider.GetRequiredService<TelegramWebhookRegistration>());
         services.AddSingleton<IChannelReadiness>(provider => provider.GetRequiredService<TelegramWebhookRegistration>());
+
+        // Long polling, when configured (it returns at once otherwise).
+        services.AddHostedService<TelegramPollingService>();
 
         // Transient: each send takes a fresh client from IHttpClientFactory, so handlers rotate.
         services.TryAddTransient<IChannelSender, TelegramSender>();

@@ -24,8 +24,8 @@ internal sealed class TelegramBotClient(IHttpClientFactory httpClientFactory, IO
     public const string HttpClientName = "ChatGateway.Plugins.Telegram.BotApi";
 
     /// <summary>Calls a method with a JSON body.</summary>
-    public Task<TelegramCallResult> CallAsync(string method, object parameters, CancellationToken cancellationToken) =>
-        SendAsync(method, JsonContent.Create(parameters), cancellationToken);
+    public Task<TelegramCallResult> CallAsync(string method, object parameters, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
+        SendAsync(method, JsonContent.Create(parameters), cancellationToken, timeout);
 
     /// <summary>Calls a method with a multipart body (a file upload).</summary>
     public Task<TelegramCallResult> CallAsync(string method, MultipartFormDataContent content, CancellationToken cancellationToken) =>
@@ -61,12 +61,12 @@ internal sealed class TelegramBotClient(IHttpClientFactory httpClientFactory, IO
         }
     }
 
-    private async Task<TelegramCallResult> SendAsync(string method, HttpContent content, CancellationToken cancellationToken)
+    private async Task<TelegramCallResult> SendAsync(string method, HttpContent content, CancellationToken cancellationToken, TimeSpan? limit = null)
     {
         var settings = options.CurrentValue;
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{settings.ApiBaseAddress.TrimEnd('/')}/bot{settings.BotToken}/{method}") { Content = content };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(settings.RequestTimeout);
+        timeout.CancelAfter(limit ?? settings.RequestTimeout);
         try
         {
             using var response = await httpClientFactory.CreateClient(HttpClientName).SendAsync(request, timeout.Token);
@@ -78,7 +78,7 @@ internal sealed class TelegramBotClient(IHttpClientFactory httpClientFactory, IO
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return Unreachable($"Telegram did not answer within {settings.RequestTimeout.TotalSeconds:0.###} s");
+            return Unreachable($"Telegram did not answer within {(limit ?? settings.RequestTimeout).TotalSeconds:0.###} s");
         }
     }
 

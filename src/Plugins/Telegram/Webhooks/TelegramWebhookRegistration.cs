@@ -28,7 +28,8 @@ internal sealed class TelegramWebhookRegistration(
         {
             var settings = options.CurrentValue;
             var register = !string.IsNullOrWhiteSpace(settings.WebhookUrl);
-            var method = register ? "setWebhook" : "getMe";
+            // Long polling: getUpdates is refused while a webhook is set, so any is removed.
+            var method = register ? "setWebhook" : settings.LongPolling ? "deleteWebhook" : "getMe";
             TelegramCallResult result;
             try
             {
