@@ -28,6 +28,13 @@ public sealed class WebhookSamples
     /// </summary>
     public required Func<Uri, byte[], IReadOnlyDictionary<string, string>> Sign { get; init; }
 
+    /// <summary>
+    /// True (the default) when the provider's proof covers the body (an HMAC of it); false when it is a shared secret
+    /// that proves only who called (Telegram's <c>X-Telegram-Bot-Api-Secret-Token</c>): the kit then skips the facts
+    /// about a changed or corrupted body, and still checks a missing or wrong proof.
+    /// </summary>
+    public bool SignatureCoversBody { get; init; } = true;
+
     /// <summary>The largest body the webhook takes, in bytes: the kit sends a properly signed one a byte over it and expects 413.</summary>
     public required long MaxBodyBytes { get; init; }
 
