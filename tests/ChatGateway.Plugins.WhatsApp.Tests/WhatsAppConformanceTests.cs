@@ -1,0 +1,24 @@
+using ChatGateway.Testing.Conformance;
+
+namespace ChatGateway.Plugins.WhatsApp.Tests;
+
+/// <summary>The WhatsApp plugin against what the gateway expects of every channel plugin.</summary>
+public sealed class WhatsAppConformanceTests() : ChannelPluginConformanceTests(
+    new WhatsAppChannelPlugin(),
+    WhatsAppTestInstance.ValidSettings(),
+    ["ChannelSecret", "AccessToken", "ApiBaseAddress"])
+{
+    protected override WebhookSamples Webhook => new()
+    {
+        Path = "webhook",
+        ContentType = "application/json",
+        SingleMessage = WhatsAppTestInstance.LoadPayload("message.json"),
+        Batch = WhatsAppTestInstance.LoadPayload("batch.json"),
+        BatchMessages = 3,
+        Sign = (_, body) => WhatsAppTestInstance.Sign(body),
+        MaxBodyBytes = 1024 * 1024,
+    };
+
+    protected override async Task<IFakeProviderApi?> StartFakeProviderAsync() =>
+        await FakeWhatsAppApi.StartAsync(TestContext.Current.CancellationToken);
+}
