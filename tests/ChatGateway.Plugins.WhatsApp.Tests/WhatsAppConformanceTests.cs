@@ -1,3 +1,4 @@
+using ChatGateway.Abstractions;
 using ChatGateway.Testing.Conformance;
 
 namespace ChatGateway.Plugins.WhatsApp.Tests;
@@ -6,7 +7,7 @@ namespace ChatGateway.Plugins.WhatsApp.Tests;
 public sealed class WhatsAppConformanceTests() : ChannelPluginConformanceTests(
     new WhatsAppChannelPlugin(),
     WhatsAppTestInstance.ValidSettings(),
-    ["ChannelSecret", "AccessToken", "ApiBaseAddress"])
+    ["AppSecret", "VerifyToken", "AccessToken", "PhoneNumberId"])
 {
     protected override WebhookSamples Webhook => new()
     {
@@ -19,6 +20,10 @@ public sealed class WhatsAppConformanceTests() : ChannelPluginConformanceTests(
         MaxBodyBytes = 1024 * 1024,
     };
 
-    protected override async Task<IFakeProviderApi?> StartFakeProviderAsync() =>
-        await FakeWhatsAppApi.StartAsync(TestContext.Current.CancellationToken);
+    // Graph takes no idempotency key.
+    protected override bool SendsIdempotencyKey => false;
+
+    protected override ChannelRecipient SendRecipient => new() { ExternalId = "15005550006", Phone = "+15005550006" };
+
+    protected override async Task<IFakeProviderApi?> StartFakeProviderAsync() => await WhatsAppTestInstance.StartFakeAsync();
 }

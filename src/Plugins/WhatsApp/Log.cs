@@ -3,40 +3,56 @@ using Microsoft.Extensions.Logging;
 namespace ChatGateway.Plugins.WhatsApp;
 
 /// <summary>
-/// Event ids 4900-4999 belong to the WhatsApp plugin (pick a range no other plugin uses). Message bodies,
-/// tokens and signatures are never logged; customers' ids only at Debug.
+/// Event ids 5700-5799 belong to the WhatsApp plugin. Message bodies, tokens, signatures and phone numbers (wa_id) are
+/// never logged above Debug.
 /// </summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 4901, EventName = "WhatsAppWebhookAccepted", Level = LogLevel.Information,
-        Message = "Webhook with {Events} events: {Stored} messages stored, {Refused} refused")]
-    public static partial void WebhookAccepted(ILogger logger, int events, int stored, int refused);
+    [LoggerMessage(EventId = 5701, EventName = "WhatsAppWebhookAccepted", Level = LogLevel.Information,
+        Message = "Webhook: {Stored} messages stored, {Refused} refused, {Statuses} delivery statuses, {Ignored} events passed over")]
+    public static partial void WebhookAccepted(ILogger logger, int stored, int refused, int statuses, int ignored);
 
-    [LoggerMessage(EventId = 4902, EventName = "WhatsAppWebhookRejected", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 5702, EventName = "WhatsAppWebhookRejected", Level = LogLevel.Warning,
         Message = "Webhook answered {StatusCode}: {Reason}")]
     public static partial void WebhookRejected(ILogger logger, int statusCode, string reason);
 
-    [LoggerMessage(EventId = 4903, EventName = "WhatsAppEventRefused", Level = LogLevel.Warning,
-        Message = "Event {EventId} refused by the gateway: {Reason}")]
-    public static partial void EventRefused(ILogger logger, string eventId, string reason);
+    [LoggerMessage(EventId = 5703, EventName = "WhatsAppMessageRefused", Level = LogLevel.Warning,
+        Message = "Message {ProviderMessageId} refused by the gateway: {Reason}")]
+    public static partial void MessageRefused(ILogger logger, string providerMessageId, string reason);
 
-    [LoggerMessage(EventId = 4904, EventName = "WhatsAppEventReceived", Level = LogLevel.Debug,
-        Message = "Event {EventId} ({Type}) from {From}")]
-    public static partial void EventReceived(ILogger logger, string eventId, string type, string from);
+    [LoggerMessage(EventId = 5704, EventName = "WhatsAppMessageReceived", Level = LogLevel.Debug,
+        Message = "Message {ProviderMessageId} ({Kind}) from {From}")]
+    public static partial void MessageReceived(ILogger logger, string providerMessageId, string kind, string from);
 
-    [LoggerMessage(EventId = 4910, EventName = "WhatsAppSent", Level = LogLevel.Information,
-        Message = "Message {MessageId} accepted by WhatsApp as {ProviderMessageId}")]
+    [LoggerMessage(EventId = 5705, EventName = "WhatsAppMediaNotKept", Level = LogLevel.Warning,
+        Message = "The media of message {ProviderMessageId} was not kept: {Reason}")]
+    public static partial void MediaNotKept(ILogger logger, string providerMessageId, string reason);
+
+    [LoggerMessage(EventId = 5706, EventName = "WhatsAppMediaFetchFailed", Level = LogLevel.Warning,
+        Message = "The media of message {ProviderMessageId} could not be fetched for now ({Reason}); Meta is asked to deliver the webhook again")]
+    public static partial void MediaFetchFailed(ILogger logger, string providerMessageId, string reason);
+
+    [LoggerMessage(EventId = 5707, EventName = "WhatsAppVerificationRefused", Level = LogLevel.Warning,
+        Message = "Webhook verification refused: {Reason}")]
+    public static partial void VerificationRefused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 5708, EventName = "WhatsAppVerified", Level = LogLevel.Information,
+        Message = "Webhook verified by Meta")]
+    public static partial void Verified(ILogger logger);
+
+    [LoggerMessage(EventId = 5710, EventName = "WhatsAppSent", Level = LogLevel.Information,
+        Message = "Message {MessageId} sent as {ProviderMessageId}")]
     public static partial void Sent(ILogger logger, Guid messageId, string? providerMessageId);
 
-    [LoggerMessage(EventId = 4911, EventName = "WhatsAppSendFailedTransient", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 5711, EventName = "WhatsAppSendFailedTransient", Level = LogLevel.Warning,
         Message = "Sending message {MessageId} failed for now: {Reason}")]
     public static partial void SendFailedTransient(ILogger logger, Guid messageId, string reason);
 
-    [LoggerMessage(EventId = 4912, EventName = "WhatsAppSendFailedPermanent", Level = LogLevel.Warning,
-        Message = "WhatsApp refused message {MessageId} with {StatusCode}, error code {ErrorCode}")]
-    public static partial void SendFailedPermanent(ILogger logger, Guid messageId, int statusCode, string? errorCode);
+    [LoggerMessage(EventId = 5712, EventName = "WhatsAppSendFailedPermanent", Level = LogLevel.Warning,
+        Message = "WhatsApp refused message {MessageId}: {Reason}")]
+    public static partial void SendFailedPermanent(ILogger logger, Guid messageId, string reason);
 
-    [LoggerMessage(EventId = 4913, EventName = "WhatsAppSendRejectedLocally", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 5713, EventName = "WhatsAppSendRejectedLocally", Level = LogLevel.Warning,
         Message = "Message {MessageId} not sent: {Reason}")]
     public static partial void SendRejectedLocally(ILogger logger, Guid messageId, string reason);
 }

@@ -7,8 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ChatGateway.Plugins.WhatsApp;
 
 /// <summary>
-/// WhatsApp's messaging API: customers' messages arrive as a signed JSON webhook carrying one or more events,
-/// agents' replies go out through its REST API.
+/// The WhatsApp Business Platform (Cloud API): customers' messages and delivery statuses arrive as Meta's signed JSON
+/// webhook; agents' answers and files go out through the Graph API, free-form within 24 hours of the customer's last message.
 /// </summary>
 public sealed class WhatsAppChannelPlugin : IChannelPlugin
 {
@@ -16,7 +16,12 @@ public sealed class WhatsAppChannelPlugin : IChannelPlugin
 
     public string ChannelType => "whatsapp";
 
-    public ChannelCapabilities Capabilities => ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText;
+    // StartConversation under conditions: only within the 24-hour window (IChannelOutreach says when not).
+    public ChannelCapabilities Capabilities => ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.DeliveryReceipts
+        | ChannelCapabilities.PhoneIdentity | ChannelCapabilities.StartConversation | ChannelCapabilities.Attachments;
+
+    /// <summary>WhatsApp's limit for media (documents may be 100 MB; 16 MB serves both ways).</summary>
+    public long MaxAttachmentBytes => 16 * 1024 * 1024;
 
     public void ConfigureServices(ChannelInstance instance, IServiceCollection services)
     {

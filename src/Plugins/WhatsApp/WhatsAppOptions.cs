@@ -1,24 +1,33 @@
 namespace ChatGateway.Plugins.WhatsApp;
 
-/// <summary>Settings of one WhatsApp instance, bound from its <c>plugins.json</c> entry and <c>Channels:{id}</c>.</summary>
+/// <summary>Settings of one WhatsApp Business (Cloud API) number, bound from its <c>plugins.json</c> entry and <c>Channels:{id}</c>.</summary>
 internal sealed record WhatsAppOptions
 {
-    /// <summary>Secret: signs the webhook (<c>X-WhatsApp-Signature</c>). Environment only, never in plugins.json.</summary>
-    public string ChannelSecret { get; init; } = "";
+    /// <summary>Secret: the Meta app's secret, which signs each webhook (<c>X-Hub-Signature-256</c>). Environment only.</summary>
+    public string AppSecret { get; init; } = "";
 
-    /// <summary>Secret: the Bearer token of API calls. Environment only, never in plugins.json.</summary>
+    /// <summary>Secret: the token Meta sends back when it verifies the webhook URL (<c>hub.verify_token</c>). Environment only.</summary>
+    public string VerifyToken { get; init; } = "";
+
+    /// <summary>Secret: a system user's permanent access token, the Bearer token of Graph API calls. Environment only.</summary>
     public string AccessToken { get; init; } = "";
 
-    /// <summary>Where the provider's REST API lives, e.g. <c>https://api.whatsapp.example</c>.</summary>
-    public string ApiBaseAddress { get; init; } = "";
+    /// <summary>The business phone number's id (not the number): messages go out from it, and webhooks for others are passed over.</summary>
+    public string PhoneNumberId { get; init; } = "";
+
+    /// <summary>The Graph API.</summary>
+    public string ApiBaseAddress { get; init; } = "https://graph.facebook.com";
+
+    /// <summary>The Graph API version in every path, e.g. <c>v21.0</c>.</summary>
+    public string ApiVersion { get; init; } = "v21.0";
 
     /// <summary>Largest webhook body accepted; larger ones get 413 before anything is parsed.</summary>
     public int MaxBodyBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>How long one API call may take before it counts as a transient failure.</summary>
+    /// <summary>How long one API call (or one media download) may take before it counts as a transient failure.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    // Records print every property; two of these are secrets.
+    // Records print every property; three of these are secrets.
     public override string ToString() =>
-        $"WhatsAppOptions {{ ChannelSecret = ***, AccessToken = ***, ApiBaseAddress = {ApiBaseAddress}, MaxBodyBytes = {MaxBodyBytes}, RequestTimeout = {RequestTimeout} }}";
+        $"WhatsAppOptions {{ AppSecret = ***, VerifyToken = ***, AccessToken = ***, PhoneNumberId = {PhoneNumberId}, ApiBaseAddress = {ApiBaseAddress}, ApiVersion = {ApiVersion}, MaxBodyBytes = {MaxBodyBytes}, RequestTimeout = {RequestTimeout} }}";
 }

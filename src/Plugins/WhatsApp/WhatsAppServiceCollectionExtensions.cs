@@ -1,13 +1,9 @@
-using System.Net.Http.Headers;
-
 using ChatGateway.Abstractions;
 using ChatGateway.Plugins.WhatsApp.Sending;
 
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-
-using Refit;
 
 namespace ChatGateway.Plugins.WhatsApp;
 
@@ -19,37 +15,15 @@ internal static class WhatsAppServiceCollectionExtensions
         services.AddOptions<WhatsAppOptions>().Bind(instance.Settings).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WhatsAppOptions>>(new WhatsAppOptionsValidator(instance)));
 
-        // The source-generated client: Refit's reflection builder (AddRefitClient) compiles, then fails at the first call
-        // in a plugin's load context.
-        services.AddRefitGeneratedClient<IWhatsAppApi>(_ => CreateRefitSettings())
-            .ConfigureHttpClient((provider, client) =>
-            {
-                var options = provider.GetRequiredService<IOptionsMonitor<WhatsAppOptions>>().CurrentValue;
-                client.BaseAddress = new Uri(options.ApiBaseAddress);
-                client.Timeout = options.RequestTimeout;
-                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.AccessToken);
-            })
-            // IHttpClientFactory logs each request's URL at Information; a provider's URLs often hold a customer's id.
+        services.AddHttpClient(WhatsAppGraphClient.HttpClientName)
+            .ConfigureHttpClient((provider, client) => client.Timeout = provider.GetRequiredService<IOptionsMonitor<WhatsAppOptions>>().CurrentValue.RequestTimeout)
+            // IHttpClientFactory logs each request's URL at Information; media URLs are signed, and tokens must not leak.
             .RemoveAllLoggers();
+        services.TryAddTransient<WhatsAppGraphClient>();
 
         // Transient: each send takes a fresh client from IHttpClientFactory, so handlers rotate.
         services.TryAddTransient<IChannelSender, WhatsAppSender>();
+        services.TryAddSingleton<IChannelOutreach, WhatsAppOutreach>();
         return services;
     }
-
-    private static RefitSettings CreateRefitSettings() => new()
-    {
-        // Refit streams a JSON body chunked, without Content-Length, which some providers refuse (411 or a bare 400):
-        // serialise it first.
-        Buffered = true,
-
-        // Exceptions keep the request; drop the token before anything can log them.
-        ExceptionRedactor = exception =>
-        {
-            if (exception.RequestMessage is { } request)
-            {
-                request.Headers.Authorization = null;
-            }
-        },
-    };
 }

@@ -1,99 +1,159 @@
-using System.Net;
-using System.Text.Json;
-
 using ChatGateway.Abstractions;
 
 using Microsoft.Extensions.Logging;
 
-using Refit;
-
 namespace ChatGateway.Plugins.WhatsApp.Sending;
 
-/// <summary>Makes one send attempt per call and judges the answer; the gateway retries transient failures.</summary>
-internal sealed class WhatsAppSender(IWhatsAppApi api, ILogger<WhatsAppSender> logger) : IChannelSender
+/// <summary>
+/// Makes one send attempt per call and judges Graph's answer; the gateway retries transient failures. Text goes as a
+/// text message; each file is uploaded (<c>/media</c>) and sent as an image or a document by its media id, the text as
+/// the first file's caption when it fits. Graph takes no idempotency key: a retry after a lost answer may send again.
+/// </summary>
+internal sealed class WhatsAppSender(WhatsAppGraphClient graph, IAttachmentStore attachments, ILogger<WhatsAppSender> logger) : IChannelSender
 {
+    /// <summary>Types WhatsApp shows as a picture; every other file goes as a document.</summary>
+    private static readonly HashSet<string> ImageTypes = new(StringComparer.OrdinalIgnoreCase) { "image/jpeg", "image/png" };
+
     public async Task<DeliveryResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (string.IsNullOrWhiteSpace(message.Text))
+        var files = message.Attachments ?? [];
+        if (files.Count == 0 && string.IsNullOrWhiteSpace(message.Text))
         {
             Log.SendRejectedLocally(logger, message.MessageId, "no text");
-            return DeliveryResult.Permanent("WhatsApp carries text only; this message has none");
+            return DeliveryResult.Permanent("WhatsApp needs text or a file; this message has neither");
         }
 
-        var request = WhatsAppMapper.ToSendRequest(message);
-        IApiResponse<WhatsAppMessageResult> response;
-        try
+        if (message.Text.Length > MaxTextLength)
         {
-            // The gateway's message id is the idempotency key: every attempt of one message carries the same.
-            response = await api.SendMessageAsync(request, message.MessageId.ToString("D"), cancellationToken);
+            Log.SendRejectedLocally(logger, message.MessageId, "too long");
+            return DeliveryResult.Permanent($"too long for WhatsApp ({message.Text.Length} characters; at most {MaxTextLength})");
         }
-        catch (Exception ex) when (ex is HttpRequestException or ApiRequestException or TimeoutException
-            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+
+        var to = message.Recipient.ExternalId;
+        var caption = files.Count > 0 && message.Text.Length <= WhatsAppMapper.MaxCaptionLength && !string.IsNullOrWhiteSpace(message.Text) ? message.Text : null;
+        string? lastId = null;
+        if (caption is null && !string.IsNullOrWhiteSpace(message.Text))
         {
-            return Transient(message, "could not reach WhatsApp");
+            var (id, failure) = await SendPayloadAsync(message, new
+            {
+                messaging_product = "whatsapp",
+                recipient_type = "individual",
+                to,
+                type = "text",
+                text = new { body = message.Text },
+            }, cancellationToken);
+            if (failure is not null)
+            {
+                return failure;
+            }
+
+            lastId = id;
         }
 
-        using (response)
+        foreach (var file in files)
         {
-            // Refit reports a network failure (connection refused, reset, timeout) in the response, not as an exception.
-            if (response.HasRequestError(out var requestError))
+            var (mediaId, uploadFailure) = await UploadAsync(message, file, cancellationToken);
+            if (uploadFailure is not null)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                return Transient(message, requestError.InnerException is HttpRequestException { HttpRequestError: var error }
-                    ? $"could not reach WhatsApp ({error})"
-                    : "WhatsApp did not answer in time");
+                return uploadFailure;
             }
 
-            if (response.StatusCode is not { } status)
+            var kind = ImageTypes.Contains(file.ContentType) ? "image" : "document";
+            var media = new Dictionary<string, string> { ["id"] = mediaId! };
+            if (kind == "document")
             {
-                return Transient(message, "WhatsApp did not answer");
+                media["filename"] = file.FileName;
             }
 
-            if (response.IsSuccessStatusCode)
+            if (caption is not null)
             {
-                Log.Sent(logger, message.MessageId, response.Content?.Id);
-                return DeliveryResult.Sent(response.Content?.Id);
+                media["caption"] = caption;
+                caption = null;
             }
 
-            var code = ErrorCode(response.Error is ApiException apiException ? apiException.Content : null);
-            if (status == HttpStatusCode.TooManyRequests || status == HttpStatusCode.RequestTimeout || (int)status >= 500)
+            var payload = new Dictionary<string, object>
             {
-                return Transient(message, $"WhatsApp answered {(int)status}{(code is null ? "" : $" ({code})")}");
+                ["messaging_product"] = "whatsapp",
+                ["recipient_type"] = "individual",
+                ["to"] = to,
+                ["type"] = kind,
+                [kind] = media,
+            };
+            var (id, failure) = await SendPayloadAsync(message, payload, cancellationToken);
+            if (failure is not null)
+            {
+                return failure;
             }
 
-            // Only the status and the provider's error code: its message may quote the text or the recipient.
-            Log.SendFailedPermanent(logger, message.MessageId, (int)status, code);
-            return DeliveryResult.Permanent($"WhatsApp refused the message: {(int)status}{(code is null ? "" : $" {code}")}");
+            lastId = id;
         }
+
+        Log.Sent(logger, message.MessageId, lastId);
+        return DeliveryResult.Sent(lastId);
+    }
+
+    private const int MaxTextLength = WhatsAppMapper.MaxTextLength;
+
+    private async Task<(string? MediaId, DeliveryResult? Failure)> UploadAsync(OutboundMessage message, MessageAttachment file, CancellationToken cancellationToken)
+    {
+        var stream = await attachments.OpenReadAsync(file.Id, cancellationToken);
+        if (stream is null)
+        {
+            Log.SendRejectedLocally(logger, message.MessageId, "file gone");
+            return (null, DeliveryResult.Permanent($"the file {file.FileName} is no longer stored"));
+        }
+
+        await using (stream)
+        {
+            var answer = await graph.UploadMediaAsync(stream, file.FileName, file.ContentType, cancellationToken);
+            if (answer.IsSuccess && answer.Id() is { } id)
+            {
+                return (id, null);
+            }
+
+            return (null, Judge(message, answer, "the upload of a file"));
+        }
+    }
+
+    private async Task<(string? Id, DeliveryResult? Failure)> SendPayloadAsync(OutboundMessage message, object payload, CancellationToken cancellationToken)
+    {
+        var answer = await graph.SendMessageAsync(payload, cancellationToken);
+        return answer.IsSuccess ? (answer.Id(), null) : (null, Judge(message, answer, "the message"));
+    }
+
+    private DeliveryResult Judge(OutboundMessage message, GraphAnswer answer, string what)
+    {
+        if (answer.NetworkError is { } network)
+        {
+            return Transient(message, network == "timeout" ? "WhatsApp did not answer in time" : $"could not reach WhatsApp ({network})");
+        }
+
+        var error = GraphError.Parse(answer.Body);
+        if (error?.Code == GraphError.ReEngagementCode)
+        {
+            Log.SendFailedPermanent(logger, message.MessageId, "re-engagement (131047)");
+            return DeliveryResult.Permanent(GraphError.WindowClosedReason);
+        }
+
+        var reason = $"WhatsApp answered {answer.Status} to {what}{(error is null ? "" : $" ({error.Describe()})")}";
+        if (message.Text.Length >= 4 && reason.Contains(message.Text, StringComparison.Ordinal))
+        {
+            reason = $"WhatsApp answered {answer.Status} to {what} (code {error?.Code})";
+        }
+
+        if (answer.Status is 429 or 408 or >= 500 || error?.IsRateLimit == true)
+        {
+            return Transient(message, reason);
+        }
+
+        Log.SendFailedPermanent(logger, message.MessageId, reason);
+        return DeliveryResult.Permanent(reason);
     }
 
     private DeliveryResult Transient(OutboundMessage message, string reason)
     {
         Log.SendFailedTransient(logger, message.MessageId, reason);
         return DeliveryResult.Transient(reason);
-    }
-
-    /// <summary>The <c>error.code</c> of the provider's error body <c>{"error":{"code":"...","message":"..."}}</c>, if any.</summary>
-    internal static string? ErrorCode(string? content)
-    {
-        if (string.IsNullOrWhiteSpace(content))
-        {
-            return null;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(content);
-            return document.RootElement is { ValueKind: JsonValueKind.Object } root
-                && root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object
-                && error.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String
-                ? code.GetString()
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 }

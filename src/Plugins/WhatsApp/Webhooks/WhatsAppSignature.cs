@@ -4,32 +4,39 @@ using System.Text;
 namespace ChatGateway.Plugins.WhatsApp.Webhooks;
 
 /// <summary>
-/// WhatsApp signs each webhook body with HMAC-SHA256 keyed by the channel secret and sends it base64-encoded in
-/// <c>X-WhatsApp-Signature</c>.
+/// Meta signs each webhook body with HMAC-SHA256 keyed by the app secret and sends <c>sha256=</c> and the lowercase hex
+/// digest in <c>X-Hub-Signature-256</c>.
 /// </summary>
 internal static class WhatsAppSignature
 {
-    public const string HeaderName = "X-WhatsApp-Signature";
+    public const string HeaderName = "X-Hub-Signature-256";
 
-    public static string Compute(string channelSecret, ReadOnlySpan<byte> body) =>
-        Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(channelSecret), body));
+    private const string Prefix = "sha256=";
+
+    public static string Compute(string appSecret, ReadOnlySpan<byte> body) =>
+        Prefix + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(appSecret), body));
 
     /// <summary>True when <paramref name="signature"/> is the body's; compared in constant time.</summary>
-    public static bool IsValid(string channelSecret, ReadOnlySpan<byte> body, string? signature)
+    public static bool IsValid(string appSecret, ReadOnlySpan<byte> body, string? signature)
     {
-        if (string.IsNullOrEmpty(signature))
+        if (string.IsNullOrEmpty(signature) || !signature.StartsWith(Prefix, StringComparison.Ordinal)
+            || signature.Length != Prefix.Length + (2 * HMACSHA256.HashSizeInBytes))
         {
             return false;
         }
 
-        Span<byte> given = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        if (!Convert.TryFromBase64String(signature, given, out var written) || written != HMACSHA256.HashSizeInBytes)
+        byte[] given;
+        try
+        {
+            given = Convert.FromHexString(signature.AsSpan(Prefix.Length));
+        }
+        catch (FormatException)
         {
             return false;
         }
 
         Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(Encoding.UTF8.GetBytes(channelSecret), body, expected);
+        HMACSHA256.HashData(Encoding.UTF8.GetBytes(appSecret), body, expected);
         return CryptographicOperations.FixedTimeEquals(expected, given);
     }
 }

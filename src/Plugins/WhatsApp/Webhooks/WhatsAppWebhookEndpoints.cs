@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 using ChatGateway.Abstractions;
 
 using Microsoft.AspNetCore.Builder;
@@ -10,9 +13,9 @@ using Microsoft.Extensions.Options;
 namespace ChatGateway.Plugins.WhatsApp.Webhooks;
 
 /// <summary>
-/// <c>POST webhook</c> under <c>/channels/{id}</c>: WhatsApp's signed JSON events. The handler resolves everything
-/// from <c>RequestServices</c>, a scope of the instance's own container (the gateway's container does not know the
-/// plugin's types).
+/// <c>GET webhook</c> (Meta's verification of the URL) and <c>POST webhook</c> (signed notifications) under
+/// <c>/channels/{id}</c>. The handlers resolve everything from <c>RequestServices</c>, a scope of the instance's own
+/// container.
 /// </summary>
 internal static class WhatsAppWebhookEndpoints
 {
@@ -20,8 +23,41 @@ internal static class WhatsAppWebhookEndpoints
 
     public static IEndpointRouteBuilder MapWhatsAppWebhook(this IEndpointRouteBuilder endpoints)
     {
+        endpoints.MapGet("webhook", new RequestDelegate(HandleVerificationAsync));
         endpoints.MapPost("webhook", new RequestDelegate(HandleWebhookAsync));
         return endpoints;
+    }
+
+    /// <summary><c>?hub.mode=subscribe&amp;hub.verify_token=…&amp;hub.challenge=…</c>: the challenge back as text when the token is ours.</summary>
+    private static Task HandleVerificationAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory);
+        var options = services.GetRequiredService<IOptionsMonitor<WhatsAppOptions>>().CurrentValue;
+        var query = context.Request.Query;
+        var token = query["hub.verify_token"].ToString();
+        var challenge = query["hub.challenge"].ToString();
+
+        if (query["hub.mode"].ToString() != "subscribe")
+        {
+            Log.VerificationRefused(logger, "hub.mode is not subscribe");
+            return Results.Text("hub.mode must be subscribe", statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(context);
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(options.VerifyToken)))
+        {
+            Log.VerificationRefused(logger, "wrong verify token");
+            return Results.Text("wrong verify token", statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(context);
+        }
+
+        if (challenge.Length is 0 or > 1024)
+        {
+            Log.VerificationRefused(logger, "no challenge");
+            return Results.Text("hub.challenge is required", statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
+        }
+
+        Log.Verified(logger);
+        return Results.Text(challenge, "text/plain", Encoding.UTF8).ExecuteAsync(context);
     }
 
     private static async Task HandleWebhookAsync(HttpContext context)
@@ -47,39 +83,114 @@ internal static class WhatsAppWebhookEndpoints
             return;
         }
 
-        if (!WhatsAppSignature.IsValid(options.ChannelSecret, body, signature))
+        if (!WhatsAppSignature.IsValid(options.AppSecret, body, signature))
         {
             await RejectAsync(context, logger, StatusCodes.Status401Unauthorized, "invalid signature");
             return;
         }
 
-        // 3. What it says.
-        var (messages, error) = WhatsAppMapper.ToInboundMessages(body);
-        if (messages is null)
+        // 3. What it says, for this instance's number only.
+        var (webhook, error) = WhatsAppMapper.ToWebhook(body, options.PhoneNumberId);
+        if (webhook is null)
         {
             await RejectAsync(context, logger, StatusCodes.Status400BadRequest, error!);
             return;
         }
 
-        foreach (var message in messages)
+        // 4. Media is fetched from Graph and stored before any message of the request is given to the gateway. A fetch
+        // worth retrying (Graph busy or down) answers 503 with nothing of the request stored, so Meta delivers it again.
+        var messages = new List<InboundMessage>(webhook.Messages.Count);
+        foreach (var inbound in webhook.Messages)
         {
-            Log.EventReceived(logger, message.ProviderMessageId, message.Unsupported?.Kind ?? "message", message.Sender.ExternalId);
+            var message = inbound.Message;
+            Log.MessageReceived(logger, message.ProviderMessageId, message.Unsupported?.Kind ?? inbound.Media?.Kind ?? "text", message.Sender.ExternalId);
+            if (inbound.Media is { } media)
+            {
+                var (saved, retry) = await SaveMediaAsync(services, logger, message, media, cancellationToken);
+                if (saved is null)
+                {
+                    await RejectAsync(context, logger, StatusCodes.Status503ServiceUnavailable, retry!);
+                    return;
+                }
+
+                message = saved;
+            }
+
+            messages.Add(message);
         }
 
-        // 4. Stored, then answered. A message the gateway refuses is reported in its item: WhatsApp is still
-        // answered 200, since sending it again would be refused again. Any other failure (the store is down) propagates
-        // and the provider hears 500, so it sends the whole request again; what was stored is then a duplicate, kept once.
-        var items = await services.GetRequiredService<IInboundSink>().AcceptBatchAsync(messages, cancellationToken);
+        // 5. Stored, then answered. A refused message is reported in its item (Meta still hears 200: sent again it would
+        // be refused again). Any other failure propagates: Meta hears 500 and sends the whole request again.
+        var items = messages.Count == 0 ? [] : await services.GetRequiredService<IInboundSink>().AcceptBatchAsync(messages, cancellationToken);
         for (var i = 0; i < items.Count; i++)
         {
             if (items[i].RefusedReason is { } reason)
             {
-                Log.EventRefused(logger, messages[i].ProviderMessageId, reason);
+                Log.MessageRefused(logger, messages[i].ProviderMessageId, reason);
             }
         }
 
-        Log.WebhookAccepted(logger, messages.Count, items.Count(item => item.Accepted), items.Count(item => !item.Accepted));
+        var statuses = services.GetRequiredService<IDeliveryStatusSink>();
+        foreach (var status in webhook.Statuses)
+        {
+            await statuses.ReportAsync(status, cancellationToken);
+        }
+
+        Log.WebhookAccepted(logger, items.Count(item => item.Accepted), items.Count(item => !item.Accepted), webhook.Statuses.Count, webhook.Ignored);
         await Results.Ok().ExecuteAsync(context);
+    }
+
+    /// <summary>
+    /// The message with its media stored as an attachment; with unsupported content instead when Graph no longer has it
+    /// or the gateway does not take it; or null and the reason when the fetch is worth Meta's redelivery.
+    /// </summary>
+    private static async Task<(InboundMessage? Message, string? Retry)> SaveMediaAsync(
+        IServiceProvider services, ILogger logger, InboundMessage message, WhatsAppMedia media, CancellationToken cancellationToken)
+    {
+        var timeout = services.GetRequiredService<IOptionsMonitor<WhatsAppOptions>>().CurrentValue.RequestTimeout;
+        using var perFile = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        perFile.CancelAfter(timeout * 2);
+        try
+        {
+            var (response, failure) = await services.GetRequiredService<WhatsAppGraphClient>().GetMediaAsync(media.Id, perFile.Token);
+            if (failure is not null)
+            {
+                if (failure.Transient)
+                {
+                    Log.MediaFetchFailed(logger, message.ProviderMessageId, failure.Reason);
+                    return (null, $"the media of message {message.ProviderMessageId} could not be fetched from WhatsApp ({failure.Reason}); send it again");
+                }
+
+                Log.MediaNotKept(logger, message.ProviderMessageId, failure.Reason);
+                return (message with { Unsupported = new UnsupportedContent { Kind = media.Kind, Summary = $"could not be fetched from WhatsApp ({failure.Reason})" } }, null);
+            }
+
+            using (response)
+            {
+                await using var content = await response!.Content.ReadAsStreamAsync(perFile.Token);
+                try
+                {
+                    var attachment = await services.GetRequiredService<IAttachmentStore>()
+                        .SaveAsync(content, media.FileName ?? media.Kind, media.MimeType ?? response.Content.Headers.ContentType?.MediaType, perFile.Token);
+                    return (message with { Attachments = [attachment] }, null);
+                }
+                catch (AttachmentRejectedException ex)
+                {
+                    Log.MediaNotKept(logger, message.ProviderMessageId, ex.Message);
+                    return (message with { Unsupported = new UnsupportedContent { Kind = media.Kind, Summary = $"not kept: {ex.Message}" } }, null);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.MediaFetchFailed(logger, message.ProviderMessageId, "timeout");
+            return (null, $"the media of message {message.ProviderMessageId} did not arrive from WhatsApp in time; send it again");
+        }
+        catch (Exception ex) when ((ex is HttpRequestException or IOException) && !cancellationToken.IsCancellationRequested)
+        {
+            Log.MediaFetchFailed(logger, message.ProviderMessageId, "the download broke off");
+            return (null, $"the download of message {message.ProviderMessageId}'s media from WhatsApp broke off; send it again");
+        }
     }
 
     /// <summary>The body's bytes, or null when it is larger than <paramref name="maxBytes"/>.</summary>
@@ -90,7 +201,6 @@ internal static class WhatsAppWebhookEndpoints
             return null;
         }
 
-        // Kestrel's own limit (30 MB) stays as the outer bound; this one is the instance's.
         var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
