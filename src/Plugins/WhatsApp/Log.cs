@@ -4,7 +4,8 @@ namespace ChatGateway.Plugins.WhatsApp;
 
 /// <summary>
 /// Event ids 5700-5799 belong to the WhatsApp plugin. Message bodies, tokens, signatures and phone numbers (wa_id) are
-/// never logged above Debug.
+/// never logged above Debug, nor are WhatsApp's message ids (a <c>wamid</c> carries the customer's number, base64-encoded):
+/// above Debug a message is named by its place in the request.
 /// </summary>
 internal static partial class Log
 {
@@ -17,20 +18,20 @@ internal static partial class Log
     public static partial void WebhookRejected(ILogger logger, int statusCode, string reason);
 
     [LoggerMessage(EventId = 5703, EventName = "WhatsAppMessageRefused", Level = LogLevel.Warning,
-        Message = "Message {ProviderMessageId} refused by the gateway: {Reason}")]
-    public static partial void MessageRefused(ILogger logger, string providerMessageId, string reason);
+        Message = "Message {Index} of the request refused by the gateway: {Reason}")]
+    public static partial void MessageRefused(ILogger logger, int index, string reason);
 
     [LoggerMessage(EventId = 5704, EventName = "WhatsAppMessageReceived", Level = LogLevel.Debug,
         Message = "Message {ProviderMessageId} ({Kind}) from {From}")]
     public static partial void MessageReceived(ILogger logger, string providerMessageId, string kind, string from);
 
     [LoggerMessage(EventId = 5705, EventName = "WhatsAppMediaNotKept", Level = LogLevel.Warning,
-        Message = "The media of message {ProviderMessageId} was not kept: {Reason}")]
-    public static partial void MediaNotKept(ILogger logger, string providerMessageId, string reason);
+        Message = "The media of message {Index} of the request was not kept: {Reason}")]
+    public static partial void MediaNotKept(ILogger logger, int index, string reason);
 
     [LoggerMessage(EventId = 5706, EventName = "WhatsAppMediaFetchFailed", Level = LogLevel.Warning,
-        Message = "The media of message {ProviderMessageId} could not be fetched for now ({Reason}); Meta is asked to deliver the webhook again")]
-    public static partial void MediaFetchFailed(ILogger logger, string providerMessageId, string reason);
+        Message = "The media of message {Index} of the request could not be fetched for now ({Reason}); Meta is asked to deliver the webhook again")]
+    public static partial void MediaFetchFailed(ILogger logger, int index, string reason);
 
     [LoggerMessage(EventId = 5707, EventName = "WhatsAppVerificationRefused", Level = LogLevel.Warning,
         Message = "Webhook verification refused: {Reason}")]
@@ -41,8 +42,8 @@ internal static partial class Log
     public static partial void Verified(ILogger logger);
 
     [LoggerMessage(EventId = 5710, EventName = "WhatsAppSent", Level = LogLevel.Information,
-        Message = "Message {MessageId} sent as {ProviderMessageId}")]
-    public static partial void Sent(ILogger logger, Guid messageId, string? providerMessageId);
+        Message = "Message {MessageId} sent in {Parts} WhatsApp messages")]
+    public static partial void Sent(ILogger logger, Guid messageId, int parts);
 
     [LoggerMessage(EventId = 5711, EventName = "WhatsAppSendFailedTransient", Level = LogLevel.Warning,
         Message = "Sending message {MessageId} failed for now: {Reason}")]

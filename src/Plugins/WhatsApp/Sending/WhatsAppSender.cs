@@ -33,6 +33,7 @@ internal sealed class WhatsAppSender(WhatsAppGraphClient graph, IAttachmentStore
         var to = message.Recipient.ExternalId;
         var caption = files.Count > 0 && message.Text.Length <= WhatsAppMapper.MaxCaptionLength && !string.IsNullOrWhiteSpace(message.Text) ? message.Text : null;
         string? lastId = null;
+        var parts = 0;
         if (caption is null && !string.IsNullOrWhiteSpace(message.Text))
         {
             var (id, failure) = await SendPayloadAsync(message, new
@@ -49,6 +50,7 @@ internal sealed class WhatsAppSender(WhatsAppGraphClient graph, IAttachmentStore
             }
 
             lastId = id;
+            parts++;
         }
 
         foreach (var file in files)
@@ -87,9 +89,10 @@ internal sealed class WhatsAppSender(WhatsAppGraphClient graph, IAttachmentStore
             }
 
             lastId = id;
+            parts++;
         }
 
-        Log.Sent(logger, message.MessageId, lastId);
+        Log.Sent(logger, message.MessageId, parts);
         return DeliveryResult.Sent(lastId);
     }
 

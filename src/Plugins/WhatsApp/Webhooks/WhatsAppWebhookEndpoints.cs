@@ -100,13 +100,14 @@ internal static class WhatsAppWebhookEndpoints
         // 4. Media is fetched from Graph and stored before any message of the request is given to the gateway. A fetch
         // worth retrying (Graph busy or down) answers 503 with nothing of the request stored, so Meta delivers it again.
         var messages = new List<InboundMessage>(webhook.Messages.Count);
-        foreach (var inbound in webhook.Messages)
+        for (var index = 0; index < webhook.Messages.Count; index++)
         {
+            var inbound = webhook.Messages[index];
             var message = inbound.Message;
             Log.MessageReceived(logger, message.ProviderMessageId, message.Unsupported?.Kind ?? inbound.Media?.Kind ?? "text", message.Sender.ExternalId);
             if (inbound.Media is { } media)
             {
-                var (saved, retry) = await SaveMediaAsync(services, logger, message, media, cancellationToken);
+                var (saved, retry) = await SaveMediaAsync(services, logger, index + 1, message, media, cancellationToken);
                 if (saved is null)
                 {
                     await RejectAsync(context, logger, StatusCodes.Status503ServiceUnavailable, retry!);
@@ -126,7 +127,7 @@ internal static class WhatsAppWebhookEndpoints
         {
             if (items[i].RefusedReason is { } reason)
             {
-                Log.MessageRefused(logger, messages[i].ProviderMessageId, reason);
+                Log.MessageRefused(logger, i + 1, reason);
             }
         }
 
@@ -145,7 +146,7 @@ internal static class WhatsAppWebhookEndpoints
     /// or the gateway does not take it; or null and the reason when the fetch is worth Meta's redelivery.
     /// </summary>
     private static async Task<(InboundMessage? Message, string? Retry)> SaveMediaAsync(
-        IServiceProvider services, ILogger logger, InboundMessage message, WhatsAppMedia media, CancellationToken cancellationToken)
+        IServiceProvider services, ILogger logger, int index, InboundMessage message, WhatsAppMedia media, CancellationToken cancellationToken)
     {
         var timeout = services.GetRequiredService<IOptionsMonitor<WhatsAppOptions>>().CurrentValue.RequestTimeout;
         using var perFile = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -157,11 +158,11 @@ internal static class WhatsAppWebhookEndpoints
             {
                 if (failure.Transient)
                 {
-                    Log.MediaFetchFailed(logger, message.ProviderMessageId, failure.Reason);
-                    return (null, $"the media of message {message.ProviderMessageId} could not be fetched from WhatsApp ({failure.Reason}); send it again");
+                    Log.MediaFetchFailed(logger, index, failure.Reason);
+                    return (null, $"the media of message {index} could not be fetched from WhatsApp ({failure.Reason}); send it again");
                 }
 
-                Log.MediaNotKept(logger, message.ProviderMessageId, failure.Reason);
+                Log.MediaNotKept(logger, index, failure.Reason);
                 return (message with { Unsupported = new UnsupportedContent { Kind = media.Kind, Summary = $"could not be fetched from WhatsApp ({failure.Reason})" } }, null);
             }
 
@@ -176,20 +177,20 @@ internal static class WhatsAppWebhookEndpoints
                 }
                 catch (AttachmentRejectedException ex)
                 {
-                    Log.MediaNotKept(logger, message.ProviderMessageId, ex.Message);
+                    Log.MediaNotKept(logger, index, ex.Message);
                     return (message with { Unsupported = new UnsupportedContent { Kind = media.Kind, Summary = $"not kept: {ex.Message}" } }, null);
                 }
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            Log.MediaFetchFailed(logger, message.ProviderMessageId, "timeout");
-            return (null, $"the media of message {message.ProviderMessageId} did not arrive from WhatsApp in time; send it again");
+            Log.MediaFetchFailed(logger, index, "timeout");
+            return (null, $"the media of message {index} did not arrive from WhatsApp in time; send it again");
         }
         catch (Exception ex) when ((ex is HttpRequestException or IOException) && !cancellationToken.IsCancellationRequested)
         {
-            Log.MediaFetchFailed(logger, message.ProviderMessageId, "the download broke off");
-            return (null, $"the download of message {message.ProviderMessageId}'s media from WhatsApp broke off; send it again");
+            Log.MediaFetchFailed(logger, index, "the download broke off");
+            return (null, $"the download of message {index}'s media from WhatsApp broke off; send it again");
         }
     }
 
