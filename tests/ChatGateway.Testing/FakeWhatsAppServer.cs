@@ -16,7 +16,10 @@ using Microsoft.Extensions.Logging;
 
 namespace ChatGateway.Testing;
 
-/// <summary>A message the fake accepted: its recipient, type, and the text (or caption) and media id it carried.</summary>
+/// <summary>
+/// A message the fake accepted: its recipient, type, and the text (or caption) and media id it carried. For a template:
+/// <see cref="FileName"/> is its name, <see cref="MediaId"/> its language, <see cref="Text"/> its body's variables joined by <c>|</c>.
+/// </summary>
 public sealed record WhatsAppSent(string To, string Type, string? Text, string? MediaId, string? FileName, string MessageId);
 
 /// <summary>A file uploaded to <c>/media</c>: its bytes, the type given, the file name.</summary>
@@ -203,6 +206,29 @@ public sealed partial class FakeWhatsAppServer : IFakeProviderApi
                     return GraphError(400, 100, "Param text['body'] is required and at most 4096 characters");
                 }
 
+                break;
+            case "template":
+                // An approved template: its name and language, the body's variables joined as the text.
+                fileName = String(content, "name");
+                var language = content.ValueKind == JsonValueKind.Object && content.TryGetProperty("language", out var l) ? String(l, "code") : null;
+                if (string.IsNullOrEmpty(fileName) || string.IsNullOrEmpty(language))
+                {
+                    return GraphError(400, 132001, "Template name does not exist in the translation");
+                }
+
+                var variables = content.TryGetProperty("components", out var components) && components.ValueKind == JsonValueKind.Array
+                    ? components.EnumerateArray()
+                        .Where(component => String(component, "type") == "body" && component.TryGetProperty("parameters", out _))
+                        .SelectMany(component => component.GetProperty("parameters").EnumerateArray().Select(parameter => String(parameter, "text") ?? ""))
+                        .ToList()
+                    : [];
+                if (variables.Any(v => v.Contains('\n', StringComparison.Ordinal) || v.Contains('\t', StringComparison.Ordinal) || v.Contains("     ", StringComparison.Ordinal)))
+                {
+                    return GraphError(400, 132018, "There was an issue with the parameters in your template.");
+                }
+
+                text = string.Join("|", variables);
+                mediaId = language;
                 break;
             case "image" or "document":
                 mediaId = String(content, "id");

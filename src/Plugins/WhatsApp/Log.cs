@@ -45,6 +45,10 @@ internal static partial class Log
         Message = "Message {MessageId} sent in {Parts} WhatsApp messages")]
     public static partial void Sent(ILogger logger, Guid messageId, int parts);
 
+    [LoggerMessage(EventId = 5714, EventName = "WhatsAppSentAsTemplate", Level = LogLevel.Information,
+        Message = "Message {MessageId} sent as the template {Template}: the customer service window is closed")]
+    public static partial void SentAsTemplate(ILogger logger, Guid messageId, string template);
+
     [LoggerMessage(EventId = 5711, EventName = "WhatsAppSendFailedTransient", Level = LogLevel.Warning,
         Message = "Sending message {MessageId} failed for now: {Reason}")]
     public static partial void SendFailedTransient(ILogger logger, Guid messageId, string reason);

@@ -27,7 +27,30 @@ internal sealed record WhatsAppOptions
     /// <summary>How long one API call (or one media download) may take before it counts as a transient failure.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Approved message templates by name (as in WhatsApp Manager): <c>Templates:{name}:Language</c> (e.g. <c>en_US</c>) and
+    /// <c>Templates:{name}:Parameters</c>, the body's variables in order, each a fixed text or <c>{text}</c> for the gateway's
+    /// message.
+    /// </summary>
+    public Dictionary<string, WhatsAppTemplateOptions> Templates { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The template a follow-up goes as when the customer last wrote more than 24 hours ago (one of <see cref="Templates"/>);
+    /// empty: such a follow-up is refused and the gateway takes another channel.
+    /// </summary>
+    public string FollowUpTemplate { get; init; } = "";
+
     // Records print every property; three of these are secrets.
     public override string ToString() =>
-        $"WhatsAppOptions {{ AppSecret = ***, VerifyToken = ***, AccessToken = ***, PhoneNumberId = {PhoneNumberId}, ApiBaseAddress = {ApiBaseAddress}, ApiVersion = {ApiVersion}, MaxBodyBytes = {MaxBodyBytes}, RequestTimeout = {RequestTimeout} }}";
+        $"WhatsAppOptions {{ AppSecret = ***, VerifyToken = ***, AccessToken = ***, PhoneNumberId = {PhoneNumberId}, ApiBaseAddress = {ApiBaseAddress}, ApiVersion = {ApiVersion}, MaxBodyBytes = {MaxBodyBytes}, RequestTimeout = {RequestTimeout}, FollowUpTemplate = {FollowUpTemplate} }}";
+}
+
+/// <summary>An approved template: its language and its body's variables.</summary>
+internal sealed record WhatsAppTemplateOptions
+{
+    /// <summary>The template's language code as approved, e.g. <c>en_US</c>, <c>zh_TW</c>.</summary>
+    public string Language { get; init; } = "";
+
+    /// <summary>The body's variables in order: a fixed text, or <c>{text}</c> for the gateway's message text.</summary>
+    public List<string> Parameters { get; init; } = [];
 }

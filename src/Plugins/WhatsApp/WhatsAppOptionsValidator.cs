@@ -47,6 +47,24 @@ internal sealed partial class WhatsAppOptionsValidator(ChannelInstance instance)
             errors.Add("RequestTimeout must be greater than 0");
         }
 
+        foreach (var (templateName, template) in options.Templates)
+        {
+            if (template.Language.Length == 0 || !Language().IsMatch(template.Language))
+            {
+                errors.Add($"Templates:{templateName}:Language must be the template's language code as approved, e.g. en_US");
+            }
+
+            if (template.Parameters.Any(string.IsNullOrWhiteSpace))
+            {
+                errors.Add($"Templates:{templateName}:Parameters must not hold empty values (a fixed text, or {{text}} for the message)");
+            }
+        }
+
+        if (options.FollowUpTemplate.Length > 0 && !options.Templates.ContainsKey(options.FollowUpTemplate))
+        {
+            errors.Add($"FollowUpTemplate names {options.FollowUpTemplate}, which is not under Templates (add Templates:{options.FollowUpTemplate}:Language)");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
@@ -60,6 +78,9 @@ internal sealed partial class WhatsAppOptionsValidator(ChannelInstance instance)
 
     [GeneratedRegex("^[0-9]{1,32}$")]
     private static partial Regex Digits();
+
+    [GeneratedRegex("^[a-z]{2,3}(_[A-Z]{2})?$")]
+    private static partial Regex Language();
 
     [GeneratedRegex(@"^v[0-9]{1,3}\.[0-9]{1,3}$")]
     private static partial Regex Version();

@@ -1,15 +1,26 @@
+using System.Text.RegularExpressions;
+
 using ChatGateway.Abstractions;
 
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ChatGateway.Plugins.WhatsApp.Sending;
 
 /// <summary>
 /// Makes one send attempt per call and judges Graph's answer; the gateway retries transient failures. Text goes as a
 /// text message; each file is uploaded (<c>/media</c>) and sent as an image or a document by its media id, the text as
-/// the first file's caption when it fits. Graph takes no idempotency key: a retry after a lost answer may send again.
+/// the first file's caption when it fits. A follow-up (the gateway's own message, no agent) to a customer who last wrote
+/// more than 24 hours ago goes as the configured <see cref="WhatsAppOptions.FollowUpTemplate"/>. Graph takes no
+/// idempotency key: a retry after a lost answer may send again.
 /// </summary>
-internal sealed class WhatsAppSender(WhatsAppGraphClient graph, IAttachmentStore attachments, ILogger<WhatsAppSender> logger) : IChannelSender
+internal sealed partial class WhatsAppSender(
+    WhatsAppGraphClient graph,
+    IAttachmentStore attachments,
+    IConversationHistory history,
+    IOptionsMonitor<WhatsAppOptions> options,
+    TimeProvider time,
+    ILogger<WhatsAppSender> logger) : IChannelSender
 {
     /// <summary>Types WhatsApp shows as a picture; every other file goes as a document.</summary>
     private static readonly HashSet<string> ImageTypes = new(StringComparer.OrdinalIgnoreCase) { "image/jpeg", "image/png" };
@@ -31,6 +42,13 @@ internal sealed class WhatsAppSender(WhatsAppGraphClient graph, IAttachmentStore
         }
 
         var to = message.Recipient.ExternalId;
+        var settings = options.CurrentValue;
+        var template = message.AgentName is null && files.Count == 0 && settings.Templates.TryGetValue(settings.FollowUpTemplate, out var t) ? t : null;
+        if (template is not null && !WhatsAppOutreach.WindowOpen(await LastCustomerMessageAtAsync(to, cancellationToken), time.GetUtcNow()))
+        {
+            return await SendTemplateAsync(message, settings.FollowUpTemplate, template, cancellationToken);
+        }
+
         var caption = files.Count > 0 && message.Text.Length <= WhatsAppMapper.MaxCaptionLength && !string.IsNullOrWhiteSpace(message.Text) ? message.Text : null;
         string? lastId = null;
         var parts = 0;
@@ -46,7 +64,10 @@ internal sealed class WhatsAppSender(WhatsAppGraphClient graph, IAttachmentStore
             }, cancellationToken);
             if (failure is not null)
             {
-                return failure;
+                // The window closed although the history said otherwise (the customer's last message was in an older conversation).
+                return template is not null && failure.Error == GraphError.WindowClosedReason
+                    ? await SendTemplateAsync(message, settings.FollowUpTemplate, template, cancellationToken)
+                    : failure;
             }
 
             lastId = id;
@@ -97,6 +118,46 @@ internal sealed class WhatsAppSender(WhatsAppGraphClient graph, IAttachmentStore
     }
 
     private const int MaxTextLength = WhatsAppMapper.MaxTextLength;
+
+    /// <summary>When the customer last wrote in their latest conversation here; null when never.</summary>
+    private async Task<DateTimeOffset?> LastCustomerMessageAtAsync(string externalId, CancellationToken cancellationToken)
+    {
+        var latest = await history.GetLatestAsync(externalId, cancellationToken);
+        return latest?.Messages.Where(m => m.Direction == "in").Select(m => (DateTimeOffset?)m.CreatedAt).Max();
+    }
+
+    /// <summary>The follow-up as an approved template, its <c>{text}</c> variables filled with the message's text on one line.</summary>
+    private async Task<DeliveryResult> SendTemplateAsync(OutboundMessage message, string name, WhatsAppTemplateOptions template, CancellationToken cancellationToken)
+    {
+        // Graph refuses a variable with new lines, tabs or more than four spaces in a row.
+        var text = Spaces().Replace(message.Text, " ").Trim();
+        text = text.Length <= WhatsAppMapper.MaxCaptionLength ? text : text[..(WhatsAppMapper.MaxCaptionLength - 1)] + "…";
+        var parameters = template.Parameters.Select(p => new { type = "text", text = p == "{text}" ? text : p }).ToList();
+        var payload = new
+        {
+            messaging_product = "whatsapp",
+            recipient_type = "individual",
+            to = message.Recipient.ExternalId,
+            type = "template",
+            template = new
+            {
+                name,
+                language = new { code = template.Language },
+                components = parameters.Count == 0 ? [] : new[] { new { type = "body", parameters } },
+            },
+        };
+        var (id, failure) = await SendPayloadAsync(message, payload, cancellationToken);
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        Log.SentAsTemplate(logger, message.MessageId, name);
+        return DeliveryResult.Sent(id);
+    }
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Spaces();
 
     private async Task<(string? MediaId, DeliveryResult? Failure)> UploadAsync(OutboundMessage message, MessageAttachment file, CancellationToken cancellationToken)
     {
