@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 
 using ChatGateway.Abstractions;
+using ChatGateway.Plugins.WhatsApp.Api;
 
 namespace ChatGateway.Plugins.WhatsApp;
 

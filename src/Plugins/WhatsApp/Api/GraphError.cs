@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace ChatGateway.Plugins.WhatsApp;
+namespace ChatGateway.Plugins.WhatsApp.Api;
 
 /// <summary>
 /// Graph's error body, <c>{"error":{"message","type","code","error_subcode","error_data":{"details"},"fbtrace_id"}}</c>, and

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 using Microsoft.Extensions.Options;
 
-namespace ChatGateway.Plugins.WhatsApp;
+namespace ChatGateway.Plugins.WhatsApp.Api;
 
 /// <summary>Why media could not be fetched: <paramref name="Transient"/> failures are worth Meta's redelivery.</summary>
 internal sealed record MediaFetchFailure(bool Transient, string Reason);

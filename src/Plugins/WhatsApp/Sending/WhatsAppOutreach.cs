@@ -1,4 +1,5 @@
 using ChatGateway.Abstractions;
+using ChatGateway.Plugins.WhatsApp.Api;
 
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 
 using ChatGateway.Abstractions;
+using ChatGateway.Plugins.WhatsApp.Api;
 
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

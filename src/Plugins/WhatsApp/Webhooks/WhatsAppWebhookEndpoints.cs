@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 
 using ChatGateway.Abstractions;
+using ChatGateway.Plugins.WhatsApp.Api;
 
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
