@@ -110,7 +110,8 @@ public sealed class PluginLoadingTests
 
         Assert.Empty(errors);
         Assert.Equal(
-            ["webchat:WebChat:True", "sms-main:Sms:True", "orders:ShopOrders:True", "email:Email:False", "sms-outlet:Sms:False", "line:Line:True"],
+            ["webchat:WebChat:True", "sms-main:Sms:True", "orders:ShopOrders:True", "email:Email:False", "sms-outlet:Sms:False", "line:Line:True",
+             "wechat:WeChat:False", "telegram:Telegram:False", "whatsapp:WhatsApp:False"],
             entries.Select(e => $"{e.Id}:{e.Plugin}:{e.Enabled}"));
         Assert.Equal("+15005550006", entries[1].Settings!.Value.GetProperty("FromNumber").GetString());
     }
