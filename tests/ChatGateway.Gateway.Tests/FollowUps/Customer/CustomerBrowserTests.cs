@@ -85,7 +85,9 @@ public sealed class CustomerBrowserTests
         await Expect(survey.GetByTestId("cgw-choice")).ToHaveCountAsync(5);
 
         await survey.Locator("[data-testid=cgw-choice][data-choice='5']").ClickAsync();
-        await Expect(shop.Locator("[data-testid=cgw-message][data-direction=in][data-state=sent]").Filter(new() { HasText = "5" })).ToHaveCountAsync(1);
+        // The bubble's text is exactly "5" (a message's time, 04:25, also holds a 5).
+        var five = shop.Locator(".cgw-bubble", new() { HasTextRegex = new System.Text.RegularExpressions.Regex("^\\s*5\\s*$") });
+        await Expect(shop.Locator("[data-testid=cgw-message][data-direction=in][data-state=sent]").Filter(new() { Has = five })).ToHaveCountAsync(1);
         await Expect(shop.GetByTestId("cgw-choice")).ToHaveCountAsync(0);
         await Expect(shop.Locator("[data-testid=cgw-message][data-direction=out]").Filter(new() { HasText = "Thanks for your rating" })).ToHaveCountAsync(1);
         await Expect(shop.GetByTestId("cgw-status")).ToHaveAttributeAsync("data-status", "closed");
