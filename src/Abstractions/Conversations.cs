@@ -59,6 +59,33 @@ public sealed record UnsupportedContent
 
     /// <summary>What the agent should know of it, in a line (a sticker's keywords, a contact's name); null when nothing.</summary>
     public string? Summary { get; init; }
+
+    /// <summary>
+    /// True when the content is a file the channel could not fetch from the provider after retrying (a photo whose
+    /// download kept failing): the message is stored with what else it had, and the agent sees the file as failed (with
+    /// <see cref="Summary"/> saying why) rather than as a kind the channel does not carry.
+    /// </summary>
+    public bool Failed { get; init; }
+}
+
+/// <summary>
+/// Where the customer came from when they wrote: a deep link's payload (Telegram's <c>/start promo42</c>), an ad they
+/// clicked (WhatsApp's click-to-chat referral), a QR code they scanned (a WeChat scene), the page a web visitor was on.
+/// Kept with the message and shown to agents as the conversation's context; never routing input on its own.
+/// </summary>
+public sealed record MessageOrigin
+{
+    /// <summary>What it is, in lower case: <c>deep-link</c>, <c>ad</c>, <c>qr-code</c>, <c>page</c>, or the platform's own word.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>The payload or id the shop put there (a deep link's parameter, an ad's id, a QR code's scene); null when none.</summary>
+    public string? Reference { get; init; }
+
+    /// <summary>An address the origin points at (the ad's or page's URL), http or https only; null when none.</summary>
+    public string? Url { get; init; }
+
+    /// <summary>A title to show (the ad's headline, the page's title); null when none.</summary>
+    public string? Title { get; init; }
 }
 
 /// <summary>

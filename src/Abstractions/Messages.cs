@@ -24,6 +24,12 @@ public sealed record ChannelSender
     /// <summary>A name the customer typed, unverified: kept on their own contact and shown as such.</summary>
     public string? DeclaredName { get; init; }
 
+    /// <summary>
+    /// The sender's language as the platform reports it (an IETF tag such as <c>es</c>, <c>pt-BR</c>: Telegram's
+    /// <c>language_code</c>); null when unknown. Routing uses it where the text's script does not tell (Latin letters).
+    /// </summary>
+    public string? Language { get; init; }
+
     /// <summary>A phone number the customer typed, unverified: never joins contacts, confers VIP or receives replies.</summary>
     public string? DeclaredPhone { get; init; }
 
@@ -90,6 +96,9 @@ public sealed record InboundMessage
     /// then be empty.
     /// </summary>
     public UnsupportedContent? Unsupported { get; init; }
+
+    /// <summary>Where the customer came from (a deep link's payload, an ad, a QR code, a page); null for most messages. See <see cref="MessageOrigin"/>.</summary>
+    public MessageOrigin? Origin { get; init; }
 }
 
 /// <summary>
@@ -185,6 +194,14 @@ public sealed record OutboundMessage
     public string? AgentName { get; init; }
 
     /// <summary>
+    /// For a follow-up the gateway sends on its own, its kind: <c>payment-reminder</c>, <c>order-confirmation</c>,
+    /// <c>shipped</c>, <c>delivery-check-in</c>, <c>review-request</c>, <c>return-visit</c>, <c>greeting</c>,
+    /// <c>callback</c> or <c>survey</c>; null for an agent's answer and the gateway's automatic replies. A channel that
+    /// may start a conversation only with an approved template (WhatsApp outside its 24 hours) picks it by this kind.
+    /// </summary>
+    public string? FollowUpKind { get; init; }
+
+    /// <summary>
     /// The <see cref="ReplyContext.Value"/> of the customer's latest message on this instance, while it is valid and (when
     /// single use) not handed to an earlier answer; null otherwise. A channel that got one answers through it (LINE's
     /// reply API) and, when the platform refuses it all the same (used, expired early), sends the normal way in the same
@@ -225,6 +242,12 @@ public enum DeliveryOutcome
 /// <param name="Error">A reason to show the agent when the attempt failed. Never contains secrets or message text.</param>
 public sealed record DeliveryResult(DeliveryOutcome Outcome, string? ProviderMessageId = null, string? Error = null)
 {
+    /// <summary>
+    /// For a transient failure, how long the provider asked to wait before the next attempt (an HTTP <c>Retry-After</c>,
+    /// Telegram's <c>retry_after</c>); the gateway waits at least this long (up to its longest backoff). Null: its own backoff.
+    /// </summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <summary>A successful send.</summary>
     public static DeliveryResult Sent(string? providerMessageId = null) => new(DeliveryOutcome.Sent, providerMessageId);
 
@@ -233,6 +256,9 @@ public sealed record DeliveryResult(DeliveryOutcome Outcome, string? ProviderMes
 
     /// <summary>A failure worth retrying.</summary>
     public static DeliveryResult Transient(string error) => new(DeliveryOutcome.TransientFailure, null, error);
+
+    /// <summary>A failure worth retrying once <paramref name="retryAfter"/> has passed, as the provider asked (a 429's <c>Retry-After</c>).</summary>
+    public static DeliveryResult Transient(string error, TimeSpan retryAfter) => new(DeliveryOutcome.TransientFailure, null, error) { RetryAfter = retryAfter };
 
     /// <summary>A failure not worth retrying.</summary>
     public static DeliveryResult Permanent(string error) => new(DeliveryOutcome.PermanentFailure, null, error);
