@@ -41,15 +41,29 @@ public sealed record MessageDto(
     /// <summary>In a group chat: the member who wrote it (the conversation being the group's); null otherwise.</summary>
     public SpeakerDto? Speaker { get; init; }
 
-    /// <summary>Content the channel could not show (a sticker): what it is; null for most.</summary>
+    /// <summary>Content the channel could not show (a sticker), or a file it could not download: what it is; null for most.</summary>
     public UnsupportedDto? Unsupported { get; init; }
+
+    /// <summary>Where the customer came from when they wrote it (a deep link, an ad, a QR code, a page); null for most.</summary>
+    public OriginDto? Origin { get; init; }
 }
 
 /// <summary>The member of a group chat who wrote a message: their id on the channel and their name there.</summary>
 public sealed record SpeakerDto(string Id, string? Name);
 
 /// <summary>Content a channel received but cannot show (a sticker, a contact card): its kind and a line about it.</summary>
-public sealed record UnsupportedDto(string Kind, string? Summary);
+public sealed record UnsupportedDto(string Kind, string? Summary)
+{
+    /// <summary>A file the channel could not download from its provider after retrying (Summary says why).</summary>
+    public bool Failed { get; init; }
+}
+
+/// <summary>
+/// Where the customer came from: <paramref name="Kind"/> (<c>deep-link</c>, <c>ad</c>, <c>qr-code</c>, <c>page</c>), the
+/// shop's <paramref name="Reference"/> (a deep link's payload, an ad's id, a QR code's scene), an http(s)
+/// <paramref name="Url"/> and a <paramref name="Title"/>, each null when the channel gave none.
+/// </summary>
+public sealed record OriginDto(string Kind, string? Reference, string? Url, string? Title);
 
 /// <summary>A file of a message, for the desk. <paramref name="Url"/> serves it to the agents who may see the conversation, nobody else.</summary>
 /// <param name="Inline">A picture the desk may show in the page; other files are only downloaded.</param>
@@ -78,6 +92,9 @@ public sealed record ConversationDto(
 {
     /// <summary>The conversation's subject (its first email's); null for chat.</summary>
     public string? Subject { get; init; }
+
+    /// <summary>Where the customer came from, as their latest message that said so tells (a deep link, an ad…); null when none did or messages were not read.</summary>
+    public OriginDto? Origin { get; init; }
 }
 
 /// <summary>
@@ -150,7 +167,8 @@ internal static class ConversationMapping
             Html = content?.Html,
             AutoSubmitted = content?.AutoSubmitted ?? false,
             Speaker = content?.SpeakerId is { } speaker ? new SpeakerDto(speaker, content.SpeakerName) : null,
-            Unsupported = content?.UnsupportedKind is { } kind ? new UnsupportedDto(kind, content.UnsupportedSummary) : null,
+            Unsupported = content?.UnsupportedKind is { } kind ? new UnsupportedDto(kind, content.UnsupportedSummary) { Failed = content.UnsupportedFailed } : null,
+            Origin = content?.OriginKind is { } origin ? new OriginDto(origin, content.OriginReference, content.OriginUrl, content.OriginTitle) : null,
             Attachments = attachments is { Count: > 0 } ? attachments.Select(ToDto).ToList() : [],
         };
 
@@ -159,5 +177,8 @@ internal static class ConversationMapping
 
     public static ConversationDto ToDto(this Conversation c, Contact contact, Func<string, string?> channelType, IReadOnlyList<MessageDto>? messages = null, IReadOnlyList<ReplyChannelDto>? replyChannels = null) => new(
         c.Id, contact.ToDto(), c.LastInstanceId, channelType(c.LastInstanceId), c.Skill, c.Priority, c.RoutingReason, c.Status.ToApi(), c.AssignedAgentId, c.CreatedAt, c.LastMessageAt, messages, c.TransferCount, c.NeedsSupervisor,
-        c.Language, c.Tags.Split(',', StringSplitOptions.RemoveEmptyEntries), replyChannels, Orders.Wire.StageName(contact.OrderStage));
+        c.Language, c.Tags.Split(',', StringSplitOptions.RemoveEmptyEntries), replyChannels, Orders.Wire.StageName(contact.OrderStage))
+    {
+        Origin = messages?.LastOrDefault(m => m.Origin is not null)?.Origin,
+    };
 }

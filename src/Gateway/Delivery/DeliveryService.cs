@@ -229,7 +229,7 @@ internal sealed partial class DeliveryService(
                 select new ClaimedSend(
                     m,
                     c.AssignedAgentId,
-                    m.AgentId == null && db.FollowUps.Any(f => f.Id == m.Id && f.Kind == FollowUpKinds.Survey),
+                    m.AgentId == null ? db.FollowUps.Where(f => f.Id == m.Id).Select(f => f.Kind).FirstOrDefault() : null,
                     db.ChannelIdentities.Any(i => i.ContactId == c.ContactId && (i.InstanceId != m.InstanceId || i.ExternalId != m.ExternalId)),
                     db.Attachments.Any(a => a.MessageId == m.Id)))
             .ToListAsync(cancellationToken);
@@ -328,7 +328,11 @@ internal sealed partial class DeliveryService(
         return taken == 1 ? context.Value : null;
     }
 
-    private sealed record ClaimedSend(Message Message, Guid? AgentId, bool Survey, bool OtherIdentities, bool HasFiles);
+    /// <param name="FollowUpKind">The follow-up the message is (its kind), null for an agent's answer or an automatic reply.</param>
+    private sealed record ClaimedSend(Message Message, Guid? AgentId, string? FollowUpKind, bool OtherIdentities, bool HasFiles)
+    {
+        public bool Survey => FollowUpKind == FollowUpKinds.Survey;
+    }
 
     private async Task AttemptAsync(ClaimedSend claim, DateTimeOffset claimedAt, DeliveryOptions settings, CancellationToken cancellationToken)
     {
@@ -389,6 +393,7 @@ internal sealed partial class DeliveryService(
                 Recipient = new ChannelRecipient { ExternalId = message.ExternalId },
                 Text = message.Text,
                 AgentName = message.AgentName,
+                FollowUpKind = claim.FollowUpKind,
                 Choices = claim.Survey ? Conversations.SurveyAnswers.Choices : null,
                 CreatedAt = message.CreatedAt,
                 ReplyToken = replyTokens.For(message.ConversationId),
@@ -441,6 +446,12 @@ internal sealed partial class DeliveryService(
                 break;
             case DeliveryOutcome.TransientFailure when attempts < settings.MaxAttempts:
                 var backoff = TimeSpan.FromTicks(Math.Min(settings.MaxBackoff.Ticks, settings.InitialBackoff.Ticks * (1L << Math.Min(20, attempts - 1))));
+                if (result.RetryAfter is { } asked && asked > backoff)
+                {
+                    // The provider said when it takes messages again (a 429's Retry-After): sooner only fails again.
+                    backoff = asked < settings.MaxBackoff ? asked : settings.MaxBackoff;
+                }
+
                 status = MessageStatus.Pending;
                 error = result.Error;
                 nextAttemptAt = now + backoff;

@@ -337,7 +337,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             var fromPending = false;
             if (conversation is { Status: ConversationStatus.Pending } && !automatic)
             {
-                var classification = classifier.Classify(message.Text, contact.IsVip, item.ChannelType, contact.OrderStage);
+                var classification = classifier.Classify(message.Text, contact.IsVip, item.ChannelType, contact.OrderStage, message.Sender.Language);
                 conversation.Status = ConversationStatus.Waiting;
                 conversation.Skill = classification.Skill;
                 conversation.Priority = classification.Priority;
@@ -354,7 +354,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             }
             else if (conversation is null)
             {
-                var classification = classifier.Classify(message.Text, contact.IsVip, item.ChannelType, contact.OrderStage);
+                var classification = classifier.Classify(message.Text, contact.IsVip, item.ChannelType, contact.OrderStage, message.Sender.Language);
                 conversation = new Conversation
                 {
                     Id = Ids.NewVersion7(now),
@@ -460,6 +460,11 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 SpeakerName = extras.SpeakerName,
                 UnsupportedKind = extras.UnsupportedKind,
                 UnsupportedSummary = extras.UnsupportedSummary,
+                UnsupportedFailed = extras.UnsupportedFailed,
+                OriginKind = extras.OriginKind,
+                OriginReference = extras.OriginReference,
+                OriginUrl = extras.OriginUrl,
+                OriginTitle = extras.OriginTitle,
             });
         }
 

@@ -34,7 +34,7 @@ internal sealed partial class IngestService(
             message = message with { Text = string.IsNullOrEmpty(message.Text) ? notice : message.Text + "\n\n" + notice };
         }
 
-        if (message.Chat is not null || message.Unsupported is not null || message.ReplyContext is not null)
+        if (message.Chat is not null || message.Unsupported is not null || message.ReplyContext is not null || message.Origin is not null)
         {
             (message, extras) = ChatExtras(message, extras ?? InboundExtras.None);
         }
@@ -102,6 +102,8 @@ internal sealed partial class IngestService(
             {
                 MessageId = c.Message.Id, InstanceId = c.Message.InstanceId, Subject = extras.Subject, Html = extras.Html, AutoSubmitted = extras.AutoSubmitted,
                 SpeakerId = extras.SpeakerId, SpeakerName = extras.SpeakerName, UnsupportedKind = extras.UnsupportedKind, UnsupportedSummary = extras.UnsupportedSummary,
+                UnsupportedFailed = extras.UnsupportedFailed, OriginKind = extras.OriginKind, OriginReference = extras.OriginReference, OriginUrl = extras.OriginUrl,
+                OriginTitle = extras.OriginTitle,
             },
             extras.Attachments);
 
@@ -127,7 +129,7 @@ internal sealed partial class IngestService(
         {
             var kind = VisibleText.OneLine(unsupported.Kind.ToLowerInvariant(), 40)!;
             var summary = VisibleText.OneLine(unsupported.Summary, 500);
-            extras = extras with { UnsupportedKind = kind, UnsupportedSummary = summary };
+            extras = extras with { UnsupportedKind = kind, UnsupportedSummary = summary, UnsupportedFailed = unsupported.Failed };
             if (VisibleText.IsBlank(message.Text) && message.Attachments is not { Count: > 0 })
             {
                 message = message with { Text = summary is null ? $"[{kind}]" : $"[{kind}: {summary}]" };
@@ -137,6 +139,22 @@ internal sealed partial class IngestService(
         if (message.ReplyContext is { } context)
         {
             extras = extras with { ReplyContext = context };
+        }
+
+        if (message.Origin is { } origin)
+        {
+            // A link only when it is one a browser may open safely from the desk: an absolute http(s) address.
+            var url = origin.Url?.Trim();
+            var safeUrl = url is { Length: <= 2000 } && Uri.TryCreate(url, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"
+                ? parsed.AbsoluteUri
+                : null;
+            extras = extras with
+            {
+                OriginKind = VisibleText.OneLine(origin.Kind.ToLowerInvariant(), 40),
+                OriginReference = VisibleText.OneLine(origin.Reference, 200),
+                OriginUrl = safeUrl is { Length: <= 2000 } ? safeUrl : null,
+                OriginTitle = VisibleText.OneLine(origin.Title, 300),
+            };
         }
 
         return (message, extras);
@@ -167,6 +185,11 @@ internal sealed partial class IngestService(
         if (message.Unsupported is { } unsupported && (string.IsNullOrWhiteSpace(unsupported.Kind) || unsupported.Kind.Length > 40))
         {
             throw new InboundRejectedException("unsupported content needs a kind (at most 40 characters)");
+        }
+
+        if (message.Origin is { } origin && (string.IsNullOrWhiteSpace(origin.Kind) || origin.Kind.Length > 40))
+        {
+            throw new InboundRejectedException("an origin needs a kind (at most 40 characters)");
         }
 
         if (message.ReplyContext is { } context && (string.IsNullOrEmpty(context.Value) || context.Value.Length > 1000))

@@ -231,10 +231,12 @@ internal sealed class PostgreSqlInboundStatements : IInboundStatements
 
     public void InsertContent(MessageContent c) => Write(
         "INSERT INTO \"MessageContents\" (\"MessageId\", \"ConversationId\", \"InstanceId\", \"ThreadKey\", \"Subject\", \"Html\", \"References\", \"AutoSubmitted\", " +
-        "\"SpeakerId\", \"SpeakerName\", \"UnsupportedKind\", \"UnsupportedSummary\") " +
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        "\"SpeakerId\", \"SpeakerName\", \"UnsupportedKind\", \"UnsupportedSummary\", \"UnsupportedFailed\", " +
+        "\"OriginKind\", \"OriginReference\", \"OriginUrl\", \"OriginTitle\") " +
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         c.MessageId, c.ConversationId, c.InstanceId, c.ThreadKey, c.Subject, c.Html, c.References, c.AutoSubmitted,
-        c.SpeakerId, c.SpeakerName, c.UnsupportedKind, c.UnsupportedSummary);
+        c.SpeakerId, c.SpeakerName, c.UnsupportedKind, c.UnsupportedSummary, c.UnsupportedFailed,
+        c.OriginKind, c.OriginReference, c.OriginUrl, c.OriginTitle);
 
     public void SaveReplyContext(ReplyContextEntry r) => Write(
         "INSERT INTO \"ReplyContexts\" (\"ConversationId\", \"InstanceId\", \"Value\", \"ExpiresAt\", \"SingleUse\", \"MessageId\") " +

@@ -35,13 +35,20 @@ internal sealed record InboundExtras(
     /// <summary>Content the channel could not map, kind and line.</summary>
     public string? UnsupportedKind { get; init; }
     public string? UnsupportedSummary { get; init; }
+    public bool UnsupportedFailed { get; init; }
+
+    /// <summary>Where the customer came from, checked (see <see cref="MessageOrigin"/>).</summary>
+    public string? OriginKind { get; init; }
+    public string? OriginReference { get; init; }
+    public string? OriginUrl { get; init; }
+    public string? OriginTitle { get; init; }
 
     /// <summary>The reply context the message gave, kept for the next answer.</summary>
     public ReplyContext? ReplyContext { get; init; }
 
     /// <summary>Whether the message needs a row of <see cref="MessageContent"/>.</summary>
     public bool HasContent => Subject is not null || Html is not null || References is not null || AutoSubmitted || Threaded
-        || SpeakerId is not null || UnsupportedKind is not null;
+        || SpeakerId is not null || UnsupportedKind is not null || OriginKind is not null;
 }
 
 /// <summary>

@@ -311,11 +311,14 @@ internal sealed class SqliteInboundStatements : IInboundStatements
     public void InsertContent(MessageContent c) => Execute(
         Rare(ref _insertContent,
             "INSERT INTO \"MessageContents\" (\"MessageId\", \"ConversationId\", \"InstanceId\", \"ThreadKey\", \"Subject\", \"Html\", \"References\", \"AutoSubmitted\", " +
-            "\"SpeakerId\", \"SpeakerName\", \"UnsupportedKind\", \"UnsupportedSummary\") " +
-            "VALUES (@message, @conversation, @instance, @key, @subject, @html, @references, @automatic, @speaker, @speakername, @unsupported, @summary)"),
+            "\"SpeakerId\", \"SpeakerName\", \"UnsupportedKind\", \"UnsupportedSummary\", \"UnsupportedFailed\", " +
+            "\"OriginKind\", \"OriginReference\", \"OriginUrl\", \"OriginTitle\") " +
+            "VALUES (@message, @conversation, @instance, @key, @subject, @html, @references, @automatic, @speaker, @speakername, @unsupported, @summary, @failed, " +
+            "@origin, @originref, @originurl, @origintitle)"),
         ("@message", _d.Id(c.MessageId)), ("@conversation", _d.Id(c.ConversationId)), ("@instance", c.InstanceId), ("@key", c.ThreadKey),
         ("@subject", c.Subject), ("@html", c.Html), ("@references", c.References), ("@automatic", _d.Flag(c.AutoSubmitted)),
-        ("@speaker", c.SpeakerId), ("@speakername", c.SpeakerName), ("@unsupported", c.UnsupportedKind), ("@summary", c.UnsupportedSummary));
+        ("@speaker", c.SpeakerId), ("@speakername", c.SpeakerName), ("@unsupported", c.UnsupportedKind), ("@summary", c.UnsupportedSummary),
+        ("@failed", _d.Flag(c.UnsupportedFailed)), ("@origin", c.OriginKind), ("@originref", c.OriginReference), ("@originurl", c.OriginUrl), ("@origintitle", c.OriginTitle));
 
     public void SaveReplyContext(ReplyContextEntry r) => Execute(
         Rare(ref _saveReplyContext,

@@ -3,11 +3,12 @@ namespace ChatGateway.Gateway.Routing;
 /// <summary>
 /// Tells a customer's language from the script they write in: Chinese, Japanese (any kana), Korean,
 /// Russian, Arabic and Thai by their letters; Latin letters count as the shop's configured Latin-script
-/// language. Good enough to route to an agent who reads the script; not a language identifier.
+/// language, unless the platform reports the customer's language (Telegram's <c>language_code</c>), which then wins.
+/// Good enough to route to an agent who reads the script; not a language identifier.
 /// </summary>
 internal static class LanguageDetector
 {
-    public static string? Detect(string text, string latinLanguage)
+    public static string? Detect(string text, string latinLanguage, string? reported = null)
     {
         int han = 0, kana = 0, hangul = 0, cyrillic = 0, arabic = 0, thai = 0, latin = 0;
         foreach (var c in text)
@@ -41,8 +42,29 @@ internal static class LanguageDetector
             ("zh", han * 3), ("ko", hangul * 3), ("ru", cyrillic), ("ar", arabic), ("th", thai), (latinLanguage.ToLowerInvariant(), latin),
         ];
         var best = scores.MaxBy(s => s.Weight);
+        if ((best.Weight == 0 || latin >= best.Weight) && Normalize(reported) is { } declared)
+        {
+            // Latin letters (or none: a photo) do not tell English from Spanish; the platform's word for the customer does.
+            return declared;
+        }
+
         return best.Weight == 0 ? null : best.Language;
     }
+
+    /// <summary>
+    /// A reported tag's language in lower case, as the script detection and agents' attributes name it (<c>pt-BR</c> →
+    /// <c>pt</c>, <c>zh_CN</c> and <c>zh-hans</c> → <c>zh</c>); null when it is not a language code.
+    /// </summary>
+    public static string? Normalize(string? tag)
+    {
+        var code = tag?.Trim().Replace('_', '-').ToLowerInvariant();
+        return IsLanguageCode(code) ? code!.Split('-')[0] : null;
+    }
+
+    /// <summary>Whether a rule's language (<c>pt</c>) covers a conversation's (<c>pt</c> or <c>pt-br</c>).</summary>
+    public static bool Covers(string ruleLanguage, string? language) =>
+        language is not null && (language.Equals(ruleLanguage, StringComparison.OrdinalIgnoreCase)
+            || (language.Length > ruleLanguage.Length && language[ruleLanguage.Length] == '-' && language.StartsWith(ruleLanguage, StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>A two- or three-letter code, optionally with a region (<c>zh</c>, <c>en</c>, <c>pt-br</c>).</summary>
     public static bool IsLanguageCode(string? code) =>

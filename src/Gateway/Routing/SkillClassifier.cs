@@ -26,10 +26,12 @@ internal sealed class SkillClassifier
             .ToDictionary(p => Enum.Parse<Store.OrderStage>(p.Key, ignoreCase: true), p => p.Value.ToLowerInvariant());
     }
 
-    public Classification Classify(string text, bool isVip, string? channelType = null, Store.OrderStage orderStage = Store.OrderStage.None)
+    /// <param name="senderLanguage">The language the platform reports for the customer (Telegram's), used where the text's script does not tell.</param>
+    public Classification Classify(
+        string text, bool isVip, string? channelType = null, Store.OrderStage orderStage = Store.OrderStage.None, string? senderLanguage = null)
     {
         var priority = isVip ? _options.VipPriority : _options.DefaultPriority;
-        var language = LanguageDetector.Detect(text, _options.LatinLanguage);
+        var language = LanguageDetector.Detect(text, _options.LatinLanguage, senderLanguage);
         var tier = isVip ? "; VIP customer" : "";
         if (isVip && !string.IsNullOrEmpty(_options.VipQueue))
         {
@@ -43,7 +45,7 @@ internal sealed class SkillClassifier
                 continue;
             }
 
-            if (rule.Languages.Count > 0 && !rule.Languages.Contains(language ?? "", StringComparer.OrdinalIgnoreCase))
+            if (rule.Languages.Count > 0 && !rule.Languages.Any(l => LanguageDetector.Covers(l, language)))
             {
                 continue;
             }

@@ -139,6 +139,13 @@ internal sealed class MessageContent
     /// <summary>Content the channel could not map (a sticker): its kind and a line about it.</summary>
     public string? UnsupportedKind { get; set; }
     public string? UnsupportedSummary { get; set; }
+    /// <summary>The content is a file the channel could not download (shown to the agent as failed).</summary>
+    public bool UnsupportedFailed { get; set; }
+    /// <summary>Where the customer came from (a deep link's payload, an ad, a QR code, a page): see <see cref="Abstractions.MessageOrigin"/>.</summary>
+    public string? OriginKind { get; set; }
+    public string? OriginReference { get; set; }
+    public string? OriginUrl { get; set; }
+    public string? OriginTitle { get; set; }
 }
 
 /// <summary>

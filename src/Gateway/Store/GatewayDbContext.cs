@@ -142,6 +142,10 @@ internal class GatewayDbContext : DbContext
             e.Property(x => x.SpeakerName).HasMaxLength(200);
             e.Property(x => x.UnsupportedKind).HasMaxLength(40);
             e.Property(x => x.UnsupportedSummary).HasMaxLength(500);
+            e.Property(x => x.OriginKind).HasMaxLength(40);
+            e.Property(x => x.OriginReference).HasMaxLength(200);
+            e.Property(x => x.OriginUrl).HasMaxLength(2000);
+            e.Property(x => x.OriginTitle).HasMaxLength(300);
         });
         b.Entity<ReplyContextEntry>(e =>
         {

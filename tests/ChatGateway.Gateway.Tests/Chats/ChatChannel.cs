@@ -19,12 +19,12 @@ public sealed class ChatChannel : IAsyncDisposable
 
     public HttpClient Provider { get; private set; } = null!;
 
-    public static async Task<ChatChannel> StartAsync(TimeProvider? clock = null)
+    public static async Task<ChatChannel> StartAsync(TimeProvider? clock = null, IDictionary<string, string?>? settings = null)
     {
         var plugins = "{ \"plugins\": [\n" +
             """{ "id": "webchat", "plugin": "WebChat", "enabled": true, "settings": { "MaxMessageLength": 500, "AllowedOrigins": ["https://shop.example.com"] } },""" + "\n" +
             $$"""{ "id": "{{Instance}}", "plugin": "Chat", "enabled": true, "settings": {} }""" + "\n] }";
-        var host = await GatewayHost.StartAsync(pluginsJson: plugins, clock: clock);
+        var host = await GatewayHost.StartAsync(pluginsJson: plugins, settings: settings, clock: clock);
         return new ChatChannel(host) { Provider = host.CreateClient() };
     }
 

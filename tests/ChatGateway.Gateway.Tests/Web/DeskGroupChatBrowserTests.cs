@@ -55,6 +55,40 @@ public sealed class DeskGroupChatBrowserTests
         Assert.Empty(errors);
     }
 
+    [Fact]
+    public async Task WhereTheCustomerCameFrom_AndAPhotoThatCouldNotBeDownloaded_AreShownAsSuch()
+    {
+        await using var channel = await ChatChannel.StartAsync();
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var errors = new List<string>();
+        var context = await browser.NewContextAsync(new() { BaseURL = channel.Host.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 800 } });
+        var desk = await context.NewPageAsync();
+        desk.PageError += (_, e) => errors.Add(e);
+        await Browser.SignInOnlineAsync(desk, "bob");
+
+        await channel.EventsAsync(new { id = "o-1", from = "Ubuyer", text = "Is the red dress still -20%?", origin = new { kind = "ad", reference = "120211", url = "https://shop.example.com/ads/120211", title = "红裙 Red dress -20%" } });
+        await desk.GetByTestId("desk-conversation").ClickAsync();
+        var first = desk.Locator("[data-testid=desk-message][data-direction=in]").Nth(0);
+        var origin = first.GetByTestId("desk-message-origin");
+        await Expect(origin).ToHaveTextAsync("广告 Ad: 红裙 Red dress -20%");
+        await Expect(origin).ToHaveAttributeAsync("href", "https://shop.example.com/ads/120211");
+        await Expect(origin).ToHaveAttributeAsync("rel", "noopener noreferrer");
+        await Expect(desk.GetByTestId("desk-thread-origin")).ToHaveAttributeAsync("data-reference", "120211");
+
+        // Arrives live, while the conversation is open.
+        await channel.EventsAsync(new { id = "o-2", from = "Ubuyer", text = "this scratch", unsupported = new { kind = "photo", summary = "could not be downloaded from the provider (HTTP 500)", failed = true } });
+        var second = desk.Locator("[data-testid=desk-message][data-direction=in]").Nth(1);
+        var failed = second.GetByTestId("desk-message-download-failed");
+        await Expect(failed).ToHaveAttributeAsync("data-kind", "photo");
+        await Expect(failed).ToContainTextAsync("download failed");
+        await Expect(failed).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex("HTTP 500.*send it again"));
+        await Expect(second).ToContainTextAsync("this scratch");
+        await Expect(second.GetByTestId("desk-message-unsupported")).ToHaveCountAsync(0);
+        Assert.Empty(errors);
+    }
+
     private static async Task WaitForAsync(Func<Task<int>> read, Func<int, bool> done)
     {
         var until = DateTime.UtcNow.AddSeconds(10);

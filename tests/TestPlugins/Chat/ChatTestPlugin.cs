@@ -42,13 +42,14 @@ public sealed class ChatTestPlugin : IChannelPlugin
             var messages = wire.Events.Select(e => new InboundMessage
             {
                 ProviderMessageId = e.Id,
-                Sender = new ChannelSender { ExternalId = e.From, DisplayName = e.Name, Phone = e.Phone },
+                Sender = new ChannelSender { ExternalId = e.From, DisplayName = e.Name, Phone = e.Phone, Language = e.Language },
                 Text = e.Text ?? "",
                 Chat = e.Chat is { } chat ? new ChannelChat { ExternalId = chat.Id, Kind = chat.Room ? ChatKind.Room : ChatKind.Group, Title = chat.Title } : null,
                 ReplyContext = e.ReplyToken is { } token
                     ? new ReplyContext { Value = token, ExpiresAt = time.GetUtcNow().AddSeconds(e.TokenSeconds), SingleUse = !e.TokenReusable }
                     : null,
-                Unsupported = e.Unsupported is { } other ? new UnsupportedContent { Kind = other.Kind, Summary = other.Summary } : null,
+                Unsupported = e.Unsupported is { } other ? new UnsupportedContent { Kind = other.Kind, Summary = other.Summary, Failed = other.Failed } : null,
+                Origin = e.Origin is { } origin ? new MessageOrigin { Kind = origin.Kind, Reference = origin.Reference, Url = origin.Url, Title = origin.Title } : null,
             }).ToList();
             try
             {
@@ -82,33 +83,51 @@ public sealed class ChatTestPlugin : IChannelPlugin
 
         });
         endpoints.MapGet("/sent", (HttpContext http) => Results.Ok(http.RequestServices.GetRequiredService<SentChats>().All.ToArray()));
+        // The provider's rate limit: the next send is refused with a Retry-After of that many seconds.
+        endpoints.MapPost("/throttle", (WireThrottle wire, HttpContext http) =>
+        {
+            http.RequestServices.GetRequiredService<SentChats>().Throttles.Enqueue(TimeSpan.FromSeconds(wire.Seconds));
+            return Results.NoContent();
+        });
     }
 }
 
 public sealed record WireChat(string Id, string? Title = null, bool Room = false);
 
-public sealed record WireOther(string Kind, string? Summary = null);
+public sealed record WireOther(string Kind, string? Summary = null, bool Failed = false);
+
+public sealed record WireOrigin(string Kind, string? Reference = null, string? Url = null, string? Title = null);
+
+public sealed record WireThrottle(int Seconds);
 
 public sealed record WireEvent(
     string Id, string From, string? Text, string? Name = null, string? Phone = null, WireChat? Chat = null,
-    string? ReplyToken = null, int TokenSeconds = 60, bool TokenReusable = false, WireOther? Unsupported = null);
+    string? ReplyToken = null, int TokenSeconds = 60, bool TokenReusable = false, WireOther? Unsupported = null, string? Language = null,
+    WireOrigin? Origin = null);
 
 public sealed record WireEvents(IReadOnlyList<WireEvent> Events);
 
 public sealed record WireProfile(string ExternalId, string? Name = null, string? Language = null, string? AvatarBase64 = null);
 
-public sealed record WireChatSent(Guid MessageId, Guid ConversationId, string To, string Text, string? ReplyContext);
+public sealed record WireChatSent(Guid MessageId, Guid ConversationId, string To, string Text, string? ReplyContext, string? FollowUpKind);
 
 public sealed class SentChats
 {
     public ConcurrentQueue<WireChatSent> All { get; } = new();
+
+    public ConcurrentQueue<TimeSpan> Throttles { get; } = new();
 }
 
 internal sealed class RecordingChatSender(SentChats sent) : IChannelSender
 {
     public Task<DeliveryResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
-        sent.All.Enqueue(new WireChatSent(message.MessageId, message.ConversationId, message.Recipient.ExternalId, message.Text, message.ReplyContext));
+        if (sent.Throttles.TryDequeue(out var wait))
+        {
+            return Task.FromResult(DeliveryResult.Transient("rate limited by the provider", wait));
+        }
+
+        sent.All.Enqueue(new WireChatSent(message.MessageId, message.ConversationId, message.Recipient.ExternalId, message.Text, message.ReplyContext, message.FollowUpKind));
         return Task.FromResult(DeliveryResult.Sent($"{message.MessageId:N}"));
     }
 }

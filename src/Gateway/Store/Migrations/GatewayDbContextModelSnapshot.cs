@@ -691,6 +691,22 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("OriginKind")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OriginReference")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OriginTitle")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OriginUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("References")
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");
@@ -708,6 +724,9 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("ThreadKey")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("UnsupportedFailed")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("UnsupportedKind")

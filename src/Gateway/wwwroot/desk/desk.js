@@ -267,7 +267,7 @@
     for (const key of ['subject', 'html']) if (merged[key] == null && old[key] != null) merged[key] = old[key];
     if (!hasFiles(merged) && hasFiles(old)) merged.attachments = old.attachments;
     if (!merged.autoSubmitted && old.autoSubmitted) merged.autoSubmitted = true;
-    for (const key of ['speaker', 'unsupported']) if (merged[key] == null && old[key] != null) merged[key] = old[key];
+    for (const key of ['speaker', 'unsupported', 'origin']) if (merged[key] == null && old[key] != null) merged[key] = old[key];
     list[i] = merged;
     return true;
   }
@@ -712,6 +712,8 @@
       }));
     }
     conversationBadges(ui.threadBadges, c);
+    const origin = conversationOrigin(c);
+    if (origin) ui.threadBadges.appendChild(originBadge(origin, 'desk-thread-origin'));
     if (state.selectedClosed) ui.threadBadges.appendChild(el('span', 'badge badge-status', 'Closed'));
     ui.threadSubject.hidden = !c.subject;
     ui.threadSubject.textContent = c.subject || '';
@@ -784,13 +786,37 @@
     if (stick) box.scrollTop = box.scrollHeight;
   }
 
+  const ORIGIN_KINDS = { 'deep-link': '链接 Deep link', ad: '广告 Ad', post: '帖子 Post', 'qr-code': '二维码 QR code', page: '页面 Page' };
+
+  /** Where the customer came from, as their latest message that said so tells (the conversation's own, or its messages'). */
+  function conversationOrigin(c) {
+    if (c.origin) return c.origin;
+    const list = (c.messages || []).filter((m) => m.direction === 'in' && m.origin);
+    return list.length ? list[list.length - 1].origin : null;
+  }
+
+  /** A chip naming where the customer came from: a deep link's payload, an ad's headline (a link to it), a QR code's scene. */
+  function originBadge(o, testId) {
+    const label = ORIGIN_KINDS[o.kind] || o.kind;
+    const what = o.title || o.reference || '';
+    const text = what ? `${label}: ${what}` : label;
+    const title = ['Where the customer came from', o.reference ? `reference ${o.reference}` : null, o.title, o.url].filter(Boolean).join(' · ');
+    const attrs = { 'data-testid': testId, 'data-kind': o.kind, 'data-reference': o.reference || null, title };
+    // Only http(s) addresses reach here (the gateway drops others); opened apart from the desk, without a referrer.
+    if (o.url && /^https?:\/\//i.test(o.url)) {
+      return el('a', 'badge badge-origin', text, Object.assign(attrs, { href: o.url, target: '_blank', rel: 'noopener noreferrer' }));
+    }
+    return el('span', 'badge badge-origin', text, attrs);
+  }
+
   /** The message's node, rebuilt around its content (text, frame, files) when what it shows changed. */
   function messageNode(m, customerName) {
     const key = `msg:${m.id}`;
     const content = messageContent(m);
     const c = currentConversation();
     const sig = [m.direction, m.status, m.error, m.agentName, m.channelType, m.channelInstanceId, m.createdAt, m.subject, m.autoSubmitted,
-      m.speaker ? `${m.speaker.id}\u0002${m.speaker.name || ''}` : '', m.unsupported ? `${m.unsupported.kind}\u0002${m.unsupported.summary || ''}` : '',
+      m.speaker ? `${m.speaker.id}\u0002${m.speaker.name || ''}` : '', m.unsupported ? `${m.unsupported.kind}\u0002${m.unsupported.summary || ''}\u0002${!!m.unsupported.failed}` : '',
+      m.origin ? [m.origin.kind, m.origin.reference, m.origin.url, m.origin.title].join('\u0002') : '',
       customerName, state.resending.has(m.id), state.selectedClosed, c && c.status, replyChannels(c).map((r) => r.id).join(','), content.sig].join('\u0001');
     const cached = threadNodes.get(key);
     if (cached && cached.sig === sig) return cached.node;
@@ -1297,12 +1323,19 @@
       head.appendChild(el('span', 'msg-author', out ? (m.agentName || 'Agent') : customerName));
     }
     head.appendChild(channelBadge(m.channelType, m.channelInstanceId));
-    if (m.unsupported) {
+    if (m.unsupported && m.unsupported.failed) {
+      // A file the channel could not fetch from its provider: the customer sent it, nobody here has it.
+      head.appendChild(el('span', 'badge badge-failed', `${m.unsupported.kind} · 下载失败 download failed`, {
+        'data-testid': 'desk-message-download-failed', 'data-kind': m.unsupported.kind, role: 'status',
+        title: `The customer sent a ${m.unsupported.kind} that could not be downloaded${m.unsupported.summary ? ': ' + m.unsupported.summary : ''}. Ask them to send it again.`,
+      }));
+    } else if (m.unsupported) {
       head.appendChild(el('span', 'badge badge-unsupported', `${m.unsupported.kind} · 无法显示 not shown here`, {
         'data-testid': 'desk-message-unsupported', 'data-kind': m.unsupported.kind,
         title: `The customer sent a ${m.unsupported.kind} this channel cannot show here${m.unsupported.summary ? ': ' + m.unsupported.summary : ''}. Open the app to see it.`,
       }));
     }
+    if (!out && m.origin) head.appendChild(originBadge(m.origin, 'desk-message-origin'));
     if (m.autoSubmitted) {
       head.appendChild(el('span', 'badge badge-auto', '自动回复 automatic reply', {
         'data-testid': 'desk-message-auto', title: 'Sent by a machine (an out-of-office answer, a bounce): nobody wrote it, and it is never answered automatically',

@@ -696,6 +696,22 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("OriginKind")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("OriginReference")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("OriginTitle")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<string>("OriginUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
                     b.Property<string>("References")
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");
@@ -714,6 +730,9 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
 
                     b.Property<long?>("ThreadKey")
                         .HasColumnType("bigint");
+
+                    b.Property<bool>("UnsupportedFailed")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("UnsupportedKind")
                         .HasMaxLength(40)
