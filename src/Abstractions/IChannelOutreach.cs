@@ -7,7 +7,15 @@ namespace ChatGateway.Abstractions;
 /// True for a notice about the customer's own order or conversation (shipping, a payment reminder, a promised
 /// callback); false for marketing (a review request, a greeting).
 /// </param>
-public sealed record OutreachRequest(ChannelRecipient Recipient, DateTimeOffset? LastCustomerMessageAt, bool Transactional);
+public sealed record OutreachRequest(ChannelRecipient Recipient, DateTimeOffset? LastCustomerMessageAt, bool Transactional)
+{
+    /// <summary>
+    /// The follow-up's kind, as it will reach the sender in <see cref="OutboundMessage.FollowUpKind"/>
+    /// (<c>payment-reminder</c>, <c>review-request</c>, …): a channel that starts conversations only with a template
+    /// configured per kind answers for this one. Null when the gateway does not say.
+    /// </summary>
+    public string? FollowUpKind { get; init; }
+}
 
 /// <summary>
 /// Optional, for a channel that declares <see cref="ChannelCapabilities.StartConversation"/> under conditions: a

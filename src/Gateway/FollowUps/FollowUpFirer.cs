@@ -684,7 +684,10 @@ internal sealed partial class FollowUpFirer(
             {
                 lastInbound ??= await LastInboundByInstanceAsync(db, contact.Id, cancellationToken);
                 var request = new OutreachRequest(
-                    new ChannelRecipient { ExternalId = target.ExternalId }, lastInbound.GetValueOrDefault(target.InstanceId), Transactional: !rule.Marketing);
+                    new ChannelRecipient { ExternalId = target.ExternalId }, lastInbound.GetValueOrDefault(target.InstanceId), Transactional: !rule.Marketing)
+                {
+                    FollowUpKind = f.Kind,
+                };
                 if (await outreach.CannotReachAsync(request, cancellationToken) is { } cannot)
                 {
                     reasons.Add($"{target.InstanceId} {cannot}");
