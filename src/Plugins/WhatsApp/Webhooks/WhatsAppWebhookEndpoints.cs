@@ -22,6 +22,11 @@ internal static class WhatsAppWebhookEndpoints
 {
     private const string LoggerCategory = "ChatGateway.Plugins.WhatsApp.Webhooks";
 
+    /// <summary>Attempts at a customer's file, a short wait growing between them, so that a passing failure does not lose it.</summary>
+    private const int MediaAttempts = 3;
+
+    private static readonly TimeSpan MediaBackoff = TimeSpan.FromMilliseconds(300);
+
     public static IEndpointRouteBuilder MapWhatsAppWebhook(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("webhook", new RequestDelegate(HandleVerificationAsync));
@@ -101,6 +106,9 @@ internal static class WhatsAppWebhookEndpoints
         // 4. Media is fetched from Graph and stored before the message is given to the gateway. A fetch that keeps failing
         // (retried) or media Graph no longer has stores the message with its caption and the file shown as failed: Meta's
         // redeliveries may stop, and the message must not be lost.
+        // Retries stop once the request has taken RequestTimeout, so that many failing files still answer Meta in time.
+        var time = services.GetRequiredService<TimeProvider>();
+        var retryUntil = time.GetUtcNow() + options.RequestTimeout;
         var messages = new List<InboundMessage>(webhook.Messages.Count);
         for (var index = 0; index < webhook.Messages.Count; index++)
         {
@@ -109,7 +117,7 @@ internal static class WhatsAppWebhookEndpoints
             Log.MessageReceived(logger, message.ProviderMessageId, message.Unsupported?.Kind ?? inbound.Media?.Kind ?? "text", message.Sender.ExternalId);
             if (inbound.Media is { } media)
             {
-                message = await SaveMediaAsync(services, logger, index + 1, message, media, cancellationToken);
+                message = await SaveMediaAsync(services, logger, index + 1, message, media, retryUntil, cancellationToken);
             }
 
             messages.Add(message);
@@ -139,10 +147,10 @@ internal static class WhatsAppWebhookEndpoints
     /// <summary>
     /// The message with its media stored as an attachment; with the file as failed content when Graph no longer has it or
     /// it could not be downloaded in <see cref="MediaAttempts"/> attempts; with unsupported content when the gateway does
-    /// not take it. All attempts together take at most twice the RequestTimeout.
+    /// not take it. All attempts together take at most twice the RequestTimeout; none starts again after <paramref name="retryUntil"/>.
     /// </summary>
     private static async Task<InboundMessage> SaveMediaAsync(
-        IServiceProvider services, ILogger logger, int index, InboundMessage message, WhatsAppMedia media, CancellationToken cancellationToken)
+        IServiceProvider services, ILogger logger, int index, InboundMessage message, WhatsAppMedia media, DateTimeOffset retryUntil, CancellationToken cancellationToken)
     {
         var timeout = services.GetRequiredService<IOptionsMonitor<WhatsAppOptions>>().CurrentValue.RequestTimeout;
         var time = services.GetRequiredService<TimeProvider>();
@@ -156,7 +164,7 @@ internal static class WhatsAppWebhookEndpoints
                 return saved;
             }
 
-            if (failure!.Transient && attempt < MediaAttempts && !perFile.IsCancellationRequested)
+            if (failure!.Transient && attempt < MediaAttempts && !perFile.IsCancellationRequested && time.GetUtcNow() < retryUntil)
             {
                 Log.MediaFetchRetried(logger, index, attempt, failure.Reason);
                 try
@@ -174,11 +182,6 @@ internal static class WhatsAppWebhookEndpoints
             return message with { Unsupported = new UnsupportedContent { Kind = media.Kind, Failed = true, Summary = $"could not be downloaded from WhatsApp ({failure.Reason})" } };
         }
     }
-
-    /// <summary>Attempts a download a few times (a short wait between), so that a passing failure does not lose the file.</summary>
-    private const int MediaAttempts = 3;
-
-    private static readonly TimeSpan MediaBackoff = TimeSpan.FromMilliseconds(300);
 
     /// <summary>One attempt: the message with the stored file (or the gateway's refusal as unsupported content); else why not.</summary>
     private static async Task<(InboundMessage? Message, MediaFetchFailure? Failure)> FetchOnceAsync(
