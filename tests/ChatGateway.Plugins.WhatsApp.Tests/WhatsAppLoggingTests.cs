@@ -24,8 +24,10 @@ public sealed class WhatsAppLoggingTests
         await using var container = ChannelInstanceContainer.Build(new WhatsAppChannelPlugin(), "whatsapp", ValidSettings(graph.BaseAddress), loggerFactory);
         await using var host = await ChannelEndpointHost.StartAsync(new WhatsAppChannelPlugin(), container, ct);
 
-        // A webhook whose media download fails (503), one whose message the gateway refuses, a send Graph refuses.
+        // A webhook whose media download keeps failing (500, retried), one whose message the gateway refuses, a send Graph refuses.
         graph.AddMedia("1003383421387256", [0xFF, 0xD8, 0xFF, 0xE0, 0xFF, 0xD9], "image/jpeg");
+        graph.FailNextDownload(500);
+        graph.FailNextDownload(500);
         graph.FailNextDownload(500);
         await PostAsync(host, container, LoadPayload("media-and-others.json"));
         container.Inbound.RejectWith = "too long";
@@ -39,7 +41,8 @@ public sealed class WhatsAppLoggingTests
         await container.Services.GetRequiredService<IChannelSender>().SendAsync(message, ct);
 
         var visible = logs.Entries.Where(e => e.Level > LogLevel.Debug).Select(e => e.Message).ToList();
-        Assert.Contains(visible, m => m.Contains("could not be fetched", StringComparison.Ordinal));
+        Assert.Contains(visible, m => m.Contains("trying again", StringComparison.Ordinal));
+        Assert.Contains(visible, m => m.Contains("could not be downloaded after 3 attempts", StringComparison.Ordinal));
         Assert.Contains(visible, m => m.Contains("refused by the gateway", StringComparison.Ordinal));
         Assert.Contains(visible, m => m.Contains("WhatsApp refused message", StringComparison.Ordinal));
         Assert.All(visible, m =>

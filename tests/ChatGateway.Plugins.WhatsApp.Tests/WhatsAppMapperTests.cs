@@ -19,7 +19,22 @@ public sealed class WhatsAppMapperTests
         Assert.Equal("Hello, where is my order 1001?", message.Text);
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1765000000), message.SentAt);
         Assert.Null(message.Unsupported);
+        Assert.Null(message.Origin);
         Assert.Null(inbound.Media);
+    }
+
+    [Theory]
+    [InlineData("post", "https://www.facebook.com/shop/posts/1234", "post", "https://www.facebook.com/shop/posts/1234")]
+    [InlineData("ad", "javascript:alert(1)", "ad", null)]
+    [InlineData("ad", "ftp://example.com/ad", "ad", null)]
+    [InlineData("something_new", "http://example.com/ad", "ad", "http://example.com/ad")]
+    public void ToWebhook_Referral_BecomesTheOrigin_PostOrAd_WebAddressesOnly(string sourceType, string sourceUrl, string kind, string? url)
+    {
+        var body = Utf8($$$$"""{"entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"{{{{PhoneNumberId}}}}"},"messages":[{"referral":{"source_url":"{{{{sourceUrl}}}}","source_id":"98765","source_type":"{{{{sourceType}}}}","headline":"New arrivals","body":"Ask us"},"from":"15551234567","id":"w1","type":"text","text":{"body":"Hello"}}]}}]}]}""");
+
+        var (webhook, _) = WhatsAppMapper.ToWebhook(body, PhoneNumberId);
+
+        Assert.Equal(new MessageOrigin { Kind = kind, Reference = "98765", Url = url, Title = "New arrivals" }, Assert.Single(webhook!.Messages).Message.Origin);
     }
 
     [Fact]

@@ -72,6 +72,51 @@ public sealed class WhatsAppSenderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Send_RateLimitedWithRetryAfter_IsTransientAndAsksTheGatewayToWaitThatLong()
+    {
+        _graph.FailNextSend(429, 130429, TimeSpan.FromSeconds(30));
+
+        var result = await SendAsync(Message("Your order 1001 ships today"));
+
+        Assert.Equal((DeliveryOutcome.TransientFailure, TimeSpan.FromSeconds(30)), (result.Outcome, result.RetryAfter));
+        Assert.Contains("130429", result.Error);
+        Assert.Empty(_graph.Sent);
+    }
+
+    [Fact]
+    public async Task Send_PairRateLimitWithoutRetryAfter_IsTransientWithoutAWait()
+    {
+        _graph.FailNextSend(400, 131056);
+
+        var result = await SendAsync(Message("Your order 1001 ships today"));
+
+        Assert.Equal((DeliveryOutcome.TransientFailure, (TimeSpan?)null), (result.Outcome, result.RetryAfter));
+        Assert.Contains("code 131056", result.Error);
+    }
+
+    [Fact]
+    public async Task Send_Undeliverable131026_IsPermanentNamingTheCode()
+    {
+        _graph.FailNextSend(400, 131026);
+
+        var result = await SendAsync(Message("Your order 1001 ships today"));
+
+        Assert.Equal(DeliveryOutcome.PermanentFailure, result.Outcome);
+        Assert.StartsWith("WhatsApp answered 400 to the message (code 131026", result.Error);
+    }
+
+    [Fact]
+    public async Task Send_ServerError_IsTransient()
+    {
+        _graph.FailNextSend(503);
+
+        var result = await SendAsync(Message("Your order 1001 ships today"));
+
+        Assert.Equal(DeliveryOutcome.TransientFailure, result.Outcome);
+        Assert.Contains("503", result.Error);
+    }
+
+    [Fact]
     public async Task Send_OutsideTheCustomerServiceWindow_IsPermanentWithTheWindowReason()
     {
         _graph.WindowClosed = true;
@@ -137,7 +182,7 @@ public sealed class WhatsAppSenderTests : IAsyncLifetime
     };
 }
 
-/// <summary>Follow-ups outside the 24-hour window as the configured template.</summary>
+/// <summary>Follow-ups outside the 24-hour window as the template configured for their kind, else the default one.</summary>
 public sealed class WhatsAppFollowUpTemplateTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
@@ -153,6 +198,9 @@ public sealed class WhatsAppFollowUpTemplateTests : IAsyncLifetime
         settings["Templates:order_follow_up:Language"] = "en_US";
         settings["Templates:order_follow_up:Parameters:0"] = "Acme Shop";
         settings["Templates:order_follow_up:Parameters:1"] = "{text}";
+        settings["FollowUpTemplates:payment-reminder"] = "payment_reminder_v1";
+        settings["Templates:payment_reminder_v1:Language"] = "pt_BR";
+        settings["Templates:payment_reminder_v1:Parameters:0"] = "{text}";
         _container = ChannelInstanceContainer.Build(new WhatsAppChannelPlugin(), "whatsapp", settings, timeProvider: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now));
     }
 
@@ -167,7 +215,7 @@ public sealed class WhatsAppFollowUpTemplateTests : IAsyncLifetime
     {
         CustomerWrote(Now.AddHours(-30));
 
-        var result = await SendAsync(Message("How was your order?\nTell us in a word.", agent: null));
+        var result = await SendAsync(Message("How was your order?\nTell us in a word.", agent: null, kind: "delivery-check-in"));
 
         var sent = Assert.Single(_graph.Sent);
         Assert.Equal((DeliveryOutcome.Sent, sent.MessageId), (result.Outcome, result.ProviderMessageId));
@@ -175,11 +223,35 @@ public sealed class WhatsAppFollowUpTemplateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FollowUp_OfAKindWithItsOwnTemplate_GoesAsThatTemplate()
+    {
+        CustomerWrote(Now.AddHours(-30));
+
+        var result = await SendAsync(Message("Your order 1001 awaits payment", agent: null, kind: "payment-reminder"));
+
+        Assert.Equal(DeliveryOutcome.Sent, result.Outcome);
+        var sent = Assert.Single(_graph.Sent);
+        Assert.Equal(("template", "payment_reminder_v1", "pt_BR", "Your order 1001 awaits payment"), (sent.Type, sent.FileName, sent.MediaId, sent.Text));
+    }
+
+    [Fact]
+    public async Task AutomaticReply_OutsideTheWindow_IsNeverTurnedIntoATemplate()
+    {
+        CustomerWrote(Now.AddHours(-30));
+        _graph.WindowClosed = true;
+
+        var result = await SendAsync(Message("We are closed until Monday", agent: null, kind: null));
+
+        Assert.Equal((DeliveryOutcome.PermanentFailure, "the 24-hour customer service window is closed: use a template or another channel"), (result.Outcome, result.Error));
+        Assert.Empty(_graph.Sent);
+    }
+
+    [Fact]
     public async Task FollowUp_WithinTheWindow_GoesAsText()
     {
         CustomerWrote(Now.AddHours(-2));
 
-        await SendAsync(Message("How was your order?", agent: null));
+        await SendAsync(Message("How was your order?", agent: null, kind: "delivery-check-in"));
 
         Assert.Equal(("text", "How was your order?"), (Assert.Single(_graph.Sent).Type, _graph.Sent[0].Text));
     }
@@ -190,7 +262,7 @@ public sealed class WhatsAppFollowUpTemplateTests : IAsyncLifetime
         CustomerWrote(Now.AddHours(-2));
         _graph.WindowClosed = true;
 
-        var result = await SendAsync(Message("How was your order?", agent: null));
+        var result = await SendAsync(Message("How was your order?", agent: null, kind: "delivery-check-in"));
 
         Assert.Equal(DeliveryOutcome.Sent, result.Outcome);
         Assert.Equal("template", Assert.Single(_graph.Sent).Type);
@@ -220,6 +292,54 @@ public sealed class WhatsAppFollowUpTemplateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FollowUp_KindWithoutTemplateAndNoDefault_OutsideTheWindow_IsPermanentNamingTheKeyToSet()
+    {
+        var settings = WhatsAppTestInstance.ValidSettings(_graph.BaseAddress);
+        settings["FollowUpTemplates:payment-reminder"] = "payment_reminder_v1";
+        settings["Templates:payment_reminder_v1:Language"] = "en_US";
+        await using var container = ChannelInstanceContainer.Build(new WhatsAppChannelPlugin(), "whatsapp", settings, timeProvider: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now));
+        _graph.WindowClosed = true;
+
+        var result = await container.Services.GetRequiredService<IChannelSender>()
+            .SendAsync(Message("How did we do?", agent: null, kind: "review-request"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(DeliveryOutcome.PermanentFailure, result.Outcome);
+        Assert.StartsWith("the 24-hour customer service window is closed", result.Error);
+        Assert.Contains("FollowUpTemplates:review-request", result.Error);
+        Assert.Empty(_graph.Sent);
+    }
+
+    [Fact]
+    public async Task Outreach_WithTemplatesForSomeKindsOnly_SaysYesOutsideTheWindow_AndWithNoneSaysNo()
+    {
+        var request = new OutreachRequest(new ChannelRecipient { ExternalId = "15551234567" }, Now.AddDays(-3), Transactional: true);
+        var some = WhatsAppTestInstance.ValidSettings();
+        some["FollowUpTemplates:shipped"] = "shipped_v2";
+        some["Templates:shipped_v2:Language"] = "en";
+        await using var withSome = ChannelInstanceContainer.Build(new WhatsAppChannelPlugin(), "whatsapp", some, timeProvider: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now));
+        await using var withNone = ChannelInstanceContainer.Build(new WhatsAppChannelPlugin(), "whatsapp", WhatsAppTestInstance.ValidSettings(), timeProvider: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now));
+
+        Assert.Null(await withSome.Services.GetRequiredService<IChannelOutreach>().CannotReachAsync(request, TestContext.Current.CancellationToken));
+        Assert.Equal("the 24-hour customer service window is closed: use a template or another channel",
+            await withNone.Services.GetRequiredService<IChannelOutreach>().CannotReachAsync(request, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task FollowUpTemplates_NamingAnUnknownTemplateOrKind_StopStartUpNamingEachKey()
+    {
+        var settings = WhatsAppTestInstance.ValidSettings();
+        settings["FollowUpTemplates:payment-reminder"] = "payment_reminder_v9";
+        settings["FollowUpTemplates:payment_reminder"] = "order_follow_up";
+        settings["Templates:order_follow_up:Language"] = "en_US";
+        await using var container = ChannelInstanceContainer.Build(new WhatsAppChannelPlugin(), "whatsapp", settings);
+
+        var failures = string.Join("\n", container.StartupFailures());
+
+        Assert.Contains("FollowUpTemplates:payment-reminder names payment_reminder_v9, which is not under Templates", failures);
+        Assert.Contains("FollowUpTemplates:payment_reminder is not a follow-up kind", failures);
+    }
+
+    [Fact]
     public async Task FollowUpTemplate_NotUnderTemplates_StopsStartUpNamingTheKey()
     {
         var settings = WhatsAppTestInstance.ValidSettings();
@@ -239,13 +359,14 @@ public sealed class WhatsAppFollowUpTemplateTests : IAsyncLifetime
     private Task<DeliveryResult> SendAsync(OutboundMessage message) =>
         _container.Services.GetRequiredService<IChannelSender>().SendAsync(message, TestContext.Current.CancellationToken);
 
-    private static OutboundMessage Message(string text, string? agent) => new()
+    private static OutboundMessage Message(string text, string? agent, string? kind = null) => new()
     {
         MessageId = Guid.NewGuid(),
         ConversationId = Guid.NewGuid(),
         Recipient = new ChannelRecipient { ExternalId = "15551234567", Phone = "+15551234567" },
         Text = text,
         AgentName = agent,
+        FollowUpKind = kind,
         CreatedAt = DateTimeOffset.UnixEpoch,
     };
 }

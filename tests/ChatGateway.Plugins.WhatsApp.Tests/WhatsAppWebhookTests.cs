@@ -92,33 +92,97 @@ public sealed class WhatsAppWebhookTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Post_MediaDownloadFails5xx_Is503WithNothingStored_ThenTheRedeliveryStoresIt()
+    public async Task Post_MediaDownloadFailsOnce_IsRetriedAndStoredAsAnAttachment()
     {
         _graph.AddMedia("1003383421387256", Jpeg, "image/jpeg");
-        var body = Utf8($$$$"""{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"phone_number_id":"{{{{PhoneNumberId}}}}"},"contacts":[{"profile":{"name":"Mei Lin"},"wa_id":"15551234567"}],"messages":[{"from":"15551234567","id":"wamid.T1","timestamp":"1765000000","type":"text","text":{"body":"Look"}},{"from":"15551234567","id":"wamid.I1","timestamp":"1765000001","type":"image","image":{"id":"1003383421387256","mime_type":"image/jpeg"}}]}}]}]}""");
         _graph.FailNextDownload(500);
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, await PostSignedAsync(body));
-        Assert.Equal(0, Inbound.Calls);
+        Assert.Equal(HttpStatusCode.OK, await PostSignedAsync(TextAndImage("Look", "The box arrived like this")));
 
-        Assert.Equal(HttpStatusCode.OK, await PostSignedAsync(body));
         Assert.Equal(["wamid.T1", "wamid.I1"], Inbound.Accepted.Select(m => m.ProviderMessageId));
+        var image = Inbound.Accepted[1];
+        Assert.Equal(("image/jpeg", (long)Jpeg.Length), (Assert.Single(image.Attachments!).ContentType, image.Attachments![0].Size));
+        Assert.Null(image.Unsupported);
+        Assert.Equal(2, _graph.MediaDownloads);
     }
 
     [Fact]
-    public async Task Post_MediaGone404_IsStoredAsUnsupportedWithTheReason()
+    public async Task Post_MediaDownloadKeepsFailing_Is200_AndStoresTheCaptionWithTheFileAsFailed()
+    {
+        _graph.AddMedia("1003383421387256", Jpeg, "image/jpeg");
+        _graph.FailNextDownload(500);
+        _graph.FailNextDownload(503);
+        _graph.FailNextDownload(502);
+
+        Assert.Equal(HttpStatusCode.OK, await PostSignedAsync(TextAndImage("Look", "The box arrived like this")));
+
+        Assert.Equal(["wamid.T1", "wamid.I1"], Inbound.Accepted.Select(m => m.ProviderMessageId));
+        var image = Inbound.Accepted[1];
+        Assert.Equal("The box arrived like this", image.Text);
+        Assert.Null(image.Attachments);
+        Assert.Equal(new UnsupportedContent { Kind = "image", Failed = true, Summary = "could not be downloaded from WhatsApp (the media download answered 502)" }, image.Unsupported);
+        Assert.Equal(3, _graph.MediaDownloads);
+    }
+
+    [Fact]
+    public async Task Post_MediaLookupUnreachable_IsRetriedThenStoredAsFailed()
+    {
+        _graph.AddMedia("1003383421387256", Jpeg, "image/jpeg");
+        _graph.FailNextLookup(0);
+        _graph.FailNextLookup(0);
+        _graph.FailNextLookup(0);
+
+        Assert.Equal(HttpStatusCode.OK, await PostSignedAsync(TextAndImage("Look", "The box arrived like this")));
+
+        var image = Inbound.Accepted.Single(m => m.ProviderMessageId == "wamid.I1");
+        Assert.Equal(("image", true, "The box arrived like this"), (image.Unsupported!.Kind, image.Unsupported.Failed, image.Text));
+        Assert.StartsWith("could not be downloaded from WhatsApp (could not reach WhatsApp", image.Unsupported.Summary);
+        Assert.Equal((3, 0), (_graph.MediaLookups, _graph.MediaDownloads));
+    }
+
+    [Fact]
+    public async Task Post_MediaGone404_IsStoredAsFailedWithTheReason_WithoutRetrying()
     {
         // The lookup of an id the fake does not have: Graph's 400 (object does not exist); then a download that answers 404.
         _graph.AddMedia("1003383421387256", Jpeg, "image/jpeg");
         _graph.FailNextDownload(404);
-        var body = Utf8($$$$"""{"entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"{{{{PhoneNumberId}}}}"},"messages":[{"from":"15551234567","id":"wamid.I2","type":"image","image":{"id":"1003383421387256"}},{"from":"15551234567","id":"wamid.I3","type":"document","document":{"id":"unknown-media","filename":"a.pdf"}}]}}]}]}""");
+        var body = Utf8($$$$"""{"entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"{{{{PhoneNumberId}}}}"},"messages":[{"from":"15551234567","id":"wamid.I2","type":"image","image":{"id":"1003383421387256"}},{"from":"15551234567","id":"wamid.I3","type":"document","document":{"id":"unknown-media","filename":"a.pdf","caption":"my invoice"}}]}}]}]}""");
 
         Assert.Equal(HttpStatusCode.OK, await PostSignedAsync(body));
 
         Assert.Equal(
-            [("image", "could not be fetched from WhatsApp (WhatsApp no longer has the media (the media download answered 404))"), ("document", "could not be fetched from WhatsApp (the media lookup answered 400)")],
-            Inbound.Accepted.Select(m => (m.Unsupported!.Kind, m.Unsupported.Summary)));
+            [
+                ("image", true, "could not be downloaded from WhatsApp (the media download answered 404: WhatsApp no longer has the file)", ""),
+                ("document", true, "could not be downloaded from WhatsApp (the media lookup answered 400)", "my invoice"),
+            ],
+            Inbound.Accepted.Select(m => (m.Unsupported!.Kind, m.Unsupported.Failed, m.Unsupported.Summary, m.Text)));
         Assert.All(Inbound.Accepted, m => Assert.Null(m.Attachments));
+        Assert.Equal((2, 1), (_graph.MediaLookups, _graph.MediaDownloads));
+    }
+
+    [Fact]
+    public async Task Post_MediaAddressOnAnotherHost_IsNotFetched_TheTokenStaysHome()
+    {
+        _graph.AddMedia("1003383421387256", Jpeg, "image/jpeg");
+        _graph.MediaUrlHost = "localhost";
+
+        Assert.Equal(HttpStatusCode.OK, await PostSignedAsync(TextAndImage("Look", "The box arrived like this")));
+
+        var image = Inbound.Accepted.Single(m => m.ProviderMessageId == "wamid.I1");
+        Assert.Equal((true, "could not be downloaded from WhatsApp (WhatsApp gave the media's address on an unexpected host)"), (image.Unsupported!.Failed, image.Unsupported.Summary));
+        Assert.Equal(0, _graph.MediaDownloads);
+    }
+
+    [Fact]
+    public async Task Post_ClickToWhatsAppAd_StoresTheMessageWithTheAdAsItsOrigin()
+    {
+        var body = Utf8($$$$"""{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"phone_number_id":"{{{{PhoneNumberId}}}}"},"contacts":[{"profile":{"name":"Mei Lin"},"wa_id":"15551234567"}],"messages":[{"referral":{"source_url":"https://fb.me/3cr4Wqqkv","source_id":"120211111111110123","source_type":"ad","headline":"Winter sale: 30% off coats","body":"Chat with us to order","media_type":"image","image_url":"https://scontent.xx.fbcdn.net/v/t45.png","ctwa_clid":"ARAkLkA8rmlFeiCktEJQ-QTwRiyYHAFDLMNDBH0CD3qpjd0HR4irJ6LEkR7JwFF4XvnO2E4Nx0-eM-GABDLOPaOdRMv-_zfUQ2a"},"from":"15551234567","id":"wamid.AD1","timestamp":"1765000000","type":"text","text":{"body":"Hi, is the grey coat in stock?"}}]}}]}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, await PostSignedAsync(body));
+
+        var message = Assert.Single(Inbound.Accepted);
+        Assert.Equal("Hi, is the grey coat in stock?", message.Text);
+        Assert.Equal(new MessageOrigin { Kind = "ad", Reference = "120211111111110123", Url = "https://fb.me/3cr4Wqqkv", Title = "Winter sale: 30% off coats" }, message.Origin);
     }
 
     [Fact]
@@ -141,6 +205,10 @@ public sealed class WhatsAppWebhookTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, await PostSignedAsync(other));
         Assert.Equal(0, Inbound.Calls);
     }
+
+    /// <summary>A text message and a picture with a caption, from one customer in one request.</summary>
+    private static byte[] TextAndImage(string text, string caption) =>
+        Utf8($$$$"""{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"phone_number_id":"{{{{PhoneNumberId}}}}"},"contacts":[{"profile":{"name":"Mei Lin"},"wa_id":"15551234567"}],"messages":[{"from":"15551234567","id":"wamid.T1","timestamp":"1765000000","type":"text","text":{"body":"{{{{text}}}}"}},{"from":"15551234567","id":"wamid.I1","timestamp":"1765000001","type":"image","image":{"id":"1003383421387256","mime_type":"image/jpeg","caption":"{{{{caption}}}}"}}]}}]}]}""");
 
     private async Task<HttpResponseMessage> VerifyAsync(string mode, string token, string challenge)
     {

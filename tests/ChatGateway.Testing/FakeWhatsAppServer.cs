@@ -44,13 +44,16 @@ public sealed partial class FakeWhatsAppServer : IFakeProviderApi
     private readonly WebApplication _app;
     private readonly string _accessToken;
     private readonly string _phoneNumberId;
-    private readonly ConcurrentQueue<int> _sendFailures = new();
+    private readonly ConcurrentQueue<(int Status, int? Code, TimeSpan? RetryAfter)> _sendFailures = new();
     private readonly ConcurrentQueue<int> _downloadFailures = new();
+    private readonly ConcurrentQueue<int> _lookupFailures = new();
     private readonly ConcurrentQueue<WhatsAppSent> _sent = new();
     private readonly ConcurrentQueue<WhatsAppUpload> _uploads = new();
     private readonly ConcurrentQueue<string?> _keys = new();
     private readonly ConcurrentDictionary<string, (byte[] Bytes, string ContentType)> _media = new(StringComparer.Ordinal);
     private int _count;
+    private int _lookups;
+    private int _downloads;
 
     private FakeWhatsAppServer(WebApplication app, string accessToken, string phoneNumberId)
     {
@@ -85,6 +88,18 @@ public sealed partial class FakeWhatsAppServer : IFakeProviderApi
     /// </summary>
     public bool WindowClosed { get; set; }
 
+    /// <summary>Media lookups (<c>GET /{version}/{media-id}</c>) received, failed ones included.</summary>
+    public int MediaLookups => Volatile.Read(ref _lookups);
+
+    /// <summary>Media downloads (<c>GET /download/{media-id}</c>) received, failed ones included.</summary>
+    public int MediaDownloads => Volatile.Read(ref _downloads);
+
+    /// <summary>
+    /// When set, a lookup gives the media's address on this host (same port) instead of the fake's own, as if Meta
+    /// pointed elsewhere: a client that sends its token to any host it is given would show up here.
+    /// </summary>
+    public string? MediaUrlHost { get; set; }
+
     public static async Task<FakeWhatsAppServer> StartAsync(string accessToken, string phoneNumberId, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -94,9 +109,24 @@ public sealed partial class FakeWhatsAppServer : IFakeProviderApi
         var fake = new FakeWhatsAppServer(app, accessToken, phoneNumberId);
         app.MapPost("/{version}/{phoneNumberId}/messages", (Func<HttpContext, string, string, Task<IResult>>)fake.SendAsync);
         app.MapPost("/{version}/{phoneNumberId}/media", (Func<HttpContext, string, string, Task<IResult>>)fake.UploadAsync);
-        app.MapGet("/{version}/{mediaId}", (HttpContext context, string version, string mediaId) => fake.Authorized(context) ?? fake.MediaUrl(version, mediaId));
+        app.MapGet("/{version}/{mediaId}", (HttpContext context, string version, string mediaId) =>
+        {
+            Interlocked.Increment(ref fake._lookups);
+            if (fake.Authorized(context) is { } refused)
+            {
+                return refused;
+            }
+
+            if (fake._lookupFailures.TryDequeue(out var failure))
+            {
+                return FailureFor(context, failure);
+            }
+
+            return fake.MediaUrl(version, mediaId);
+        });
         app.MapGet("/download/{mediaId}", (HttpContext context, string mediaId) =>
         {
+            Interlocked.Increment(ref fake._downloads);
             if (fake.Authorized(context) is { } refused)
             {
                 return refused;
@@ -104,7 +134,7 @@ public sealed partial class FakeWhatsAppServer : IFakeProviderApi
 
             if (fake._downloadFailures.TryDequeue(out var failure))
             {
-                return failure == 404 ? Results.NotFound() : GraphError(failure, 2, "Service temporarily unavailable");
+                return failure == 404 ? Results.NotFound() : FailureFor(context, failure);
             }
 
             return fake._media.TryGetValue(mediaId, out var media) ? Results.Bytes(media.Bytes, media.ContentType) : Results.NotFound();
@@ -123,10 +153,19 @@ public sealed partial class FakeWhatsAppServer : IFakeProviderApi
     public void AddMedia(string mediaId, byte[] bytes, string contentType) => _media[mediaId] = (bytes, contentType);
 
     /// <summary>Answers the next send with this status and Graph's error body for it (429: code 130429; 5xx: code 2; else code 100).</summary>
-    public void FailNextSend(int statusCode) => _sendFailures.Enqueue(statusCode);
+    public void FailNextSend(int statusCode) => _sendFailures.Enqueue((statusCode, null, null));
 
-    /// <summary>Answers the next media download (not the lookup) with this status.</summary>
+    /// <summary>Answers the next send with this status, Graph's error <paramref name="code"/>, and a <c>Retry-After</c> header (seconds) when given.</summary>
+    public void FailNextSend(int statusCode, int code, TimeSpan? retryAfter = null) => _sendFailures.Enqueue((statusCode, code, retryAfter));
+
+    /// <summary>
+    /// Answers the next media download (not the lookup) with this status (404 bare, others Graph's error body); 0 breaks the
+    /// connection off without an answer.
+    /// </summary>
     public void FailNextDownload(int statusCode) => _downloadFailures.Enqueue(statusCode);
+
+    /// <summary>Answers the next media lookup with this status and Graph's error body (0: breaks the connection off).</summary>
+    public void FailNextLookup(int statusCode) => _lookupFailures.Enqueue(statusCode);
 
     /// <summary>Waits for a message matching <paramref name="match"/>.</summary>
     public async Task<WhatsAppSent> WaitForSentAsync(Func<WhatsAppSent, bool> match, TimeSpan? timeout = null)
@@ -173,12 +212,19 @@ public sealed partial class FakeWhatsAppServer : IFakeProviderApi
         _keys.Enqueue(null);
         if (_sendFailures.TryDequeue(out var failure))
         {
-            return failure switch
+            if (failure.RetryAfter is { } wait)
             {
-                429 => GraphError(429, 130429, "Rate limit hit"),
-                >= 500 => GraphError(failure, 2, "Service temporarily unavailable"),
-                _ => GraphError(failure, 100, "Invalid parameter"),
-            };
+                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            var code = failure.Code ?? failure.Status switch { 429 => 130429, >= 500 => 2, _ => 100 };
+            return GraphError(failure.Status, code, code switch
+            {
+                130429 => "Rate limit hit",
+                131056 => "(Business Account, Consumer Account) pair rate limit hit",
+                2 => "Service temporarily unavailable",
+                _ => "Invalid parameter",
+            });
         }
 
         using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
@@ -290,12 +336,24 @@ public sealed partial class FakeWhatsAppServer : IFakeProviderApi
         return Results.Json(new
         {
             messaging_product = "whatsapp",
-            url = new Uri(BaseAddress, $"download/{mediaId}").ToString(),
+            url = new UriBuilder(new Uri(BaseAddress, $"download/{mediaId}")) { Host = MediaUrlHost ?? BaseAddress.Host }.Uri.ToString(),
             mime_type = media.ContentType,
             sha256 = Convert.ToHexStringLower(SHA256.HashData(media.Bytes)),
             file_size = media.Bytes.Length,
             id = mediaId,
         });
+    }
+
+    /// <summary>A failure on cue: 0 aborts the connection (a network error at the client), else Graph's error for the status.</summary>
+    private static IResult FailureFor(HttpContext context, int status)
+    {
+        if (status == 0)
+        {
+            context.Abort();
+            return Results.Empty;
+        }
+
+        return GraphError(status, status == 429 ? 130429 : status >= 500 ? 2 : 100, status >= 500 ? "Service temporarily unavailable" : "Invalid parameter");
     }
 
     private static IResult GraphError(int status, int code, string message, int? subcode = null, string type = "OAuthException", string? title = null) =>

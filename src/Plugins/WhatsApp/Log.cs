@@ -30,8 +30,12 @@ internal static partial class Log
     public static partial void MediaNotKept(ILogger logger, int index, string reason);
 
     [LoggerMessage(EventId = 5706, EventName = "WhatsAppMediaFetchFailed", Level = LogLevel.Warning,
-        Message = "The media of message {Index} of the request could not be fetched for now ({Reason}); Meta is asked to deliver the webhook again")]
-    public static partial void MediaFetchFailed(ILogger logger, int index, string reason);
+        Message = "The media of message {Index} of the request could not be downloaded after {Attempts} attempts ({Reason}); the message is stored with the file as failed")]
+    public static partial void MediaFetchFailed(ILogger logger, int index, int attempts, string reason);
+
+    [LoggerMessage(EventId = 5709, EventName = "WhatsAppMediaFetchRetried", Level = LogLevel.Information,
+        Message = "The media of message {Index} of the request could not be downloaded at attempt {Attempt} ({Reason}); trying again")]
+    public static partial void MediaFetchRetried(ILogger logger, int index, int attempt, string reason);
 
     [LoggerMessage(EventId = 5707, EventName = "WhatsAppVerificationRefused", Level = LogLevel.Warning,
         Message = "Webhook verification refused: {Reason}")]

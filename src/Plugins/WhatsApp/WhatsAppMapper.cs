@@ -197,6 +197,7 @@ internal static class WhatsAppMapper
             },
             Text = "",
             SentAt = sentAt,
+            Origin = Referral(item),
         };
 
         var content = item.TryGetProperty(type, out var c) && c.ValueKind == JsonValueKind.Object ? c : default;
@@ -226,6 +227,34 @@ internal static class WhatsAppMapper
                 return (new WhatsAppInbound(message with { Unsupported = new UnsupportedContent { Kind = type.ToLowerInvariant(), Summary = Summary(type, content, item) } }, null), null);
         }
     }
+
+    /// <summary>
+    /// A click-to-WhatsApp ad's or a post's <c>referral</c> (<c>source_url</c>, <c>source_id</c>, <c>source_type</c> ad or post,
+    /// <c>headline</c>, <c>body</c>, …) as where the customer came from; null when the message has none.
+    /// </summary>
+    private static MessageOrigin? Referral(JsonElement item)
+    {
+        if (!item.TryGetProperty("referral", out var referral) || referral.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        // Only a web address is a link for agents to open; anything else (javascript:, data:) is dropped.
+        var url = Uri.TryCreate(GetString(referral, "source_url"), UriKind.Absolute, out var address)
+            && (address.Scheme == Uri.UriSchemeHttps || address.Scheme == Uri.UriSchemeHttp) && address.OriginalString.Length <= 2048
+            ? address.OriginalString
+            : null;
+        return new MessageOrigin
+        {
+            Kind = GetString(referral, "source_type") == "post" ? "post" : "ad",
+            Reference = Clip(GetString(referral, "source_id"), 256),
+            Url = url,
+            Title = Clip(GetString(referral, "headline"), 256),
+        };
+    }
+
+    private static string? Clip(string? value, int max) =>
+        string.IsNullOrWhiteSpace(value) ? null : value.Length <= max ? value : value[..(max - 1)] + "…";
 
     /// <summary>A location as text: its name, its address, and the coordinates with a map link.</summary>
     private static string LocationText(JsonElement location)

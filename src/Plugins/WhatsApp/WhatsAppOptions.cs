@@ -40,9 +40,26 @@ internal sealed record WhatsAppOptions
     /// </summary>
     public string FollowUpTemplate { get; init; } = "";
 
+    /// <summary>
+    /// The template (one of <see cref="Templates"/>) per follow-up kind, e.g. <c>FollowUpTemplates:payment-reminder</c> =
+    /// <c>payment_reminder_v1</c>: a follow-up of that kind goes as it outside the 24-hour window; other kinds take
+    /// <see cref="FollowUpTemplate"/>.
+    /// </summary>
+    public Dictionary<string, string> FollowUpTemplates { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The template a follow-up of <paramref name="followUpKind"/> goes as outside the window; null for no follow-up or none configured.</summary>
+    public string? FollowUpTemplateFor(string? followUpKind) =>
+        followUpKind is null ? null
+        : FollowUpTemplates.TryGetValue(followUpKind, out var name) && name.Length > 0 ? name
+        : FollowUpTemplate.Length > 0 ? FollowUpTemplate
+        : null;
+
+    /// <summary>True when some follow-up could go as a template outside the window.</summary>
+    public bool HasFollowUpTemplate => FollowUpTemplate.Length > 0 || FollowUpTemplates.Values.Any(name => name.Length > 0);
+
     // Records print every property; three of these are secrets.
     public override string ToString() =>
-        $"WhatsAppOptions {{ AppSecret = ***, VerifyToken = ***, AccessToken = ***, PhoneNumberId = {PhoneNumberId}, ApiBaseAddress = {ApiBaseAddress}, ApiVersion = {ApiVersion}, MaxBodyBytes = {MaxBodyBytes}, RequestTimeout = {RequestTimeout}, FollowUpTemplate = {FollowUpTemplate} }}";
+        $"WhatsAppOptions {{ AppSecret = ***, VerifyToken = ***, AccessToken = ***, PhoneNumberId = {PhoneNumberId}, ApiBaseAddress = {ApiBaseAddress}, ApiVersion = {ApiVersion}, MaxBodyBytes = {MaxBodyBytes}, RequestTimeout = {RequestTimeout}, FollowUpTemplate = {FollowUpTemplate}, FollowUpTemplates = [{string.Join(", ", FollowUpTemplates.Select(p => $"{p.Key}: {p.Value}"))}] }}";
 }
 
 /// <summary>An approved template: its language and its body's variables.</summary>

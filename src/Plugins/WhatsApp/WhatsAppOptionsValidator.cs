@@ -65,8 +65,29 @@ internal sealed partial class WhatsAppOptionsValidator(ChannelInstance instance)
             errors.Add($"FollowUpTemplate names {options.FollowUpTemplate}, which is not under Templates (add Templates:{options.FollowUpTemplate}:Language)");
         }
 
+        foreach (var (kind, templateName) in options.FollowUpTemplates)
+        {
+            if (!FollowUpKinds.Contains(kind))
+            {
+                errors.Add($"FollowUpTemplates:{kind} is not a follow-up kind (one of {string.Join(", ", FollowUpKinds)})");
+            }
+
+            if (string.IsNullOrWhiteSpace(templateName))
+            {
+                errors.Add($"FollowUpTemplates:{kind} must name a template under Templates (or leave the key out for FollowUpTemplate)");
+            }
+            else if (!options.Templates.ContainsKey(templateName))
+            {
+                errors.Add($"FollowUpTemplates:{kind} names {templateName}, which is not under Templates (add Templates:{templateName}:Language)");
+            }
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    /// <summary>The kinds of follow-up the gateway sends (<see cref="OutboundMessage.FollowUpKind"/>).</summary>
+    private static readonly string[] FollowUpKinds =
+        ["payment-reminder", "order-confirmation", "shipped", "delivery-check-in", "review-request", "return-visit", "greeting", "callback", "survey"];
 
     private void Secret(List<string> errors, string key, string value, string what)
     {

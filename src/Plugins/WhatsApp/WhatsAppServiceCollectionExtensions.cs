@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
+using Refit;
+
 namespace ChatGateway.Plugins.WhatsApp;
 
 internal static class WhatsAppServiceCollectionExtensions
@@ -16,8 +18,17 @@ internal static class WhatsAppServiceCollectionExtensions
         services.AddOptions<WhatsAppOptions>().Bind(instance.Settings).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WhatsAppOptions>>(new WhatsAppOptionsValidator(instance)));
 
-        services.AddHttpClient(WhatsAppGraphClient.HttpClientName)
-            .ConfigureHttpClient((provider, client) => client.Timeout = provider.GetRequiredService<IOptionsMonitor<WhatsAppOptions>>().CurrentValue.RequestTimeout)
+        // The source-generated client: Refit's reflection builder (AddRefitClient) compiles, then fails at the first call
+        // in a plugin's load context. Its named HttpClient also carries the media downloads (same token, same time limit).
+        services.TryAddTransient<WhatsAppAuthorizationHandler>();
+        services.AddRefitGeneratedClient<IWhatsAppGraphApi>(_ => CreateRefitSettings(), WhatsAppGraphClient.HttpClientName)
+            .ConfigureHttpClient((provider, client) =>
+            {
+                var options = provider.GetRequiredService<IOptionsMonitor<WhatsAppOptions>>().CurrentValue;
+                client.BaseAddress = new Uri(options.ApiBaseAddress.TrimEnd('/') + "/");
+                client.Timeout = options.RequestTimeout;
+            })
+            .AddHttpMessageHandler<WhatsAppAuthorizationHandler>()
             // IHttpClientFactory logs each request's URL at Information; media URLs are signed, and tokens must not leak.
             .RemoveAllLoggers();
         services.TryAddTransient<WhatsAppGraphClient>();
@@ -27,4 +38,19 @@ internal static class WhatsAppServiceCollectionExtensions
         services.TryAddSingleton<IChannelOutreach, WhatsAppOutreach>();
         return services;
     }
+
+    private static RefitSettings CreateRefitSettings() => new()
+    {
+        // Refit streams a JSON body chunked, without Content-Length: serialise it first.
+        Buffered = true,
+
+        // Exceptions keep the request; drop the token before anything can log them.
+        ExceptionRedactor = exception =>
+        {
+            if (exception.RequestMessage is { } request)
+            {
+                request.Headers.Authorization = null;
+            }
+        },
+    };
 }

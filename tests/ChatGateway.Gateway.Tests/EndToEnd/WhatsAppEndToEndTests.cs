@@ -11,8 +11,8 @@ namespace ChatGateway.Gateway.Tests.EndToEnd;
 /// <summary>
 /// WhatsApp through the real host (the WhatsApp plugin deployed from src/Plugins as the gateway deploys it) and a fake
 /// Graph API speaking its wire format: webhooks signed with the app secret, the customer's profile name and proven phone
-/// number, the agent's answer posted to <c>/messages</c>, Meta's delivery status reported back. Bad input tried: a webhook
-/// signed with another secret (401, nothing stored).
+/// number, the agent's answer posted to <c>/messages</c>, Meta's delivery status reported back, a picture WhatsApp could
+/// not give stored with its caption. Bad input tried: a webhook signed with another secret (401, nothing stored).
 /// </summary>
 public sealed class WhatsAppEndToEndTests
 {
@@ -65,6 +65,28 @@ public sealed class WhatsAppEndToEndTests
         // Both of the customer's messages are stored (an automatic answer may be too), and one contact holds both numbers.
         Assert.Equal(2, await db.Messages.CountAsync(m => m.ProviderMessageId == "SM-e2e-1" || m.ProviderMessageId == "wamid.E2E2"));
         Assert.Equal(1, await db.Contacts.CountAsync());
+    }
+
+    [Fact]
+    public async Task PictureWhoseDownloadKeepsFailing_Is200_AndTheMessageIsStoredWithItsCaption()
+    {
+        await using var graph = await FakeWhatsAppServer.StartAsync(AccessToken, PhoneNumberId);
+        graph.AddMedia("1003383421387256", [0xFF, 0xD8, 0xFF, 0xE0, 0xFF, 0xD9], "image/jpeg");
+        graph.FailNextDownload(500);
+        graph.FailNextDownload(500);
+        graph.FailNextDownload(500);
+        await using var host = await StartAsync(graph);
+        using var http = host.CreateClient();
+
+        Assert.Equal(HttpStatusCode.OK, await PostAsync(http, Change("""
+            "contacts":[{"profile":{"name":"Mei Lin"},"wa_id":"15551234567"}],"messages":[{"from":"15551234567","id":"wamid.E2E3","timestamp":"1765000000","type":"image","image":{"id":"1003383421387256","mime_type":"image/jpeg","caption":"the box arrived crushed"}}]
+            """)));
+
+        await using var db = host.CreateDbContext();
+        var stored = await db.Messages.SingleAsync(m => m.ProviderMessageId == "wamid.E2E3");
+        Assert.Equal("the box arrived crushed", stored.Text);
+        Assert.Equal(0, await db.Attachments.CountAsync());
+        Assert.Equal(3, graph.MediaDownloads);
     }
 
     [Fact]

@@ -11,8 +11,9 @@ namespace ChatGateway.Plugins.WhatsApp.Sending;
 /// <summary>
 /// Makes one send attempt per call and judges Graph's answer; the gateway retries transient failures. Text goes as a
 /// text message; each file is uploaded (<c>/media</c>) and sent as an image or a document by its media id, the text as
-/// the first file's caption when it fits. A follow-up (the gateway's own message, no agent) to a customer who last wrote
-/// more than 24 hours ago goes as the configured <see cref="WhatsAppOptions.FollowUpTemplate"/>. Graph takes no
+/// the first file's caption when it fits. A follow-up (<see cref="OutboundMessage.FollowUpKind"/> set) to a customer who
+/// last wrote more than 24 hours ago goes as the template configured for its kind (<see cref="WhatsAppOptions.FollowUpTemplates"/>,
+/// else <see cref="WhatsAppOptions.FollowUpTemplate"/>); agents' answers and automatic replies never do. Graph takes no
 /// idempotency key: a retry after a lost answer may send again.
 /// </summary>
 internal sealed partial class WhatsAppSender(
@@ -44,10 +45,13 @@ internal sealed partial class WhatsAppSender(
 
         var to = message.Recipient.ExternalId;
         var settings = options.CurrentValue;
-        var template = message.AgentName is null && files.Count == 0 && settings.Templates.TryGetValue(settings.FollowUpTemplate, out var t) ? t : null;
+
+        // Only a follow-up (its kind set) may go as a template; an agent's answer or an automatic reply never does.
+        var templateName = files.Count == 0 ? settings.FollowUpTemplateFor(message.FollowUpKind) : null;
+        var template = templateName is not null && settings.Templates.TryGetValue(templateName, out var t) ? t : null;
         if (template is not null && !WhatsAppOutreach.WindowOpen(await LastCustomerMessageAtAsync(to, cancellationToken), time.GetUtcNow()))
         {
-            return await SendTemplateAsync(message, settings.FollowUpTemplate, template, cancellationToken);
+            return await SendTemplateAsync(message, templateName!, template, cancellationToken);
         }
 
         var caption = files.Count > 0 && message.Text.Length <= WhatsAppMapper.MaxCaptionLength && !string.IsNullOrWhiteSpace(message.Text) ? message.Text : null;
@@ -55,20 +59,18 @@ internal sealed partial class WhatsAppSender(
         var parts = 0;
         if (caption is null && !string.IsNullOrWhiteSpace(message.Text))
         {
-            var (id, failure) = await SendPayloadAsync(message, new
-            {
-                messaging_product = "whatsapp",
-                recipient_type = "individual",
-                to,
-                type = "text",
-                text = new { body = message.Text },
-            }, cancellationToken);
+            var (id, failure) = await SendPayloadAsync(message, new GraphMessageRequest { To = to, Type = "text", Text = new GraphText(message.Text) }, cancellationToken);
             if (failure is not null)
             {
                 // The window closed although the history said otherwise (the customer's last message was in an older conversation).
-                return template is not null && failure.Error == GraphError.WindowClosedReason
-                    ? await SendTemplateAsync(message, settings.FollowUpTemplate, template, cancellationToken)
-                    : failure;
+                if (failure.Error == GraphError.WindowClosedReason && message.FollowUpKind is { } kind)
+                {
+                    return template is not null
+                        ? await SendTemplateAsync(message, templateName!, template, cancellationToken)
+                        : DeliveryResult.Permanent($"{GraphError.WindowClosedReason} (no template for the follow-up kind {kind}: set FollowUpTemplates:{kind} or FollowUpTemplate)");
+                }
+
+                return failure;
             }
 
             lastId = id;
@@ -83,27 +85,12 @@ internal sealed partial class WhatsAppSender(
                 return uploadFailure;
             }
 
-            var kind = ImageTypes.Contains(file.ContentType) ? "image" : "document";
-            var media = new Dictionary<string, string> { ["id"] = mediaId! };
-            if (kind == "document")
-            {
-                media["filename"] = file.FileName;
-            }
-
-            if (caption is not null)
-            {
-                media["caption"] = caption;
-                caption = null;
-            }
-
-            var payload = new Dictionary<string, object>
-            {
-                ["messaging_product"] = "whatsapp",
-                ["recipient_type"] = "individual",
-                ["to"] = to,
-                ["type"] = kind,
-                [kind] = media,
-            };
+            var isImage = ImageTypes.Contains(file.ContentType);
+            var media = new GraphMediaMessage { Id = mediaId!, Caption = caption, FileName = isImage ? null : file.FileName };
+            caption = null;
+            var payload = isImage
+                ? new GraphMessageRequest { To = to, Type = "image", Image = media }
+                : new GraphMessageRequest { To = to, Type = "document", Document = media };
             var (id, failure) = await SendPayloadAsync(message, payload, cancellationToken);
             if (failure is not null)
             {
@@ -133,18 +120,16 @@ internal sealed partial class WhatsAppSender(
         // Graph refuses a variable with new lines, tabs or more than four spaces in a row.
         var text = Spaces().Replace(message.Text, " ").Trim();
         text = text.Length <= WhatsAppMapper.MaxCaptionLength ? text : text[..(WhatsAppMapper.MaxCaptionLength - 1)] + "…";
-        var parameters = template.Parameters.Select(p => new { type = "text", text = p == "{text}" ? text : p }).ToList();
-        var payload = new
+        var parameters = template.Parameters.Select(p => new GraphTemplateParameter { Text = p == "{text}" ? text : p }).ToList();
+        var payload = new GraphMessageRequest
         {
-            messaging_product = "whatsapp",
-            recipient_type = "individual",
-            to = message.Recipient.ExternalId,
-            type = "template",
-            template = new
+            To = message.Recipient.ExternalId,
+            Type = "template",
+            Template = new GraphTemplate
             {
-                name,
-                language = new { code = template.Language },
-                components = parameters.Count == 0 ? [] : new[] { new { type = "body", parameters } },
+                Name = name,
+                Language = new GraphLanguage(template.Language),
+                Components = parameters.Count == 0 ? [] : [new GraphTemplateComponent { Parameters = parameters }],
             },
         };
         var (id, failure) = await SendPayloadAsync(message, payload, cancellationToken);
@@ -172,7 +157,7 @@ internal sealed partial class WhatsAppSender(
         await using (stream)
         {
             var answer = await graph.UploadMediaAsync(stream, file.FileName, file.ContentType, cancellationToken);
-            if (answer.IsSuccess && answer.Id() is { } id)
+            if (answer.IsSuccess && answer.Id is { } id)
             {
                 return (id, null);
             }
@@ -181,20 +166,20 @@ internal sealed partial class WhatsAppSender(
         }
     }
 
-    private async Task<(string? Id, DeliveryResult? Failure)> SendPayloadAsync(OutboundMessage message, object payload, CancellationToken cancellationToken)
+    private async Task<(string? Id, DeliveryResult? Failure)> SendPayloadAsync(OutboundMessage message, GraphMessageRequest payload, CancellationToken cancellationToken)
     {
         var answer = await graph.SendMessageAsync(payload, cancellationToken);
-        return answer.IsSuccess ? (answer.Id(), null) : (null, Judge(message, answer, "the message"));
+        return answer.IsSuccess ? (answer.Id, null) : (null, Judge(message, answer, "the message"));
     }
 
     private DeliveryResult Judge(OutboundMessage message, GraphAnswer answer, string what)
     {
         if (answer.NetworkError is { } network)
         {
-            return Transient(message, network == "timeout" ? "WhatsApp did not answer in time" : $"could not reach WhatsApp ({network})");
+            return Transient(message, network == "timeout" ? "WhatsApp did not answer in time" : $"could not reach WhatsApp ({network})", null);
         }
 
-        var error = GraphError.Parse(answer.Body);
+        var error = answer.Error;
         if (error?.Code == GraphError.ReEngagementCode)
         {
             Log.SendFailedPermanent(logger, message.MessageId, "re-engagement (131047)");
@@ -209,16 +194,17 @@ internal sealed partial class WhatsAppSender(
 
         if (answer.Status is 429 or 408 or >= 500 || error?.IsRateLimit == true)
         {
-            return Transient(message, reason);
+            // A rate limit's Retry-After: the gateway waits at least that long before the next attempt.
+            return Transient(message, reason, answer.RetryAfter);
         }
 
         Log.SendFailedPermanent(logger, message.MessageId, reason);
         return DeliveryResult.Permanent(reason);
     }
 
-    private DeliveryResult Transient(OutboundMessage message, string reason)
+    private DeliveryResult Transient(OutboundMessage message, string reason, TimeSpan? retryAfter)
     {
         Log.SendFailedTransient(logger, message.MessageId, reason);
-        return DeliveryResult.Transient(reason);
+        return retryAfter is { } wait ? DeliveryResult.Transient(reason, wait) : DeliveryResult.Transient(reason);
     }
 }

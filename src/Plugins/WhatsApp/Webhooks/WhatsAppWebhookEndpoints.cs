@@ -22,6 +22,11 @@ internal static class WhatsAppWebhookEndpoints
 {
     private const string LoggerCategory = "ChatGateway.Plugins.WhatsApp.Webhooks";
 
+    /// <summary>Attempts at a customer's file, a short wait growing between them, so that a passing failure does not lose it.</summary>
+    private const int MediaAttempts = 3;
+
+    private static readonly TimeSpan MediaBackoff = TimeSpan.FromMilliseconds(300);
+
     public static IEndpointRouteBuilder MapWhatsAppWebhook(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("webhook", new RequestDelegate(HandleVerificationAsync));
@@ -98,8 +103,12 @@ internal static class WhatsAppWebhookEndpoints
             return;
         }
 
-        // 4. Media is fetched from Graph and stored before any message of the request is given to the gateway. A fetch
-        // worth retrying (Graph busy or down) answers 503 with nothing of the request stored, so Meta delivers it again.
+        // 4. Media is fetched from Graph and stored before the message is given to the gateway. A fetch that keeps failing
+        // (retried) or media Graph no longer has stores the message with its caption and the file shown as failed: Meta's
+        // redeliveries may stop, and the message must not be lost.
+        // Retries stop once the request has taken RequestTimeout, so that many failing files still answer Meta in time.
+        var time = services.GetRequiredService<TimeProvider>();
+        var retryUntil = time.GetUtcNow() + options.RequestTimeout;
         var messages = new List<InboundMessage>(webhook.Messages.Count);
         for (var index = 0; index < webhook.Messages.Count; index++)
         {
@@ -108,14 +117,7 @@ internal static class WhatsAppWebhookEndpoints
             Log.MessageReceived(logger, message.ProviderMessageId, message.Unsupported?.Kind ?? inbound.Media?.Kind ?? "text", message.Sender.ExternalId);
             if (inbound.Media is { } media)
             {
-                var (saved, retry) = await SaveMediaAsync(services, logger, index + 1, message, media, cancellationToken);
-                if (saved is null)
-                {
-                    await RejectAsync(context, logger, StatusCodes.Status503ServiceUnavailable, retry!);
-                    return;
-                }
-
-                message = saved;
+                message = await SaveMediaAsync(services, logger, index + 1, message, media, retryUntil, cancellationToken);
             }
 
             messages.Add(message);
@@ -143,37 +145,63 @@ internal static class WhatsAppWebhookEndpoints
     }
 
     /// <summary>
-    /// The message with its media stored as an attachment; with unsupported content instead when Graph no longer has it
-    /// or the gateway does not take it; or null and the reason when the fetch is worth Meta's redelivery.
+    /// The message with its media stored as an attachment; with the file as failed content when Graph no longer has it or
+    /// it could not be downloaded in <see cref="MediaAttempts"/> attempts; with unsupported content when the gateway does
+    /// not take it. All attempts together take at most twice the RequestTimeout; none starts again after <paramref name="retryUntil"/>.
     /// </summary>
-    private static async Task<(InboundMessage? Message, string? Retry)> SaveMediaAsync(
-        IServiceProvider services, ILogger logger, int index, InboundMessage message, WhatsAppMedia media, CancellationToken cancellationToken)
+    private static async Task<InboundMessage> SaveMediaAsync(
+        IServiceProvider services, ILogger logger, int index, InboundMessage message, WhatsAppMedia media, DateTimeOffset retryUntil, CancellationToken cancellationToken)
     {
         var timeout = services.GetRequiredService<IOptionsMonitor<WhatsAppOptions>>().CurrentValue.RequestTimeout;
+        var time = services.GetRequiredService<TimeProvider>();
         using var perFile = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         perFile.CancelAfter(timeout * 2);
+        for (var attempt = 1; ; attempt++)
+        {
+            var (saved, failure) = await FetchOnceAsync(services, logger, index, message, media, perFile.Token, cancellationToken);
+            if (saved is not null)
+            {
+                return saved;
+            }
+
+            if (failure!.Transient && attempt < MediaAttempts && !perFile.IsCancellationRequested && time.GetUtcNow() < retryUntil)
+            {
+                Log.MediaFetchRetried(logger, index, attempt, failure.Reason);
+                try
+                {
+                    await Task.Delay(MediaBackoff * attempt, time, perFile.Token);
+                    continue;
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    failure = new MediaFetchFailure(true, "WhatsApp did not answer in time");
+                }
+            }
+
+            Log.MediaFetchFailed(logger, index, attempt, failure.Reason);
+            return message with { Unsupported = new UnsupportedContent { Kind = media.Kind, Failed = true, Summary = $"could not be downloaded from WhatsApp ({failure.Reason})" } };
+        }
+    }
+
+    /// <summary>One attempt: the message with the stored file (or the gateway's refusal as unsupported content); else why not.</summary>
+    private static async Task<(InboundMessage? Message, MediaFetchFailure? Failure)> FetchOnceAsync(
+        IServiceProvider services, ILogger logger, int index, InboundMessage message, WhatsAppMedia media, CancellationToken perFile, CancellationToken cancellationToken)
+    {
         try
         {
-            var (response, failure) = await services.GetRequiredService<WhatsAppGraphClient>().GetMediaAsync(media.Id, perFile.Token);
+            var (response, failure) = await services.GetRequiredService<WhatsAppGraphClient>().GetMediaAsync(media.Id, perFile);
             if (failure is not null)
             {
-                if (failure.Transient)
-                {
-                    Log.MediaFetchFailed(logger, index, failure.Reason);
-                    return (null, $"the media of message {index} could not be fetched from WhatsApp ({failure.Reason}); send it again");
-                }
-
-                Log.MediaNotKept(logger, index, failure.Reason);
-                return (message with { Unsupported = new UnsupportedContent { Kind = media.Kind, Summary = $"could not be fetched from WhatsApp ({failure.Reason})" } }, null);
+                return (null, failure);
             }
 
             using (response)
             {
-                await using var content = await response!.Content.ReadAsStreamAsync(perFile.Token);
+                await using var content = await response!.Content.ReadAsStreamAsync(perFile);
                 try
                 {
                     var attachment = await services.GetRequiredService<IAttachmentStore>()
-                        .SaveAsync(content, media.FileName ?? media.Kind, media.MimeType ?? response.Content.Headers.ContentType?.MediaType, perFile.Token);
+                        .SaveAsync(content, media.FileName ?? media.Kind, media.MimeType ?? response.Content.Headers.ContentType?.MediaType, perFile);
                     return (message with { Attachments = [attachment] }, null);
                 }
                 catch (AttachmentRejectedException ex)
@@ -185,13 +213,11 @@ internal static class WhatsAppWebhookEndpoints
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            Log.MediaFetchFailed(logger, index, "timeout");
-            return (null, $"the media of message {index} did not arrive from WhatsApp in time; send it again");
+            return (null, new MediaFetchFailure(true, "WhatsApp did not answer in time"));
         }
         catch (Exception ex) when ((ex is HttpRequestException or IOException) && !cancellationToken.IsCancellationRequested)
         {
-            Log.MediaFetchFailed(logger, index, "the download broke off");
-            return (null, $"the download of message {index}'s media from WhatsApp broke off; send it again");
+            return (null, new MediaFetchFailure(true, "the download broke off"));
         }
     }
 
