@@ -322,6 +322,13 @@ public sealed class WhatsAppFollowUpTemplateTests : IAsyncLifetime
         Assert.Null(await withSome.Services.GetRequiredService<IChannelOutreach>().CannotReachAsync(request, TestContext.Current.CancellationToken));
         Assert.Equal("the 24-hour customer service window is closed: use a template or another channel",
             await withNone.Services.GetRequiredService<IChannelOutreach>().CannotReachAsync(request, TestContext.Current.CancellationToken));
+
+        // Asked for a kind, the answer is that kind's: shipped has its template, a review request has none (and no default).
+        Assert.Null(await withSome.Services.GetRequiredService<IChannelOutreach>()
+            .CannotReachAsync(request with { FollowUpKind = "shipped" }, TestContext.Current.CancellationToken));
+        Assert.Equal(
+            "the 24-hour customer service window is closed: use a template or another channel (no template for review-request: set FollowUpTemplates:review-request or FollowUpTemplate)",
+            await withSome.Services.GetRequiredService<IChannelOutreach>().CannotReachAsync(request with { FollowUpKind = "review-request" }, TestContext.Current.CancellationToken));
     }
 
     [Fact]

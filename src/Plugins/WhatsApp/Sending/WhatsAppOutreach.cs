@@ -27,13 +27,18 @@ internal sealed class WhatsAppOutreach(TimeProvider time, IOptionsMonitor<WhatsA
     public ValueTask<string?> CannotReachAsync(OutreachRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (WindowOpen(request.LastCustomerMessageAt, time.GetUtcNow()) || options.CurrentValue.HasFollowUpTemplate)
+        // Outside the window only a template goes: the one for this follow-up's kind (or the default); a gateway that does
+        // not name the kind gets yes when any template is configured.
+        var o = options.CurrentValue;
+        var template = request.FollowUpKind is { } kind ? o.FollowUpTemplateFor(kind) is not null : o.HasFollowUpTemplate;
+        if (WindowOpen(request.LastCustomerMessageAt, time.GetUtcNow()) || template)
         {
             return ValueTask.FromResult<string?>(null);
         }
 
+        var missing = request.FollowUpKind is { } named ? $"FollowUpTemplates:{named} or FollowUpTemplate" : "FollowUpTemplate or FollowUpTemplates";
         return ValueTask.FromResult<string?>(request.LastCustomerMessageAt is null
-            ? "the customer has never written on WhatsApp: only a template could reach them (none is configured as FollowUpTemplate or FollowUpTemplates)"
-            : GraphError.WindowClosedReason);
+            ? $"the customer has never written on WhatsApp: only a template could reach them (none is configured as {missing})"
+            : request.FollowUpKind is null ? GraphError.WindowClosedReason : $"{GraphError.WindowClosedReason} (no template for {request.FollowUpKind}: set {missing})");
     }
 }
