@@ -29,6 +29,8 @@ internal static class TelegramUpdateHandler
     /// <summary>Attempts at a file (getFile and the download) before it is shown as failed.</summary>
     public const int FileAttempts = 3;
 
+    private const string TooLarge = "larger than the 20 MB Telegram lets bots download";
+
     /// <summary>The wait after the first failed attempt, doubled after each.</summary>
     private static readonly TimeSpan FirstFileBackoff = TimeSpan.FromMilliseconds(250);
 
@@ -132,8 +134,6 @@ internal static class TelegramUpdateHandler
             backoff *= 2;
         }
     }
-
-    private const string TooLarge = "larger than the 20 MB Telegram lets bots download";
 
     /// <summary>How an attempt at a file failed.</summary>
     private enum FetchFailure
