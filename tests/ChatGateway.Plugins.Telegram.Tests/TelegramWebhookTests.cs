@@ -275,6 +275,33 @@ public sealed class TelegramWebhookTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetFile_TelegramAsksToWaitLongerThanTheTimeLeft_TheFileIsShownAsFailedWithoutWaiting()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var container = ChannelInstanceContainer.Build(new TelegramChannelPlugin(), "telegram-hurried",
+            new Dictionary<string, string?>(ValidSettings(_telegram)) { ["RequestTimeout"] = "00:00:02" });
+        await using var host = await ChannelEndpointHost.StartAsync(new TelegramChannelPlugin(), container, ct);
+        _telegram.AddFile("doc-id", "documents/file_3.pdf", Pdf, "application/pdf");
+        _telegram.FailNextGetFile(429);
+        using var request = new HttpRequestMessage(HttpMethod.Post, host.UrlFor(container.Instance, "webhook"))
+        {
+            Content = new ByteArrayContent(Update("\"document\":{\"file_name\":\"invoice.pdf\",\"file_id\":\"doc-id\",\"file_unique_id\":\"d\"}")),
+        };
+        request.Headers.Add(TelegramWebhookEndpoints.SecretHeader, SecretToken);
+        var started = DateTime.UtcNow;
+
+        using var response = await host.Client.SendAsync(request, ct);
+
+        // Telegram asked for 7 s, more than the 2 s all attempts may take: no second attempt, no 7 s wait.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(6));
+        Assert.Equal(
+            new UnsupportedContent { Kind = "document", Failed = true, Summary = "could not be downloaded from Telegram (getFile answered HTTP 429)" },
+            Assert.Single(container.Inbound.Accepted).Unsupported);
+        Assert.Equal(1, _telegram.CountOf("getFile"));
+    }
+
+    [Fact]
     public async Task Download_TelegramNoLongerHasIt_IsNotTriedAgain_AndTheFileIsShownAsFailed()
     {
         _telegram.AddFile("doc-id", "documents/file_3.pdf", Pdf, "application/pdf");

@@ -100,7 +100,7 @@ internal static class TelegramUpdateHandler
         var backoff = FirstFileBackoff;
         for (var attempt = 1; ; attempt++)
         {
-            var (saved, reason, failure) = await TryFetchAsync(services, message, file, options, budget.Token, cancellationToken);
+            var (saved, reason, failure, retryAfter) = await TryFetchAsync(services, message, file, options, budget.Token, cancellationToken);
             if (saved is not null)
             {
                 return saved;
@@ -124,7 +124,8 @@ internal static class TelegramUpdateHandler
 
             try
             {
-                await Task.Delay(backoff, time, budget.Token);
+                // Telegram's retry_after when it gave one; one longer than what is left of the time ends the attempts.
+                await Task.Delay(retryAfter > backoff ? retryAfter.Value : backoff, time, budget.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -156,7 +157,7 @@ internal static class TelegramUpdateHandler
     }
 
     /// <summary>One attempt: getFile, the download, the save. A failure says why and whether another attempt may do better.</summary>
-    private static async Task<(InboundMessage? Saved, string Reason, FetchFailure Failure)> TryFetchAsync(
+    private static async Task<(InboundMessage? Saved, string Reason, FetchFailure Failure, TimeSpan? RetryAfter)> TryFetchAsync(
         IServiceProvider services, InboundMessage message, TelegramFile file, TelegramOptions options, CancellationToken budget, CancellationToken cancellationToken)
     {
         var client = services.GetRequiredService<TelegramBotClient>();
@@ -167,24 +168,24 @@ internal static class TelegramUpdateHandler
             {
                 // Telegram answers 400 "file is too big" for a file over the bots' 20 MB.
                 return found.Description?.Contains("too big", StringComparison.OrdinalIgnoreCase) == true
-                    ? (null, TooLarge, FetchFailure.Final)
-                    : (null, found.Status == 0 ? NoAnswer(found.Unreachable, options) : $"getFile answered HTTP {found.Status}", Kind(found.Transient));
+                    ? (null, TooLarge, FetchFailure.Final, null)
+                    : (null, found.Status == 0 ? NoAnswer(found.Unreachable, options) : $"getFile answered HTTP {found.Status}", Kind(found.Transient), found.RetryAfter);
             }
 
             if (found.Result is not { FilePath: { Length: > 0 } path } info)
             {
-                return (null, "Telegram gave no file path for it", FetchFailure.Final);
+                return (null, "Telegram gave no file path for it", FetchFailure.Final, null);
             }
 
             if (info.FileSize > TelegramMapper.MaxDownloadBytes)
             {
-                return (null, TooLarge, FetchFailure.Final);
+                return (null, TooLarge, FetchFailure.Final, null);
             }
 
             var (download, failure) = await client.DownloadAsync(path, budget);
             if (failure is not null)
             {
-                return (null, failure.Status == 0 ? NoAnswer(failure.Unreachable, options) : $"HTTP {failure.Status}", Kind(failure.Transient));
+                return (null, failure.Status == 0 ? NoAnswer(failure.Unreachable, options) : $"HTTP {failure.Status}", Kind(failure.Transient), failure.RetryAfter);
             }
 
             using (download)
@@ -193,22 +194,22 @@ internal static class TelegramUpdateHandler
                 {
                     var attachment = await services.GetRequiredService<IAttachmentStore>()
                         .SaveAsync(download!.Content, file.FileName ?? Path.GetFileName(path), file.ContentType ?? download.ContentType, budget);
-                    return (message with { Attachments = [attachment] }, "", FetchFailure.Final);
+                    return (message with { Attachments = [attachment] }, "", FetchFailure.Final, null);
                 }
                 catch (AttachmentRejectedException ex)
                 {
                     // Too large for the gateway's own limit: failed, with that reason; a refused type is no failure.
-                    return (null, ex.Message, ex.TooLarge ? FetchFailure.Final : FetchFailure.Refused);
+                    return (null, ex.Message, ex.TooLarge ? FetchFailure.Final : FetchFailure.Refused, null);
                 }
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return (null, $"no answer within {options.RequestTimeout.TotalSeconds:0.###} s", FetchFailure.Transient);
+            return (null, $"no answer within {options.RequestTimeout.TotalSeconds:0.###} s", FetchFailure.Transient, null);
         }
         catch (Exception ex) when ((ex is HttpRequestException or IOException) && !cancellationToken.IsCancellationRequested)
         {
-            return (null, "the download broke off", FetchFailure.Transient);
+            return (null, "the download broke off", FetchFailure.Transient, null);
         }
     }
 
