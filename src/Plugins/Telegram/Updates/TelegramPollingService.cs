@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 
 using ChatGateway.Abstractions;
 using ChatGateway.Plugins.Telegram.Api;
