@@ -11,23 +11,28 @@ using static ChatGateway.Plugins.Telegram.Tests.TelegramTestInstance;
 namespace ChatGateway.Plugins.Telegram.Tests;
 
 /// <summary>
-/// Long polling against a fake Bot API: any webhook removed first, updates stored in order, the offset in the channel's
-/// state moved past each only once it is stored; an update whose file Telegram fails to give comes again. Bad input
-/// tried: a download failing with 500, settings asking for both a webhook and polling.
+/// Long polling against a fake Bot API: any webhook removed first, updates (my_chat_member among those asked for) stored
+/// in order, the offset in the channel's state moved past each only once it is handled. Bad input tried: a download
+/// failing with 500 every time, settings asking for both a webhook and polling.
 /// </summary>
 public sealed class TelegramPollingTests
 {
     private static readonly byte[] Pdf = "%PDF-1.4\n%%EOF\n"u8.ToArray();
 
     [Fact]
-    public async Task Polling_StoresEachUpdateOnce_MovesTheOffset_AndRetriesAnUpdateWhoseFileFailed()
+    public async Task Polling_StoresEachUpdateOnce_AFileThatKeepsFailingAsFailed_RecordsABlock_AndMovesTheOffset()
     {
         var ct = TestContext.Current.CancellationToken;
         await using var telegram = await FakeTelegramServer.StartAsync(BotToken, ct);
         telegram.AddFile("doc-id", "documents/file_3.pdf", Pdf, "application/pdf");
         telegram.AddUpdate(Utf8String(Update("\"text\":\"first\"", messageId: 1, updateId: 500)));
-        telegram.AddUpdate(Utf8String(Update("\"document\":{\"file_name\":\"invoice.pdf\",\"file_id\":\"doc-id\",\"file_unique_id\":\"d\"}", messageId: 2, updateId: 501)));
-        telegram.FailNextDownload(500);
+        telegram.AddUpdate(Utf8String(Update("\"document\":{\"file_name\":\"invoice.pdf\",\"file_id\":\"doc-id\",\"file_unique_id\":\"d\"},\"caption\":\"my invoice\"", messageId: 2, updateId: 501)));
+        telegram.AddUpdate($$"""{"update_id":502,"my_chat_member":{"chat":{{PrivateChat()}},"from":{{From()}},"date":1765000100,"old_chat_member":{"user":{"id":7000000001,"is_bot":true,"first_name":"Shop"},"status":"member"},"new_chat_member":{"user":{"id":7000000001,"is_bot":true,"first_name":"Shop"},"status":"kicked","until_date":0} """ + "}}");
+        for (var i = 0; i < 3; i++)
+        {
+            telegram.FailNextDownload(500);
+        }
+
         await using var container = ChannelInstanceContainer.Build(new TelegramChannelPlugin(), "telegram",
             new Dictionary<string, string?>(ValidSettings(telegram)) { ["LongPolling"] = "true", ["PollTimeout"] = "00:00:01", ["MaxRegistrationBackoff"] = "00:00:00.2" });
         Assert.Empty(container.StartupFailures());
@@ -37,13 +42,17 @@ public sealed class TelegramPollingTests
             await worker.StartAsync(ct);
         }
 
-        await EventuallyAsync(() => container.Inbound.Accepted.Count == 2);
-        Assert.Equal(["first", ""], container.Inbound.Accepted.Select(m => m.Text));
-        Assert.Single(container.Inbound.Accepted[1].Attachments!);
-        await EventuallyAsync(() => container.State.GetAsync(TelegramPollingService.OffsetKey, ct).Result == "502");
-        // The first poll had no offset; the failed file kept it at 501 (the update came again); then past both.
-        Assert.Equal([null, 501, 502], telegram.PollOffsets.Distinct());
+        await EventuallyAsync(() => telegram.PollOffsets.Contains(503));
+        Assert.Equal(["first", "my invoice"], container.Inbound.Accepted.Select(m => m.Text));
+        Assert.Equal(
+            new UnsupportedContent { Kind = "document", Failed = true, Summary = "could not be downloaded from Telegram (HTTP 500)" },
+            container.Inbound.Accepted[1].Unsupported);
+        Assert.Equal((OutreachPreference.None, true), container.Preferences.Choices[Customer]);
+        Assert.Equal("503", await container.State.GetAsync(TelegramPollingService.OffsetKey, ct));
+        // The first poll had no offset; all three were handled in it (the file tried three times meanwhile).
+        Assert.Equal([null, 503], telegram.PollOffsets.Distinct());
         Assert.Equal(1, telegram.CountOf("deleteWebhook"));
+        Assert.Contains("my_chat_member", telegram.AllowedUpdates("getUpdates")!);
 
         foreach (var worker in workers)
         {

@@ -12,8 +12,9 @@ namespace ChatGateway.Plugins.Telegram.Tests;
 
 /// <summary>
 /// The sender against a fake Bot API: text by sendMessage, files uploaded by sendPhoto / sendDocument, and how Telegram's
-/// answers are judged. Bad inputs tried: Telegram answering 429 with retry_after, 400, 403 (the bot blocked), 502, a
-/// wrong token, or not at all; a message with neither text nor file; a file no longer stored.
+/// answers are judged. Bad inputs tried: Telegram answering 429 with retry_after, a 503 or 429 with only a Retry-After
+/// header (a proxy's page), 400, 403 (the bot blocked), 500, 502, a wrong token, or not at all; a message with neither
+/// text nor file; a file no longer stored.
 /// </summary>
 public sealed class TelegramSenderTests : IAsyncLifetime
 {
@@ -135,16 +136,46 @@ public sealed class TelegramSenderTests : IAsyncLifetime
 
         Assert.Equal(DeliveryOutcome.TransientFailure, result.Outcome);
         Assert.Contains("retry after 7 s", result.Error);
+        Assert.Equal(TimeSpan.FromSeconds(7), result.RetryAfter);
+    }
+
+    [Theory]
+    [InlineData(503)]
+    [InlineData(429)]
+    public async Task ARetryAfterHeader_WithoutTelegramsJson_IsTransient_AfterThatWait(int status)
+    {
+        _telegram.FailNextSendWithRetryAfterHeader(status, 12);
+
+        var result = await SendAsync(Message("Your order 1001 ships today"));
+
+        Assert.Equal(DeliveryOutcome.TransientFailure, result.Outcome);
+        Assert.Equal(TimeSpan.FromSeconds(12), result.RetryAfter);
+        Assert.Empty(_telegram.Sent);
     }
 
     [Theory]
     [InlineData(500)]
     [InlineData(502)]
-    public async Task ServerErrors_AreTransient(int status)
+    public async Task ServerErrors_AreTransient_WithoutAWaitTelegramDidNotAskFor(int status)
     {
         _telegram.FailNextSend(status);
 
-        Assert.Equal(DeliveryOutcome.TransientFailure, (await SendAsync(Message("Your order 1001 ships today"))).Outcome);
+        var result = await SendAsync(Message("Your order 1001 ships today"));
+
+        Assert.Equal(DeliveryOutcome.TransientFailure, result.Outcome);
+        Assert.Null(result.RetryAfter);
+    }
+
+    [Fact]
+    public async Task TooManyRequestsOnAnUpload_IsTransient_AfterTelegramsWait()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var picture = await _container.Attachments.SaveAsync(new MemoryStream(Png), "size-chart.png", "image/png", ct);
+        _telegram.FailNextSend(429);
+
+        var result = await SendAsync(Message("Here is the size chart") with { Attachments = [picture] });
+
+        Assert.Equal((DeliveryOutcome.TransientFailure, TimeSpan.FromSeconds(7)), (result.Outcome, result.RetryAfter));
     }
 
     [Fact]

@@ -10,7 +10,7 @@ using static ChatGateway.Plugins.Telegram.Tests.TelegramTestInstance;
 namespace ChatGateway.Plugins.Telegram.Tests;
 
 /// <summary>
-/// setWebhook at start-up: called with the url and the secret token, tried again while Telegram is down (the instance
+/// setWebhook at start-up: called with the url, the secret token and the updates wanted (my_chat_member among them), tried again while Telegram is down (the instance
 /// starts all the same and says it is not ready meanwhile), ready once Telegram accepted it.
 /// </summary>
 public sealed class TelegramWebhookRegistrationTests
@@ -43,6 +43,9 @@ public sealed class TelegramWebhookRegistrationTests
         telegram.Unavailable = false;
         await EventuallyAsync(() => telegram.Webhooks.Count == 1);
         Assert.Equal((WebhookUrl, SecretToken), telegram.Webhooks[0]);
+        // Asked for explicitly: the user blocking or unblocking the bot, besides messages.
+        Assert.Contains("my_chat_member", telegram.AllowedUpdates("setWebhook")!);
+        Assert.Contains("message", telegram.AllowedUpdates("setWebhook")!);
         await EventuallyAsync(() => readiness.CheckAsync(ct).Result is null);
 
         foreach (var worker in workers)

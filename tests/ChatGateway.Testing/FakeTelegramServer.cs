@@ -33,11 +33,13 @@ public sealed record TelegramRequest(string Method, string Path, int Status);
 /// <item><c>sendMessage</c> (chat_id, text of 1-4,096 characters, reply_markup), <c>sendPhoto</c> / <c>sendDocument</c>
 /// (an uploaded file part <c>photo</c> / <c>document</c>, caption): the sent Message; a numeric chat_id only (else 400
 /// <c>chat not found</c>); a chat that blocked the bot answers 403 <c>Forbidden: bot was blocked by the user</c>.</item>
-/// <item><c>getFile</c> (file_id): the File with its <c>file_path</c> for a file added, else 400 <c>invalid file_id</c>;
-/// <c>GET /file/bot{token}/{file_path}</c>: its bytes.</item>
-/// <item><c>setWebhook</c> (url, secret_token), <c>getMe</c>.</item>
+/// <item><c>getFile</c> (file_id): the File with its <c>file_path</c> for a file added, 400 <c>file is too big</c> for one
+/// over the 20 MB bots may download, else 400 <c>invalid file_id</c>; <c>GET /file/bot{token}/{file_path}</c>: its bytes.</item>
+/// <item><c>setWebhook</c> (url, secret_token, allowed_updates), <c>getUpdates</c> (offset, timeout, allowed_updates),
+/// <c>deleteWebhook</c>, <c>getMe</c>.</item>
 /// </list>
-/// Failures can be injected: the next send, the next download, or every call while <see cref="Unavailable"/>.
+/// Failures can be injected: the next sends (Telegram's JSON, or a bare status with a <c>Retry-After</c> header as a proxy
+/// answers), the next getFile calls, the next downloads, or every call while <see cref="Unavailable"/>.
 /// </summary>
 public sealed class FakeTelegramServer : IFakeProviderApi
 {
@@ -47,6 +49,10 @@ public sealed class FakeTelegramServer : IFakeProviderApi
     private readonly string _token;
     private readonly ConcurrentQueue<int> _sendFailures = new();
     private readonly ConcurrentQueue<int> _downloadFailures = new();
+    private readonly ConcurrentQueue<int> _getFileFailures = new();
+    private readonly ConcurrentQueue<(int Status, int Seconds)> _headerFailures = new();
+    private readonly ConcurrentDictionary<string, string[]> _allowedUpdates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _tooBig = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<TelegramSent> _sent = new();
     private readonly ConcurrentQueue<string?> _keys = new();
     private readonly ConcurrentQueue<TelegramRequest> _requests = new();
@@ -151,13 +157,28 @@ public sealed class FakeTelegramServer : IFakeProviderApi
         }
     }
 
+    /// <summary>A file over the 20 MB bots may download: getFile answers 400 <c>Bad Request: file is too big</c>.</summary>
+    public void AddTooBigFile(string fileId) => _tooBig[fileId] = true;
+
+    /// <summary>The <c>allowed_updates</c> the last <paramref name="method"/> (setWebhook, getUpdates) asked for; null when it named none.</summary>
+    public IReadOnlyList<string>? AllowedUpdates(string method) => _allowedUpdates.TryGetValue(method, out var updates) ? updates : null;
+
     /// <summary>The user of this chat blocked the bot: sends to it answer 403.</summary>
     public void Block(string chatId) => _blocked[chatId] = true;
 
     public void FailNextSend(int statusCode) => _sendFailures.Enqueue(statusCode);
 
+    /// <summary>
+    /// Answers the next send with this status, a <c>Retry-After: seconds</c> header and a plain-text body (not Telegram's
+    /// JSON: a proxy or load balancer in front of it).
+    /// </summary>
+    public void FailNextSendWithRetryAfterHeader(int statusCode, int seconds) => _headerFailures.Enqueue((statusCode, seconds));
+
     /// <summary>Answers the next file download with this status.</summary>
     public void FailNextDownload(int statusCode) => _downloadFailures.Enqueue(statusCode);
+
+    /// <summary>Answers the next <c>getFile</c> with this status.</summary>
+    public void FailNextGetFile(int statusCode) => _getFileFailures.Enqueue(statusCode);
 
     public int CountOf(string method) => _requests.Count(r => r.Path.EndsWith("/" + method, StringComparison.Ordinal));
 
@@ -219,10 +240,21 @@ public sealed class FakeTelegramServer : IFakeProviderApi
         if (SendMethods.Contains(method))
         {
             _keys.Enqueue(null);
+            if (_headerFailures.TryDequeue(out var proxy))
+            {
+                context.Response.Headers.RetryAfter = proxy.Seconds.ToString(CultureInfo.InvariantCulture);
+                return Results.Text("Service temporarily unavailable", "text/plain", statusCode: proxy.Status);
+            }
+
             if (_sendFailures.TryDequeue(out var failure))
             {
                 return InjectedFailure(failure);
             }
+        }
+
+        if (parameters.TryGetValue("allowed_updates", out var allowed))
+        {
+            _allowedUpdates[method] = JsonSerializer.Deserialize<string[]>(allowed) ?? [];
         }
 
         switch (method)
@@ -240,6 +272,16 @@ public sealed class FakeTelegramServer : IFakeProviderApi
                 return Ok(true);
             case "getFile":
                 var fileId = parameters.GetValueOrDefault("file_id") ?? "";
+                if (_getFileFailures.TryDequeue(out var getFileFailure))
+                {
+                    return InjectedFailure(getFileFailure);
+                }
+
+                if (_tooBig.ContainsKey(fileId))
+                {
+                    return Error(400, "Bad Request: file is too big");
+                }
+
                 return _files.TryGetValue(fileId, out var kept)
                     ? Ok(new { file_id = fileId, file_unique_id = "u" + fileId, file_size = kept.Bytes.Length, file_path = kept.Path })
                     : Error(400, "Bad Request: invalid file_id");

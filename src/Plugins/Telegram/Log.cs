@@ -29,11 +29,11 @@ internal static partial class Log
     public static partial void UpdateIgnored(ILogger logger);
 
     [LoggerMessage(EventId = 4906, EventName = "TelegramFileFetchFailed", Level = LogLevel.Warning,
-        Message = "A file could not be fetched from Telegram, the update is to be sent again: {Reason}")]
-    public static partial void FileFetchFailedCore(ILogger logger, string reason);
+        Message = "A file could not be fetched from Telegram (attempt {Attempt} of {Attempts}): {Reason}")]
+    public static partial void FileFetchFailedCore(ILogger logger, int attempt, int attempts, string reason);
 
     [LoggerMessage(EventId = 4907, EventName = "TelegramFileNotKept", Level = LogLevel.Warning,
-        Message = "A file was not kept, shown as unsupported content: {Reason}")]
+        Message = "A file was not kept, shown to the agent as failed or unsupported: {Reason}")]
     public static partial void FileNotKeptCore(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 4908, EventName = "TelegramUpdateDetail", Level = LogLevel.Debug,
@@ -60,6 +60,10 @@ internal static partial class Log
         Message = "The customer of message {MessageId} blocked the bot: outreach on this channel stopped (recorded: {Recorded})")]
     public static partial void BotBlocked(ILogger logger, Guid messageId, bool recorded);
 
+    [LoggerMessage(EventId = 4915, EventName = "TelegramBlockChanged", Level = LogLevel.Information,
+        Message = "A customer {Action} the bot: outreach on this channel recorded accordingly (recorded: {Recorded})")]
+    public static partial void BlockChanged(ILogger logger, string action, bool recorded);
+
     [LoggerMessage(EventId = 4920, EventName = "TelegramRegistered", Level = LogLevel.Information,
         Message = "Telegram accepted {Method} after {Attempts} attempts")]
     public static partial void Registered(ILogger logger, string method, int attempts);
@@ -79,9 +83,9 @@ internal static partial class Log
         UpdateDetail(logger, messageId);
     }
 
-    public static void FileFetchFailed(ILogger logger, string messageId, string reason)
+    public static void FileFetchFailed(ILogger logger, string messageId, int attempt, int attempts, string reason)
     {
-        FileFetchFailedCore(logger, reason);
+        FileFetchFailedCore(logger, attempt, attempts, reason);
         UpdateDetail(logger, messageId);
     }
 

@@ -16,8 +16,8 @@ public sealed class TelegramChannelPlugin : IChannelPlugin
 
     public string ChannelType => "telegram";
 
-    // StartConversation: a bot may write to a user who started it, until they block it (then the send fails for good
-    // and the customer's outreach on this channel is recorded as none).
+    // StartConversation: a bot may write to a user who started it, until they block it (then the customer's outreach on
+    // this channel is recorded as none, from my_chat_member or a send refused with 403; unblocking records it as all again).
     public ChannelCapabilities Capabilities => ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText
         | ChannelCapabilities.StartConversation | ChannelCapabilities.Attachments;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 using ChatGateway.Abstractions;
 
@@ -8,8 +9,14 @@ namespace ChatGateway.Plugins.Telegram;
 /// <summary>A file a customer's message carries, to fetch with <c>getFile</c> before the message is stored.</summary>
 internal sealed record TelegramFile(string FileId, string Kind, string? FileName, string? ContentType, long? Size);
 
-/// <summary>One update, mapped: the message, the file to fetch (if any), and what to tell the contact's profile afterwards.</summary>
-internal sealed record TelegramUpdate(InboundMessage Message, TelegramFile? File, string? Language);
+/// <summary>A user blocked the bot (<c>kicked</c>) or unblocked / restarted it (<c>member</c>) in their private chat.</summary>
+internal sealed record TelegramBlockChange(string UserId, bool Blocked);
+
+/// <summary>
+/// One update, mapped: the message, the file to fetch (if any), and what to tell the contact's profile afterwards; or,
+/// with no message, a block or unblock of the bot to record.
+/// </summary>
+internal sealed record TelegramUpdate(InboundMessage? Message, TelegramFile? File, string? Language, TelegramBlockChange? BlockChange = null);
 
 /// <summary>
 /// Telegram's payloads to and from the common model, in one place. A webhook body is one Update
@@ -31,6 +38,17 @@ internal static class TelegramMapper
         "game", "invoice", "successful_payment", "story", "paid_media", "giveaway", "new_chat_members", "left_chat_member",
         "new_chat_title", "new_chat_photo", "pinned_message",
     ];
+
+    /// <summary>
+    /// <c>/start</c> (or <c>/start@bot</c> in a group) and what follows: a deep link's payload
+    /// (<c>t.me/bot?start=PAYLOAD</c>), which Telegram limits to 64 of <c>A-Z a-z 0-9 _ -</c>.
+    /// </summary>
+    private static readonly Regex StartCommand = new(@"^/start(?:@[A-Za-z0-9_]+)?(?:[ \t]+(?<payload>.*))?\z", RegexOptions.CultureInvariant | RegexOptions.Singleline);
+
+    private static readonly Regex StartPayload = new(@"^[A-Za-z0-9_-]{1,64}\z", RegexOptions.CultureInvariant);
+
+    /// <summary>An IETF tag as Telegram gives it (<c>de</c>, <c>pt-br</c>); anything else is not passed on.</summary>
+    private static readonly Regex LanguageTag = new(@"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*\z", RegexOptions.CultureInvariant);
 
     private static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false, MaxDepth = 32 };
 
@@ -72,7 +90,13 @@ internal static class TelegramMapper
             }
         }
 
-        // Another kind of update (a button pressed, a channel post, the bot blocked): shown as such when a person sent it.
+        // The user blocked or unblocked the bot: recorded, not shown as a message.
+        if (root.TryGetProperty("my_chat_member", out var member))
+        {
+            return ToBlockChange(member);
+        }
+
+        // Another kind of update (a button pressed, a channel post): shown as such when a person sent it.
         foreach (var property in root.EnumerateObject())
         {
             if (property.Value.ValueKind == JsonValueKind.Object && property.Value.TryGetProperty("from", out var from) && UserOf(from) is { } sender)
@@ -84,7 +108,7 @@ internal static class TelegramMapper
                     Text = "",
                     Unsupported = new UnsupportedContent { Kind = property.Name.ToLowerInvariant() },
                 };
-                return (new TelegramUpdate(inbound, null, null), null);
+                return (new TelegramUpdate(inbound, null, sender.Language), null);
             }
         }
 
@@ -133,6 +157,7 @@ internal static class TelegramMapper
             Text = edited ? $"[edited] {text}" : text,
             SentAt = edited ? editDate ?? date : date,
             Chat = type is "group" or "supergroup" ? new ChannelChat { ExternalId = chatKey, Kind = ChatKind.Group, Title = GetString(chat, "title") } : null,
+            Origin = edited ? null : DeepLinkOf(GetString(message, "text")),
         };
 
         var file = FileOf(message);
@@ -143,8 +168,40 @@ internal static class TelegramMapper
             inbound = inbound with { Unsupported = new UnsupportedContent { Kind = kind, Summary = summary } };
         }
 
-        var language = message.TryGetProperty("from", out var user) ? GetString(user, "language_code") : null;
-        return (new TelegramUpdate(inbound, file, language), null);
+        return (new TelegramUpdate(inbound, file, from.Language), null);
+    }
+
+    /// <summary>
+    /// A deep link's start (<c>/start promo42</c>) as the message's origin; null for a bare <c>/start</c> (typed, or a
+    /// plain link: it tells nothing of where the customer came from) and for a payload Telegram would not have sent.
+    /// </summary>
+    private static MessageOrigin? DeepLinkOf(string? text)
+    {
+        var match = text is null ? null : StartCommand.Match(text);
+        return match is { Success: true } && match.Groups["payload"].Value.Trim() is var payload && StartPayload.IsMatch(payload)
+            ? new MessageOrigin { Kind = "deep-link", Reference = payload }
+            : null;
+    }
+
+    /// <summary>
+    /// <c>my_chat_member</c>: in a private chat, <c>kicked</c> is the user blocking the bot, <c>member</c> unblocking or
+    /// restarting it. Any other change (a group's, another status) is acknowledged and not recorded.
+    /// </summary>
+    private static (TelegramUpdate? Update, string? Error) ToBlockChange(JsonElement member)
+    {
+        if (member.ValueKind != JsonValueKind.Object || !member.TryGetProperty("from", out var fromValue) || UserOf(fromValue) is not { } from)
+        {
+            return (null, "my_chat_member.from is required (a user with an id)");
+        }
+
+        var chatType = member.TryGetProperty("chat", out var chat) ? GetString(chat, "type") : null;
+        var status = member.TryGetProperty("new_chat_member", out var updated) ? GetString(updated, "status") : null;
+        return (chatType, status) switch
+        {
+            ("private", "kicked") => (new TelegramUpdate(null, null, null, new TelegramBlockChange(from.ExternalId, Blocked: true)), null),
+            ("private", "member") => (new TelegramUpdate(null, null, null, new TelegramBlockChange(from.ExternalId, Blocked: false)), null),
+            _ => (null, null),
+        };
     }
 
     /// <summary>The photo (its largest size) or document of a message, if it has one.</summary>
@@ -186,7 +243,13 @@ internal static class TelegramMapper
         }
 
         var name = string.Join(' ', new[] { GetString(user, "first_name"), GetString(user, "last_name") }.Where(part => !string.IsNullOrWhiteSpace(part))).Trim();
-        return new ChannelSender { ExternalId = id.ToString(CultureInfo.InvariantCulture), DisplayName = name.Length == 0 ? null : name };
+        var language = GetString(user, "language_code");
+        return new ChannelSender
+        {
+            ExternalId = id.ToString(CultureInfo.InvariantCulture),
+            DisplayName = name.Length == 0 ? null : name,
+            Language = language is { Length: <= 35 } && LanguageTag.IsMatch(language) ? language : null,
+        };
     }
 
     private static DateTimeOffset? UnixSeconds(JsonElement item, string name) =>

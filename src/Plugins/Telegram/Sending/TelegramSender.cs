@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text.Json;
 
 using ChatGateway.Abstractions;
 using ChatGateway.Plugins.Telegram.Api;
@@ -10,7 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace ChatGateway.Plugins.Telegram.Sending;
 
 /// <summary>
-/// Makes one send attempt per call and judges the answer; the gateway retries transient failures. Text goes by
+/// Makes one send attempt per call and judges the answer; the gateway retries transient failures (after Telegram's
+/// <c>retry_after</c> or <c>Retry-After</c> when it gives one). Text goes by
 /// <c>sendMessage</c> (in parts of 4,096 characters), files by <c>sendPhoto</c> / <c>sendDocument</c> uploads, a single
 /// file with a short text as its caption. Telegram takes no idempotency key.
 /// </summary>
@@ -40,19 +39,22 @@ internal sealed class TelegramSender(
             var parts = Split(message.Text);
             for (var i = 0; i < parts.Count; i++)
             {
-                var parameters = new Dictionary<string, object> { ["chat_id"] = chatId, ["text"] = parts[i] };
+                var request = new TelegramSendMessageRequest { ChatId = chatId, Text = parts[i] };
                 if (i == parts.Count - 1 && files.Count == 0 && message.Choices is { Count: > 0 } choices)
                 {
                     // Buttons that send the choice as the customer's message; gone once used.
-                    parameters["reply_markup"] = new
+                    request = request with
                     {
-                        keyboard = new[] { choices.Select(choice => new { text = choice }).ToArray() },
-                        one_time_keyboard = true,
-                        resize_keyboard = true,
+                        ReplyMarkup = new TelegramReplyKeyboard
+                        {
+                            Keyboard = [[.. choices.Select(choice => new TelegramKeyboardButton { Text = choice })]],
+                            OneTimeKeyboard = true,
+                            ResizeKeyboard = true,
+                        },
                     };
                 }
 
-                var (id, failed) = await JudgeAsync(message, await client.CallAsync("sendMessage", parameters, cancellationToken), cancellationToken);
+                var (id, failed) = await JudgeAsync(message, await client.SendMessageAsync(request, cancellationToken), cancellationToken);
                 if (failed is not null)
                 {
                     return failed;
@@ -74,20 +76,9 @@ internal sealed class TelegramSender(
             await using (content)
             {
                 var photo = PhotoTypes.Contains(file.ContentType);
-                var method = photo ? "sendPhoto" : "sendDocument";
-                using var form = new MultipartFormDataContent
-                {
-                    { new StringContent(chatId), "chat_id" },
-                };
-                var part = new StreamContent(content);
-                part.Headers.ContentType = MediaTypeHeaderValue.Parse(file.ContentType);
-                form.Add(part, photo ? "photo" : "document", file.FileName);
-                if (caption is { Length: > 0 })
-                {
-                    form.Add(new StringContent(caption), "caption");
-                }
-
-                var (id, failed) = await JudgeAsync(message, await client.CallAsync(method, form, cancellationToken), cancellationToken);
+                var result = await client.SendFileAsync(
+                    chatId, photo, content, file.FileName, file.ContentType, caption is { Length: > 0 } ? caption : null, cancellationToken);
+                var (id, failed) = await JudgeAsync(message, result, cancellationToken);
                 if (failed is not null)
                 {
                     return failed;
@@ -102,11 +93,13 @@ internal sealed class TelegramSender(
     }
 
     /// <summary>The sent message's provider id, or the failure to report.</summary>
-    private async Task<(string? Id, DeliveryResult? Failed)> JudgeAsync(OutboundMessage message, TelegramCallResult result, CancellationToken cancellationToken)
+    private async Task<(string? Id, DeliveryResult? Failed)> JudgeAsync(OutboundMessage message, TelegramCallResult<TelegramSentMessage> result, CancellationToken cancellationToken)
     {
         if (result.Ok)
         {
-            return (ProviderId(result.Result), null);
+            return (result.Result is { Chat: { } chat } sent
+                ? $"{chat.Id.ToString(CultureInfo.InvariantCulture)}:{sent.MessageId.ToString(CultureInfo.InvariantCulture)}"
+                : null, null);
         }
 
         if (result.Status == 0)
@@ -117,9 +110,9 @@ internal sealed class TelegramSender(
 
         if (result.Status == 429)
         {
-            return (null, Transient(message, result.RetryAfter is { } seconds
-                ? $"Telegram answered 429 (too many requests): retry after {seconds} s"
-                : "Telegram answered 429 (too many requests)"));
+            return (null, Transient(message, result.RetryAfter is { } wait
+                ? $"Telegram answered 429 (too many requests): retry after {wait.TotalSeconds:0.###} s"
+                : "Telegram answered 429 (too many requests)", result.RetryAfter));
         }
 
         // Telegram's descriptions name the problem ("Bad Request: chat not found"); dropped all the same if one quotes the text or the chat.
@@ -133,7 +126,7 @@ internal sealed class TelegramSender(
         var reason = $"Telegram answered {result.Status}{(description is null ? "" : $": {description}")}";
         if (result.Transient)
         {
-            return (null, Transient(message, reason));
+            return (null, Transient(message, reason, result.RetryAfter));
         }
 
         if (result.Status == 403 && description?.Contains("blocked", StringComparison.OrdinalIgnoreCase) == true)
@@ -146,13 +139,6 @@ internal sealed class TelegramSender(
         Log.SendFailedPermanent(logger, message.MessageId, result.Status);
         return (null, DeliveryResult.Permanent(reason));
     }
-
-    /// <summary><c>{chat.id}:{message_id}</c> of a sent Message.</summary>
-    private static string? ProviderId(JsonElement sent) =>
-        sent.ValueKind == JsonValueKind.Object && sent.TryGetProperty("message_id", out var id) && id.TryGetInt64(out var messageId)
-        && sent.TryGetProperty("chat", out var chat) && chat.ValueKind == JsonValueKind.Object && chat.TryGetProperty("id", out var chatId) && chatId.TryGetInt64(out var chatNumber)
-            ? $"{chatNumber.ToString(CultureInfo.InvariantCulture)}:{messageId.ToString(CultureInfo.InvariantCulture)}"
-            : null;
 
     /// <summary>The text in parts Telegram takes, never splitting a surrogate pair.</summary>
     internal static List<string> Split(string text)
@@ -174,9 +160,10 @@ internal sealed class TelegramSender(
         return parts;
     }
 
-    private DeliveryResult Transient(OutboundMessage message, string reason)
+    /// <summary>A failure worth retrying; after <paramref name="retryAfter"/> when Telegram said how long to wait.</summary>
+    private DeliveryResult Transient(OutboundMessage message, string reason, TimeSpan? retryAfter = null)
     {
         Log.SendFailedTransient(logger, message.MessageId, reason);
-        return DeliveryResult.Transient(reason);
+        return retryAfter is { } wait ? DeliveryResult.Transient(reason, wait) : DeliveryResult.Transient(reason);
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 
 using ChatGateway.Abstractions;
 using ChatGateway.Plugins.Telegram.Api;
@@ -14,8 +13,8 @@ namespace ChatGateway.Plugins.Telegram.Updates;
 /// <summary>
 /// Long polling (<see cref="TelegramOptions.LongPolling"/>): while this gateway instance holds the instance's polling
 /// lease, asks <c>getUpdates</c> from the offset kept in <see cref="IChannelState"/>, handles each update as a webhook
-/// would, and moves the offset past an update only once it is stored (or refused, or not a message). An update whose
-/// file cannot be fetched yet, or a store that fails, leaves the offset where it is: the update comes again.
+/// would, and moves the offset past an update only once it is stored (or refused, or recorded, or not a message). A store
+/// that fails leaves the offset where it is: the update comes again.
 /// </summary>
 internal sealed class TelegramPollingService(
     IServiceScopeFactory scopes, TelegramBotClient client, IChannelState state, IChannelLeases leases,
@@ -73,20 +72,15 @@ internal sealed class TelegramPollingService(
     {
         var settings = options.CurrentValue;
         var offset = await state.GetAsync(OffsetKey, stoppingToken);
-        var parameters = new Dictionary<string, object> { ["timeout"] = (int)settings.PollTimeout.TotalSeconds };
-        if (long.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out var from))
-        {
-            parameters["offset"] = from;
-        }
-
-        var result = await client.CallAsync("getUpdates", parameters, stoppingToken, settings.PollTimeout + settings.RequestTimeout);
-        if (!result.Ok || result.Result.ValueKind != JsonValueKind.Array)
+        long? from = long.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out var stored) ? stored : null;
+        var result = await client.GetUpdatesAsync(from, stoppingToken);
+        if (!result.Ok || result.Result is null)
         {
             Log.PollFailed(logger, result.Unreachable ?? $"Telegram answered {result.Status}");
             return false;
         }
 
-        foreach (var item in result.Result.EnumerateArray())
+        foreach (var item in result.Result)
         {
             if (!item.TryGetProperty("update_id", out var idValue) || !idValue.TryGetInt64(out var updateId))
             {
@@ -105,12 +99,7 @@ internal sealed class TelegramPollingService(
                 await using var scope = scopes.CreateAsyncScope();
                 try
                 {
-                    var (outcome, retry) = await TelegramUpdateHandler.HandleAsync(scope.ServiceProvider, logger, update, settings, stoppingToken);
-                    if (outcome == UpdateOutcome.Retry)
-                    {
-                        Log.PollFailed(logger, retry!);
-                        return false;
-                    }
+                    await TelegramUpdateHandler.HandleAsync(scope.ServiceProvider, logger, update, settings, stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {

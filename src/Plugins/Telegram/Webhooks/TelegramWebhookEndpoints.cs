@@ -78,13 +78,8 @@ internal static class TelegramWebhookEndpoints
             return;
         }
 
-        var (outcome, retry) = await TelegramUpdateHandler.HandleAsync(services, logger, update, options, cancellationToken);
-        if (outcome == UpdateOutcome.Retry)
-        {
-            await RejectAsync(context, logger, StatusCodes.Status503ServiceUnavailable, retry!);
-            return;
-        }
-
+        // Stored, refused (it would be refused again), or a block recorded: all answered 200.
+        await TelegramUpdateHandler.HandleAsync(services, logger, update, options, cancellationToken);
         await Results.Ok().ExecuteAsync(context);
     }
 

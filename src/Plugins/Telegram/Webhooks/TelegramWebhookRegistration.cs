@@ -30,12 +30,12 @@ internal sealed class TelegramWebhookRegistration(
             var register = !string.IsNullOrWhiteSpace(settings.WebhookUrl);
             // Long polling: getUpdates is refused while a webhook is set, so any is removed.
             var method = register ? "setWebhook" : settings.LongPolling ? "deleteWebhook" : "getMe";
-            TelegramCallResult result;
+            (bool Ok, int Status, string? Description, string? Unreachable) result;
             try
             {
-                result = register
-                    ? await client.CallAsync(method, new Dictionary<string, object> { ["url"] = settings.WebhookUrl!, ["secret_token"] = settings.SecretToken }, stoppingToken)
-                    : await client.CallAsync(method, new Dictionary<string, object>(), stoppingToken);
+                result = register ? Outcome(await client.SetWebhookAsync(settings.WebhookUrl!, settings.SecretToken, stoppingToken))
+                    : settings.LongPolling ? Outcome(await client.DeleteWebhookAsync(stoppingToken))
+                    : Outcome(await client.GetMeAsync(stoppingToken));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -65,4 +65,7 @@ internal sealed class TelegramWebhookRegistration(
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.MaxRegistrationBackoff.Ticks));
         }
     }
+
+    private static (bool, int, string?, string?) Outcome<T>(TelegramCallResult<T> result) =>
+        (result.Ok, result.Status, result.Description, result.Unreachable);
 }
