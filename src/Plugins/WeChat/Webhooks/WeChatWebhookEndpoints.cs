@@ -70,19 +70,22 @@ internal static class WeChatWebhookEndpoints
             return;
         }
 
-        // 3. What it says (DTDs refused), decrypted first in safe mode, where msg_signature covers the Encrypt element.
+        // 3. What it says (DTDs refused), decrypted first in safe mode, where msg_signature covers the Encrypt element: there
+        // a body whose Encrypt element cannot be read is unproven (403), not malformed.
+        var safeMode = string.Equals(query["encrypt_type"].ToString(), "aes", StringComparison.OrdinalIgnoreCase);
         var (fields, error) = WeChatXml.Read(body);
         if (fields is null)
         {
-            await RejectAsync(context, logger, StatusCodes.Status400BadRequest, error!);
+            await RejectAsync(context, logger, safeMode ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest,
+                safeMode ? "a safe-mode body without a readable Encrypt element: its msg_signature cannot be checked" : error!);
             return;
         }
 
-        if (string.Equals(query["encrypt_type"].ToString(), "aes", StringComparison.OrdinalIgnoreCase))
+        if (safeMode)
         {
             if (!fields.TryGetValue("Encrypt", out var encrypted) || encrypted.Length == 0)
             {
-                await RejectAsync(context, logger, StatusCodes.Status400BadRequest, "a safe-mode message has no Encrypt element");
+                await RejectAsync(context, logger, StatusCodes.Status403Forbidden, "a safe-mode body without an Encrypt element: its msg_signature cannot be checked");
                 return;
             }
 
