@@ -56,6 +56,7 @@ public sealed class FakeWeChatServer : IFakeProviderApi
     private readonly ConcurrentDictionary<string, (string Language, string? UnionId)> _users = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<int> _userInfoFailures = new();
     private readonly ConcurrentQueue<string> _requestUris = new();
+    private readonly ConcurrentQueue<int> _imageSendFailures = new();
     private int _mediaCalls;
     private int _userInfoCalls;
     private readonly Lock _tokenLock = new();
@@ -128,7 +129,7 @@ public sealed class FakeWeChatServer : IFakeProviderApi
         app.MapPost("/cgi-bin/message/custom/send", (Func<HttpContext, Task<IResult>>)fake.SendAsync);
         app.MapGet("/cgi-bin/media/get", (HttpContext context) => fake.Media(context.Request.Query));
         app.MapPost("/cgi-bin/media/upload", (Func<HttpContext, Task<IResult>>)fake.UploadAsync);
-        app.MapGet("/cgi-bin/user/info", (HttpContext context) => fake.UserInfo(context.Request.Query));
+        app.MapGet("/cgi-bin/user/info", (Func<HttpContext, Task<IResult>>)fake.UserInfoAsync);
         await app.StartAsync(cancellationToken);
         fake.BaseAddress = new Uri(app.Urls.First().TrimEnd('/') + "/");
         return fake;
@@ -151,6 +152,12 @@ public sealed class FakeWeChatServer : IFakeProviderApi
 
     /// <summary>What <c>user/info</c> answers for this OpenID (a follower: subscribe 1).</summary>
     public void SetUserInfo(string openId, string language, string? unionId = null) => _users[openId] = (language, unionId);
+
+    /// <summary>Answers the next image send (not a text) with this HTTP status: a picture failing after its text went out.</summary>
+    public void FailNextImageSend(int statusCode) => _imageSendFailures.Enqueue(statusCode);
+
+    /// <summary>How long <c>user/info</c> takes to answer (zero by default): a WeChat that is slow to tell.</summary>
+    public TimeSpan UserInfoDelay { get; set; }
 
     /// <summary>Answers the next <c>user/info</c> with this HTTP status.</summary>
     public void FailNextUserInfo(int statusCode) => _userInfoFailures.Enqueue(statusCode);
@@ -301,6 +308,11 @@ public sealed class FakeWeChatServer : IFakeProviderApi
                 }
 
                 mediaId = m.GetString()!;
+                if (_imageSendFailures.TryDequeue(out var imageStatus))
+                {
+                    return Results.Json(new { errcode = -1, errmsg = "system error" }, statusCode: imageStatus);
+                }
+
                 if (!_uploads.Any(u => u.MediaId == mediaId && u.Type == "image"))
                 {
                     return Error(40007, "invalid media_id");
@@ -383,9 +395,15 @@ public sealed class FakeWeChatServer : IFakeProviderApi
         return Results.Json(new Dictionary<string, object> { ["type"] = type, ["media_id"] = mediaId, ["created_at"] = 1765000000 });
     }
 
-    private IResult UserInfo(IQueryCollection query)
+    private async Task<IResult> UserInfoAsync(HttpContext context)
     {
         Interlocked.Increment(ref _userInfoCalls);
+        if (UserInfoDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(UserInfoDelay, context.RequestAborted);
+        }
+
+        var query = context.Request.Query;
         if (_userInfoFailures.TryDequeue(out var status))
         {
             return Results.Json(new { errcode = -1, errmsg = "system error" }, statusCode: status);

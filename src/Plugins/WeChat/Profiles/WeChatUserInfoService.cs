@@ -96,6 +96,7 @@ internal sealed class WeChatUserInfoService(
 
         // subscribe 0: no longer a follower, WeChat gives nothing more; kept for the day all the same.
         var language = user.Subscribe == 0 ? null : WeChatMapper.ToLanguageTag(user.Language);
+        Complete(openId, language);
         if (language is not null)
         {
             try
@@ -107,8 +108,6 @@ internal sealed class WeChatUserInfoService(
                 Log.UserInfoRefused(logger, ex.Message);
             }
         }
-
-        Complete(openId, language);
     }
 
     private bool TryBegin(string openId)
