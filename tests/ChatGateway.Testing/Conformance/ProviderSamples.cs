@@ -2,7 +2,8 @@ namespace ChatGateway.Testing.Conformance;
 
 /// <summary>
 /// A plugin's webhook as its provider calls it, for the conformance kit's behaviour tests: bodies as the provider sends
-/// them and a signer that proves a body the way the provider does. The kit makes the rest from them (a forged, an
+/// them and a signer that proves a body the way the provider does (in headers, <see cref="Sign"/>, or in the query
+/// string, <see cref="SignQuery"/>). The kit makes the rest from them (a forged, an
 /// unsigned, an oversized, a redelivered and a corrupted request) and drives the plugin's real endpoint.
 /// </summary>
 public sealed class WebhookSamples
