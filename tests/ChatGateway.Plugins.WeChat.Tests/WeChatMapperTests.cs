@@ -1,3 +1,4 @@
+using ChatGateway.Abstractions;
 using ChatGateway.Plugins.WeChat.Webhooks;
 
 namespace ChatGateway.Plugins.WeChat.Tests;
@@ -70,6 +71,36 @@ public sealed class WeChatMapperTests
         Assert.Null(inbound.Message);
         Assert.Null(inbound.Unsubscribed);
     }
+
+    [Fact]
+    public void SubscribeByQrCode_IsAMessageWithTheSceneAsItsOrigin()
+    {
+        var message = Map("subscribe-qrscene.xml").Message!;
+
+        Assert.Equal(new MessageOrigin { Kind = "qr-code", Reference = "123" }, message.Origin);
+        Assert.Equal("[followed via QR code] 123", message.Text);
+    }
+
+    [Fact]
+    public void ScanByAFollower_IsAMessageWithTheSceneAsItsOrigin()
+    {
+        var message = Map("scan.xml").Message!;
+
+        Assert.Equal(new MessageOrigin { Kind = "qr-code", Reference = "123" }, message.Origin);
+        Assert.Null(message.Unsupported);
+    }
+
+    [Fact]
+    public void Text_HasNoOrigin() => Assert.Null(Map("text.xml").Message!.Origin);
+
+    [Theory]
+    [InlineData("zh_CN", "zh-CN")]
+    [InlineData("zh_TW", "zh-TW")]
+    [InlineData("en", "en")]
+    [InlineData("", null)]
+    [InlineData("zh CN<script>", null)]
+    public void LanguageTag_FromWeChatsLanguage(string language, string? expected) =>
+        Assert.Equal(expected, WeChatMapper.ToLanguageTag(language));
 
     [Fact]
     public void Unsubscribe_NamesTheOpenId()

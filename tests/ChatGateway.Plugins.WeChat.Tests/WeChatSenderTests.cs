@@ -51,6 +51,114 @@ public sealed class WeChatSenderTests : IAsyncLifetime
         Assert.Equal(1, _api.TokenCalls);
     }
 
+    private static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");
+
+    private static Task<MessageAttachment> SavePngAsync(ChannelInstanceContainer container) =>
+        container.Attachments.SaveAsync(new MemoryStream(Png), "size-chart.png", "image/png", Token);
+
+    [Fact]
+    public async Task Send_APicture_IsUploadedAsTemporaryImageMediaAndSentAsAnImageMessage()
+    {
+        await using var container = Build();
+        var picture = await SavePngAsync(container);
+
+        var result = await SendAsync(container, Message("") with { Attachments = [picture] });
+
+        Assert.Equal(DeliveryOutcome.Sent, result.Outcome);
+        var upload = Assert.Single(_api.Uploads);
+        Assert.Equal(("image", "media", "image/png"), (upload.Type, upload.FieldName, upload.ContentType));
+        Assert.Equal(Png, upload.Bytes);
+        var sent = Assert.Single(_api.Sent);
+        Assert.Equal(new WeChatSent(WeChatTestInstance.OpenId, "image", null) { MediaId = upload.MediaId }, sent);
+    }
+
+    [Fact]
+    public async Task Send_TextAndAPicture_SendsTheTextFirstThenThePicture()
+    {
+        await using var container = Build();
+        var picture = await SavePngAsync(container);
+
+        var message = Message("尺码表") with { Attachments = [picture] };
+
+        var result = await SendAsync(container, message);
+
+        Assert.Equal(DeliveryOutcome.Sent, result.Outcome);
+        Assert.Equal([("text", "尺码表"), ("image", null)], _api.Sent.Select(s => (s.MsgType, s.Content)));
+        Assert.Null(await container.State.GetAsync(WeChatSender.ProgressKey(message.MessageId), Token));
+    }
+
+    [Fact]
+    public async Task Send_PictureFailsAfterTheTextWentOut_TheRetrySendsOnlyThePicture()
+    {
+        await using var container = Build();
+        var picture = await SavePngAsync(container);
+        var message = Message("尺码表") with { Attachments = [picture] };
+        _api.FailNextImageSend(503);
+
+        var failed = await SendAsync(container, message);
+        var retried = await SendAsync(container, message);
+
+        Assert.Equal(DeliveryOutcome.TransientFailure, failed.Outcome);
+        Assert.Equal(DeliveryOutcome.Sent, retried.Outcome);
+        Assert.Equal([("text", "尺码表"), ("image", null)], _api.Sent.Select(s => (s.MsgType, s.Content)));
+        Assert.Null(await container.State.GetAsync(WeChatSender.ProgressKey(message.MessageId), Token));
+    }
+
+    [Fact]
+    public async Task Send_APdf_IsRefusedPermanentlyWithNothingSent()
+    {
+        await using var container = Build();
+        var pdf = await container.Attachments.SaveAsync(new MemoryStream("%PDF-1.4\n%%EOF\n"u8.ToArray()), "invoice.pdf", "application/pdf", Token);
+
+        var result = await SendAsync(container, Message("您的发票") with { Attachments = [pdf] });
+
+        Assert.Equal(DeliveryOutcome.PermanentFailure, result.Outcome);
+        Assert.Equal("WeChat's customer-service messages carry pictures, not application/pdf files", result.Error);
+        Assert.Empty(_api.Sent);
+        Assert.Empty(_api.Uploads);
+    }
+
+    [Fact]
+    public async Task Send_APictureOver10MB_IsRefusedPermanentlyWithNothingSent()
+    {
+        await using var container = Build();
+        var large = new MessageAttachment { Id = "not-stored", FileName = "poster.jpg", ContentType = "image/jpeg", Size = 10 * 1024 * 1024 + 1 };
+
+        var result = await SendAsync(container, Message() with { Attachments = [large] });
+
+        Assert.Equal(DeliveryOutcome.PermanentFailure, result.Outcome);
+        Assert.Contains("10 MB", result.Error, StringComparison.Ordinal);
+        Assert.Empty(_api.Sent);
+    }
+
+    [Fact]
+    public async Task Send_APictureWeChatRefusesToUpload_IsPermanentBeforeTheTextGoesOut()
+    {
+        await using var container = Build();
+        var picture = await SavePngAsync(container);
+        _api.FailNextUploadWith(40005);
+
+        var result = await SendAsync(container, Message() with { Attachments = [picture] });
+
+        Assert.Equal(DeliveryOutcome.PermanentFailure, result.Outcome);
+        Assert.StartsWith("WeChat refused the picture: 40005", result.Error, StringComparison.Ordinal);
+        Assert.Empty(_api.Sent);
+    }
+
+    [Fact]
+    public async Task Send_WeChatAnswers500_IsTransientWithoutTheTokenInTheError()
+    {
+        await using var container = Build();
+        Assert.Equal(DeliveryOutcome.Sent, (await SendAsync(container, Message())).Outcome);
+        _api.FailNextSend(500);
+
+        var result = await SendAsync(container, Message());
+
+        Assert.Equal(DeliveryOutcome.TransientFailure, result.Outcome);
+        Assert.DoesNotContain(_api.CurrentToken!, result.Error, StringComparison.Ordinal);
+        Assert.Contains(_api.RequestUris, uri => uri.StartsWith("/cgi-bin/message/custom/send?access_token=" + _api.CurrentToken, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Send_OutsideTheWindow45015_IsPermanentWindowClosed()
     {

@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using ChatGateway.Testing;
 using ChatGateway.Testing.Conformance;
 
+using Microsoft.Extensions.Logging;
+
 namespace ChatGateway.Plugins.WeChat.Tests;
 
 /// <summary>One instance's webhook on a real local server (the instance's own container), optionally with a fake WeChat API.</summary>
@@ -23,12 +25,12 @@ internal sealed class WeChatWebhookRun : IAsyncDisposable
 
     public RecordingInboundSink Inbound => Container.Inbound;
 
-    public static async Task<WeChatWebhookRun> StartAsync(bool withApi = false)
+    public static async Task<WeChatWebhookRun> StartAsync(bool withApi = false, ILoggerFactory? loggerFactory = null)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var api = withApi ? await FakeWeChatServer.StartAsync(WeChatTestInstance.AppId, WeChatTestInstance.AppSecret, cancellationToken) : null;
         var settings = WeChatTestInstance.ValidSettings(api?.BaseAddress);
-        var container = ChannelInstanceContainer.Build(new WeChatChannelPlugin(), "wechat", settings);
+        var container = ChannelInstanceContainer.Build(new WeChatChannelPlugin(), "wechat", settings, loggerFactory);
         var host = await ChannelEndpointHost.StartAsync(new WeChatChannelPlugin(), container, cancellationToken);
         return new WeChatWebhookRun(container, host, api);
     }

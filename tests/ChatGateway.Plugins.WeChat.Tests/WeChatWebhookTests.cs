@@ -189,13 +189,111 @@ public sealed class WeChatWebhookTests
     }
 
     [Fact]
-    public async Task Post_ImageWhenWeChatCannotBeReached_Is5xxSoWeChatSendsItAgain()
+    public async Task Post_ImageWhenWeChatCannotBeReached_IsStoredAsAFailedPictureWellWithinFiveSeconds()
     {
         await using var run = await WeChatWebhookRun.StartAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
 
         using var response = await run.PostAsync(WeChatTestInstance.LoadPayload("image.xml"), WeChatTestInstance.SignedQuery());
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("success", await response.Content.ReadAsStringAsync(Token));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"answered after {clock.Elapsed}");
+        var message = Assert.Single(run.Inbound.Accepted);
+        Assert.Null(message.Attachments);
+        Assert.Equal("image", message.Unsupported!.Kind);
+        Assert.True(message.Unsupported.Failed);
+        Assert.StartsWith("could not be downloaded from WeChat (", message.Unsupported.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Post_ImageWhoseDownloadFailsTwice_IsAttachedOnTheThirdAttempt()
+    {
+        await using var run = await WeChatWebhookRun.StartAsync(withApi: true);
+        byte[] jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4];
+        run.Api!.AddMedia("media-photo-1", jpeg, "image/jpeg");
+        run.Api.FailNextMedia(503);
+        run.Api.FailNextMediaWith(-1);
+
+        using var response = await run.PostAsync(WeChatTestInstance.LoadPayload("image.xml"), WeChatTestInstance.SignedQuery());
+
+        Assert.Equal("success", await response.Content.ReadAsStringAsync(Token));
+        var message = Assert.Single(run.Inbound.Accepted);
+        Assert.Single(message.Attachments!);
+        Assert.Null(message.Unsupported);
+        Assert.Equal(3, run.Api.MediaCalls);
+    }
+
+    [Fact]
+    public async Task Post_ImageWhoseDownloadKeepsFailing_IsStoredAsFailedAfterThreeAttempts()
+    {
+        await using var run = await WeChatWebhookRun.StartAsync(withApi: true);
+        run.Api!.AddMedia("media-photo-1", [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4], "image/jpeg");
+        for (var i = 0; i < 4; i++)
+        {
+            run.Api.FailNextMedia(500);
+        }
+
+        using var response = await run.PostAsync(WeChatTestInstance.LoadPayload("image.xml"), WeChatTestInstance.SignedQuery());
+
+        Assert.Equal("success", await response.Content.ReadAsStringAsync(Token));
+        var message = Assert.Single(run.Inbound.Accepted);
+        Assert.Equal(new UnsupportedContent { Kind = "image", Failed = true, Summary = "could not be downloaded from WeChat (WeChat answered 500)" }, message.Unsupported);
+        Assert.Equal(3, run.Api.MediaCalls);
+    }
+
+    [Fact]
+    public async Task Post_VoiceWhoseDownloadKeepsFailing_KeepsWeChatsRecognition()
+    {
+        await using var run = await WeChatWebhookRun.StartAsync(withApi: true);
+        for (var i = 0; i < 3; i++)
+        {
+            run.Api!.FailNextMediaWith(45009);
+        }
+
+        using var response = await run.PostAsync(WeChatTestInstance.LoadPayload("voice.xml"), WeChatTestInstance.SignedQuery());
+
+        Assert.Equal("success", await response.Content.ReadAsStringAsync(Token));
+        var message = Assert.Single(run.Inbound.Accepted);
+        Assert.Equal("我要退货", message.Text);
+        Assert.Equal(new UnsupportedContent { Kind = "voice", Failed = true, Summary = "could not be downloaded from WeChat (errcode 45009)" }, message.Unsupported);
+        Assert.DoesNotContain(run.Api!.CurrentToken!, message.Unsupported!.Summary, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("subscribe-qrscene.xml")]
+    [InlineData("scan.xml")]
+    public async Task Post_QrCodeWithAScene_IsStoredWithTheSceneAsItsOrigin(string payload)
+    {
+        await using var run = await WeChatWebhookRun.StartAsync();
+
+        using var response = await run.PostAsync(WeChatTestInstance.LoadPayload(payload), WeChatTestInstance.SignedQuery());
+
+        Assert.Equal("success", await response.Content.ReadAsStringAsync(Token));
+        Assert.Equal(new MessageOrigin { Kind = "qr-code", Reference = "123" }, Assert.Single(run.Inbound.Accepted).Origin);
+    }
+
+    [Fact]
+    public async Task Post_PlainSubscribe_StoresNothing()
+    {
+        await using var run = await WeChatWebhookRun.StartAsync();
+
+        using var response = await run.PostAsync(WeChatTestInstance.LoadPayload("subscribe.xml"), WeChatTestInstance.SignedQuery());
+
+        Assert.Equal("success", await response.Content.ReadAsStringAsync(Token));
+        Assert.Equal(0, run.Inbound.Calls);
+    }
+
+    [Fact]
+    public async Task Post_SafeModeWithoutEncrypt_Is403BeforeTheSink()
+    {
+        await using var run = await WeChatWebhookRun.StartAsync();
+        var (_, query) = WeChatTestInstance.Encrypted(WeChatTestInstance.LoadPayload("text.xml"));
+
+        using var plain = await run.PostAsync(WeChatTestInstance.LoadPayload("text.xml"), query);
+        using var garbage = await run.PostAsync("not xml"u8.ToArray(), query);
+
+        Assert.Equal(HttpStatusCode.Forbidden, plain.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, garbage.StatusCode);
         Assert.Equal(0, run.Inbound.Calls);
     }
 

@@ -66,6 +66,40 @@ public sealed class ConformanceKitTests
         Assert.Contains(expected, failure.Message, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string> WebhookFacts =>
+    [
+        .. typeof(ChannelPluginConformanceTests).GetMethods()
+            .Where(method => method.GetCustomAttributes<FactAttribute>().Any())
+            .Select(method => method.Name)
+            .Where(name => name.StartsWith("Webhook_", StringComparison.Ordinal))
+            .Order(),
+    ];
+
+    [Theory]
+    [MemberData(nameof(WebhookFacts))]
+    public async Task SoundPluginSigningInTheQuery_PassesTheFact(string fact)
+    {
+        // The probe then reads its signature only from the query string: a kit that dropped SignQuery's query fails here.
+        await RunAsync(ProbeFlaws.None, fact, signsInQuery: true);
+    }
+
+    [Theory]
+    [InlineData(ProbeFlaws.ChecksNoSignature, nameof(ChannelPluginConformanceTests.Webhook_Unsigned_IsRefusedBeforeTheSink), "must refuse an unsigned body")]
+    [InlineData(ProbeFlaws.ChecksNoSignature, nameof(ChannelPluginConformanceTests.Webhook_BodyChangedAfterSigning_IsRefusedBeforeTheSink), "must refuse a body changed after it was signed")]
+    [InlineData(ProbeFlaws.ChecksNoSignature, nameof(ChannelPluginConformanceTests.Webhook_SignatureOfAnotherBody_IsRefusedBeforeTheSink), "must refuse a body sent with the signature of another body")]
+    [InlineData(ProbeFlaws.ParsesBeforeVerifying, nameof(ChannelPluginConformanceTests.Webhook_CorruptedBodyWithTheOriginalSignature_IsRefusedAsUnsignedNotAsMalformed), "it answered 400")]
+    [InlineData(ProbeFlaws.TrustsContentLengthOnly, nameof(ChannelPluginConformanceTests.Webhook_OverTheSizeLimit_IsRefusedWith413BeforeTheSink), "A chunked signed body")]
+    [InlineData(ProbeFlaws.AcknowledgesBeforeTheSink, nameof(ChannelPluginConformanceTests.Webhook_SinkStillStoring_IsNotAcknowledgedUntilTheSinkReturns), "was answered")]
+    public async Task FlawedPluginSigningInTheQuery_FailsTheFactForItsFlaw(ProbeFlaws flaw, string fact, string expected)
+    {
+        var failure = await Record.ExceptionAsync(() => RunAsync(flaw, fact, signsInQuery: true));
+
+        Assert.NotNull(failure);
+        Assert.False(failure is SkipException, $"The fact was skipped: {failure.Message}");
+        Assert.IsAssignableFrom<XunitException>(failure);
+        Assert.Contains(expected, failure.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ValidateOnBuild_AFactoryThatThrows_IsNotCaught()
     {
@@ -135,9 +169,9 @@ public sealed class ConformanceKitTests
         Assert.Contains("0 projects named Probe.Plugin.csproj", reason, StringComparison.Ordinal);
     }
 
-    private static async Task RunAsync(ProbeFlaws flaws, string fact)
+    private static async Task RunAsync(ProbeFlaws flaws, string fact, bool signsInQuery = false)
     {
-        var kit = new ProbeConformance(flaws);
+        var kit = new ProbeConformance(flaws, signsInQuery);
         var method = typeof(ChannelPluginConformanceTests).GetMethod(fact) ?? throw new ArgumentException($"No fact {fact}.", nameof(fact));
         object?[] arguments = method.GetParameters() is [{ ParameterType: var type }] && type == typeof(int) ? [503] : [];
         object? result;

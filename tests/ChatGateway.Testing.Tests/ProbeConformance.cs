@@ -8,14 +8,15 @@ namespace ChatGateway.Testing.Tests;
 /// The kit run against a <see cref="ProbePlugin"/>: not a test class itself (internal, so xunit does not collect it);
 /// <see cref="ConformanceKitTests"/> calls its facts one by one and checks which fail.
 /// </summary>
-internal sealed class ProbeConformance(ProbeFlaws flaws) : ChannelPluginConformanceTests(
+/// <param name="signsInQuery">True: the probe and its samples sign in the query string (<see cref="WebhookSamples.SignQuery"/>), as WeChat does.</param>
+internal sealed class ProbeConformance(ProbeFlaws flaws, bool signsInQuery = false) : ChannelPluginConformanceTests(
     new ProbePlugin(flaws),
     new Dictionary<string, string?> { ["Secret"] = "probe-secret", ["ApiBaseAddress"] = "http://127.0.0.1:9/" },
     [])
 {
     private const string Secret = "probe-webhook-secret";
 
-    protected override WebhookSamples Webhook { get; } = new()
+    private static readonly WebhookSamples HeaderSigned = new()
     {
         Path = "events",
         ContentType = "application/json",
@@ -26,6 +27,20 @@ internal sealed class ProbeConformance(ProbeFlaws flaws) : ChannelPluginConforma
         MaxBodyBytes = 2048,
         Settings = new Dictionary<string, string?> { ["Secret"] = Secret, ["MaxBodyBytes"] = "2048" },
     };
+
+    private static readonly WebhookSamples QuerySigned = new()
+    {
+        Path = HeaderSigned.Path,
+        ContentType = HeaderSigned.ContentType,
+        SingleMessage = HeaderSigned.SingleMessage,
+        Batch = HeaderSigned.Batch,
+        BatchMessages = HeaderSigned.BatchMessages,
+        SignQuery = (_, body) => $"{ProbePlugin.SignatureQueryParameter}={ProbePlugin.Sign(Secret, body)}&timestamp=1409304348",
+        MaxBodyBytes = HeaderSigned.MaxBodyBytes,
+        Settings = new Dictionary<string, string?> { ["Secret"] = Secret, ["MaxBodyBytes"] = "2048", ["SignatureIn"] = "query" },
+    };
+
+    protected override WebhookSamples Webhook { get; } = signsInQuery ? QuerySigned : HeaderSigned;
 
     protected override async Task<IFakeProviderApi?> StartFakeProviderAsync() =>
         await ProbeProviderServer.StartAsync(TestContext.Current.CancellationToken);

@@ -38,12 +38,16 @@ public enum ProbeFlaws
 
 /// <summary>
 /// A small channel plugin whose webhook (<c>POST events</c>: JSON <c>{"messages":[{"id","from","text"}]}</c>, signed with
-/// <c>X-Probe-Signature</c> = hex HMAC-SHA256 of the body under the <c>Secret</c> setting) and sender (<c>POST send</c> to
+/// <c>X-Probe-Signature</c> = hex HMAC-SHA256 of the body under the <c>Secret</c> setting, or with <c>SignatureIn</c> =
+/// <c>query</c> the same in the query string's <c>signature</c>) and sender (<c>POST send</c> to
 /// <c>ApiBaseAddress</c> with an <c>Idempotency-Key</c>) are right unless told to make one of <see cref="ProbeFlaws"/>.
 /// </summary>
 public sealed class ProbePlugin(ProbeFlaws flaws) : IChannelPlugin
 {
     public const string SignatureHeader = "X-Probe-Signature";
+
+    /// <summary>The query parameter holding the signature when the setting <c>SignatureIn</c> is <c>query</c>.</summary>
+    public const string SignatureQueryParameter = "signature";
 
     public ProbePlugin() : this(ProbeFlaws.None) { }
 
@@ -66,7 +70,10 @@ public sealed class ProbePlugin(ProbeFlaws flaws) : IChannelPlugin
         services.AddSingleton(new ProbeSettings(
             instance.Settings["Secret"] ?? "",
             int.Parse(instance.Settings["MaxBodyBytes"] ?? "4096", System.Globalization.CultureInfo.InvariantCulture),
-            instance.Settings["ApiBaseAddress"]));
+            instance.Settings["ApiBaseAddress"])
+        {
+            SignsInQuery = string.Equals(instance.Settings["SignatureIn"], "query", StringComparison.OrdinalIgnoreCase),
+        });
         services.AddTransient<IChannelSender>(provider => new ProbeSender(
             provider.GetRequiredService<IHttpClientFactory>(), provider.GetRequiredService<ProbeSettings>(), flaws));
         if (flaws.HasFlag(ProbeFlaws.HasAFactoryThatThrows))
@@ -112,7 +119,9 @@ public sealed class ProbePlugin(ProbeFlaws flaws) : IChannelPlugin
         if (!flaws.HasFlag(ProbeFlaws.ChecksNoSignature))
         {
             var expected = Encoding.ASCII.GetBytes(Sign(settings.Secret, body));
-            var given = Encoding.ASCII.GetBytes(context.Request.Headers[SignatureHeader].ToString());
+            // Where the provider puts it: the header, or (SignatureIn = query) the query string's "signature", as WeChat does.
+            var signature = settings.SignsInQuery ? context.Request.Query[SignatureQueryParameter].ToString() : context.Request.Headers[SignatureHeader].ToString();
+            var given = Encoding.ASCII.GetBytes(signature);
             if (!CryptographicOperations.FixedTimeEquals(expected, given))
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
@@ -198,6 +207,9 @@ public sealed class ProbePlugin(ProbeFlaws flaws) : IChannelPlugin
 
 public sealed record ProbeSettings(string Secret, int MaxBodyBytes, string? ApiBaseAddress)
 {
+    /// <summary>True when the webhook's signature is in the query string (setting <c>SignatureIn</c> = <c>query</c>), not the header.</summary>
+    public bool SignsInQuery { get; init; }
+
     /// <summary>A service whose factory throws, for <see cref="ProbeFlaws.HasAFactoryThatThrows"/>.</summary>
     public sealed class Broken;
 }

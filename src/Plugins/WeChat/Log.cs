@@ -51,4 +51,32 @@ internal static partial class Log
     [LoggerMessage(EventId = 4922, EventName = "WeChatTokenServiceFailed", Level = LogLevel.Error,
         Message = "The access_token refresh failed; retrying")]
     public static partial void TokenServiceFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4905, EventName = "WeChatMediaAttemptFailed", Level = LogLevel.Warning,
+        Message = "Downloading media for message {ProviderMessageId} failed (attempt {Attempt}): {Reason}")]
+    public static partial void MediaAttemptFailed(ILogger logger, string providerMessageId, int attempt, string reason);
+
+    [LoggerMessage(EventId = 4906, EventName = "WeChatMediaFailed", Level = LogLevel.Warning,
+        Message = "Media of message {ProviderMessageId} could not be downloaded; stored as failed: {Reason}")]
+    public static partial void MediaFailed(ILogger logger, string providerMessageId, string reason);
+
+    [LoggerMessage(EventId = 4930, EventName = "WeChatUserInfoQueueFull", Level = LogLevel.Warning,
+        Message = "The user-info queue is full; a follower's language is read with their next message")]
+    public static partial void UserInfoQueueFull(ILogger logger);
+
+    [LoggerMessage(EventId = 4931, EventName = "WeChatUserInfoFailed", Level = LogLevel.Warning,
+        Message = "Reading a follower's information failed: {Error}")]
+    public static partial void UserInfoFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 4932, EventName = "WeChatUserInfoNotRead", Level = LogLevel.Information,
+        Message = "A follower's information could not be read: {Reason}")]
+    public static partial void UserInfoNotRead(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 4933, EventName = "WeChatUserInfoRefused", Level = LogLevel.Warning,
+        Message = "The gateway refused a follower's language: {Reason}")]
+    public static partial void UserInfoRefused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 4934, EventName = "WeChatUnionIdSeen", Level = LogLevel.Debug,
+        Message = "{OpenId} has UnionID {UnionId} (not used for joining contacts)")]
+    public static partial void UnionIdSeen(ILogger logger, string openId, string unionId);
 }

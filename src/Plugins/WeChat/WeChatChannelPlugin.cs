@@ -16,11 +16,12 @@ public sealed class WeChatChannelPlugin : IChannelPlugin
 
     public string ChannelType => "wechat";
 
-    // StartConversation within the 48 hours only: WeChatOutreach (IChannelOutreach) says no after them.
+    // StartConversation within the 48 hours only: WeChatOutreach (IChannelOutreach) says no after them. Attachments: agents'
+    // pictures (JPEG, PNG, GIF) go out as image messages; other files are refused with a reason.
     public ChannelCapabilities Capabilities => ChannelCapabilities.ReceiveText | ChannelCapabilities.SendText | ChannelCapabilities.ReceiveAttachments
-        | ChannelCapabilities.StartConversation;
+        | ChannelCapabilities.Attachments | ChannelCapabilities.StartConversation;
 
-    // WeChat keeps images up to 10 MB and voice up to 2 MB.
+    // WeChat keeps images up to 10 MB (in and out) and voice up to 2 MB.
     public long MaxAttachmentBytes => 10 * 1024 * 1024;
 
     /// <summary>Customer-service messages (客服消息) go only within 48 hours of the customer's last interaction.</summary>

@@ -1,6 +1,9 @@
 using System.Globalization;
 
+using System.Text.RegularExpressions;
+
 using ChatGateway.Abstractions;
+using ChatGateway.Plugins.WeChat.Api;
 
 namespace ChatGateway.Plugins.WeChat;
 
@@ -23,8 +26,13 @@ internal sealed record WeChatInbound
 /// <summary>
 /// WeChat's XML messages (one per request) to the common model, and the customer-service message out, in one place.
 /// </summary>
-internal static class WeChatMapper
+internal static partial class WeChatMapper
 {
+    /// <summary>How WeChat prefixes the scene of a QR code in a <c>subscribe</c> event's EventKey.</summary>
+    private const string QrScenePrefix = "qrscene_";
+
+    private static MessageOrigin QrCode(string scene) => new() { Kind = "qr-code", Reference = scene };
+
     /// <summary>The inbound message for the XML's fields, or null and why when a required field is missing.</summary>
     public static (WeChatInbound? Inbound, string? Error) ToInbound(IReadOnlyDictionary<string, string> fields)
     {
@@ -81,9 +89,16 @@ internal static class WeChatMapper
             case "event":
                 switch (eventName?.ToLowerInvariant())
                 {
+                    case "subscribe" when eventKey?.StartsWith(QrScenePrefix, StringComparison.Ordinal) == true && eventKey.Length > QrScenePrefix.Length:
+                        // A new follower who scanned the shop's QR code: where they came from is worth a message.
+                        var scene = eventKey[QrScenePrefix.Length..];
+                        return (new WeChatInbound { Message = message with { Text = $"[followed via QR code] {scene}", Origin = QrCode(scene) } }, null);
                     case "subscribe":
                         // A new follower: nothing to store until they write (documented in the README).
                         return (new WeChatInbound(), null);
+                    case "scan" when !string.IsNullOrEmpty(eventKey):
+                        // A follower scanned a QR code with a scene (EventKey is the scene itself here).
+                        return (new WeChatInbound { Message = message with { Text = $"[QR code] {eventKey}", Origin = QrCode(eventKey) } }, null);
                     case "unsubscribe":
                         return (new WeChatInbound { Unsubscribed = from }, null);
                     case "click":
@@ -102,12 +117,24 @@ internal static class WeChatMapper
     }
 
     /// <summary>The customer-service message that sends an agent's text.</summary>
-    public static object ToCustomMessage(OutboundMessage message) => new Dictionary<string, object>
+    public static WeChatCustomMessage ToTextMessage(OutboundMessage message) =>
+        new() { ToUser = message.Recipient.ExternalId, MsgType = "text", Text = new WeChatText(message.Text) };
+
+    /// <summary>The customer-service message that sends a picture uploaded as temporary media.</summary>
+    public static WeChatCustomMessage ToImageMessage(OutboundMessage message, string mediaId) =>
+        new() { ToUser = message.Recipient.ExternalId, MsgType = "image", Image = new WeChatMedia(mediaId) };
+
+    /// <summary>WeChat's <c>language</c> (<c>zh_CN</c>, <c>en</c>) as an IETF tag (<c>zh-CN</c>); null when it is not one.</summary>
+    public static string? ToLanguageTag(string? language)
     {
-        ["touser"] = message.Recipient.ExternalId,
-        ["msgtype"] = "text",
-        ["text"] = new Dictionary<string, string> { ["content"] = message.Text },
-    };
+        if (string.IsNullOrWhiteSpace(language))
+        {
+            return null;
+        }
+
+        var tag = language.Trim().Replace('_', '-');
+        return LanguageTag().IsMatch(tag) ? tag : null;
+    }
 
     /// <summary>WeChat's errmsg without its trailing request hint.</summary>
     public static string ErrorText(string? errMsg)
@@ -125,4 +152,7 @@ internal static class WeChatMapper
 
     private static string? Get(IReadOnlyDictionary<string, string> fields, string name) =>
         fields.TryGetValue(name, out var value) ? value : null;
+
+    [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+    private static partial Regex LanguageTag();
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using ChatGateway.Gateway.Conversations;
 using ChatGateway.Gateway.Tests.Infrastructure;
+using ChatGateway.Gateway.Tests.Rich;
 using ChatGateway.Testing;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,7 +12,7 @@ namespace ChatGateway.Gateway.Tests.EndToEnd;
 /// <summary>
 /// WeChat through the real host (the WeChat plugin deployed from src/Plugins as the gateway deploys it) and a fake WeChat
 /// speaking its wire format: the server verification, a safe-mode message from a customer, the agent's answer as a
-/// customer-service message with the access_token the plugin fetched. Bad input tried: a message signed with another
+/// customer-service message with the access_token the plugin fetched, then a picture (uploaded, sent as an image). Bad input tried: a message signed with another
 /// token (403, nothing stored).
 /// </summary>
 public sealed class WeChatEndToEndTests
@@ -49,6 +50,17 @@ public sealed class WeChatEndToEndTests
         Assert.Equal((Customer, "text"), (sent.ToUser, sent.MsgType));
         await bob.NextStatusAsync(m => m.Id == answer.Id && m.Status == "sent");
         Assert.Equal(1, wechat.TokenCalls);
+
+        // A size chart with words: the words first, then the picture, uploaded as temporary media and sent as an image.
+        var uploaded = await RichMessageTests.UploadAsync(bob.Http, assigned.Id, "size-chart.png", "image/png", RichChannel.Png, HttpStatusCode.Created);
+        using var withPicture = await bob.Http.PostAsJsonAsync($"/api/conversations/{assigned.Id}/messages", new { text = "尺码表", attachments = new[] { uploaded.GetProperty("id").GetString() } });
+        Assert.Equal(HttpStatusCode.Accepted, withPicture.StatusCode);
+        var image = await wechat.WaitForSentAsync(s => s.MsgType == "image");
+        var upload = Assert.Single(wechat.Uploads);
+        Assert.Equal((Customer, upload.MediaId), (image.ToUser, image.MediaId));
+        Assert.Equal(RichChannel.Png, upload.Bytes);
+        Assert.Equal(["text", "text", "image"], wechat.Sent.Select(s => s.MsgType));
+        Assert.Equal("尺码表", wechat.Sent[1].Content);
     }
 
     [Fact]

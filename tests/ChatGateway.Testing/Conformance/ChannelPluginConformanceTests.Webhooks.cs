@@ -68,7 +68,7 @@ public abstract partial class ChannelPluginConformanceTests
         var samples = RequireWebhook();
         await using var run = await StartWebhookAsync(samples);
 
-        using var response = await run.SendAsync(samples.SingleMessage, headers: null);
+        using var response = await run.SendAsync(samples.SingleMessage, proof: null);
 
         AssertRefused(run, response, "an unsigned body");
     }
@@ -236,7 +236,9 @@ public abstract partial class ChannelPluginConformanceTests
     private WebhookSamples RequireWebhook()
     {
         Assert.SkipWhen(Webhook is null, NoWebhook);
-        return Webhook!;
+        Assert.True(Webhook!.Sign is not null || Webhook.SignQuery is not null,
+            "WebhookSamples needs Sign (the headers that prove a body) or SignQuery (the query string that does), or both.");
+        return Webhook;
     }
 
     private (WebhookSamples Samples, byte[] Batch) RequireBatch()
@@ -309,6 +311,9 @@ public abstract partial class ChannelPluginConformanceTests
             $"The webhook must answer {what} with 5xx, so that the provider sends it again; it answered {(int)response.StatusCode}.");
     }
 
+    /// <summary>How a request proves who sent it: headers, a query string appended to the URL, or both.</summary>
+    private sealed record WebhookProof(IReadOnlyDictionary<string, string> Headers, string? Query);
+
     /// <summary>One instance's webhook on a real server, and how to call it as the provider would.</summary>
     private sealed class WebhookRun(WebhookSamples samples, ChannelInstanceContainer container, ChannelEndpointHost host) : IAsyncDisposable
     {
@@ -316,14 +321,16 @@ public abstract partial class ChannelPluginConformanceTests
 
         public Uri Url { get; } = host.UrlFor(container.Instance, samples.Path);
 
-        public IReadOnlyDictionary<string, string> Sign(byte[] body) => samples.Sign(Url, body);
+        public WebhookProof Sign(byte[] body) => new(
+            samples.Sign?.Invoke(Url, body) ?? new Dictionary<string, string>(),
+            samples.SignQuery?.Invoke(Url, body));
 
         public Task<HttpResponseMessage> SendSignedAsync(byte[] body) => SendAsync(body, Sign(body));
 
         /// <summary>Posts the body; the task completes when the answer's headers arrive (an early acknowledgement shows).</summary>
-        public async Task<HttpResponseMessage> SendAsync(byte[] body, IReadOnlyDictionary<string, string>? headers, bool chunked = false)
+        public async Task<HttpResponseMessage> SendAsync(byte[] body, WebhookProof? proof, bool chunked = false)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new ByteArrayContent(body) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, WithQuery(Url, proof?.Query)) { Content = new ByteArrayContent(body) };
             request.Content.Headers.TryAddWithoutValidation("Content-Type", samples.ContentType);
             if (chunked)
             {
@@ -331,7 +338,7 @@ public abstract partial class ChannelPluginConformanceTests
                 request.Content.Headers.ContentLength = null;
             }
 
-            foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+            foreach (var (name, value) in proof?.Headers ?? new Dictionary<string, string>())
             {
                 if (!request.Headers.TryAddWithoutValidation(name, value))
                 {
@@ -349,6 +356,19 @@ public abstract partial class ChannelPluginConformanceTests
         {
             await host.DisposeAsync();
             await container.DisposeAsync();
+        }
+
+        private static Uri WithQuery(Uri url, string? query)
+        {
+            if (string.IsNullOrEmpty(query))
+            {
+                return url;
+            }
+
+            var builder = new UriBuilder(url);
+            var own = builder.Query.TrimStart('?');
+            builder.Query = own.Length == 0 ? query.TrimStart('?') : own + "&" + query.TrimStart('?');
+            return builder.Uri;
         }
     }
 }

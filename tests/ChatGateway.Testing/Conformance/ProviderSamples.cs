@@ -2,7 +2,8 @@ namespace ChatGateway.Testing.Conformance;
 
 /// <summary>
 /// A plugin's webhook as its provider calls it, for the conformance kit's behaviour tests: bodies as the provider sends
-/// them and a signer that proves a body the way the provider does. The kit makes the rest from them (a forged, an
+/// them and a signer that proves a body the way the provider does (in headers, <see cref="Sign"/>, or in the query
+/// string, <see cref="SignQuery"/>). The kit makes the rest from them (a forged, an
 /// unsigned, an oversized, a redelivered and a corrupted request) and drives the plugin's real endpoint.
 /// </summary>
 public sealed class WebhookSamples
@@ -24,9 +25,17 @@ public sealed class WebhookSamples
 
     /// <summary>
     /// The headers that prove a body sent to this URL (the provider's signature), given the full request URL and the
-    /// exact body bytes.
+    /// exact body bytes. Null for a provider that proves its requests in the query string only (<see cref="SignQuery"/>).
     /// </summary>
-    public required Func<Uri, byte[], IReadOnlyDictionary<string, string>> Sign { get; init; }
+    public Func<Uri, byte[], IReadOnlyDictionary<string, string>>? Sign { get; init; }
+
+    /// <summary>
+    /// For a provider that signs in the request's query string (WeChat's <c>signature</c>, <c>timestamp</c>, <c>nonce</c>
+    /// and <c>msg_signature</c>): the query (without <c>?</c>) the kit appends to the webhook's URL for a body, given the
+    /// URL without it and the exact body bytes. Null (the default) when the proof is in headers only (<see cref="Sign"/>).
+    /// An unsigned request then has neither the query nor the headers.
+    /// </summary>
+    public Func<Uri, byte[], string>? SignQuery { get; init; }
 
     /// <summary>
     /// True (the default) when the provider's proof covers the body (an HMAC of it); false when it is a shared secret

@@ -43,6 +43,28 @@ internal sealed class WeChatAccessTokens(
         (await ReadAsync(cancellationToken))?.Value ?? await RefreshAsync(null, cancellationToken);
 
     /// <summary>
+    /// Runs <paramref name="call"/> with a valid token, and once more with a renewed one when WeChat calls the token
+    /// invalid or expired (40001, 42001, 40014). Null when no token can be had (WeChat unreachable, not whitelisted).
+    /// </summary>
+    public async Task<WeChatResult?> CallAsync(Func<string, CancellationToken, Task<WeChatResult>> call, CancellationToken cancellationToken)
+    {
+        var token = await GetAsync(cancellationToken);
+        if (token is null)
+        {
+            return null;
+        }
+
+        var result = await call(token, cancellationToken);
+        if (result.TokenInvalid)
+        {
+            token = await RefreshAsync(token, cancellationToken);
+            result = token is null ? result : await call(token, cancellationToken);
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// Replaces <paramref name="stale"/> (a token WeChat called invalid, or null) unless another instance already did;
     /// with <paramref name="stale"/> null a stored token that is still before its refresh time is kept.
     /// </summary>

@@ -2,6 +2,7 @@ using System.Text;
 
 using ChatGateway.Abstractions;
 using ChatGateway.Plugins.WeChat.Api;
+using ChatGateway.Plugins.WeChat.Profiles;
 
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -69,19 +70,22 @@ internal static class WeChatWebhookEndpoints
             return;
         }
 
-        // 3. What it says (DTDs refused), decrypted first in safe mode, where msg_signature covers the Encrypt element.
+        // 3. What it says (DTDs refused), decrypted first in safe mode, where msg_signature covers the Encrypt element: there
+        // a body whose Encrypt element cannot be read is unproven (403), not malformed.
+        var safeMode = string.Equals(query["encrypt_type"].ToString(), "aes", StringComparison.OrdinalIgnoreCase);
         var (fields, error) = WeChatXml.Read(body);
         if (fields is null)
         {
-            await RejectAsync(context, logger, StatusCodes.Status400BadRequest, error!);
+            await RejectAsync(context, logger, safeMode ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest,
+                safeMode ? "a safe-mode body without a readable Encrypt element: its msg_signature cannot be checked" : error!);
             return;
         }
 
-        if (string.Equals(query["encrypt_type"].ToString(), "aes", StringComparison.OrdinalIgnoreCase))
+        if (safeMode)
         {
             if (!fields.TryGetValue("Encrypt", out var encrypted) || encrypted.Length == 0)
             {
-                await RejectAsync(context, logger, StatusCodes.Status400BadRequest, "a safe-mode message has no Encrypt element");
+                await RejectAsync(context, logger, StatusCodes.Status403Forbidden, "a safe-mode body without an Encrypt element: its msg_signature cannot be checked");
                 return;
             }
 
@@ -129,19 +133,15 @@ internal static class WeChatWebhookEndpoints
 
         if (inbound.Message is { } message)
         {
+            var userInfo = services.GetRequiredService<WeChatUserInfoService>();
+            if (userInfo.LanguageOf(message.Sender.ExternalId) is { } language)
+            {
+                message = message with { Sender = message.Sender with { Language = language } };
+            }
+
             if (inbound.MediaId is { Length: > 0 } mediaId)
             {
-                var (attachment, transient) = await DownloadAsync(services, mediaId, inbound.MediaFileName!, cancellationToken);
-                if (transient is not null)
-                {
-                    // WeChat sends it again (3 times in 15 s); a later try may get the file.
-                    await RejectAsync(context, logger, StatusCodes.Status503ServiceUnavailable, transient);
-                    return;
-                }
-
-                message = attachment is null
-                    ? message with { Unsupported = new UnsupportedContent { Kind = message.Unsupported?.Kind ?? Path.GetFileNameWithoutExtension(inbound.MediaFileName!), Summary = "the file could not be fetched from WeChat" } }
-                    : message with { Attachments = [attachment] };
+                message = await AttachMediaAsync(services, logger, message, mediaId, inbound.MediaFileName!, cancellationToken);
             }
 
             Log.MessageReceived(logger, message.ProviderMessageId, message.Sender.ExternalId);
@@ -154,21 +154,92 @@ internal static class WeChatWebhookEndpoints
                 // Sent again it would be refused again: acknowledge.
                 Log.MessageRefused(logger, message.ProviderMessageId, ex.Message);
             }
+
+            // After the message is stored, in the background: the answer never waits for WeChat's user info.
+            userInfo.RequestFor(message.Sender.ExternalId);
         }
 
         await Results.Text("success", "text/plain").ExecuteAsync(context);
     }
 
-    /// <summary>The media saved as an attachment; or null and a reason when it cannot be fetched now (transient), or null, null when never.</summary>
-    private static async Task<(MessageAttachment? Attachment, string? Transient)> DownloadAsync(
-        IServiceProvider services, string mediaId, string fileName, CancellationToken cancellationToken)
+    /// <summary>
+    /// The message with its media attached; or, when WeChat would not hand it over in <see cref="MediaAttempts"/> tries
+    /// within <see cref="MediaBudget"/>, with the media as failed content (the agent sees it failed, and why).
+    /// </summary>
+    private static async Task<InboundMessage> AttachMediaAsync(
+        IServiceProvider services, ILogger logger, InboundMessage message, string mediaId, string fileName, CancellationToken cancellationToken)
     {
+        var kind = Path.GetFileNameWithoutExtension(fileName);
         var tokens = services.GetRequiredService<WeChatAccessTokens>();
         var api = services.GetRequiredService<WeChatApiClient>();
+        var attachments = services.GetRequiredService<IAttachmentStore>();
+        var time = services.GetRequiredService<TimeProvider>();
+
+        // WeChat gives up on an answer after 5 s: every attempt (and the save) fits well within it.
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(MediaBudget);
+        var reason = "";
+        for (var attempt = 1; attempt <= MediaAttempts; attempt++)
+        {
+            try
+            {
+                var (saved, failure) = await DownloadAsync(tokens, api, attachments, mediaId, fileName, budget.Token);
+                if (saved is not null)
+                {
+                    return message with { Attachments = [saved] };
+                }
+
+                if (failure is null)
+                {
+                    // Refused by the gateway's store (size, type): not a download failure, and trying again changes nothing.
+                    return message with { Unsupported = new UnsupportedContent { Kind = kind, Summary = "the file was not accepted by the gateway's file store" } };
+                }
+
+                reason = failure;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                reason = "WeChat did not hand it over in time";
+                break;
+            }
+
+            Log.MediaAttemptFailed(logger, message.ProviderMessageId, attempt, reason);
+            if (attempt < MediaAttempts)
+            {
+                try
+                {
+                    await Task.Delay(MediaRetryDelay * attempt, time, budget.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+        }
+
+        Log.MediaFailed(logger, message.ProviderMessageId, reason);
+        return message with
+        {
+            Unsupported = new UnsupportedContent { Kind = kind, Failed = true, Summary = $"could not be downloaded from WeChat ({reason})" },
+        };
+    }
+
+    /// <summary>How many times a media download is tried.</summary>
+    internal const int MediaAttempts = 3;
+
+    /// <summary>All attempts of a media download (and its save) end within this, half of WeChat's 5-second wait.</summary>
+    internal static readonly TimeSpan MediaBudget = TimeSpan.FromSeconds(2.5);
+
+    private static readonly TimeSpan MediaRetryDelay = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>One try: the saved attachment; or null and why it failed; or null, null when the store refused the file.</summary>
+    private static async Task<(MessageAttachment? Attachment, string? Failure)> DownloadAsync(
+        WeChatAccessTokens tokens, WeChatApiClient api, IAttachmentStore attachments, string mediaId, string fileName, CancellationToken cancellationToken)
+    {
         var token = await tokens.GetAsync(cancellationToken);
         if (token is null)
         {
-            return (null, "no WeChat access_token to fetch the file with");
+            return (null, "no access_token");
         }
 
         var (media, error) = await api.GetMediaAsync(token, mediaId, cancellationToken);
@@ -180,7 +251,12 @@ internal static class WeChatWebhookEndpoints
 
         if (media is null)
         {
-            return error is { Unreachable: true } or { ErrCode: 45009 } or { TokenInvalid: true } ? (null, "could not fetch the file from WeChat") : (null, null);
+            return (null, error switch
+            {
+                { HttpStatus: not 200 } => $"WeChat answered {error.HttpStatus}",
+                { Unreachable: true } => error.ErrMsg ?? "could not reach WeChat",
+                _ => $"errcode {error!.ErrCode}",
+            });
         }
 
         using (media)
@@ -188,7 +264,7 @@ internal static class WeChatWebhookEndpoints
             try
             {
                 await using var content = await media.Content.ReadAsStreamAsync(cancellationToken);
-                return (await services.GetRequiredService<IAttachmentStore>().SaveAsync(content, fileName, media.Content.Headers.ContentType?.MediaType, cancellationToken), null);
+                return (await attachments.SaveAsync(content, fileName, media.Content.Headers.ContentType?.MediaType, cancellationToken), null);
             }
             catch (AttachmentRejectedException)
             {
@@ -196,7 +272,7 @@ internal static class WeChatWebhookEndpoints
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException)
             {
-                return (null, "the file download from WeChat broke off");
+                return (null, "the download broke off");
             }
         }
     }
