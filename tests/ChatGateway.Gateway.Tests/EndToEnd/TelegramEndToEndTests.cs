@@ -36,6 +36,8 @@ public sealed class TelegramEndToEndTests
         var conversation = (await bob.Http.GetFromJsonAsync<ConversationDto>($"/api/conversations/{assigned.Id}"))!;
         Assert.Equal("Anna Schmidt", conversation.Contact.DisplayName);
         Assert.Equal("Hallo, ist das rote Kleid in M noch da?", Assert.Single(conversation.Messages!).Text);
+        // Latin letters do not tell German from English: Telegram's language_code does.
+        Assert.Equal("de", conversation.Language);
 
         var reply = await bob.ReplyAsync(assigned.Id, "Ja, in M ist es noch da.");
         var sent = await telegram.WaitForSentAsync(s => s.Text == "Ja, in M ist es noch da.");
@@ -44,6 +46,24 @@ public sealed class TelegramEndToEndTests
 
         // The webhook was registered at start-up with the secret token Telegram sends back.
         Assert.Contains((WebhookUrl, SecretToken), telegram.Webhooks);
+    }
+
+    [Fact]
+    public async Task DeepLinksPayload_IsTheConversationsContext_ForTheAgent()
+    {
+        await using var telegram = await FakeTelegramServer.StartAsync(BotToken);
+        await using var host = await StartAsync(telegram);
+        await using var bob = await host.SignInAsync("bob");
+        using var http = host.CreateClient();
+
+        // The customer opened t.me/shop_bot?start=promo42 (a link in the shop's newsletter) and wrote.
+        Assert.Equal(HttpStatusCode.OK, await PostAsync(http, Update(872635003, 4514, "/start promo42"), SecretToken));
+        Assert.Equal(HttpStatusCode.OK, await PostAsync(http, Update(872635004, 4515, "Gibt es den Rabatt noch?"), SecretToken));
+        var assigned = await bob.NextAssignedAsync();
+
+        var conversation = (await bob.Http.GetFromJsonAsync<ConversationDto>($"/api/conversations/{assigned.Id}"))!;
+        Assert.Equal(new OriginDto("deep-link", "promo42", null, null), conversation.Origin);
+        Assert.Equal(["/start promo42", "Gibt es den Rabatt noch?"], conversation.Messages!.Select(m => m.Text));
     }
 
     [Fact]
