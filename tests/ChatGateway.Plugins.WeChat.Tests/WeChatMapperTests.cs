@@ -79,6 +79,8 @@ public sealed class WeChatMapperTests
 
         Assert.Equal(new MessageOrigin { Kind = "qr-code", Reference = "123" }, message.Origin);
         Assert.Equal("[followed via QR code] 123", message.Text);
+        // An event, not the customer's words: kept for when they write, no agent's conversation opened by it.
+        Assert.True(message.AutoSubmitted);
     }
 
     [Fact]
@@ -88,6 +90,7 @@ public sealed class WeChatMapperTests
 
         Assert.Equal(new MessageOrigin { Kind = "qr-code", Reference = "123" }, message.Origin);
         Assert.Null(message.Unsupported);
+        Assert.True(message.AutoSubmitted);
     }
 
     [Fact]

@@ -90,15 +90,16 @@ internal static partial class WeChatMapper
                 switch (eventName?.ToLowerInvariant())
                 {
                     case "subscribe" when eventKey?.StartsWith(QrScenePrefix, StringComparison.Ordinal) == true && eventKey.Length > QrScenePrefix.Length:
-                        // A new follower who scanned the shop's QR code: where they came from is worth a message.
+                        // A new follower who scanned the shop's QR code: where they came from is kept for when they write. An
+                        // event, not their words: stored without opening a conversation for an agent (AutoSubmitted).
                         var scene = eventKey[QrScenePrefix.Length..];
-                        return (new WeChatInbound { Message = message with { Text = $"[followed via QR code] {scene}", Origin = QrCode(scene) } }, null);
+                        return (new WeChatInbound { Message = message with { Text = $"[followed via QR code] {scene}", Origin = QrCode(scene), AutoSubmitted = true } }, null);
                     case "subscribe":
                         // A new follower: nothing to store until they write (documented in the README).
                         return (new WeChatInbound(), null);
                     case "scan" when !string.IsNullOrEmpty(eventKey):
                         // A follower scanned a QR code with a scene (EventKey is the scene itself here).
-                        return (new WeChatInbound { Message = message with { Text = $"[QR code] {eventKey}", Origin = QrCode(eventKey) } }, null);
+                        return (new WeChatInbound { Message = message with { Text = $"[QR code] {eventKey}", Origin = QrCode(eventKey), AutoSubmitted = true } }, null);
                     case "unsubscribe":
                         return (new WeChatInbound { Unsubscribed = from }, null);
                     case "click":

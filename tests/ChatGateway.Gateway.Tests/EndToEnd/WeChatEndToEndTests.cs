@@ -64,6 +64,34 @@ public sealed class WeChatEndToEndTests
     }
 
     [Fact]
+    public async Task FollowByQrCode_GivesNoAgentAConversation_UntilTheCustomerWrites_ThenTheSceneIsItsContext()
+    {
+        await using var wechat = await FakeWeChatServer.StartAsync(AppId, AppSecret);
+        await using var host = await StartAsync(wechat);
+        await using var bob = await host.SignInAsync("bob");
+        using var http = host.CreateClient();
+
+        // Scanned the QR code on the parcel's card (scene "card-1207") and followed.
+        var follow = $"<xml><ToUserName><![CDATA[gh_3c884a361561]]></ToUserName><FromUserName><![CDATA[{Customer}]]></FromUserName><CreateTime>{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe]]></Event><EventKey><![CDATA[qrscene_card-1207]]></EventKey><Ticket><![CDATA[gQH47joAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL2taZ2Z3TVRtNzJXV1Brb3ZhYmJJAAIEZ23sUwMEmm3sUw==]]></Ticket></xml>";
+        using (var followed = await http.SendAsync(SafeMode(follow)))
+        {
+            Assert.Equal("success", await followed.Content.ReadAsStringAsync());
+        }
+
+        Assert.True(await bob.NothingAssignedWithinAsync(TimeSpan.FromMilliseconds(500)), "a follow is no question for an agent");
+
+        using (var wrote = await http.SendAsync(SafeMode(Text("24602479319999999", "这个卡片上的优惠券怎么用？"))))
+        {
+            Assert.Equal("success", await wrote.Content.ReadAsStringAsync());
+        }
+
+        var assigned = await bob.NextAssignedAsync();
+        var conversation = await EventuallyAsync(bob, assigned.Id, c => c.Messages!.Count == 2);
+        Assert.Equal(new OriginDto("qr-code", "card-1207", null, null), conversation.Origin);
+        Assert.Equal(["[followed via QR code] card-1207", "这个卡片上的优惠券怎么用？"], conversation.Messages!.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task Webhook_SignedWithAnotherToken_Is403_AndStoresNothing()
     {
         await using var wechat = await FakeWeChatServer.StartAsync(AppId, AppSecret);

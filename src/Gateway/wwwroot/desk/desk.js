@@ -1336,7 +1336,8 @@
       }));
     }
     if (!out && m.origin) head.appendChild(originBadge(m.origin, 'desk-message-origin'));
-    if (m.autoSubmitted) {
+    // An event that only tells where the customer came from (a QR code scanned) is no machine's reply: its origin says enough.
+    if (m.autoSubmitted && !m.origin) {
       head.appendChild(el('span', 'badge badge-auto', '自动回复 automatic reply', {
         'data-testid': 'desk-message-auto', title: 'Sent by a machine (an out-of-office answer, a bounce): nobody wrote it, and it is never answered automatically',
       }));
