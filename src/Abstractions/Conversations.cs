@@ -102,6 +102,13 @@ public sealed record ContactProfile
 
     /// <summary>Their picture, saved first through <see cref="IAttachmentStore.SaveAsync"/>; shown to agents only.</summary>
     public MessageAttachment? Avatar { get; init; }
+
+    /// <summary>
+    /// The person's id across the shop's accounts on this platform, as the platform proves it (WeChat's UnionID, the same
+    /// for one person in every official account and mini program of the shop's open-platform account). The gateway joins
+    /// the contacts of identities on instances of this channel type that report the same one. At most 200 characters.
+    /// </summary>
+    public string? CrossAccountId { get; init; }
 }
 
 /// <summary>

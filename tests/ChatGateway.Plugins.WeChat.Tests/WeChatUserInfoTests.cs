@@ -53,6 +53,7 @@ public sealed class WeChatUserInfoTests
         await worker.StopAsync(Token);
 
         Assert.Equal("zh-CN", profile.Language);
+        Assert.Equal(UnionId, profile.CrossAccountId);
         Assert.Null(profile.DisplayName);
         Assert.Equal(1, run.Api.UserInfoCalls);
         Assert.Contains(run.Api.RequestUris, uri => uri.StartsWith("/cgi-bin/user/info?", StringComparison.Ordinal)

@@ -238,7 +238,8 @@ internal sealed partial class ChannelHost(
         services.AddSingleton<IOutreachPreferences>(new Contacts.OutreachPreferences(
             dbFactory, gatewayServices.GetRequiredService<TimeProvider>(), gatewayServices.GetRequiredService<ILogger<Contacts.OutreachPreferences>>(), entry.Id));
         services.AddSingleton<IContactProfiles>(new Contacts.ContactProfiles(
-            dbFactory, gatewayServices.GetRequiredService<TimeProvider>(), gatewayServices.GetRequiredService<ILogger<Contacts.ContactProfiles>>(), entry.Id));
+            dbFactory, gatewayServices.GetRequiredService<TimeProvider>(), gatewayServices.GetRequiredService<ILogger<Contacts.ContactProfiles>>(), entry.Id,
+            plugin.ChannelType, () => gatewayServices.GetRequiredService<Contacts.ContactMergeService>()));
 
         try
         {

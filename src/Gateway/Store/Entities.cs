@@ -71,6 +71,8 @@ internal sealed class ChannelIdentity
     public string? ProfileName { get; set; }
     public string? ProfileLanguage { get; set; }
     public DateTimeOffset? ProfileUpdatedAt { get; set; }
+    /// <summary>The person's id across the shop's accounts on the platform (<see cref="Abstractions.ContactProfile.CrossAccountId"/>), as <c>{channel type}:{id}</c>.</summary>
+    public string? CrossAccountKey { get; set; }
 }
 
 internal sealed class Conversation

@@ -116,6 +116,8 @@ internal class GatewayDbContext : DbContext
             e.Property(x => x.ExternalId).HasMaxLength(200);
             e.Property(x => x.ProfileName).HasMaxLength(200);
             e.Property(x => x.ProfileLanguage).HasMaxLength(35);
+            e.Property(x => x.CrossAccountKey).HasMaxLength(240);
+            e.HasIndex(x => x.CrossAccountKey).HasFilter("\"CrossAccountKey\" IS NOT NULL");
             e.HasOne(x => x.Contact).WithMany(x => x.Identities).HasForeignKey(x => x.ContactId);
         });
         b.Entity<Conversation>(e =>

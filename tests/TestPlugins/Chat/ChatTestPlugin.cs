@@ -73,7 +73,7 @@ public sealed class ChatTestPlugin : IChannelPlugin
                 }
 
                 var known = await http.RequestServices.GetRequiredService<IContactProfiles>()
-                    .UpdateAsync(wire.ExternalId, new ContactProfile { DisplayName = wire.Name, Language = wire.Language, Avatar = avatar }, ct);
+                    .UpdateAsync(wire.ExternalId, new ContactProfile { DisplayName = wire.Name, Language = wire.Language, Avatar = avatar, CrossAccountId = wire.CrossAccountId }, ct);
                 return known ? Results.NoContent() : Results.NotFound();
             }
             catch (ArgumentException ex)
@@ -107,7 +107,7 @@ public sealed record WireEvent(
 
 public sealed record WireEvents(IReadOnlyList<WireEvent> Events);
 
-public sealed record WireProfile(string ExternalId, string? Name = null, string? Language = null, string? AvatarBase64 = null);
+public sealed record WireProfile(string ExternalId, string? Name = null, string? Language = null, string? AvatarBase64 = null, string? CrossAccountId = null);
 
 public sealed record WireChatSent(Guid MessageId, Guid ConversationId, string To, string Text, string? ReplyContext, string? FollowUpKind);
 

@@ -186,6 +186,10 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CrossAccountKey")
+                        .HasMaxLength(240)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ExternalId")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -213,6 +217,9 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("ContactId");
+
+                    b.HasIndex("CrossAccountKey")
+                        .HasFilter("\"CrossAccountKey\" IS NOT NULL");
 
                     b.HasIndex("InstanceId", "ExternalId")
                         .IsUnique();

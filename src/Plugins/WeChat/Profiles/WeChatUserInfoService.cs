@@ -88,20 +88,22 @@ internal sealed class WeChatUserInfoService(
             return;
         }
 
-        if (!string.IsNullOrEmpty(user.UnionId))
+        // The UnionID (accounts bound to one 开放平台 account) is the same person on every one of the shop's accounts: the
+        // gateway joins their contacts by it.
+        var unionId = string.IsNullOrWhiteSpace(user.UnionId) ? null : user.UnionId.Trim();
+        if (unionId is not null)
         {
-            // Contacts are joined by OpenID per account; the UnionID is not used yet (see the README).
-            Log.UnionIdSeen(logger, openId, user.UnionId);
+            Log.UnionIdSeen(logger, openId, unionId);
         }
 
         // subscribe 0: no longer a follower, WeChat gives nothing more; kept for the day all the same.
         var language = user.Subscribe == 0 ? null : WeChatMapper.ToLanguageTag(user.Language);
         Complete(openId, language);
-        if (language is not null)
+        if (language is not null || unionId is not null)
         {
             try
             {
-                await profiles.UpdateAsync(openId, new ContactProfile { Language = language }, cancellationToken);
+                await profiles.UpdateAsync(openId, new ContactProfile { Language = language, CrossAccountId = unionId }, cancellationToken);
             }
             catch (ArgumentException ex)
             {

@@ -191,6 +191,10 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("CrossAccountKey")
+                        .HasMaxLength(240)
+                        .HasColumnType("character varying(240)");
+
                     b.Property<string>("ExternalId")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -218,6 +222,9 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.HasKey("Id");
 
                     b.HasIndex("ContactId");
+
+                    b.HasIndex("CrossAccountKey")
+                        .HasFilter("\"CrossAccountKey\" IS NOT NULL");
 
                     b.HasIndex("InstanceId", "ExternalId")
                         .IsUnique();
