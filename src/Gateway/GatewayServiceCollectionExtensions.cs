@@ -51,6 +51,8 @@ internal static class GatewayServiceCollectionExtensions
                 o.ConnectionString = cs;
             }
         });
+        services.AddSingleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>();
+        services.AddOptions<RedisOptions>().ValidateOnStart();
         services.AddSingleton<RedisConnection>();
 
         // Routing rules are validated by RoutingRules, which keeps the last good rules when a reload is bad.
@@ -60,12 +62,12 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<AgentsOptions>, AgentsOptionsValidator>();
         services.AddOptions<PresenceOptions>().Bind(configuration.GetSection("Presence")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PresenceOptions>, PresenceOptionsValidator>();
-        services.AddOptions<IngestOptions>().Bind(configuration.GetSection("Ingest"))
-            .Validate(o => o.MaxTextLength >= 1 && o.MaxBatch >= 1 && o.MaxQueued >= 1, "Ingest:MaxTextLength, Ingest:MaxBatch and Ingest:MaxQueued must be at least 1.")
-            .ValidateOnStart();
+        services.AddOptions<IngestOptions>().Bind(configuration.GetSection("Ingest")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
         services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection("Delivery")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
-        services.AddOptions<PluginsOptions>().Bind(configuration.GetSection("Plugins"));
+        services.AddOptions<PluginsOptions>().Bind(configuration.GetSection("Plugins")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PluginsOptions>, PluginsOptionsValidator>();
 
         services.AddOptions<BusinessHoursOptions>().Bind(configuration.GetSection("BusinessHours")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BusinessHoursOptions>, BusinessHoursValidator>();
