@@ -13,9 +13,10 @@ internal static class CannedRepliesServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<CannedReplyOptions>, CannedReplyOptionsValidator>();
         services.AddHostedService<CannedReplySeeder>();
 
-        services.AddOptions<ReplyGuardOptions>().Bind(configuration.GetSection("ReplyGuard")).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ReplyGuardOptions>, ReplyGuardOptionsValidator>();
+        // Validated by ForbiddenPhrases (at start-up, naming the key, and on reload, keeping the last good list).
+        services.AddOptions<ReplyGuardOptions>().Bind(configuration.GetSection("ReplyGuard"));
         services.AddSingleton<ForbiddenPhrases>();
+        services.AddHostedService(sp => sp.GetRequiredService<ForbiddenPhrases>());
         return services;
     }
 }

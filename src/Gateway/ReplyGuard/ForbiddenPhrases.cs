@@ -11,7 +11,7 @@ public sealed record ForbiddenMatch(string Phrase, string Reason, string Suggest
 /// Finds the forbidden phrases of <see cref="ReplyGuardOptions"/> in a reply. The list reloads with the configuration: a
 /// good reload applies to the next check, a bad one is refused with its reasons logged and the last good list stays.
 /// </summary>
-internal sealed partial class ForbiddenPhrases : IDisposable
+internal sealed partial class ForbiddenPhrases : IHostedService, IDisposable
 {
     private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(100);
     private readonly ReplyGuardOptionsValidator _validator = new();
@@ -22,10 +22,19 @@ internal sealed partial class ForbiddenPhrases : IDisposable
     public ForbiddenPhrases(IOptionsMonitor<ReplyGuardOptions> monitor, ILogger<ForbiddenPhrases> logger)
     {
         _logger = logger;
-        // Start-up validation (ValidateOnStart) has already stopped a bad list; this one is good.
+        var result = _validator.Validate(null, monitor.CurrentValue);
+        if (result.Failed)
+        {
+            throw new OptionsValidationException(nameof(ReplyGuardOptions), typeof(ReplyGuardOptions), result.Failures);
+        }
+
         _current = Compile(monitor.CurrentValue);
         _subscription = monitor.OnChange(Reload);
     }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>The phrases <paramref name="text"/> carries, in the order they appear; empty when the guard is off.</summary>
     public IReadOnlyList<ForbiddenMatch> Find(string text)
