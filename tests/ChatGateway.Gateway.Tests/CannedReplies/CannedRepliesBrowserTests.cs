@@ -67,6 +67,39 @@ public sealed class CannedRepliesBrowserTests
         await list.GetByTestId("desk-canned-item").ClickAsync();
         await Expect(reply).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("^李雷，商品签收后7天内"));
 
+        // Bob keeps a reply of his own from the panel, uses it with its shortcut, and deletes it.
+        await reply.FillAsync("");
+        await desk.GetByTestId("desk-canned-open").ClickAsync();
+        await desk.GetByTestId("desk-canned-new").ClickAsync();
+        await desk.GetByTestId("desk-canned-shortcut").FillAsync("yf");
+        await desk.GetByTestId("desk-canned-title").FillAsync("运费");
+        await desk.GetByTestId("desk-canned-text").FillAsync("{name}，运费我们来出～");
+        await desk.GetByTestId("desk-canned-save").ClickAsync();
+        var mine = list.Locator("[data-testid=desk-canned-item][data-shortcut=yf]");
+        await Expect(mine).ToContainTextAsync("我的 Mine");
+        // The same shortcut again is refused with the gateway's reason.
+        await desk.GetByTestId("desk-canned-new").ClickAsync();
+        await desk.GetByTestId("desk-canned-shortcut").FillAsync("YF");
+        await desk.GetByTestId("desk-canned-title").FillAsync("运费2");
+        await desk.GetByTestId("desk-canned-text").FillAsync("运费");
+        await desk.GetByTestId("desk-canned-save").ClickAsync();
+        await Expect(desk.GetByTestId("desk-canned-error")).ToHaveTextAsync("shortcut 'yf' is already used by another of your replies");
+        await desk.GetByTestId("desk-canned-open").ClickAsync();
+        await Expect(list).ToBeHiddenAsync();
+        await reply.PressSequentiallyAsync("/yf");
+        await reply.PressAsync("Enter");
+        await Expect(reply).ToHaveValueAsync("李雷，运费我们来出～");
+        await reply.FillAsync("");
+        await desk.GetByTestId("desk-canned-open").ClickAsync();
+        await mine.GetByTestId("desk-canned-delete").ClickAsync();
+        await mine.GetByTestId("desk-canned-delete").ClickAsync();
+        await Expect(mine).ToHaveCountAsync(0);
+        await desk.GetByTestId("desk-canned-open").ClickAsync();
+        await using (var db = shop.Host.CreateDbContext())
+        {
+            Assert.False(await db.CannedReplies.AnyAsync(r => r.Shortcut == "yf"));
+        }
+
         // A forbidden phrase: held, marked, with the reason and the suggested wording; Edit keeps the text unsent.
         const string text = "退货很麻烦的，这个不归我管";
         await reply.FillAsync(text);

@@ -2082,7 +2082,9 @@
       });
       li.appendChild(el('span', 'canned-shortcut', `/${r.shortcut}`));
       li.appendChild(el('span', 'canned-title', r.title));
-      li.appendChild(el('span', 'canned-scope', r.scope === 'personal' ? '我的 Mine' : (r.skill ? `共享 Shared · ${r.skill}` : '共享 Shared')));
+      const side = el('span', 'canned-scope', r.scope === 'personal' ? '我的 Mine' : (r.skill ? `共享 Shared · ${r.skill}` : '共享 Shared'));
+      if (r.editable) side.appendChild(cannedActions(r));
+      li.appendChild(side);
       li.appendChild(el('span', 'canned-preview', r.filled || r.text));
       li.addEventListener('mousedown', (e) => e.preventDefault()); // keep the focus where it is
       li.addEventListener('click', () => insertCanned(r));
@@ -2092,6 +2094,78 @@
     canned.empty.hidden = canned.shown.length > 0;
     canned.root.hidden = false;
   }
+
+  // Edit and delete for the replies the agent may change (their own; a supervisor's also the shared ones), in the panel.
+  function cannedActions(r) {
+    const actions = el('span', 'canned-actions');
+    const edit = el('button', 'btn btn-ghost btn-xs', '编辑 Edit', { type: 'button', 'data-testid': 'desk-canned-edit' });
+    const del = el('button', 'btn btn-ghost btn-xs', '删除 Delete', { type: 'button', 'data-testid': 'desk-canned-delete' });
+    edit.addEventListener('click', (e) => { e.stopPropagation(); openCannedForm(r); });
+    del.addEventListener('click', async (e) => {
+      e.stopPropagation();
+      // A second click confirms, so a stray click deletes nothing.
+      if (del.dataset.confirm !== 'true') { del.dataset.confirm = 'true'; del.textContent = '确认删除 Confirm'; return; }
+      try {
+        await api('DELETE', `/api/canned-replies/${encodeURIComponent(r.id)}`);
+        canned.byConversation.clear();
+        showCanned('panel', canned.search.value);
+      } catch (err) {
+        toast(`Not deleted: ${err.message}`, 'error');
+      }
+    });
+    actions.appendChild(edit);
+    actions.appendChild(del);
+    return actions;
+  }
+
+  const cannedForm = {
+    root: $('canned-form'), shortcut: $('canned-shortcut'), title: $('canned-title'), text: $('canned-text'),
+    sharedWrap: $('canned-shared-wrap'), shared: $('canned-shared'), error: $('canned-error'), save: $('canned-save'), cancel: $('canned-cancel'),
+    editing: null,
+  };
+
+  // New (prefilled with the draft, so a good answer is kept in two clicks) or an existing reply to change.
+  function openCannedForm(r) {
+    cannedForm.editing = r || null;
+    cannedForm.shortcut.value = r ? r.shortcut : '';
+    cannedForm.title.value = r ? r.title : '';
+    cannedForm.text.value = r ? r.text : (slashQuery() === null ? ui.reply.value : '');
+    cannedForm.shared.checked = r ? r.scope === 'shared' : false;
+    cannedForm.shared.disabled = !!r;
+    cannedForm.sharedWrap.hidden = !isSupervisor();
+    cannedForm.error.hidden = true;
+    canned.list.hidden = true;
+    canned.empty.hidden = true;
+    cannedForm.root.hidden = false;
+    cannedForm.shortcut.focus();
+  }
+
+  function closeCannedForm() {
+    cannedForm.root.hidden = true;
+    cannedForm.editing = null;
+    canned.list.hidden = false;
+  }
+
+  cannedForm.cancel.addEventListener('click', () => { closeCannedForm(); showCanned('panel', canned.search.value); });
+  cannedForm.save.addEventListener('click', async () => {
+    const r = cannedForm.editing;
+    const body = { shortcut: cannedForm.shortcut.value, title: cannedForm.title.value, text: cannedForm.text.value, shared: cannedForm.shared.checked };
+    if (r && r.skill) body.skill = r.skill;
+    cannedForm.save.disabled = true;
+    try {
+      if (r) await api('PUT', `/api/canned-replies/${encodeURIComponent(r.id)}`, body);
+      else await api('POST', '/api/canned-replies', body);
+      canned.byConversation.clear();
+      closeCannedForm();
+      showCanned('panel', canned.search.value);
+    } catch (err) {
+      cannedForm.error.textContent = err.status === 403 ? '只有主管可以修改共享话术 Only supervisors change shared replies.' : err.message;
+      cannedForm.error.hidden = false;
+    } finally {
+      cannedForm.save.disabled = false;
+    }
+  });
+  $('canned-new').addEventListener('click', () => openCannedForm(null));
 
   function moveCanned(step) {
     if (!canned.shown.length) return;
@@ -2138,6 +2212,7 @@
 
   function closeCanned() {
     canned.seq++;
+    closeCannedForm();
     canned.mode = null;
     canned.root.hidden = true;
     canned.open.setAttribute('aria-expanded', 'false');
