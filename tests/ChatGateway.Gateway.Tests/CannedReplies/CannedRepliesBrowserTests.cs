@@ -128,6 +128,18 @@ public sealed class CannedRepliesBrowserTests
         Assert.Equal(2, overrides.GetProperty("total").GetInt32());
         Assert.Equal("Bob", overrides.GetProperty("byAgent")[0].GetProperty("agentName").GetString());
 
+        // Alice's Queues view counts it per agent, with the phrases.
+        var supervisorDesk = await browser.NewPageAsync(new() { BaseURL = shop.Host.BaseAddress.ToString() });
+        supervisorDesk.PageError += (_, e) => errors.Add(e);
+        await Browser.SignInOnlineAsync(supervisorDesk, "alice");
+        await supervisorDesk.GetByTestId("desk-tab-queues").ClickAsync();
+        await Expect(supervisorDesk.GetByTestId("desk-overrides-count")).ToHaveTextAsync("2");
+        var row = supervisorDesk.GetByTestId("desk-overrides-row");
+        await Expect(row).ToContainTextAsync("Bob");
+        await Expect(row.GetByTestId("desk-overrides-agent-count")).ToHaveTextAsync("2");
+        await Expect(row.GetByTestId("desk-overrides-phrases")).ToContainTextAsync("“不归我管”");
+        await Expect(row.GetByTestId("desk-overrides-phrases")).ToContainTextAsync("“很麻烦”");
+
         // A plain reply is not held.
         await reply.FillAsync("好的，马上为您处理");
         await reply.PressAsync("Enter");

@@ -2738,6 +2738,25 @@
   function loadSupervisorCards() {
     api('GET', '/api/supervisor/promises').then((list) => renderPromises(Array.isArray(list) ? list : []), () => {});
     api('GET', '/api/supervisor/satisfaction').then((s) => renderSatisfaction(s && Array.isArray(s.agents) ? s.agents : []), () => {});
+    api('GET', '/api/replies/overrides').then((o) => renderOverrides(o || {}), () => {});
+  }
+
+  // Replies sent despite the forbidden-phrase warning (GET /api/replies/overrides), per agent with their latest phrases.
+  function renderOverrides(o) {
+    const rows = $('overrides-rows');
+    clear(rows);
+    const byAgent = Array.isArray(o.byAgent) ? o.byAgent : [];
+    const recent = Array.isArray(o.recent) ? o.recent : [];
+    $('overrides-empty').hidden = byAgent.length > 0;
+    $('overrides-count').textContent = String(Number(o.total) || 0);
+    for (const a of byAgent) {
+      const tr = el('tr', null, null, { 'data-testid': 'desk-overrides-row', 'data-agent-id': a.agentId });
+      tr.appendChild(el('td', null, a.agentName || 'A former agent'));
+      tr.appendChild(el('td', 'num', String(a.count), { 'data-testid': 'desk-overrides-agent-count' }));
+      const phrases = [...new Set(recent.filter((r) => r.agentId === a.agentId).map((r) => r.phrase))].slice(0, 5);
+      tr.appendChild(el('td', null, phrases.map((p) => `“${p}”`).join(' '), { 'data-testid': 'desk-overrides-phrases' }));
+      rows.appendChild(tr);
+    }
   }
 
   function renderPromises(list) {
