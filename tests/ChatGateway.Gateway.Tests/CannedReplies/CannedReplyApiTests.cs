@@ -45,6 +45,12 @@ public sealed class CannedReplyApiTests
         Assert.Equal(JsonValueKind.Null, Find(plain, "nh").GetProperty("filled").ValueKind);
         Assert.StartsWith("{name}您好", Find(plain, "nh").GetProperty("text").GetString(), StringComparison.Ordinal);
 
+        var paths = (await bob.Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json")).GetProperty("paths");
+        foreach (var path in new[] { "/api/canned-replies", "/api/canned-replies/{id}", "/api/replies/check", "/api/replies/overrides" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), $"{path} missing from the OpenAPI document");
+        }
+
         // Someone else's conversation is not theirs to fill.
         await using var carol = await host.SignInAsync("carol");
         Assert.Equal(HttpStatusCode.NotFound, (await carol.Http.GetAsync($"/api/canned-replies?conversationId={conversation}")).StatusCode);
