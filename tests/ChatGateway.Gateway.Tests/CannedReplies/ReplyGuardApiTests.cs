@@ -10,7 +10,8 @@ namespace ChatGateway.Gateway.Tests.CannedReplies;
 /// The forbidden-phrase guard (服务禁语) through the real host: the default list finds the classic phrases and leaves helpful
 /// sentences alone, a reply carrying one is refused (422) unless the agent confirms, and each confirmed one is counted for the
 /// supervisors. Bad inputs tried: a check without text, a check on someone else's conversation, a too long text, a count over
-/// 0 days or asked by an agent, a phrase list whose pattern is not a regular expression and whose entry has no reason.
+/// 0 days or asked by an agent, a phrase list whose pattern is not a regular expression and whose entry has no reason (at
+/// start-up and on a live reload).
 /// </summary>
 public sealed class ReplyGuardApiTests
 {
@@ -137,6 +138,22 @@ public sealed class ReplyGuardApiTests
         Assert.Contains("ReplyGuard:Phrases:0:Pattern '([' is not a regular expression", message, StringComparison.Ordinal);
         Assert.Contains("ReplyGuard:Phrases:0: set Phrases or Pattern, not both", message, StringComparison.Ordinal);
         Assert.Contains("ReplyGuard:Phrases:0:Reason is required", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PhraseList_ReloadsLive_AndABadReloadKeepsTheLastGoodList()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        await using var bob = await host.SignInAsync("bob", online: false);
+        Assert.Empty(await CheckAsync(bob, "某东卖得更便宜"));
+
+        host.ReloadRouting("""{ "ReplyGuard": { "Competitors": ["某东"] } }""");
+        Assert.Equal("某东", Assert.Single(await CheckAsync(bob, "某东卖得更便宜")).GetProperty("phrase").GetString());
+
+        // Not a regular expression: refused, and the list in force stays.
+        host.ReloadRouting("""{ "ReplyGuard": { "Competitors": ["某东"], "Phrases": [{ "Pattern": "([" }] } }""");
+        Assert.Equal("某东", Assert.Single(await CheckAsync(bob, "某东卖得更便宜")).GetProperty("phrase").GetString());
+        Assert.Single(await CheckAsync(bob, "我查不到"));
     }
 
     private static async Task<List<JsonElement>> CheckAsync(AgentSession agent, string text)
