@@ -1,4 +1,5 @@
 using ChatGateway.Gateway.Agents;
+using ChatGateway.Gateway.CannedReplies;
 using ChatGateway.Gateway.Conversations;
 using ChatGateway.Gateway.Delivery;
 using ChatGateway.Gateway.Health;
@@ -98,6 +99,7 @@ internal static class GatewayServiceCollectionExtensions
         // Start order matters: the store and Redis first, then the live notifier, then channels.
         services.AddSingleton<RoutingRecoveryService>();
         services.AddHostedService<StartupInitializer>();
+        services.AddCannedReplies(configuration);
         services.AddHostedService<Attachments.AttachmentCleanupService>();
         services.AddGatewayHealth(configuration);
         services.AddHostedService(sp => sp.GetRequiredService<RoutingRecoveryService>());

@@ -1,9 +1,11 @@
 using ChatGateway.Gateway;
 using ChatGateway.Gateway.Agents;
+using ChatGateway.Gateway.CannedReplies;
 using ChatGateway.Gateway.Contacts;
 using ChatGateway.Gateway.FollowUps.Callbacks;
 using ChatGateway.Gateway.Orders;
 using ChatGateway.Gateway.Plugins;
+using ChatGateway.Gateway.ReplyGuard;
 using ChatGateway.Gateway.Web;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -54,6 +56,8 @@ app.MapSupervisorApi();
 app.MapContactsApi();
 app.MapOrdersApi();
 app.MapCallbacksApi();
+app.MapCannedRepliesApi();
+app.MapReplyGuardApi();
 if (app.Environment.IsDevelopment())
 {
     app.MapDemoShop();

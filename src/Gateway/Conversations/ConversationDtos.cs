@@ -118,7 +118,8 @@ public sealed record ReplyWindowDto(double Hours, DateTimeOffset? ClosesAt, bool
 
 /// <summary>A reply; <paramref name="Via"/> picks one of the conversation's <see cref="ConversationDto.ReplyChannels"/> (default: where the customer wrote last).</summary>
 /// <param name="Attachments">Ids of files the agent uploaded for it (POST /api/conversations/{id}/attachments); the text may then be empty.</param>
-public sealed record ReplyRequest(string? Text, Guid? Via = null, IReadOnlyList<string>? Attachments = null);
+/// <param name="ConfirmForbidden">The agent saw the forbidden phrases in the text and sends it anyway (each is counted for the supervisors).</param>
+public sealed record ReplyRequest(string? Text, Guid? Via = null, IReadOnlyList<string>? Attachments = null, bool ConfirmForbidden = false);
 
 /// <summary>Sends a failed reply again as a new message on another of the customer's channels.</summary>
 public sealed record ResendRequest(Guid? Via);

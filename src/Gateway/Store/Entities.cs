@@ -491,3 +491,34 @@ internal static class FollowUpKinds
 
     public static readonly string[] All = [PaymentReminder, OrderConfirmation, Shipped, DeliveryCheckIn, ReviewRequest, ReturnVisit, Greeting, Callback, Survey];
 }
+
+/// <summary>
+/// A canned reply (话术): shared when <see cref="AgentId"/> is null (supervisors manage it; <see cref="Skill"/> limits it to
+/// that skill's agents), else the personal reply of that agent. The shortcut is unique within its scope.
+/// </summary>
+internal sealed class CannedReply
+{
+    public Guid Id { get; set; }
+    public Guid? AgentId { get; set; }
+    /// <summary>Lower case; null: every agent.</summary>
+    public string? Skill { get; set; }
+    /// <summary>Lower case letters and digits, what the agent types after <c>/</c>.</summary>
+    public required string Shortcut { get; set; }
+    public required string Title { get; set; }
+    /// <summary>With variables such as <c>{name}</c>, filled from the conversation when offered.</summary>
+    public required string Text { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>An agent sent a reply despite a forbidden phrase in it: one row per phrase, for the supervisors' count.</summary>
+internal sealed class ReplyOverride
+{
+    public Guid Id { get; set; }
+    public Guid AgentId { get; set; }
+    public Guid ConversationId { get; set; }
+    public Guid? MessageId { get; set; }
+    /// <summary>The words of the reply that matched.</summary>
+    public required string Phrase { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}

@@ -39,6 +39,8 @@ internal class GatewayDbContext : DbContext
     public DbSet<Attachment> Attachments => Set<Attachment>();
     public DbSet<ChannelStateEntry> ChannelStates => Set<ChannelStateEntry>();
     public DbSet<ChannelLeaseEntry> ChannelLeases => Set<ChannelLeaseEntry>();
+    public DbSet<CannedReply> CannedReplies => Set<CannedReply>();
+    public DbSet<ReplyOverride> ReplyOverrides => Set<ReplyOverride>();
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
@@ -267,6 +269,23 @@ internal class GatewayDbContext : DbContext
             e.Property(x => x.Channel).HasMaxLength(64);
             e.Property(x => x.Reason).HasMaxLength(500);
             e.Property(x => x.Note).HasMaxLength(1000);
+        });
+        b.Entity<CannedReply>(e =>
+        {
+            // A shortcut once among the shared replies, and once among each agent's own.
+            e.HasIndex(x => x.Shortcut).IsUnique().HasFilter("\"AgentId\" IS NULL");
+            e.HasIndex(x => new { x.AgentId, x.Shortcut }).IsUnique().HasFilter("\"AgentId\" IS NOT NULL");
+            e.Property(x => x.Skill).HasMaxLength(64);
+            e.Property(x => x.Shortcut).HasMaxLength(20);
+            e.Property(x => x.Title).HasMaxLength(100);
+            e.Property(x => x.Text).HasMaxLength(2000);
+        });
+        b.Entity<ReplyOverride>(e =>
+        {
+            // The supervisors' count over a period, and per agent.
+            e.HasIndex(x => x.CreatedAt);
+            e.HasIndex(x => new { x.AgentId, x.CreatedAt });
+            e.Property(x => x.Phrase).HasMaxLength(200);
         });
         b.Entity<Agent>(e =>
         {

@@ -96,8 +96,9 @@ internal static class ApiEndpoints
             : TypedResults.Ok(conversation);
     }
 
-    private static async Task<Results<Accepted<MessageDto>, BadRequest<ErrorDto>, NotFound<ErrorDto>, Conflict<ErrorDto>, UnauthorizedHttpResult>> ReplyAsync(
-        Guid id, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ConversationService conversations, CancellationToken ct)
+    private static async Task<Results<Accepted<MessageDto>, BadRequest<ErrorDto>, NotFound<ErrorDto>, Conflict<ErrorDto>, UnprocessableEntity<ReplyGuard.ForbiddenReplyDto>, UnauthorizedHttpResult>> ReplyAsync(
+        Guid id, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ConversationService conversations, ReplyGuard.ForbiddenPhrases phrases, TimeProvider time,
+        CancellationToken ct)
     {
         var (request, bodyError) = await ReadJsonAsync<ReplyRequest>(http, ct);
         var hasFiles = request?.Attachments is { Count: > 0 };
@@ -113,6 +114,14 @@ internal static class ApiEndpoints
             return TypedResults.BadRequest(new ErrorDto($"text is {request.Text.Length} characters; the limit is {ConversationService.MaxReplyLength}"));
         }
 
+        // The desk shows the agent the phrases first; a script cannot skip the count either.
+        var forbidden = phrases.Find(request.Text);
+        if (forbidden.Count > 0 && !request.ConfirmForbidden)
+        {
+            return TypedResults.UnprocessableEntity(new ReplyGuard.ForbiddenReplyDto(
+                "the reply carries forbidden phrases: change it, or send it again with confirmForbidden: true to send it anyway", forbidden));
+        }
+
         var agent = await FindAgentAsync(http, dbFactory, ct);
         if (agent is null)
         {
@@ -120,6 +129,11 @@ internal static class ApiEndpoints
         }
 
         var (message, error, reason) = await conversations.ReplyAsync(id, agent, request.Text, request.Via, ct, request.Attachments);
+        if (error == ConversationActionError.None && forbidden.Count > 0)
+        {
+            await ReplyGuard.ReplyGuardEndpoints.RecordAsync(dbFactory, agent.Id, id, message!.Id, forbidden, time.GetUtcNow());
+        }
+
         return error switch
         {
             ConversationActionError.None => TypedResults.Accepted($"/api/conversations/{id}", message!),

@@ -174,6 +174,53 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.ToTable("Attachments");
                 });
 
+            modelBuilder.Entity("ChatGateway.Gateway.Store.CannedReply", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("AgentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Shortcut")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Skill")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Shortcut")
+                        .IsUnique()
+                        .HasFilter("\"AgentId\" IS NULL");
+
+                    b.HasIndex("AgentId", "Shortcut")
+                        .IsUnique()
+                        .HasFilter("\"AgentId\" IS NOT NULL");
+
+                    b.ToTable("CannedReplies");
+                });
+
             modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelIdentity", b =>
                 {
                     b.Property<Guid>("Id")
@@ -938,6 +985,38 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.HasKey("ConversationId", "InstanceId");
 
                     b.ToTable("ReplyContexts", (string)null);
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ReplyOverride", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ConversationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Phrase")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("AgentId", "CreatedAt");
+
+                    b.ToTable("ReplyOverrides");
                 });
 
             modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelIdentity", b =>

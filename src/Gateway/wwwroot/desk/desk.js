@@ -119,7 +119,7 @@
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
 
   class ApiError extends Error {
-    constructor(status, message) { super(message); this.status = status; }
+    constructor(status, message, data) { super(message); this.status = status; this.data = data; }
   }
 
   async function api(method, url, body) {
@@ -140,7 +140,7 @@
     if (!res.ok) {
       const reason = data && typeof data.error === 'string' && data.error ? data.error : `The server answered ${res.status}.`;
       if (res.status === 401 && state.me && url !== '/api/auth/login') signedOut('Your session has ended. Please sign in again.');
-      throw new ApiError(res.status, reason);
+      throw new ApiError(res.status, reason, data);
     }
     return data;
   }
@@ -605,6 +605,8 @@
       saveDraft();
       ui.reply.value = state.drafts.get(id) || '';
       ui.replyError.hidden = true;
+      closeCanned();
+      hideGuard();
     }
     state.selectedId = id;
     state.selectedClosed = false;
@@ -1925,9 +1927,12 @@
 
   ui.reply.addEventListener('input', () => {
     renderCount();
+    hideGuard();
+    cannedFromInput();
     if (!ui.replyError.hidden && ui.reply.value.length <= REPLY_LIMIT) ui.replyError.hidden = true;
   });
   ui.reply.addEventListener('keydown', (e) => {
+    if (cannedKey(e)) return;
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
       e.preventDefault();
       sendReply();
@@ -1935,7 +1940,8 @@
   });
   ui.composer.addEventListener('submit', (e) => { e.preventDefault(); sendReply(); });
 
-  async function sendReply() {
+  // confirm: the agent saw the forbidden phrases (服务禁语) and sends anyway; the gateway counts it.
+  async function sendReply(confirm) {
     const id = state.selectedId;
     const text = ui.reply.value;
     const files = uploadsOf(id);
@@ -1959,7 +1965,9 @@
       const body = { text };
       if (state.via.has(id)) body.via = state.via.get(id); // the agent's pick; otherwise the gateway's default
       if (ready.length) body.attachments = ready.map((u) => u.attachment.id);
+      if (confirm === true) body.confirmForbidden = true;
       const msg = await api('POST', `/api/conversations/${encodeURIComponent(id)}/messages`, body);
+      hideGuard();
       if (state.selectedId === id && ui.reply.value === text) ui.reply.value = '';
       state.drafts.delete(id);
       // Sent with the reply, or refused when picked (the chip said why): the next reply starts without them.
@@ -1976,6 +1984,11 @@
       renderList();
       if (state.selectedId === id) renderMessages(currentConversation(), true);
     } catch (err) {
+      // The gateway found forbidden phrases: nothing was sent; the agent edits or confirms.
+      if (err.status === 422 && err.data && Array.isArray(err.data.matches) && err.data.matches.length) {
+        if (state.selectedId === id && ui.reply.value === text) showGuard(text, err.data.matches);
+        return;
+      }
       if (state.selectedId === id) {
         ui.replyError.textContent = `Not sent: ${err.message}`;
         ui.replyError.hidden = false;
@@ -1989,6 +2002,287 @@
       }
     }
   }
+
+  // ------------------------------------------------------------------ canned replies (话术)
+  // GET /api/canned-replies?conversationId= gives the shared replies and the agent's own with the variables filled for the
+  // conversation. "/" and letters at the start of the composer open the list filtered by them; the Replies button opens it
+  // with a search box. Arrow keys and Enter (or a click) insert the filled text; Esc closes.
+  const canned = {
+    root: $('canned'), search: $('canned-search'), list: $('canned-list'), empty: $('canned-empty'), open: $('canned-open'),
+    byConversation: new Map(), // conversation id -> { at, items } (a minute at most, so edits elsewhere show soon)
+    mode: null,                // null (closed) | 'slash' | 'panel'
+    shown: [],
+    active: 0,
+    seq: 0,
+  };
+  const CANNED_FRESH_MS = 60_000;
+
+  async function cannedItems(id) {
+    const cached = canned.byConversation.get(id);
+    if (cached && Date.now() - cached.at < CANNED_FRESH_MS) return cached.items;
+    const items = await api('GET', `/api/canned-replies?conversationId=${encodeURIComponent(id)}`);
+    canned.byConversation.set(id, { at: Date.now(), items: Array.isArray(items) ? items : [] });
+    return canned.byConversation.get(id).items;
+  }
+
+  function slashQuery() {
+    const m = /^\/(\S*)$/.exec(ui.reply.value);
+    return m && ui.reply.selectionStart === ui.reply.value.length ? m[1] : null;
+  }
+
+  function cannedFromInput() {
+    if (canned.mode === 'panel') return;
+    const q = slashQuery();
+    if (q === null || !replyOpen()) { if (canned.mode === 'slash') closeCanned(); return; }
+    showCanned('slash', q);
+  }
+
+  async function showCanned(mode, query) {
+    const id = state.selectedId;
+    if (!id) return;
+    const seq = ++canned.seq;
+    canned.mode = mode;
+    canned.root.dataset.mode = mode;
+    canned.open.setAttribute('aria-expanded', String(mode === 'panel'));
+    let items;
+    try {
+      items = await cannedItems(id);
+    } catch (err) {
+      if (seq !== canned.seq) return;
+      canned.root.hidden = false;
+      clear(canned.list);
+      canned.empty.textContent = `Could not load canned replies: ${err.message}`;
+      canned.empty.hidden = false;
+      return;
+    }
+    if (seq !== canned.seq || canned.mode !== mode || state.selectedId !== id) return;
+    renderCanned(items, query);
+  }
+
+  function cannedScore(r, q) {
+    if (!q) return 1;
+    const s = r.shortcut.toLowerCase();
+    if (s === q) return 4;
+    if (s.startsWith(q)) return 3;
+    if (r.title.toLowerCase().includes(q)) return 2;
+    return (r.filled || r.text).toLowerCase().includes(q) || r.text.toLowerCase().includes(q) ? 1 : 0;
+  }
+
+  function renderCanned(items, query) {
+    const q = String(query || '').trim().toLowerCase();
+    canned.shown = items
+      .map((r, i) => ({ r, i, score: cannedScore(r, q) }))
+      .filter((x) => x.score > 0)
+      .sort((a, b) => b.score - a.score || a.i - b.i)
+      .map((x) => x.r);
+    canned.active = 0;
+    clear(canned.list);
+    canned.shown.forEach((r, i) => {
+      const li = el('li', 'canned-item', null, {
+        role: 'option', id: `canned-${i}`, 'data-testid': 'desk-canned-item', 'data-shortcut': r.shortcut, 'aria-selected': String(i === 0),
+      });
+      li.appendChild(el('span', 'canned-shortcut', `/${r.shortcut}`));
+      li.appendChild(el('span', 'canned-title', r.title));
+      const side = el('span', 'canned-scope', r.scope === 'personal' ? '我的 Mine' : (r.skill ? `共享 Shared · ${r.skill}` : '共享 Shared'));
+      if (r.editable) side.appendChild(cannedActions(r));
+      li.appendChild(side);
+      li.appendChild(el('span', 'canned-preview', r.filled || r.text));
+      li.addEventListener('mousedown', (e) => e.preventDefault()); // keep the focus where it is
+      li.addEventListener('click', () => insertCanned(r));
+      canned.list.appendChild(li);
+    });
+    canned.empty.textContent = items.length ? '没有匹配的话术 No canned reply matches.' : '还没有话术 No canned replies yet.';
+    canned.empty.hidden = canned.shown.length > 0;
+    canned.root.hidden = false;
+  }
+
+  // Edit and delete for the replies the agent may change (their own; a supervisor's also the shared ones), in the panel.
+  function cannedActions(r) {
+    const actions = el('span', 'canned-actions');
+    const edit = el('button', 'btn btn-ghost btn-xs', '编辑 Edit', { type: 'button', 'data-testid': 'desk-canned-edit' });
+    const del = el('button', 'btn btn-ghost btn-xs', '删除 Delete', { type: 'button', 'data-testid': 'desk-canned-delete' });
+    edit.addEventListener('click', (e) => { e.stopPropagation(); openCannedForm(r); });
+    del.addEventListener('click', async (e) => {
+      e.stopPropagation();
+      // A second click confirms, so a stray click deletes nothing.
+      if (del.dataset.confirm !== 'true') { del.dataset.confirm = 'true'; del.textContent = '确认删除 Confirm'; return; }
+      try {
+        await api('DELETE', `/api/canned-replies/${encodeURIComponent(r.id)}`);
+        canned.byConversation.clear();
+        showCanned('panel', canned.search.value);
+      } catch (err) {
+        toast(`Not deleted: ${err.message}`, 'error');
+      }
+    });
+    actions.appendChild(edit);
+    actions.appendChild(del);
+    return actions;
+  }
+
+  const cannedForm = {
+    root: $('canned-form'), shortcut: $('canned-shortcut'), title: $('canned-title'), text: $('canned-text'),
+    sharedWrap: $('canned-shared-wrap'), shared: $('canned-shared'), error: $('canned-error'), save: $('canned-save'), cancel: $('canned-cancel'),
+    editing: null,
+  };
+
+  // New (prefilled with the draft, so a good answer is kept in two clicks) or an existing reply to change.
+  function openCannedForm(r) {
+    cannedForm.editing = r || null;
+    cannedForm.shortcut.value = r ? r.shortcut : '';
+    cannedForm.title.value = r ? r.title : '';
+    cannedForm.text.value = r ? r.text : (slashQuery() === null ? ui.reply.value : '');
+    cannedForm.shared.checked = r ? r.scope === 'shared' : false;
+    cannedForm.shared.disabled = !!r;
+    cannedForm.sharedWrap.hidden = !isSupervisor();
+    cannedForm.error.hidden = true;
+    canned.list.hidden = true;
+    canned.empty.hidden = true;
+    cannedForm.root.hidden = false;
+    cannedForm.shortcut.focus();
+  }
+
+  function closeCannedForm() {
+    cannedForm.root.hidden = true;
+    cannedForm.editing = null;
+    canned.list.hidden = false;
+  }
+
+  cannedForm.cancel.addEventListener('click', () => { closeCannedForm(); showCanned('panel', canned.search.value); });
+  cannedForm.save.addEventListener('click', async () => {
+    const r = cannedForm.editing;
+    const body = { shortcut: cannedForm.shortcut.value, title: cannedForm.title.value, text: cannedForm.text.value, shared: cannedForm.shared.checked };
+    if (r && r.skill) body.skill = r.skill;
+    cannedForm.save.disabled = true;
+    try {
+      if (r) await api('PUT', `/api/canned-replies/${encodeURIComponent(r.id)}`, body);
+      else await api('POST', '/api/canned-replies', body);
+      canned.byConversation.clear();
+      closeCannedForm();
+      showCanned('panel', canned.search.value);
+    } catch (err) {
+      cannedForm.error.textContent = err.status === 403 ? '只有主管可以修改共享话术 Only supervisors change shared replies.' : err.message;
+      cannedForm.error.hidden = false;
+    } finally {
+      cannedForm.save.disabled = false;
+    }
+  });
+  $('canned-new').addEventListener('click', () => openCannedForm(null));
+
+  function moveCanned(step) {
+    if (!canned.shown.length) return;
+    canned.active = (canned.active + step + canned.shown.length) % canned.shown.length;
+    Array.from(canned.list.children).forEach((li, i) => li.setAttribute('aria-selected', String(i === canned.active)));
+    const li = canned.list.children[canned.active];
+    if (li && li.scrollIntoView) li.scrollIntoView({ block: 'nearest' });
+  }
+
+  // Keys while the list is open; true when the key was the list's.
+  function cannedKey(e) {
+    if (!canned.mode || e.isComposing) return false;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') { e.preventDefault(); moveCanned(e.key === 'ArrowDown' ? 1 : -1); return true; }
+    if (e.key === 'Escape') { e.preventDefault(); closeCanned(); return true; }
+    if ((e.key === 'Enter' || e.key === 'Tab') && !e.shiftKey && canned.shown.length) {
+      e.preventDefault();
+      insertCanned(canned.shown[canned.active]);
+      return true;
+    }
+    return false;
+  }
+
+  function insertCanned(r) {
+    if (!r || !replyOpen()) return;
+    const text = r.filled || r.text;
+    const value = ui.reply.value;
+    if (slashQuery() !== null) {
+      ui.reply.value = text; // "/nh" becomes the reply
+    } else {
+      const start = ui.reply.selectionStart ?? value.length;
+      const end = ui.reply.selectionEnd ?? value.length;
+      ui.reply.value = value.slice(0, start) + text + value.slice(end);
+    }
+    closeCanned();
+    ui.reply.focus();
+    const caret = ui.reply.value.indexOf(text) + text.length;
+    ui.reply.setSelectionRange(caret, caret);
+    // A variable the conversation has no value for stays as {order}: select it for the agent to fill.
+    const gap = /\{[a-z]+\}/.exec(ui.reply.value);
+    if (gap) ui.reply.setSelectionRange(gap.index, gap.index + gap[0].length);
+    hideGuard();
+    renderCount();
+  }
+
+  function closeCanned() {
+    canned.seq++;
+    closeCannedForm();
+    canned.mode = null;
+    canned.root.hidden = true;
+    canned.open.setAttribute('aria-expanded', 'false');
+    canned.search.value = '';
+  }
+
+  canned.open.addEventListener('click', () => {
+    if (canned.mode === 'panel') { closeCanned(); ui.reply.focus(); return; }
+    if (!replyOpen()) return;
+    canned.search.value = '';
+    showCanned('panel', '');
+    canned.search.focus();
+  });
+  canned.search.addEventListener('input', () => {
+    const cached = state.selectedId && canned.byConversation.get(state.selectedId);
+    if (cached) renderCanned(cached.items, canned.search.value); else showCanned('panel', canned.search.value);
+  });
+  canned.search.addEventListener('keydown', (e) => {
+    if (cannedKey(e)) { if (e.key === 'Escape') ui.reply.focus(); }
+  });
+  ui.reply.addEventListener('blur', () => { if (canned.mode === 'slash') setTimeout(() => { if (document.activeElement !== ui.reply) closeCanned(); }, 150); });
+  document.addEventListener('mousedown', (e) => {
+    if (canned.mode && !canned.root.contains(e.target) && e.target !== canned.open && e.target !== ui.reply) closeCanned();
+  });
+
+  // ------------------------------------------------------------------ forbidden phrases (服务禁语)
+  // The gateway refuses a reply carrying a forbidden phrase (422 with the matches) unless the agent confirms: the desk shows
+  // the reply with the phrases marked, why, and what to say instead. "Send anyway" sends it confirmed (counted for the
+  // supervisors); Edit keeps the text to change it. A reply without such a phrase goes out in its one request.
+  const guard = { root: $('guard'), text: $('guard-text'), matches: $('guard-matches'), cancel: $('guard-cancel'), send: $('guard-send'), first: null };
+
+  function showGuard(text, matches) {
+    clear(guard.text);
+    let at = 0;
+    const sorted = matches.slice().filter((m) => m.start >= 0).sort((a, b) => a.start - b.start);
+    for (const m of sorted) {
+      if (m.start < at) continue;
+      if (m.start > at) guard.text.appendChild(document.createTextNode(text.slice(at, m.start)));
+      guard.text.appendChild(el('mark', null, text.slice(m.start, m.start + m.length)));
+      at = m.start + m.length;
+    }
+    if (at < text.length) guard.text.appendChild(document.createTextNode(text.slice(at)));
+    clear(guard.matches);
+    for (const m of matches) {
+      const li = el('li', 'guard-match', null, { 'data-testid': 'desk-guard-match' });
+      li.appendChild(el('span', 'guard-phrase', `“${m.phrase}”`));
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(el('span', 'guard-reason', m.reason, { 'data-testid': 'desk-guard-reason' }));
+      li.appendChild(el('div', 'guard-suggestion', m.suggestion, { 'data-testid': 'desk-guard-suggestion' }));
+      guard.matches.appendChild(li);
+    }
+    guard.first = sorted[0] || null;
+    guard.root.hidden = false;
+    guard.send.focus();
+  }
+
+  function hideGuard() {
+    guard.root.hidden = true;
+    guard.first = null;
+  }
+
+  guard.cancel.addEventListener('click', () => {
+    const first = guard.first;
+    hideGuard();
+    ui.reply.focus();
+    if (first) ui.reply.setSelectionRange(first.start, first.start + first.length);
+  });
+  guard.send.addEventListener('click', () => sendReply(true));
+  guard.root.addEventListener('keydown', (e) => { if (e.key === 'Escape') { e.preventDefault(); guard.cancel.click(); } });
 
   // ------------------------------------------------------------------ files for a reply
   // Each file goes up as soon as it is picked, dropped or pasted (POST /api/conversations/{id}/attachments) and
@@ -2445,6 +2739,25 @@
   function loadSupervisorCards() {
     api('GET', '/api/supervisor/promises').then((list) => renderPromises(Array.isArray(list) ? list : []), () => {});
     api('GET', '/api/supervisor/satisfaction').then((s) => renderSatisfaction(s && Array.isArray(s.agents) ? s.agents : []), () => {});
+    api('GET', '/api/replies/overrides').then((o) => renderOverrides(o || {}), () => {});
+  }
+
+  // Replies sent despite the forbidden-phrase warning (GET /api/replies/overrides), per agent with their latest phrases.
+  function renderOverrides(o) {
+    const rows = $('overrides-rows');
+    clear(rows);
+    const byAgent = Array.isArray(o.byAgent) ? o.byAgent : [];
+    const recent = Array.isArray(o.recent) ? o.recent : [];
+    $('overrides-empty').hidden = byAgent.length > 0;
+    $('overrides-count').textContent = String(Number(o.total) || 0);
+    for (const a of byAgent) {
+      const tr = el('tr', null, null, { 'data-testid': 'desk-overrides-row', 'data-agent-id': a.agentId });
+      tr.appendChild(el('td', null, a.agentName || 'A former agent'));
+      tr.appendChild(el('td', 'num', String(a.count), { 'data-testid': 'desk-overrides-agent-count' }));
+      const phrases = [...new Set(recent.filter((r) => r.agentId === a.agentId).map((r) => r.phrase))].slice(0, 5);
+      tr.appendChild(el('td', null, phrases.map((p) => `“${p}”`).join(' '), { 'data-testid': 'desk-overrides-phrases' }));
+      rows.appendChild(tr);
+    }
   }
 
   function renderPromises(list) {

@@ -179,6 +179,53 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.ToTable("Attachments");
                 });
 
+            modelBuilder.Entity("ChatGateway.Gateway.Store.CannedReply", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("AgentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Shortcut")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Skill")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Shortcut")
+                        .IsUnique()
+                        .HasFilter("\"AgentId\" IS NULL");
+
+                    b.HasIndex("AgentId", "Shortcut")
+                        .IsUnique()
+                        .HasFilter("\"AgentId\" IS NOT NULL");
+
+                    b.ToTable("CannedReplies");
+                });
+
             modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelIdentity", b =>
                 {
                     b.Property<Guid>("Id")
@@ -943,6 +990,38 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.HasKey("ConversationId", "InstanceId");
 
                     b.ToTable("ReplyContexts", (string)null);
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ReplyOverride", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ConversationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Phrase")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("AgentId", "CreatedAt");
+
+                    b.ToTable("ReplyOverrides");
                 });
 
             modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelIdentity", b =>
