@@ -328,6 +328,17 @@ internal sealed partial class DeliveryService(
         return taken == 1 ? context.Value : null;
     }
 
+    /// <summary>
+    /// The wait before attempt <paramref name="attempts"/> + 1: doubling from the initial backoff up to the longest, then
+    /// spread by ±20% (<paramref name="random"/> in [0, 1)) so the sends a provider's outage failed together do not all
+    /// come back in the same instant.
+    /// </summary>
+    internal static TimeSpan Backoff(int attempts, double random, DeliveryOptions settings)
+    {
+        var doubled = Math.Min(settings.MaxBackoff.Ticks, settings.InitialBackoff.Ticks * (1L << Math.Clamp(attempts - 1, 0, 20)));
+        return TimeSpan.FromTicks((long)(doubled * (0.8 + 0.4 * random)));
+    }
+
     /// <param name="FollowUpKind">The follow-up the message is (its kind), null for an agent's answer or an automatic reply.</param>
     private sealed record ClaimedSend(Message Message, Guid? AgentId, string? FollowUpKind, bool OtherIdentities, bool HasFiles)
     {
@@ -445,7 +456,7 @@ internal sealed partial class DeliveryService(
                 LogSent(logger, message.Id, message.InstanceId, attempts);
                 break;
             case DeliveryOutcome.TransientFailure when attempts < settings.MaxAttempts:
-                var backoff = TimeSpan.FromTicks(Math.Min(settings.MaxBackoff.Ticks, settings.InitialBackoff.Ticks * (1L << Math.Min(20, attempts - 1))));
+                var backoff = Backoff(attempts, Random.Shared.NextDouble(), settings);
                 if (result.RetryAfter is { } asked && asked > backoff)
                 {
                     // The provider said when it takes messages again (a 429's Retry-After): sooner only fails again.
