@@ -1,6 +1,8 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 
+using ChatGateway.Gateway.Conversations;
 using ChatGateway.Gateway.Tests.Infrastructure;
 using ChatGateway.Testing;
 
@@ -87,6 +89,28 @@ public sealed class WhatsAppEndToEndTests
         Assert.Equal("the box arrived crushed", stored.Text);
         Assert.Equal(0, await db.Attachments.CountAsync());
         Assert.Equal(3, graph.MediaDownloads);
+        // The agent sees a photo came and could not be fetched, and why.
+        var content = await db.MessageContents.SingleAsync(c => c.MessageId == stored.Id);
+        Assert.True(content.UnsupportedFailed);
+        Assert.Equal("image", content.UnsupportedKind);
+        Assert.Contains("could not be downloaded from WhatsApp", content.UnsupportedSummary);
+    }
+
+    [Fact]
+    public async Task ClickToWhatsAppAd_IsTheConversationsOrigin_ForTheAgent()
+    {
+        await using var graph = await FakeWhatsAppServer.StartAsync(AccessToken, PhoneNumberId);
+        await using var host = await StartAsync(graph);
+        await using var bob = await host.SignInAsync("bob");
+        using var http = host.CreateClient();
+
+        Assert.Equal(HttpStatusCode.OK, await PostAsync(http, Change("""
+            "contacts":[{"profile":{"name":"Mei Lin"},"wa_id":"15551234567"}],"messages":[{"from":"15551234567","id":"wamid.E2E4","timestamp":"1765000000","type":"text","text":{"body":"Is this still on sale?"},"referral":{"source_url":"https://fb.me/3cr4Wqqkv","source_id":"120211100000000","source_type":"ad","headline":"Linen shirts -30%","body":"This week only","media_type":"image","image_url":"https://example.com/ad.jpg","ctwa_clid":"ARAkLkA8rmlFeiCktEJQ"}}]
+            """)));
+
+        var assigned = await bob.NextAssignedAsync();
+        var conversation = (await bob.Http.GetFromJsonAsync<ConversationDto>($"/api/conversations/{assigned.Id}"))!;
+        Assert.Equal(new OriginDto("ad", "120211100000000", "https://fb.me/3cr4Wqqkv", "Linen shirts -30%"), conversation.Origin);
     }
 
     [Fact]
