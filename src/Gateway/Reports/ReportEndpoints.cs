@@ -53,6 +53,7 @@ internal static class ReportEndpoints
             total.Add(row);
         }
 
+        http.Response.Headers.Vary = "Accept";
         var wantsCsv = http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase));
         if (wantsCsv)
         {
