@@ -11,13 +11,19 @@ namespace ChatGateway.Gateway.Tests.Reports;
 /// one (2026-13-01), a timestamp for a date, from after to, a range of 367 days, groupBy=week, an agentId that is no GUID,
 /// from given twice.
 /// </summary>
-public sealed class ReportTests : IAsyncLifetime
+public sealed class ReportTests(ReportTests.Played played) : IClassFixture<ReportTests.Played>
 {
-    private ScriptedDay _day = null!;
+    /// <summary>The scripted hour, played once for the class: the tests only read reports of it.</summary>
+    public sealed class Played : IAsyncLifetime
+    {
+        internal ScriptedDay Day { get; private set; } = null!;
 
-    public async ValueTask InitializeAsync() => _day = await ScriptedDay.RunAsync();
+        public async ValueTask InitializeAsync() => Day = await ScriptedDay.RunAsync();
 
-    public async ValueTask DisposeAsync() => await _day.DisposeAsync();
+        public async ValueTask DisposeAsync() => await Day.DisposeAsync();
+    }
+
+    private readonly ScriptedDay _day = played.Day;
 
     private static readonly TimeZoneInfo Shanghai = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
 
