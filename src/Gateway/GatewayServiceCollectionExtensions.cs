@@ -6,6 +6,7 @@ using ChatGateway.Gateway.Health;
 using ChatGateway.Gateway.Ingest;
 using ChatGateway.Gateway.Plugins;
 using ChatGateway.Gateway.Redis;
+using ChatGateway.Gateway.Reports;
 using ChatGateway.Gateway.Routing;
 using ChatGateway.Gateway.Store;
 using Microsoft.EntityFrameworkCore;
@@ -121,6 +122,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ChannelHost>());
 
         services.AddFollowUps(configuration);
+        services.AddReports(configuration);
         services.AddOptions<FollowUps.Callbacks.CallbackOptions>().Bind(configuration.GetSection("Callbacks")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<FollowUps.Callbacks.CallbackOptions>, FollowUps.Callbacks.CallbackOptionsValidator>();
         services.AddSingleton<FollowUps.IFollowUpKindHandler, FollowUps.Callbacks.CallbackHandler>();

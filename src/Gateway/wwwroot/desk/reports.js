@@ -1,0 +1,197 @@
+// The supervisor's reports page: GET /api/reports with the filters, shown as cards, two charts (Chart.js, vendored
+// under /lib/chartjs) and a table; the same numbers as CSV. Agents are told the page is for supervisors (the API says 403).
+(function () {
+  'use strict';
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    denied: $('reports-denied'), filters: $('reports-filters'), error: $('reports-error'), body: $('reports-body'),
+    from: $('f-from'), to: $('f-to'), group: $('f-group'), channel: $('f-channel'), skill: $('f-skill'), agent: $('f-agent'),
+    csv: $('reports-csv'), range: $('reports-range'), cards: $('reports-cards'), table: $('reports-table'),
+  };
+  const charts = {};
+
+  // The numbers on the cards, in order (names as the API gives them).
+  const CARDS = ['conversations', 'firstResponseSeconds', 'responseSeconds', 'answeredInTarget', 'waitSeconds',
+    'handlingSeconds', 'resolutionSeconds', 'transfers', 'csat', 'ratingAverage', 'followUpsSent', 'followUpsSkipped'];
+  const SHARES = new Set(['answeredInTarget', 'firstResponseInTarget', 'csat']);
+
+  async function api(url, accept) {
+    const res = await fetch(url, { headers: { Accept: accept || 'application/json' }, credentials: 'same-origin', cache: 'no-store' });
+    if (!res.ok) {
+      let reason = `服务器返回 ${res.status} The server answered ${res.status}.`;
+      try { const data = await res.json(); if (data && data.error) reason = data.error; } catch (e) { /* not JSON */ }
+      const err = new Error(reason);
+      err.status = res.status;
+      throw err;
+    }
+    return accept === 'text/csv' ? res.blob() : res.json();
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function show(name, value) {
+    if (value === null || value === undefined) return '–';
+    if (SHARES.has(name)) return (value * 100).toFixed(1) + '%';
+    return String(value);
+  }
+
+  function iso(date) {
+    const pad = (n) => String(n).padStart(2, '0');
+    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  }
+
+  function query() {
+    const q = new URLSearchParams({ from: ui.from.value, to: ui.to.value, groupBy: ui.group.value });
+    if (ui.channel.value) q.set('channel', ui.channel.value);
+    if (ui.skill.value) q.set('skill', ui.skill.value);
+    if (ui.agent.value) q.set('agentId', ui.agent.value);
+    return q.toString();
+  }
+
+  function fill(select, items) {
+    for (const item of items) {
+      const option = el('option', null, item.label);
+      option.value = item.value;
+      select.appendChild(option);
+    }
+  }
+
+  function renderCards(report) {
+    const labels = Object.fromEntries(report.metrics.map((m) => [m.name, m.label]));
+    ui.cards.replaceChildren(...CARDS.map((name) => {
+      const card = el('div', 'reports-card');
+      card.dataset.metric = name;
+      card.append(el('div', 'label', labels[name]), el('div', 'value', show(name, report.total[name])));
+      card.lastChild.setAttribute('data-testid', 'reports-total-' + name);
+      return card;
+    }));
+  }
+
+  function renderTable(report) {
+    const head = el('thead');
+    const headRow = el('tr');
+    headRow.appendChild(el('th', null, ({ day: '日期 Day', hour: '时段 Hour', agent: '客服 Agent', skill: '技能组 Skill', channel: '渠道 Channel' })[report.groupBy]));
+    for (const m of report.metrics) headRow.appendChild(el('th', null, m.label));
+    head.appendChild(headRow);
+    const body = el('tbody');
+    const line = (label, values, className) => {
+      const tr = el('tr', className);
+      tr.appendChild(el('td', null, label));
+      for (const m of report.metrics) tr.appendChild(el('td', null, show(m.name, values[m.name])));
+      body.appendChild(tr);
+    };
+    for (const row of report.rows) line(row.label, row.values);
+    line('合计 Total', report.total, 'total');
+    ui.table.replaceChildren(head, body);
+  }
+
+  function chart(id, config) {
+    if (charts[id]) charts[id].destroy();
+    charts[id] = new window.Chart($(id), config);
+  }
+
+  function renderCharts(report) {
+    const labels = report.rows.map((r) => r.label);
+    const series = (name, scale) => report.rows.map((r) => (r.values[name] === null ? null : r.values[name] * (scale || 1)));
+    const common = { responsive: true, maintainAspectRatio: false, animation: false, interaction: { mode: 'index', intersect: false } };
+    chart('chart-volume', {
+      data: {
+        labels,
+        datasets: [
+          { type: 'bar', label: '客户提问 Customer turns', data: series('turns'), backgroundColor: '#93b4f5', yAxisID: 'y' },
+          { type: 'bar', label: '会话 Conversations', data: series('conversations'), backgroundColor: '#2563eb', yAxisID: 'y' },
+          { type: 'line', label: '响应达标率 % Answered in target', data: series('answeredInTarget', 100), borderColor: '#12b76a', backgroundColor: '#12b76a', yAxisID: 'share', spanGaps: true },
+        ],
+      },
+      options: { ...common, scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, share: { position: 'right', min: 0, max: 100, grid: { drawOnChartArea: false } } } },
+    });
+    chart('chart-times', {
+      type: 'bar',
+      data: {
+        labels,
+        datasets: [
+          { label: '平均首响(秒) Avg first response (s)', data: series('firstResponseSeconds'), backgroundColor: '#f79009' },
+          { label: '平均响应(秒) Avg response (s)', data: series('responseSeconds'), backgroundColor: '#ef6820' },
+          { label: '平均排队(秒) Avg wait (s)', data: series('waitSeconds'), backgroundColor: '#98a2b3' },
+        ],
+      },
+      options: { ...common, scales: { y: { beginAtZero: true } } },
+    });
+  }
+
+  async function load() {
+    ui.error.hidden = true;
+    try {
+      const report = await api('/api/reports?' + query());
+      const target = report.responseTargetSeconds;
+      ui.range.textContent = `${report.from} – ${report.to} (${report.timeZone}) · 响应目标 Response target ${target} 秒 s`;
+      renderCards(report);
+      renderCharts(report);
+      renderTable(report);
+      ui.body.hidden = false;
+      document.body.dataset.loaded = 'true';
+    } catch (err) {
+      ui.error.textContent = err.message;
+      ui.error.hidden = false;
+    }
+  }
+
+  async function downloadCsv() {
+    ui.error.hidden = true;
+    try {
+      const blob = await api('/api/reports?' + query(), 'text/csv');
+      const link = el('a');
+      link.href = URL.createObjectURL(blob);
+      link.download = `report-${ui.from.value}-${ui.to.value}-${ui.group.value}.csv`;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+    } catch (err) {
+      ui.error.textContent = err.message;
+      ui.error.hidden = false;
+    }
+  }
+
+  async function start() {
+    let me;
+    try {
+      me = await api('/api/agents/me');
+    } catch (err) {
+      ui.denied.textContent = err.status === 401 ? '请先在工作台登录。Please sign in at the desk first.' : err.message;
+      ui.denied.hidden = false;
+      return;
+    }
+
+    if (me.role !== 'supervisor') {
+      ui.denied.textContent = '报表仅供主管查看。Reports are for supervisors only.';
+      ui.denied.hidden = false;
+      return;
+    }
+
+    const today = new Date();
+    const weekAgo = new Date(today.getTime() - 6 * 86400000);
+    ui.from.value = iso(weekAgo);
+    ui.to.value = iso(today);
+    ui.filters.hidden = false;
+    // The filters' choices: the channel instances, every queue and every agent.
+    const [plugins, queues] = await Promise.all([api('/api/plugins').catch(() => []), api('/api/queues').catch(() => null)]);
+    fill(ui.channel, (plugins || []).filter((p) => p.channelType).map((p) => ({ value: p.id, label: p.id })));
+    if (queues) {
+      fill(ui.skill, queues.transferQueues.map((s) => ({ value: s, label: s })));
+      fill(ui.agent, queues.transferAgents.map((a) => ({ value: a.id, label: a.displayName })));
+    }
+
+    ui.filters.addEventListener('submit', (e) => { e.preventDefault(); load(); });
+    ui.csv.addEventListener('click', downloadCsv);
+    await load();
+  }
+
+  start();
+})();
