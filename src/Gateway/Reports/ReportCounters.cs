@@ -30,6 +30,7 @@ internal enum Counter
     Satisfied,
     FollowUpsSent,
     FollowUpsSkipped,
+    PhraseOverrides,
 }
 
 /// <summary>One group's sums (an agent's, a day's, …).</summary>
@@ -87,5 +88,6 @@ internal static class ReportMetrics
         new("csat", "满意率(4-5分) CSAT (4-5)", s => Share(s, Counter.Satisfied, Counter.Rated)),
         new("followUpsSent", "回访已发 Follow-ups sent", s => s[Counter.FollowUpsSent]),
         new("followUpsSkipped", "回访跳过 Follow-ups skipped", s => s[Counter.FollowUpsSkipped]),
+        new("phraseOverrides", "禁语强制发送 Forbidden phrases sent anyway", s => s[Counter.PhraseOverrides]),
     ];
 }

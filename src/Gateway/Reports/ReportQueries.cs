@@ -43,7 +43,7 @@ internal sealed class ReportQueries(IDbContextFactory<GatewayDbContext> dbFactor
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         var sums = new Dictionary<string, CounterSums>(StringComparer.Ordinal);
-        foreach (var sql in new[] { TurnsSql, ConversationsSql, FollowUpsSql })
+        foreach (var sql in new[] { TurnsSql, ConversationsSql, FollowUpsSql, OverridesSql })
         {
             await using var command = connection.CreateCommand();
             command.CommandText = sql.Replace("{key}", KeyOf(request.GroupBy), StringComparison.Ordinal)
@@ -204,6 +204,18 @@ internal sealed class ReportQueries(IDbContextFactory<GatewayDbContext> dbFactor
           SELECT f."DoneAt" AS "StartAt", f."Status", f."AgentId", f."Channel" AS "InstanceId", c."Skill"
           FROM "FollowUps" AS f LEFT JOIN "Conversations" AS c ON c."Id" = f."ConversationId"
           WHERE f."Status" IN (1, 2) AND f."DoneAt" >= @from AND f."DoneAt" < @to) AS x
+        WHERE 1 = 1{filters}
+        GROUP BY 1
+        """;
+
+    /// <summary>Replies an agent sent anyway with a forbidden phrase in them (one per phrase), by when, agent, conversation's skill and channel.</summary>
+    private const string OverridesSql = """
+        SELECT {key} AS "Key",
+          COUNT(*) AS "PhraseOverrides"
+        FROM (
+          SELECT o."CreatedAt" AS "StartAt", o."AgentId", c."LastInstanceId" AS "InstanceId", c."Skill"
+          FROM "ReplyOverrides" AS o LEFT JOIN "Conversations" AS c ON c."Id" = o."ConversationId"
+          WHERE o."CreatedAt" >= @from AND o."CreatedAt" < @to) AS x
         WHERE 1 = 1{filters}
         GROUP BY 1
         """;

@@ -73,6 +73,7 @@ public sealed class ReportTests(ReportTests.Played played) : IClassFixture<Repor
         Assert.Equal(0.5, Value(total, "csat"));
         Assert.Equal(1, Value(total, "followUpsSent"));
         Assert.Equal(1, Value(total, "followUpsSkipped"));
+        Assert.Equal(2, Value(total, "phraseOverrides")); // bob's two phrases sent anyway in D
     }
 
     [Fact]
@@ -88,6 +89,7 @@ public sealed class ReportTests(ReportTests.Played played) : IClassFixture<Repor
         Assert.Equal((3d, 2d, 120d), (Value(bob, "turns")!.Value, Value(bob, "answered")!.Value, Value(bob, "responseSeconds")!.Value));
         Assert.Equal(0.6667, Value(bob, "answeredInTarget"));
         Assert.Equal((2d, 0d, 3d), (Value(bob, "conversations")!.Value, Value(bob, "csat")!.Value, Value(bob, "ratingAverage")!.Value));
+        Assert.Equal((2d, 0d), (Value(bob, "phraseOverrides")!.Value, Value(carol, "phraseOverrides")!.Value));
 
         // Filtered to bob: only his row, the same numbers.
         var bobId = _day.Bob.Agent.Id;

@@ -106,6 +106,7 @@ internal sealed class ScriptedDay : IAsyncDisposable
         Assert.Equal(d, (await Bob.NextAssignedAsync()).Id);
         At(43);
         await Bob.ReplyAsync(d, "我来处理 I will handle it");
+        await AddOverridesAsync(d, Bob.Agent.Id, "不归我管", "calm down");
         At(45);
         await RoutingTests.Inbound(http, "b3", "+10000000902", "hello?");
         At(46);
@@ -125,6 +126,18 @@ internal sealed class ScriptedDay : IAsyncDisposable
         await RateAsync(a, 5);
         await RateAsync(d, 3);
         At(60);
+    }
+
+    /// <summary>Forbidden phrases the agent sent anyway (one row per phrase, as the reply guard records them).</summary>
+    private async Task AddOverridesAsync(Guid conversationId, Guid agentId, params string[] phrases)
+    {
+        await using var db = Host.CreateDbContext();
+        foreach (var phrase in phrases)
+        {
+            db.ReplyOverrides.Add(new ReplyOverride { Id = Guid.CreateVersion7(), AgentId = agentId, ConversationId = conversationId, Phrase = phrase, CreatedAt = Clock.GetUtcNow() });
+        }
+
+        await db.SaveChangesAsync();
     }
 
     /// <summary>A sent follow-up (its message goes out in B, from the shop, not an agent), a skipped one and a cancelled one.</summary>
