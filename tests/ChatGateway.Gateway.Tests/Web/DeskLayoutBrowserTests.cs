@@ -34,8 +34,19 @@ public sealed class DeskLayoutBrowserTests
 
         await Expect(desk.Locator("[data-testid=desk-message][data-direction=in]")).ToHaveCountAsync(1);
 
+        // DESK_SHOTS=/some/folder keeps a picture of each size, for a person to look at.
+        if (Environment.GetEnvironmentVariable("DESK_SHOTS") is { Length: > 0 } shots)
+        {
+            await desk.ScreenshotAsync(new() { Path = Path.Combine(shots, $"desk-{width}x{height}.png") });
+        }
+
         var overflow = await desk.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
-        Assert.True(overflow <= 0, $"the page is {overflow} px wider than the {width} px screen");
+        // What sticks out, named for whoever breaks it.
+        var outside = await desk.EvaluateAsync<string>("""
+            () => [...document.querySelectorAll('body *')].filter(e => e.offsetParent !== null && e.getBoundingClientRect().right > window.innerWidth + 0.5)
+              .slice(0, 8).map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${e.className} → ${Math.round(e.getBoundingClientRect().right)}`).join('; ')
+            """);
+        Assert.True(overflow <= 0, $"the page is {overflow} px wider than the {width} px screen: {outside}");
         foreach (var id in new[] { "desk-logout", "desk-presence", "desk-tab-inbox", "desk-tab-queues", "desk-reply", "desk-send" })
         {
             var box = await desk.GetByTestId(id).BoundingBoxAsync();
