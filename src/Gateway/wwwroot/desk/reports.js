@@ -125,10 +125,15 @@
     });
   }
 
+  // Only the newest request's answer is shown: an earlier one that comes back later (the first load, a slow range) is dropped.
+  let loads = 0;
+
   async function load() {
+    const mine = ++loads;
     ui.error.hidden = true;
     try {
       const report = await api('/api/reports?' + query());
+      if (mine !== loads) return;
       const target = report.responseTargetSeconds;
       ui.range.textContent = `${report.from} – ${report.to} (${report.timeZone}) · 响应目标 Response target ${target} 秒 s`;
       renderCards(report);
@@ -137,6 +142,7 @@
       ui.body.hidden = false;
       document.body.dataset.loaded = 'true';
     } catch (err) {
+      if (mine !== loads) return;
       ui.error.textContent = err.message;
       ui.error.hidden = false;
     }
@@ -179,8 +185,10 @@
     const weekAgo = new Date(today.getTime() - 6 * 86400000);
     ui.from.value = iso(weekAgo);
     ui.to.value = iso(today);
-    ui.filters.hidden = false;
-    // The filters' choices: the channel instances, every queue and every agent.
+    // Listening before the form is shown: a click on Apply never submits the form as a page load (losing what was typed).
+    ui.filters.addEventListener('submit', (e) => { e.preventDefault(); load(); });
+    ui.csv.addEventListener('click', downloadCsv);
+    // The filters' choices: the channel instances, every queue and every agent; the form is shown once they are there.
     const [plugins, queues] = await Promise.all([api('/api/plugins').catch(() => []), api('/api/queues').catch(() => null)]);
     fill(ui.channel, (plugins || []).filter((p) => p.channelType).map((p) => ({ value: p.id, label: p.id })));
     if (queues) {
@@ -188,8 +196,7 @@
       fill(ui.agent, queues.transferAgents.map((a) => ({ value: a.id, label: a.displayName })));
     }
 
-    ui.filters.addEventListener('submit', (e) => { e.preventDefault(); load(); });
-    ui.csv.addEventListener('click', downloadCsv);
+    ui.filters.hidden = false;
     await load();
   }
 
