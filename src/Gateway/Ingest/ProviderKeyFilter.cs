@@ -15,9 +15,8 @@ namespace ChatGateway.Gateway.Ingest;
 /// every segment, and each keeps its false positives near 0.001% when full (a new key's answer usually
 /// stops at its second probe). That look walks the sender's customer messages one by one along their
 /// conversations' chains (thousands of seeks for a busy customer, on the writer's thread, while every other
-/// message waits), so it is kept rare: at 1% (10 bits, 7 probes) the walks took more of the writer's time
-/// than the probes saved, and at 0.05% (16 bits, 11 probes) they still put the 5,000/s latency's p99 at
-/// 26-192 ms (80 customers with thousands of messages each). Keys of messages that were rolled
+/// message waits), so false positives are kept to about one in 100,000: at 1% or even 0.05% the walks cost
+/// more than the probes saved (bench/README.md has the figures). Keys of messages that were rolled
 /// back, or of outbound messages, are harmless: they only send a lookup to the store. Used by the writer's
 /// thread only.
 /// </remarks>

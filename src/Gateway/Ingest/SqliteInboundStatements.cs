@@ -15,7 +15,7 @@ namespace ChatGateway.Gateway.Ingest;
 /// One customer message per (instance, provider id) is kept here by SQLite's write lock rather than by a unique index:
 /// every writer of the file, in any process, looks up and inserts inside one write transaction, which SQLite runs one
 /// at a time. A unique index of customer messages costs SQLite a random page of its own per message (their provider
-/// ids are random): measured, widget ingest ran 1.38 times as fast without it (bench <c>--compare</c>, twelve turns).
+/// ids are random), which slowed ingest markedly (bench/README.md has the figures).
 /// So a redelivery is found through a filter of the provider keys of every stored message (<see cref="ProviderKeyFilter"/>,
 /// read when the writer opens, caught up with what other connections stored before each batch): a key it has never
 /// seen is a new message; only a key it may have (a redelivery, or about one new message in 100,000) costs a look

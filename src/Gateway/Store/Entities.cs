@@ -269,9 +269,7 @@ internal sealed class Message
     /// The index key of a provider message id: 64 bits of SHA-256 over instance, direction and id. Provider
     /// ids are random (Twilio SIDs, WhatsApp wamids, email Message-IDs), so their index takes a random page
     /// per message whatever its key; a small integer key packs five times more entries into a page, so
-    /// inserts split and rebalance pages less often (measured under load: 2.0 index pages written per
-    /// inbound message with the text key, 1.5 with this one). Two ids may share a key: lookups compare the
-    /// id too.
+    /// inserts split and rebalance pages less often. Two ids may share a key: lookups compare the id too.
     /// </summary>
     public static long KeyOf(string instanceId, MessageDirection direction, string providerMessageId)
     {
