@@ -276,50 +276,12 @@ internal sealed partial class AgentConnectionTracker(
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(CheckLoopAsync(stoppingToken), HeartbeatLoopAsync(stoppingToken));
 
-    private async Task CheckLoopAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            while (await Routing.ClockTicks.NextAsync(time, TimeSpan.FromSeconds(1), stoppingToken))
-            {
-                try
-                {
-                    await CheckAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogCheckFailed(logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    private Task CheckLoopAsync(CancellationToken stoppingToken) =>
+        Periodic.RunAsync(time, TimeSpan.FromSeconds(1), CheckAsync, ex => LogCheckFailed(logger, ex), stoppingToken);
 
-    private async Task HeartbeatLoopAsync(CancellationToken stoppingToken)
-    {
-        // On the real clock, not the injected one: the beat keeps a Redis expiry alive, and Redis's clock is real.
-        using var timer = new PeriodicTimer(presenceOptions.Value.HeartbeatInterval, TimeProvider.System);
-        try
-        {
-            do
-            {
-                try
-                {
-                    await BeatAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogBeatFailed(logger, ex);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    // On the real clock, not the injected one: the beat keeps a Redis expiry alive, and Redis's clock is real.
+    private Task HeartbeatLoopAsync(CancellationToken stoppingToken) =>
+        Periodic.RunAsync(TimeProvider.System, presenceOptions.Value.HeartbeatInterval, BeatAsync, ex => LogBeatFailed(logger, ex), stoppingToken, runFirst: true);
 
     [LoggerMessage(EventId = 5100, Level = LogLevel.Warning, Message = "Agent {AgentId} has had no desk connection for {Grace}; their conversations go to others")]
     private static partial void LogLost(ILogger logger, Guid agentId, TimeSpan grace);

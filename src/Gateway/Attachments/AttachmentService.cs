@@ -301,23 +301,15 @@ internal sealed partial class AttachmentService(
 /// <summary>Deletes, every hour, the files no message took (uploads whose message never came).</summary>
 internal sealed partial class AttachmentCleanupService(AttachmentService attachments, ILogger<AttachmentCleanupService> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodic.RunAsync(TimeProvider.System, TimeSpan.FromHours(1), CleanAsync, ex => LogFailed(logger, ex), stoppingToken);
+
+    private async Task CleanAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        var deleted = await attachments.DeleteUnclaimedAsync(cancellationToken);
+        if (deleted > 0)
         {
-            try
-            {
-                var deleted = await attachments.DeleteUnclaimedAsync(stoppingToken);
-                if (deleted > 0)
-                {
-                    LogDeleted(logger, deleted);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(logger, ex);
-            }
+            LogDeleted(logger, deleted);
         }
     }
 

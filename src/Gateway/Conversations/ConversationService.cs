@@ -307,7 +307,7 @@ internal sealed class ConversationService(
 
     private static Message NewReply(Guid conversationId, string instanceId, string externalId, string text, Agent agent, DateTimeOffset now) => new()
     {
-        Id = Guid.CreateVersion7(now),
+        Id = Ids.NewVersion7(now),
         ConversationId = conversationId,
         InstanceId = instanceId,
         ExternalId = externalId,

@@ -36,25 +36,17 @@ internal sealed partial class StoreWriteProbe(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = options.Value.StoreProbeInterval;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            if (storeHealth.Failing || storeHealth.LastSuccess is not { } last || time.GetUtcNow() - last >= interval)
-            {
-                await ProbeAsync(stoppingToken);
-            }
-
-            try
-            {
-                await Task.Delay(interval, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
+        // Probes only when nothing else wrote lately: a busy store proves itself.
+        return Periodic.RunAsync(
+            time,
+            interval,
+            ct => storeHealth.Failing || storeHealth.LastSuccess is not { } last || time.GetUtcNow() - last >= interval ? ProbeAsync(ct) : Task.CompletedTask,
+            ex => LogFailing(logger, ex), // ProbeAsync reports its own failures; this is for the unexpected
+            stoppingToken,
+            runFirst: true);
     }
 
     internal async Task ProbeAsync(CancellationToken cancellationToken)

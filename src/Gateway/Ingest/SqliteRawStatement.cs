@@ -25,15 +25,8 @@ internal sealed class SqliteRawStatement : IDisposable
     /// <summary>A Guid as <see cref="Store.GatewayDbContext"/> stores it: upper-case text.</summary>
     public void Bind(int index, Guid value)
     {
-        Span<byte> text = stackalloc byte[36];
-        value.TryFormat(text, out _, "D");
-        foreach (ref var c in text)
-        {
-            if (c >= (byte)'a')
-            {
-                c -= 'a' - 'A';
-            }
-        }
+        Span<byte> text = stackalloc byte[Store.StoredValues.GuidTextLength];
+        Store.StoredValues.WriteText(value, text);
 
         SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_text(_statement, index, text), _db);
     }

@@ -51,7 +51,7 @@ internal sealed partial class AutoReplyService(
             .Replace("{wait}", wait is { } w ? $"{Math.Ceiling(w.TotalMinutes):0} min" : "-");
         db.Messages.Add(new Message
         {
-            Id = Guid.CreateVersion7(now),
+            Id = Ids.NewVersion7(now),
             ConversationId = conversationId,
             InstanceId = conversation.LastInstanceId,
             ExternalId = conversation.LastExternalId,

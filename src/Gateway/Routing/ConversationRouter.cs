@@ -188,7 +188,7 @@ internal sealed partial class ConversationRouter(
             {
                 db.Messages.Add(new Message
                 {
-                    Id = Guid.CreateVersion7(now),
+                    Id = Ids.NewVersion7(now),
                     ConversationId = conversation.Id,
                     InstanceId = conversation.LastInstanceId,
                     ExternalId = conversation.LastExternalId,

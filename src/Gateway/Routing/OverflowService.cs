@@ -66,26 +66,8 @@ internal sealed partial class OverflowService : BackgroundService
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            while (await ClockTicks.NextAsync(_time, TimeSpan.FromSeconds(1), stoppingToken))
-            {
-                try
-                {
-                    await CheckAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogFailed(_logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodic.RunAsync(_time, TimeSpan.FromSeconds(1), CheckAsync, ex => LogFailed(_logger, ex), stoppingToken);
 
     [LoggerMessage(EventId = 3500, Level = LogLevel.Error, Message = "Overflow check failed")]
     private static partial void LogFailed(ILogger logger, Exception exception);

@@ -100,26 +100,8 @@ internal sealed partial class ResponseWatchService(
                 db.InboundHeads.Where(h => h.ConversationId == c.Id).Select(h => h.RunStartId).FirstOrDefault(),
                 db.InboundHeads.Where(h => h.ConversationId == c.Id).Select(h => h.RunStartAt).FirstOrDefault()));
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            while (await ClockTicks.NextAsync(time, TimeSpan.FromSeconds(5), stoppingToken))
-            {
-                try
-                {
-                    await CheckAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogFailed(logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodic.RunAsync(time, TimeSpan.FromSeconds(5), CheckAsync, ex => LogFailed(logger, ex), stoppingToken);
 
     [LoggerMessage(EventId = 3200, Level = LogLevel.Information, Message = "Conversation {ConversationId} not answered by agent {AgentId} in time; offered to another agent")]
     private static partial void LogReassigned(ILogger logger, Guid conversationId, Guid agentId);

@@ -96,20 +96,8 @@ internal sealed partial class RoutingRecoveryService(
         return released;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (await ClockTicks.NextAsync(time, options.Value.RecoveryInterval, stoppingToken))
-        {
-            try
-            {
-                await RecoverAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(logger, ex);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodic.RunAsync(time, options.Value.RecoveryInterval, RecoverAsync, ex => LogFailed(logger, ex), stoppingToken);
 
     [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Routing recovery: requeued {Requeued} waiting conversations Redis did not hold, recorded {Followed} decisions the store had missed, released {Released} closed conversations Redis still held")]
     private static partial void LogReconciled(ILogger logger, int requeued, int followed, int released);
