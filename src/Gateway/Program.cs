@@ -7,6 +7,7 @@ using ChatGateway.Gateway.Orders;
 using ChatGateway.Gateway.Plugins;
 using ChatGateway.Gateway.ReplyGuard;
 using ChatGateway.Gateway.Reports;
+using ChatGateway.Gateway.Telemetry;
 using ChatGateway.Gateway.Web;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -21,6 +22,7 @@ if (args is ["hash-password", var password])
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddChatGateway(builder.Configuration);
 builder.Services.AddGatewayErrorHandling();
+builder.AddGatewayTelemetry();
 
 // Kestrel runs a request's code on the thread-pool thread that completed its read, instead of handing
 // it to a second pool thread and the response to a third. Only Kestrel's own hand-offs go: the socket
@@ -52,6 +54,7 @@ app.UseAgentAuth();
 
 app.MapOpenApi();
 app.MapGatewayHealth();
+app.MapGatewayMetrics();
 app.MapGatewayApi();
 app.MapSupervisorApi();
 app.MapReportsApi();

@@ -34,6 +34,9 @@ internal sealed partial class DeskConnections(
 
     public void Remove(HubCallerContext context) => _connections.TryRemove(context.ConnectionId, out _);
 
+    /// <summary>Desk connections open here now.</summary>
+    public int Count => _connections.Count;
+
     /// <summary>A session ended on this instance: close its connections now rather than at the next sweep.</summary>
     public void SessionsEnded() => _wake.Writer.TryWrite(true);
 

@@ -35,7 +35,8 @@ internal sealed partial class DeliveryService(
     Conversations.ReplyTokens replyTokens,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
-    ILogger<DeliveryService> logger) : BackgroundService
+    ILogger<DeliveryService> logger,
+    Telemetry.GatewayMetrics metrics) : BackgroundService
 {
     /// <summary>How many of a thread's ids a reply names in its references at most (the newest).</summary>
     private const int MaxReferences = 20;
@@ -454,6 +455,7 @@ internal sealed partial class DeliveryService(
                 error = null;
                 nextAttemptAt = null;
                 LogSent(logger, message.Id, message.InstanceId, attempts);
+                metrics.DeliveryAttempt(message.InstanceId, "sent");
                 break;
             case DeliveryOutcome.TransientFailure when attempts < settings.MaxAttempts:
                 var backoff = Backoff(attempts, Random.Shared.NextDouble(), settings);
@@ -467,6 +469,7 @@ internal sealed partial class DeliveryService(
                 error = result.Error;
                 nextAttemptAt = now + backoff;
                 LogRetrying(logger, message.Id, attempts, backoff);
+                metrics.DeliveryAttempt(message.InstanceId, "retry");
                 LogReason(logger, message.Id, result.Error);
                 break;
             default:
@@ -475,6 +478,7 @@ internal sealed partial class DeliveryService(
                 nextAttemptAt = null;
                 LogFailed(logger, message.Id, attempts);
                 LogReason(logger, message.Id, error);
+                metrics.DeliveryAttempt(message.InstanceId, "failed");
                 break;
         }
 

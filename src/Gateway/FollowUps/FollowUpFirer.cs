@@ -32,7 +32,8 @@ internal sealed partial class FollowUpFirer(
     StoreDialect dialect,
     StoreWriteGate writeGate,
     TimeProvider time,
-    ILogger<FollowUpFirer> logger) : IFollowUpFirer
+    ILogger<FollowUpFirer> logger,
+    Telemetry.GatewayMetrics metrics) : IFollowUpFirer
 {
     public async Task<FollowUpOutcome?> FireAsync(Guid followUpId, CancellationToken cancellationToken) =>
         (await FireAsync([followUpId], cancellationToken))[0];
@@ -264,6 +265,14 @@ internal sealed partial class FollowUpFirer(
         foreach (var i in handled)
         {
             outcomes[i] = await FireHandledAsync(ids[i], cancellationToken);
+        }
+
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (outcomes[i] is { Status: FollowUpStatus.Sent or FollowUpStatus.Skipped } done && rows.TryGetValue(ids[i], out var row))
+            {
+                metrics.FollowUpDone(row.Kind, done.Status == FollowUpStatus.Sent ? "sent" : "skipped");
+            }
         }
 
         return outcomes;

@@ -16,7 +16,8 @@ internal sealed partial class FollowUpPlanner(
     ShopTime shop,
     IFollowUpScheduler scheduler,
     TimeProvider time,
-    ILogger<FollowUpPlanner> logger) : IFollowUpPlanner
+    ILogger<FollowUpPlanner> logger,
+    Telemetry.GatewayMetrics metrics) : IFollowUpPlanner
 {
     public async Task<IReadOnlyList<Guid>> OrderChangedAsync(GatewayDbContext db, Order order, OrderEventType happened, CancellationToken cancellationToken)
     {
@@ -47,6 +48,7 @@ internal sealed partial class FollowUpPlanner(
                 CreatedAt = now,
             };
             db.FollowUps.Add(row);
+            metrics.FollowUpPlanned(row.Kind);
             existing.Add(row);
             changed.Add(row.Id);
         }
@@ -147,6 +149,7 @@ internal sealed partial class FollowUpPlanner(
             CreatedAt = now,
         };
         db.FollowUps.Add(row);
+        metrics.FollowUpPlanned(row.Kind);
         return [row.Id];
     }
 
@@ -199,6 +202,7 @@ internal sealed partial class FollowUpPlanner(
                         CreatedAt = now,
                     };
                     db.FollowUps.Add(row);
+                    metrics.FollowUpPlanned(row.Kind);
                     planned.Add(row.Id);
                 }
 

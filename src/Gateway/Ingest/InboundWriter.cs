@@ -32,6 +32,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     private const int MaxRemembered = 100_000;
 
     private readonly StoreOptions _store;
+    private readonly Telemetry.GatewayMetrics _metrics;
     private readonly StoreDialect _dialect;
     private readonly StoreHealth _health;
     private readonly RoutingRules _rules;
@@ -58,8 +59,10 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         IOptions<IngestOptions> options,
         IOptions<RoutingOptions> routingOptions,
         TimeProvider time,
-        ILogger<InboundWriter> logger)
+        ILogger<InboundWriter> logger,
+        Telemetry.GatewayMetrics metrics)
     {
+        _metrics = metrics;
         _store = store.Value;
         _dialect = dialect;
         _health = health;
@@ -268,12 +271,14 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     private List<(PendingInbound, Ingested)> Store(List<PendingInbound> batch)
     {
         var statements = Open();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             statements.Begin();
             var results = Store(statements, batch);
             statements.Commit();
             _health.WriteSucceeded();
+            _metrics.BatchStored(batch.Count, started);
             return results;
         }
         catch (Exception ex)

@@ -23,7 +23,8 @@ internal sealed partial class IngestService(
     SurveyAnswers surveys,
     RichInbound rich,
     IOptions<IngestOptions> ingestOptions,
-    ILogger<IngestService> logger)
+    ILogger<IngestService> logger,
+    Telemetry.GatewayMetrics metrics)
 {
     public async Task<InboundResult> AcceptAsync(string instanceId, InboundMessage message, CancellationToken cancellationToken)
     {
@@ -45,6 +46,10 @@ internal sealed partial class IngestService(
             Extras = extras,
         };
         var ingested = await writer.WriteAsync(pending, cancellationToken);
+        if (!ingested.Result.Duplicate)
+        {
+            metrics.Inbound(instanceId, pending.ChannelType);
+        }
         if (ingested.HandOff is { } handOff)
         {
             await HandOffAsync(handOff);

@@ -15,7 +15,8 @@ internal sealed partial class ConversationRouter(
     RoutingRules rules,
     IOptions<RoutingOptions> options,
     TimeProvider time,
-    ILogger<ConversationRouter> logger)
+    ILogger<ConversationRouter> logger,
+    Telemetry.GatewayMetrics metrics)
 {
     public long Score(int priority, DateTimeOffset since) => RedisRoutingStore.Score(priority, since, options.Value.PriorityStep);
 
@@ -178,6 +179,14 @@ internal sealed partial class ConversationRouter(
             if (moved)
             {
                 conversation.TransferCount++;
+                metrics.Transferred(conversation.Skill);
+            }
+
+            if (a.AgentId is not null)
+            {
+                // Waited: from entering its queue to an agent; a transfer straight to an agent did not wait.
+                var waitedSince = conversation.Status == ConversationStatus.Waiting ? conversation.StepEnteredAt ?? conversation.CreatedAt : (DateTimeOffset?)null;
+                metrics.Assigned(conversation.Skill, now - waitedSince);
             }
 
             conversation.NeedsSupervisor |= conversation.TransferCount > max;
@@ -247,6 +256,11 @@ internal sealed partial class ConversationRouter(
         }
 
         LogFollowedRedis(logger, conversationId, held.AgentId, skill);
+        if (held.AgentId is not null)
+        {
+            metrics.Assigned(skill, null);
+        }
+
         if (recordedAgentId is { } previous && previous != held.AgentId)
         {
             await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Removed, conversationId, previous));

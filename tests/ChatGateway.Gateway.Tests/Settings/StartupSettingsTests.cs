@@ -24,6 +24,7 @@ public sealed class StartupSettingsTests
     [InlineData("Redis:EmbeddedMemory", "64", "Redis:EmbeddedMemory must be a size such as 64m or 1g, not '64'.")]
     [InlineData("Plugins:Directory", " ", "Plugins:Directory must be the folder holding the plugins' folders")]
     [InlineData("Store:Provider", "Oracle", "Store:Provider")]
+    [InlineData("Metrics:QueueDepthInterval", "00:00:00", "Metrics:QueueDepthInterval must be between")]
     public void BadSetting_StopsStartUp_NamingItsKey(string key, string value, string expected)
     {
         var host = GatewayHost.Create(RedisBackend.Garnet, null, new Dictionary<string, string?> { [key] = value });

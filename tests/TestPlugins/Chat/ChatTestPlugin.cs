@@ -89,6 +89,12 @@ public sealed class ChatTestPlugin : IChannelPlugin
             http.RequestServices.GetRequiredService<SentChats>().Throttles.Enqueue(TimeSpan.FromSeconds(wire.Seconds));
             return Results.NoContent();
         });
+        // The provider refuses the next send for good (a blocked user, a bad recipient), with this reason.
+        endpoints.MapPost("/refuse", (WireRefusal wire, HttpContext http) =>
+        {
+            http.RequestServices.GetRequiredService<SentChats>().Refusals.Enqueue(wire.Reason);
+            return Results.NoContent();
+        });
     }
 }
 
@@ -99,6 +105,8 @@ public sealed record WireOther(string Kind, string? Summary = null, bool Failed 
 public sealed record WireOrigin(string Kind, string? Reference = null, string? Url = null, string? Title = null);
 
 public sealed record WireThrottle(int Seconds);
+
+public sealed record WireRefusal(string Reason);
 
 public sealed record WireEvent(
     string Id, string From, string? Text, string? Name = null, string? Phone = null, WireChat? Chat = null,
@@ -116,12 +124,19 @@ public sealed class SentChats
     public ConcurrentQueue<WireChatSent> All { get; } = new();
 
     public ConcurrentQueue<TimeSpan> Throttles { get; } = new();
+
+    public ConcurrentQueue<string> Refusals { get; } = new();
 }
 
 internal sealed class RecordingChatSender(SentChats sent) : IChannelSender
 {
     public Task<DeliveryResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
+        if (sent.Refusals.TryDequeue(out var refusal))
+        {
+            return Task.FromResult(DeliveryResult.Permanent(refusal));
+        }
+
         if (sent.Throttles.TryDequeue(out var wait))
         {
             return Task.FromResult(DeliveryResult.Transient("rate limited by the provider", wait));
