@@ -164,7 +164,7 @@ public sealed class ContactPanelApiTests
         await using var alice = await host.SignInAsync("alice", online: false);
         await using var bob = await host.SignInAsync("bob");
         await using var visitor = await Visitor.ArriveAsync(host, connect: false);
-        await visitor.SendOkAsync("围巾什么时候发货");
+        await visitor.SendOkAsync("你好，围巾还有吗");
         var first = await bob.NextAssignedAsync();
         var contact = first.Contact.Id;
         var notes = $"/api/contacts/{contact}/notes";
@@ -183,9 +183,9 @@ public sealed class ContactPanelApiTests
         var alicesNote = (await alices.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
 
         // Bob closes; the customer comes back in a new conversation: the notes are still about them.
-        await bob.ReplyAsync(first.Id, "亲，今天下午发出");
+        await bob.ReplyAsync(first.Id, "亲，有的");
         await bob.CloseAsync(first.Id);
-        await visitor.SendOkAsync("收到了吗");
+        await visitor.SendOkAsync("在吗");
         var second = await bob.NextAssignedAsync();
         Assert.NotEqual(first.Id, second.Id);
         var list = (await bob.Http.GetFromJsonAsync<List<JsonElement>>(notes))!;
@@ -207,11 +207,11 @@ public sealed class ContactPanelApiTests
         var past = (await bob.Http.GetFromJsonAsync<List<JsonElement>>($"/api/contacts/{contact}/conversations"))!;
         Assert.Equal([second.Id, first.Id], past.Select(c => c.GetProperty("id").GetGuid()));
         Assert.Equal("assigned", past[0].GetProperty("status").GetString());
-        Assert.Equal("收到了吗", past[0].GetProperty("lastMessage").GetString());
+        Assert.Equal("在吗", past[0].GetProperty("lastMessage").GetString());
         Assert.Equal("closed", past[1].GetProperty("status").GetString());
         Assert.Equal(5, past[1].GetProperty("surveyRating").GetInt32());
         Assert.Equal("Bob", past[1].GetProperty("agentName").GetString());
-        Assert.Equal("亲，今天下午发出", past[1].GetProperty("lastMessage").GetString());
+        Assert.Equal("亲，有的", past[1].GetProperty("lastMessage").GetString());
         Assert.Equal("webchat", past[1].GetProperty("channelType").GetString());
         Assert.Single((await bob.Http.GetFromJsonAsync<List<JsonElement>>($"/api/contacts/{contact}/conversations?limit=1"))!);
         var older = (await bob.Http.GetFromJsonAsync<List<JsonElement>>(
