@@ -26,12 +26,11 @@ public sealed class ContactPanelBrowserTests
         // The shop's product page tells the widget what the visitor looks at; the visitor asks about it.
         var shop = await (await browser.NewContextAsync(new() { BaseURL = host.BaseAddress.ToString() })).NewPageAsync();
         shop.PageError += (_, e) => errors.Add(e);
-        await shop.GotoAsync("/");
+        await Browser.OpenChatAsync(shop);
         await shop.WaitForFunctionAsync("() => window.ChatGateway && typeof window.ChatGateway.setContext === 'function'");
         await shop.EvaluateAsync("""
             () => ChatGateway.setContext({ product: { id: 'sku-42', name: '羊毛围巾', url: 'https://shop.example.com/p/42', price: 199, currency: 'CNY' } })
             """);
-        await Browser.OpenChatAsync(shop);
         await shop.GetByTestId("cgw-input").FillAsync("这条围巾有现货吗");
         await shop.GetByTestId("cgw-send").ClickAsync();
         await Expect(shop.Locator("[data-testid=cgw-message][data-direction=in][data-state=sent]")).ToHaveCountAsync(1);
