@@ -101,6 +101,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<RoutingRecoveryService>();
         services.AddHostedService<StartupInitializer>();
         services.AddCannedReplies(configuration);
+        services.AddHostedService<Contacts.ContactGroupSeeder>();
         services.AddHostedService<Attachments.AttachmentCleanupService>();
         services.AddGatewayHealth(configuration);
         services.AddHostedService(sp => sp.GetRequiredService<RoutingRecoveryService>());

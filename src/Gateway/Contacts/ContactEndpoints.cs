@@ -44,6 +44,9 @@ internal static class ContactEndpoints
         });
         api.MapPost("/contact-merges/{id:guid}/undo", (Guid id, HttpContext http, ContactMergeService merges, CancellationToken ct) =>
             RunAsync(() => merges.UndoAsync(id, ApiEndpoints.AgentId(http), ct)));
+
+        // Labels, groups, notes and history for every agent who serves the contact.
+        app.MapContactPanelApi();
     }
 
     private static async Task<IResult> RunAsync(Func<Task<ContactMergeDto>> action)

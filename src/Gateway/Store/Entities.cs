@@ -56,6 +56,49 @@ internal sealed class Contact
     public List<ChannelIdentity> Identities { get; set; } = [];
 }
 
+/// <summary>A short free-form label an agent put on a contact (e.g. 爱砍价, 要发票); once per contact whatever its case.</summary>
+internal sealed class ContactLabel
+{
+    public Guid Id { get; set; }
+    public Guid ContactId { get; set; }
+    public required string Label { get; set; }
+    /// <summary><see cref="Label"/> in lower case: what makes two labels the same.</summary>
+    public required string Key { get; set; }
+    public Guid AgentId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A group (分组) of the shop's contacts, such as 已付款未发货 or 黑名单; supervisors keep the list.</summary>
+internal sealed class ContactGroup
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    /// <summary>A line saying what the group is for (the starter groups carry their English name here).</summary>
+    public string? Description { get; set; }
+    /// <summary>One of the desk's palette names (<c>gray</c>, <c>red</c>, …).</summary>
+    public string Color { get; set; } = "gray";
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A contact in a <see cref="ContactGroup"/>.</summary>
+internal sealed class ContactGroupMember
+{
+    public Guid ContactId { get; set; }
+    public Guid GroupId { get; set; }
+    public DateTimeOffset AddedAt { get; set; }
+}
+
+/// <summary>A note (备注) about a customer, kept across their conversations; agents see it, customers never do.</summary>
+internal sealed class ContactNote
+{
+    public Guid Id { get; set; }
+    public Guid ContactId { get; set; }
+    public Guid AgentId { get; set; }
+    public required string AgentName { get; set; }
+    public required string Text { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
 /// <summary>A contact as one channel instance knows them (a phone number, a visitor id).</summary>
 internal sealed class ChannelIdentity
 {

@@ -29,6 +29,10 @@ internal class GatewayDbContext : DbContext
     public DbSet<Agent> Agents => Set<Agent>();
     public DbSet<InboundHead> InboundHeads => Set<InboundHead>();
     public DbSet<ContactMerge> ContactMerges => Set<ContactMerge>();
+    public DbSet<ContactLabel> ContactLabels => Set<ContactLabel>();
+    public DbSet<ContactGroup> ContactGroups => Set<ContactGroup>();
+    public DbSet<ContactGroupMember> ContactGroupMembers => Set<ContactGroupMember>();
+    public DbSet<ContactNote> ContactNotes => Set<ContactNote>();
     public DbSet<AgentSession> AgentSessions => Set<AgentSession>();
     public DbSet<GatewayKey> GatewayKeys => Set<GatewayKey>();
     public DbSet<Order> Orders => Set<Order>();
@@ -92,6 +96,33 @@ internal class GatewayDbContext : DbContext
             e.Property(x => x.DeclaredName).HasMaxLength(200);
             e.Property(x => x.DeclaredPhone).HasMaxLength(40);
             e.Property(x => x.DeclaredEmail).HasMaxLength(320);
+        });
+        // Labels, groups and notes stay on the contact they were made for (a merge moves none of them): the contact kept
+        // shows those of every contact merged into it, and an undone merge takes its own back.
+        b.Entity<ContactLabel>(e =>
+        {
+            e.HasIndex(x => new { x.ContactId, x.Key }).IsUnique();
+            e.Property(x => x.Label).HasMaxLength(32);
+            e.Property(x => x.Key).HasMaxLength(32);
+        });
+        b.Entity<ContactGroup>(e =>
+        {
+            e.HasIndex(x => x.Name).IsUnique();
+            e.Property(x => x.Name).HasMaxLength(32);
+            e.Property(x => x.Description).HasMaxLength(200);
+            e.Property(x => x.Color).HasMaxLength(16);
+        });
+        b.Entity<ContactGroupMember>(e =>
+        {
+            e.HasKey(x => new { x.ContactId, x.GroupId });
+            e.HasIndex(x => x.GroupId);
+            e.HasOne<ContactGroup>().WithMany().HasForeignKey(x => x.GroupId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<ContactNote>(e =>
+        {
+            e.HasIndex(x => new { x.ContactId, x.CreatedAt });
+            e.Property(x => x.AgentName).HasMaxLength(200);
+            e.Property(x => x.Text).HasMaxLength(2000);
         });
         b.Entity<ContactMerge>(e =>
         {

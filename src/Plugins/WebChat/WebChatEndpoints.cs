@@ -17,8 +17,10 @@ namespace ChatGateway.Plugins.WebChat;
 /// <summary>
 /// A visitor's message. Name, phone and email are what the visitor typed: kept as declared (unverified). Attachments are
 /// files the visitor uploaded (<c>POST files</c>), each named by its id and the receipt the upload answered.
+/// <c>Context</c> is where the visitor is (the page, a product or their cart, see <see cref="VisitorContextMapper"/>), sent when it changed.
 /// </summary>
-internal sealed record VisitorMessageRequest(string? ClientMessageId, string? Text, string? Name, string? Phone, string? Email, IReadOnlyList<AttachmentReference?>? Attachments = null);
+internal sealed record VisitorMessageRequest(
+    string? ClientMessageId, string? Text, string? Name, string? Phone, string? Email, IReadOnlyList<AttachmentReference?>? Attachments = null, JsonElement? Context = null);
 
 /// <summary>A file a message names: its id and the receipt of its upload, as <c>POST files</c> answered them.</summary>
 internal sealed record AttachmentReference(string? Id, string? Receipt);
@@ -336,6 +338,7 @@ internal static partial class WebChatEndpoints
             // A photo sent alone has no text; whitespace around a file's caption means nothing either.
             Text = files!.Count > 0 && string.IsNullOrWhiteSpace(text) ? "" : text,
             Attachments = files.Count > 0 ? files : null,
+            Origin = VisitorContextMapper.ToOrigin(request.Context),
         };
 
         try

@@ -387,6 +387,88 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.ToTable("Contacts");
                 });
 
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ContactGroup", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Color")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("ContactGroups");
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ContactGroupMember", b =>
+                {
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("GroupId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AddedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ContactId", "GroupId");
+
+                    b.HasIndex("GroupId");
+
+                    b.ToTable("ContactGroupMembers");
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ContactLabel", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ContactId", "Key")
+                        .IsUnique();
+
+                    b.ToTable("ContactLabels");
+                });
+
             modelBuilder.Entity("ChatGateway.Gateway.Store.ContactMerge", b =>
                 {
                     b.Property<Guid>("Id")
@@ -423,6 +505,38 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.HasIndex("IntoContactId");
 
                     b.ToTable("ContactMerges");
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ContactNote", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AgentName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ContactId", "CreatedAt");
+
+                    b.ToTable("ContactNotes");
                 });
 
             modelBuilder.Entity("ChatGateway.Gateway.Store.Conversation", b =>
@@ -1028,6 +1142,15 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .IsRequired();
 
                     b.Navigation("Contact");
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ContactGroupMember", b =>
+                {
+                    b.HasOne("ChatGateway.Gateway.Store.ContactGroup", null)
+                        .WithMany()
+                        .HasForeignKey("GroupId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ChatGateway.Gateway.Store.Conversation", b =>

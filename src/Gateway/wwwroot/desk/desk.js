@@ -615,6 +615,8 @@
     ui.layout.classList.add('show-thread');
     renderList();
     renderThread(true);
+    const listed = state.conversations.get(id);
+    showContactPanel(listed && listed.contact && listed.contact.id, true);
     loadDetail(id);
   }
 
@@ -651,6 +653,7 @@
     renderList();
     if (id === state.selectedId) renderThread(true);
     if (id === state.selectedId) loadOrdersAndFollowUps(id, detail.contact && detail.contact.id);
+    if (id === state.selectedId) showContactPanel(detail.contact && detail.contact.id, false);
   }
 
   function markSelectedClosed() {
@@ -788,7 +791,7 @@
     if (stick) box.scrollTop = box.scrollHeight;
   }
 
-  const ORIGIN_KINDS = { 'deep-link': '链接 Deep link', ad: '广告 Ad', post: '帖子 Post', 'qr-code': '二维码 QR code', page: '页面 Page' };
+  const ORIGIN_KINDS = { 'deep-link': '链接 Deep link', ad: '广告 Ad', post: '帖子 Post', 'qr-code': '二维码 QR code', page: '页面 Page', product: '商品 Product', cart: '购物车 Cart' };
 
   /** Where the customer came from, as their latest message that said so tells (the conversation's own, or its messages'). */
   function conversationOrigin(c) {
@@ -1420,6 +1423,15 @@
       'data-testid': 'desk-not-verified', title: 'Typed by the customer: the channel did not prove it. Check before trusting it.',
     }));
     return wrap;
+  }
+
+  // ---------------------------------------------------------------- contact panel
+  // Labels, groups, notes, past conversations and what the visitor looks at: contact.js. Asked again when the
+  // conversation's details name another contact than the list did (a merge since).
+  function showContactPanel(contactId, fromList) {
+    const panel = window.deskContact;
+    if (!panel || (!fromList && panel.current() === (contactId || null))) return;
+    panel.show(contactId || null, state.me);
   }
 
   // ------------------------------------------------------------------ orders, follow-ups, promises

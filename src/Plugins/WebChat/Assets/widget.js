@@ -989,11 +989,68 @@
     postMessage(item);
   }
 
+  // ---------------------------------------------------------------- where the visitor is (page, product, cart)
+  // The shop passes a product or the cart through ChatGateway.setContext; the page is the visitor's own. A message carries
+  // one part, and only one that changed since the visitor's last message (kept for this tab), so the agent sees where
+  // the visitor is without a row stored for every message.
+  var CONTEXT_KEY = 'cgw:' + instanceId + ':context';
+  var shopContext = { product: null, cart: null };
+  function clip(value, max) {
+    if (typeof value === 'number' && isFinite(value)) return value;
+    if (typeof value !== 'string') return undefined;
+    return value.length > max ? value.slice(0, max) : value;
+  }
+  function cleanProduct(p) {
+    if (!p || typeof p !== 'object') return null;
+    return { id: clip(p.id, 100), name: clip(p.name, 200), url: clip(p.url, 2000), price: clip(p.price, 30), currency: clip(p.currency, 3), image: clip(p.image, 2000) };
+  }
+  function cleanCart(c) {
+    if (!c || typeof c !== 'object') return null;
+    var items = Array.isArray(c.items) ? c.items.slice(0, 100).map(function (i) {
+      return i && typeof i === 'object' ? { id: clip(i.id, 100), name: clip(i.name, 200), quantity: clip(i.quantity, 10), price: clip(i.price, 30) } : null;
+    }).filter(Boolean) : [];
+    return { items: items, total: clip(c.total, 30), currency: clip(c.currency, 3), url: clip(c.url, 2000) };
+  }
+  /** ChatGateway.setContext({ product: {...} | null, cart: {...} | null }): a key left out keeps what was set. */
+  function setContext(context) {
+    if (!context || typeof context !== 'object') return;
+    if (Object.prototype.hasOwnProperty.call(context, 'product')) shopContext.product = cleanProduct(context.product);
+    if (Object.prototype.hasOwnProperty.call(context, 'cart')) shopContext.cart = cleanCart(context.cart);
+  }
+  function sentContext() {
+    try { return JSON.parse(loadSession(CONTEXT_KEY) || '{}') || {}; } catch (e) { return {}; }
+  }
+  /** The part to send with the next message: { kind, value, json }, or null when nothing changed. */
+  function nextContext() {
+    var parts = {
+      product: shopContext.product,
+      cart: shopContext.cart,
+      page: { url: String(location.href).slice(0, 2000), title: String(document.title || '').slice(0, 200) }
+    };
+    var sent = sentContext();
+    var kinds = ['product', 'cart', 'page'];
+    for (var i = 0; i < kinds.length; i++) {
+      var value = parts[kinds[i]];
+      if (!value) continue;
+      var json = JSON.stringify(value);
+      if (sent[kinds[i]] !== json) return { kind: kinds[i], value: value, json: json };
+    }
+    return null;
+  }
+  function contextSent(part) {
+    if (!part) return;
+    var sent = sentContext();
+    sent[part.kind] = part.json;
+    saveSession(CONTEXT_KEY, JSON.stringify(sent));
+  }
+
   function postMessage(item, authRetried) {
     item.state = 'sending';
     item.error = null;
     render();
     var payload = { clientMessageId: item.clientMessageId, text: item.text };
+    if (item.context === undefined) item.context = nextContext();
+    if (item.context) { payload.context = {}; payload.context[item.context.kind] = item.context.value; }
     if (item.files && item.files.length) {
       payload.attachments = item.files.map(function (f) { return { id: f.id, receipt: f.receipt }; });
     }
@@ -1005,6 +1062,7 @@
       if (r.status === 202 || r.status === 200) {
         var d = r.data || {};
         item.state = 'sent';
+        contextSent(item.context);
         if (d.messageId) {
           var dup = findBy('messageId', d.messageId);
           if (dup >= 0 && state.items[dup] !== item) {
@@ -1540,6 +1598,14 @@
   identifyAll.instances = others.concat([identify]);
   api.identify = identifyAll;
   registry.identify = identifyAll;
+  // ChatGateway.setContext: the product or cart the visitor is looking at (a context set before this script loaded, as
+  // window.ChatGateway.context, is taken too).
+  var otherContexts = api.setContext && api.setContext.instances ? api.setContext.instances : [];
+  var setContextAll = function (context) { for (var i = 0; i < setContextAll.instances.length; i++) setContextAll.instances[i](context); };
+  setContextAll.instances = otherContexts.concat([setContext]);
+  api.setContext = setContextAll;
+  registry.setContext = setContextAll;
+  if (api.context) setContext(api.context);
 
   renderCounter();
   renderStatus();

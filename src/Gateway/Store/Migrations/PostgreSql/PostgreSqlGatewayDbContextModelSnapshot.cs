@@ -392,6 +392,88 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.ToTable("Contacts");
                 });
 
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ContactGroup", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Color")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("ContactGroups");
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ContactGroupMember", b =>
+                {
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("GroupId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("AddedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("ContactId", "GroupId");
+
+                    b.HasIndex("GroupId");
+
+                    b.ToTable("ContactGroupMembers");
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ContactLabel", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ContactId", "Key")
+                        .IsUnique();
+
+                    b.ToTable("ContactLabels");
+                });
+
             modelBuilder.Entity("ChatGateway.Gateway.Store.ContactMerge", b =>
                 {
                     b.Property<Guid>("Id")
@@ -428,6 +510,38 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.HasIndex("IntoContactId");
 
                     b.ToTable("ContactMerges");
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ContactNote", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("AgentName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ContactId", "CreatedAt");
+
+                    b.ToTable("ContactNotes");
                 });
 
             modelBuilder.Entity("ChatGateway.Gateway.Store.Conversation", b =>
@@ -1033,6 +1147,15 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                         .IsRequired();
 
                     b.Navigation("Contact");
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.ContactGroupMember", b =>
+                {
+                    b.HasOne("ChatGateway.Gateway.Store.ContactGroup", null)
+                        .WithMany()
+                        .HasForeignKey("GroupId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ChatGateway.Gateway.Store.Conversation", b =>
