@@ -436,6 +436,9 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<long?>("AgentReadAt")
+                        .HasColumnType("bigint");
+
                     b.Property<Guid?>("AssignedAgentId")
                         .HasColumnType("uuid");
 
@@ -452,6 +455,9 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                         .HasColumnType("uuid");
 
                     b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("CustomerReadAt")
                         .HasColumnType("bigint");
 
                     b.Property<string>("Language")
