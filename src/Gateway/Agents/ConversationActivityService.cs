@@ -53,7 +53,7 @@ internal sealed class ConversationActivityService(IDbContextFactory<GatewayDbCon
         var agent = conversation.Status == ConversationStatus.Assigned ? conversation.AssignedAgentId : null;
         if (activity.Kind == ConversationActivityKind.Read)
         {
-            var now = time.GetUtcNow();
+            var now = Stored(time.GetUtcNow());
             await db.Conversations.Where(c => c.Id == conversation.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.CustomerReadAt, now), cancellationToken);
             if (agent is not null)
             {
@@ -92,7 +92,7 @@ internal sealed class ConversationActivityService(IDbContextFactory<GatewayDbCon
     public async Task<(ActivityOutcome Outcome, DateTimeOffset ReadAt)> AgentReadAsync(Guid agentId, Guid conversationId, CancellationToken cancellationToken)
     {
         var (outcome, recipient) = await FindAgentsAsync(agentId, conversationId, cancellationToken);
-        var now = time.GetUtcNow();
+        var now = Stored(time.GetUtcNow());
         if (outcome != ActivityOutcome.Done)
         {
             return (outcome, now);
@@ -110,6 +110,9 @@ internal sealed class ConversationActivityService(IDbContextFactory<GatewayDbCon
         });
         return (outcome, now);
     }
+
+    /// <summary>The time as the store keeps it (whole milliseconds), so the mark told live is the mark read back later.</summary>
+    private static DateTimeOffset Stored(DateTimeOffset time) => new(time.Ticks - (time.Ticks % TimeSpan.TicksPerMillisecond), time.Offset);
 
     private async Task<(ActivityOutcome, (string InstanceId, string ExternalId)?)> FindAgentsAsync(Guid agentId, Guid conversationId, CancellationToken cancellationToken)
     {
