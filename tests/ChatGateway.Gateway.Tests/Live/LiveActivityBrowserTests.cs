@@ -50,14 +50,17 @@ public sealed partial class LiveActivityBrowserTests
         await Expect(shop.GetByTestId("cgw-agent-typing")).ToBeHiddenAsync();
         await Expect(desk.Locator("[data-testid=desk-message][data-direction=out] [data-testid=desk-message-read]")).ToHaveTextAsync(ReadText());
 
+        string secondId;
+
         // A second customer writes twice while the agent is in the first conversation, which then moves to the top again.
         await using (var second = await Visitor.ArriveAsync(host))
         {
             await second.SendOkAsync("I want to complain about my refund");
-            var conversation = desk.Locator("[data-testid=desk-conversation]", new() { HasText = "complain about my refund" });
-            await Expect(conversation).ToHaveCountAsync(1);
+            var arrived = desk.Locator("[data-testid=desk-conversation]", new() { HasText = "complain about my refund" });
+            await Expect(arrived).ToHaveCountAsync(1);
+            secondId = (await arrived.GetAttributeAsync("data-conversation-id"))!;
             await second.SendOkAsync("Nobody answered my email about it");
-            await Expect(conversation.GetByTestId("desk-unread")).ToHaveAttributeAsync("data-count", "2");
+            await Expect(desk.Locator($"[data-conversation-id='{secondId}'] [data-testid=desk-unread]")).ToHaveAttributeAsync("data-count", "2");
         }
 
         await shop.GetByTestId("cgw-input").FillAsync("Thanks");
@@ -66,7 +69,7 @@ public sealed partial class LiveActivityBrowserTests
 
         // After a reload the second conversation still shows its count, its preview and the tab's total.
         await desk.ReloadAsync();
-        var waiting = desk.Locator("[data-testid=desk-conversation]", new() { HasText = "Nobody answered my email" });
+        var waiting = desk.Locator($"[data-conversation-id='{secondId}']");
         await Expect(waiting.GetByTestId("desk-unread")).ToHaveAttributeAsync("data-count", "2");
         await Expect(waiting.GetByTestId("desk-unread")).ToHaveTextAsync("2");
         await Expect(waiting.GetByTestId("desk-conversation-preview")).ToHaveTextAsync("Nobody answered my email about it");
