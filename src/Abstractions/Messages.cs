@@ -308,4 +308,11 @@ public sealed record HistoryMessage(Guid MessageId, string Direction, string Tex
 /// <param name="ConversationId">The conversation.</param>
 /// <param name="Status"><c>waiting</c>, <c>assigned</c>, <c>closed</c>, or <c>pending</c> (the shop wrote first, e.g. a follow-up, and waits for the customer).</param>
 /// <param name="Messages">Its messages, oldest first.</param>
-public sealed record ConversationHistory(Guid ConversationId, string Status, IReadOnlyList<HistoryMessage> Messages);
+public sealed record ConversationHistory(Guid ConversationId, string Status, IReadOnlyList<HistoryMessage> Messages)
+{
+    /// <summary>
+    /// The agent's read mark: the agent has read the customer's messages created up to this time (a channel shows
+    /// "Read" under them); null when no agent has read the conversation yet.
+    /// </summary>
+    public DateTimeOffset? ReadByAgentUpTo { get; init; }
+}

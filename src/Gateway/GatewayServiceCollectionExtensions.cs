@@ -111,6 +111,7 @@ internal static class GatewayServiceCollectionExtensions
         // table: Conversations" at the first start of a fresh store that took over a second to migrate).
         services.AddHostedService(sp => sp.GetRequiredService<OverflowService>());
         services.AddSingleton<AgentNotifier>();
+        services.AddSingleton<ConversationActivityService>();
         services.AddHostedService(sp => sp.GetRequiredService<AgentNotifier>());
         services.AddSingleton<AgentConnectionTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<AgentConnectionTracker>());

@@ -78,7 +78,40 @@ internal sealed partial class AgentNotifier(
 
                 await TellCustomerAsync(e.ConversationId, "closed", cancellationToken);
                 break;
+            case GatewayEventTypes.CustomerTyping when agent is not null:
+                await hub.Clients.User(agent).SendAsync("customerTyping", e.ConversationId, e.Text == ActivityTyping.On, cancellationToken);
+                break;
+            case GatewayEventTypes.CustomerRead when agent is not null && e.DueAt is { } customerReadAt:
+                await hub.Clients.User(agent).SendAsync("customerRead", e.ConversationId, customerReadAt, cancellationToken);
+                break;
+            case GatewayEventTypes.AgentTyping:
+                await TellCustomerActivityAsync(e, e.Text == ActivityTyping.On ? ConversationActivityKind.TypingStarted : ConversationActivityKind.TypingStopped, cancellationToken);
+                break;
+            case GatewayEventTypes.AgentRead when e.DueAt is { } agentReadAt:
+                // The agent's other desks clear the conversation's unread count too.
+                if (agent is not null)
+                {
+                    await hub.Clients.User(agent).SendAsync("conversationRead", e.ConversationId, agentReadAt, cancellationToken);
+                }
+
+                await TellCustomerActivityAsync(e, ConversationActivityKind.Read, cancellationToken);
+                break;
         }
+    }
+
+    // ---------------------------------------------------------------- live activity (typing, read marks)
+
+    /// <summary>Tells the customer the event names, through their channel's <see cref="IConversationActivityObserver"/> on this instance.</summary>
+    private async Task TellCustomerActivityAsync(GatewayEvent e, ConversationActivityKind kind, CancellationToken cancellationToken)
+    {
+        if (e.InstanceId is null || e.ExternalId is null || !channels.TryGetRunning(e.InstanceId, out var channel)
+            || channel.Services!.GetService<IConversationActivityObserver>() is not { } observer)
+        {
+            return;
+        }
+
+        var activity = new AgentActivity(e.ConversationId, new ChannelRecipient { ExternalId = e.ExternalId }, kind) { ReadUpTo = kind == ConversationActivityKind.Read ? e.DueAt : null };
+        await observer.OnAgentActivityAsync(activity, cancellationToken);
     }
 
     private async Task<PromiseAlertDto> PromiseAlertAsync(GatewayEvent e, Guid followUpId, CancellationToken cancellationToken)

@@ -75,7 +75,8 @@ internal sealed class ChannelConversationHistory(IDbContextFactory<GatewayDbCont
             .ThenBy(m => m.Direction)
             .ToList();
 
-        var status = await db.Conversations.Where(c => c.Id == conversationId).Select(c => c.Status).FirstAsync(cancellationToken);
+        var row = await db.Conversations.Where(c => c.Id == conversationId).Select(c => new { c.Status, c.AgentReadAt }).FirstAsync(cancellationToken);
+        var status = row.Status;
         // The shop's own messages that offer answers (a survey's 1-5), so a customer who returns still sees the buttons.
         var shops = messages.Where(m => m.Direction == MessageDirection.Out && m.AgentId == null).Select(m => m.Id).ToList();
         var surveys = shops.Count == 0 ? [] : await db.FollowUps
@@ -91,6 +92,9 @@ internal sealed class ChannelConversationHistory(IDbContextFactory<GatewayDbCont
                 SentVia = IsThisIdentity(m, externalId) ? null : channelTypeOf?.Invoke(m.InstanceId) ?? m.InstanceId,
                 Choices = surveys.Contains(m.Id) ? SurveyAnswers.Choices : null,
                 Attachments = files.TryGetValue(m.Id, out var own) ? own.Select(Attachments.AttachmentService.ToContract).ToList() : null,
-            }).ToList());
+            }).ToList())
+        {
+            ReadByAgentUpTo = row.AgentReadAt,
+        };
     }
 }

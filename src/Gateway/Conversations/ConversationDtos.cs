@@ -95,6 +95,18 @@ public sealed record ConversationDto(
 
     /// <summary>Where the customer came from, as their latest message that said so tells (a deep link, an ad…); null when none did or messages were not read.</summary>
     public OriginDto? Origin { get; init; }
+
+    /// <summary>In the list: how many customer messages came after the agent's read mark (<see cref="AgentReadAt"/>), at most 99.</summary>
+    public int UnreadCount { get; init; }
+
+    /// <summary>In the list: the customer's newest message, cut at 80 characters, or a label for a file sent alone (<c>[图片 photo]</c>); null before they wrote.</summary>
+    public string? LastCustomerMessage { get; init; }
+
+    /// <summary>The agent's read mark: the customer's messages up to this time are read; null when never opened.</summary>
+    public DateTimeOffset? AgentReadAt { get; init; }
+
+    /// <summary>The customer's read mark: they saw the replies up to this time (the desk shows "Read" on them); null when unknown.</summary>
+    public DateTimeOffset? CustomerReadAt { get; init; }
 }
 
 /// <summary>
@@ -181,5 +193,7 @@ internal static class ConversationMapping
         c.Language, c.Tags.Split(',', StringSplitOptions.RemoveEmptyEntries), replyChannels, Orders.Wire.StageName(contact.OrderStage))
     {
         Origin = messages?.LastOrDefault(m => m.Origin is not null)?.Origin,
+        AgentReadAt = c.AgentReadAt,
+        CustomerReadAt = c.CustomerReadAt,
     };
 }

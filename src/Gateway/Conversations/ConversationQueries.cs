@@ -29,7 +29,59 @@ internal sealed class ConversationQueries(IDbContextFactory<GatewayDbContext> db
             WithLastMessage(row.Conversation, ConversationMessages.Latest(row.LastInboundAt, row.LastOtherAt));
         }
 
-        return rows.Select(r => r.Conversation).OrderByDescending(c => c.LastMessageAt).Select(c => c.ToDto(c.Contact!, channels.ChannelTypeOf) with { Subject = c.Subject }).ToList();
+        var ids = rows.Select(r => r.Conversation.Id).ToList();
+        var unread = await ConversationMessages.UnreadAsync(db, ids, MaxUnreadCount, cancellationToken);
+        var previews = await CustomerPreviewsAsync(db, ids, cancellationToken);
+        return rows.Select(r => r.Conversation).OrderByDescending(c => c.LastMessageAt).Select(c => c.ToDto(c.Contact!, channels.ChannelTypeOf) with
+        {
+            Subject = c.Subject,
+            UnreadCount = unread.GetValueOrDefault(c.Id),
+            LastCustomerMessage = previews.GetValueOrDefault(c.Id),
+        }).ToList();
+    }
+
+    // ---------------------------------------------------------------- unread counts and previews
+
+    /// <summary>The list's unread count stops here ("99+" on the desk).</summary>
+    internal const int MaxUnreadCount = 99;
+
+    /// <summary>How much of the customer's newest message the list shows.</summary>
+    internal const int PreviewLength = 80;
+
+    /// <summary>Each conversation's newest customer message as the list shows it: its head (one seek each), cut short; a label for a file alone.</summary>
+    private static async Task<Dictionary<Guid, string>> CustomerPreviewsAsync(GatewayDbContext db, List<Guid> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var heads = await db.InboundHeads.AsNoTracking()
+            .Where(h => ids.Contains(h.ConversationId))
+            .Join(db.Messages, h => h.LastMessageId, m => m.Id, (h, m) => new { h.ConversationId, m.Id, m.Text })
+            .ToListAsync(cancellationToken);
+        var bare = heads.Where(h => string.IsNullOrWhiteSpace(h.Text)).Select(h => h.Id).ToList();
+        var files = await Attachments.AttachmentService.OfMessagesAsync(db, bare, cancellationToken);
+        var kinds = bare.Count == 0 ? [] : await db.MessageContents.AsNoTracking()
+            .Where(x => bare.Contains(x.MessageId) && x.UnsupportedKind != null)
+            .ToDictionaryAsync(x => x.MessageId, x => x.UnsupportedKind!, cancellationToken);
+        return heads.ToDictionary(h => h.ConversationId, h => Preview(h.Text, files.GetValueOrDefault(h.Id), kinds.GetValueOrDefault(h.Id)));
+    }
+
+    internal static string Preview(string text, List<Attachment>? files, string? unsupportedKind)
+    {
+        var line = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (line.Length > 0)
+        {
+            return line.Length <= PreviewLength ? line : line[..(char.IsHighSurrogate(line[PreviewLength - 1]) ? PreviewLength - 1 : PreviewLength)] + "…";
+        }
+
+        if (files is { Count: > 0 })
+        {
+            return files.All(f => f.ContentType.StartsWith("image/", StringComparison.OrdinalIgnoreCase)) ? "[图片 photo]" : "[文件 file]";
+        }
+
+        return unsupportedKind is null ? "" : $"[{unsupportedKind}]";
     }
 
     public async Task<ConversationDto?> GetAsync(Guid conversationId, CancellationToken cancellationToken)

@@ -224,6 +224,7 @@ internal sealed partial class ChannelHost(
         services.AddHttpClient();
         var dbFactory = gatewayServices.GetRequiredService<IDbContextFactory<GatewayDbContext>>();
         services.AddSingleton<IInboundSink>(new InstanceInboundSink(gatewayServices.GetRequiredService<IngestService>(), entry.Id));
+        services.AddSingleton<ICustomerActivitySink>(new Agents.InstanceCustomerActivitySink(gatewayServices.GetRequiredService<Agents.ConversationActivityService>(), entry.Id));
         services.AddSingleton<IDeliveryStatusSink>(new DeliveryStatusSink(dbFactory, gatewayServices.GetRequiredService<GatewayEventBus>(), gatewayServices.GetRequiredService<TimeProvider>(), entry.Id));
         var history = new ChannelConversationHistory(dbFactory, entry.Id, ChannelTypeOf);
         services.AddSingleton<IConversationHistory>(history);

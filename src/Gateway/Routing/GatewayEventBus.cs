@@ -17,6 +17,14 @@ internal static class GatewayEventTypes
     public const string PromiseDue = "promiseDue";
     /// <summary>A promised callback passed without an agent's answer: to the supervisors and the agent who promised.</summary>
     public const string PromiseUnkept = "promiseUnkept";
+    /// <summary>The customer is typing (Text <c>on</c>) or stopped (<c>off</c>): to the agent who has the conversation. Never stored.</summary>
+    public const string CustomerTyping = "customerTyping";
+    /// <summary>The customer has read the replies up to DueAt: to the agent who has the conversation.</summary>
+    public const string CustomerRead = "customerRead";
+    /// <summary>The agent is typing (Text <c>on</c>/<c>off</c>): to the customer at InstanceId/ExternalId. Never stored.</summary>
+    public const string AgentTyping = "agentTyping";
+    /// <summary>The agent has read the customer's messages up to DueAt: to the customer at InstanceId/ExternalId and the agent's other desks.</summary>
+    public const string AgentRead = "agentRead";
 }
 
 /// <summary>
@@ -25,7 +33,14 @@ internal static class GatewayEventTypes
 /// events carry its note and due time (shop offset).
 /// </summary>
 internal sealed record GatewayEvent(
-    string Type, Guid ConversationId, Guid? AgentId = null, Guid? MessageId = null, Conversations.MessageDto? Message = null, string? Text = null, DateTimeOffset? DueAt = null);
+    string Type, Guid ConversationId, Guid? AgentId = null, Guid? MessageId = null, Conversations.MessageDto? Message = null, string? Text = null, DateTimeOffset? DueAt = null)
+{
+    /// <summary>For events to a customer: the channel instance and identity to tell, so receivers need not read the store.</summary>
+    public string? InstanceId { get; init; }
+
+    /// <inheritdoc cref="InstanceId"/>
+    public string? ExternalId { get; init; }
+}
 
 /// <summary>
 /// Fans events out to every gateway instance through Redis pub/sub, so an agent connected to any

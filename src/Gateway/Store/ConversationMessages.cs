@@ -61,6 +61,51 @@ internal static class ConversationMessages
         return await db.Messages.FromSqlRaw(sql, parameters.ToArray()).AsNoTracking().ToListAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// How many customer messages of each conversation came after its agent's read mark (<see cref="Conversation.AgentReadAt"/>),
+    /// at most <paramref name="cap"/>: a walk down each chain from its head that stops at the first message read, or after
+    /// <paramref name="cap"/> messages. Conversations with none unread are left out.
+    /// </summary>
+    public static async Task<Dictionary<Guid, int>> UnreadAsync(
+        GatewayDbContext db, IReadOnlyCollection<Guid> conversationIds, int cap, CancellationToken cancellationToken)
+    {
+        if (conversationIds.Count == 0 || cap <= 0)
+        {
+            return [];
+        }
+
+        var postgres = db.Database.IsNpgsql();
+        var parameters = new List<object>();
+        var ids = new StringBuilder();
+        foreach (var id in conversationIds)
+        {
+            var name = "@c" + parameters.Count;
+            ids.Append(ids.Length == 0 ? name : ", " + name);
+            parameters.Add(postgres ? new Npgsql.NpgsqlParameter(name, id) : new SqliteParameter(name, StoredValues.Text(id)));
+        }
+
+        parameters.Add(postgres ? new Npgsql.NpgsqlParameter("@cap", cap) : new SqliteParameter("@cap", cap));
+        var sql =
+            "WITH RECURSIVE chain(\"ConversationId\", \"PreviousInboundId\", \"ReadAt\", \"Depth\") AS (" +
+            "SELECT h.\"ConversationId\", m.\"PreviousInboundId\", c.\"AgentReadAt\", 1 " +
+            "FROM \"InboundHeads\" AS h CROSS JOIN \"Conversations\" AS c CROSS JOIN \"Messages\" AS m " +
+            $"WHERE h.\"ConversationId\" IN ({ids}) AND c.\"Id\" = h.\"ConversationId\" AND m.\"Id\" = h.\"LastMessageId\" " +
+            "AND (c.\"AgentReadAt\" IS NULL OR m.\"CreatedAt\" > c.\"AgentReadAt\") " +
+            "UNION ALL " +
+            "SELECT chain.\"ConversationId\", m.\"PreviousInboundId\", chain.\"ReadAt\", chain.\"Depth\" + 1 FROM chain CROSS JOIN \"Messages\" AS m " +
+            "WHERE m.\"Id\" = chain.\"PreviousInboundId\" AND chain.\"Depth\" < @cap AND (chain.\"ReadAt\" IS NULL OR m.\"CreatedAt\" > chain.\"ReadAt\")) " +
+            "SELECT \"ConversationId\", COUNT(*) AS \"Count\" FROM chain GROUP BY \"ConversationId\"";
+        var rows = await db.Database.SqlQueryRaw<UnreadRow>(sql, parameters.ToArray()).ToListAsync(cancellationToken);
+        return rows.ToDictionary(r => r.ConversationId, r => (int)Math.Min(r.Count, cap));
+    }
+
+    /// <summary>A row of <see cref="UnreadAsync"/>.</summary>
+    internal sealed class UnreadRow
+    {
+        public Guid ConversationId { get; set; }
+        public long Count { get; set; }
+    }
+
     /// <summary>The conversation's replies and notes, through the conversation index.</summary>
     public static IQueryable<Message> Others(GatewayDbContext db, Guid conversationId) =>
         db.Messages.Where(m => m.ConversationId == conversationId && m.Direction != MessageDirection.In);

@@ -157,6 +157,10 @@ internal sealed class Conversation
     public Guid? ClosedByAgentId { get; set; }
     /// <summary>The subject of the customer's first message that had one (an email's); replies in its thread answer it.</summary>
     public string? Subject { get; set; }
+    /// <summary>The agent's read mark: they had the conversation open and saw the customer's messages up to this time (unread counts start after it).</summary>
+    public DateTimeOffset? AgentReadAt { get; set; }
+    /// <summary>The customer's read mark: their chat was open and they saw the replies up to this time (the desk shows "Read").</summary>
+    public DateTimeOffset? CustomerReadAt { get; set; }
 }
 
 /// <summary>

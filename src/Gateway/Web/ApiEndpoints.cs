@@ -43,6 +43,7 @@ internal static class ApiEndpoints
         agent.MapGet("/conversations/{id:guid}", GetConversationAsync);
         agent.MapPost("/conversations/{id:guid}/messages", ReplyAsync);
         agent.MapAttachmentApi();
+        agent.MapActivityApi();
         agent.MapPost("/conversations/{id:guid}/close", CloseAsync);
         agent.MapPost("/conversations/{id:guid}/transfer", TransferAsync);
         agent.MapPut("/contacts/{id:guid}/exclusive-agent", SetExclusiveAgentAsync).RequireAuthorization(AuthPolicies.Supervisor);

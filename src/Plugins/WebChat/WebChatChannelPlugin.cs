@@ -38,6 +38,8 @@ public sealed class WebChatChannelPlugin : IChannelPlugin
         services.AddSingleton<IChannelOutreach, WebChatOutreach>();
         services.AddSingleton<IConversationStatusObserver, WebChatStatusObserver>();
         services.AddSingleton<IConversationReplyObserver, WebChatReplyObserver>();
+        services.AddSingleton<VisitorActivity>();
+        services.AddSingleton<IConversationActivityObserver, WebChatActivityObserver>();
         services.AddHostedService<WebChatShutdownService>();
     }
 

@@ -158,6 +158,7 @@ internal static partial class WebChatEndpoints
             return history is null ? Error(StatusCodes.Status404NotFound, "no such conversation") : HistoryFor(http, history, visitor.ExternalId);
         });
         endpoints.MapGet("ws", ConnectAsync);
+        endpoints.MapPost("conversations/{conversationId}/read", ReadAsync);
         endpoints.MapGet("preferences", async (HttpContext http, CancellationToken cancellationToken) =>
         {
             if (!TryVisitor(http, out var visitor, out var error))
@@ -420,10 +421,12 @@ internal static partial class WebChatEndpoints
             return;
         }
 
+        var activity = http.RequestServices.GetRequiredService<VisitorActivity>();
         try
         {
-            // The visitor sends over REST; the socket only listens. Read to notice the close.
+            // The visitor sends messages over REST; on the socket only small frames saying they type. Read to notice the close too.
             var buffer = new byte[512];
+            var whole = true;
             while (socket.State == WebSocketState.Open)
             {
                 var result = await socket.ReceiveAsync(buffer, http.RequestAborted);
@@ -432,6 +435,14 @@ internal static partial class WebChatEndpoints
                     await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
                     break;
                 }
+
+                // A frame larger than the buffer is no frame of ours: skipped to its end.
+                if (whole && result.EndOfMessage && result.MessageType == WebSocketMessageType.Text)
+                {
+                    await OnVisitorFrameAsync(http, activity, visitor.ExternalId, buffer.AsMemory(0, result.Count));
+                }
+
+                whole = result.EndOfMessage;
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
@@ -441,7 +452,72 @@ internal static partial class WebChatEndpoints
         finally
         {
             connections.Remove(connection);
+            if (!connections.IsConnected(visitor.ExternalId) && activity.Forget(visitor.ExternalId))
+            {
+                // Gone while typing: the agent's desk stops showing it now rather than after its timeout.
+                await ReportTypingAsync(http, visitor.ExternalId, typing: false);
+            }
         }
+    }
+
+    // ---------------------------------------------------------------- typing and read receipts
+
+    /// <summary>A frame from the widget: <c>{"type":"typing","typing":true|false}</c>, passed on within the visitor's limits; anything else is ignored.</summary>
+    private static async Task OnVisitorFrameAsync(HttpContext http, VisitorActivity activity, string visitorId, ReadOnlyMemory<byte> frame)
+    {
+        if (VisitorActivity.ParseTyping(frame.Span) is { } typing && activity.ShouldPassOnTyping(visitorId, typing))
+        {
+            await ReportTypingAsync(http, visitorId, typing);
+        }
+    }
+
+    private static async Task ReportTypingAsync(HttpContext http, string visitorId, bool typing)
+    {
+        if (http.RequestServices.GetService<ICustomerActivitySink>() is not { } sink)
+        {
+            return;
+        }
+
+        var kind = typing ? ConversationActivityKind.TypingStarted : ConversationActivityKind.TypingStopped;
+        try
+        {
+            await sink.ReportAsync(new CustomerActivity(visitorId, kind), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Typing is a hint: a store or bus hiccup must not close the visitor's socket.
+        }
+    }
+
+    /// <summary>
+    /// <c>POST conversations/{id}/read</c>: the visitor's chat is open and visible and they have seen the replies of their
+    /// conversation up to now (the agent's desk shows "Read" on them). 204; 404 for a conversation not theirs; 429 when
+    /// reported more often than once a second.
+    /// </summary>
+    private static async Task<IResult> ReadAsync(HttpContext http, string conversationId)
+    {
+        if (!TryVisitor(http, out var visitor, out var error))
+        {
+            return error;
+        }
+
+        if (!Guid.TryParse(conversationId, out var id))
+        {
+            return Error(StatusCodes.Status404NotFound, "no such conversation");
+        }
+
+        if (http.RequestServices.GetRequiredService<VisitorActivity>().ReadWait(visitor.ExternalId) is { } wait)
+        {
+            return TooMany(http, wait, "read is reported at most once a second");
+        }
+
+        if (http.RequestServices.GetService<ICustomerActivitySink>() is not { } sink)
+        {
+            return Error(StatusCodes.Status404NotFound, "read receipts are not available on this gateway");
+        }
+
+        var found = await sink.ReportAsync(new CustomerActivity(visitor.ExternalId, ConversationActivityKind.Read) { ConversationId = id }, http.RequestAborted);
+        return found ? Results.NoContent() : Error(StatusCodes.Status404NotFound, "no such conversation");
     }
 
     /// <summary>

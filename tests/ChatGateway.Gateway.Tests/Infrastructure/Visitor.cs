@@ -54,6 +54,10 @@ public sealed class Visitor : IAsyncDisposable
         _receiving = ReceiveAsync(_socket);
     }
 
+    /// <summary>Sends a frame on the visitor's socket, as the widget does (e.g. <c>{"type":"typing","typing":true}</c>).</summary>
+    public Task SendFrameAsync(string json) =>
+        _socket!.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+
     public Task<HttpResponseMessage> SendAsync(string text, string? clientMessageId = null, string? phone = null, string? name = null) =>
         Http.PostAsJsonAsync($"/channels/{InstanceId}/messages", new { clientMessageId = clientMessageId ?? Guid.NewGuid().ToString(), text, phone, name });
 

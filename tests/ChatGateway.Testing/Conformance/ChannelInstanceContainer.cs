@@ -11,7 +11,7 @@ namespace ChatGateway.Testing.Conformance;
 /// <summary>
 /// One channel instance's private service container, built as the gateway's ChannelHost builds it:
 /// the instance, logging, the clock, options, IHttpClientFactory, the three gateway sinks, the channel keys, the outreach
-/// preferences, the attachment store, the channel state, the leases and the contact profiles first (test doubles of each),
+/// preferences, the attachment store, the channel state, the leases, the contact profiles and the customer activity sink first (test doubles of each),
 /// then the plugin's own registrations. Keep the registration list in step with ChannelHost.BuildInstance.
 /// </summary>
 public sealed class ChannelInstanceContainer : IAsyncDisposable
@@ -27,10 +27,12 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
         IChannelState state,
         IChannelLeases leases,
         InMemoryContactProfiles profiles,
+        RecordingCustomerActivitySink activity,
         IReadOnlyList<ServiceDescriptor> registrations,
         TempFolderAttachmentStore? ownedAttachments)
     {
         Profiles = profiles;
+        Activity = activity;
         Registrations = registrations;
         Instance = instance;
         Services = services;
@@ -66,6 +68,9 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
 
     /// <summary>The contact profiles the plugin reported (IContactProfiles).</summary>
     public InMemoryContactProfiles Profiles { get; }
+
+    /// <summary>The customer activity (typing, read) the plugin reported (ICustomerActivitySink).</summary>
+    public RecordingCustomerActivitySink Activity { get; }
 
     /// <summary>Every registration of the container, the gateway's test doubles and the plugin's own, in order.</summary>
     public IReadOnlyList<ServiceDescriptor> Registrations { get; }
@@ -115,6 +120,7 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
         var history = new InMemoryConversationHistory();
         var preferences = new InMemoryOutreachPreferences(inbound);
         var profiles = new InMemoryContactProfiles(inbound);
+        var activity = new RecordingCustomerActivitySink(inbound);
 
         var services = new ServiceCollection();
         services.AddSingleton(instance);
@@ -132,11 +138,12 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
         services.AddSingleton(state);
         services.AddSingleton(leases);
         services.AddSingleton<IContactProfiles>(profiles);
+        services.AddSingleton<ICustomerActivitySink>(activity);
 
         plugin.ConfigureServices(instance, services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = validateOnBuild });
         return new ChannelInstanceContainer(
-            instance, provider, inbound, statuses, history, preferences, attachments, state, leases, profiles, [.. services], ownedAttachments);
+            instance, provider, inbound, statuses, history, preferences, attachments, state, leases, profiles, activity, [.. services], ownedAttachments);
     }
 
     /// <summary>

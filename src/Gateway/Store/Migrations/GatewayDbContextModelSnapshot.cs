@@ -545,6 +545,9 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("AgentReadAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid?>("AssignedAgentId")
                         .HasColumnType("TEXT");
 
@@ -561,6 +564,9 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CustomerReadAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Language")

@@ -54,7 +54,7 @@
     selectedId: null,
     selectedClosed: false,    // the selected conversation was closed while open
     closedSnapshot: null,     // its last known summary, to keep showing it
-    unread: new Set(),
+    unread: unreadCounts(),  // conversation id -> customer messages not seen yet (see live: unread counts)
     drafts: new Map(),
     via: new Map(),           // conversation id -> reply channel (identity id) the agent picked; otherwise the default
     resending: new Set(),     // failed replies being retried or resent
@@ -476,6 +476,7 @@
       }
     }
     state.conversations = fresh;
+    adoptUnreadCounts(list, changes);
     renderList();
     if (state.selectedId && state.conversations.has(state.selectedId)) {
       loadDetail(state.selectedId);
@@ -515,7 +516,7 @@
 
   function lastPreview(id) {
     const list = state.messages.get(id);
-    if (!list || !list.length) return null;
+    if (!list || !list.length) return (state.conversations.get(id) || {}).lastCustomerMessage || null;
     const m = list[list.length - 1];
     const prefix = m.direction === 'out' ? 'You: ' : m.direction === 'note' ? 'Note: ' : '';
     const text = String(m.text || '').replace(/\s+/g, ' ').trim();
@@ -547,7 +548,7 @@
     for (const [id, li] of listNodes) {
       if (!keep.has(id)) { li.remove(); listNodes.delete(id); }
     }
-    const n = state.unread.size;
+    const n = titleCount();
     document.title = (n ? `(${n}) ` : '') + 'Agent desk · ChatGateway';
   }
 
@@ -574,7 +575,9 @@
     if (sub) main.appendChild(el('span', 'conv-sub', sub));
     if (c.subject) main.appendChild(el('span', 'conv-subject', c.subject, { 'data-testid': 'desk-conversation-subject', title: c.subject }));
     const preview = lastPreview(c.id);
-    if (preview) main.appendChild(el('span', 'conv-preview', preview));
+    const typingHint = listTypingHint(c);
+    if (typingHint) main.appendChild(typingHint);
+    else if (preview) main.appendChild(el('span', 'conv-preview', preview, { 'data-testid': 'desk-conversation-preview' }));
 
     const badges = el('span', 'badges');
     badges.appendChild(channelBadge(c.channelType, c.channelInstanceId));
@@ -584,7 +587,7 @@
     main.appendChild(badges);
     b.appendChild(main);
 
-    if (unread) b.appendChild(el('span', 'unread-dot', null, { 'data-testid': 'desk-unread', 'aria-label': 'Unread' }));
+    if (unread) b.appendChild(unreadBadge(c));
   }
 
   function saveDraft() {
@@ -613,11 +616,13 @@
     state.closedSnapshot = null;
     state.unread.delete(id);
     ui.layout.classList.add('show-thread');
+    if (live.agentTypingFor && live.agentTypingFor !== id) stopAgentTyping();
     renderList();
     renderThread(true);
     const listed = state.conversations.get(id);
     showContactPanel(listed && listed.contact && listed.contact.id, true);
     loadDetail(id);
+    markRead(id);
   }
 
   // replace: the history itself changed (contacts merged or a merge undone): show the server's, keep nothing.
@@ -684,6 +689,144 @@
     }
   });
 
+  // ------------------------------------------------------------------ live: unread counts, typing, read marks
+  // state.unread counts the customer's messages the agent has not seen, per conversation (the list answers them after
+  // a reload); the tab title shows their total. Typing is shown ~6 s after its last signal; read marks move on the server.
+  function unreadCounts() {
+    const counts = new Map();
+    return {
+      add(id) { counts.set(id, Math.min((counts.get(id) || 0) + 1, 99)); },
+      set(id, n) { if (Number(n) > 0) counts.set(id, Math.min(Number(n), 99)); else counts.delete(id); },
+      delete(id) { return counts.delete(id); },
+      has(id) { return counts.has(id); },
+      clear() { counts.clear(); },
+      count(id) { return counts.get(id) || 0; },
+      get size() { return counts.size; },
+      total() { let t = 0; for (const n of counts.values()) t += n; return t; },
+    };
+  }
+
+  const TYPING_REPEAT_MS = 2000;  // the agent's "typing" again at most this often
+  const TYPING_IDLE_MS = 5000;    // "stopped" after this long without a key
+  const TYPING_SHOWN_MS = 6000;   // the customer's typing shows this long without a new signal
+  const live = { typingIn: new Map(), agentTypingFor: null, agentTypingAt: 0, idleTimer: null, readTimer: null };
+
+  /** The list's answer: each conversation's unread count as the server counts it (after the agent's read mark). */
+  function adoptUnreadCounts(list, changes) {
+    for (const c of list) {
+      if (changes.includes(c.id)) continue;
+      if (c.id === state.selectedId && !document.hidden) state.unread.delete(c.id);
+      else state.unread.set(c.id, c.unreadCount);
+    }
+  }
+
+  function unreadBadge(c) {
+    const n = state.unread.count(c.id);
+    return el('span', 'unread-dot unread-count', n > 0 ? (n >= 99 ? '99+' : String(n)) : null, {
+      'data-testid': 'desk-unread', 'data-count': String(n), 'aria-label': L(`${n} 条未读`, `${n} unread`),
+    });
+  }
+
+  function titleCount() { return state.unread.total(); }
+
+  /** The agent has the conversation open and the page in view: its read mark moves (at most every second). */
+  function markRead(id) {
+    const c = state.conversations.get(id);
+    if (!c || !state.me || id !== state.selectedId || document.hidden || c.status !== 'assigned' || c.assignedAgentId !== state.me.id) return;
+    clearTimeout(live.readTimer);
+    live.readTimer = setTimeout(() => {
+      if (id !== state.selectedId || document.hidden) return;
+      api('POST', `/api/conversations/${encodeURIComponent(id)}/read`).then((mark) => {
+        const known = state.conversations.get(id);
+        if (known && mark && mark.readAt) known.agentReadAt = mark.readAt;
+      }).catch(() => { /* told again when the next message comes or the page is seen again */ });
+    }, 400);
+  }
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden || !state.selectedId) return;
+    if (state.unread.delete(state.selectedId)) renderList();
+    markRead(state.selectedId);
+  });
+
+  /** The customer typing in a conversation: shown in the thread and the list until a message or ~6 s of silence. */
+  function showCustomerTyping(id, typing) {
+    clearTimeout(live.typingIn.get(id));
+    if (typing) live.typingIn.set(id, setTimeout(() => showCustomerTyping(id, false), TYPING_SHOWN_MS));
+    else live.typingIn.delete(id);
+    renderTyping();
+    if (listNodes.has(id) && state.conversations.has(id)) fillListItem(listNodes.get(id).firstChild, state.conversations.get(id));
+  }
+
+  let typingNode = null;
+  function renderTyping() {
+    if (!typingNode) {
+      typingNode = el('div', 'typing-indicator', null, { 'data-testid': 'desk-customer-typing', role: 'status', 'aria-live': 'polite' });
+      ui.messages.parentNode.insertBefore(typingNode, ui.messages.nextSibling);
+    }
+    const on = !!state.selectedId && live.typingIn.has(state.selectedId);
+    typingNode.hidden = !on;
+    typingNode.textContent = on ? L('顾客正在输入…', 'Customer is typing…') : '';
+  }
+
+  function listTypingHint(c) {
+    return live.typingIn.has(c.id) ? el('span', 'conv-preview conv-typing', L('正在输入…', 'typing…'), { 'data-testid': 'desk-list-typing' }) : null;
+  }
+
+  /** Whether the customer has seen this reply of the agent's (their chat was open after it came). */
+  function readByCustomer(m, c) {
+    if (!m || m.direction !== 'out' || !c || !c.customerReadAt || m.status === 'failed' || m.status === 'pending') return false;
+    if (m.conversationId && m.conversationId !== c.id) return false;
+    return new Date(m.createdAt) <= new Date(c.customerReadAt);
+  }
+
+  /** The agent types in the composer: the customer's chat shows it (every 2 s at most, "stopped" after 5 s idle or on send). */
+  function noteAgentTyping() {
+    const id = state.selectedId;
+    const c = id && state.conversations.get(id);
+    if (!c || !state.me || c.status !== 'assigned' || c.assignedAgentId !== state.me.id || state.selectedClosed) return;
+    if (!ui.reply.value.trim()) { stopAgentTyping(); return; }
+    const now = Date.now();
+    if (live.agentTypingFor !== id || now - live.agentTypingAt >= TYPING_REPEAT_MS) {
+      if (live.agentTypingFor && live.agentTypingFor !== id) stopAgentTyping();
+      live.agentTypingFor = id;
+      live.agentTypingAt = now;
+      api('POST', `/api/conversations/${encodeURIComponent(id)}/typing`, { typing: true }).catch(() => {});
+    }
+    clearTimeout(live.idleTimer);
+    live.idleTimer = setTimeout(stopAgentTyping, TYPING_IDLE_MS);
+  }
+
+  function stopAgentTyping() {
+    clearTimeout(live.idleTimer);
+    const id = live.agentTypingFor;
+    if (!id) return;
+    live.agentTypingFor = null;
+    live.agentTypingAt = 0;
+    if (state.conversations.has(id)) api('POST', `/api/conversations/${encodeURIComponent(id)}/typing`, { typing: false }).catch(() => {});
+  }
+  ui.reply.addEventListener('input', noteAgentTyping);
+  ui.composer.addEventListener('submit', stopAgentTyping);
+  ui.reply.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) stopAgentTyping(); });
+
+  /** The hub's live activity: the customer typing or reading, and this agent's read mark moved on another desk. */
+  function onLiveActivity(conn) {
+    conn.on('customerTyping', (conversationId, typing) => {
+      if (state.conversations.has(conversationId)) showCustomerTyping(conversationId, typing === true);
+    });
+    conn.on('customerRead', (conversationId, readAt) => {
+      const c = state.conversations.get(conversationId);
+      if (!c || !readAt || (c.customerReadAt && new Date(c.customerReadAt) >= new Date(readAt))) return;
+      c.customerReadAt = readAt;
+      if (conversationId === state.selectedId) renderThread();
+    });
+    conn.on('conversationRead', (conversationId, readAt) => {
+      const c = state.conversations.get(conversationId);
+      if (!c) return;
+      c.agentReadAt = readAt;
+      if (state.unread.delete(conversationId)) renderList();
+    });
+  }
+
   // ------------------------------------------------------------------ the selected conversation
   function currentConversation() {
     if (!state.selectedId) return null;
@@ -739,6 +882,7 @@
     renderUploads();
     renderCount();
     renderMessages(c, scrollToEnd);
+    renderTyping();
     renderDetails(c);
   }
 
@@ -822,7 +966,7 @@
     const sig = [m.direction, m.status, m.error, m.agentName, m.channelType, m.channelInstanceId, m.createdAt, m.subject, m.autoSubmitted,
       m.speaker ? `${m.speaker.id}\u0002${m.speaker.name || ''}` : '', m.unsupported ? `${m.unsupported.kind}\u0002${m.unsupported.summary || ''}\u0002${!!m.unsupported.failed}` : '',
       m.origin ? [m.origin.kind, m.origin.reference, m.origin.url, m.origin.title].join('\u0002') : '',
-      customerName, state.resending.has(m.id), state.selectedClosed, c && c.status, replyChannels(c).map((r) => r.id).join(','), content.sig].join('\u0001');
+      customerName, state.resending.has(m.id), state.selectedClosed, c && c.status, replyChannels(c).map((r) => r.id).join(','), content.sig, readByCustomer(m, c)].join('\u0001');
     const cached = threadNodes.get(key);
     if (cached && cached.sig === sig) return cached.node;
     const fresh = m.direction === 'note' ? renderNote(m, content.node) : renderMessage(m, customerName, content.node);
@@ -1361,6 +1505,7 @@
         if (actions) node.appendChild(actions);
       } else {
         status.appendChild(el('span', null, statusText(m), { 'data-testid': 'desk-message-status' }));
+        if (readByCustomer(m, currentConversation())) status.appendChild(el('span', 'msg-read', L('已读', 'Read'), { 'data-testid': 'desk-message-read' }));
       }
       node.appendChild(status);
     }
@@ -3025,6 +3170,8 @@
       if (isSupervisor() && state.view === 'queues') loadOverview();
     });
 
+    onLiveActivity(conn);
+
         conn.onreconnecting(() => setConnection('reconnecting', 'Reconnecting…'));
     conn.onreconnected(() => {
       setConnection('live', 'Live');
@@ -3078,7 +3225,11 @@
     if (switched) state.via.delete(conversationId); // the default follows the customer to where they wrote
     if (added) {
       touch(conversationId, message);
-      if (message.direction === 'in' && conversationId !== state.selectedId) state.unread.add(conversationId);
+      if (message.direction === 'in' && (conversationId !== state.selectedId || document.hidden)) state.unread.add(conversationId);
+      if (message.direction === 'in') {
+        showCustomerTyping(conversationId, false);
+        markRead(conversationId);
+      }
       if (message.direction === 'out') state.overdue.delete(conversationId);
     }
     renderList();

@@ -643,7 +643,8 @@
     }
     var choices = offerChoices && item.direction === 'out' && item.choices && item.choices.length ? item.choices : null;
     var files = item.files || [];
-    var sig = [item.direction, item.state, item.messageId, item.text, item.agentName, item.createdAt, item.error, item.sentVia, choices ? choices.join(',') : '', state.shopName,
+    var read = readByAgent(item);
+    var sig = [item.direction, item.state, item.messageId, item.text, item.agentName, item.createdAt, item.error, item.sentVia, choices ? choices.join(',') : '', state.shopName, read,
       files.map(function (f) { return f.id + ' ' + f.url; }).join(',')].join('\u0000');
     if (node.cgwSig === sig) return node; // unchanged: keep the node as it is (focus, screen readers)
     node.cgwSig = sig;
@@ -683,6 +684,7 @@
       meta.appendChild(el('span', null, null, timeOf(item.createdAt)));
       // A reply the shop sent on another channel of this conversation (e.g. by SMS) shows here too.
       if (item.direction === 'out' && item.sentVia && item.sentVia !== 'webchat') meta.appendChild(el('span', 'cgw-via', { 'data-testid': 'cgw-sent-via', 'data-channel': item.sentVia }, T.sentVia(item.sentVia)));
+      if (read) meta.appendChild(el('span', 'cgw-read', { 'data-testid': 'cgw-read' }, liveText('read')));
     }
     node.appendChild(meta);
     return node;
@@ -868,6 +870,7 @@
     renderBadge();
     saveSession(OPEN_KEY, '1');
     render(true);
+    reportVisitorRead();
     autosize();
     if (!state.token) {
       ensureToken().then(function () { loadHistory(); }, function () { showComposerError(T.tokenFailed); });
@@ -958,6 +961,7 @@
 
   /** Sends a text as the visitor's message (typed, or a choice they picked), with the files uploaded for it. */
   function sendText(text, files) {
+    stopVisitorTyping();
     if (!prechat.hidden) profileFromForm();
     if (!state.profile.done || state.editingProfile) {
       state.profile.done = true;
@@ -1191,9 +1195,11 @@
       state.status = status;
       state.statusFor = cid;
     }
+    if (typeof h.readByAgentUpTo === 'string') noteAgentRead(cid, h.readByAgentUpTo);
     renderStatus();
     render();
     scheduleLinkRefresh();
+    liveOnMessages(false);
   }
 
   function loadHistory(authRetried) {
@@ -1234,6 +1240,9 @@
       }
       render(item.direction === 'in');
       if (item.files.length) scheduleLinkRefresh();
+      liveOnMessages(item.direction === 'out');
+    } else if (frame.type === 'typing' || frame.type === 'read') {
+      onLiveActivityFrame(frame);
     } else if (frame.type === 'status') {
       var s = frame.status;
       if (s !== 'waiting' && s !== 'assigned' && s !== 'closed') return;
@@ -1509,6 +1518,122 @@
     settingsLink.setAttribute('aria-expanded', settingsPanel.hidden ? 'false' : 'true');
     if (!settingsPanel.hidden) { settingsNote.textContent = T.outreachHint; loadOutreach(); }
   });
+
+  // ---------------------------------------------------------------- typing and read receipts
+  // Texts of this part, both languages side by side; the page's language (else the browser's) picks one.
+  var LIVE_TEXT = {
+    agentTyping: { zh: '客服正在输入\u2026', en: 'Agent is typing\u2026' },
+    read: { zh: '已读', en: 'Read' }
+  };
+  function liveText(key) {
+    var lang = String(document.documentElement.lang || navigator.language || '').toLowerCase();
+    return LIVE_TEXT[key][lang.indexOf('zh') === 0 ? 'zh' : 'en'];
+  }
+  var TYPING_REPEAT_MS = 2000;   // "typing" again at most this often while the visitor types
+  var TYPING_IDLE_MS = 5000;     // "stopped" after this long without a key
+  var TYPING_SHOWN_MS = 6000;    // the agent's typing shows this long without a new signal
+  var live = { typingSentAt: 0, typing: false, idleTimer: null, agentTypingTimer: null, agentReadAt: 0, agentReadFor: null, readReported: null, readTimer: null, readSentAt: 0 };
+
+  var agentTypingEl = el('div', 'cgw-typing', { 'data-testid': 'cgw-agent-typing', role: 'status', 'aria-live': 'polite' });
+  agentTypingEl.hidden = true;
+  list.parentNode.insertBefore(agentTypingEl, list.nextSibling);
+  if (!document.getElementById('cgw-style-live')) {
+    var liveStyle = el('style', null, { id: 'cgw-style-live' });
+    liveStyle.appendChild(document.createTextNode([
+      '.cgw-root .cgw-typing{font-size:12px;color:#6b7285;font-style:italic;margin:0 0 8px 4px}',
+      '.cgw-root .cgw-typing[hidden]{display:none}',
+      '.cgw-root .cgw-read{color:#2f6fed;font-weight:600}'
+    ].join('\n')));
+    (document.head || document.documentElement).appendChild(liveStyle);
+  }
+
+  function sendTypingFrame(typing) {
+    if (!ws || ws.readyState !== 1) return;
+    try { ws.send(JSON.stringify({ type: 'typing', typing: typing })); } catch (e) { /* the socket is closing */ }
+  }
+
+  /** The visitor pressed a key: "typing" now and every 2 s while they go on, "stopped" after 5 s idle. */
+  function noteVisitorTyping() {
+    if (!input.value.trim()) { stopVisitorTyping(); return; }
+    var now = Date.now();
+    if (!live.typing || now - live.typingSentAt >= TYPING_REPEAT_MS) {
+      live.typing = true;
+      live.typingSentAt = now;
+      sendTypingFrame(true);
+    }
+    if (live.idleTimer) clearTimeout(live.idleTimer);
+    live.idleTimer = setTimeout(stopVisitorTyping, TYPING_IDLE_MS);
+  }
+
+  function stopVisitorTyping() {
+    if (live.idleTimer) { clearTimeout(live.idleTimer); live.idleTimer = null; }
+    if (!live.typing) return;
+    live.typing = false;
+    sendTypingFrame(false);
+  }
+  input.addEventListener('input', noteVisitorTyping);
+
+  function showAgentTyping(typing) {
+    if (live.agentTypingTimer) { clearTimeout(live.agentTypingTimer); live.agentTypingTimer = null; }
+    var stick = nearBottom();
+    agentTypingEl.textContent = typing ? liveText('agentTyping') : '';
+    agentTypingEl.hidden = !typing;
+    if (typing) live.agentTypingTimer = setTimeout(function () { showAgentTyping(false); }, TYPING_SHOWN_MS);
+    if (stick) scrollToBottom();
+  }
+
+  /** The agent's read mark moved (live, or from the history): "Read" under the visitor's messages up to it. */
+  function noteAgentRead(conversationId, upTo) {
+    var at = Date.parse(upTo);
+    if (!isFinite(at)) return;
+    if (live.agentReadFor !== conversationId) { live.agentReadFor = conversationId; live.agentReadAt = 0; }
+    if (at <= live.agentReadAt) return;
+    live.agentReadAt = at;
+    render();
+  }
+
+  /** Whether the agent has read this message of the visitor's (drawn by renderItem). */
+  function readByAgent(item) {
+    if (item.direction !== 'in' || item.state !== 'sent' || !item.messageId || !live.agentReadAt) return false;
+    if (item.conversationId && live.agentReadFor && item.conversationId !== live.agentReadFor) return false;
+    var at = Date.parse(item.createdAt);
+    return isFinite(at) && at <= live.agentReadAt;
+  }
+
+  /** The visitor sees the chat: the agent's desk is told they have read the replies (at most once a second, once per reply). */
+  function reportVisitorRead() {
+    if (!state.open || document.hidden || !state.token || !state.conversationId) return;
+    var newest = null;
+    for (var i = state.items.length - 1; i >= 0; i--) {
+      var x = state.items[i];
+      if (x.direction === 'out' && x.messageId && (!x.conversationId || x.conversationId === state.conversationId)) { newest = x.messageId; break; }
+    }
+    if (!newest || newest === live.readReported || live.readTimer) return;
+    var wait = Math.max(0, live.readSentAt + 1100 - Date.now());
+    live.readTimer = setTimeout(function () {
+      live.readTimer = null;
+      if (!state.open || document.hidden) return;
+      live.readReported = newest;
+      live.readSentAt = Date.now();
+      request('POST', 'conversations/' + encodeURIComponent(state.conversationId) + '/read').then(function (r) {
+        if (r.status !== 204) live.readReported = null; // told again with the next reply or when the chat is seen again
+      }, function () { live.readReported = null; });
+    }, wait);
+  }
+  document.addEventListener('visibilitychange', function () { if (!document.hidden) reportVisitorRead(); });
+
+  /** A frame about the agent's activity: typing, or their read mark. */
+  function onLiveActivityFrame(frame) {
+    if (frame.conversationId && state.conversationId && frame.conversationId !== state.conversationId) return;
+    if (frame.type === 'typing') showAgentTyping(frame.typing === true);
+    else if (frame.type === 'read' && typeof frame.readUpTo === 'string') noteAgentRead(frame.conversationId || state.conversationId, frame.readUpTo);
+  }
+
+  /** A message came (history or live): an agent's reply ends their typing and may be read now. */
+  function liveOnMessages(replied) {
+    if (replied) showAgentTyping(false);
+    reportVisitorRead();
+  }
 
   // ---------------------------------------------------------------- live connection
   var ws = null;

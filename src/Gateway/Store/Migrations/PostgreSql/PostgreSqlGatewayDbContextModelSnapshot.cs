@@ -550,6 +550,9 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<long?>("AgentReadAt")
+                        .HasColumnType("bigint");
+
                     b.Property<Guid?>("AssignedAgentId")
                         .HasColumnType("uuid");
 
@@ -566,6 +569,9 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                         .HasColumnType("uuid");
 
                     b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("CustomerReadAt")
                         .HasColumnType("bigint");
 
                     b.Property<string>("Language")

@@ -1,0 +1,38 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace ChatGateway.Gateway.Store.Migrations
+{
+    /// <inheritdoc />
+    public partial class ReadMarks : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<long>(
+                name: "AgentReadAt",
+                table: "Conversations",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "CustomerReadAt",
+                table: "Conversations",
+                type: "INTEGER",
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "AgentReadAt",
+                table: "Conversations");
+
+            migrationBuilder.DropColumn(
+                name: "CustomerReadAt",
+                table: "Conversations");
+        }
+    }
+}
