@@ -128,4 +128,33 @@ public sealed class ReopenApiTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync($"/api/conversations/{old}/reopen", null)).StatusCode);
         Assert.Equal("closed", (await bob.Http.GetFromJsonAsync<ConversationDto>($"/api/conversations/{old}"))!.Status);
     }
+
+    [Fact]
+    public async Task Reopen_WhileTheCustomerWritesAtTheSameMoment_NeverLeavesTwoOpenConversations()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        await using var bob = await host.SignInAsync("bob");
+        using var http = host.CreateClient();
+        for (var round = 0; round < 5; round++)
+        {
+            var phone = $"+1000000040{round}";
+            var old = await SearchApiTests.ArriveAsync(http, $"x{round}a", phone, "hi, about the teapot");
+            await bob.NextAssignedAsync();
+            await bob.CloseAsync(old);
+
+            var reopen = bob.Http.PostAsync($"/api/conversations/{old}/reopen", null);
+            var writes = SearchApiTests.ArriveAsync(http, $"x{round}b", phone, "are you there?");
+            var (answer, landed) = (await reopen, await writes);
+
+            // Either the reopen came first and the message landed in it, or the message opened a new conversation and the reopen was refused.
+            Assert.Equal(answer.StatusCode == HttpStatusCode.OK ? old : landed, landed);
+            Assert.Contains(answer.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.Conflict });
+            await using var db = host.CreateDbContext();
+            var contact = db.Conversations.Single(c => c.Id == old).ContactId;
+            Assert.Equal(1, db.Conversations.Count(c => c.ContactId == contact && c.Status != ChatGateway.Gateway.Store.ConversationStatus.Closed));
+            // The reopened conversation, or the new one, came to bob's desk.
+            Assert.Equal(landed, (await bob.NextAssignedAsync()).Id);
+            await bob.CloseAsync(landed);
+        }
+    }
 }
