@@ -86,6 +86,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<IngestService>();
         services.AddSingleton<ConversationQueries>();
         services.AddSingleton<ConversationService>();
+        services.AddSingleton<ConversationLifecycle>();
+        services.AddSingleton<Search.SearchQueries>();
         services.AddSingleton<ChannelHost>();
         services.AddOptions<Attachments.AttachmentOptions>().Bind(configuration.GetSection("Attachments")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Attachments.AttachmentOptions>, Attachments.AttachmentOptionsValidator>();

@@ -117,6 +117,30 @@ internal sealed partial class ConversationRouter(
         return error;
     }
 
+    /// <summary>
+    /// An agent takes a waiting conversation from a queue they serve (Redis decides, once, against routing and every other
+    /// agent on any instance); recorded and announced like routing's own assignment. The skill is the queue's when it is not theirs.
+    /// </summary>
+    public async Task<(TakeResult Result, string? Skill)> TakeAsync(Guid conversationId, Agent agent)
+    {
+        var queues = rules.Current.QueuesFor(agent.SkillList, agent.AttributeMap);
+        var (result, skill, assignments) = await store.TakeAsync(conversationId, agent.Id, queues);
+        if (result == TakeResult.Taken)
+        {
+            await ApplyAsync(assignments);
+        }
+
+        return (result, skill);
+    }
+
+    /// <summary>A closed conversation an agent reopened (already recorded as theirs): it counts in their load, as an assignment does, and shows on their desk.</summary>
+    public async Task ReopenedAsync(Guid conversationId, Guid agentId, string skill, string? channelType)
+    {
+        await store.RestoreAssignedAsync(conversationId, agentId, skill, channelType);
+        LogAssigned(logger, conversationId, agentId);
+        await events.PublishAsync(new GatewayEvent(GatewayEventTypes.Assigned, conversationId, agentId));
+    }
+
     /// <summary>Moves a waiting conversation to the next step of its workflow (overflow); false when it was no longer waiting there.</summary>
     public async Task<bool> OverflowAsync(Guid conversationId, string from, string to, TimeSpan waited)
     {

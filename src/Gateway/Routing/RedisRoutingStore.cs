@@ -25,6 +25,9 @@ internal sealed record DeskHeartbeat(bool WasGone, IReadOnlyDictionary<Guid, str
 /// <summary>Why a transfer could not happen; the conversation is untouched.</summary>
 internal enum TransferError { None, NotAssigned, TargetUnavailable }
 
+/// <summary>What an agent's take from a queue came to: taken, no longer waiting, or a queue that is not theirs.</summary>
+internal enum TakeResult { Taken, Gone, Unfit }
+
 /// <summary>
 /// Routing state in Redis. Every decision is one Lua script, so a conversation never gets two agents
 /// and an agent never exceeds capacity, also with several gateway instances racing. The scripts use
@@ -368,6 +371,25 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
         return out
         """;
 
+    // ARGV: prefix, conversation, agent, the queues the agent serves (comma separated). An agent takes a waiting
+    // conversation from its queue themselves: 'gone' when it no longer waits (routing or another agent took it),
+    // 'unfit:{skill}' when its queue is not one of theirs; else the assignment, counted in their load like any other.
+    private const string TakeScript = Functions + """
+        local conv, agent, queues = ARGV[2], ARGV[3], ARGV[4]
+        if redis.call('HEXISTS', p .. 'c:' .. conv, 'agent') == 1 then return 'gone' end
+        local skill = redis.call('HGET', p .. 'c:' .. conv, 'skill')
+        if not skill or not redis.call('ZSCORE', p .. 'q:' .. skill, conv) then return 'gone' end
+        local fits = false
+        for s in string.gmatch(queues, '[^,]+') do
+          if s == skill then fits = true end
+        end
+        if not fits then return 'unfit:' .. skill end
+        redis.call('ZREM', p .. 'q:' .. skill, conv)
+        local out = {}
+        assign(conv, agent, out)
+        return out
+        """;
+
     // ARGV: prefix, conversation, agent, skill, channel type. Re-records an assignment the store already
     // holds, with its place in the agent's per-channel load (an embedded Garnet restarts empty).
     private const string RestoreAssignedScript = """
@@ -431,6 +453,22 @@ internal sealed class RedisRoutingStore(RedisConnection redis)
 
     public async Task<(TransferError Error, IReadOnlyList<Assignment> Assignments)> TransferToSkillAsync(Guid conversationId, Guid from, string skill, long score) =>
         await TransferAsync(TransferToSkillScript, Id(conversationId), Id(from), skill, Num(score));
+
+    /// <summary>
+    /// The agent takes a waiting conversation from its queue (one Lua step, so routing and other agents on any instance
+    /// cannot take it too): the assignment, or why not (<see cref="TakeResult"/>).
+    /// </summary>
+    public async Task<(TakeResult Result, string? Skill, IReadOnlyList<Assignment> Assignments)> TakeAsync(Guid conversationId, Guid agentId, IEnumerable<string> queues)
+    {
+        var result = await EvaluateAsync(TakeScript, [Id(conversationId), Id(agentId), string.Join(',', queues)]);
+        if (result.Resp2Type is ResultType.BulkString or ResultType.SimpleString)
+        {
+            var text = (string)result!;
+            return text.StartsWith("unfit:", StringComparison.Ordinal) ? (TakeResult.Unfit, text["unfit:".Length..], []) : (TakeResult.Gone, null, []);
+        }
+
+        return (TakeResult.Taken, null, Parse(result));
+    }
 
     /// <summary>
     /// Records an assignment the store holds; returns the agent Redis has (another one if it differs), or null when

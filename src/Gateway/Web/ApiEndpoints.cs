@@ -46,6 +46,8 @@ internal static class ApiEndpoints
         agent.MapActivityApi();
         agent.MapPost("/conversations/{id:guid}/close", CloseAsync);
         agent.MapPost("/conversations/{id:guid}/transfer", TransferAsync);
+        agent.MapLifecycleApi();
+        Search.SearchEndpoints.MapSearchApi(agent);
         agent.MapPut("/contacts/{id:guid}/exclusive-agent", SetExclusiveAgentAsync).RequireAuthorization(AuthPolicies.Supervisor);
         agent.MapGet("/messages/failed", async (HttpContext http, ConversationQueries queries, CancellationToken ct) =>
             TypedResults.Ok(await queries.ListFailedAsync(AgentId(http), ct)));
@@ -91,8 +93,10 @@ internal static class ApiEndpoints
     private static async Task<Results<Ok<ConversationDto>, NotFound<ErrorDto>>> GetConversationAsync(Guid id, HttpContext http, ConversationQueries queries, CancellationToken ct)
     {
         var conversation = await queries.GetAsync(id, ct);
-        // Supervisors read any conversation (read-only: replies and closing stay with its agent).
-        return conversation is null || (conversation.AssignedAgentId != AgentId(http) && !http.User.IsInRole(AgentRoles.Supervisor))
+        // Supervisors read any conversation, agents their own and closed ones (found in search or the Closed list, to reopen);
+        // read-only: replies and closing stay with its agent.
+        return conversation is null
+            || (conversation.AssignedAgentId != AgentId(http) && conversation.Status != "closed" && !http.User.IsInRole(AgentRoles.Supervisor))
             ? TypedResults.NotFound(new ErrorDto("no such conversation among yours"))
             : TypedResults.Ok(conversation);
     }

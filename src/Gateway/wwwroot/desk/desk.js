@@ -827,6 +827,41 @@
     });
   }
 
+  // ---------------------------------------------------------------- lifecycle: conversations opened from search or the Closed list
+  // lifecycle.js (search, the Closed list, reopen, take from a queue) opens conversations that are not in the agent's
+  // list: shown read-only in the thread, like one closed while it was open. It reaches the desk through window.deskLifecycle.
+  async function openOther(id) {
+    if (state.conversations.has(id)) { showView('inbox'); select(id); return; }
+    const detail = await api('GET', `/api/conversations/${encodeURIComponent(id)}`);
+    if (!state.me) return;
+    if (state.conversations.has(id)) { showView('inbox'); select(id); return; }
+    showView('inbox');
+    if (id !== state.selectedId) {
+      closeTransfer();
+      closePromise();
+      saveDraft();
+      ui.reply.value = '';
+      ui.replyError.hidden = true;
+      closeCanned();
+      hideGuard();
+    }
+    state.selectedId = id;
+    state.selectedClosed = true;
+    state.closedSnapshot = withoutMessages(detail);
+    state.messages.set(id, Array.isArray(detail.messages) ? detail.messages.slice() : []);
+    ui.layout.classList.add('show-thread');
+    renderList();
+    renderThread(true);
+    loadOrdersAndFollowUps(id, detail.contact && detail.contact.id);
+  }
+  window.deskLifecycle = {
+    api, el, clear, toast, ago, dateTime, contactName, channelBadge, formatWait, openOther,
+    reload: () => loadConversations(),
+    open: (id) => { showView('inbox'); select(id); },
+    selected: () => (state.selectedId ? { id: state.selectedId, readOnly: state.selectedClosed, conversation: currentConversation() } : null),
+    threadShown: null, // set by lifecycle.js: called with (conversation, closed) whenever the thread is drawn
+  };
+
   // ------------------------------------------------------------------ the selected conversation
   function currentConversation() {
     if (!state.selectedId) return null;
@@ -884,6 +919,7 @@
     renderMessages(c, scrollToEnd);
     renderTyping();
     renderDetails(c);
+    if (window.deskLifecycle.threadShown) window.deskLifecycle.threadShown(c, closed);
   }
 
   // The thread keeps each message's node while it is shown, so that a status change or a new message does not
