@@ -55,6 +55,7 @@ app.MapGatewayHealth();
 app.MapGatewayApi();
 app.MapSupervisorApi();
 app.MapReportsApi();
+app.MapDeskSettingsApi();
 app.MapContactsApi();
 app.MapOrdersApi();
 app.MapCallbacksApi();

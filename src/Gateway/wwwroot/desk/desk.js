@@ -170,21 +170,22 @@
   }
   function time(iso) {
     const d = new Date(iso);
-    return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return isNaN(d) ? '' : shopDate(d, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   }
   function dateTime(iso) {
     const d = new Date(iso);
-    return isNaN(d) ? '' : d.toLocaleString([], { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+    return isNaN(d) ? '' : shopDate(d, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   }
   function dayLabel(iso) {
     const d = new Date(iso);
     if (isNaN(d)) return '';
-    const today = new Date(); today.setHours(0, 0, 0, 0);
-    const day = new Date(d); day.setHours(0, 0, 0, 0);
-    const diff = Math.round((today - day) / 86400000);
-    if (diff === 0) return L('今天', 'Today');
-    if (diff === 1) return L('昨天', 'Yesterday');
-    return d.toLocaleDateString([], { weekday: 'short', month: 'short', day: 'numeric', year: today.getFullYear() === d.getFullYear() ? undefined : 'numeric' });
+    // Days as the shop's calendar has them.
+    const dayOf = (x) => shopDate(x, { year: 'numeric', month: '2-digit', day: '2-digit' });
+    const now = new Date();
+    if (dayOf(d) === dayOf(now)) return L('今天', 'Today');
+    if (dayOf(d) === dayOf(new Date(now.getTime() - 86400000))) return L('昨天', 'Yesterday');
+    const sameYear = shopDate(d, { year: 'numeric' }) === shopDate(now, { year: 'numeric' });
+    return shopDate(d, { weekday: 'short', month: 'short', day: 'numeric', year: sameYear ? undefined : 'numeric' });
   }
   function ago(iso) {
     const d = new Date(iso);
@@ -194,7 +195,7 @@
     if (s < 3600) return Math.floor(s / 60) + L('分钟', 'm');
     if (s < 86400) return Math.floor(s / 3600) + L('小时', 'h');
     if (s < 7 * 86400) return Math.floor(s / 86400) + L('天', 'd');
-    return d.toLocaleDateString([], { month: 'short', day: 'numeric' });
+    return shopDate(d, { month: 'short', day: 'numeric' });
   }
   function channelLabel(type, instanceId) { return type || instanceId || L('渠道', 'channel'); }
   function channelBadge(type, instanceId) {
@@ -1440,7 +1441,7 @@
     if (!iso) return '';
     const m = OFFSET.exec(iso);
     if (m && m[1] !== 'Z') state.shopOffset = m[1];
-    return String(iso).slice(0, 16).replace('T', ' ');
+    return shopDate(iso, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   }
   function shopOffset() {
     if (state.shopOffset) return state.shopOffset;
@@ -2819,7 +2820,7 @@
     renderAlerts(alerts, o.waitingAlertAfterSeconds);
 
     const at = new Date(o.at);
-    ui.queuesUpdated.textContent = L(`更新于 ${isNaN(at) ? new Date().toLocaleTimeString() : at.toLocaleTimeString()}`, `Updated ${isNaN(at) ? new Date().toLocaleTimeString() : at.toLocaleTimeString()}`);
+    ui.queuesUpdated.textContent = L(`更新于 ${shopDate(isNaN(at) ? new Date() : at, { timeStyle: 'medium', hourCycle: 'h23' })}`, `Updated ${shopDate(isNaN(at) ? new Date() : at, { timeStyle: 'medium', hourCycle: 'h23' })}`);
 
     clear(ui.queueRows);
     for (const q of queues) {
@@ -3218,6 +3219,7 @@
   });
 
   (async function boot() {
+    await window.deskSettings; // the shop's time zone, for every time shown
     try {
       const me = await api('GET', '/api/agents/me');
       if (me) { startApp(me); return; }
