@@ -76,7 +76,7 @@ public sealed class SupervisorPromisesBrowserTests
         // 11:00 passes without an answer: the row turns "not kept" while she looks, with the alert.
         await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 11, 0));
         await Expect(row).ToHaveAttributeAsync("data-state", "unkept");
-        await Expect(row.GetByTestId("desk-promise-state")).ToHaveTextAsync("未兑现 Not kept");
+        await Expect(row.GetByTestId("desk-promise-state")).ToHaveTextAsync("Not kept");
         await Expect(desk.GetByTestId("desk-promises-count")).ToHaveTextAsync("0");
         await Expect(desk.GetByTestId("desk-toast")).ToContainTextAsync("Promise not kept");
 
