@@ -395,7 +395,7 @@
     ui.presenceWrap.dataset.presence = presence;
     const info = PRESENCE[presence] || PRESENCE.offline;
     ui.presenceWrap.title = `${presenceLabel(presence)}: ${info.hint}`;
-    ui.offlineState.textContent = presence;
+    ui.offlineState.textContent = L(presenceLabel(presence), presence);
     ui.offlineExplain.textContent = info.banner || PRESENCE.offline.banner;
     ui.offlineBanner.dataset.presence = presence;
     ui.offlineBanner.hidden = presence === 'online';
