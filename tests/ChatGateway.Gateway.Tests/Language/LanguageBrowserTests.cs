@@ -47,7 +47,7 @@ public sealed class LanguageBrowserTests
         await Expect(desk.GetByTestId("desk-send")).ToHaveTextAsync("发送");
         var leftovers = await desk.EvaluateAsync<string>("""
             () => ['desk-tab-inbox', 'desk-tab-queues', 'desk-logout', 'desk-password-open', 'desk-presence', 'desk-connection',
-                   'desk-send', 'desk-transfer', 'desk-close', 'desk-canned-open', 'desk-reply']
+                   'desk-send', 'desk-transfer', 'desk-close', 'desk-canned-open', 'desk-login', 'desk-password-save']
               .map((id) => document.querySelector(`[data-testid=${id}]`))
               .filter((e) => /[A-Za-z]{3,}/.test([e.textContent, e.title, e.getAttribute('aria-label'), e.getAttribute('placeholder')].join(' ')))
               .map((e) => `${e.dataset.testid}: ${e.textContent.trim()} ${e.title}`).join('; ')

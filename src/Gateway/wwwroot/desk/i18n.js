@@ -61,6 +61,9 @@
     return f.format(d);
   };
 
+  // A day of the shop's calendar as yyyy-MM-dd (the reports' from and to).
+  window.shopDay = (d) => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+
   function wireSwitches(root) {
     for (const b of root.querySelectorAll('[data-lang-switch]')) {
       b.replaceChildren();

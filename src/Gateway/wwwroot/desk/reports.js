@@ -47,9 +47,9 @@
     return String(value);
   }
 
+  // Days of the shop's calendar (its time zone), as the report counts them.
   function iso(date) {
-    const pad = (n) => String(n).padStart(2, '0');
-    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+    return window.shopDay(date);
   }
 
   function query() {
