@@ -58,6 +58,7 @@ app.MapGatewayMetrics();
 app.MapGatewayApi();
 app.MapSupervisorApi();
 app.MapReportsApi();
+app.MapDeskSettingsApi();
 app.MapContactsApi();
 app.MapOrdersApi();
 app.MapCallbacksApi();

@@ -82,7 +82,7 @@ internal static class CannedReplyEndpoints
             fill = text =>
             {
                 var chinese = CannedReplyText.IsChinese(text);
-                return CannedReplyText.Fill(text, CannedReplyText.Values(known ?? options.Value.FallbackFor(text), agent.DisplayName, shop.ShopName, shop.DispatchCutoff, order, chinese));
+                return CannedReplyText.Fill(text, CannedReplyText.Values(known ?? options.Value.FallbackFor(text), agent.DisplayName, shop.ShopNameIn(chinese ? "zh" : "en"), shop.DispatchCutoff, order, chinese));
             };
         }
 

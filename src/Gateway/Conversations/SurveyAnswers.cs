@@ -13,7 +13,7 @@ internal sealed class SurveyOptions
     /// <summary>How long after the survey went out a bare 1-5 counts as its answer; later it is an ordinary message.</summary>
     public TimeSpan AnswerWindow { get; set; } = TimeSpan.FromHours(48);
 
-    /// <summary>The thanks for a rating, by the conversation's language (<c>zh</c>, <c>en</c>); both when it is not known.</summary>
+    /// <summary>The thanks for a rating, by the conversation's language (<c>zh</c>, <c>en</c>; the shop's when it is not known).</summary>
     public Dictionary<string, string> Thanks { get; set; } = new(StringComparer.OrdinalIgnoreCase)
     {
         ["zh"] = "谢谢您的评价！",
@@ -53,6 +53,7 @@ internal sealed partial class SurveyAnswers(
     DeliveryService delivery,
     GatewayEventBus events,
     BusinessHours hours,
+    FollowUps.FollowUpSettings shop,
     IOptionsMonitor<SurveyOptions> options,
     TimeProvider time,
     ILogger<SurveyAnswers> logger)
@@ -135,7 +136,7 @@ internal sealed partial class SurveyAnswers(
             Direction = MessageDirection.Out,
             Text = ThanksFor(conversation.Language),
             Status = MessageStatus.Pending,
-            AgentName = hours.Options.SenderName,
+            AgentName = hours.Options.SenderNameIn(CustomerLanguage.Of(conversation.Language, shop.Current.DefaultLanguage)),
             NextAttemptAt = now,
             CreatedAt = now,
         });
@@ -160,13 +161,11 @@ internal sealed partial class SurveyAnswers(
 
     private string ThanksFor(string? language)
     {
+        // One language: the customer's, else the shop's (never both in one message).
         var thanks = options.CurrentValue.Thanks;
-        if (language is not null && thanks.TryGetValue(language, out var text))
-        {
-            return text;
-        }
-
-        return string.Concat(thanks.TryGetValue("zh", out var zh) ? zh : "", thanks.TryGetValue("en", out var en) ? en : "");
+        var wanted = CustomerLanguage.Of(language, shop.Current.DefaultLanguage);
+        return thanks.TryGetValue(wanted, out var text) ? text
+            : thanks.TryGetValue(shop.Current.DefaultLanguage, out var shops) ? shops : thanks.Values.FirstOrDefault() ?? "";
     }
 
     [LoggerMessage(EventId = 8110, Level = LogLevel.Information, Message = "Conversation {ConversationId} rated {Rating} by the customer's survey answer; closed again without routing")]

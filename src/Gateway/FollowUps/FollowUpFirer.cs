@@ -159,7 +159,7 @@ internal sealed partial class FollowUpFirer(
             var agentName = followUp.AgentId is { } agentId
                 ? await db.Agents.AsNoTracking().Where(a => a.Id == agentId).Select(a => a.DisplayName).FirstOrDefaultAsync(cancellationToken)
                 : null;
-            sends.Add(new Send(i, followUp, contact, target.Value, Templates.Render(template, Variables(o, contact, order, agentName, now))));
+            sends.Add(new Send(i, followUp, contact, target.Value, Templates.Render(template, Variables(o, contact, order, agentName, now, language))));
         }
 
         var published = new List<(Conversation Conversation, Guid MessageId)>();
@@ -761,7 +761,7 @@ internal sealed partial class FollowUpFirer(
         return conversation;
     }
 
-    private Dictionary<string, string?> Variables(FollowUpOptions o, Contact contact, Order? order, string? agent, DateTimeOffset now)
+    private Dictionary<string, string?> Variables(FollowUpOptions o, Contact contact, Order? order, string? agent, DateTimeOffset now, string language)
     {
         var items = order is null ? [] : System.Text.Json.JsonSerializer.Deserialize<List<ItemRow>>(order.Items) ?? [];
         var product = items.Count switch
@@ -773,7 +773,7 @@ internal sealed partial class FollowUpFirer(
         return new Dictionary<string, string?>
         {
             ["name"] = contact.DisplayName ?? order?.BuyerName ?? "",
-            ["shop"] = o.ShopName,
+            ["shop"] = o.ShopNameIn(language),
             ["product"] = product,
             ["amount"] = order?.Amount?.ToString("0.00", CultureInfo.InvariantCulture),
             ["currency"] = order?.Currency,

@@ -13,6 +13,11 @@ internal sealed class FollowUpOptions
     /// <summary>The shop's name for <c>{shop}</c> and as the sender of follow-ups.</summary>
     public string ShopName { get; set; } = "Demo Shop";
 
+    /// <summary>The shop's name for <c>{shop}</c> by the customer's language (<c>zh</c>, <c>en</c>); a language without one: <see cref="ShopName"/>.</summary>
+    public Dictionary<string, string> ShopNames { get; set; } = [];
+
+    public string ShopNameIn(string language) => ShopNames.TryGetValue(language, out var name) && !string.IsNullOrWhiteSpace(name) ? name : ShopName;
+
     /// <summary>No follow-up goes out between these times, shop time (<c>HH:mm-HH:mm</c>, across midnight).</summary>
     public string QuietHours { get; set; } = "21:00-09:00";
 
@@ -123,6 +128,7 @@ internal sealed partial class FollowUpOptionsValidator : IValidateOptions<Follow
             errors.Add("FollowUps:MaxPerContactPerDay must be at least 1.");
         }
 
+        errors.AddRange(Conversations.CustomerLanguage.Errors("FollowUps:ShopNames", o.ShopNames));
         if (o.DefaultLanguage is not ("zh" or "en"))
         {
             errors.Add("FollowUps:DefaultLanguage must be zh or en.");

@@ -15,26 +15,17 @@ internal sealed partial class AutoReplyService(
     RedisRoutingStore store,
     ConversationRouter router,
     DeliveryService delivery,
+    FollowUps.FollowUpSettings shop,
     TimeProvider time,
     ILogger<AutoReplyService> logger)
 {
     public async Task SendIfNeededAsync(Guid conversationId, string skill)
     {
         var now = time.GetUtcNow();
-        string? text = null;
-        if (!hours.IsOpen(now))
+        var closed = !hours.IsOpen(now);
+        if (!closed && await store.GetAvailableAgentCountAsync(skill) != 0)
         {
-            var next = hours.NextOpening(now);
-            text = hours.Options.ClosedReply.Replace("{next}", next is { } opening ? hours.Describe(opening) : "our next opening");
-        }
-        else if (await store.GetAvailableAgentCountAsync(skill) == 0)
-        {
-            text = hours.Options.NoAgentReply;
-        }
-
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return; // open with agents able to help, or the shop turned this reply off (empty text)
+            return; // open with agents able to help
         }
 
         await using var db = await dbFactory.CreateDbContextAsync();
@@ -45,10 +36,29 @@ internal sealed partial class AutoReplyService(
             return;
         }
 
+        // In the customer's language only: a Chinese customer gets Chinese, an English one English.
+        var language = Conversations.CustomerLanguage.Of(conversation.Language, shop.Current.DefaultLanguage);
+        string text;
+        if (closed)
+        {
+            var next = hours.NextOpening(now);
+            text = hours.Options.ClosedReplyIn(language)
+                .Replace("{next}", next is { } opening ? hours.Describe(opening, language) : language == "zh" ? "下一个工作时间" : "our next opening");
+        }
+        else
+        {
+            text = hours.Options.NoAgentReplyIn(language);
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return; // the shop turned this reply off (empty text)
+        }
+
         var (position, wait) = await router.GetQueuePositionAsync(conversationId, conversation.Skill);
         text = text
             .Replace("{position}", position?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-")
-            .Replace("{wait}", wait is { } w ? $"{Math.Ceiling(w.TotalMinutes):0} min" : "-");
+            .Replace("{wait}", wait is { } w ? $"{Math.Ceiling(w.TotalMinutes):0}{(language == "zh" ? " 分钟" : " min")}" : "-");
         db.Messages.Add(new Message
         {
             Id = Ids.NewVersion7(now),
@@ -58,7 +68,7 @@ internal sealed partial class AutoReplyService(
             Direction = MessageDirection.Out,
             Text = text,
             Status = MessageStatus.Pending,
-            AgentName = hours.Options.SenderName,
+            AgentName = hours.Options.SenderNameIn(language),
             NextAttemptAt = now,
             CreatedAt = now,
         });

@@ -17,14 +17,42 @@ internal sealed class BusinessHoursOptions
     /// <summary>Closed dates, <c>yyyy-MM-dd</c>.</summary>
     public List<string> Holidays { get; set; } = [];
 
-    /// <summary>Sent to a customer who writes while the shop is closed. <c>{next}</c> becomes the next opening time. Empty: no reply.</summary>
-    public string ClosedReply { get; set; } = "Thanks for your message! We are closed right now and will answer from {next}. 感谢您的留言，我们将于 {next} 回复您。";
+    /// <summary>
+    /// Sent to a customer who writes while the shop is closed, in their language (<c>zh</c>, <c>en</c>). <c>{next}</c>
+    /// becomes the next opening time. Empty: no reply.
+    /// </summary>
+    public Dictionary<string, string> ClosedReplies { get; set; } = [];
 
-    /// <summary>Sent when the shop is open but no agent able to help is online. <c>{position}</c> and <c>{wait}</c> become the place in line and the estimated wait. Empty: no reply.</summary>
-    public string NoAgentReply { get; set; } = "Thanks for your message! All our agents are busy; we will answer as soon as one is free. 感谢您的耐心等待。";
+    /// <summary>The closed reply of older settings: for every language without its own in <see cref="ClosedReplies"/>.</summary>
+    public string? ClosedReply { get; set; }
 
-    /// <summary>Name shown as the sender of automatic replies.</summary>
-    public string SenderName { get; set; } = "Auto-reply";
+    /// <summary>
+    /// Sent when the shop is open but no agent able to help is online, in the customer's language. <c>{position}</c> and
+    /// <c>{wait}</c> become the place in line and the estimated wait. Empty: no reply.
+    /// </summary>
+    public Dictionary<string, string> NoAgentReplies { get; set; } = [];
+
+    /// <summary>The no-agent reply of older settings: for every language without its own in <see cref="NoAgentReplies"/>.</summary>
+    public string? NoAgentReply { get; set; }
+
+    /// <summary>Name shown as the sender of automatic replies, by language.</summary>
+    public Dictionary<string, string> SenderNames { get; set; } = [];
+
+    /// <summary>The sender name of older settings: for every language without its own in <see cref="SenderNames"/>.</summary>
+    public string? SenderName { get; set; }
+
+    public string ClosedReplyIn(string language) =>
+        Conversations.CustomerLanguage.Pick(ClosedReplies, ClosedReply, language,
+            "感谢您的留言！现在是休息时间，我们将于{next}起为您回复。",
+            "Thanks for your message! We are closed right now and will answer from {next}.");
+
+    public string NoAgentReplyIn(string language) =>
+        Conversations.CustomerLanguage.Pick(NoAgentReplies, NoAgentReply, language,
+            "感谢您的留言！客服都在忙，一有空闲会马上为您服务，请稍等。",
+            "Thanks for your message! All our agents are busy; we will answer as soon as one is free.");
+
+    public string SenderNameIn(string language) =>
+        Conversations.CustomerLanguage.Pick(SenderNames, SenderName, language, "自动回复", "Auto-reply");
 }
 
 internal sealed class BusinessHoursValidator : IValidateOptions<BusinessHoursOptions>
@@ -37,6 +65,9 @@ internal sealed class BusinessHoursValidator : IValidateOptions<BusinessHoursOpt
             errors.Add($"BusinessHours:TimeZone '{options.TimeZone}' is not a known time zone (use an IANA name such as Asia/Shanghai).");
         }
 
+        errors.AddRange(Conversations.CustomerLanguage.Errors("BusinessHours:ClosedReplies", options.ClosedReplies));
+        errors.AddRange(Conversations.CustomerLanguage.Errors("BusinessHours:NoAgentReplies", options.NoAgentReplies));
+        errors.AddRange(Conversations.CustomerLanguage.Errors("BusinessHours:SenderNames", options.SenderNames));
         foreach (var (day, hours) in options.Days)
         {
             if (!Enum.TryParse<DayOfWeek>(day, ignoreCase: true, out _))
@@ -122,9 +153,10 @@ internal sealed class BusinessHours
         return null;
     }
 
-    /// <summary>"Tuesday 09:00 (Asia/Shanghai)" for the closed reply.</summary>
-    public string Describe(DateTimeOffset opening) =>
-        $"{opening.DayOfWeek} {opening:HH:mm} ({_options.TimeZone})";
+    /// <summary>"Tuesday 09:00 (Asia/Shanghai)" or "周二 09:00" for the closed reply.</summary>
+    public string Describe(DateTimeOffset opening, string language = "en") => language == "zh"
+        ? $"{"周日周一周二周三周四周五周六".Substring((int)opening.DayOfWeek * 2, 2)} {opening.ToString("HH:mm", CultureInfo.InvariantCulture)}"
+        : $"{opening.DayOfWeek} {opening.ToString("HH:mm", CultureInfo.InvariantCulture)} ({_options.TimeZone})";
 
     public static bool TryParseRange(string value, out TimeOnly open, out TimeOnly close)
     {

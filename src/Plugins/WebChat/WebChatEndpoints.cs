@@ -104,7 +104,10 @@ internal static partial class WebChatEndpoints
         endpoints.MapGet("widget.js", (HttpContext http) =>
         {
             http.Response.Headers.CacheControl = "public, max-age=300";
-            return Results.Bytes(WidgetScript.Value, "application/javascript; charset=utf-8");
+            // The instance's Language, on the script's own tag: the widget needs it before its first paint, not after config.
+            var language = JsonSerializer.Serialize(Options(http).Language);
+            var prefix = System.Text.Encoding.UTF8.GetBytes($"document.currentScript&&document.currentScript.setAttribute('data-cgw-language',{language});\n");
+            return Results.Bytes([.. prefix, .. WidgetScript.Value], "application/javascript; charset=utf-8");
         });
 
         endpoints.MapGet("config", (HttpContext http) =>
@@ -114,8 +117,12 @@ internal static partial class WebChatEndpoints
             return Results.Json(new
             {
                 maxMessageLength = options.MaxMessageLength,
+                language = options.Language,
                 title = options.Title,
                 greeting = options.Greeting,
+                // By the widget's language; null: the widget's own text.
+                titles = new { zh = WebChatOptions.For(options.Titles, options.Title, "zh"), en = WebChatOptions.For(options.Titles, options.Title, "en") },
+                greetings = new { zh = WebChatOptions.For(options.Greetings, options.Greeting, "zh"), en = WebChatOptions.For(options.Greetings, options.Greeting, "en") },
                 shopName = options.ShopName,
                 maxFileBytes,
                 maxFiles = options.MaxAttachmentsPerMessage,

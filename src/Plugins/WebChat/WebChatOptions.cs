@@ -10,11 +10,27 @@ internal sealed class WebChatOptions
     /// <summary>Largest request body accepted from the widget, in bytes.</summary>
     public int MaxBodyBytes { get; set; } = 32 * 1024;
 
-    /// <summary>Title of the chat panel.</summary>
-    public string Title { get; set; } = "Chat with us";
+    /// <summary>
+    /// The widget's language: <c>auto</c> (the visitor's browser), <c>zh-CN</c> or <c>en</c>. A page's <c>data-lang</c> comes
+    /// before it, and the visitor's own choice (the switch in the widget's header) before both.
+    /// </summary>
+    public string Language { get; set; } = "auto";
 
-    /// <summary>First line the visitor sees.</summary>
-    public string Greeting { get; set; } = "Hi! How can we help you today?";
+    /// <summary>Title of the chat panel in every language without its own in <see cref="Titles"/>; unset: the widget's own.</summary>
+    public string? Title { get; set; }
+
+    /// <summary>The title by language (<c>zh</c>, <c>en</c>).</summary>
+    public Dictionary<string, string> Titles { get; set; } = [];
+
+    /// <summary>First line the visitor sees, in every language without its own in <see cref="Greetings"/>; unset: the widget's own; empty: none.</summary>
+    public string? Greeting { get; set; }
+
+    /// <summary>The greeting by language (<c>zh</c>, <c>en</c>), shown in the widget's language.</summary>
+    public Dictionary<string, string> Greetings { get; set; } = [];
+
+    /// <summary>The text for <paramref name="language"/> (<c>zh</c> or <c>en</c>): its own, else the single one, else null (the widget's own).</summary>
+    public static string? For(Dictionary<string, string> texts, string? single, string language) =>
+        texts.TryGetValue(language, out var text) ? text : single;
 
     /// <summary>
     /// Origins of the shop sites that embed the widget (e.g. <c>https://shop.example.com</c>), allowed to call
@@ -128,6 +144,19 @@ internal sealed class WebChatOptionsValidator : IValidateOptions<WebChatOptions>
         if (options.MaxAttachmentsPerMessage is < 1 or > 20)
         {
             errors.Add($"MaxAttachmentsPerMessage must be 1-20 (the gateway takes at most 20 files per message), not {options.MaxAttachmentsPerMessage}.");
+        }
+
+        if (options.Language is not ("auto" or "zh-CN" or "en"))
+        {
+            errors.Add($"Language must be auto, zh-CN or en, not '{options.Language}'.");
+        }
+
+        foreach (var (key, texts) in new[] { ("Titles", options.Titles), ("Greetings", options.Greetings) })
+        {
+            foreach (var language in texts.Keys.Where(l => l is not ("zh" or "en")))
+            {
+                errors.Add($"{key}:{language} is not a language the widget speaks: use zh or en.");
+            }
         }
 
         if (options.ShopName.Length > 100)

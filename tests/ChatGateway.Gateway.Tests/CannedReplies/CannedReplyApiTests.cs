@@ -33,8 +33,8 @@ public sealed class CannedReplyApiTests
             Assert.False(Find(replies, shortcut).GetProperty("editable").GetBoolean());
         }
 
-        Assert.Equal("亲您好，欢迎光临演示小店 Demo Shop！我是客服Bob，很高兴为您服务，请问有什么可以帮您？", Find(replies, "nh").GetProperty("filled").GetString());
-        Assert.Equal("Hi there, welcome to 演示小店 Demo Shop! I'm Bob. How can I help you today?", Find(replies, "hello").GetProperty("filled").GetString());
+        Assert.Equal("亲您好，欢迎光临演示小店！我是客服Bob，很高兴为您服务，请问有什么可以帮您？", Find(replies, "nh").GetProperty("filled").GetString());
+        Assert.Equal("Hi there, welcome to Demo Shop! I'm Bob. How can I help you today?", Find(replies, "hello").GetProperty("filled").GetString());
         // No order: the order number stays a visible gap for the agent, the rest is filled.
         var reminder = Find(replies, "cf").GetProperty("filled").GetString()!;
         Assert.Contains("{order}", reminder, StringComparison.Ordinal);

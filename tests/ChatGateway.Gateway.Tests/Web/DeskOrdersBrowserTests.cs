@@ -33,7 +33,7 @@ public sealed class DeskOrdersBrowserTests
 
         // Beside the channel and skill: where the buyer stands with their orders.
         await Expect(desk.GetByTestId("desk-order-stage")).ToHaveAttributeAsync("data-state", "bought");
-        await Expect(desk.GetByTestId("desk-order-stage")).ToHaveTextAsync("已购 Bought");
+        await Expect(desk.GetByTestId("desk-order-stage")).ToHaveTextAsync("Bought");
         var order = desk.GetByTestId("desk-order");
         await Expect(order).ToHaveCountAsync(1);
         await Expect(order).ToContainTextAsync("#1001");
@@ -49,7 +49,7 @@ public sealed class DeskOrdersBrowserTests
         await Expect(upcoming).ToHaveCountAsync(planned.Count);
         var first = planned.OrderBy(f => f.DueAt).First();
         var row = desk.Locator($"[data-testid=desk-followup][data-id='{first.Id}']");
-        await Expect(row).ToContainTextAsync(first.DueAt.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(row).ToContainTextAsync(first.DueAt.ToOffset(TimeSpan.FromHours(8)).ToString("MMM d, yyyy, HH:mm", System.Globalization.CultureInfo.InvariantCulture)); // the shop's clock, in the reader's (en) way
 
         await row.GetByTestId("desk-followup-cancel").ClickAsync();
         await Expect(upcoming).ToHaveCountAsync(planned.Count - 1);
@@ -67,7 +67,7 @@ public sealed class DeskOrdersBrowserTests
         await desk.GetByTestId("desk-promise-due").FillAsync("2026-12-07T11:30");
         await desk.GetByTestId("desk-promise-note").FillAsync("查一下<b>仓库</b>");
         await desk.GetByTestId("desk-promise-save").ClickAsync();
-        await Expect(desk.GetByTestId("desk-promise-shown")).ToHaveTextAsync("已承诺 2026-12-07 11:30 前回复 Promised by 2026-12-07 11:30: 查一下<b>仓库</b>");
+        await Expect(desk.GetByTestId("desk-promise-shown")).ToHaveTextAsync("Promised by Dec 7, 2026, 11:30: 查一下<b>仓库</b>");
         await Expect(desk.Locator("[data-testid=desk-followup][data-kind=callback]")).ToHaveCountAsync(1);
         await using (var check = shop.Host.CreateDbContext())
         {
@@ -77,7 +77,7 @@ public sealed class DeskOrdersBrowserTests
 
         // Ten minutes before, the desk shows the reminder with the note (as text).
         await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 11, 20));
-        await Expect(desk.GetByTestId("desk-toast")).ToContainTextAsync("Promise due 2026-12-07 11:30");
+        await Expect(desk.GetByTestId("desk-toast")).ToContainTextAsync("Promise due Dec 7, 2026, 11:30");
         await Expect(desk.GetByTestId("desk-toast")).ToContainTextAsync("查一下<b>仓库</b>");
 
         Assert.Empty(errors);
@@ -105,7 +105,7 @@ public sealed class DeskOrdersBrowserTests
         await Expect(desk.GetByTestId("desk-order-stage")).ToHaveAttributeAsync("data-state", "bought");
         await Expect(desk.GetByTestId("desk-order-state")).ToHaveAttributeAsync("data-state", "delivered");
         await Expect(desk.GetByTestId("desk-order-amount")).ToHaveTextAsync("199.00 CNY");
-        await Expect(desk.GetByTestId("desk-order-refunded")).ToHaveTextAsync("已退款 Refunded 50.00 CNY");
+        await Expect(desk.GetByTestId("desk-order-refunded")).ToHaveTextAsync("Refunded 50.00 CNY");
         Assert.Empty(errors);
     }
 }

@@ -64,7 +64,7 @@ public sealed class SupervisorPromisesBrowserTests
         await Expect(row).ToHaveAttributeAsync("data-state", "planned");
         await Expect(row).ToHaveAttributeAsync("data-conversation-id", second.ToString());
         await Expect(row).ToContainTextAsync("Bob");
-        await Expect(row).ToContainTextAsync("2026-12-07 11:00");
+        await Expect(row).ToContainTextAsync("Dec 7, 2026, 11:00"); // the shop's clock, in the reader's (en) way
         await Expect(row).ToContainTextAsync("查仓库库存");
         await Expect(desk.GetByTestId("desk-promises-count")).ToHaveTextAsync("1");
 
@@ -76,7 +76,7 @@ public sealed class SupervisorPromisesBrowserTests
         // 11:00 passes without an answer: the row turns "not kept" while she looks, with the alert.
         await shop.FireDueAsync(ShopOrders.ShopTime(2026, 12, 7, 11, 0));
         await Expect(row).ToHaveAttributeAsync("data-state", "unkept");
-        await Expect(row.GetByTestId("desk-promise-state")).ToHaveTextAsync("未兑现 Not kept");
+        await Expect(row.GetByTestId("desk-promise-state")).ToHaveTextAsync("Not kept");
         await Expect(desk.GetByTestId("desk-promises-count")).ToHaveTextAsync("0");
         await Expect(desk.GetByTestId("desk-toast")).ToContainTextAsync("Promise not kept");
 

@@ -83,24 +83,24 @@
   };
 
   const PRESENCE = {
-    online: { label: 'Online', hint: 'You take any new conversation.', banner: '', toast: 'You are online: new conversations will come to you.' },
+    online: { label: L('在线', 'Online'), hint: L('接待所有新会话。', 'You take any new conversation.'), banner: '', toast: L('你已在线：新会话会分配给你。', 'You are online: new conversations will come to you.') },
     busy: {
-      label: 'Busy', hint: 'Only returning customers and conversations transferred to you.',
-      banner: ': only returning customers and conversations transferred to you come in.',
-      toast: 'You are busy: only returning customers and transfers will come to you.',
+      label: L('忙碌', 'Busy'), hint: L('只接待回头客和转接给你的会话。', 'Only returning customers and conversations transferred to you.'),
+      banner: L('：只会收到回头客和转接给你的会话。', ': only returning customers and conversations transferred to you come in.'),
+      toast: L('你已设为忙碌：只接待回头客和转接的会话。', 'You are busy: only returning customers and transfers will come to you.'),
     },
     away: {
-      label: 'Away', hint: 'No new conversations; you keep your open ones.',
-      banner: ': no new conversations come in; you keep your open ones.',
-      toast: 'You are away: no new conversations; you keep your open ones.',
+      label: L('离开', 'Away'), hint: L('不接新会话，保留进行中的会话。', 'No new conversations; you keep your open ones.'),
+      banner: L('：不会收到新会话，进行中的会话仍由你接待。', ': no new conversations come in; you keep your open ones.'),
+      toast: L('你已设为离开：不接新会话，保留进行中的会话。', 'You are away: no new conversations; you keep your open ones.'),
     },
     offline: {
-      label: 'Offline', hint: 'No new conversations; your open ones are handed to other agents.',
-      banner: ': no new conversations will be assigned to you.',
-      toast: 'You are offline.',
+      label: L('离线', 'Offline'), hint: L('不接新会话，进行中的会话转给其他客服。', 'No new conversations; your open ones are handed to other agents.'),
+      banner: L('：不会再给你分配新会话。', ': no new conversations will be assigned to you.'),
+      toast: L('你已离线。', 'You are offline.'),
     },
   };
-  const presenceLabel = (p) => (PRESENCE[p] ? PRESENCE[p].label : (p ? p.charAt(0).toUpperCase() + p.slice(1) : 'Offline'));
+  const presenceLabel = (p) => (PRESENCE[p] ? PRESENCE[p].label : (p ? p.charAt(0).toUpperCase() + p.slice(1) : L('离线', 'Offline')));
   const LONG_WAIT_SECONDS = 300;
   const NOTE_LIMIT = 1000;
 
@@ -108,7 +108,7 @@
   const wide = () => window.matchMedia('(min-width: 801px)').matches;
 
   // ------------------------------------------------------------------ helpers
-  const ORDER_STAGES = { unpaid: '未付款 Unpaid order', bought: '已购 Bought', refund: '退款中 Refund' };
+  const ORDER_STAGES = { unpaid: L('未付款', 'Unpaid order'), bought: L('已购', 'Bought'), refund: L('退款中', 'Refund') };
   function el(tag, cls, text, attrs) {
     const e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -132,14 +132,14 @@
     try {
       res = await fetch(url, init);
     } catch (e) {
-      throw new ApiError(0, 'Cannot reach the server. Check your connection and try again.');
+      throw new ApiError(0, L('无法连接服务器，请检查网络后重试。', 'Cannot reach the server. Check your connection and try again.'));
     }
     let data = null;
     const text = await res.text().catch(() => '');
     if (text) { try { data = JSON.parse(text); } catch (e) { data = null; } }
     if (!res.ok) {
-      const reason = data && typeof data.error === 'string' && data.error ? data.error : `The server answered ${res.status}.`;
-      if (res.status === 401 && state.me && url !== '/api/auth/login') signedOut('Your session has ended. Please sign in again.');
+      const reason = data && typeof data.error === 'string' && data.error ? data.error : L(`服务器返回 ${res.status}。`, `The server answered ${res.status}.`);
+      if (res.status === 401 && state.me && url !== '/api/auth/login') signedOut(L('登录已过期，请重新登录。', 'Your session has ended. Please sign in again.'));
       throw new ApiError(res.status, reason, data);
     }
     return data;
@@ -147,8 +147,8 @@
 
   function contactName(c) {
     const k = c && c.contact;
-    if (!k) return 'Unknown customer';
-    return k.displayName || k.phone || k.email || k.declaredName || 'Website visitor';
+    if (!k) return L('未知客户', 'Unknown customer');
+    return k.displayName || k.phone || k.email || k.declaredName || L('网站访客', 'Website visitor');
   }
   function initials(text) {
     const t = String(text || '').trim();
@@ -170,38 +170,39 @@
   }
   function time(iso) {
     const d = new Date(iso);
-    return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return isNaN(d) ? '' : shopDate(d, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   }
   function dateTime(iso) {
     const d = new Date(iso);
-    return isNaN(d) ? '' : d.toLocaleString([], { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+    return isNaN(d) ? '' : shopDate(d, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   }
   function dayLabel(iso) {
     const d = new Date(iso);
     if (isNaN(d)) return '';
-    const today = new Date(); today.setHours(0, 0, 0, 0);
-    const day = new Date(d); day.setHours(0, 0, 0, 0);
-    const diff = Math.round((today - day) / 86400000);
-    if (diff === 0) return 'Today';
-    if (diff === 1) return 'Yesterday';
-    return d.toLocaleDateString([], { weekday: 'short', month: 'short', day: 'numeric', year: today.getFullYear() === d.getFullYear() ? undefined : 'numeric' });
+    // Days as the shop's calendar has them.
+    const dayOf = (x) => shopDate(x, { year: 'numeric', month: '2-digit', day: '2-digit' });
+    const now = new Date();
+    if (dayOf(d) === dayOf(now)) return L('今天', 'Today');
+    if (dayOf(d) === dayOf(new Date(now.getTime() - 86400000))) return L('昨天', 'Yesterday');
+    const sameYear = shopDate(d, { year: 'numeric' }) === shopDate(now, { year: 'numeric' });
+    return shopDate(d, { weekday: 'short', month: 'short', day: 'numeric', year: sameYear ? undefined : 'numeric' });
   }
   function ago(iso) {
     const d = new Date(iso);
     if (isNaN(d)) return '';
     const s = Math.max(0, (Date.now() - d.getTime()) / 1000);
-    if (s < 60) return 'now';
-    if (s < 3600) return Math.floor(s / 60) + 'm';
-    if (s < 86400) return Math.floor(s / 3600) + 'h';
-    if (s < 7 * 86400) return Math.floor(s / 86400) + 'd';
-    return d.toLocaleDateString([], { month: 'short', day: 'numeric' });
+    if (s < 60) return L('刚刚', 'now');
+    if (s < 3600) return Math.floor(s / 60) + L('分钟', 'm');
+    if (s < 86400) return Math.floor(s / 3600) + L('小时', 'h');
+    if (s < 7 * 86400) return Math.floor(s / 86400) + L('天', 'd');
+    return shopDate(d, { month: 'short', day: 'numeric' });
   }
-  function channelLabel(type, instanceId) { return type || instanceId || 'channel'; }
+  function channelLabel(type, instanceId) { return type || instanceId || L('渠道', 'channel'); }
   function channelBadge(type, instanceId) {
     const label = channelLabel(type, instanceId);
     return el('span', 'badge badge-channel', label, {
       'data-channel': type || '', 'data-testid': 'desk-channel-badge',
-      title: instanceId && instanceId !== label ? `Channel ${label} (${instanceId})` : `Channel ${label}`,
+      title: instanceId && instanceId !== label ? L(`渠道 ${label}（${instanceId}）`, `Channel ${label} (${instanceId})`) : L(`渠道 ${label}`, `Channel ${label}`),
     });
   }
 
@@ -210,9 +211,9 @@
     if (seconds === null || seconds === undefined || !isFinite(seconds)) return '—';
     const s = Math.max(0, Math.round(seconds));
     const pad = (n) => String(n).padStart(2, '0');
-    if (s < 60) return `${s}s`;
-    if (s < 3600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
-    return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
+    if (s < 60) return L(`${s}秒`, `${s}s`);
+    if (s < 3600) return L(`${Math.floor(s / 60)}分${pad(s % 60)}秒`, `${Math.floor(s / 60)}m ${pad(s % 60)}s`);
+    return L(`${Math.floor(s / 3600)}小时${pad(Math.floor((s % 3600) / 60))}分`, `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`);
   }
   function agentName(id) {
     if (!id) return null;
@@ -222,23 +223,23 @@
   }
   function conversationBadges(container, c) {
     for (const tag of Array.isArray(c.tags) ? c.tags : []) {
-      container.appendChild(el('span', 'badge badge-tag', tag, { 'data-testid': 'desk-tag', title: 'Tagged by the shop\'s tag rules' }));
+      container.appendChild(el('span', 'badge badge-tag', tag, { 'data-testid': 'desk-tag', title: L('由店铺的标签规则打上', 'Tagged by the shop\'s tag rules') }));
     }
     const n = Number(c.transferCount) || 0;
     if (n > 0) {
-      container.appendChild(el('span', 'badge badge-transfers', `passed on ${n}×`, {
+      container.appendChild(el('span', 'badge badge-transfers', L(`已转接 ${n} 次`, `passed on ${n}×`), {
         'data-testid': 'desk-transfer-count', 'data-count': n,
-        title: `Passed from agent to agent ${n} time${n === 1 ? '' : 's'}`,
+        title: L(`在客服之间转接了 ${n} 次`, `Passed from agent to agent ${n} time${n === 1 ? '' : 's'}`),
       }));
     }
     if (c.needsSupervisor) {
-      container.appendChild(el('span', 'badge badge-supervisor', 'needs supervisor', {
-        'data-testid': 'desk-supervisor-badge', title: 'Passed on too often: a supervisor should look at it',
+      container.appendChild(el('span', 'badge badge-supervisor', L('需主管处理', 'needs supervisor'), {
+        'data-testid': 'desk-supervisor-badge', title: L('转接次数过多：需要主管查看', 'Passed on too often: a supervisor should look at it'),
       }));
     }
     if (state.overdue.has(c.id)) {
-      container.appendChild(el('span', 'badge badge-overdue', 'reply overdue', {
-        'data-testid': 'desk-overdue-badge', title: 'The customer has waited longer than the response target',
+      container.appendChild(el('span', 'badge badge-overdue', L('回复超时', 'reply overdue'), {
+        'data-testid': 'desk-overdue-badge', title: L('客户等待已超过响应目标时间', 'The customer has waited longer than the response target'),
       }));
     }
   }
@@ -294,24 +295,24 @@
     const userName = ui.username.value.trim();
     const password = ui.password.value;
     if (!userName || !password) {
-      ui.loginError.textContent = 'Enter your user name and password.';
+      ui.loginError.textContent = L('请输入用户名和密码。', 'Enter your user name and password.');
       ui.loginError.hidden = false;
       return;
     }
     ui.loginError.hidden = true;
     ui.loginButton.disabled = true;
-    ui.loginButton.textContent = 'Signing in…';
+    ui.loginButton.textContent = L('登录中…', 'Signing in…');
     try {
       const me = await api('POST', '/api/auth/login', { userName, password });
       ui.password.value = '';
       startApp(me);
     } catch (err) {
-      ui.loginError.textContent = err.status === 401 || err.status === 400 ? err.message : `Sign-in failed: ${err.message}`;
+      ui.loginError.textContent = err.status === 401 || err.status === 400 ? err.message : L(`登录失败：${err.message}`, `Sign-in failed: ${err.message}`);
       ui.loginError.hidden = false;
       ui.password.select();
     } finally {
       ui.loginButton.disabled = false;
-      ui.loginButton.textContent = 'Sign in';
+      ui.loginButton.textContent = L('登录', 'Sign in');
     }
   });
 
@@ -360,7 +361,7 @@
     clear(ui.messages);
     threadNodes.clear();
     contentNodes.clear();
-    document.title = 'Agent desk · ChatGateway';
+    document.title = L('客服工作台 · ChatGateway', 'Agent desk · ChatGateway');
     showLogin(message);
   }
 
@@ -382,8 +383,8 @@
     if (!me) return;
     applyRole();
     ui.meName.textContent = me.displayName || me.userName;
-    ui.meName.title = me.userName ? `Signed in as ${me.userName}` : '';
-    ui.meSkills.textContent = Array.isArray(me.skills) && me.skills.length ? me.skills.join(' · ') : 'No skills';
+    ui.meName.title = me.userName ? L(`登录账号：${me.userName}`, `Signed in as ${me.userName}`) : '';
+    ui.meSkills.textContent = Array.isArray(me.skills) && me.skills.length ? me.skills.join(' · ') : L('无技能组', 'No skills');
     setAvatar(ui.meAvatar, me.displayName || me.userName, me.userName);
     const presence = typeof me.presence === 'string' && me.presence ? me.presence : 'offline';
     // A presence this page does not offer (set elsewhere) is shown as it is.
@@ -394,7 +395,7 @@
     ui.presenceWrap.dataset.presence = presence;
     const info = PRESENCE[presence] || PRESENCE.offline;
     ui.presenceWrap.title = `${presenceLabel(presence)}: ${info.hint}`;
-    ui.offlineState.textContent = presence;
+    ui.offlineState.textContent = L(presenceLabel(presence), presence);
     ui.offlineExplain.textContent = info.banner || PRESENCE.offline.banner;
     ui.offlineBanner.dataset.presence = presence;
     ui.offlineBanner.hidden = presence === 'online';
@@ -405,7 +406,7 @@
     const me = state.me;
     if (!me) return;
     const open = state.conversations.size;
-    ui.load.textContent = me.maxConcurrent ? `${open} / ${me.maxConcurrent} chats` : `${open} chats`;
+    ui.load.textContent = me.maxConcurrent ? L(`${open} / ${me.maxConcurrent} 个会话`, `${open} / ${me.maxConcurrent} chats`) : L(`${open} 个会话`, `${open} chats`);
   }
 
   async function setPresence(presence) {
@@ -421,15 +422,15 @@
       state.me = await api('PUT', '/api/agents/me/presence', { presence });
       const info = PRESENCE[presence];
       if (presence === 'offline' && open > 0) {
-        toast(`You are offline. Your ${open === 1 ? 'open conversation was' : `${open} open conversations were`} handed to other agents.`);
+        toast(L(`你已离线。进行中的 ${open} 个会话已转给其他客服。`, `You are offline. Your ${open === 1 ? 'open conversation was' : `${open} open conversations were`} handed to other agents.`));
         loadConversations();
       } else {
-        toast(info ? info.toast : `You are ${presence}.`);
+        toast(info ? info.toast : L(`你的状态：${presence}。`, `You are ${presence}.`));
       }
     } catch (err) {
       state.quietRemovalsUntil = 0;
       if (state.me) state.me.presence = before; // a 401 has signed the desk out already
-      if (err.status !== 401) toast(`Could not change presence: ${err.message}`, 'error');
+      if (err.status !== 401) toast(L(`无法切换状态：${err.message}`, `Could not change presence: ${err.message}`), 'error');
     } finally {
       state.presencePending = false;
       state.presenceChanges += 1; // reads sent while the change was on its way are stale
@@ -453,7 +454,7 @@
     try {
       list = await api('GET', '/api/conversations');
     } catch (err) {
-      if (err.status !== 401) toast(`Could not load conversations: ${err.message}`, 'error');
+      if (err.status !== 401) toast(L(`无法加载会话：${err.message}`, `Could not load conversations: ${err.message}`), 'error');
       return;
     } finally {
       changes = state.liveChanges.slice(from);
@@ -518,7 +519,7 @@
     const list = state.messages.get(id);
     if (!list || !list.length) return (state.conversations.get(id) || {}).lastCustomerMessage || null;
     const m = list[list.length - 1];
-    const prefix = m.direction === 'out' ? 'You: ' : m.direction === 'note' ? 'Note: ' : '';
+    const prefix = m.direction === 'out' ? L('我：', 'You: ') : m.direction === 'note' ? L('备注：', 'Note: ') : '';
     const text = String(m.text || '').replace(/\s+/g, ' ').trim();
     const files = hasFiles(m) ? `📎 ${m.attachments.map((a) => a.fileName).join(', ')}` : '';
     return prefix + (text || files);
@@ -549,7 +550,7 @@
       if (!keep.has(id)) { li.remove(); listNodes.delete(id); }
     }
     const n = titleCount();
-    document.title = (n ? `(${n}) ` : '') + 'Agent desk · ChatGateway';
+    document.title = (n ? `(${n}) ` : '') + L('客服工作台 · ChatGateway', 'Agent desk · ChatGateway');
   }
 
   function fillListItem(b, c) {
@@ -638,7 +639,7 @@
         renderList();
         renderThread();
       } else if (err.status !== 401 && id === state.selectedId) {
-        toast(`Could not load the conversation: ${err.message}`, 'error');
+        toast(L(`无法加载会话：${err.message}`, `Could not load the conversation: ${err.message}`), 'error');
       }
       return;
     }
@@ -882,7 +883,7 @@
     const k = c.contact || {};
     setAvatar(ui.threadAvatar, name, k.id);
     ui.threadName.textContent = name;
-    ui.threadSub.textContent = [k.displayName ? k.phone : null, k.email && (k.displayName || k.phone) ? k.email : null, `since ${dateTime(c.createdAt)}`]
+    ui.threadSub.textContent = [k.displayName ? k.phone : null, k.email && (k.displayName || k.phone) ? k.email : null, L(`${dateTime(c.createdAt)} 开始`, `since ${dateTime(c.createdAt)}`)]
       .filter(Boolean).join(' · ');
     clear(ui.threadBadges);
     ui.threadBadges.appendChild(channelBadge(c.channelType, c.channelInstanceId));
@@ -891,16 +892,16 @@
     // Where the buyer stands with their orders (routing uses it): unpaid, bought, refund in progress.
     if (ORDER_STAGES[c.orderStage]) {
       ui.threadBadges.appendChild(el('span', 'badge chip-state', ORDER_STAGES[c.orderStage], {
-        'data-testid': 'desk-order-stage', 'data-state': c.orderStage, title: 'The buyer\'s newest order still going',
+        'data-testid': 'desk-order-stage', 'data-state': c.orderStage, title: L('买家最新一笔进行中的订单', 'The buyer\'s newest order still going'),
       }));
     }
     conversationBadges(ui.threadBadges, c);
     const origin = conversationOrigin(c);
     if (origin) ui.threadBadges.appendChild(originBadge(origin, 'desk-thread-origin'));
-    if (state.selectedClosed) ui.threadBadges.appendChild(el('span', 'badge badge-status', 'Closed'));
+    if (state.selectedClosed) ui.threadBadges.appendChild(el('span', 'badge badge-status', L('已结束', 'Closed')));
     ui.threadSubject.hidden = !c.subject;
     ui.threadSubject.textContent = c.subject || '';
-    ui.threadSubject.title = c.subject ? `主题 Subject: ${c.subject}` : '';
+    ui.threadSubject.title = c.subject ? L(`主题：${c.subject}`, `Subject: ${c.subject}`) : '';
 
     const closed = state.selectedClosed || c.status === 'closed';
     ui.thread.dataset.conversationId = state.selectedId;
@@ -941,9 +942,9 @@
     const list = state.messages.get(state.selectedId);
     pruneContent(list);
     if (!list) {
-      wanted.push(divider('loading', 'Loading…'));
+      wanted.push(divider('loading', L('加载中…', 'Loading…')));
     } else {
-      if (!list.length) wanted.push(divider('empty', 'No messages yet'));
+      if (!list.length) wanted.push(divider('empty', L('暂无消息', 'No messages yet')));
       const name = contactName(c);
       let lastDay = null;
       let lastConversation = null;
@@ -953,7 +954,7 @@
           wanted.push(divider(`day:${m.id}`, day));
           lastDay = day;
         } else if (m.conversationId && lastConversation && m.conversationId !== lastConversation) {
-          wanted.push(divider(`new:${m.id}`, 'New conversation'));
+          wanted.push(divider(`new:${m.id}`, L('新会话', 'New conversation')));
         }
         if (m.conversationId) lastConversation = m.conversationId;
         wanted.push(messageNode(m, name));
@@ -971,7 +972,7 @@
     if (stick) box.scrollTop = box.scrollHeight;
   }
 
-  const ORIGIN_KINDS = { 'deep-link': '链接 Deep link', ad: '广告 Ad', post: '帖子 Post', 'qr-code': '二维码 QR code', page: '页面 Page', product: '商品 Product', cart: '购物车 Cart' };
+  const ORIGIN_KINDS = { 'deep-link': L('链接', 'Deep link'), ad: L('广告', 'Ad'), post: L('帖子', 'Post'), 'qr-code': L('二维码', 'QR code'), page: L('页面', 'Page'), product: L('商品', 'Product'), cart: L('购物车', 'Cart') };
 
   /** Where the customer came from, as their latest message that said so tells (the conversation's own, or its messages'). */
   function conversationOrigin(c) {
@@ -985,7 +986,7 @@
     const label = ORIGIN_KINDS[o.kind] || o.kind;
     const what = o.title || o.reference || '';
     const text = what ? `${label}: ${what}` : label;
-    const title = ['Where the customer came from', o.reference ? `reference ${o.reference}` : null, o.title, o.url].filter(Boolean).join(' · ');
+    const title = [L('客户来源', 'Where the customer came from'), o.reference ? L(`参数 ${o.reference}`, `reference ${o.reference}`) : null, o.title, o.url].filter(Boolean).join(' · ');
     const attrs = { 'data-testid': testId, 'data-kind': o.kind, 'data-reference': o.reference || null, title };
     // Only http(s) addresses reach here (the gateway drops others); opened apart from the desk, without a referrer.
     if (o.url && /^https?:\/\//i.test(o.url)) {
@@ -1064,12 +1065,12 @@
       const plain = state.plainText.has(m.id);
       frame.box.hidden = plain;
       bubble.hidden = !plain;
-      if (!text.trim()) bubble.appendChild(el('span', 'msg-empty', '（无纯文本）This email has no plain text version.'));
+      if (!text.trim()) bubble.appendChild(el('span', 'msg-empty', L('（这封邮件没有纯文本版本）', 'This email has no plain text version.')));
       const bar = el('div', 'msg-html-bar');
       const toggle = el('button', 'btn btn-ghost btn-xs', null, { type: 'button', 'data-testid': 'desk-message-plain-toggle' });
       const label = () => {
         const showingPlain = state.plainText.has(m.id);
-        toggle.textContent = showingPlain ? '显示格式 Show formatted' : '纯文本 Show plain text';
+        toggle.textContent = showingPlain ? L('显示格式', 'Show formatted') : L('纯文本', 'Show plain text');
         toggle.setAttribute('aria-pressed', showingPlain ? 'true' : 'false');
       };
       label();
@@ -1161,10 +1162,10 @@
     summary.setAttribute('data-testid', 'desk-quote-toggle');
     const closed = d.createElement('span');
     closed.className = 'when-closed';
-    closed.textContent = '… 显示引用 Show quoted text';
+    closed.textContent = L('… 显示引用', '… Show quoted text');
     const open = d.createElement('span');
     open.className = 'when-open';
-    open.textContent = '… 隐藏引用 Hide quoted text';
+    open.textContent = L('… 隐藏引用', '… Hide quoted text');
     summary.append(closed, open);
     return summary;
   }
@@ -1194,7 +1195,7 @@
     const frame = el('iframe', 'msg-html-frame', null, {
       sandbox: 'allow-popups allow-popups-to-escape-sandbox',
       referrerpolicy: 'no-referrer',
-      title: m.subject ? `邮件正文 Email: ${m.subject}` : '邮件正文 Email body',
+      title: m.subject ? L(`邮件正文：${m.subject}`, `Email: ${m.subject}`) : L('邮件正文', 'Email body'),
       'data-testid': 'desk-message-frame',
     });
     // Until it is measured: about as tall as its plain text.
@@ -1206,7 +1207,7 @@
     expand.hidden = true;
     const fit = () => {
       const open = state.expanded.has(m.id);
-      expand.textContent = open ? '收起 Show less' : '展开 Show all';
+      expand.textContent = open ? L('收起', 'Show less') : L('展开', 'Show all');
       expand.setAttribute('aria-expanded', open ? 'true' : 'false');
       box.dataset.expanded = open ? 'true' : 'false';
       if (full) setFrameHeight(frame, open ? Math.max(full, whole) : Math.min(full, FRAME_MAX));
@@ -1414,7 +1415,7 @@
       const label = `${a.fileName} · ${humanSize(a.size)}`;
       if (url && a.inline && /^image\//i.test(a.contentType || '')) {
         const b = el('button', 'msg-thumb', null, {
-          type: 'button', 'data-testid': 'desk-attachment-image', 'data-attachment-id': a.id, 'aria-label': `查看图片 View picture ${label}`, title: label,
+          type: 'button', 'data-testid': 'desk-attachment-image', 'data-attachment-id': a.id, 'aria-label': L(`查看图片 ${label}`, `View picture ${label}`), title: label,
         });
         b.appendChild(el('img', null, null, { src: url, alt: a.fileName, loading: 'lazy', decoding: 'async' }));
         b.addEventListener('click', () => openLightbox(a, url, b));
@@ -1424,7 +1425,7 @@
       const li = el('li');
       const link = el(url ? 'a' : 'span', 'msg-file', null, {
         href: url, download: url ? a.fileName : null, 'data-testid': 'desk-attachment-file', 'data-attachment-id': a.id,
-        title: url ? `下载 Download ${label}` : label,
+        title: url ? L(`下载 ${label}`, `Download ${label}`) : label,
       });
       const kind = fileKind(a.fileName, a.contentType);
       link.appendChild(el('span', 'file-icon', kind, { 'data-kind': kind.toLowerCase(), 'aria-hidden': 'true' }));
@@ -1462,11 +1463,11 @@
 
   function statusText(m) {
     switch (m.status) {
-      case 'pending': return 'Sending…';
-      case 'sent': return 'Sent';
-      case 'delivered': return 'Delivered';
-      case 'failed': return 'Failed' + (m.error ? `: ${m.error}` : '');
-      case 'resent': return 'Not delivered' + (m.error ? `: ${m.error}` : '') + ' · sent again on another channel';
+      case 'pending': return L('发送中…', 'Sending…');
+      case 'sent': return L('已发送', 'Sent');
+      case 'delivered': return L('已送达', 'Delivered');
+      case 'failed': return L('发送失败', 'Failed') + (m.error ? `: ${m.error}` : '');
+      case 'resent': return L('未送达', 'Not delivered') + (m.error ? `: ${m.error}` : '') + L(' · 已通过其他渠道重发', ' · sent again on another channel');
       default: return m.status || '';
     }
   }
@@ -1480,7 +1481,7 @@
       role: 'note',
     });
     const box = el('div', 'msg-note-box');
-    const label = el('span', 'msg-note-label', 'Internal note', { title: 'Only agents see this; the customer does not' });
+    const label = el('span', 'msg-note-label', L('内部备注', 'Internal note'), { title: L('仅客服可见，客户看不到', 'Only agents see this; the customer does not') });
     label.appendChild(el('span', 'msg-time', time(m.createdAt), { title: dateTime(m.createdAt) }));
     box.appendChild(label);
     box.appendChild(content);
@@ -1502,35 +1503,35 @@
     if (!out && m.speaker) {
       // A group chat's message: the member who wrote it, the conversation being the group's.
       head.appendChild(el('span', 'msg-author msg-speaker', m.speaker.name || m.speaker.id, {
-        'data-testid': 'desk-message-speaker', title: `${m.speaker.name || m.speaker.id} in ${customerName} (group member; answers go to the whole group)`,
+        'data-testid': 'desk-message-speaker', title: L(`${customerName} 中的 ${m.speaker.name || m.speaker.id}（群成员；回复会发到整个群）`, `${m.speaker.name || m.speaker.id} in ${customerName} (group member; answers go to the whole group)`),
       }));
     } else {
-      head.appendChild(el('span', 'msg-author', out ? (m.agentName || 'Agent') : customerName));
+      head.appendChild(el('span', 'msg-author', out ? (m.agentName || L('客服', 'Agent')) : customerName));
     }
     head.appendChild(channelBadge(m.channelType, m.channelInstanceId));
     if (m.unsupported && m.unsupported.failed) {
       // A file the channel could not fetch from its provider: the customer sent it, nobody here has it.
-      head.appendChild(el('span', 'badge badge-failed', `${m.unsupported.kind} · 下载失败 download failed`, {
+      head.appendChild(el('span', 'badge badge-failed', L(`${m.unsupported.kind} · 下载失败`, `${m.unsupported.kind} · download failed`), {
         'data-testid': 'desk-message-download-failed', 'data-kind': m.unsupported.kind, role: 'status',
-        title: `The customer sent a ${m.unsupported.kind} that could not be downloaded${m.unsupported.summary ? ': ' + m.unsupported.summary : ''}. Ask them to send it again.`,
+        title: L(`客户发来的 ${m.unsupported.kind} 下载失败${m.unsupported.summary ? '：' + m.unsupported.summary : ''}。请让客户重新发送。`, `The customer sent a ${m.unsupported.kind} that could not be downloaded${m.unsupported.summary ? ': ' + m.unsupported.summary : ''}. Ask them to send it again.`),
       }));
     } else if (m.unsupported) {
-      head.appendChild(el('span', 'badge badge-unsupported', `${m.unsupported.kind} · 无法显示 not shown here`, {
+      head.appendChild(el('span', 'badge badge-unsupported', L(`${m.unsupported.kind} · 无法在此显示`, `${m.unsupported.kind} · not shown here`), {
         'data-testid': 'desk-message-unsupported', 'data-kind': m.unsupported.kind,
-        title: `The customer sent a ${m.unsupported.kind} this channel cannot show here${m.unsupported.summary ? ': ' + m.unsupported.summary : ''}. Open the app to see it.`,
+        title: L(`客户发来的 ${m.unsupported.kind} 无法在这里显示${m.unsupported.summary ? '：' + m.unsupported.summary : ''}。请在对应 App 中查看。`, `The customer sent a ${m.unsupported.kind} this channel cannot show here${m.unsupported.summary ? ': ' + m.unsupported.summary : ''}. Open the app to see it.`),
       }));
     }
     if (!out && m.origin) head.appendChild(originBadge(m.origin, 'desk-message-origin'));
     // An event that only tells where the customer came from (a QR code scanned) is no machine's reply: its origin says enough.
     if (m.autoSubmitted && !m.origin) {
-      head.appendChild(el('span', 'badge badge-auto', '自动回复 automatic reply', {
-        'data-testid': 'desk-message-auto', title: 'Sent by a machine (an out-of-office answer, a bounce): nobody wrote it, and it is never answered automatically',
+      head.appendChild(el('span', 'badge badge-auto', L('自动回复', 'automatic reply'), {
+        'data-testid': 'desk-message-auto', title: L('由系统自动发出（如外出自动答复、退信）：不是人写的，也不会被自动回复', 'Sent by a machine (an out-of-office answer, a bounce): nobody wrote it, and it is never answered automatically'),
       }));
     }
     head.appendChild(el('span', 'msg-time', time(m.createdAt), { title: dateTime(m.createdAt) }));
     node.appendChild(head);
     if (m.subject) {
-      node.appendChild(el('div', 'msg-subject', m.subject, { 'data-testid': 'desk-message-subject', title: `主题 Subject: ${m.subject}` }));
+      node.appendChild(el('div', 'msg-subject', m.subject, { 'data-testid': 'desk-message-subject', title: L(`主题：${m.subject}`, `Subject: ${m.subject}`) }));
     }
     node.appendChild(content);
     if (out) {
@@ -1571,37 +1572,37 @@
       return wrap;
     };
     const picture = k.avatarUrl
-      ? el('img', 'contact-avatar', null, { src: k.avatarUrl, alt: `Picture of ${k.displayName || 'the customer'}`, 'data-testid': 'desk-contact-avatar', referrerpolicy: 'no-referrer' })
+      ? el('img', 'contact-avatar', null, { src: k.avatarUrl, alt: L(`${k.displayName || '客户'}的头像`, `Picture of ${k.displayName || 'the customer'}`), 'data-testid': 'desk-contact-avatar', referrerpolicy: 'no-referrer' })
       : null;
     fill(ui.detailsContact, [
-      ['Picture', picture],
-      ['Name', both(k.displayName, k.declaredName)],
-      ['Phone', both(k.phone, k.declaredPhone)],
-      ['Email', both(k.email, k.declaredEmail)],
-      ['VIP', k.isVip ? el('span', 'badge badge-vip', 'VIP customer') : 'No'],
-      ['Personal agent', k.id ? exclusiveAgentNode(k) : null],
+      [L('头像', 'Picture'), picture],
+      [L('姓名', 'Name'), both(k.displayName, k.declaredName)],
+      [L('手机', 'Phone'), both(k.phone, k.declaredPhone)],
+      [L('邮箱', 'Email'), both(k.email, k.declaredEmail)],
+      ['VIP', k.isVip ? el('span', 'badge badge-vip', L('VIP 客户', 'VIP customer')) : L('否', 'No')],
+      [L('专属客服', 'Personal agent'), k.id ? exclusiveAgentNode(k) : null],
     ]);
     renderMerge(k);
     fill(ui.detailsConversation, [
-      ['Status', state.selectedClosed ? 'closed' : c.status],
-      ['Channel', channelLabel(c.channelType, c.channelInstanceId) + (c.channelInstanceId && c.channelType && c.channelInstanceId !== c.channelType ? ` (${c.channelInstanceId})` : '')],
-      ['Skill', c.skill],
-      ['Language', c.language],
-      ['Tags', Array.isArray(c.tags) && c.tags.length ? c.tags.join(', ') : null],
-      ['Priority', c.priority],
-      ['Routing', c.routingReason],
-      ['Passed on', Number(c.transferCount) > 0 ? `${c.transferCount}×` : null],
-      ['Supervisor', c.needsSupervisor ? el('span', 'badge badge-supervisor', 'needs supervisor') : null],
-      ['Started', dateTime(c.createdAt)],
-      ['Last message', dateTime(c.lastMessageAt)],
+      [L('状态', 'Status'), state.selectedClosed ? L('已结束', 'closed') : c.status],
+      [L('渠道', 'Channel'), channelLabel(c.channelType, c.channelInstanceId) + (c.channelInstanceId && c.channelType && c.channelInstanceId !== c.channelType ? ` (${c.channelInstanceId})` : '')],
+      [L('技能组', 'Skill'), c.skill],
+      [L('语言', 'Language'), c.language],
+      [L('标签', 'Tags'), Array.isArray(c.tags) && c.tags.length ? c.tags.join(', ') : null],
+      [L('优先级', 'Priority'), c.priority],
+      [L('分配原因', 'Routing'), c.routingReason],
+      [L('转接次数', 'Passed on'), Number(c.transferCount) > 0 ? `${c.transferCount}×` : null],
+      [L('主管', 'Supervisor'), c.needsSupervisor ? el('span', 'badge badge-supervisor', L('需主管处理', 'needs supervisor')) : null],
+      [L('开始时间', 'Started'), dateTime(c.createdAt)],
+      [L('最后消息', 'Last message'), dateTime(c.lastMessageAt)],
     ]);
   }
 
   function declaredNode(value) {
     const wrap = el('span', 'declared');
     wrap.appendChild(el('span', null, value, { 'data-testid': 'desk-declared-value' }));
-    wrap.appendChild(el('span', 'badge badge-unverified', 'not verified', {
-      'data-testid': 'desk-not-verified', title: 'Typed by the customer: the channel did not prove it. Check before trusting it.',
+    wrap.appendChild(el('span', 'badge badge-unverified', L('未验证', 'not verified'), {
+      'data-testid': 'desk-not-verified', title: L('客户自己填写的，渠道未验证。请先核实再使用。', 'Typed by the customer: the channel did not prove it. Check before trusting it.'),
     }));
     return wrap;
   }
@@ -1617,15 +1618,15 @@
 
   // ------------------------------------------------------------------ orders, follow-ups, promises
   const ORDER_STATES = {
-    created: '待付款 Unpaid', paid: '已付款 Paid', shipped: '已发货 Shipped', delivered: '已签收 Delivered',
-    'refund-requested': '退款中 Refund requested', refunded: '已退款 Refunded', cancelled: '已取消 Cancelled',
+    created: L('待付款', 'Unpaid'), paid: L('已付款', 'Paid'), shipped: L('已发货', 'Shipped'), delivered: L('已签收', 'Delivered'),
+    'refund-requested': L('退款中', 'Refund requested'), refunded: L('已退款', 'Refunded'), cancelled: L('已取消', 'Cancelled'),
   };
   const FOLLOW_UP_KINDS = {
-    'payment-reminder': '催付 Payment reminder', 'order-confirmation': '订单确认 Order confirmation', shipped: '发货通知 Shipping notice',
-    'delivery-check-in': '签收回访 Delivery check-in', 'review-request': '邀评 Review request', 'return-visit': '回访 Return visit',
-    greeting: '节日问候 Greeting', callback: '承诺回复 Promise', survey: '满意度 Survey',
+    'payment-reminder': L('催付', 'Payment reminder'), 'order-confirmation': L('订单确认', 'Order confirmation'), shipped: L('发货通知', 'Shipping notice'),
+    'delivery-check-in': L('签收回访', 'Delivery check-in'), 'review-request': L('邀评', 'Review request'), 'return-visit': L('回访', 'Return visit'),
+    greeting: L('节日问候', 'Greeting'), callback: L('承诺回复', 'Promise'), survey: L('满意度', 'Survey'),
   };
-  const FOLLOW_UP_STATUS = { planned: '待发 Planned', sent: '已发 Sent', skipped: '未发 Skipped', cancelled: '已取消 Cancelled' };
+  const FOLLOW_UP_STATUS = { planned: L('待发', 'Planned'), sent: L('已发', 'Sent'), skipped: L('未发', 'Skipped'), cancelled: L('已取消', 'Cancelled') };
   const OFFSET = /([+-]\d\d:\d\d|Z)$/;
 
   // The shop's times arrive with the shop's offset: shown as they are (shop time), and remembered to send times back in it.
@@ -1633,7 +1634,7 @@
     if (!iso) return '';
     const m = OFFSET.exec(iso);
     if (m && m[1] !== 'Z') state.shopOffset = m[1];
-    return String(iso).slice(0, 16).replace('T', ' ');
+    return shopDate(iso, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   }
   function shopOffset() {
     if (state.shopOffset) return state.shopOffset;
@@ -1656,7 +1657,7 @@
       ]);
     } catch (err) {
       if (seq !== state.ordersSeq || conversationId !== state.selectedId) return;
-      ui.followupsError.textContent = `订单和跟进无法加载 Could not load orders and follow-ups: ${err.message}`;
+      ui.followupsError.textContent = L(`订单和跟进无法加载：${err.message}`, `Could not load orders and follow-ups: ${err.message}`);
       ui.followupsError.hidden = false;
       return;
     }
@@ -1683,12 +1684,12 @@
       if (items.length) li.appendChild(el('div', null, items.map((i) => `${i.title} ×${i.quantity}`).join(', '), { 'data-testid': 'desk-order-items' }));
       if (o.amount !== null && o.amount !== undefined) li.appendChild(el('div', null, `${Number(o.amount).toFixed(2)} ${o.currency || ''}`.trim(), { 'data-testid': 'desk-order-amount' }));
       if (o.refundedAmount && o.state !== 'refunded') {
-        li.appendChild(el('div', 'order-meta', `已退款 Refunded ${Number(o.refundedAmount).toFixed(2)} ${o.currency || ''}`.trim(), { 'data-testid': 'desk-order-refunded' }));
+        li.appendChild(el('div', 'order-meta', L(`已退款 ${Number(o.refundedAmount).toFixed(2)} ${o.currency || ''}`, `Refunded ${Number(o.refundedAmount).toFixed(2)} ${o.currency || ''}`).trim(), { 'data-testid': 'desk-order-refunded' }));
       }
       if (o.carrier || o.trackingNumber) {
         li.appendChild(el('div', 'order-meta', [o.carrier, o.trackingNumber].filter(Boolean).join(' · '), { 'data-testid': 'desk-order-tracking' }));
       }
-      const when = o.placedAt ? `下单 Placed ${shopTime(o.placedAt)}` : '';
+      const when = o.placedAt ? L(`下单于 ${shopTime(o.placedAt)}`, `Placed ${shopTime(o.placedAt)}`) : '';
       if (when) li.appendChild(el('div', 'order-meta', when));
       ui.ordersList.appendChild(li);
     }
@@ -1696,7 +1697,7 @@
 
   function followUpLine(f) {
     const kind = FOLLOW_UP_KINDS[f.kind] || f.kind;
-    const parts = [kind + (f.kind === 'callback' && f.step === 1 ? ' (提醒 reminder)' : ''), shopTime(f.dueAt)];
+    const parts = [kind + (f.kind === 'callback' && f.step === 1 ? L('（提醒）', ' (reminder)') : ''), shopTime(f.dueAt)];
     if (f.orderId) parts.push(orderLabel(f.orderId));
     return parts.join(' · ');
   }
@@ -1717,11 +1718,11 @@
       li.appendChild(el('div', null, followUpLine(f), { 'data-testid': 'desk-followup-line' }));
       if (f.note) li.appendChild(el('div', 'order-meta', f.note));
       const actions = el('div', 'followup-actions');
-      const cancel = el('button', 'btn btn-ghost btn-xs', '取消 Cancel', { type: 'button', 'data-testid': 'desk-followup-cancel' });
+      const cancel = el('button', 'btn btn-ghost btn-xs', L('取消', 'Cancel'), { type: 'button', 'data-testid': 'desk-followup-cancel' });
       cancel.addEventListener('click', () => changeFollowUp(f, 'cancel', {}));
-      const moveTo = el('input', null, null, { type: 'datetime-local', 'aria-label': '改到 Move to (shop time)', 'data-testid': 'desk-followup-move-at' });
+      const moveTo = el('input', null, null, { type: 'datetime-local', 'aria-label': L('改到', 'Move to (shop time)'), 'data-testid': 'desk-followup-move-at' });
       moveTo.value = String(f.dueAt || '').slice(0, 16);
-      const move = el('button', 'btn btn-secondary btn-xs', '改期 Move', { type: 'button', 'data-testid': 'desk-followup-move' });
+      const move = el('button', 'btn btn-secondary btn-xs', L('改期', 'Move'), { type: 'button', 'data-testid': 'desk-followup-move' });
       move.addEventListener('click', () => changeFollowUp(f, 'move', { dueAt: withShopOffset(moveTo.value) }));
       actions.append(cancel, moveTo, move);
       li.appendChild(actions);
@@ -1739,14 +1740,14 @@
     const promise = upcoming.filter((f) => f.kind === 'callback' && f.step === 2 && f.conversationId === conversationId)
       .sort((a, b) => new Date(a.dueAt) - new Date(b.dueAt))[0];
     ui.promiseShown.hidden = !promise;
-    ui.promiseShown.textContent = promise ? `已承诺 ${shopTime(promise.dueAt)} 前回复 Promised by ${shopTime(promise.dueAt)}: ${promise.note || ''}` : '';
+    ui.promiseShown.textContent = promise ? L(`已承诺 ${shopTime(promise.dueAt)} 前回复：${promise.note || ''}`, `Promised by ${shopTime(promise.dueAt)}: ${promise.note || ''}`) : '';
   }
 
   async function changeFollowUp(f, action, body) {
     ui.followupsError.hidden = true;
     try {
       await api('POST', `/api/follow-ups/${encodeURIComponent(f.id)}/${action}`, body);
-      toast(action === 'cancel' ? '跟进已取消 Follow-up cancelled' : '跟进已改期 Follow-up moved');
+      toast(action === 'cancel' ? L('跟进已取消', 'Follow-up cancelled') : L('跟进已改期', 'Follow-up moved'));
     } catch (err) {
       if (err.status === 401) return;
       ui.followupsError.textContent = err.message;
@@ -1773,7 +1774,7 @@
     const c = currentConversation();
     if (!c || state.selectedClosed) return;
     if (!ui.promiseDue.value || !ui.promiseNote.value.trim()) {
-      ui.promiseError.textContent = '请填写时间和内容 Choose a time and say what you promised.';
+      ui.promiseError.textContent = L('请选择时间并填写承诺内容。', 'Choose a time and say what you promised.');
       ui.promiseError.hidden = false;
       return;
     }
@@ -1781,7 +1782,7 @@
     try {
       await api('POST', `/api/conversations/${encodeURIComponent(c.id)}/promises`, { dueAt: withShopOffset(ui.promiseDue.value), note: ui.promiseNote.value.trim() });
       closePromise();
-      toast('已承诺回复 Promise noted: you will be reminded.');
+      toast(L('已记录承诺，到时会提醒你。', 'Promise noted: you will be reminded.'));
       reloadFollowUps();
     } catch (err) {
       if (err.status !== 401) {
@@ -1814,13 +1815,13 @@
     const parts = [];
     const add = (verified, declared) => {
       if (verified) parts.push(verified);
-      if (declared && declared !== verified) parts.push(`${declared} (not verified)`);
+      if (declared && declared !== verified) parts.push(L(`${declared}（未验证）`, `${declared} (not verified)`));
     };
     add(f.displayName, f.declaredName);
     add(f.phone, f.declaredPhone);
     add(f.email, f.declaredEmail);
-    const channels = Array.isArray(f.channels) && f.channels.length ? f.channels.map((t) => channelLabel(t, t)).join(', ') : 'no channel';
-    return `${parts.join(' · ') || 'Unknown customer'} — ${channels}, ${f.conversations} conversation${f.conversations === 1 ? '' : 's'}`;
+    const channels = Array.isArray(f.channels) && f.channels.length ? f.channels.map((t) => channelLabel(t, t)).join(', ') : L('无渠道', 'no channel');
+    return L(`${parts.join(' · ') || '未知客户'} — ${channels}，${f.conversations} 个会话`, `${parts.join(' · ') || 'Unknown customer'} — ${channels}, ${f.conversations} conversation${f.conversations === 1 ? '' : 's'}`);
   }
 
   function renderMergeResults() {
@@ -1829,9 +1830,9 @@
       const li = el('li', 'merge-item', null, { 'data-testid': 'desk-merge-result', 'data-contact-id': f.id });
       li.appendChild(el('span', 'merge-text', contactSummary(f)));
       if (f.id === state.mergeFor) {
-        li.appendChild(el('span', 'merge-note', 'this customer'));
+        li.appendChild(el('span', 'merge-note', L('当前客户', 'this customer')));
       } else {
-        const b = el('button', 'btn btn-secondary btn-xs', 'Merge into this customer', { type: 'button', 'data-testid': 'desk-merge-into' });
+        const b = el('button', 'btn btn-secondary btn-xs', L('合并到当前客户', 'Merge into this customer'), { type: 'button', 'data-testid': 'desk-merge-into' });
         b.disabled = !!state.mergeBusy;
         b.addEventListener('click', () => mergeInto(f));
         li.appendChild(b);
@@ -1844,8 +1845,8 @@
     clear(ui.mergeDone);
     for (const m of merges) {
       const li = el('li', 'merge-item', null, { 'data-testid': 'desk-merge-done', 'data-merge-id': m.id });
-      li.appendChild(el('span', 'merge-text', `Merged ${dateTime(m.mergedAt)}: ${m.conversations} conversation${m.conversations === 1 ? '' : 's'}, ${m.identities} channel identit${m.identities === 1 ? 'y' : 'ies'}`));
-      const b = el('button', 'btn btn-ghost btn-xs', 'Undo', { type: 'button', 'data-testid': 'desk-merge-undo' });
+      li.appendChild(el('span', 'merge-text', L(`${dateTime(m.mergedAt)} 已合并：${m.conversations} 个会话，${m.identities} 个渠道身份`, `Merged ${dateTime(m.mergedAt)}: ${m.conversations} conversation${m.conversations === 1 ? '' : 's'}, ${m.identities} channel identit${m.identities === 1 ? 'y' : 'ies'}`)));
+      const b = el('button', 'btn btn-ghost btn-xs', L('撤销', 'Undo'), { type: 'button', 'data-testid': 'desk-merge-undo' });
       b.addEventListener('click', () => undoMerge(m));
       li.appendChild(b);
       ui.mergeDone.appendChild(li);
@@ -1870,14 +1871,14 @@
     e.preventDefault();
     const q = ui.mergeSearch.value.trim();
     ui.mergeError.hidden = true;
-    if (q.length < 2) { showMergeError('Type at least 2 characters of a phone, email or name.'); return; }
+    if (q.length < 2) { showMergeError(L('请输入手机号、邮箱或姓名中的至少 2 个字符。', 'Type at least 2 characters of a phone, email or name.')); return; }
     const forId = state.mergeFor;
     try {
       const found = await api('GET', `/api/contacts?q=${encodeURIComponent(q)}`);
       if (state.mergeFor !== forId) return;
       state.mergeFound = Array.isArray(found) ? found : [];
       renderMergeResults();
-      if (!state.mergeFound.length) showMergeError('No contact matches.');
+      if (!state.mergeFound.length) showMergeError(L('没有匹配的客户。', 'No contact matches.'));
     } catch (err) {
       if (err.status !== 401) showMergeError(err.message);
     }
@@ -1887,7 +1888,7 @@
     const c = currentConversation();
     const intoId = state.mergeFor;
     if (!intoId || state.mergeBusy) return;
-    const ok = window.confirm(`Merge ${contactSummary(found)} into ${c ? contactName(c) : 'this customer'}?\n\nTheir histories become one, and replies may reach them on either channel. Only merge when you have checked it is the same person. You can undo it.`);
+    const ok = window.confirm(L(`把 ${contactSummary(found)} 合并到 ${c ? contactName(c) : '当前客户'}？\n\n两者的历史记录会合为一份，回复可能通过任一渠道送达。请确认是同一个人后再合并。合并后可以撤销。`, `Merge ${contactSummary(found)} into ${c ? contactName(c) : 'this customer'}?\n\nTheir histories become one, and replies may reach them on either channel. Only merge when you have checked it is the same person. You can undo it.`));
     if (!ok) return;
     state.mergeBusy = true;
     renderMergeResults();
@@ -1895,11 +1896,11 @@
       await api('POST', `/api/contacts/${encodeURIComponent(found.id)}/merge`, { into: intoId });
       state.mergeFound = [];
       renderMergeResults();
-      toast('Contacts merged. The history now shows both.');
+      toast(L('客户已合并，历史记录已合为一份。', 'Contacts merged. The history now shows both.'));
       await loadMerges(intoId);
       if (state.selectedId) loadDetail(state.selectedId, true);
     } catch (err) {
-      if (err.status !== 401) showMergeError(`Could not merge: ${err.message}`);
+      if (err.status !== 401) showMergeError(L(`合并失败：${err.message}`, `Could not merge: ${err.message}`));
     } finally {
       state.mergeBusy = false;
       renderMergeResults();
@@ -1911,11 +1912,11 @@
     state.mergeBusy = true;
     try {
       await api('POST', `/api/contact-merges/${encodeURIComponent(m.id)}/undo`);
-      toast('Merge undone.');
+      toast(L('已撤销合并。', 'Merge undone.'));
       await loadMerges(m.intoContactId);
       if (state.selectedId) loadDetail(state.selectedId, true);
     } catch (err) {
-      if (err.status !== 401) showMergeError(`Could not undo: ${err.message}`);
+      if (err.status !== 401) showMergeError(L(`撤销失败：${err.message}`, `Could not undo: ${err.message}`));
     } finally {
       state.mergeBusy = false;
     }
@@ -1926,24 +1927,24 @@
     const wrap = el('div', 'exclusive');
     const id = k.exclusiveAgentId || null;
     const mine = !!(id && state.me && id === state.me.id);
-    let label = 'none';
-    if (id) label = mine ? `${agentName(id)} (you)` : (agentName(id) || 'another agent');
+    let label = L('无', 'none');
+    if (id) label = mine ? L(`${agentName(id)}（你）`, `${agentName(id)} (you)`) : (agentName(id) || L('其他客服', 'another agent'));
     wrap.appendChild(el('span', null, label, { 'data-testid': 'desk-exclusive-agent', 'data-agent-id': id || '' }));
     // Only supervisors choose a customer's personal agent (the API answers 403 to agents).
     if (!isSupervisor()) return wrap;
     const actions = el('div', 'exclusive-actions');
     if (!mine) {
-      const set = el('button', 'btn btn-secondary btn-xs', 'Make me their personal agent', {
+      const set = el('button', 'btn btn-secondary btn-xs', L('设为我的专属客户', 'Make me their personal agent'), {
         type: 'button', 'data-testid': 'desk-exclusive-set',
-        title: 'Their next conversations come to you first',
+        title: L('该客户之后的会话优先分配给你', 'Their next conversations come to you first'),
       });
       set.disabled = state.exclusiveBusy;
       set.addEventListener('click', () => setExclusiveAgent(k.id, state.me && state.me.userName));
       actions.appendChild(set);
     }
     if (id) {
-      const remove = el('button', 'btn btn-ghost btn-xs', 'Remove', {
-        type: 'button', 'data-testid': 'desk-exclusive-remove', title: 'Route their conversations like anyone else\'s',
+      const remove = el('button', 'btn btn-ghost btn-xs', L('取消专属', 'Remove'), {
+        type: 'button', 'data-testid': 'desk-exclusive-remove', title: L('按普通客户分配其会话', 'Route their conversations like anyone else\'s'),
       });
       remove.disabled = state.exclusiveBusy;
       remove.addEventListener('click', () => setExclusiveAgent(k.id, null));
@@ -1969,11 +1970,11 @@
       };
       for (const conv of state.conversations.values()) update(conv);
       update(state.closedSnapshot);
-      const name = c && c.contact && c.contact.id === contactId ? contactName(c) : 'this customer';
-      toast(userName ? `You are now ${name}'s personal agent.` : `${name} no longer has a personal agent.`);
+      const name = c && c.contact && c.contact.id === contactId ? contactName(c) : L('该客户', 'this customer');
+      toast(userName ? L(`你现在是${name}的专属客服。`, `You are now ${name}'s personal agent.`) : L(`${name}已没有专属客服。`, `${name} no longer has a personal agent.`));
     } catch (err) {
       if (err.status !== 401) {
-        ui.exclusiveError.textContent = `Could not change the personal agent: ${err.message}`;
+        ui.exclusiveError.textContent = L(`无法更改专属客服：${err.message}`, `Could not change the personal agent: ${err.message}`);
         ui.exclusiveError.hidden = false;
       }
     } finally {
@@ -1993,7 +1994,7 @@
     return list.find((r) => r.id === picked) || list.find((r) => r.isDefault) || null;
   }
 
-  const viaSelect = el('select', 'via-select', null, { 'data-testid': 'desk-reply-channel', 'aria-label': 'Reply via' });
+  const viaSelect = el('select', 'via-select', null, { 'data-testid': 'desk-reply-channel', 'aria-label': L('回复渠道', 'Reply via') });
   viaSelect.addEventListener('change', () => {
     const c = currentConversation();
     if (!c) return;
@@ -2008,17 +2009,17 @@
     clear(ui.replyVia);
     if (!list.length || !target) {
       // Not loaded yet, or the customer's channel is not among the contact's (not running): the gateway's default.
-      ui.replyVia.appendChild(document.createTextNode('Reply goes out via '));
+      ui.replyVia.appendChild(document.createTextNode(L('回复将通过 ', 'Reply goes out via ')));
       ui.replyVia.appendChild(el('strong', null, channelLabel(c.channelType, c.channelInstanceId), { 'data-testid': 'desk-reply-via' }));
       return;
     }
-    ui.replyVia.appendChild(el('span', null, 'Reply via '));
+    ui.replyVia.appendChild(el('span', null, L('回复渠道 ', 'Reply via ')));
     const sig = list.map((r) => `${r.id}\u0000${r.label}\u0000${r.isDefault}`).join('\u0001');
     if (viaSelect.dataset.sig !== sig) {
       clear(viaSelect);
       for (const r of list) {
-        viaSelect.appendChild(el('option', null, r.isDefault ? `${r.label} (latest)` : r.label, {
-          value: r.id, 'data-channel': r.channelType || '', title: r.isDefault ? 'Where the customer wrote last in this conversation' : null,
+        viaSelect.appendChild(el('option', null, r.isDefault ? L(`${r.label}（最近）`, `${r.label} (latest)`) : r.label, {
+          value: r.id, 'data-channel': r.channelType || '', title: r.isDefault ? L('客户在本会话中最近使用的渠道', 'Where the customer wrote last in this conversation') : null,
         }));
       }
       viaSelect.dataset.sig = sig;
@@ -2032,16 +2033,16 @@
 
   /** A channel's window for free-form answers (WhatsApp 24 h): when it closes, or that it has closed. */
   function windowNote(w) {
-    const hours = `${Math.round(w.hours * 10) / 10} h`;
+    const hours = L(`${Math.round(w.hours * 10) / 10} 小时`, `${Math.round(w.hours * 10) / 10} h`);
     if (!w.open) {
-      return el('span', 'reply-window reply-window-closed', `窗口已关闭 window closed${w.closesAt ? ' ' + dateTime(w.closesAt) : ''}`, {
+      return el('span', 'reply-window reply-window-closed', L(`窗口已关闭${w.closesAt ? ' ' + dateTime(w.closesAt) : ''}`, `window closed${w.closesAt ? ' ' + dateTime(w.closesAt) : ''}`), {
         'data-testid': 'desk-reply-window', 'data-open': 'false',
-        title: `This channel takes free-form answers only within ${hours} of the customer's last message there: reply on another of their channels, or wait for them to write`,
+        title: L(`该渠道只能在客户最后一条消息后的 ${hours} 内自由回复：请改用客户的其他渠道，或等客户再次发消息`, `This channel takes free-form answers only within ${hours} of the customer's last message there: reply on another of their channels, or wait for them to write`),
       });
     }
-    return el('span', 'reply-window', `窗口 window until ${dateTime(w.closesAt)}`, {
+    return el('span', 'reply-window', L(`窗口开放至 ${dateTime(w.closesAt)}`, `window until ${dateTime(w.closesAt)}`), {
       'data-testid': 'desk-reply-window', 'data-open': 'true',
-      title: `Free-form answers on this channel only within ${hours} of the customer's last message there`,
+      title: L(`该渠道只能在客户最后一条消息后的 ${hours} 内自由回复`, `Free-form answers on this channel only within ${hours} of the customer's last message there`),
     });
   }
 
@@ -2052,13 +2053,13 @@
     if (!c || state.selectedClosed || c.status === 'closed' || (m.conversationId && m.conversationId !== c.id)) return null;
     const box = el('div', 'msg-actions', null, { 'data-testid': 'desk-failed-actions' });
     const busy = state.resending.has(m.id);
-    const retry = el('button', 'btn btn-secondary btn-xs', 'Retry', { type: 'button', 'data-testid': 'desk-retry', title: 'Send it again on the same channel' });
+    const retry = el('button', 'btn btn-secondary btn-xs', L('重试', 'Retry'), { type: 'button', 'data-testid': 'desk-retry', title: L('通过同一渠道重新发送', 'Send it again on the same channel') });
     retry.disabled = busy;
     retry.addEventListener('click', () => sendAgain(c.id, m, null));
     box.appendChild(retry);
     for (const r of replyChannels(c)) {
       if (r.channelInstanceId === m.channelInstanceId) continue;
-      const other = el('button', 'btn btn-ghost btn-xs', `Send via ${r.label}`, { type: 'button', 'data-testid': 'desk-resend', 'data-via': r.id, 'data-channel': r.channelType || '' });
+      const other = el('button', 'btn btn-ghost btn-xs', L(`改用 ${r.label} 发送`, `Send via ${r.label}`), { type: 'button', 'data-testid': 'desk-resend', 'data-via': r.id, 'data-channel': r.channelType || '' });
       other.disabled = busy;
       other.addEventListener('click', () => sendAgain(c.id, m, r));
       box.appendChild(other);
@@ -2085,9 +2086,9 @@
         }
         touch(conversationId, msg);
       }
-      toast(channel ? `Sent again via ${channel.label}.` : 'Sending it again…');
+      toast(channel ? L(`已通过 ${channel.label} 重新发送。`, `Sent again via ${channel.label}.`) : L('正在重新发送…', 'Sending it again…'));
     } catch (err) {
-      if (err.status !== 401) toast(`Could not send it again: ${err.message}`, 'error');
+      if (err.status !== 401) toast(L(`重新发送失败：${err.message}`, `Could not send it again: ${err.message}`), 'error');
       if (err.status === 409) loadDetail(conversationId);
     } finally {
       state.resending.delete(m.id);
@@ -2112,7 +2113,7 @@
     const target = c ? replyTarget(c) : null;
     if (target ? target.channelType === 'sms' : (c && c.channelType === 'sms')) {
       const n = smsSegments(text);
-      label += ` · ${n} SMS${n > 1 ? ' segments' : ''}`;
+      label += L(` · ${n} 条短信`, ` · ${n} SMS${n > 1 ? ' segments' : ''}`);
     }
     ui.replyCount.textContent = label;
     ui.replyCount.dataset.over = text.length > REPLY_LIMIT ? 'true' : 'false';
@@ -2141,13 +2142,13 @@
     const ready = files.filter((u) => u.status === 'done');
     if (!id || state.sending || state.selectedClosed) return;
     if (files.some((u) => u.status === 'uploading')) {
-      ui.replyError.textContent = '附件还在上传 Wait until the files are uploaded.';
+      ui.replyError.textContent = L('附件还在上传，请稍候。', 'Wait until the files are uploaded.');
       ui.replyError.hidden = false;
       return;
     }
     if (!text.trim() && !ready.length) return;
     if (text.length > REPLY_LIMIT) {
-      ui.replyError.textContent = `The reply is ${text.length} characters; the limit is ${REPLY_LIMIT}.`;
+      ui.replyError.textContent = L(`回复有 ${text.length} 个字，上限为 ${REPLY_LIMIT}。`, `The reply is ${text.length} characters; the limit is ${REPLY_LIMIT}.`);
       ui.replyError.hidden = false;
       return;
     }
@@ -2183,7 +2184,7 @@
         return;
       }
       if (state.selectedId === id) {
-        ui.replyError.textContent = `Not sent: ${err.message}`;
+        ui.replyError.textContent = L(`未发送：${err.message}`, `Not sent: ${err.message}`);
         ui.replyError.hidden = false;
       }
       if (err.status === 409 || err.status === 404) removeConversation(id);
@@ -2244,7 +2245,7 @@
       if (seq !== canned.seq) return;
       canned.root.hidden = false;
       clear(canned.list);
-      canned.empty.textContent = `Could not load canned replies: ${err.message}`;
+      canned.empty.textContent = L(`无法加载话术：${err.message}`, `Could not load canned replies: ${err.message}`);
       canned.empty.hidden = false;
       return;
     }
@@ -2276,7 +2277,7 @@
       });
       li.appendChild(el('span', 'canned-shortcut', `/${r.shortcut}`));
       li.appendChild(el('span', 'canned-title', r.title));
-      const side = el('span', 'canned-scope', r.scope === 'personal' ? '我的 Mine' : (r.skill ? `共享 Shared · ${r.skill}` : '共享 Shared'));
+      const side = el('span', 'canned-scope', r.scope === 'personal' ? L('我的', 'Mine') : (r.skill ? L(`共享 · ${r.skill}`, `Shared · ${r.skill}`) : L('共享', 'Shared')));
       if (r.editable) side.appendChild(cannedActions(r));
       li.appendChild(side);
       li.appendChild(el('span', 'canned-preview', r.filled || r.text));
@@ -2284,7 +2285,7 @@
       li.addEventListener('click', () => insertCanned(r));
       canned.list.appendChild(li);
     });
-    canned.empty.textContent = items.length ? '没有匹配的话术 No canned reply matches.' : '还没有话术 No canned replies yet.';
+    canned.empty.textContent = items.length ? L('没有匹配的话术。', 'No canned reply matches.') : L('还没有话术。', 'No canned replies yet.');
     canned.empty.hidden = canned.shown.length > 0;
     canned.root.hidden = false;
   }
@@ -2292,19 +2293,19 @@
   // Edit and delete for the replies the agent may change (their own; a supervisor's also the shared ones), in the panel.
   function cannedActions(r) {
     const actions = el('span', 'canned-actions');
-    const edit = el('button', 'btn btn-ghost btn-xs', '编辑 Edit', { type: 'button', 'data-testid': 'desk-canned-edit' });
-    const del = el('button', 'btn btn-ghost btn-xs', '删除 Delete', { type: 'button', 'data-testid': 'desk-canned-delete' });
+    const edit = el('button', 'btn btn-ghost btn-xs', L('编辑', 'Edit'), { type: 'button', 'data-testid': 'desk-canned-edit' });
+    const del = el('button', 'btn btn-ghost btn-xs', L('删除', 'Delete'), { type: 'button', 'data-testid': 'desk-canned-delete' });
     edit.addEventListener('click', (e) => { e.stopPropagation(); openCannedForm(r); });
     del.addEventListener('click', async (e) => {
       e.stopPropagation();
       // A second click confirms, so a stray click deletes nothing.
-      if (del.dataset.confirm !== 'true') { del.dataset.confirm = 'true'; del.textContent = '确认删除 Confirm'; return; }
+      if (del.dataset.confirm !== 'true') { del.dataset.confirm = 'true'; del.textContent = L('确认删除', 'Confirm'); return; }
       try {
         await api('DELETE', `/api/canned-replies/${encodeURIComponent(r.id)}`);
         canned.byConversation.clear();
         showCanned('panel', canned.search.value);
       } catch (err) {
-        toast(`Not deleted: ${err.message}`, 'error');
+        toast(L(`未删除：${err.message}`, `Not deleted: ${err.message}`), 'error');
       }
     });
     actions.appendChild(edit);
@@ -2353,7 +2354,7 @@
       closeCannedForm();
       showCanned('panel', canned.search.value);
     } catch (err) {
-      cannedForm.error.textContent = err.status === 403 ? '只有主管可以修改共享话术 Only supervisors change shared replies.' : err.message;
+      cannedForm.error.textContent = err.status === 403 ? L('只有主管可以修改共享话术。', 'Only supervisors change shared replies.') : err.message;
       cannedForm.error.hidden = false;
     } finally {
       cannedForm.save.disabled = false;
@@ -2532,12 +2533,12 @@
       let data = null;
       try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
       if (xhr.status === 201 && data && typeof data.id === 'string') { done('done', null, data); return; }
-      const reason = data && typeof data.error === 'string' && data.error ? data.error : `The server answered ${xhr.status}.`;
+      const reason = data && typeof data.error === 'string' && data.error ? data.error : L(`服务器返回 ${xhr.status}。`, `The server answered ${xhr.status}.`);
       done('error', reason);
-      if (xhr.status === 401 && state.me) signedOut('Your session has ended. Please sign in again.');
+      if (xhr.status === 401 && state.me) signedOut(L('登录已过期，请重新登录。', 'Your session has ended. Please sign in again.'));
     });
     // A server that refuses a large file early may close the connection before the browser has sent it all.
-    xhr.addEventListener('error', () => done('error', '上传失败 The upload did not get through (the connection closed; a file over the limit is cut off).'));
+    xhr.addEventListener('error', () => done('error', L('上传失败（连接已断开；超过大小限制的文件会被截断）。', 'The upload did not get through (the connection closed; a file over the limit is cut off).')));
     xhr.open('POST', `/api/conversations/${encodeURIComponent(conversationId)}/attachments`);
     xhr.setRequestHeader('Accept', 'application/json');
     const form = new FormData();
@@ -2573,7 +2574,7 @@
       const meta = el('span', 'reply-file-meta');
       meta.appendChild(el('span', 'reply-file-name', u.name, { title: u.name }));
       if (u.status === 'uploading') {
-        meta.appendChild(el('progress', 'reply-file-progress', null, { max: '1', value: String(u.progress), 'aria-label': `上传中 Uploading ${u.name}` }));
+        meta.appendChild(el('progress', 'reply-file-progress', null, { max: '1', value: String(u.progress), 'aria-label': L(`上传中 ${u.name}`, `Uploading ${u.name}`) }));
       } else if (u.status === 'error') {
         meta.appendChild(el('span', 'reply-file-error', u.error, { 'data-testid': 'desk-reply-file-error', role: 'alert' }));
       } else {
@@ -2581,7 +2582,7 @@
       }
       li.appendChild(meta);
       const remove = el('button', 'reply-file-remove', '×', {
-        type: 'button', 'data-testid': 'desk-reply-file-remove', 'aria-label': `移除 Remove ${u.name}`, title: '移除 Remove',
+        type: 'button', 'data-testid': 'desk-reply-file-remove', 'aria-label': L(`移除 ${u.name}`, `Remove ${u.name}`), title: L('移除', 'Remove'),
       });
       remove.addEventListener('click', () => {
         removeUpload(id, u);
@@ -2649,11 +2650,11 @@
     ui.closeConv.disabled = true;
     try {
       await api('POST', `/api/conversations/${encodeURIComponent(id)}/close`);
-      toast('Conversation closed.');
+      toast(L('会话已结束。', 'Conversation closed.'));
       afterClosedByMe(id);
     } catch (err) {
       if (err.status === 409 || err.status === 404) afterClosedByMe(id);
-      else if (err.status !== 401) toast(`Could not close the conversation: ${err.message}`, 'error');
+      else if (err.status !== 401) toast(L(`无法结束会话：${err.message}`, `Could not close the conversation: ${err.message}`), 'error');
     } finally {
       state.closing = false;
       ui.closeConv.disabled = false;
@@ -2716,7 +2717,7 @@
     loadOverview().then(() => { if (!ui.transferDialog.hidden) fillTransferTargets(false); }, (err) => {
       if (ui.transferDialog.hidden || err.status === 401) return;
       fillTransferTargets(false);
-      ui.transferError.textContent = `Could not load agents and queues: ${err.message}`;
+      ui.transferError.textContent = L(`无法加载客服和队列：${err.message}`, `Could not load agents and queues: ${err.message}`);
       ui.transferError.hidden = false;
     });
     ui.transferTarget.focus();
@@ -2728,11 +2729,11 @@
     const c = currentConversation();
     const o = state.overview;
     clear(select);
-    select.appendChild(el('option', null, loading ? 'Loading agents and queues…' : 'Choose an agent or a queue…', { value: '' }));
+    select.appendChild(el('option', null, loading ? L('正在加载客服和队列…', 'Loading agents and queues…') : L('选择客服或队列…', 'Choose an agent or a queue…'), { value: '' }));
     if (o) {
       const agents = (Array.isArray(o.agents) ? o.agents : []).filter((a) => !state.me || a.userName !== state.me.userName);
       if (agents.length) {
-        const group = el('optgroup', null, null, { label: 'Agents' });
+        const group = el('optgroup', null, null, { label: L('客服', 'Agents') });
         for (const a of agents) {
           if (a.presence === undefined) { // an agent's directory: names only
             group.appendChild(el('option', null, a.displayName || a.userName, { value: `agent:${a.userName}` }));
@@ -2741,19 +2742,19 @@
           const load = a.maxConcurrent ? `${a.load}/${a.maxConcurrent}` : String(a.load);
           const full = a.maxConcurrent && a.load >= a.maxConcurrent;
           const taking = a.presence === 'online' || a.presence === 'busy';
-          group.appendChild(el('option', null, `${a.displayName || a.userName} — ${presenceLabel(a.presence)} · ${load}${full ? ' (full)' : ''}`, {
+          group.appendChild(el('option', null, `${a.displayName || a.userName} — ${presenceLabel(a.presence)} · ${load}${full ? L('（已满）', ' (full)') : ''}`, {
             value: `agent:${a.userName}`, 'data-presence': a.presence,
-            title: taking && !full ? `${a.displayName} can take it` : `${a.displayName} is ${full ? 'full' : presenceLabel(a.presence).toLowerCase()}: the transfer will likely be refused`,
+            title: taking && !full ? L(`${a.displayName} 可以接待`, `${a.displayName} can take it`) : L(`${a.displayName} ${full ? '已满' : presenceLabel(a.presence)}：转接很可能被拒绝`, `${a.displayName} is ${full ? 'full' : presenceLabel(a.presence).toLowerCase()}: the transfer will likely be refused`),
           }));
         }
         select.appendChild(group);
       }
       const queues = queueTargets(o);
       if (queues.length) {
-        const group = el('optgroup', null, null, { label: 'Skill queues' });
+        const group = el('optgroup', null, null, { label: L('技能组队列', 'Skill queues') });
         for (const q of queues) {
-          const current = c && c.skill === q.skill ? ' (its queue now)' : '';
-          const counts = [q.waiting != null ? `${q.waiting} waiting` : null, q.agentsAvailable != null ? `${q.agentsAvailable} available` : null].filter(Boolean).join(' · ');
+          const current = c && c.skill === q.skill ? L('（当前所在队列）', ' (its queue now)') : '';
+          const counts = [q.waiting != null ? L(`${q.waiting} 人排队`, `${q.waiting} waiting`) : null, q.agentsAvailable != null ? L(`${q.agentsAvailable} 人可接待`, `${q.agentsAvailable} available`) : null].filter(Boolean).join(' · ');
           group.appendChild(el('option', null, `${q.skill}${current}${counts ? ` — ${counts}` : ''}`, {
             value: `skill:${q.skill}`,
           }));
@@ -2777,35 +2778,35 @@
     const target = ui.transferTarget.value;
     const note = ui.transferNote.value.trim();
     const showError = (text) => { ui.transferError.textContent = text; ui.transferError.hidden = false; };
-    if (!target || !/^(agent|skill):./.test(target)) { showError('Choose an agent or a queue.'); ui.transferTarget.focus(); return; }
-    if (note.length > NOTE_LIMIT) { showError(`The note is ${note.length} characters; the limit is ${NOTE_LIMIT}.`); return; }
+    if (!target || !/^(agent|skill):./.test(target)) { showError(L('请选择客服或队列。', 'Choose an agent or a queue.')); ui.transferTarget.focus(); return; }
+    if (note.length > NOTE_LIMIT) { showError(L(`备注有 ${note.length} 个字，上限为 ${NOTE_LIMIT}。`, `The note is ${note.length} characters; the limit is ${NOTE_LIMIT}.`)); return; }
     const body = target.startsWith('agent:') ? { toAgent: target.slice(6) } : { toSkill: target.slice(6) };
     if (note) body.note = note;
     const targetName = target.startsWith('agent:')
       ? ((state.overview && state.overview.agents || []).find((a) => a.userName === body.toAgent) || {}).displayName || body.toAgent
-      : `the ${body.toSkill} queue`;
+      : L(`${body.toSkill} 队列`, `the ${body.toSkill} queue`);
     ui.transferError.hidden = true;
     state.transferringId = id;
     ui.transferConfirm.disabled = true;
     ui.transferOpen.disabled = true;
-    ui.transferConfirm.textContent = 'Transferring…';
+    ui.transferConfirm.textContent = L('转接中…', 'Transferring…');
     try {
       await api('POST', `/api/conversations/${encodeURIComponent(id)}/transfer`, body);
       state.transferFor = null;
       ui.transferNote.value = '';
       forgetConversation(id);
-      toast(`Transferred to ${targetName}.`);
+      toast(L(`已转接给${targetName}。`, `Transferred to ${targetName}.`));
       loadOverview().catch(() => {});
     } catch (err) {
       if (err.status !== 401 && state.selectedId === id) {
         ui.transferDialog.hidden = false;
-        showError(`Not transferred: ${err.message}`);
+        showError(L(`未转接：${err.message}`, `Not transferred: ${err.message}`));
       }
     } finally {
       state.transferringId = null;
       ui.transferConfirm.disabled = false;
       ui.transferOpen.disabled = false;
-      ui.transferConfirm.textContent = 'Transfer';
+      ui.transferConfirm.textContent = L('转接', 'Transfer');
     }
   }
 
@@ -2917,7 +2918,7 @@
       return o;
     }, (err) => {
       if (seq === state.overviewSeq && state.me && err.status !== 401) {
-        ui.queuesError.textContent = `Could not refresh: ${err.message}`;
+        ui.queuesError.textContent = L(`刷新失败：${err.message}`, `Could not refresh: ${err.message}`);
         ui.queuesError.hidden = false;
       }
       throw err;
@@ -2928,7 +2929,7 @@
 
   // Supervisors: the promised callbacks (open ones and those of the last 7 days, not kept ones marked) and the
   // customers' ratings per agent, refreshed with the overview while the Queues view is shown.
-  const PROMISE_STATES = { planned: '待回复 Open', kept: '已兑现 Kept', unkept: '未兑现 Not kept', cancelled: '已取消 Cancelled' };
+  const PROMISE_STATES = { planned: L('待回复', 'Open'), kept: L('已兑现', 'Kept'), unkept: L('未兑现', 'Not kept'), cancelled: L('已取消', 'Cancelled') };
   function loadSupervisorCards() {
     api('GET', '/api/supervisor/promises').then((list) => renderPromises(Array.isArray(list) ? list : []), () => {});
     api('GET', '/api/supervisor/satisfaction').then((s) => renderSatisfaction(s && Array.isArray(s.agents) ? s.agents : []), () => {});
@@ -2945,7 +2946,7 @@
     $('overrides-count').textContent = String(Number(o.total) || 0);
     for (const a of byAgent) {
       const tr = el('tr', null, null, { 'data-testid': 'desk-overrides-row', 'data-agent-id': a.agentId });
-      tr.appendChild(el('td', null, a.agentName || 'A former agent'));
+      tr.appendChild(el('td', null, a.agentName || L('已离职客服', 'A former agent')));
       tr.appendChild(el('td', 'num', String(a.count), { 'data-testid': 'desk-overrides-agent-count' }));
       const phrases = [...new Set(recent.filter((r) => r.agentId === a.agentId).map((r) => r.phrase))].slice(0, 5);
       tr.appendChild(el('td', null, phrases.map((p) => `“${p}”`).join(' '), { 'data-testid': 'desk-overrides-phrases' }));
@@ -2961,7 +2962,7 @@
     // Not kept first: those customers are still waiting.
     for (const p of [...unkept, ...list.filter((p) => p.state !== 'unkept')]) {
       const tr = el('tr', null, null, { 'data-testid': 'desk-promise-row', 'data-id': p.id, 'data-state': p.state, 'data-conversation-id': p.conversationId || '' });
-      tr.appendChild(el('td', null, p.customerName || 'A customer'));
+      tr.appendChild(el('td', null, p.customerName || L('某位客户', 'A customer')));
       tr.appendChild(el('td', null, p.agentName || '—'));
       tr.appendChild(el('td', null, shopTime(p.dueAt), { title: p.dueAt }));
       tr.appendChild(el('td', null, p.note || ''));
@@ -2978,7 +2979,7 @@
     ui.satisfactionCount.textContent = String(agents.reduce((n, a) => n + (Number(a.count) || 0), 0));
     for (const a of agents) {
       const tr = el('tr', null, null, { 'data-testid': 'desk-satisfaction-row', 'data-agent': a.userName || a.agentId });
-      tr.appendChild(el('td', null, a.displayName || a.userName || 'A former agent'));
+      tr.appendChild(el('td', null, a.displayName || a.userName || L('已离职客服', 'A former agent')));
       tr.appendChild(el('td', 'num', String(a.count), { 'data-testid': 'desk-satisfaction-ratings' }));
       tr.appendChild(el('td', 'num', Number(a.average).toFixed(2), { 'data-testid': 'desk-satisfaction-average' }));
       const d = a.distribution || {};
@@ -3001,18 +3002,18 @@
     ui.tabQueuesCount.hidden = waiting === 0 && flagged.length === 0 && alerts.length === 0;
     ui.tabQueuesCount.textContent = String(waiting);
     ui.tabQueuesCount.dataset.alert = longWait || flagged.length > 0 || alerts.length > 0 ? 'true' : 'false';
-    ui.tabQueues.title = `${waiting} customer${waiting === 1 ? '' : 's'} waiting` + (flagged.length ? `; ${flagged.length} need${flagged.length === 1 ? 's' : ''} a supervisor` : '')
-      + (alerts.length ? `; ${alerts.length} stuck although someone could take them` : '');
+    ui.tabQueues.title = L(`${waiting} 位客户排队中`, `${waiting} customer${waiting === 1 ? '' : 's'} waiting`) + (flagged.length ? L(`；${flagged.length} 个需要主管处理`, `; ${flagged.length} need${flagged.length === 1 ? 's' : ''} a supervisor`) : '')
+      + (alerts.length ? L(`；${alerts.length} 位有人能接却仍在等`, `; ${alerts.length} stuck although someone could take them`) : '');
     if (state.view !== 'queues') return;
 
-    ui.queuesTitle.textContent = queuesOnly ? 'Your queues' : 'Waiting customers by skill';
+    ui.queuesTitle.textContent = queuesOnly ? L('我的队列', 'Your queues') : L('各技能组排队客户', 'Waiting customers by skill');
     ui.queuesAgentsHead.hidden = queuesOnly;
     ui.agentsCard.hidden = queuesOnly;
     ui.flaggedCard.hidden = queuesOnly;
     renderAlerts(alerts, o.waitingAlertAfterSeconds);
 
     const at = new Date(o.at);
-    ui.queuesUpdated.textContent = `Updated ${isNaN(at) ? new Date().toLocaleTimeString() : at.toLocaleTimeString()}`;
+    ui.queuesUpdated.textContent = L(`更新于 ${shopDate(isNaN(at) ? new Date() : at, { timeStyle: 'medium', hourCycle: 'h23' })}`, `Updated ${shopDate(isNaN(at) ? new Date() : at, { timeStyle: 'medium', hourCycle: 'h23' })}`);
 
     clear(ui.queueRows);
     for (const q of queues) {
@@ -3024,19 +3025,19 @@
       tr.appendChild(el('td', 'queue-skill', q.skill));
       tr.appendChild(el('td', 'num', q.waiting, { 'data-testid': 'desk-queue-waiting' }));
       tr.appendChild(el('td', 'num wait', formatWait(q.oldestWaitSeconds), {
-        'data-testid': 'desk-queue-oldest', title: overdue ? 'Waiting longer than 5 minutes' : null,
+        'data-testid': 'desk-queue-oldest', title: overdue ? L('已等待超过 5 分钟', 'Waiting longer than 5 minutes') : null,
       }));
       if (!queuesOnly) {
         const none = q.agentsAvailable === 0 && q.waiting > 0;
         tr.appendChild(el('td', 'num' + (none ? ' warn-text' : ''), q.agentsAvailable, {
-          'data-testid': 'desk-queue-agents', title: none ? 'Nobody who could take these is available' : null,
+          'data-testid': 'desk-queue-agents', title: none ? L('没有能接待这些客户的客服在线', 'Nobody who could take these is available') : null,
         }));
       }
       ui.queueRows.appendChild(tr);
     }
     if (!queues.length) {
       const tr = el('tr');
-      tr.appendChild(el('td', 'table-empty', queuesOnly ? 'You serve no queue.' : 'No skill queues are configured.', { colspan: queuesOnly ? 3 : 4 }));
+      tr.appendChild(el('td', 'table-empty', queuesOnly ? L('你不负责任何队列。', 'You serve no queue.') : L('尚未配置技能组队列。', 'No skill queues are configured.'), { colspan: queuesOnly ? 3 : 4 }));
       ui.queueRows.appendChild(tr);
     }
 
@@ -3051,7 +3052,7 @@
       setAvatar(avatar, a.displayName || a.userName, a.userName);
       cell.appendChild(avatar);
       const names = el('span');
-      names.appendChild(el('span', null, (a.displayName || a.userName) + (me ? ' (you)' : '')));
+      names.appendChild(el('span', null, (a.displayName || a.userName) + (me ? L('（你）', ' (you)') : '')));
       names.appendChild(el('span', 'sub', a.userName));
       cell.appendChild(names);
       who.appendChild(cell);
@@ -3067,7 +3068,7 @@
       const load = Number(a.load) || 0;
       const ratio = max ? Math.min(1, load / max) : 0;
       const bar = el('span', 'loadbar', null, {
-        role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': max, 'aria-valuenow': load, 'aria-label': 'Load',
+        role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': max, 'aria-valuenow': load, 'aria-label': L('接待量', 'Load'),
         'data-level': ratio >= 1 ? 'full' : ratio >= 0.75 ? 'high' : 'ok',
       });
       const fill = el('span');
@@ -3087,11 +3088,11 @@
       const mine = !!(state.me && c.assignedAgentId === state.me.id && state.conversations.has(c.id));
       const tr = el('tr', null, null, {
         'data-testid': 'desk-flagged-row', 'data-conversation-id': c.id, 'data-status': c.status,
-        'data-clickable': mine ? 'true' : null, title: mine ? 'Open this conversation' : null,
+        'data-clickable': mine ? 'true' : null, title: mine ? L('打开这个会话', 'Open this conversation') : null,
       });
       tr.appendChild(el('td', null, contactName(c)));
       tr.appendChild(el('td', null, c.status));
-      tr.appendChild(el('td', null, c.assignedAgentId ? (agentName(c.assignedAgentId) || 'another agent') : 'waiting in the queue'));
+      tr.appendChild(el('td', null, c.assignedAgentId ? (agentName(c.assignedAgentId) || L('其他客服', 'another agent')) : L('排队中', 'waiting in the queue')));
       tr.appendChild(el('td', null, c.skill));
       tr.appendChild(el('td', 'num', `${Number(c.transferCount) || 0}×`));
       tr.appendChild(el('td', null, ago(c.lastMessageAt || c.createdAt), { title: dateTime(c.lastMessageAt || c.createdAt) }));
@@ -3109,14 +3110,14 @@
   function renderAlerts(alerts, afterSeconds) {
     ui.alertsCard.hidden = alerts.length === 0;
     ui.alertsCount.textContent = String(alerts.length);
-    if (afterSeconds) ui.alertsSub.textContent = `Waiting longer than ${formatWait(afterSeconds)} although an agent who could take them is online. Routing should have placed them: look now.`;
+    if (afterSeconds) ui.alertsSub.textContent = L(`有能接待的客服在线，客户却已等待超过 ${formatWait(afterSeconds)}，本应已被分配：请立即查看。`, `Waiting longer than ${formatWait(afterSeconds)} although an agent who could take them is online. Routing should have placed them: look now.`);
     clear(ui.alertRows);
     for (const a of alerts) {
       const li = el('li', 'alert-row', null, { 'data-testid': 'desk-alert', 'data-conversation-id': a.conversationId, 'data-skill': a.skill });
-      li.appendChild(el('span', 'alert-who', a.customerName || 'A customer'));
-      li.appendChild(el('span', null, ` waits in ${a.skill} for `));
+      li.appendChild(el('span', 'alert-who', a.customerName || L('某位客户', 'A customer')));
+      li.appendChild(el('span', null, L(` 在 ${a.skill} 已等待 `, ` waits in ${a.skill} for `)));
       li.appendChild(el('span', 'alert-wait', formatWait(a.waitingSeconds), { 'data-testid': 'desk-alert-wait' }));
-      li.appendChild(el('span', 'alert-agents', ` · ${a.agentsAvailable} agent${a.agentsAvailable === 1 ? '' : 's'} available`));
+      li.appendChild(el('span', 'alert-agents', L(` · ${a.agentsAvailable} 位客服可接待`, ` · ${a.agentsAvailable} agent${a.agentsAvailable === 1 ? '' : 's'} available`)));
       ui.alertRows.appendChild(li);
     }
   }
@@ -3129,7 +3130,7 @@
 
   function startHub() {
     if (typeof window.signalR === 'undefined') {
-      setConnection('offline', 'Live updates unavailable');
+      setConnection('offline', L('实时更新不可用', 'Live updates unavailable'));
       return;
     }
     const conn = new signalR.HubConnectionBuilder()
@@ -3158,7 +3159,7 @@
       }
       const name = contactName(conversation);
       if (id !== state.selectedId || document.hidden) {
-        toast(Number(conversation.transferCount) > 0 ? `Passed on to you: ${name}` : `New conversation: ${name}`);
+        toast(Number(conversation.transferCount) > 0 ? L(`转接给你：${name}`, `Passed on to you: ${name}`) : L(`新会话：${name}`, `New conversation: ${name}`));
       }
     });
 
@@ -3177,7 +3178,7 @@
       const known = state.conversations.has(conversationId) || state.selectedId === conversationId;
       if (!known) return;
       forgetConversation(conversationId);
-      if (Date.now() > state.quietRemovalsUntil) toast('Conversation moved to another agent');
+      if (Date.now() > state.quietRemovalsUntil) toast(L('会话已转给其他客服', 'Conversation moved to another agent'));
     });
 
     conn.on('responseOverdue', (conversationId) => {
@@ -3186,21 +3187,21 @@
       state.overdue.add(conversationId);
       renderList();
       if (conversationId === state.selectedId) renderThread();
-      toast(`${contactName(c)} has been waiting for an answer for a while.`, 'warn');
+      toast(L(`${contactName(c)} 已经等了一段时间，请尽快回复。`, `${contactName(c)} has been waiting for an answer for a while.`), 'warn');
     });
 
     conn.on('promiseDue', (p) => {
       if (!p) return;
       const c = state.conversations.get(p.conversationId);
       const who = c ? contactName(c) : '';
-      toast(`承诺回复即将到期 Promise due ${shopTime(p.dueAt)}${who ? ` · ${who}` : ''}: ${p.note || ''}`, 'warn');
+      toast(L(`承诺回复即将到期 ${shopTime(p.dueAt)}${who ? ` · ${who}` : ''}：${p.note || ''}`, `Promise due ${shopTime(p.dueAt)}${who ? ` · ${who}` : ''}: ${p.note || ''}`), 'warn');
       if (p.conversationId === state.selectedId) reloadFollowUps();
     });
 
     conn.on('promiseUnkept', (p) => {
       if (!p) return;
       const by = p.agentName ? `${p.agentName} ` : '';
-      toast(`承诺未兑现 Promise not kept: ${by}${shopTime(p.dueAt)} · ${p.note || ''}`, 'error');
+      toast(L(`承诺未兑现：${by}${shopTime(p.dueAt)} · ${p.note || ''}`, `Promise not kept: ${by}${shopTime(p.dueAt)} · ${p.note || ''}`), 'error');
       // The thread has a note saying why the conversation is flagged.
       if (p.conversationId === state.selectedId) { reloadFollowUps(); loadDetail(p.conversationId).catch(() => {}); }
       if (isSupervisor() && state.view === 'queues') loadOverview();
@@ -3208,14 +3209,14 @@
 
     onLiveActivity(conn);
 
-        conn.onreconnecting(() => setConnection('reconnecting', 'Reconnecting…'));
+        conn.onreconnecting(() => setConnection('reconnecting', L('重新连接中…', 'Reconnecting…')));
     conn.onreconnected(() => {
-      setConnection('live', 'Live');
+      setConnection('live', L('已连接', 'Live'));
       refresh();
     });
     conn.onclose(() => {
       if (state.connection !== conn) return;
-      setConnection('offline', 'Disconnected, retrying…');
+      setConnection('offline', L('连接断开，正在重试…', 'Disconnected, retrying…'));
       keepTrying(conn, 2000);
     });
 
@@ -3227,20 +3228,20 @@
     while (state.connection === conn) {
       if (delay) await new Promise((r) => setTimeout(r, delay));
       if (state.connection !== conn) return;
-      setConnection(delay ? 'reconnecting' : 'connecting', delay ? 'Reconnecting…' : 'Connecting…');
+      setConnection(delay ? 'reconnecting' : 'connecting', delay ? L('重新连接中…', 'Reconnecting…') : L('连接中…', 'Connecting…'));
       try {
         await conn.start();
         if (state.connection !== conn) { conn.stop().catch(() => {}); return; }
-        setConnection('live', 'Live');
+        setConnection('live', L('已连接', 'Live'));
         refresh();
         return;
       } catch (err) {
         if (state.connection !== conn) return;
         if (err && err.statusCode === 401) {
-          signedOut('Your session has ended. Please sign in again.');
+          signedOut(L('登录已过期，请重新登录。', 'Your session has ended. Please sign in again.'));
           return;
         }
-        setConnection('offline', 'Disconnected, retrying…');
+        setConnection('offline', L('连接断开，正在重试…', 'Disconnected, retrying…'));
         delay = Math.min(Math.max(delay * 2, 2000), 30000);
       }
     }
@@ -3321,7 +3322,7 @@
       const r = await api('POST', '/api/agents/me/password', { currentPassword: ui.passwordCurrent.value, newPassword: ui.passwordNew.value });
       closePassword();
       const ended = r && r.endedSessions ? r.endedSessions : 0;
-      toast(ended ? `Password changed. ${ended} other desk${ended === 1 ? ' was' : 's were'} signed out.` : 'Password changed.');
+      toast(ended ? L(`密码已修改。其他 ${ended} 个工作台已退出登录。`, `Password changed. ${ended} other desk${ended === 1 ? ' was' : 's were'} signed out.`) : L('密码已修改。', 'Password changed.'));
     } catch (err) {
       if (err.status === 401) return;
       ui.passwordError.textContent = err.message;
@@ -3336,7 +3337,7 @@
       renderAdminAgents(await api('GET', '/api/admin/agents'));
     } catch (err) {
       if (err.status === 401) return;
-      ui.agentsError.textContent = `Could not load the agents: ${err.message}`;
+      ui.agentsError.textContent = L(`无法加载客服列表：${err.message}`, `Could not load the agents: ${err.message}`);
       ui.agentsError.hidden = false;
     }
   }
@@ -3347,38 +3348,38 @@
       const tr = el('tr', null, null, { 'data-testid': 'desk-admin-agent', 'data-user': a.userName, 'data-enabled': a.enabled ? 'true' : 'false' });
       const who = el('td');
       who.appendChild(el('div', 'me-name', a.displayName));
-      who.appendChild(el('div', 'me-skills', a.userName + (a.fromConfiguration ? ' · from configuration' : '')));
+      who.appendChild(el('div', 'me-skills', a.userName + (a.fromConfiguration ? L(' · 来自配置文件', ' · from configuration') : '')));
       tr.appendChild(who);
-      tr.appendChild(el('td', null, a.role === 'supervisor' ? 'Supervisor' : 'Agent'));
+      tr.appendChild(el('td', null, a.role === 'supervisor' ? L('主管', 'Supervisor') : L('客服', 'Agent')));
       tr.appendChild(el('td', null, (a.skills || []).join(', ') || '—'));
       tr.appendChild(el('td', 'num', a.maxConcurrent));
-      tr.appendChild(el('td', null, a.enabled ? presenceLabel(a.presence || 'offline') : 'Disabled'));
+      tr.appendChild(el('td', null, a.enabled ? presenceLabel(a.presence || 'offline') : L('已停用', 'Disabled')));
       const actions = el('td');
       const box = el('div', 'admin-actions');
       const self = state.me && a.id === state.me.id;
-      const skills = el('button', 'btn btn-secondary btn-xs', 'Skills…', { type: 'button', 'data-testid': 'desk-admin-skills' });
+      const skills = el('button', 'btn btn-secondary btn-xs', L('技能组…', 'Skills…'), { type: 'button', 'data-testid': 'desk-admin-skills' });
       skills.addEventListener('click', () => {
-        const value = window.prompt(`Skills of ${a.displayName}, comma separated`, (a.skills || []).join(', '));
+        const value = window.prompt(L(`${a.displayName} 的技能组，用逗号分隔`, `Skills of ${a.displayName}, comma separated`), (a.skills || []).join(', '));
         if (value === null) return;
         updateAgent(a, { skills: value.split(',').map((x) => x.trim()).filter(Boolean) });
       });
       box.appendChild(skills);
       if (!self) {
-        const role = el('button', 'btn btn-secondary btn-xs', a.role === 'supervisor' ? 'Make agent' : 'Make supervisor', { type: 'button', 'data-testid': 'desk-admin-role' });
+        const role = el('button', 'btn btn-secondary btn-xs', a.role === 'supervisor' ? L('设为客服', 'Make agent') : L('设为主管', 'Make supervisor'), { type: 'button', 'data-testid': 'desk-admin-role' });
         role.addEventListener('click', () => updateAgent(a, { role: a.role === 'supervisor' ? 'agent' : 'supervisor' }));
         box.appendChild(role);
-        const enable = el('button', 'btn btn-secondary btn-xs', a.enabled ? 'Disable' : 'Enable', { type: 'button', 'data-testid': 'desk-admin-enable' });
+        const enable = el('button', 'btn btn-secondary btn-xs', a.enabled ? L('停用', 'Disable') : L('启用', 'Enable'), { type: 'button', 'data-testid': 'desk-admin-enable' });
         enable.addEventListener('click', () => updateAgent(a, { enabled: !a.enabled }));
         box.appendChild(enable);
       }
-      const reset = el('button', 'btn btn-ghost btn-xs', 'Reset password…', { type: 'button', 'data-testid': 'desk-admin-reset' });
+      const reset = el('button', 'btn btn-ghost btn-xs', L('重置密码…', 'Reset password…'), { type: 'button', 'data-testid': 'desk-admin-reset' });
       reset.addEventListener('click', async () => {
-        const value = window.prompt(`New password for ${a.displayName} (they are signed out everywhere)`);
+        const value = window.prompt(L(`${a.displayName} 的新密码（其所有设备都会退出登录）`, `New password for ${a.displayName} (they are signed out everywhere)`));
         if (!value) return;
         try {
           await api('POST', `/api/admin/agents/${encodeURIComponent(a.id)}/password`, { newPassword: value });
-          toast(`${a.displayName}'s password was reset.`);
-        } catch (err) { if (err.status !== 401) toast(`Could not reset the password: ${err.message}`, 'error'); }
+          toast(L(`${a.displayName} 的密码已重置。`, `${a.displayName}'s password was reset.`));
+        } catch (err) { if (err.status !== 401) toast(L(`重置密码失败：${err.message}`, `Could not reset the password: ${err.message}`), 'error'); }
       });
       box.appendChild(reset);
       actions.appendChild(box);
@@ -3391,7 +3392,7 @@
     try {
       await api('PUT', `/api/admin/agents/${encodeURIComponent(a.id)}`, change);
       await loadAdminAgents();
-    } catch (err) { if (err.status !== 401) toast(`Could not change ${a.displayName}: ${err.message}`, 'error'); }
+    } catch (err) { if (err.status !== 401) toast(L(`无法修改 ${a.displayName}：${err.message}`, `Could not change ${a.displayName}: ${err.message}`), 'error'); }
   }
 
   ui.agentCreate.addEventListener('submit', async (e) => {
@@ -3407,7 +3408,7 @@
     try {
       const created = await api('POST', '/api/admin/agents', body);
       ui.agentCreate.reset();
-      toast(`${created.displayName} can sign in now.`);
+      toast(L(`${created.displayName} 现在可以登录了。`, `${created.displayName} can sign in now.`));
       await loadAdminAgents();
     } catch (err) {
       if (err.status === 401) return;
@@ -3417,6 +3418,7 @@
   });
 
   (async function boot() {
+    await window.deskSettings; // the shop's time zone, for every time shown
     try {
       const me = await api('GET', '/api/agents/me');
       if (me) { startApp(me); return; }

@@ -19,7 +19,7 @@
   async function api(url, accept) {
     const res = await fetch(url, { headers: { Accept: accept || 'application/json' }, credentials: 'same-origin', cache: 'no-store' });
     if (!res.ok) {
-      let reason = `服务器返回 ${res.status} The server answered ${res.status}.`;
+      let reason = L(`服务器返回 ${res.status}。`, `The server answered ${res.status}.`);
       try { const data = await res.json(); if (data && data.error) reason = data.error; } catch (e) { /* not JSON */ }
       const err = new Error(reason);
       err.status = res.status;
@@ -35,15 +35,21 @@
     return node;
   }
 
+  // The server names each number in both languages ("会话数 Conversations", as the CSV shows them): the page shows one.
+  function one(label) {
+    const m = /^(\S*[\u4e00-\u9fff]\S*) (.+)$/.exec(String(label));
+    return m ? L(m[1], m[2]) : label;
+  }
+
   function show(name, value) {
     if (value === null || value === undefined) return '–';
     if (SHARES.has(name)) return (value * 100).toFixed(1) + '%';
     return String(value);
   }
 
+  // Days of the shop's calendar (its time zone), as the report counts them.
   function iso(date) {
-    const pad = (n) => String(n).padStart(2, '0');
-    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+    return window.shopDay(date);
   }
 
   function query() {
@@ -63,7 +69,7 @@
   }
 
   function renderCards(report) {
-    const labels = Object.fromEntries(report.metrics.map((m) => [m.name, m.label]));
+    const labels = Object.fromEntries(report.metrics.map((m) => [m.name, one(m.label)]));
     ui.cards.replaceChildren(...CARDS.map((name) => {
       const card = el('div', 'reports-card');
       card.dataset.metric = name;
@@ -76,8 +82,8 @@
   function renderTable(report) {
     const head = el('thead');
     const headRow = el('tr');
-    headRow.appendChild(el('th', null, ({ day: '日期 Day', hour: '时段 Hour', agent: '客服 Agent', skill: '技能组 Skill', channel: '渠道 Channel' })[report.groupBy]));
-    for (const m of report.metrics) headRow.appendChild(el('th', null, m.label));
+    headRow.appendChild(el('th', null, ({ day: L('日期', 'Day'), hour: L('时段', 'Hour'), agent: L('客服', 'Agent'), skill: L('技能组', 'Skill'), channel: L('渠道', 'Channel') })[report.groupBy]));
+    for (const m of report.metrics) headRow.appendChild(el('th', null, one(m.label)));
     head.appendChild(headRow);
     const body = el('tbody');
     const line = (label, values, className) => {
@@ -86,8 +92,8 @@
       for (const m of report.metrics) tr.appendChild(el('td', null, show(m.name, values[m.name])));
       body.appendChild(tr);
     };
-    for (const row of report.rows) line(row.label, row.values);
-    line('合计 Total', report.total, 'total');
+    for (const row of report.rows) line(row.key === '' ? one(row.label) : row.label, row.values);
+    line(L('合计', 'Total'), report.total, 'total');
     ui.table.replaceChildren(head, body);
   }
 
@@ -104,9 +110,9 @@
       data: {
         labels,
         datasets: [
-          { type: 'bar', label: '客户提问 Customer turns', data: series('turns'), backgroundColor: '#93b4f5', yAxisID: 'y' },
-          { type: 'bar', label: '会话 Conversations', data: series('conversations'), backgroundColor: '#2563eb', yAxisID: 'y' },
-          { type: 'line', label: '响应达标率 % Answered in target', data: series('answeredInTarget', 100), borderColor: '#12b76a', backgroundColor: '#12b76a', yAxisID: 'share', spanGaps: true },
+          { type: 'bar', label: L('客户提问', 'Customer turns'), data: series('turns'), backgroundColor: '#93b4f5', yAxisID: 'y' },
+          { type: 'bar', label: L('会话', 'Conversations'), data: series('conversations'), backgroundColor: '#2563eb', yAxisID: 'y' },
+          { type: 'line', label: L('响应达标率 %', 'Answered in target %'), data: series('answeredInTarget', 100), borderColor: '#12b76a', backgroundColor: '#12b76a', yAxisID: 'share', spanGaps: true },
         ],
       },
       options: { ...common, scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, share: { position: 'right', min: 0, max: 100, grid: { drawOnChartArea: false } } } },
@@ -116,9 +122,9 @@
       data: {
         labels,
         datasets: [
-          { label: '平均首响(秒) Avg first response (s)', data: series('firstResponseSeconds'), backgroundColor: '#f79009' },
-          { label: '平均响应(秒) Avg response (s)', data: series('responseSeconds'), backgroundColor: '#ef6820' },
-          { label: '平均排队(秒) Avg wait (s)', data: series('waitSeconds'), backgroundColor: '#98a2b3' },
+          { label: L('平均首响(秒)', 'Avg first response (s)'), data: series('firstResponseSeconds'), backgroundColor: '#f79009' },
+          { label: L('平均响应(秒)', 'Avg response (s)'), data: series('responseSeconds'), backgroundColor: '#ef6820' },
+          { label: L('平均排队(秒)', 'Avg wait (s)'), data: series('waitSeconds'), backgroundColor: '#98a2b3' },
         ],
       },
       options: { ...common, scales: { y: { beginAtZero: true } } },
@@ -135,7 +141,7 @@
       const report = await api('/api/reports?' + query());
       if (mine !== loads) return;
       const target = report.responseTargetSeconds;
-      ui.range.textContent = `${report.from} – ${report.to} (${report.timeZone}) · 响应目标 Response target ${target} 秒 s`;
+      ui.range.textContent = L(`${report.from} – ${report.to}（店铺时区 ${report.timeZone}）· 响应目标 ${target} 秒`, `${report.from} – ${report.to} (shop time zone ${report.timeZone}) · response target ${target} s`);
       renderCards(report);
       renderCharts(report);
       renderTable(report);
@@ -166,17 +172,18 @@
   }
 
   async function start() {
+    await window.deskSettings; // the shop's time zone
     let me;
     try {
       me = await api('/api/agents/me');
     } catch (err) {
-      ui.denied.textContent = err.status === 401 ? '请先在工作台登录。Please sign in at the desk first.' : err.message;
+      ui.denied.textContent = err.status === 401 ? L('请先在工作台登录。', 'Please sign in at the desk first.') : err.message;
       ui.denied.hidden = false;
       return;
     }
 
     if (me.role !== 'supervisor') {
-      ui.denied.textContent = '报表仅供主管查看。Reports are for supervisors only.';
+      ui.denied.textContent = L('报表仅供主管查看。', 'Reports are for supervisors only.');
       ui.denied.hidden = false;
       return;
     }

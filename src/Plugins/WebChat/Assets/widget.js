@@ -87,14 +87,14 @@
     edit: 'Edit',
     tooLong: function (n, max) { return 'Message is too long: ' + n + ' characters; the limit is ' + max + '.'; },
     tokenFailed: 'Could not start the chat. Please check your connection and try again.',
-    choicesLabel: '\u8bf7\u9009\u62e9 Pick one',
-    settings: '\u901a\u77e5\u8bbe\u7f6e Notifications',
-    outreachAll: '\u63a5\u6536\u6240\u6709\u901a\u77e5 All notices',
-    outreachNoMarketing: '\u4e0d\u63a5\u6536\u4f18\u60e0\u4fe1\u606f No offers',
-    outreachNone: '\u4e0d\u63a5\u6536\u4efb\u4f55\u901a\u77e5 No notifications',
-    outreachHint: '\u5bf9\u60a8\u6d88\u606f\u7684\u56de\u590d\u59cb\u7ec8\u4f1a\u9001\u8fbe\u3002 Replies to your own messages always come.',
-    saved: '\u5df2\u4fdd\u5b58 Saved',
-    notSaved: '\u672a\u4fdd\u5b58 Not saved: ',
+    choicesLabel: 'Pick one',
+    settings: 'Notifications',
+    outreachAll: 'All notices',
+    outreachNoMarketing: 'No offers',
+    outreachNone: 'No notifications',
+    outreachHint: 'Replies to your own messages always come.',
+    saved: 'Saved',
+    notSaved: 'Not saved: ',
     powered: 'Powered by ChatGateway',
     attach: 'Attach a photo or file',
     camera: 'Take a photo',
@@ -109,8 +109,104 @@
     fixUploads: 'Remove the files that could not be uploaded, or retry them.',
     openFull: 'Open full size',
     closeImage: 'Close picture',
-    download: 'Download'
+    download: 'Download',
+    switchTo: '\u4e2d\u6587',
+    switchTitle: '\u5207\u6362\u5230\u4e2d\u6587'
   };
+
+  // ---------------------------------------------------------------- language: Chinese (zh) or English (en)
+  // The visitor's own choice (the switch in the header), else the page's data-lang, else the instance's Language
+  // setting (the gateway writes it on this script's tag), else the browser's languages.
+  var LANG_KEY = 'cgw.lang.' + instanceId;
+  var ZH = {
+    title: '\u5728\u7ebf\u54a8\u8be2',
+    greeting: '\u60a8\u597d\uff01\u8bf7\u95ee\u6709\u4ec0\u4e48\u53ef\u4ee5\u5e2e\u60a8\uff1f',
+    open: '\u6253\u5f00\u5728\u7ebf\u54a8\u8be2',
+    close: '\u6536\u8d77\u5bf9\u8bdd\u6846',
+    placeholder: '\u8f93\u5165\u6d88\u606f\u2026',
+    send: '\u53d1\u9001',
+    waiting: '\u6b63\u5728\u4e3a\u60a8\u63a5\u5165\u5ba2\u670d\u2026',
+    next: '\u4e0b\u4e00\u4f4d\u5c31\u662f\u60a8',
+    inLine: function (position, wait) { return '\u60a8\u6392\u5728\u7b2c ' + position + ' \u4f4d\uff0c\u9884\u8ba1\u7b49\u5f85\u7ea6 ' + wait; },
+    allBusy: '\u5ba2\u670d\u6b63\u5fd9\uff0c\u6211\u4eec\u4f1a\u5c3d\u5feb\u56de\u590d\u60a8',
+    minutes: function (seconds) {
+      var m = Math.max(1, Math.round(seconds / 60));
+      if (m < 60) return m + ' \u5206\u949f';
+      var h = Math.floor(m / 60), r = m % 60;
+      return h + ' \u5c0f\u65f6' + (r ? ' ' + r + ' \u5206\u949f' : '');
+    },
+    here: ' \u4e3a\u60a8\u670d\u52a1',
+    anAgent: '\u5ba2\u670d',
+    closed: '\u672c\u6b21\u4f1a\u8bdd\u5df2\u7ed3\u675f\u3002\u53d1\u9001\u6d88\u606f\u5373\u53ef\u5f00\u59cb\u65b0\u7684\u4f1a\u8bdd\u3002',
+    connecting: '\u8fde\u63a5\u4e2d\u2026',
+    offline: '\u7f51\u7edc\u5df2\u65ad\u5f00\uff0c\u6b63\u5728\u91cd\u8fde\u2026',
+    sending: '\u53d1\u9001\u4e2d\u2026',
+    notSent: '\u672a\u53d1\u9001 \u2014 ',
+    retry: '\u91cd\u8bd5',
+    rejected: '\u672a\u53d1\u9001\uff1a',
+    sentVia: function (type) {
+      var names = { sms: '\u77ed\u4fe1', email: '\u90ae\u4ef6', whatsapp: 'WhatsApp', webchat: '\u7f51\u9875\u54a8\u8be2' };
+      return '\u901a\u8fc7' + (names[type] || String(type)) + '\u53d1\u9001';
+    },
+    you: '\u6211',
+    agent: '\u5ba2\u670d',
+    prechatTitle: '\u4ecb\u7ecd\u4e00\u4e0b\u81ea\u5df1\uff08\u9009\u586b\uff09',
+    prechatHint: '\u65b9\u4fbf\u5ba2\u670d\u77e5\u9053\u5982\u4f55\u79f0\u547c\u60a8\u3002\u5df2\u767b\u5f55\u5e97\u94fa\uff1f\u5c06\u76f4\u63a5\u4f7f\u7528\u60a8\u7684\u8d26\u53f7\u4fe1\u606f\u3002',
+    name: '\u60a8\u7684\u79f0\u547c',
+    phone: '\u624b\u673a\u53f7',
+    skip: '\u8df3\u8fc7',
+    chattingAs: '\u5f53\u524d\u8eab\u4efd\uff1a',
+    addDetails: '\u586b\u5199\u79f0\u547c\u548c\u624b\u673a\u53f7',
+    edit: '\u4fee\u6539',
+    tooLong: function (n, max) { return '\u6d88\u606f\u592a\u957f\uff1a' + n + ' \u4e2a\u5b57\uff0c\u6700\u591a ' + max + ' \u4e2a\u3002'; },
+    tokenFailed: '\u65e0\u6cd5\u5f00\u59cb\u5bf9\u8bdd\uff0c\u8bf7\u68c0\u67e5\u7f51\u7edc\u540e\u91cd\u8bd5\u3002',
+    choicesLabel: '\u8bf7\u9009\u62e9',
+    settings: '\u901a\u77e5\u8bbe\u7f6e',
+    outreachAll: '\u63a5\u6536\u6240\u6709\u901a\u77e5',
+    outreachNoMarketing: '\u4e0d\u63a5\u6536\u4f18\u60e0\u4fe1\u606f',
+    outreachNone: '\u4e0d\u63a5\u6536\u4efb\u4f55\u901a\u77e5',
+    outreachHint: '\u5bf9\u60a8\u6d88\u606f\u7684\u56de\u590d\u59cb\u7ec8\u4f1a\u9001\u8fbe\u3002',
+    saved: '\u5df2\u4fdd\u5b58',
+    notSaved: '\u672a\u4fdd\u5b58\uff1a',
+    powered: '\u7531 ChatGateway \u63d0\u4f9b\u652f\u6301',
+    attach: '\u53d1\u9001\u56fe\u7247\u6216\u6587\u4ef6',
+    camera: '\u62cd\u7167',
+    remove: function (name) { return '\u79fb\u9664 ' + name; },
+    uploading: '\u4e0a\u4f20\u4e2d\u2026',
+    dropHere: '\u62d6\u5230\u8fd9\u91cc\u6dfb\u52a0\u6587\u4ef6',
+    fileTooLarge: function (max) { return '\u6587\u4ef6\u592a\u5927\uff0c\u6700\u5927 ' + max + '\u3002'; },
+    fileType: '\u4e0d\u652f\u6301\u8fd9\u7c7b\u6587\u4ef6\u3002',
+    uploadFailed: '\u4e0a\u4f20\u5931\u8d25\uff0c\u8bf7\u68c0\u67e5\u7f51\u7edc\u3002',
+    tooManyFiles: function (max) { return '\u6bcf\u6761\u6d88\u606f\u6700\u591a ' + max + ' \u4e2a\u6587\u4ef6\u3002'; },
+    waitUploads: '\u8bf7\u7b49\u6587\u4ef6\u4e0a\u4f20\u5b8c\u6210\u3002',
+    fixUploads: '\u8bf7\u79fb\u9664\u4e0a\u4f20\u5931\u8d25\u7684\u6587\u4ef6\uff0c\u6216\u91cd\u8bd5\u3002',
+    openFull: '\u67e5\u770b\u5927\u56fe',
+    closeImage: '\u5173\u95ed\u56fe\u7247',
+    download: '\u4e0b\u8f7d',
+    switchTo: 'EN',
+    switchTitle: 'Switch to English'
+  };
+  var EN = {};
+  for (var tk in T) if (Object.prototype.hasOwnProperty.call(T, tk)) EN[tk] = T[tk];
+  function langOf(tag) {
+    var t = String(tag || '').toLowerCase();
+    return t.indexOf('zh') === 0 ? 'zh' : t.indexOf('en') === 0 ? 'en' : null;
+  }
+  var lang = (function () {
+    var saved = null;
+    try { saved = window.localStorage.getItem(LANG_KEY); } catch (e) { /* storage off */ }
+    var chosen = langOf(saved) || langOf(script && script.getAttribute('data-lang')) || langOf(script && script.getAttribute('data-cgw-language'));
+    if (chosen) return chosen;
+    var langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
+    for (var i = 0; i < langs.length; i++) if (langOf(langs[i])) return langOf(langs[i]);
+    return 'en';
+  })();
+  function useLanguage(l) {
+    lang = l;
+    var d = l === 'zh' ? ZH : EN;
+    for (var k in d) if (Object.prototype.hasOwnProperty.call(d, k)) T[k] = d[k];
+  }
+  useLanguage(lang);
 
   // ---------------------------------------------------------------- storage (may be unavailable)
   var memory = {};
@@ -396,6 +492,7 @@
     '.cgw-root .cgw-x{border:0;background:rgba(255,255,255,.14);color:#fff;width:30px;height:30px;border-radius:8px;display:flex;align-items:center;justify-content:center;padding:0;flex:none}',
     '.cgw-root .cgw-x:hover{background:rgba(255,255,255,.26)}',
     '.cgw-root .cgw-x svg{width:20px;height:20px}',
+    '.cgw-root .cgw-lang{width:auto;min-width:30px;padding:0 8px;margin-right:6px;font-size:12.5px;font-weight:600}',
     '.cgw-root .cgw-body{flex:1;overflow-y:auto;padding:16px 14px 8px;background:#f6f7fb;overscroll-behavior:contain}',
     '.cgw-root .cgw-msg{display:flex;flex-direction:column;margin:0 0 10px;max-width:100%}',
     '.cgw-root .cgw-msg[data-direction="in"]{align-items:flex-end}',
@@ -516,9 +613,11 @@
   statusEl.hidden = true;
   headText.appendChild(titleEl);
   headText.appendChild(statusEl);
-  var closeBtn = el('button', 'cgw-x', { type: 'button', 'aria-label': T.close, title: T.close, 'data-testid': 'cgw-close' });
+  var closeBtn = el('button', 'cgw-x', { type: 'button', 'aria-label': T.close, title: T.close, 'data-testid': 'cgw-close', 'data-cgw-t-aria': 'close', 'data-cgw-t-title': 'close' });
   closeBtn.appendChild(icon(ICON_CLOSE));
+  var langBtn = el('button', 'cgw-x cgw-lang', { type: 'button', 'data-testid': 'cgw-lang', 'data-lang': lang, 'aria-label': T.switchTitle, title: T.switchTitle, 'data-cgw-t': 'switchTo', 'data-cgw-t-aria': 'switchTitle', 'data-cgw-t-title': 'switchTitle' }, T.switchTo);
   header.appendChild(headText);
+  header.appendChild(langBtn);
   header.appendChild(closeBtn);
 
   var body = el('div', 'cgw-body', { 'data-testid': 'cgw-body' });
@@ -528,17 +627,17 @@
 
   var prechat = el('form', 'cgw-prechat', { 'data-testid': 'cgw-prechat', novalidate: 'novalidate' });
   var prechatHead = el('div', 'cgw-prechat-head');
-  prechatHead.appendChild(el('div', 'cgw-prechat-title', null, T.prechatTitle));
-  var skipBtn = el('button', 'cgw-link', { type: 'button', 'data-testid': 'cgw-prechat-skip' }, T.skip);
+  prechatHead.appendChild(el('div', 'cgw-prechat-title', { 'data-cgw-t': 'prechatTitle' }, T.prechatTitle));
+  var skipBtn = el('button', 'cgw-link', { type: 'button', 'data-testid': 'cgw-prechat-skip', 'data-cgw-t': 'skip' }, T.skip);
   prechatHead.appendChild(skipBtn);
-  var nameInput = el('input', 'cgw-field', { type: 'text', 'data-testid': 'cgw-name', id: 'cgw-name-' + safeId, name: 'name', autocomplete: 'name', maxlength: '100', placeholder: T.name, 'aria-label': T.name });
-  var phoneInput = el('input', 'cgw-field', { type: 'tel', 'data-testid': 'cgw-phone', id: 'cgw-phone-' + safeId, name: 'phone', autocomplete: 'tel', inputmode: 'tel', maxlength: '40', placeholder: T.phone, 'aria-label': T.phone });
+  var nameInput = el('input', 'cgw-field', { type: 'text', 'data-testid': 'cgw-name', id: 'cgw-name-' + safeId, name: 'name', autocomplete: 'name', maxlength: '100', placeholder: T.name, 'aria-label': T.name, 'data-cgw-t-ph': 'name', 'data-cgw-t-aria': 'name' });
+  var phoneInput = el('input', 'cgw-field', { type: 'tel', 'data-testid': 'cgw-phone', id: 'cgw-phone-' + safeId, name: 'phone', autocomplete: 'tel', inputmode: 'tel', maxlength: '40', placeholder: T.phone, 'aria-label': T.phone, 'data-cgw-t-ph': 'phone', 'data-cgw-t-aria': 'phone' });
   nameInput.value = state.profile.name;
   phoneInput.value = state.profile.phone;
   prechat.appendChild(prechatHead);
   prechat.appendChild(nameInput);
   prechat.appendChild(phoneInput);
-  prechat.appendChild(el('p', 'cgw-hint', null, T.prechatHint));
+  prechat.appendChild(el('p', 'cgw-hint', { 'data-cgw-t': 'prechatHint' }, T.prechatHint));
 
   var list = el('div', 'cgw-messages', { 'data-testid': 'cgw-messages', 'aria-live': 'polite', 'aria-relevant': 'additions' });
   body.appendChild(greetingEl);
@@ -555,16 +654,16 @@
   composerError.hidden = true;
 
   var composer = el('div', 'cgw-composer');
-  var input = el('textarea', 'cgw-input', { 'data-testid': 'cgw-input', id: 'cgw-input-' + safeId, rows: '1', placeholder: T.placeholder, 'aria-label': T.placeholder });
-  var sendBtn = el('button', 'cgw-send', { type: 'button', 'data-testid': 'cgw-send', id: 'cgw-send-' + safeId, 'aria-label': T.send, title: T.send, 'aria-disabled': 'true' });
+  var input = el('textarea', 'cgw-input', { 'data-testid': 'cgw-input', id: 'cgw-input-' + safeId, rows: '1', placeholder: T.placeholder, 'aria-label': T.placeholder, 'data-cgw-t-ph': 'placeholder', 'data-cgw-t-aria': 'placeholder' });
+  var sendBtn = el('button', 'cgw-send', { type: 'button', 'data-testid': 'cgw-send', id: 'cgw-send-' + safeId, 'aria-label': T.send, title: T.send, 'aria-disabled': 'true', 'data-cgw-t-aria': 'send', 'data-cgw-t-title': 'send' });
   sendBtn.appendChild(icon(ICON_SEND));
   // Files: a picker for photos and PDFs (any file the server takes may also be dropped or pasted), and on phones a
   // second button that opens the camera.
   var fileInput = el('input', 'cgw-file-input', { type: 'file', multiple: 'multiple', accept: 'image/*,application/pdf', 'data-testid': 'cgw-file-input', tabindex: '-1', 'aria-hidden': 'true' });
   var cameraInput = el('input', 'cgw-file-input', { type: 'file', accept: 'image/*', capture: 'environment', 'data-testid': 'cgw-camera-input', tabindex: '-1', 'aria-hidden': 'true' });
-  var clipBtn = el('button', 'cgw-clip', { type: 'button', 'data-testid': 'cgw-attach', 'aria-label': T.attach, title: T.attach });
+  var clipBtn = el('button', 'cgw-clip', { type: 'button', 'data-testid': 'cgw-attach', 'aria-label': T.attach, title: T.attach, 'data-cgw-t-aria': 'attach', 'data-cgw-t-title': 'attach' });
   clipBtn.appendChild(icon(ICON_CLIP));
-  var cameraBtn = el('button', 'cgw-clip', { type: 'button', 'data-testid': 'cgw-camera', 'aria-label': T.camera, title: T.camera });
+  var cameraBtn = el('button', 'cgw-clip', { type: 'button', 'data-testid': 'cgw-camera', 'aria-label': T.camera, title: T.camera, 'data-cgw-t-aria': 'camera', 'data-cgw-t-title': 'camera' });
   cameraBtn.appendChild(icon(ICON_CAMERA));
   var touch = false;
   try { touch = !!(window.matchMedia && window.matchMedia('(pointer: coarse)').matches); } catch (e) { /* old browser */ }
@@ -577,14 +676,14 @@
   composer.appendChild(sendBtn);
   var tray = el('div', 'cgw-tray', { 'data-testid': 'cgw-tray', 'aria-live': 'polite' });
   tray.hidden = true;
-  var dropOverlay = el('div', 'cgw-drop', { 'data-testid': 'cgw-drop', 'aria-hidden': 'true' }, T.dropHere);
+  var dropOverlay = el('div', 'cgw-drop', { 'data-testid': 'cgw-drop', 'aria-hidden': 'true', 'data-cgw-t': 'dropHere' }, T.dropHere);
   dropOverlay.hidden = true;
-  var lightbox = el('div', 'cgw-lightbox', { 'data-testid': 'cgw-lightbox', role: 'dialog', 'aria-label': T.openFull });
+  var lightbox = el('div', 'cgw-lightbox', { 'data-testid': 'cgw-lightbox', role: 'dialog', 'aria-label': T.openFull, 'data-cgw-t-aria': 'openFull' });
   lightbox.hidden = true;
-  var lightboxClose = el('button', 'cgw-x', { type: 'button', 'aria-label': T.closeImage, title: T.closeImage, 'data-testid': 'cgw-lightbox-close' });
+  var lightboxClose = el('button', 'cgw-x', { type: 'button', 'aria-label': T.closeImage, title: T.closeImage, 'data-testid': 'cgw-lightbox-close', 'data-cgw-t-aria': 'closeImage', 'data-cgw-t-title': 'closeImage' });
   lightboxClose.appendChild(icon(ICON_CLOSE));
   var lightboxImg = el('img', null, { alt: '', 'data-testid': 'cgw-lightbox-image' });
-  var lightboxLink = el('a', null, { target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'cgw-lightbox-open' }, T.openFull);
+  var lightboxLink = el('a', null, { target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'cgw-lightbox-open', 'data-cgw-t': 'openFull' }, T.openFull);
   lightbox.appendChild(lightboxClose);
   lightbox.appendChild(lightboxImg);
   lightbox.appendChild(lightboxLink);
@@ -592,24 +691,24 @@
   // What the shop may send first (offers, notices): the visitor's choice for all their channels.
   var settingsPanel = el('fieldset', 'cgw-settings', { 'data-testid': 'cgw-settings' });
   settingsPanel.hidden = true;
-  settingsPanel.appendChild(el('legend', 'cgw-prechat-title', null, T.settings));
+  settingsPanel.appendChild(el('legend', 'cgw-prechat-title', { 'data-cgw-t': 'settings' }, T.settings));
   var outreachInputs = {};
-  [['all', T.outreachAll], ['no-marketing', T.outreachNoMarketing], ['none', T.outreachNone]].forEach(function (o) {
+  [['all', 'outreachAll'], ['no-marketing', 'outreachNoMarketing'], ['none', 'outreachNone']].forEach(function (o) {
     var label = el('label');
     var radio = el('input', null, { type: 'radio', name: 'cgw-outreach-' + safeId, value: o[0], 'data-testid': 'cgw-outreach-' + o[0] });
     radio.addEventListener('change', function () { if (radio.checked) saveOutreach(o[0]); });
     outreachInputs[o[0]] = radio;
     label.appendChild(radio);
-    label.appendChild(el('span', null, null, o[1]));
+    label.appendChild(el('span', null, { 'data-cgw-t': o[1] }, T[o[1]]));
     settingsPanel.appendChild(label);
   });
-  var settingsNote = el('p', 'cgw-settings-note', { 'data-testid': 'cgw-settings-note', 'aria-live': 'polite' }, T.outreachHint);
+  var settingsNote = el('p', 'cgw-settings-note', { 'data-testid': 'cgw-settings-note', 'aria-live': 'polite', 'data-cgw-t': 'outreachHint' }, T.outreachHint);
   settingsPanel.appendChild(settingsNote);
 
   var foot = el('div', 'cgw-foot');
   var counter = el('span', 'cgw-counter', { 'data-testid': 'cgw-counter', 'aria-live': 'off' });
-  var settingsLink = el('button', 'cgw-link', { type: 'button', 'data-testid': 'cgw-settings-toggle', 'aria-expanded': 'false' }, T.settings);
-  foot.appendChild(el('span', null, null, T.powered));
+  var settingsLink = el('button', 'cgw-link', { type: 'button', 'data-testid': 'cgw-settings-toggle', 'aria-expanded': 'false', 'data-cgw-t': 'settings' }, T.settings);
+  foot.appendChild(el('span', null, { 'data-cgw-t': 'powered' }, T.powered));
   foot.appendChild(settingsLink);
   foot.appendChild(counter);
 
@@ -1699,13 +1798,48 @@
   window.addEventListener('online', reconnectNow);
   document.addEventListener('visibilitychange', function () { if (!document.hidden) reconnectNow(); });
 
+  // ---------------------------------------------------------------- language switch
+  // The shop's title and greeting in the widget's language (config: by language; null: the widget's own).
+  function showTitleAndGreeting() {
+    var title = (state.titles && typeof state.titles[lang] === 'string' && state.titles[lang]) || T.title;
+    var greeting = state.greetings && typeof state.greetings[lang] === 'string' ? state.greetings[lang] : T.greeting;
+    state.title = title;
+    state.greeting = greeting;
+    titleEl.textContent = title;
+    panel.setAttribute('aria-label', title);
+    greetingBubble.textContent = greeting;
+    greetingEl.hidden = !greeting;
+  }
+  langBtn.addEventListener('click', function () {
+    var next = lang === 'zh' ? 'en' : 'zh';
+    try { window.localStorage.setItem(LANG_KEY, next); } catch (e) { /* this page only */ }
+    useLanguage(next);
+    langBtn.setAttribute('data-lang', next);
+    var all = root.querySelectorAll('[data-cgw-t], [data-cgw-t-aria], [data-cgw-t-title], [data-cgw-t-ph]');
+    for (var i = 0; i < all.length; i++) {
+      var n = all[i];
+      if (n.getAttribute('data-cgw-t')) n.textContent = T[n.getAttribute('data-cgw-t')];
+      if (n.getAttribute('data-cgw-t-aria')) n.setAttribute('aria-label', T[n.getAttribute('data-cgw-t-aria')]);
+      if (n.getAttribute('data-cgw-t-title')) n.setAttribute('title', T[n.getAttribute('data-cgw-t-title')]);
+      if (n.getAttribute('data-cgw-t-ph')) n.setAttribute('placeholder', T[n.getAttribute('data-cgw-t-ph')]);
+    }
+    launcher.setAttribute('aria-label', state.open ? T.close : T.open);
+    showTitleAndGreeting();
+    renderCounter();
+    renderStatus();
+    render();
+  });
+
   // ---------------------------------------------------------------- start
   request('GET', 'config').then(function (r) {
     if (r.status !== 200 || !r.data) return;
     var c = r.data;
     if (typeof c.maxMessageLength === 'number' && c.maxMessageLength > 0) state.maxLength = c.maxMessageLength;
-    if (typeof c.title === 'string' && c.title) { state.title = c.title; titleEl.textContent = c.title; panel.setAttribute('aria-label', c.title); }
-    if (typeof c.greeting === 'string') { state.greeting = c.greeting; greetingBubble.textContent = c.greeting; greetingEl.hidden = !c.greeting; }
+    if (c.titles && typeof c.titles === 'object') state.titles = c.titles;
+    else if (typeof c.title === 'string' && c.title) state.titles = { zh: c.title, en: c.title };
+    if (c.greetings && typeof c.greetings === 'object') state.greetings = c.greetings;
+    else if (typeof c.greeting === 'string') state.greetings = { zh: c.greeting, en: c.greeting };
+    showTitleAndGreeting();
     if (typeof c.shopName === 'string' && c.shopName) { state.shopName = c.shopName; render(); }
     if (typeof c.maxFileBytes === 'number' && c.maxFileBytes >= 0) state.maxFileBytes = c.maxFileBytes;
     if (typeof c.maxFiles === 'number' && c.maxFiles > 0) state.maxFiles = c.maxFiles;
