@@ -95,7 +95,25 @@ public sealed record ConversationDto(
 
     /// <summary>Where the customer came from, as their latest message that said so tells (a deep link, an ad…); null when none did or messages were not read.</summary>
     public OriginDto? Origin { get; init; }
+
+    /// <summary>Why the agent closed it (a <c>Conversations:CloseReasons</c> id such as <c>resolved</c>); null when open or closed without one.</summary>
+    public string? CloseReason { get; init; }
+
+    /// <summary>Snoozed (挂起): assigned still, out of the agent's active list until <see cref="SnoozedUntil"/> or the customer writes.</summary>
+    public bool Snoozed { get; init; }
+
+    /// <summary>When the snooze ends by itself (shop offset as stored: UTC); null while snoozed: when the customer writes.</summary>
+    public DateTimeOffset? SnoozedUntil { get; init; }
 }
+
+/// <summary>A reason an agent may give when closing: its id and its labels.</summary>
+public sealed record CloseReasonDto(string Id, string Zh, string En);
+
+/// <summary>Closes a conversation; <paramref name="Reason"/> one of <c>GET /api/conversations/close-reasons</c>, or none.</summary>
+public sealed record CloseRequest(string? Reason);
+
+/// <summary>An internal note: 1-4000 characters, agents only.</summary>
+public sealed record NoteRequest(string? Text);
 
 /// <summary>
 /// One of the contact's channels a reply can go out on: an identity a channel proved (never a typed phone
@@ -181,5 +199,8 @@ internal static class ConversationMapping
         c.Language, c.Tags.Split(',', StringSplitOptions.RemoveEmptyEntries), replyChannels, Orders.Wire.StageName(contact.OrderStage))
     {
         Origin = messages?.LastOrDefault(m => m.Origin is not null)?.Origin,
+        CloseReason = c.CloseReason,
+        Snoozed = c.SnoozedAt is not null,
+        SnoozedUntil = c.SnoozedUntil,
     };
 }

@@ -17,6 +17,10 @@ internal static class GatewayEventTypes
     public const string PromiseDue = "promiseDue";
     /// <summary>A promised callback passed without an agent's answer: to the supervisors and the agent who promised.</summary>
     public const string PromiseUnkept = "promiseUnkept";
+    /// <summary>The conversation was snoozed (DueAt: until when; null: until the customer writes): to its agent.</summary>
+    public const string Snoozed = "snoozed";
+    /// <summary>A snooze ended (its time came, or the agent woke it; a customer's message wakes it as a new message): to its agent.</summary>
+    public const string Woken = "woken";
 }
 
 /// <summary>
