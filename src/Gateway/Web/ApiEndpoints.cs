@@ -47,6 +47,7 @@ internal static class ApiEndpoints
         agent.MapPost("/conversations/{id:guid}/transfer", TransferAsync);
         agent.MapConversationActions();
         FollowUps.ScheduledReplies.ScheduledReplyEndpoints.MapScheduledReplies(agent);
+        agent.MapStartConversation();
         agent.MapPut("/contacts/{id:guid}/exclusive-agent", SetExclusiveAgentAsync).RequireAuthorization(AuthPolicies.Supervisor);
         agent.MapGet("/messages/failed", async (HttpContext http, ConversationQueries queries, CancellationToken ct) =>
             TypedResults.Ok(await queries.ListFailedAsync(AgentId(http), ct)));
