@@ -154,7 +154,7 @@ public sealed class ConversationActionsApiTests
     {
         await using var shop = await ShopOrders.StartAsync(Opening);
         await using var bob = await shop.Host.SignInAsync("bob");
-        var conversation = await CustomerTextsAsync(shop, bob, "明天能发货吗");
+        var conversation = await CustomerTextsAsync(shop, bob, "这件还有M码吗");
         var url = $"/api/conversations/{conversation}/scheduled-replies";
 
         foreach (var (body, error) in new (object Body, string Error)[]
@@ -211,7 +211,7 @@ public sealed class ConversationActionsApiTests
     {
         await using var shop = await ShopOrders.StartAsync(Opening);
         await using var bob = await shop.Host.SignInAsync("bob");
-        var first = await CustomerTextsAsync(shop, bob, "我的快递到哪了");
+        var first = await CustomerTextsAsync(shop, bob, "这个颜色还有吗");
         await bob.CloseAsync(first);
         await using var visitor = await Visitor.ArriveAsync(shop.Host);
         var stranger = (await visitor.SendOkAsync("hello")).GetProperty("conversationId").GetGuid();
