@@ -2752,7 +2752,6 @@
     if (acts.noteMode) { ui.reply.disabled = false; ui.send.disabled = state.sending; }
     renderScheduled();
   }
-  if (!acts.reasons) api('GET', '/api/conversations/close-reasons').then((r) => { acts.reasons = r; }).catch(() => {});
 
   // A conversation that left this agent (closed, transferred, requeued, taken by another agent): gone
   // from the list and, if it was open, from the thread; after the agent's own close, on to the next one.
