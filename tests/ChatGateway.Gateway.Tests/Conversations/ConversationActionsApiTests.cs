@@ -198,7 +198,7 @@ public sealed class ConversationActionsApiTests
         Assert.Single(shop.Twilio.Requests, r => r.Body == "您的订单今天下午发货");
 
         var list = (await bob.Http.GetFromJsonAsync<List<JsonElement>>(url))!;
-        Assert.Equal(["sent", "cancelled"], list.Select(r => r.GetProperty("status").GetString()));
+        Assert.Equal(["cancelled", "sent"], list.Select(r => r.GetProperty("status").GetString()));
         var late = await bob.Http.PutAsJsonAsync($"{url}/{id}", new { text = "改一下" });
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
         Assert.Equal("the reply is sent already; only a planned one can be changed", await ErrorAsync(late));
