@@ -130,6 +130,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddOptions<FollowUps.Callbacks.CallbackOptions>().Bind(configuration.GetSection("Callbacks")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<FollowUps.Callbacks.CallbackOptions>, FollowUps.Callbacks.CallbackOptionsValidator>();
         services.AddSingleton<FollowUps.IFollowUpKindHandler, FollowUps.Callbacks.CallbackHandler>();
+        services.AddConversationActions(configuration);
         services.AddAgentAuth(configuration);
         services.AddSignalR();
         services.AddOpenApi();

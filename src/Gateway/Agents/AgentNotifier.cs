@@ -67,6 +67,12 @@ internal sealed partial class AgentNotifier(
             case GatewayEventTypes.PromiseUnkept when e.MessageId is { } unkept:
                 await TellSupervisorsAsync("promiseUnkept", await PromiseAlertAsync(e, unkept, cancellationToken), agent, cancellationToken);
                 break;
+            case GatewayEventTypes.Snoozed when agent is not null:
+                await hub.Clients.User(agent).SendAsync("conversationSnoozed", e.ConversationId, e.DueAt, cancellationToken);
+                break;
+            case GatewayEventTypes.Woken when agent is not null:
+                await hub.Clients.User(agent).SendAsync("conversationWoken", e.ConversationId, cancellationToken);
+                break;
             case GatewayEventTypes.Waiting:
                 await TellCustomerAsync(e.ConversationId, "waiting", cancellationToken);
                 break;

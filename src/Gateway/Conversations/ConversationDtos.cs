@@ -107,7 +107,24 @@ public sealed record ConversationDto(
 
     /// <summary>The customer's read mark: they saw the replies up to this time (the desk shows "Read" on them); null when unknown.</summary>
     public DateTimeOffset? CustomerReadAt { get; init; }
+    /// <summary>Why the agent closed it (a <c>Conversations:CloseReasons</c> id such as <c>resolved</c>); null when open or closed without one.</summary>
+    public string? CloseReason { get; init; }
+
+    /// <summary>Snoozed (挂起): assigned still, out of the agent's active list until <see cref="SnoozedUntil"/> or the customer writes.</summary>
+    public bool Snoozed { get; init; }
+
+    /// <summary>When the snooze ends by itself (shop offset as stored: UTC); null while snoozed: when the customer writes.</summary>
+    public DateTimeOffset? SnoozedUntil { get; init; }
 }
+
+/// <summary>A reason an agent may give when closing: its id and its labels.</summary>
+public sealed record CloseReasonDto(string Id, string Zh, string En);
+
+/// <summary>Closes a conversation; <paramref name="Reason"/> one of <c>GET /api/conversations/close-reasons</c>, or none.</summary>
+public sealed record CloseRequest(string? Reason);
+
+/// <summary>An internal note: 1-4000 characters, agents only.</summary>
+public sealed record NoteRequest(string? Text);
 
 /// <summary>
 /// One of the contact's channels a reply can go out on: an identity a channel proved (never a typed phone
@@ -195,5 +212,8 @@ internal static class ConversationMapping
         Origin = messages?.LastOrDefault(m => m.Origin is not null)?.Origin,
         AgentReadAt = c.AgentReadAt,
         CustomerReadAt = c.CustomerReadAt,
+        CloseReason = c.CloseReason,
+        Snoozed = c.SnoozedAt is not null,
+        SnoozedUntil = c.SnoozedUntil,
     };
 }

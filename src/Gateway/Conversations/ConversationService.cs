@@ -9,7 +9,7 @@ namespace ChatGateway.Gateway.Conversations;
 internal enum ConversationActionError { None, NotFound, NotOpen, BadRequest, Unavailable, Conflict }
 
 /// <summary>What an agent does to a conversation: reply (on a channel of the customer's), send a failed reply again, transfer and close.</summary>
-internal sealed class ConversationService(
+internal sealed partial class ConversationService(
     IDbContextFactory<GatewayDbContext> dbFactory,
     DeliveryService delivery,
     ConversationRouter router,
@@ -410,9 +410,10 @@ internal sealed class ConversationService(
 
     /// <summary>
     /// Closes the conversation and frees the agent's capacity for the next waiting one. Its satisfaction survey is planned
-    /// in the same transaction (the rating counts for this agent).
+    /// in the same transaction (the rating counts for this agent), unless it closed as spam. <paramref name="reason"/>: one of
+    /// <c>Conversations:CloseReasons</c> (checked by the caller), or null.
     /// </summary>
-    public async Task<ConversationActionError> CloseAsync(Guid conversationId, Agent agent, CancellationToken cancellationToken)
+    public async Task<ConversationActionError> CloseAsync(Guid conversationId, Agent agent, CancellationToken cancellationToken, string? reason = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -422,7 +423,10 @@ internal sealed class ConversationService(
             .ExecuteUpdateAsync(s => s
                 .SetProperty(c => c.Status, ConversationStatus.Closed)
                 .SetProperty(c => c.ClosedAt, now)
-                .SetProperty(c => c.ClosedByAgentId, agent.Id), CancellationToken.None);
+                .SetProperty(c => c.ClosedByAgentId, agent.Id)
+                .SetProperty(c => c.CloseReason, reason)
+                .SetProperty(c => c.SnoozedAt, (DateTimeOffset?)null)
+                .SetProperty(c => c.SnoozedUntil, (DateTimeOffset?)null), CancellationToken.None);
         if (rows == 0)
         {
             var exists = await db.Conversations.AnyAsync(c => c.Id == conversationId && c.AssignedAgentId == agent.Id, cancellationToken);
@@ -430,7 +434,8 @@ internal sealed class ConversationService(
         }
 
         var closed = await db.Conversations.AsNoTracking().FirstAsync(c => c.Id == conversationId, CancellationToken.None);
-        var planned = await followUps.ConversationClosedAsync(db, closed, CancellationToken.None);
+        // Nobody asks a spammer how the service was.
+        var planned = reason == ConversationActionsOptions.Spam ? [] : await followUps.ConversationClosedAsync(db, closed, CancellationToken.None);
         await db.SaveChangesAsync(CancellationToken.None);
         await transaction.CommitAsync(CancellationToken.None);
         await scheduler.SyncAsync(planned, CancellationToken.None);

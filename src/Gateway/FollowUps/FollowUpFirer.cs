@@ -555,14 +555,15 @@ internal sealed partial class FollowUpFirer(
     /// their orders, and at most <see cref="FollowUpOptions.MaxPerContactPerDay"/> follow-ups a day. Checked again inside the
     /// sending transaction, after the buyer's row is locked, so two due at once for one buyer cannot both pass.
     /// </summary>
-    /// <summary>The follow-ups sent to these buyers within the caps' window (callbacks aside: they are the agent's, not the buyer's).</summary>
+    /// <summary>The follow-ups sent to these buyers within the caps' window (callbacks, scheduled replies and snooze wakes aside: they are the agent's, not the buyer's).</summary>
     private static Task<List<BatchReads.SentRow>> SentLatelyAsync(GatewayDbContext db, List<Guid> contactIds, FollowUpOptions o, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var dayAgo = now - TimeSpan.FromHours(24);
         var gap = now - o.PaymentReminderGap;
         var since = gap < dayAgo ? gap : dayAgo;
         return db.FollowUps.AsNoTracking()
-            .Where(x => contactIds.Contains(x.ContactId) && x.Status == FollowUpStatus.Sent && x.Kind != FollowUpKinds.Callback && x.DoneAt >= since)
+            .Where(x => contactIds.Contains(x.ContactId) && x.Status == FollowUpStatus.Sent && x.Kind != FollowUpKinds.Callback
+                && x.Kind != FollowUpKinds.ScheduledReply && x.Kind != FollowUpKinds.SnoozeWake && x.DoneAt >= since)
             .Select(x => new BatchReads.SentRow(x.Id, x.ContactId, x.Kind, x.DoneAt, x.OrderId))
             .ToListAsync(cancellationToken);
     }

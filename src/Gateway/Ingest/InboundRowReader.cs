@@ -19,6 +19,9 @@ internal static class InboundRowReader
     public const string ConversationColumns =
         "\"Id\", \"ContactId\", \"Status\", \"Skill\", \"Priority\", \"RoutingReason\", \"Language\", \"Tags\", \"AssignedAgentId\", \"LastInstanceId\", \"LastExternalId\", \"CreatedAt\", \"LastMessageAt\", \"StepEnteredAt\"";
 
+    /// <summary>What the writer reads of a conversation: <see cref="ConversationColumns"/> and whether it is snoozed (a message wakes it).</summary>
+    public const string ConversationReadColumns = ConversationColumns + ", \"SnoozedAt\"";
+
     public const string HeadColumns = "\"ConversationId\", \"LastMessageId\", \"LastMessageAt\", \"RunStartId\", \"RunStartAt\"";
 
     public static string Prefixed(string columns, string alias) =>
@@ -43,6 +46,7 @@ internal static class InboundRowReader
         OrderStage = (OrderStage)r.GetInt32(at + 10),
     };
 
+    /// <summary>A conversation read with <see cref="ConversationReadColumns"/>.</summary>
     public static Conversation Conversation(DbDataReader r, int at, StoreDialect d) => new()
     {
         Id = d.ReadId(r, at),
@@ -59,6 +63,7 @@ internal static class InboundRowReader
         CreatedAt = Time(r.GetInt64(at + 11)),
         LastMessageAt = Time(r.GetInt64(at + 12)),
         StepEnteredAt = r.IsDBNull(at + 13) ? null : Time(r.GetInt64(at + 13)),
+        SnoozedAt = r.IsDBNull(at + 14) ? null : Time(r.GetInt64(at + 14)),
     };
 
     public static InboundHead Head(DbDataReader r, int at, StoreDialect d) => new()

@@ -384,11 +384,13 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 // The row is written when something a reader relies on changed: where replies go, or the
                 // tags. Its last-message time is not kept up: readers take the newest message's time
                 // (ConversationMessages.LastMessageAtAsync), and rewriting the row cost a random page of the
-                // store for most messages of a busy customer.
+                // store for most messages of a busy customer. A snoozed conversation's is: the customer's message wakes it
+                // (the update clears the snooze; the agent's desk sees the message come in as any other).
                 var tags = classifier.AddTags(conversation.Tags, message.Text);
                 if (conversation.LastInstanceId != item.InstanceId || conversation.LastExternalId != message.Sender.ExternalId
-                    || tags != conversation.Tags)
+                    || tags != conversation.Tags || conversation.SnoozedAt is not null)
                 {
+                    conversation.SnoozedAt = null;
                     conversation.LastInstanceId = item.InstanceId;
                     conversation.LastExternalId = message.Sender.ExternalId;
                     conversation.LastMessageAt = now;

@@ -124,7 +124,7 @@ internal sealed class PostgreSqlInboundStatements : IInboundStatements
         }
 
         using var command = Command(
-            $"SELECT o.* FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT {ConversationColumns} FROM \"Conversations\" " +
+            $"SELECT o.* FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT {ConversationReadColumns} FROM \"Conversations\" " +
             "WHERE \"ContactId\" = k.id AND \"Status\" <> 2 ORDER BY \"CreatedAt\" DESC LIMIT 1) AS o",
             Ids(contactIds));
         using var reader = command.ExecuteReader();
@@ -191,7 +191,7 @@ internal sealed class PostgreSqlInboundStatements : IInboundStatements
         c.LastInstanceId, c.LastExternalId, Ticks(c.CreatedAt), Ticks(c.LastMessageAt), c.StepEnteredAt is { } step ? Ticks(step) : null);
 
     public void UpdateConversation(Conversation c) => Write(
-        "UPDATE \"Conversations\" SET \"LastInstanceId\" = $2, \"LastExternalId\" = $3, \"LastMessageAt\" = $4, \"Tags\" = $5 WHERE \"Id\" = $1",
+        "UPDATE \"Conversations\" SET \"LastInstanceId\" = $2, \"LastExternalId\" = $3, \"LastMessageAt\" = $4, \"Tags\" = $5, \"SnoozedAt\" = NULL, \"SnoozedUntil\" = NULL WHERE \"Id\" = $1",
         c.Id, c.LastInstanceId, c.LastExternalId, Ticks(c.LastMessageAt), c.Tags);
 
     public void OpenPending(Conversation c) => Write(
@@ -224,7 +224,7 @@ internal sealed class PostgreSqlInboundStatements : IInboundStatements
 
     public Conversation? FindConversation(Guid id)
     {
-        using var command = Command($"SELECT {ConversationColumns} FROM \"Conversations\" WHERE \"Id\" = $1 FOR UPDATE", Parameter(id));
+        using var command = Command($"SELECT {ConversationReadColumns} FROM \"Conversations\" WHERE \"Id\" = $1 FOR UPDATE", Parameter(id));
         using var reader = command.ExecuteReader();
         return reader.Read() ? Conversation(reader, 0, _d) : null;
     }

@@ -94,7 +94,7 @@ internal sealed class SqliteInboundStatements : IInboundStatements
                 "WHERE i.\"InstanceId\" = @instance AND i.\"ExternalId\" = @external");
             _findContactByPhone = Prepare($"SELECT {ContactColumns} FROM \"Contacts\" WHERE \"Phone\" = @key AND \"MergedIntoId\" IS NULL");
             _findContactByEmail = Prepare($"SELECT {ContactColumns} FROM \"Contacts\" WHERE \"Email\" = @key AND \"MergedIntoId\" IS NULL");
-            _findOpenConversation = Prepare($"SELECT {ConversationColumns} FROM \"Conversations\" WHERE \"ContactId\" = @contact AND \"Status\" <> 2 ORDER BY \"CreatedAt\" DESC LIMIT 1");
+            _findOpenConversation = Prepare($"SELECT {ConversationReadColumns} FROM \"Conversations\" WHERE \"ContactId\" = @contact AND \"Status\" <> 2 ORDER BY \"CreatedAt\" DESC LIMIT 1");
             _findStickyAgent = Prepare("SELECT \"AssignedAgentId\" FROM \"Conversations\" WHERE \"ContactId\" = @contact AND \"AssignedAgentId\" IS NOT NULL " +
                 "AND \"ClosedAt\" IS NOT NULL AND \"ClosedAt\" >= @since ORDER BY \"ClosedAt\" DESC LIMIT 1");
             _insertContact = Prepare($"INSERT INTO \"Contacts\" ({ContactColumns}) VALUES (@id, @name, @phone, @email, @vip, @exclusive, @created, @dname, @dphone, @demail, @stage)");
@@ -104,7 +104,8 @@ internal sealed class SqliteInboundStatements : IInboundStatements
             _insertConversation = Prepare(
                 $"INSERT INTO \"Conversations\" ({ConversationColumns}, \"NeedsSupervisor\", \"TransferCount\") " +
                 "VALUES (@id, @contact, @status, @skill, @priority, @reason, @language, @tags, @agent, @instance, @external, @created, @last, @step, 0, 0)");
-            _updateConversation = Prepare("UPDATE \"Conversations\" SET \"LastInstanceId\" = @instance, \"LastExternalId\" = @external, \"LastMessageAt\" = @last, \"Tags\" = @tags WHERE \"Id\" = @id");
+            _updateConversation = Prepare("UPDATE \"Conversations\" SET \"LastInstanceId\" = @instance, \"LastExternalId\" = @external, \"LastMessageAt\" = @last, \"Tags\" = @tags, " +
+                "\"SnoozedAt\" = NULL, \"SnoozedUntil\" = NULL WHERE \"Id\" = @id");
             _openPending = Prepare("UPDATE \"Conversations\" SET \"Status\" = @status, \"Skill\" = @skill, \"Priority\" = @priority, \"RoutingReason\" = @reason, " +
                 "\"Language\" = @language, \"StepEnteredAt\" = @step, \"LastInstanceId\" = @instance, \"LastExternalId\" = @external, \"LastMessageAt\" = @last, " +
                 "\"Tags\" = @tags WHERE \"Id\" = @id AND \"Status\" = 3");
@@ -304,7 +305,7 @@ internal sealed class SqliteInboundStatements : IInboundStatements
 
     public Conversation? FindConversation(Guid id)
     {
-        using var reader = Run(Rare(ref _findConversation, $"SELECT {ConversationColumns} FROM \"Conversations\" WHERE \"Id\" = @id"), ("@id", _d.Id(id)));
+        using var reader = Run(Rare(ref _findConversation, $"SELECT {ConversationReadColumns} FROM \"Conversations\" WHERE \"Id\" = @id"), ("@id", _d.Id(id)));
         return reader.Read() ? Conversation(reader, 0, _d) : null;
     }
 

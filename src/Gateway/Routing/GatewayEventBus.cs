@@ -25,6 +25,10 @@ internal static class GatewayEventTypes
     public const string AgentTyping = "agentTyping";
     /// <summary>The agent has read the customer's messages up to DueAt: to the customer at InstanceId/ExternalId and the agent's other desks.</summary>
     public const string AgentRead = "agentRead";
+    /// <summary>The conversation was snoozed (DueAt: until when; null: until the customer writes): to its agent.</summary>
+    public const string Snoozed = "snoozed";
+    /// <summary>A snooze ended (its time came, or the agent woke it; a customer's message wakes it as a new message): to its agent.</summary>
+    public const string Woken = "woken";
 }
 
 /// <summary>

@@ -75,25 +75,25 @@ internal sealed partial class ResponseWatchService(
     internal sealed record FirstUnanswered(Guid Id, Guid AgentId, Guid? UnansweredId, DateTimeOffset? UnansweredAt);
 
     /// <summary>
-    /// Conversations assigned before <paramref name="cutoff"/> that have had no reply since. A reply is found
+    /// Conversations assigned before <paramref name="cutoff"/> that have had no reply since (not snoozed ones: the agent put them aside). A reply is found
     /// through the index of sent messages (IX_Messages_Replies): seeking the conversation's messages instead
     /// read every customer message since the assignment, the very conversations this looks for.
     /// </summary>
     internal static IQueryable<NotAnswered> NotAnsweredSinceAssigned(GatewayDbContext db, DateTimeOffset cutoff) =>
         db.Conversations.AsNoTracking()
-            .Where(c => c.Status == ConversationStatus.Assigned && c.AssignedAt <= cutoff
+            .Where(c => c.Status == ConversationStatus.Assigned && c.AssignedAt <= cutoff && c.SnoozedAt == null
                 && !db.Messages.Any(m => m.ConversationId == c.Id && m.Direction == MessageDirection.Out && m.CreatedAt >= c.AssignedAt))
             .Select(c => new NotAnswered(c.Id, c.Skill, c.Priority, c.CreatedAt, c.AssignedAgentId!.Value));
 
     /// <summary>
-    /// Per assigned conversation (a few per agent), the first customer message since an agent last answered:
+    /// Per assigned conversation not snoozed (a few per agent), the first customer message since an agent last answered:
     /// its conversation's <see cref="InboundHead"/> holds it (the inbound writer starts the run, the store's
     /// trigger on an agent's answer ends it), one seek however long the conversation. (Looking for it among
     /// the conversation's messages read, every 5 s, each customer message since that answer.)
     /// </summary>
     internal static IQueryable<FirstUnanswered> FirstUnansweredMessages(GatewayDbContext db) =>
         db.Conversations.AsNoTracking()
-            .Where(c => c.Status == ConversationStatus.Assigned && c.AssignedAgentId != null)
+            .Where(c => c.Status == ConversationStatus.Assigned && c.AssignedAgentId != null && c.SnoozedAt == null)
             .Select(c => new FirstUnanswered(
                 c.Id,
                 c.AssignedAgentId!.Value,

@@ -161,6 +161,15 @@ internal sealed class Conversation
     public DateTimeOffset? AgentReadAt { get; set; }
     /// <summary>The customer's read mark: their chat was open and they saw the replies up to this time (the desk shows "Read").</summary>
     public DateTimeOffset? CustomerReadAt { get; set; }
+    /// <summary>Why the agent closed it (one of <c>Conversations:CloseReasons</c>, e.g. <c>resolved</c>); null when none was given.</summary>
+    public string? CloseReason { get; set; }
+    /// <summary>
+    /// Set while the agent snoozed (挂起) it: it stays theirs but leaves their active list. The customer's next message
+    /// clears it (the inbound writer's update of the row), as does <see cref="SnoozedUntil"/> passing or the agent.
+    /// </summary>
+    public DateTimeOffset? SnoozedAt { get; set; }
+    /// <summary>When a snooze ends by itself; null while snoozed: until the customer writes.</summary>
+    public DateTimeOffset? SnoozedUntil { get; set; }
 }
 
 /// <summary>
@@ -533,6 +542,10 @@ internal static class FollowUpKinds
     public const string Greeting = "greeting";
     public const string Callback = "callback";
     public const string Survey = "survey";
+    /// <summary>An agent's reply scheduled for a time (send later): the text in <see cref="FollowUp.Note"/>, sent as the agent's.</summary>
+    public const string ScheduledReply = "scheduled-reply";
+    /// <summary>Ends a timed snooze at <see cref="Conversation.SnoozedUntil"/>; nothing is sent to the customer.</summary>
+    public const string SnoozeWake = "snooze-wake";
 
     public static readonly string[] All = [PaymentReminder, OrderConfirmation, Shipped, DeliveryCheckIn, ReviewRequest, ReturnVisit, Greeting, Callback, Survey];
 }

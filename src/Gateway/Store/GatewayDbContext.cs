@@ -161,6 +161,7 @@ internal class GatewayDbContext : DbContext
             e.Property(x => x.LastInstanceId).HasMaxLength(64);
             e.Property(x => x.LastExternalId).HasMaxLength(200);
             e.Property(x => x.Subject).HasMaxLength(300);
+            e.Property(x => x.CloseReason).HasMaxLength(40);
             e.HasOne(x => x.Contact).WithMany().HasForeignKey(x => x.ContactId);
         });
         b.Entity<MessageContent>(e =>
@@ -299,7 +300,8 @@ internal class GatewayDbContext : DbContext
             e.Property(x => x.Rule).HasMaxLength(64);
             e.Property(x => x.Channel).HasMaxLength(64);
             e.Property(x => x.Reason).HasMaxLength(500);
-            e.Property(x => x.Note).HasMaxLength(1000);
+            // A promise's note, or the text of a scheduled reply (up to a reply's 4000 characters).
+            e.Property(x => x.Note).HasMaxLength(4000);
         });
         b.Entity<CannedReply>(e =>
         {

@@ -48,6 +48,9 @@ internal static class ApiEndpoints
         agent.MapPost("/conversations/{id:guid}/transfer", TransferAsync);
         agent.MapLifecycleApi();
         Search.SearchEndpoints.MapSearchApi(agent);
+        agent.MapConversationActions();
+        FollowUps.ScheduledReplies.ScheduledReplyEndpoints.MapScheduledReplies(agent);
+        agent.MapStartConversation();
         agent.MapPut("/contacts/{id:guid}/exclusive-agent", SetExclusiveAgentAsync).RequireAuthorization(AuthPolicies.Supervisor);
         agent.MapGet("/messages/failed", async (HttpContext http, ConversationQueries queries, CancellationToken ct) =>
             TypedResults.Ok(await queries.ListFailedAsync(AgentId(http), ct)));
@@ -148,16 +151,35 @@ internal static class ApiEndpoints
         };
     }
 
-    private static async Task<Results<Ok<ConversationDto>, NotFound<ErrorDto>, Conflict<ErrorDto>, UnauthorizedHttpResult>> CloseAsync(
-        Guid id, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ConversationService conversations, ConversationQueries queries, CancellationToken ct)
+    private static async Task<Results<Ok<ConversationDto>, BadRequest<ErrorDto>, NotFound<ErrorDto>, Conflict<ErrorDto>, UnauthorizedHttpResult>> CloseAsync(
+        Guid id, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ConversationService conversations, ConversationQueries queries,
+        Microsoft.Extensions.Options.IOptionsMonitor<ConversationActionsOptions> options, CancellationToken ct)
     {
+        // The body is optional: a close without one (or without a reason) closes with none.
+        string? reason = null;
+        if (http.Request.ContentLength is not 0 && (http.Request.HasJsonContentType() || http.Request.ContentLength > 0))
+        {
+            var (request, bodyError) = await ReadJsonAsync<CloseRequest>(http, ct);
+            if (request is null)
+            {
+                return TypedResults.BadRequest(new ErrorDto(bodyError!));
+            }
+
+            reason = string.IsNullOrWhiteSpace(request.Reason) ? null : request.Reason.Trim();
+            var allowed = options.CurrentValue.CloseReasons;
+            if (reason is not null && !allowed.ContainsKey(reason))
+            {
+                return TypedResults.BadRequest(new ErrorDto($"there is no close reason '{reason}'; reasons are {string.Join(", ", allowed.Keys)} (or none)"));
+            }
+        }
+
         var agent = await FindAgentAsync(http, dbFactory, ct);
         if (agent is null)
         {
             return TypedResults.Unauthorized();
         }
 
-        var error = await conversations.CloseAsync(id, agent, ct);
+        var error = await conversations.CloseAsync(id, agent, ct, reason);
         return error switch
         {
             ConversationActionError.NotFound => TypedResults.NotFound(new ErrorDto("no such conversation among yours")),

@@ -554,6 +554,10 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.Property<long?>("AssignedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CloseReason")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("ClosedAt")
                         .HasColumnType("INTEGER");
 
@@ -600,6 +604,12 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("SnoozedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SnoozedUntil")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("Status")
                         .HasColumnType("INTEGER");
@@ -671,7 +681,7 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Note")
-                        .HasMaxLength(1000)
+                        .HasMaxLength(4000)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("OrderId")

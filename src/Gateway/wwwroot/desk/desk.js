@@ -511,8 +511,9 @@
   }
 
   function sortedConversations() {
-    return Array.from(state.conversations.values()).sort((a, b) =>
-      (new Date(b.lastMessageAt || b.createdAt) - new Date(a.lastMessageAt || a.createdAt)));
+    // Snoozed ones (挂起) below the active ones, in their own section.
+    return Array.from(state.conversations.values()).sort((a, b) => (!!a.snoozed - !!b.snoozed)
+      || (new Date(b.lastMessageAt || b.createdAt) - new Date(a.lastMessageAt || a.createdAt)));
   }
 
   function lastPreview(id) {
@@ -526,8 +527,11 @@
   }
 
   const listNodes = new Map(); // conversation id -> <li>, reused so clicks and focus survive updates
+  // The heading of the snoozed conversations (挂起), below the active ones.
+  const snoozedHead = el('li', 'list-section', L('已挂起', 'Snoozed'), { 'data-testid': 'desk-snoozed-section', role: 'presentation' });
 
   function renderList() {
+    if (snoozedHead.parentNode) snoozedHead.remove();
     const items = sortedConversations();
     ui.convCount.textContent = String(items.length);
     ui.listEmpty.hidden = items.length > 0;
@@ -549,6 +553,8 @@
     for (const [id, li] of listNodes) {
       if (!keep.has(id)) { li.remove(); listNodes.delete(id); }
     }
+    const firstSnoozed = items.find((c) => c.snoozed);
+    if (firstSnoozed) ui.convList.insertBefore(snoozedHead, listNodes.get(firstSnoozed.id));
     const n = titleCount();
     document.title = (n ? `(${n}) ` : '') + L('客服工作台 · ChatGateway', 'Agent desk · ChatGateway');
   }
@@ -585,8 +591,10 @@
     if (c.skill) badges.appendChild(el('span', 'badge badge-skill', c.skill, { 'data-testid': 'desk-skill-badge' }));
     if (k.isVip) badges.appendChild(el('span', 'badge badge-vip', 'VIP', { 'data-testid': 'desk-vip-badge' }));
     conversationBadges(badges, c);
+    snoozeBadge(badges, c);
     main.appendChild(badges);
     b.appendChild(main);
+    b.setAttribute('data-snoozed', c.snoozed ? 'true' : 'false');
 
     if (unread) b.appendChild(unreadBadge(c));
   }
@@ -618,6 +626,7 @@
     state.unread.delete(id);
     ui.layout.classList.add('show-thread');
     if (live.agentTypingFor && live.agentTypingFor !== id) stopAgentTyping();
+    actionsOnSelect(id);
     renderList();
     renderThread(true);
     const listed = state.conversations.get(id);
@@ -921,6 +930,7 @@
     renderTyping();
     renderDetails(c);
     if (window.deskLifecycle.threadShown) window.deskLifecycle.threadShown(c, closed);
+    actionsOnThread(c, closed);
   }
 
   // The thread keeps each message's node while it is shown, so that a status change or a new message does not
@@ -2136,6 +2146,7 @@
 
   // confirm: the agent saw the forbidden phrases (服务禁语) and sends anyway; the gateway counts it.
   async function sendReply(confirm) {
+    if (acts.noteMode) { sendNote(); return; }
     const id = state.selectedId;
     const text = ui.reply.value;
     const files = uploadsOf(id);
@@ -2665,6 +2676,277 @@
     forgetConversation(id, true);
   }
 
+  // ---------------------------------------------------------------- conversation actions (close reasons, notes, snooze, send later)
+  // Close with a reason (▾ next to Close), notes any time (the composer's Reply | Note), snooze (挂起) until the customer
+  // writes or a time, and replies scheduled for later (the strip above the composer, with Edit and Cancel).
+  const acts = {
+    closeReasonOpen: $('close-reason-open'), closeMenu: $('close-menu'),
+    snoozeOpen: $('snooze-open'), snoozeDialog: $('snooze-dialog'), snoozeReply: $('snooze-reply'), snoozeUntil: $('snooze-until'),
+    snoozeError: $('snooze-error'), snoozeCancel: $('snooze-cancel'), snoozeConfirm: $('snooze-confirm'), wake: $('wake-conv'),
+    modeReply: $('mode-reply'), modeNote: $('mode-note'),
+    laterOpen: $('send-later-open'), later: $('send-later'), laterAt: $('send-later-at'), laterConfirm: $('send-later-confirm'), laterZone: $('send-later-zone'),
+    scheduled: $('scheduled'),
+    reasons: null,
+    noteMode: false,
+    editing: null,          // the scheduled reply being edited (its id), or null
+    scheduledOf: new Map(), // conversation id -> scheduled replies (planned ones shown)
+  };
+  const replyPlaceholder = ui.reply.getAttribute('placeholder');
+
+  // A datetime-local value (the browser's zone) as a time with its offset, as the API takes it.
+  function withOffset(local) {
+    const d = new Date(local);
+    if (Number.isNaN(d.getTime())) return null;
+    const p = (n) => String(Math.abs(n)).padStart(2, '0');
+    const off = -d.getTimezoneOffset();
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:00${off >= 0 ? '+' : '-'}${p(Math.trunc(off / 60))}:${p(off % 60)}`;
+  }
+  function toLocalInput(iso) {
+    const d = new Date(iso);
+    const p = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+  }
+  function reasonLabel(id) {
+    const r = (acts.reasons || []).find((x) => x.id === id);
+    return r ? L(r.zh || r.en, r.en || r.zh) : id;
+  }
+
+  async function closeWithReason(reason) {
+    const id = state.selectedId;
+    if (!id || state.closing) return;
+    acts.closeMenu.hidden = true;
+    acts.closeReasonOpen.setAttribute('aria-expanded', 'false');
+    state.closing = true;
+    try {
+      await api('POST', `/api/conversations/${encodeURIComponent(id)}/close`, { reason });
+      toast(L(`会话已关闭：${reasonLabel(reason)}`, `Conversation closed: ${reasonLabel(reason)}`));
+      afterClosedByMe(id);
+    } catch (err) {
+      if (err.status === 409 || err.status === 404) afterClosedByMe(id);
+      else if (err.status !== 401) toast(L(`无法关闭会话：${err.message}`, `Could not close the conversation: ${err.message}`), 'error');
+    } finally {
+      state.closing = false;
+    }
+  }
+
+  acts.closeReasonOpen.addEventListener('click', async () => {
+    if (!acts.closeMenu.hidden) { acts.closeMenu.hidden = true; acts.closeReasonOpen.setAttribute('aria-expanded', 'false'); return; }
+    if (!acts.reasons) {
+      try { acts.reasons = await api('GET', '/api/conversations/close-reasons'); } catch (err) { toast(err.message, 'error'); return; }
+    }
+    clear(acts.closeMenu);
+    for (const r of acts.reasons) {
+      const b = el('button', 'menu-item', reasonLabel(r.id), { type: 'button', role: 'menuitem', 'data-testid': 'desk-close-reason-item', 'data-reason': r.id });
+      b.addEventListener('click', () => closeWithReason(r.id));
+      acts.closeMenu.appendChild(b);
+    }
+    const plain = el('button', 'menu-item menu-item-plain', L('不选原因，直接关闭', 'Close without a reason'), { type: 'button', role: 'menuitem', 'data-testid': 'desk-close-no-reason' });
+    plain.addEventListener('click', () => { acts.closeMenu.hidden = true; ui.closeConv.click(); });
+    acts.closeMenu.appendChild(plain);
+    acts.closeMenu.hidden = false;
+    acts.closeReasonOpen.setAttribute('aria-expanded', 'true');
+  });
+
+  // Notes: agents only; any time, on a closed conversation too.
+  function setNoteMode(on) {
+    acts.noteMode = on;
+    acts.modeReply.setAttribute('aria-pressed', on ? 'false' : 'true');
+    acts.modeNote.setAttribute('aria-pressed', on ? 'true' : 'false');
+    ui.composer.classList.toggle('note-mode', on);
+    ui.reply.setAttribute('placeholder', on ? L('备注只有客服能看到', 'Only agents see notes') : replyPlaceholder);
+    ui.send.textContent = on ? L('添加备注', 'Add note') : 'Send';
+    if (on) { acts.later.hidden = true; acts.laterOpen.setAttribute('aria-expanded', 'false'); }
+    acts.laterOpen.hidden = on;
+    if (state.selectedId) renderThread();
+  }
+  acts.modeReply.addEventListener('click', () => setNoteMode(false));
+  acts.modeNote.addEventListener('click', () => setNoteMode(true));
+
+  async function sendNote() {
+    const id = state.selectedId;
+    const text = ui.reply.value;
+    if (!id || state.sending || !text.trim()) return;
+    state.sending = true;
+    ui.replyError.hidden = true;
+    try {
+      const note = await api('POST', `/api/conversations/${encodeURIComponent(id)}/notes`, { text });
+      if (state.selectedId === id && ui.reply.value === text) ui.reply.value = '';
+      state.drafts.delete(id);
+      const list = state.messages.get(id) || [];
+      mergeMessage(list, note);
+      state.messages.set(id, list);
+      renderCount();
+      if (state.selectedId === id) renderMessages(currentConversation(), true);
+    } catch (err) {
+      ui.replyError.textContent = L(`备注未保存：${err.message}`, `Note not saved: ${err.message}`);
+      ui.replyError.hidden = false;
+    } finally {
+      state.sending = false;
+      if (state.selectedId === id) ui.send.disabled = false;
+    }
+  }
+
+  // Snooze (挂起): the conversation stays the agent's; it comes back when the customer writes or at its time.
+  function closeSnooze() {
+    acts.snoozeDialog.hidden = true;
+    acts.snoozeOpen.setAttribute('aria-expanded', 'false');
+  }
+  acts.snoozeOpen.addEventListener('click', () => {
+    if (!acts.snoozeDialog.hidden) { closeSnooze(); return; }
+    acts.snoozeError.hidden = true;
+    acts.snoozeDialog.hidden = false;
+    acts.snoozeOpen.setAttribute('aria-expanded', 'true');
+  });
+  acts.snoozeCancel.addEventListener('click', closeSnooze);
+  async function snooze(until) {
+    const id = state.selectedId;
+    if (!id) return;
+    try {
+      const c = await api('POST', `/api/conversations/${encodeURIComponent(id)}/snooze`, { until });
+      closeSnooze();
+      markSnoozed(id, true, c && c.snoozedUntil);
+      toast(until ? L('已挂起，到时会回到列表', 'Snoozed: it comes back at that time') : L('已挂起，客户回复后会回到列表', 'Snoozed until the customer replies'));
+    } catch (err) {
+      acts.snoozeError.textContent = err.message;
+      acts.snoozeError.hidden = false;
+    }
+  }
+  acts.snoozeReply.addEventListener('click', () => snooze(null));
+  acts.snoozeConfirm.addEventListener('click', () => {
+    const until = withOffset(acts.snoozeUntil.value);
+    if (!until) { acts.snoozeError.textContent = L('请选择时间', 'Pick a time.'); acts.snoozeError.hidden = false; return; }
+    snooze(until);
+  });
+  acts.wake.addEventListener('click', async () => {
+    const id = state.selectedId;
+    if (!id) return;
+    try {
+      await api('DELETE', `/api/conversations/${encodeURIComponent(id)}/snooze`);
+      markSnoozed(id, false, null);
+    } catch (err) {
+      if (err.status === 409) markSnoozed(id, false, null);
+      else toast(err.message, 'error');
+    }
+  });
+  function markSnoozed(id, snoozed, until) {
+    const c = state.conversations.get(id);
+    if (!c) return;
+    c.snoozed = snoozed;
+    c.snoozedUntil = snoozed ? until || null : null;
+    renderList();
+    if (id === state.selectedId) renderThread();
+  }
+  function snoozeBadge(container, c) {
+    if (!c.snoozed) return;
+    const text = c.snoozedUntil
+      ? L(`挂起至 ${dateTime(c.snoozedUntil)}`, `Snoozed until ${dateTime(c.snoozedUntil)}`)
+      : L('挂起至客户回复', 'Snoozed until the customer replies');
+    container.appendChild(el('span', 'badge badge-snoozed', text, { 'data-testid': 'desk-snoozed-badge' }));
+  }
+
+  // Send later: scheduled through the follow-up scheduler, outside the customers' quiet hours.
+  acts.laterZone.textContent = (Intl.DateTimeFormat().resolvedOptions().timeZone || '');
+  acts.laterOpen.addEventListener('click', () => {
+    acts.editing = null;
+    acts.later.hidden = !acts.later.hidden;
+    acts.laterOpen.setAttribute('aria-expanded', acts.later.hidden ? 'false' : 'true');
+    if (!acts.later.hidden) acts.laterAt.focus();
+  });
+  acts.laterConfirm.addEventListener('click', () => scheduleReply(false));
+  async function scheduleReply(confirm) {
+    const id = state.selectedId;
+    const text = ui.reply.value;
+    const sendAt = withOffset(acts.laterAt.value);
+    if (!id) return;
+    if (!sendAt) { ui.replyError.textContent = L('请选择发送时间', 'Pick when to send it.'); ui.replyError.hidden = false; return; }
+    ui.replyError.hidden = true;
+    const body = { text, sendAt };
+    if (confirm) body.confirmForbidden = true;
+    try {
+      const base = `/api/conversations/${encodeURIComponent(id)}/scheduled-replies`;
+      if (acts.editing) await api('PUT', `${base}/${encodeURIComponent(acts.editing)}`, body);
+      else await api('POST', base, body);
+      acts.editing = null;
+      if (state.selectedId === id && ui.reply.value === text) ui.reply.value = '';
+      state.drafts.delete(id);
+      acts.later.hidden = true;
+      acts.laterOpen.setAttribute('aria-expanded', 'false');
+      renderCount();
+      await loadScheduled(id);
+    } catch (err) {
+      if (err.status === 422 && err.data && Array.isArray(err.data.matches) && err.data.matches.length
+        && window.confirm(L(`这条回复含有服务禁语：${err.data.matches.map((m) => m.phrase).join('、')}。仍然定时发送？`,
+          `This reply has words to avoid: ${err.data.matches.map((m) => m.phrase).join(', ')}. Schedule it anyway?`))) {
+        scheduleReply(true);
+        return;
+      }
+      ui.replyError.textContent = L(`未定时：${err.message}`, `Not scheduled: ${err.message}`);
+      ui.replyError.hidden = false;
+    }
+  }
+  async function loadScheduled(id) {
+    let list = [];
+    try { list = await api('GET', `/api/conversations/${encodeURIComponent(id)}/scheduled-replies`); } catch { list = []; }
+    acts.scheduledOf.set(id, Array.isArray(list) ? list : []);
+    if (state.selectedId === id) renderScheduled();
+  }
+  function renderScheduled() {
+    const planned = (acts.scheduledOf.get(state.selectedId) || []).filter((r) => r.status === 'planned');
+    clear(acts.scheduled);
+    acts.scheduled.hidden = planned.length === 0;
+    for (const r of planned) {
+      const li = el('li', 'scheduled-item', null, { 'data-testid': 'desk-scheduled-item', 'data-id': r.id });
+      li.appendChild(el('span', 'scheduled-when', L(`定时 ${dateTime(r.sendAt)}`, `Scheduled ${dateTime(r.sendAt)}`), { 'data-testid': 'desk-scheduled-when' }));
+      li.appendChild(el('span', 'scheduled-text', r.text, { 'data-testid': 'desk-scheduled-text' }));
+      const edit = el('button', 'btn btn-ghost btn-xs', L('编辑', 'Edit'), { type: 'button', 'data-testid': 'desk-scheduled-edit' });
+      edit.addEventListener('click', () => {
+        acts.editing = r.id;
+        setNoteMode(false);
+        ui.reply.value = r.text;
+        acts.laterAt.value = toLocalInput(r.sendAt);
+        acts.later.hidden = false;
+        acts.laterOpen.setAttribute('aria-expanded', 'true');
+        renderCount();
+        ui.reply.focus();
+      });
+      const cancel = el('button', 'btn btn-ghost btn-xs', L('取消发送', 'Cancel'), { type: 'button', 'data-testid': 'desk-scheduled-cancel' });
+      cancel.addEventListener('click', async () => {
+        const id = state.selectedId;
+        try {
+          await api('DELETE', `/api/conversations/${encodeURIComponent(id)}/scheduled-replies/${encodeURIComponent(r.id)}`);
+        } catch (err) {
+          toast(err.message, 'error');
+        }
+        await loadScheduled(id);
+      });
+      li.appendChild(edit);
+      li.appendChild(cancel);
+      acts.scheduled.appendChild(li);
+    }
+  }
+
+  // Called by select() and renderThread(): the actions' part of the thread.
+  function actionsOnSelect(id) {
+    acts.editing = null;
+    acts.later.hidden = true;
+    acts.laterOpen.setAttribute('aria-expanded', 'false');
+    closeSnooze();
+    acts.closeMenu.hidden = true;
+    renderScheduled();
+    loadScheduled(id);
+  }
+  function actionsOnThread(c, closed) {
+    acts.closeReasonOpen.hidden = closed;
+    acts.snoozeOpen.hidden = closed || !!c.snoozed;
+    acts.wake.hidden = closed || !c.snoozed;
+    acts.laterOpen.hidden = closed || acts.noteMode;
+    if (closed) { acts.later.hidden = true; closeSnooze(); acts.closeMenu.hidden = true; }
+    snoozeBadge(ui.threadBadges, c);
+    if (c.closeReason) ui.threadBadges.appendChild(el('span', 'badge badge-status', reasonLabel(c.closeReason), { 'data-testid': 'desk-close-reason-badge' }));
+    if (acts.noteMode) { ui.reply.disabled = false; ui.send.disabled = state.sending; }
+    renderScheduled();
+  }
+
   // A conversation that left this agent (closed, transferred, requeued, taken by another agent): gone
   // from the list and, if it was open, from the thread; after the agent's own close, on to the next one.
   function forgetConversation(id, selectNext = false) {
@@ -3166,6 +3448,9 @@
     conn.on('messageAdded', (conversationId, message) => onMessage(conversationId, message, true));
     conn.on('messageStatusChanged', (conversationId, message) => onMessage(conversationId, message, false));
 
+    conn.on('conversationSnoozed', (conversationId, until) => markSnoozed(conversationId, true, until));
+    conn.on('conversationWoken', (conversationId) => markSnoozed(conversationId, false, null));
+
     conn.on('conversationClosed', (conversationId) => {
       if (!state.conversations.has(conversationId)) return;
       removeConversation(conversationId);
@@ -3260,6 +3545,8 @@
     else if (added) state.messages.set(conversationId, [message]);
     const switched = added && message.direction === 'in' && message.channelInstanceId && message.channelInstanceId !== (c && c.channelInstanceId);
     if (switched) state.via.delete(conversationId); // the default follows the customer to where they wrote
+    // The customer wrote: a snoozed conversation is back (the gateway ended the snooze with this message).
+    if (added && message.direction === 'in' && c && c.snoozed) { c.snoozed = false; c.snoozedUntil = null; }
     if (added) {
       touch(conversationId, message);
       if (message.direction === 'in' && (conversationId !== state.selectedId || document.hidden)) state.unread.add(conversationId);

@@ -559,6 +559,10 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.Property<long?>("AssignedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("CloseReason")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
                     b.Property<long?>("ClosedAt")
                         .HasColumnType("bigint");
 
@@ -605,6 +609,12 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<long?>("SnoozedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SnoozedUntil")
+                        .HasColumnType("bigint");
 
                     b.Property<int>("Status")
                         .HasColumnType("integer");
@@ -676,8 +686,8 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                         .HasColumnType("character varying(32)");
 
                     b.Property<string>("Note")
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
 
                     b.Property<Guid?>("OrderId")
                         .HasColumnType("uuid");
