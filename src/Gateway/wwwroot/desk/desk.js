@@ -962,14 +962,39 @@
       if (!part.quoted) {
         // The line break before a folded quote is the toggle's own.
         const shown = i + 1 < parts.length ? part.text.replace(/\s+$/, '') : part.text;
-        if (shown) bubble.appendChild(document.createTextNode(shown));
+        if (shown) appendLinked(bubble, shown);
         return;
       }
       const details = el('details', 'msg-quote', null, { 'data-testid': 'desk-quote' });
       details.appendChild(quoteSummary());
-      details.appendChild(el('div', 'msg-quote-text', part.text.replace(/^\s*\n|\s+$/g, '')));
+      const quoted = el('div', 'msg-quote-text');
+      appendLinked(quoted, part.text.replace(/^\s*\n|\s+$/g, ''));
+      details.appendChild(quoted);
       bubble.appendChild(details);
     });
+  }
+
+  // ---------------------------------------------------------------- links in message text
+  // http(s) addresses become links (text nodes and <a>, never HTML); nothing else does (javascript:, data:). An address
+  // ends at a space, at Chinese text or punctuation, and trailing . , ; : ! ? and an unmatched ) stay outside it.
+  const URL_IN_TEXT = /https?:\/\/[^\s<>"'`\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+/gi;
+
+  function appendLinked(parent, text) {
+    let at = 0;
+    for (const m of text.matchAll(URL_IN_TEXT)) {
+      let url = m[0];
+      while (/[.,;:!?'")\]}]$/.test(url)) {
+        if (url.endsWith(')') && (url.match(/\(/g) || []).length >= (url.match(/\)/g) || []).length) break;
+        url = url.slice(0, -1);
+      }
+      let parsed = null;
+      try { parsed = new URL(url); } catch { parsed = null; }
+      if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) continue;
+      if (m.index > at) parent.appendChild(document.createTextNode(text.slice(at, m.index)));
+      parent.appendChild(el('a', 'msg-link', url, { href: parsed.href, target: '_blank', rel: 'noopener noreferrer nofollow', 'data-testid': 'desk-message-link' }));
+      at = m.index + url.length;
+    }
+    if (at < text.length) parent.appendChild(document.createTextNode(text.slice(at)));
   }
 
   function quoteSummary(doc) {
@@ -2928,6 +2953,23 @@
     }
   }
 
+  // ---------------------------------------------------------------- attention
+  // What asks for the agent's attention (a new conversation, a customer's new message, a response-time alert) is told to
+  // the page as a 'desk:attention' event; notify.js turns it into a sound and a desktop notification. visible: the
+  // conversation is the one in front of the agent, in a tab they are looking at.
+  function attention(kind, conversationId, message) {
+    const c = state.conversations.get(conversationId);
+    const text = message ? String(message.text || '').replace(/\s+/g, ' ').trim() : '';
+    const files = hasFiles(message) ? `📎 ${message.attachments.map((a) => a.fileName).join(', ')}` : '';
+    const preview = text || files;
+    window.dispatchEvent(new CustomEvent('desk:attention', {
+      detail: {
+        kind, conversationId, name: c ? contactName(c) : '', preview: preview.length > 120 ? `${preview.slice(0, 117)}…` : preview,
+        visible: conversationId === state.selectedId && !document.hidden,
+      },
+    }));
+  }
+
   // ------------------------------------------------------------------ live updates
   function setConnection(kind, text) {
     ui.connection.dataset.state = kind;
@@ -2949,6 +2991,7 @@
     conn.on('conversationAssigned', (conversation) => {
       if (!conversation || !conversation.id) return;
       const id = conversation.id;
+      const isNew = !state.conversations.has(id);
       state.conversations.set(id, Object.assign({}, state.conversations.get(id) || {}, withoutMessages(conversation)));
       noteLiveChange(id);
       if (Array.isArray(conversation.messages)) {
@@ -2964,6 +3007,10 @@
         if (id === state.selectedId) renderThread();
       }
       const name = contactName(conversation);
+      if (isNew) {
+        const msgs = (state.messages.get(id) || []).filter((m) => m.direction === 'in');
+        attention('assigned', id, msgs[msgs.length - 1] || null);
+      }
       if (id !== state.selectedId || document.hidden) {
         toast(Number(conversation.transferCount) > 0 ? `Passed on to you: ${name}` : `New conversation: ${name}`);
       }
@@ -2994,6 +3041,7 @@
       renderList();
       if (conversationId === state.selectedId) renderThread();
       toast(`${contactName(c)} has been waiting for an answer for a while.`, 'warn');
+      attention('overdue', conversationId, null);
     });
 
     conn.on('promiseDue', (p) => {
@@ -3060,6 +3108,7 @@
       return;
     }
     const list = state.messages.get(conversationId);
+    const fresh = added && !(list && list.some((m) => m.id === message.id));
     if (list) mergeMessage(list, message);
     else if (added) state.messages.set(conversationId, [message]);
     const switched = added && message.direction === 'in' && message.channelInstanceId && message.channelInstanceId !== (c && c.channelInstanceId);
@@ -3074,6 +3123,7 @@
       if ((!list && added) || switched) loadDetail(conversationId);
       renderThread(added && message.direction === 'out');
     }
+    if (fresh && message.direction === 'in') attention('message', conversationId, message);
   }
 
   function refresh() {
