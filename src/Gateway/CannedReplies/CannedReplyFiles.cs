@@ -24,6 +24,7 @@ internal static class CannedReplyFiles
 
     public static void MapCannedReplyFiles(this RouteGroupBuilder api)
     {
+        // The bodies are read by the handlers, so that a wrong one gets 400 with the reason (like the neighbours' uploads).
         api.MapPost("/files", UploadAsync).DisableAntiforgery();
         api.MapPost("/{id:guid}/copies", CopyAsync);
     }

@@ -78,6 +78,12 @@ public sealed class CannedReplyFilesApiTests
 
         await attachments.DeleteUnclaimedAsync(CancellationToken.None);
         Assert.Equal(RichChannel.Png, await bob.Http.GetByteArrayAsync(url));
+
+        var paths = (await bob.Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json")).GetProperty("paths");
+        foreach (var path in new[] { "/api/canned-replies/files", "/api/canned-replies/{id}/copies" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), $"{path} missing from the OpenAPI document");
+        }
     }
 
     [Fact]
