@@ -20,7 +20,7 @@ public sealed class DeskAttentionBrowserTests
           window.__plays = 0;
           const Real = window.Notification;
           function Recorded(title, options) {
-            const n = { title, body: options && options.body, tag: options && options.tag, onclick: null, close() {} };
+            const n = { title, body: options && options.body, tag: options && options.tag, data: options && options.data, hidden: document.hidden, onclick: null, close() {} };
             window.__notes.push(n);
             return n;
           }
@@ -62,7 +62,7 @@ public sealed class DeskAttentionBrowserTests
 
         // A new conversation: one notification with the customer's name, and a chime.
         await channel.EventsAsync(new { id = "n-1", from = "Uwang", name = "王小姐", text = "在吗？想问下尺码" });
-        await desk.WaitForFunctionAsync("() => window.__notes.length === 1");
+        await NotesAsync(desk, 1);
         var first = await NotesAsync(desk);
         Assert.Equal("王小姐", first[0].GetProperty("title").GetString());
         Assert.Contains("在吗？想问下尺码", first[0].GetProperty("body").GetString());
@@ -75,9 +75,9 @@ public sealed class DeskAttentionBrowserTests
 
         // A second customer: a new conversation, notified; his next message, in the background, notified with the same tag.
         await channel.EventsAsync(new { id = "n-3", from = "Uli", name = "李先生", text = "发货了吗" });
-        await desk.WaitForFunctionAsync("() => window.__notes.length === 2");
+        await NotesAsync(desk, 2);
         await channel.EventsAsync(new { id = "n-4", from = "Uli", name = "李先生", text = "快递单号多少？" });
-        await desk.WaitForFunctionAsync("() => window.__notes.length === 3");
+        await NotesAsync(desk, 3);
         var notes = await NotesAsync(desk);
         Assert.Equal(["王小姐", "李先生", "李先生"], notes.Select(n => n.GetProperty("title").GetString()));
         Assert.Equal("快递单号多少？", notes[2].GetProperty("body").GetString());
@@ -204,6 +204,17 @@ public sealed class DeskAttentionBrowserTests
         await Expect(desk.GetByTestId("desk-conversation")).ToHaveCountAsync(1);
         await Expect(desk.GetByTestId("desk-contact-name")).ToHaveTextAsync(names[1]);
         Assert.Empty(errors);
+    }
+
+    /// <summary>Waits until the page has made <paramref name="count"/> notifications; otherwise fails showing those it made.</summary>
+    private static async Task NotesAsync(IPage desk, int count)
+    {
+        var until = DateTime.UtcNow.AddSeconds(15);
+        while (await desk.EvaluateAsync<int>("() => window.__notes.length") != count)
+        {
+            Assert.True(DateTime.UtcNow < until, $"expected {count} notifications, saw {await desk.EvaluateAsync<string>("() => JSON.stringify(window.__notes)")}");
+            await Task.Delay(100);
+        }
     }
 
     private static async Task<JsonElement[]> NotesAsync(IPage desk) =>

@@ -3091,6 +3091,7 @@
   // What asks for the agent's attention (a new conversation, a customer's new message, a response-time alert) is told to
   // the page as a 'desk:attention' event; notify.js turns it into a sound and a desktop notification. visible: the
   // conversation is the one in front of the agent, in a tab they are looking at.
+  const assignedAt = new Map(); // conversation id -> when its assignment was announced
   function attention(kind, conversationId, message) {
     const c = state.conversations.get(conversationId);
     const text = message ? String(message.text || '').replace(/\s+/g, ' ').trim() : '';
@@ -3125,7 +3126,9 @@
     conn.on('conversationAssigned', (conversation) => {
       if (!conversation || !conversation.id) return;
       const id = conversation.id;
-      const isNew = !state.conversations.has(id);
+      // Announced once per assignment, also when a list read (after its first message) brought it in before this push.
+      const isNew = !assignedAt.has(id) || Date.now() - assignedAt.get(id) > 60000;
+      assignedAt.set(id, Date.now());
       state.conversations.set(id, Object.assign({}, state.conversations.get(id) || {}, withoutMessages(conversation)));
       noteLiveChange(id);
       if (Array.isArray(conversation.messages)) {

@@ -109,7 +109,7 @@
         : (d.preview || L('新消息', 'New message'));
     try {
       // The tag replaces this conversation's earlier notification instead of piling up.
-      const n = new Notification(title, { body, tag: `chatgateway-${d.conversationId}` });
+      const n = new Notification(title, { body, tag: `chatgateway-${d.conversationId}`, data: { conversationId: d.conversationId, kind: d.kind } });
       n.onclick = () => {
         window.focus();
         open(d.conversationId);
