@@ -24,6 +24,9 @@ internal sealed partial class AttachmentService(
     /// <summary>The instance id of the files agents upload from the desk.</summary>
     public const string DeskInstance = "desk";
 
+    /// <summary>The instance id of the files of canned replies: never sent as they are, a reply carries a copy (<see cref="CopyAsync"/>).</summary>
+    public const string CannedInstance = "canned";
+
     /// <summary>The gateway's own limits, for agents' uploads.</summary>
     public AttachmentLimits DeskLimits => new(options.Value.MaxBytes, options.Value.Allowed);
 
@@ -219,11 +222,14 @@ internal sealed partial class AttachmentService(
         List<Guid> ids;
         do
         {
-            ids = await db.Attachments.Where(a => a.MessageId == null && a.ContactId == null && a.CreatedAt < before).OrderBy(a => a.CreatedAt).Select(a => a.Id).Take(Page).ToListAsync(cancellationToken);
+            // A canned reply's file is kept while the reply has it.
+            ids = await db.Attachments.Where(a => a.MessageId == null && a.ContactId == null && a.CreatedAt < before && !db.CannedReplyAttachments.Any(l => l.AttachmentId == a.Id))
+                .OrderBy(a => a.CreatedAt).Select(a => a.Id).Take(Page).ToListAsync(cancellationToken);
             foreach (var id in ids)
             {
                 // The row first: a file whose row is gone is never served, a row whose file is gone would be.
-                if (await db.Attachments.Where(a => a.Id == id && a.MessageId == null && a.ContactId == null).ExecuteDeleteAsync(cancellationToken) == 1)
+                if (await db.Attachments.Where(a => a.Id == id && a.MessageId == null && a.ContactId == null && !db.CannedReplyAttachments.Any(l => l.AttachmentId == a.Id))
+                    .ExecuteDeleteAsync(cancellationToken) == 1)
                 {
                     await blobs.DeleteAsync(id.ToString("N"), cancellationToken);
                     total++;

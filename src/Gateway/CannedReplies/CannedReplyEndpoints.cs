@@ -1,3 +1,4 @@
+using ChatGateway.Gateway.Conversations;
 using ChatGateway.Gateway.FollowUps;
 using ChatGateway.Gateway.Orders;
 using ChatGateway.Gateway.Routing;
@@ -9,14 +10,22 @@ using Microsoft.Extensions.Options;
 
 namespace ChatGateway.Gateway.CannedReplies;
 
-/// <summary>A canned reply to create or change. <paramref name="Shared"/> (supervisors only) makes it the team's; <paramref name="Skill"/> limits a shared one to that skill's agents.</summary>
-public sealed record CannedReplyRequest(string? Shortcut, string? Title, string? Text, bool Shared = false, string? Skill = null);
+/// <summary>
+/// A canned reply to create or change. <paramref name="Shared"/> (supervisors only) makes it the team's; <paramref name="Skill"/>
+/// limits a shared one to that skill's agents; <paramref name="AttachmentIds"/> its files (0-5, uploaded with
+/// <c>POST /api/canned-replies/files</c>; left out on a change: the files stay as they are).
+/// </summary>
+public sealed record CannedReplyRequest(string? Shortcut, string? Title, string? Text, bool Shared = false, string? Skill = null, IReadOnlyList<string>? AttachmentIds = null);
 
 /// <summary>
 /// A canned reply as the desk shows it: <c>scope</c> <c>shared</c> or <c>personal</c>, <c>editable</c> by the one asking, and
 /// <c>filled</c>, its text with the variables filled for the conversation asked about (none asked: null).
 /// </summary>
-public sealed record CannedReplyDto(Guid Id, string Shortcut, string Title, string Text, string Scope, string? Skill, bool Editable, string? Filled, DateTimeOffset UpdatedAt);
+public sealed record CannedReplyDto(Guid Id, string Shortcut, string Title, string Text, string Scope, string? Skill, bool Editable, string? Filled, DateTimeOffset UpdatedAt)
+{
+    /// <summary>The reply's files (a size chart, a payment QR code), in order; inserting the reply copies them for the conversation (<c>POST /api/canned-replies/{id}/copies</c>).</summary>
+    public IReadOnlyList<AttachmentDto> Attachments { get; init; } = [];
+}
 
 /// <summary>
 /// Canned replies (话术 / 快捷回复): every agent reads the shared ones (of their skills, or of the conversation's) and their own;
@@ -34,6 +43,7 @@ internal static class CannedReplyEndpoints
         api.MapPost("", CreateAsync);
         api.MapPut("/{id:guid}", UpdateAsync);
         api.MapDelete("/{id:guid}", DeleteAsync);
+        api.MapCannedReplyFiles();
     }
 
     private static async Task<Results<Ok<List<CannedReplyDto>>, NotFound<ErrorDto>, UnauthorizedHttpResult>> ListAsync(
@@ -86,10 +96,11 @@ internal static class CannedReplyEndpoints
             };
         }
 
+        var files = await CannedReplyFiles.FilesOfAsync(db, rows.Select(r => r.Id).ToList(), ct);
         return TypedResults.Ok(rows
             .OrderBy(r => r.AgentId is null ? 1 : 0)
             .ThenBy(r => r.Shortcut, StringComparer.Ordinal)
-            .Select(r => ToDto(r, agent, fill(r.Text)))
+            .Select(r => ToDto(r, agent, fill(r.Text)) with { Attachments = files.GetValueOrDefault(r.Id) ?? [] })
             .ToList());
     }
 
@@ -115,7 +126,8 @@ internal static class CannedReplyEndpoints
 
         var owner = request.Shared ? (Guid?)null : agent.Id;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (await ProblemAsync(db, request, owner, null, routing, ct) is { } problem)
+        if (await ProblemAsync(db, request, owner, null, routing, ct) is { } problem
+            || await CannedReplyFiles.ProblemAsync(db, request.AttachmentIds, agent.Id, null, ct) is { } fileProblem && (problem = fileProblem) is not null)
         {
             return TypedResults.BadRequest(new ErrorDto(problem));
         }
@@ -138,12 +150,13 @@ internal static class CannedReplyEndpoints
         };
         Apply(reply, request, now);
         db.CannedReplies.Add(reply);
+        await CannedReplyFiles.LinkAsync(db, reply.Id, request.AttachmentIds, ct);
         if (!await SaveAsync(db))
         {
             return TypedResults.BadRequest(new ErrorDto(Duplicate(reply.Shortcut, owner)));
         }
 
-        return TypedResults.Created($"/api/canned-replies/{reply.Id}", ToDto(reply, agent, null));
+        return TypedResults.Created($"/api/canned-replies/{reply.Id}", await WithFilesAsync(db, ToDto(reply, agent, null), ct));
     }
 
     private static async Task<Results<Ok<CannedReplyDto>, BadRequest<ErrorDto>, NotFound<ErrorDto>, ForbidHttpResult, UnauthorizedHttpResult>> UpdateAsync(
@@ -175,18 +188,20 @@ internal static class CannedReplyEndpoints
 
         // A reply keeps its scope: shared stays shared, personal stays its owner's.
         request = request with { Shared = reply.AgentId is null };
-        if (await ProblemAsync(db, request, reply.AgentId, reply.Id, routing, ct) is { } problem)
+        if (await ProblemAsync(db, request, reply.AgentId, reply.Id, routing, ct) is { } problem
+            || await CannedReplyFiles.ProblemAsync(db, request.AttachmentIds, agent.Id, reply.Id, ct) is { } fileProblem && (problem = fileProblem) is not null)
         {
             return TypedResults.BadRequest(new ErrorDto(problem));
         }
 
         Apply(reply, request, time.GetUtcNow());
+        await CannedReplyFiles.LinkAsync(db, reply.Id, request.AttachmentIds, ct);
         if (!await SaveAsync(db))
         {
             return TypedResults.BadRequest(new ErrorDto(Duplicate(reply.Shortcut, reply.AgentId)));
         }
 
-        return TypedResults.Ok(ToDto(reply, agent, null));
+        return TypedResults.Ok(await WithFilesAsync(db, ToDto(reply, agent, null), ct));
     }
 
     private static async Task<Results<NoContent, NotFound<ErrorDto>, ForbidHttpResult, UnauthorizedHttpResult>> DeleteAsync(
@@ -210,6 +225,8 @@ internal static class CannedReplyEndpoints
             return TypedResults.Forbid();
         }
 
+        // Its files are no longer kept: the clean-up deletes them like any file no message took.
+        db.CannedReplyAttachments.RemoveRange(await db.CannedReplyAttachments.Where(l => l.CannedReplyId == reply.Id).ToListAsync(ct));
         db.CannedReplies.Remove(reply);
         await db.SaveChangesAsync(CancellationToken.None);
         return TypedResults.NoContent();
@@ -279,6 +296,9 @@ internal static class CannedReplyEndpoints
             return false;
         }
     }
+
+    private static async Task<CannedReplyDto> WithFilesAsync(GatewayDbContext db, CannedReplyDto dto, CancellationToken ct) =>
+        dto with { Attachments = (await CannedReplyFiles.FilesOfAsync(db, [dto.Id], ct)).GetValueOrDefault(dto.Id) ?? [] };
 
     private static CannedReplyDto ToDto(CannedReply r, Agent agent, string? filled) => new(
         r.Id, r.Shortcut, r.Title, r.Text, r.AgentId is null ? "shared" : "personal", r.Skill,

@@ -569,6 +569,17 @@ internal sealed class CannedReply
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
+/// <summary>
+/// A file a canned reply carries (a size chart, a payment QR code), in the reply's order. The file itself (instance
+/// <see cref="Attachments.AttachmentService.CannedInstance"/>) never goes on a message: a reply gets a copy of its own.
+/// </summary>
+internal sealed class CannedReplyAttachment
+{
+    public Guid CannedReplyId { get; set; }
+    public Guid AttachmentId { get; set; }
+    public int Position { get; set; }
+}
+
 /// <summary>An agent sent a reply despite a forbidden phrase in it: one row per phrase, for the supervisors' count.</summary>
 internal sealed class ReplyOverride
 {

@@ -44,6 +44,7 @@ internal class GatewayDbContext : DbContext
     public DbSet<ChannelStateEntry> ChannelStates => Set<ChannelStateEntry>();
     public DbSet<ChannelLeaseEntry> ChannelLeases => Set<ChannelLeaseEntry>();
     public DbSet<CannedReply> CannedReplies => Set<CannedReply>();
+    public DbSet<CannedReplyAttachment> CannedReplyAttachments => Set<CannedReplyAttachment>();
     public DbSet<ReplyOverride> ReplyOverrides => Set<ReplyOverride>();
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
@@ -312,6 +313,13 @@ internal class GatewayDbContext : DbContext
             e.Property(x => x.Shortcut).HasMaxLength(20);
             e.Property(x => x.Title).HasMaxLength(100);
             e.Property(x => x.Text).HasMaxLength(2000);
+        });
+        b.Entity<CannedReplyAttachment>(e =>
+        {
+            e.HasKey(x => new { x.CannedReplyId, x.AttachmentId });
+            // A file belongs to one canned reply; the clean-up asks whether any reply keeps it.
+            e.HasIndex(x => x.AttachmentId).IsUnique();
+            e.HasOne<CannedReply>().WithMany().HasForeignKey(x => x.CannedReplyId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<ReplyOverride>(e =>
         {

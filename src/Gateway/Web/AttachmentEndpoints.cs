@@ -63,6 +63,13 @@ internal static class AttachmentEndpoints
             return await ownerDb.Conversations.AnyAsync(c => c.ContactId == owner && c.AssignedAgentId == agentId, ct);
         }
 
+        if (row.InstanceId == AttachmentService.CannedInstance)
+        {
+            // A canned reply's file: to the agents the reply is offered to.
+            await using var cannedDb = await dbFactory.CreateDbContextAsync(ct);
+            return await CannedReplies.CannedReplyFiles.MayOpenAsync(cannedDb, row.Id, agentId, ct);
+        }
+
         if (row.ConversationId is not { } conversationId)
         {
             return false;

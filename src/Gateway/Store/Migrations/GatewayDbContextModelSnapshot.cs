@@ -221,6 +221,25 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.ToTable("CannedReplies");
                 });
 
+            modelBuilder.Entity("ChatGateway.Gateway.Store.CannedReplyAttachment", b =>
+                {
+                    b.Property<Guid>("CannedReplyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("AttachmentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("CannedReplyId", "AttachmentId");
+
+                    b.HasIndex("AttachmentId")
+                        .IsUnique();
+
+                    b.ToTable("CannedReplyAttachments");
+                });
+
             modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelIdentity", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1147,6 +1166,15 @@ namespace ChatGateway.Gateway.Store.Migrations
                     b.HasIndex("AgentId", "CreatedAt");
 
                     b.ToTable("ReplyOverrides");
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.CannedReplyAttachment", b =>
+                {
+                    b.HasOne("ChatGateway.Gateway.Store.CannedReply", null)
+                        .WithMany()
+                        .HasForeignKey("CannedReplyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelIdentity", b =>

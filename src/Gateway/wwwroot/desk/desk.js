@@ -1156,14 +1156,39 @@
       if (!part.quoted) {
         // The line break before a folded quote is the toggle's own.
         const shown = i + 1 < parts.length ? part.text.replace(/\s+$/, '') : part.text;
-        if (shown) bubble.appendChild(document.createTextNode(shown));
+        if (shown) appendLinked(bubble, shown);
         return;
       }
       const details = el('details', 'msg-quote', null, { 'data-testid': 'desk-quote' });
       details.appendChild(quoteSummary());
-      details.appendChild(el('div', 'msg-quote-text', part.text.replace(/^\s*\n|\s+$/g, '')));
+      const quoted = el('div', 'msg-quote-text');
+      appendLinked(quoted, part.text.replace(/^\s*\n|\s+$/g, ''));
+      details.appendChild(quoted);
       bubble.appendChild(details);
     });
+  }
+
+  // ---------------------------------------------------------------- links in message text
+  // http(s) addresses become links (text nodes and <a>, never HTML); nothing else does (javascript:, data:). An address
+  // ends at a space, at Chinese text or punctuation, and trailing . , ; : ! ? and an unmatched ) stay outside it.
+  const URL_IN_TEXT = /https?:\/\/[^\s<>"'`\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+/gi;
+
+  function appendLinked(parent, text) {
+    let at = 0;
+    for (const m of text.matchAll(URL_IN_TEXT)) {
+      let url = m[0];
+      while (/[.,;:!?'")\]}]$/.test(url)) {
+        if (url.endsWith(')') && (url.match(/\(/g) || []).length >= (url.match(/\)/g) || []).length) break;
+        url = url.slice(0, -1);
+      }
+      let parsed = null;
+      try { parsed = new URL(url); } catch { parsed = null; }
+      if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) continue;
+      if (m.index > at) parent.appendChild(document.createTextNode(text.slice(at, m.index)));
+      parent.appendChild(el('a', 'msg-link', url, { href: parsed.href, target: '_blank', rel: 'noopener noreferrer nofollow', 'data-testid': 'desk-message-link' }));
+      at = m.index + url.length;
+    }
+    if (at < text.length) parent.appendChild(document.createTextNode(text.slice(at)));
   }
 
   function quoteSummary(doc) {
@@ -2292,6 +2317,7 @@
       if (r.editable) side.appendChild(cannedActions(r));
       li.appendChild(side);
       li.appendChild(el('span', 'canned-preview', r.filled || r.text));
+      if (cannedFiles(r).length) li.appendChild(cannedFilesNote(r));
       li.addEventListener('mousedown', (e) => e.preventDefault()); // keep the focus where it is
       li.addEventListener('click', () => insertCanned(r));
       canned.list.appendChild(li);
@@ -2327,7 +2353,10 @@
   const cannedForm = {
     root: $('canned-form'), shortcut: $('canned-shortcut'), title: $('canned-title'), text: $('canned-text'),
     sharedWrap: $('canned-shared-wrap'), shared: $('canned-shared'), error: $('canned-error'), save: $('canned-save'), cancel: $('canned-cancel'),
+    skillWrap: $('canned-skill-wrap'), skill: $('canned-skill'),
+    fileAdd: $('canned-file-add'), fileInput: $('canned-file-input'), fileList: $('canned-files'),
     editing: null,
+    files: [],      // the reply's files in the form: { id, fileName, contentType, size, url, inline }, or { uploading: name }
   };
 
   // New (prefilled with the draft, so a good answer is kept in two clicks) or an existing reply to change.
@@ -2339,6 +2368,9 @@
     cannedForm.shared.checked = r ? r.scope === 'shared' : false;
     cannedForm.shared.disabled = !!r;
     cannedForm.sharedWrap.hidden = !isSupervisor();
+    cannedForm.files = cannedFiles(r).slice();
+    renderCannedFormFiles();
+    fillCannedSkills(r ? r.skill : '');
     cannedForm.error.hidden = true;
     canned.list.hidden = true;
     canned.empty.hidden = true;
@@ -2356,7 +2388,13 @@
   cannedForm.save.addEventListener('click', async () => {
     const r = cannedForm.editing;
     const body = { shortcut: cannedForm.shortcut.value, title: cannedForm.title.value, text: cannedForm.text.value, shared: cannedForm.shared.checked };
-    if (r && r.skill) body.skill = r.skill;
+    if (cannedForm.shared.checked && cannedForm.skill.value) body.skill = cannedForm.skill.value;
+    if (cannedForm.files.some((f) => f.uploading)) {
+      cannedForm.error.textContent = L('文件还在上传', 'Wait until the files are uploaded.');
+      cannedForm.error.hidden = false;
+      return;
+    }
+    body.attachmentIds = cannedForm.files.map((f) => f.id);
     cannedForm.save.disabled = true;
     try {
       if (r) await api('PUT', `/api/canned-replies/${encodeURIComponent(r.id)}`, body);
@@ -2414,6 +2452,7 @@
     if (gap) ui.reply.setSelectionRange(gap.index, gap.index + gap[0].length);
     hideGuard();
     renderCount();
+    if (cannedFiles(r).length) attachCannedFiles(r);
   }
 
   function closeCanned() {
@@ -2443,6 +2482,126 @@
   document.addEventListener('mousedown', (e) => {
     if (canned.mode && !canned.root.contains(e.target) && e.target !== canned.open && e.target !== ui.reply) closeCanned();
   });
+
+  // ---------------------------------------------------------------- canned replies' files and skill
+  // A canned reply may carry files (a size chart, a payment QR code). In the form they are uploaded to
+  // POST /api/canned-replies/files and named by id; inserting the reply asks for copies of them for this conversation
+  // (POST /api/canned-replies/{id}/copies), which wait as the reply's files like any upload, so Send sends text and files.
+  // Supervisors give a shared reply a skill: only that skill's agents are offered it.
+  function cannedFiles(r) { return r && Array.isArray(r.attachments) ? r.attachments : []; }
+
+  function cannedFilesNote(r) {
+    const files = cannedFiles(r);
+    const note = el('span', 'canned-files-note', null, { 'data-testid': 'desk-canned-item-files' });
+    for (const f of files.slice(0, 3)) {
+      if (f.inline) note.appendChild(el('img', 'canned-file-thumb', null, { src: f.url, alt: f.fileName, title: f.fileName, loading: 'lazy' }));
+      else note.appendChild(el('span', 'canned-file-name', `📎 ${f.fileName}`, { title: f.fileName }));
+    }
+    if (files.length > 3) note.appendChild(el('span', 'canned-file-name', `+${files.length - 3}`));
+    return note;
+  }
+
+  function fillCannedSkills(current) {
+    const select = cannedForm.skill;
+    const show = () => { cannedForm.skillWrap.hidden = !(isSupervisor() && cannedForm.shared.checked); };
+    show();
+    while (select.options.length > 1) select.remove(1);
+    const add = (skill) => {
+      if (skill && !Array.from(select.options).some((o) => o.value === skill)) select.appendChild(el('option', null, skill, { value: skill }));
+    };
+    add(current);
+    select.value = current || '';
+    if (!isSupervisor()) return;
+    fetchOverview().then((o) => {
+      if (!o) return;
+      for (const q of queueTargets(o)) add(q.skill);
+      select.value = current || '';
+    }).catch(() => { /* the skill already set stays offered */ });
+  }
+  cannedForm.shared.addEventListener('change', () => { cannedForm.skillWrap.hidden = !(isSupervisor() && cannedForm.shared.checked); });
+
+  function renderCannedFormFiles() {
+    clear(cannedForm.fileList);
+    for (const f of cannedForm.files) {
+      const li = el('li', 'canned-file', null, { 'data-testid': 'desk-canned-file', 'data-name': f.fileName || f.uploading, 'data-state': f.uploading ? 'uploading' : 'done' });
+      if (f.inline) li.appendChild(el('img', 'canned-file-thumb', null, { src: f.url, alt: '' }));
+      li.appendChild(el('span', 'canned-file-name', f.fileName || `${f.uploading} …`));
+      if (!f.uploading) {
+        const remove = el('button', 'reply-file-remove', '×', { type: 'button', 'data-testid': 'desk-canned-file-remove', 'aria-label': L(`移除 ${f.fileName}`, `Remove ${f.fileName}`) });
+        remove.addEventListener('click', () => { cannedForm.files = cannedForm.files.filter((x) => x !== f); renderCannedFormFiles(); });
+        li.appendChild(remove);
+      }
+      cannedForm.fileList.appendChild(li);
+    }
+    cannedForm.fileAdd.disabled = cannedForm.files.length >= 5;
+  }
+
+  async function uploadCannedFile(file) {
+    const pending = { uploading: file.name || 'file' };
+    cannedForm.files.push(pending);
+    renderCannedFormFiles();
+    const form = new FormData();
+    form.append('file', file, file.name || 'file');
+    let data = null;
+    let status = 0;
+    try {
+      const res = await fetch(`/api/canned-replies/files${cannedForm.shared.checked ? '?shared=true' : ''}`, {
+        method: 'POST', body: form, credentials: 'same-origin', headers: { Accept: 'application/json' },
+      });
+      status = res.status;
+      data = await res.json().catch(() => null);
+    } catch { status = 0; }
+    cannedForm.files = cannedForm.files.filter((x) => x !== pending);
+    if (status === 201 && data && typeof data.id === 'string') cannedForm.files.push(data);
+    else {
+      cannedForm.error.textContent = data && data.error ? data.error : L('上传失败', 'The upload did not get through.');
+      cannedForm.error.hidden = false;
+    }
+    renderCannedFormFiles();
+  }
+
+  cannedForm.fileAdd.addEventListener('click', () => cannedForm.fileInput.click());
+  cannedForm.fileInput.addEventListener('change', () => {
+    const room = 5 - cannedForm.files.length;
+    const picked = Array.from(cannedForm.fileInput.files || []);
+    cannedForm.error.hidden = true;
+    picked.slice(0, Math.max(0, room)).forEach((f) => uploadCannedFile(f));
+    if (picked.length > room) {
+      cannedForm.error.textContent = L('一条话术最多 5 个文件', 'A canned reply carries at most 5 files.');
+      cannedForm.error.hidden = false;
+    }
+    cannedForm.fileInput.value = '';
+  });
+
+  // The inserted reply's files, copied for this conversation, wait under the draft as its files.
+  async function attachCannedFiles(r) {
+    const id = state.selectedId;
+    const waiting = cannedFiles(r).map((f) => ({
+      key: ++uploadSeq, file: null, name: f.fileName, size: f.size, type: f.contentType,
+      status: 'uploading', progress: 0, error: null, attachment: null, xhr: null, node: null, preview: null,
+    }));
+    state.uploads.set(id, uploadsOf(id).concat(waiting));
+    renderUploads();
+    let copies = null;
+    let error = null;
+    try {
+      copies = await api('POST', `/api/canned-replies/${encodeURIComponent(r.id)}/copies`, { conversationId: id });
+    } catch (err) {
+      error = err.message;
+    }
+    waiting.forEach((u, i) => {
+      const copy = Array.isArray(copies) ? copies[i] : null;
+      if (copy) {
+        u.status = 'done';
+        u.attachment = copy;
+        if (copy.inline) u.preview = copy.url;
+      } else {
+        u.status = 'error';
+        u.error = error || L('文件已不在话术中', 'The file is no longer on this canned reply.');
+      }
+    });
+    if (state.selectedId === id) renderUploads();
+  }
 
   // ------------------------------------------------------------------ forbidden phrases (服务禁语)
   // The gateway refuses a reply carrying a forbidden phrase (422 with the matches) unless the agent confirms: the desk shows
@@ -2559,7 +2718,7 @@
 
   function removeUpload(conversationId, u) {
     if (u.xhr) u.xhr.abort();
-    if (u.preview) URL.revokeObjectURL(u.preview);
+    if (u.preview && u.preview.startsWith('blob:')) URL.revokeObjectURL(u.preview);
     const list = uploadsOf(conversationId).filter((x) => x !== u);
     if (list.length) state.uploads.set(conversationId, list); else state.uploads.delete(conversationId);
   }
@@ -3404,6 +3563,24 @@
     }
   }
 
+  // ---------------------------------------------------------------- attention
+  // What asks for the agent's attention (a new conversation, a customer's new message, a response-time alert) is told to
+  // the page as a 'desk:attention' event; notify.js turns it into a sound and a desktop notification. visible: the
+  // conversation is the one in front of the agent, in a tab they are looking at.
+  const assignedAt = new Map(); // conversation id -> when its assignment was announced
+  function attention(kind, conversationId, message) {
+    const c = state.conversations.get(conversationId);
+    const text = message ? String(message.text || '').replace(/\s+/g, ' ').trim() : '';
+    const files = hasFiles(message) ? `📎 ${message.attachments.map((a) => a.fileName).join(', ')}` : '';
+    const preview = text || files;
+    window.dispatchEvent(new CustomEvent('desk:attention', {
+      detail: {
+        kind, conversationId, name: c ? contactName(c) : '', preview: preview.length > 120 ? `${preview.slice(0, 117)}…` : preview,
+        visible: conversationId === state.selectedId && !document.hidden,
+      },
+    }));
+  }
+
   // ------------------------------------------------------------------ live updates
   function setConnection(kind, text) {
     ui.connection.dataset.state = kind;
@@ -3425,6 +3602,9 @@
     conn.on('conversationAssigned', (conversation) => {
       if (!conversation || !conversation.id) return;
       const id = conversation.id;
+      // Announced once per assignment, also when a list read (after its first message) brought it in before this push.
+      const isNew = !assignedAt.has(id) || Date.now() - assignedAt.get(id) > 60000;
+      assignedAt.set(id, Date.now());
       state.conversations.set(id, Object.assign({}, state.conversations.get(id) || {}, withoutMessages(conversation)));
       noteLiveChange(id);
       if (Array.isArray(conversation.messages)) {
@@ -3440,6 +3620,10 @@
         if (id === state.selectedId) renderThread();
       }
       const name = contactName(conversation);
+      if (isNew) {
+        const msgs = (state.messages.get(id) || []).filter((m) => m.direction === 'in');
+        attention('assigned', id, msgs[msgs.length - 1] || null);
+      }
       if (id !== state.selectedId || document.hidden) {
         toast(Number(conversation.transferCount) > 0 ? L(`转接给你：${name}`, `Passed on to you: ${name}`) : L(`新会话：${name}`, `New conversation: ${name}`));
       }
@@ -3473,6 +3657,7 @@
       renderList();
       if (conversationId === state.selectedId) renderThread();
       toast(L(`${contactName(c)} 已经等了一段时间，请尽快回复。`, `${contactName(c)} has been waiting for an answer for a while.`), 'warn');
+      attention('overdue', conversationId, null);
     });
 
     conn.on('promiseDue', (p) => {
@@ -3541,6 +3726,7 @@
       return;
     }
     const list = state.messages.get(conversationId);
+    const fresh = added && !(list && list.some((m) => m.id === message.id));
     if (list) mergeMessage(list, message);
     else if (added) state.messages.set(conversationId, [message]);
     const switched = added && message.direction === 'in' && message.channelInstanceId && message.channelInstanceId !== (c && c.channelInstanceId);
@@ -3561,6 +3747,7 @@
       if ((!list && added) || switched) loadDetail(conversationId);
       renderThread(added && message.direction === 'out');
     }
+    if (fresh && message.direction === 'in') attention('message', conversationId, message);
   }
 
   function refresh() {

@@ -579,9 +579,21 @@
     '@media (prefers-reduced-motion:reduce){.cgw-root .cgw-panel{animation:none}.cgw-root .cgw-launcher{transition:none}}'
   ].join('\n');
 
+  // The emoji picker's look (see addEmojiPicker).
+  var EMOJI_CSS = [
+    '.cgw-root .cgw-composer{position:relative}',
+    '.cgw-root .cgw-emoji-open{font-size:19px;line-height:1}',
+    '.cgw-root .cgw-emoji-picker{position:absolute;left:8px;right:8px;bottom:100%;margin-bottom:4px;max-height:220px;overflow-y:auto;background:#fff;border:1px solid #e3e6ee;border-radius:12px;box-shadow:0 10px 30px rgba(16,24,40,.18);padding:6px;display:grid;grid-template-columns:repeat(8,1fr);gap:2px;z-index:5}',
+    '.cgw-root .cgw-emoji-picker[hidden]{display:none}',
+    '.cgw-root .cgw-emoji{border:0;background:none;border-radius:6px;font-size:20px;line-height:1;padding:5px 0;cursor:pointer}',
+    '.cgw-root .cgw-emoji:hover,.cgw-root .cgw-emoji:focus-visible{background:#eef3ff;outline:none}',
+    '.cgw-root .cgw-bubble a{color:inherit;text-decoration:underline;overflow-wrap:anywhere}'
+  ].join('\n');
+
   if (!document.getElementById('cgw-style')) {
     var style = el('style', null, { id: 'cgw-style' });
     style.appendChild(document.createTextNode(CSS));
+    style.appendChild(document.createTextNode(EMOJI_CSS));
     (document.head || document.documentElement).appendChild(style);
   }
 
@@ -674,6 +686,7 @@
   composer.appendChild(cameraBtn);
   composer.appendChild(input);
   composer.appendChild(sendBtn);
+  addEmojiPicker(composer, input);
   var tray = el('div', 'cgw-tray', { 'data-testid': 'cgw-tray', 'aria-live': 'polite' });
   tray.hidden = true;
   var dropOverlay = el('div', 'cgw-drop', { 'data-testid': 'cgw-drop', 'aria-hidden': 'true', 'data-cgw-t': 'dropHere' }, T.dropHere);
@@ -734,6 +747,82 @@
   function nearBottom() { return body.scrollHeight - body.scrollTop - body.clientHeight < 60; }
   function scrollToBottom() { body.scrollTop = body.scrollHeight; }
 
+  // ---------------------------------------------------------------- links and emoji
+  // http(s) addresses in a message become links (text nodes and <a>, never HTML; javascript: and data: never do); an
+  // address ends at a space, Chinese text or punctuation, and trailing . , ; : ! ? and an unmatched ) stay outside it.
+  var URL_IN_TEXT = /https?:\/\/[^\s<>"'`\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+/gi;
+  function linkedBubble(text) {
+    var bubble = el('div', 'cgw-bubble');
+    var value = text == null ? '' : String(text);
+    var at = 0;
+    var m;
+    URL_IN_TEXT.lastIndex = 0;
+    while ((m = URL_IN_TEXT.exec(value)) !== null) {
+      var url = m[0];
+      while (/[.,;:!?'")\]}]$/.test(url)) {
+        if (url.charAt(url.length - 1) === ')' && (url.match(/\(/g) || []).length >= (url.match(/\)/g) || []).length) break;
+        url = url.slice(0, -1);
+      }
+      var href = null;
+      try { var u = new URL(url); if ((u.protocol === 'http:' || u.protocol === 'https:') && u.hostname) href = u.href; } catch (e) { href = null; }
+      if (!href) continue;
+      if (m.index > at) bubble.appendChild(document.createTextNode(value.slice(at, m.index)));
+      bubble.appendChild(el('a', null, { href: href, target: '_blank', rel: 'noopener noreferrer nofollow', 'data-testid': 'cgw-message-link' }, url));
+      at = m.index + url.length;
+      URL_IN_TEXT.lastIndex = at;
+    }
+    if (at < value.length) bubble.appendChild(document.createTextNode(value.slice(at)));
+    return bubble;
+  }
+
+  // A small emoji grid beside the message box: a click or Enter puts one at the caret, the arrow keys move, Esc closes.
+  var EMOJI = '\ud83d\ude0a \ud83d\ude04 \ud83d\ude01 \ud83d\ude02 \ud83d\ude05 \ud83d\ude09 \ud83d\ude0d \ud83e\udd70 \ud83d\ude18 \ud83e\udd14 \ud83d\ude2e \ud83d\ude22 \ud83d\ude2d \ud83d\ude33 \ud83d\ude44 \ud83e\udd17 ' +
+    '\ud83d\udc4d \ud83d\udc4c \ud83d\ude4f \ud83e\udd1d \ud83d\udc4f \ud83d\udcaa \u270c\ufe0f \ud83d\udc4b \u2764\ufe0f \ud83c\udf39 \u2728 \ud83c\udf89 \ud83c\udf81 \ud83d\udd25 \ud83d\udcaf \u2b50 ' +
+    '\ud83d\udce6 \ud83d\ude9a \ud83d\uded2 \ud83d\udecd\ufe0f \ud83d\udcb0 \ud83d\udcb3 \ud83d\udccf \ud83d\udc57 \ud83d\udc55 \ud83d\udc5f \u2705 \u274c \u2753 \u23f0 \ud83d\udcf7 \ud83d\udcac';
+  function addEmojiPicker(bar, box) {
+    var label = /^zh/i.test(navigator.language || '') ? '\u8868\u60c5' : 'Emoji';
+    var open = el('button', 'cgw-clip cgw-emoji-open', { type: 'button', 'data-testid': 'cgw-emoji-open', 'aria-label': label, title: label, 'aria-expanded': 'false' }, '\ud83d\ude0a');
+    var picker = el('div', 'cgw-emoji-picker', { 'data-testid': 'cgw-emoji-picker', role: 'dialog', 'aria-label': label });
+    picker.hidden = true;
+    EMOJI.split(' ').forEach(function (emoji) {
+      var b = el('button', 'cgw-emoji', { type: 'button', 'data-testid': 'cgw-emoji', 'data-emoji': emoji, 'aria-label': emoji, tabindex: '-1' }, emoji);
+      b.addEventListener('mousedown', function (e) { e.preventDefault(); });
+      b.addEventListener('click', function () {
+        var start = typeof box.selectionStart === 'number' ? box.selectionStart : box.value.length;
+        var end = typeof box.selectionEnd === 'number' ? box.selectionEnd : box.value.length;
+        box.value = box.value.slice(0, start) + emoji + box.value.slice(end);
+        show(false);
+        box.focus();
+        box.setSelectionRange(start + emoji.length, start + emoji.length);
+        box.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      picker.appendChild(b);
+    });
+    function show(on) {
+      picker.hidden = !on;
+      open.setAttribute('aria-expanded', on ? 'true' : 'false');
+      if (on && picker.firstChild) { picker.firstChild.tabIndex = 0; picker.firstChild.focus(); }
+    }
+    open.addEventListener('mousedown', function (e) { e.preventDefault(); });
+    open.addEventListener('click', function () { show(picker.hidden); });
+    picker.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); show(false); box.focus(); return; }
+      var items = Array.prototype.slice.call(picker.children);
+      var i = items.indexOf(document.activeElement);
+      var step = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 8, ArrowUp: -8 }[e.key];
+      if (i < 0 || !step) return;
+      e.preventDefault();
+      var next = items[Math.min(items.length - 1, Math.max(0, i + step))];
+      items.forEach(function (x) { x.tabIndex = x === next ? 0 : -1; });
+      next.focus();
+    });
+    document.addEventListener('mousedown', function (e) {
+      if (!picker.hidden && !picker.contains(e.target) && !open.contains(e.target)) show(false);
+    });
+    bar.insertBefore(open, box);
+    bar.appendChild(picker);
+  }
+
   function renderItem(item, offerChoices) {
     var node = nodes[item.key];
     if (!node) {
@@ -756,7 +845,7 @@
     // The shop's own messages (follow-ups, a survey) carry no agent's name: the shop's name stands there.
     if (item.direction === 'out') node.appendChild(el('div', 'cgw-author', null, item.agentName || state.shopName || T.agent));
     // A photo sent alone has no text: no empty bubble.
-    if (item.text || !files.length) node.appendChild(el('div', 'cgw-bubble', null, item.text));
+    if (item.text || !files.length) node.appendChild(linkedBubble(item.text));
     if (files.length) node.appendChild(renderFiles(files));
     if (choices) {
       // Answers to pick (a survey's 1-5): each sends its text as the visitor's message; gone once the visitor wrote.

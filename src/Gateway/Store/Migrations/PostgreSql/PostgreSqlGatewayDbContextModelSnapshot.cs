@@ -226,6 +226,25 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.ToTable("CannedReplies");
                 });
 
+            modelBuilder.Entity("ChatGateway.Gateway.Store.CannedReplyAttachment", b =>
+                {
+                    b.Property<Guid>("CannedReplyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("AttachmentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.HasKey("CannedReplyId", "AttachmentId");
+
+                    b.HasIndex("AttachmentId")
+                        .IsUnique();
+
+                    b.ToTable("CannedReplyAttachments");
+                });
+
             modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelIdentity", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1152,6 +1171,15 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                     b.HasIndex("AgentId", "CreatedAt");
 
                     b.ToTable("ReplyOverrides");
+                });
+
+            modelBuilder.Entity("ChatGateway.Gateway.Store.CannedReplyAttachment", b =>
+                {
+                    b.HasOne("ChatGateway.Gateway.Store.CannedReply", null)
+                        .WithMany()
+                        .HasForeignKey("CannedReplyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ChatGateway.Gateway.Store.ChannelIdentity", b =>
