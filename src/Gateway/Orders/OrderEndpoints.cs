@@ -85,7 +85,10 @@ internal static class OrderEndpoints
         }
 
         var contacts = await MergedContacts.WithMergedAsync(db, contactId, ct);
-        var rows = await db.FollowUps.AsNoTracking().Where(f => contacts.Contains(f.ContactId)).ToListAsync(ct);
+        // A scheduled reply and a snooze's wake-up are the conversation's, shown and changed there, not among the follow-ups.
+        var rows = await db.FollowUps.AsNoTracking()
+            .Where(f => contacts.Contains(f.ContactId) && f.Kind != FollowUpKinds.ScheduledReply && f.Kind != FollowUpKinds.SnoozeWake)
+            .ToListAsync(ct);
         var dtos = await FollowUpDtosAsync(db, rows, shop, ct);
         return Results.Ok(new FollowUpListDto(
             [.. dtos.Where(f => f.Status == "planned").OrderBy(f => f.DueAt)],
@@ -167,6 +170,14 @@ internal static class OrderEndpoints
         if (followUp is null || !await MayServeAsync(db, http, await MergedContacts.KeptAsync(db, followUp.ContactId, ct), ct))
         {
             return Error(StatusCodes.Status404NotFound, "no such follow-up");
+        }
+
+        if (followUp.Kind is FollowUpKinds.ScheduledReply or FollowUpKinds.SnoozeWake)
+        {
+            // Their own endpoints check what a move must (the customer's quiet hours, the conversation's state).
+            return Error(StatusCodes.Status409Conflict, followUp.Kind == FollowUpKinds.ScheduledReply
+                ? "a scheduled reply is changed through /api/conversations/{id}/scheduled-replies"
+                : "a snooze is changed through /api/conversations/{id}/snooze");
         }
 
         if (followUp.Kind == FollowUpKinds.Callback)

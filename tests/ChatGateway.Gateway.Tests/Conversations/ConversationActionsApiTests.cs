@@ -183,6 +183,14 @@ public sealed class ConversationActionsApiTests
         Assert.Equal(("planned", "2026-12-07T11:00:00+08:00", "Bob"), (reply.GetProperty("status").GetString(), reply.GetProperty("sendAt").GetString(), reply.GetProperty("agentName").GetString()));
         var other = (await (await bob.Http.PostAsJsonAsync(url, new { text = "另一条", sendAt = "2026-12-07T11:30:00+08:00" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
 
+        // Not among the contact's follow-ups, and the follow-ups' own move (which knows nothing of quiet hours) refuses it.
+        var detail = await bob.Http.GetFromJsonAsync<JsonElement>($"/api/conversations/{conversation}");
+        var followUps = await bob.Http.GetStringAsync($"/api/contacts/{detail.GetProperty("contact").GetProperty("id").GetGuid()}/follow-ups");
+        Assert.DoesNotContain(id.ToString(), followUps, StringComparison.OrdinalIgnoreCase);
+        var moved = await bob.Http.PostAsJsonAsync($"/api/follow-ups/{id}/move", new { dueAt = "2026-12-07T23:00:00+08:00" });
+        Assert.Equal(HttpStatusCode.Conflict, moved.StatusCode);
+        Assert.Equal("a scheduled reply is changed through /api/conversations/{id}/scheduled-replies", await ErrorAsync(moved));
+
         var edited = await bob.Http.PutAsJsonAsync($"{url}/{id}", new { text = "您的订单今天下午发货", sendAt = "2026-12-07T12:00:00+08:00" });
         Assert.Equal(HttpStatusCode.OK, edited.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await bob.Http.DeleteAsync($"{url}/{other}")).StatusCode);

@@ -686,6 +686,10 @@
   composer.appendChild(cameraBtn);
   composer.appendChild(input);
   composer.appendChild(sendBtn);
+  // The picker's emoji (set before the picker is built).
+  var EMOJI = '\ud83d\ude0a \ud83d\ude04 \ud83d\ude01 \ud83d\ude02 \ud83d\ude05 \ud83d\ude09 \ud83d\ude0d \ud83e\udd70 \ud83d\ude18 \ud83e\udd14 \ud83d\ude2e \ud83d\ude22 \ud83d\ude2d \ud83d\ude33 \ud83d\ude44 \ud83e\udd17 ' +
+    '\ud83d\udc4d \ud83d\udc4c \ud83d\ude4f \ud83e\udd1d \ud83d\udc4f \ud83d\udcaa \u270c\ufe0f \ud83d\udc4b \u2764\ufe0f \ud83c\udf39 \u2728 \ud83c\udf89 \ud83c\udf81 \ud83d\udd25 \ud83d\udcaf \u2b50 ' +
+    '\ud83d\udce6 \ud83d\ude9a \ud83d\uded2 \ud83d\udecd\ufe0f \ud83d\udcb0 \ud83d\udcb3 \ud83d\udccf \ud83d\udc57 \ud83d\udc55 \ud83d\udc5f \u2705 \u274c \u2753 \u23f0 \ud83d\udcf7 \ud83d\udcac';
   addEmojiPicker(composer, input);
   var tray = el('div', 'cgw-tray', { 'data-testid': 'cgw-tray', 'aria-live': 'polite' });
   tray.hidden = true;
@@ -754,7 +758,7 @@
   function linkedBubble(text) {
     var bubble = el('div', 'cgw-bubble');
     var value = text == null ? '' : String(text);
-    var at = 0;
+    var done = 0;
     var m;
     URL_IN_TEXT.lastIndex = 0;
     while ((m = URL_IN_TEXT.exec(value)) !== null) {
@@ -766,21 +770,18 @@
       var href = null;
       try { var u = new URL(url); if ((u.protocol === 'http:' || u.protocol === 'https:') && u.hostname) href = u.href; } catch (e) { href = null; }
       if (!href) continue;
-      if (m.index > at) bubble.appendChild(document.createTextNode(value.slice(at, m.index)));
+      if (m.index > done) bubble.appendChild(document.createTextNode(value.slice(done, m.index)));
       bubble.appendChild(el('a', null, { href: href, target: '_blank', rel: 'noopener noreferrer nofollow', 'data-testid': 'cgw-message-link' }, url));
-      at = m.index + url.length;
-      URL_IN_TEXT.lastIndex = at;
+      done = m.index + url.length;
+      URL_IN_TEXT.lastIndex = done;
     }
-    if (at < value.length) bubble.appendChild(document.createTextNode(value.slice(at)));
+    if (done < value.length) bubble.appendChild(document.createTextNode(value.slice(done)));
     return bubble;
   }
 
   // A small emoji grid beside the message box: a click or Enter puts one at the caret, the arrow keys move, Esc closes.
-  var EMOJI = '\ud83d\ude0a \ud83d\ude04 \ud83d\ude01 \ud83d\ude02 \ud83d\ude05 \ud83d\ude09 \ud83d\ude0d \ud83e\udd70 \ud83d\ude18 \ud83e\udd14 \ud83d\ude2e \ud83d\ude22 \ud83d\ude2d \ud83d\ude33 \ud83d\ude44 \ud83e\udd17 ' +
-    '\ud83d\udc4d \ud83d\udc4c \ud83d\ude4f \ud83e\udd1d \ud83d\udc4f \ud83d\udcaa \u270c\ufe0f \ud83d\udc4b \u2764\ufe0f \ud83c\udf39 \u2728 \ud83c\udf89 \ud83c\udf81 \ud83d\udd25 \ud83d\udcaf \u2b50 ' +
-    '\ud83d\udce6 \ud83d\ude9a \ud83d\uded2 \ud83d\udecd\ufe0f \ud83d\udcb0 \ud83d\udcb3 \ud83d\udccf \ud83d\udc57 \ud83d\udc55 \ud83d\udc5f \u2705 \u274c \u2753 \u23f0 \ud83d\udcf7 \ud83d\udcac';
   function addEmojiPicker(bar, box) {
-    var label = /^zh/i.test(navigator.language || '') ? '\u8868\u60c5' : 'Emoji';
+    var label = lang === 'zh' ? '\u8868\u60c5' : 'Emoji';
     var open = el('button', 'cgw-clip cgw-emoji-open', { type: 'button', 'data-testid': 'cgw-emoji-open', 'aria-label': label, title: label, 'aria-expanded': 'false' }, '\ud83d\ude0a');
     var picker = el('div', 'cgw-emoji-picker', { 'data-testid': 'cgw-emoji-picker', role: 'dialog', 'aria-label': label });
     picker.hidden = true;
@@ -1708,14 +1709,13 @@
   });
 
   // ---------------------------------------------------------------- typing and read receipts
-  // Texts of this part, both languages side by side; the page's language (else the browser's) picks one.
+  // Texts of this part, both languages side by side; the widget's language picks one.
   var LIVE_TEXT = {
     agentTyping: { zh: '客服正在输入\u2026', en: 'Agent is typing\u2026' },
     read: { zh: '已读', en: 'Read' }
   };
   function liveText(key) {
-    var lang = String(document.documentElement.lang || navigator.language || '').toLowerCase();
-    return LIVE_TEXT[key][lang.indexOf('zh') === 0 ? 'zh' : 'en'];
+    return LIVE_TEXT[key][lang === 'zh' ? 'zh' : 'en'];
   }
   var TYPING_REPEAT_MS = 2000;   // "typing" again at most this often while the visitor types
   var TYPING_IDLE_MS = 5000;     // "stopped" after this long without a key
