@@ -9,7 +9,7 @@ namespace ChatGateway.Gateway.Telemetry;
 /// <summary>
 /// OpenTelemetry for operators: the gateway's meter with ASP.NET Core's, HttpClient's and the runtime's, scraped at
 /// <c>/metrics</c> when <c>Metrics:Prometheus</c> is true, and with traces exported over OTLP when the standard
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Log entries carry the trace and span ids of the request or step they
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; with neither, nothing listens. Log entries carry the trace and span ids of the request or step they
 /// were written in while traces are on.
 /// </summary>
 internal static class TelemetrySetup
@@ -23,18 +23,27 @@ internal static class TelemetrySetup
         services.AddSingleton<GatewayMetrics>();
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
 
-        // The meters are always read (a histogram or counter update per request, a fraction of a microsecond); what
-        // goes out is chosen by the settings: /metrics (MapGatewayMetrics) and OTLP. Traces only when exported.
-        services.AddHostedService<QueueDepthSampler>();
+        // Nothing listens unless something reads the metrics: with neither /metrics nor OTLP, an instrument's update is a
+        // check of a flag (ingest's figures are measured that way).
+        var prometheus = builder.Configuration.GetValue<bool>("Metrics:Prometheus");
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        services.AddSingleton(new TelemetryMode(prometheus));
+        if (!prometheus && !otlp)
+        {
+            return builder;
+        }
+
+        services.AddHostedService<QueueDepthSampler>();
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("chatgateway", autoGenerateServiceInstanceId: true))
-            .WithMetrics(m => m
-                .AddMeter(GatewayMetrics.Name)
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddRuntimeInstrumentation()
-                .AddPrometheusExporter());
+            .WithMetrics(m =>
+            {
+                m.AddMeter(GatewayMetrics.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddRuntimeInstrumentation();
+                if (prometheus)
+                {
+                    m.AddPrometheusExporter();
+                }
+            });
         if (otlp)
         {
             telemetry
@@ -48,12 +57,15 @@ internal static class TelemetrySetup
     /// <summary><c>/metrics</c> in Prometheus' text format when <c>Metrics:Prometheus</c> is true; otherwise nothing is mapped (404).</summary>
     public static void MapGatewayMetrics(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Prometheus)
+        if (app.Services.GetRequiredService<TelemetryMode>().Prometheus)
         {
             app.MapPrometheusScrapingEndpoint("/metrics");
         }
     }
 }
+
+/// <summary>What start-up turned on (read from the configuration before the services were built).</summary>
+internal sealed record TelemetryMode(bool Prometheus);
 
 internal sealed class MetricsOptionsValidator : IValidateOptions<MetricsOptions>
 {

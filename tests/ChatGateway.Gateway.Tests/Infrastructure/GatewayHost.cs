@@ -191,6 +191,13 @@ public sealed class GatewayHost : IAsyncDisposable
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment(environment);
+            // Read by Program before the services are built (whether anything listens to the meters), where the
+            // configuration added below is not yet seen.
+            foreach (var (key, value) in config.Where(c => c.Key.StartsWith("Metrics:", StringComparison.Ordinal)))
+            {
+                builder.UseSetting(key, value);
+            }
+
             builder.ConfigureAppConfiguration((_, configuration) =>
             {
                 configuration.AddInMemoryCollection(config);
