@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using ChatGateway.Gateway.Redis;
 using StackExchange.Redis;
 
@@ -44,26 +45,59 @@ internal sealed record GatewayEvent(
 
     /// <inheritdoc cref="InstanceId"/>
     public string? ExternalId { get; init; }
+
+    /// <summary>The gateway instance that published it (set on the way to Redis): its own subscribers heard it in process already.</summary>
+    public string? Origin { get; init; }
 }
 
 /// <summary>
 /// Fans events out to every gateway instance through Redis pub/sub, so an agent connected to any
-/// instance sees what happened on another.
+/// instance sees what happened on another. This instance's own subscribers hear its events at once, in process:
+/// they do not wait for Redis, and do not miss them while the subscription is being restored after Redis came back
+/// (a publish can reach Redis before the resubscribe does, and pub/sub keeps nothing for a listener not there).
 /// </summary>
-internal sealed class GatewayEventBus(RedisConnection redis)
+internal sealed class GatewayEventBus(RedisConnection redis, GatewayInstance instance)
 {
+    private readonly Lock _gate = new();
+    private ChannelWriter<GatewayEvent>[] _local = [];
+
     private RedisChannel Channel => RedisChannel.Literal(redis.KeyPrefix + "events");
+
+    /// <summary>This instance, as events it publishes name their origin.</summary>
+    public string InstanceId => instance.Id;
 
     public async Task PublishAsync(GatewayEvent gatewayEvent)
     {
+        foreach (var local in Volatile.Read(ref _local))
+        {
+            local.TryWrite(gatewayEvent);
+        }
+
         var connection = await redis.GetAsync();
-        await connection.GetSubscriber().PublishAsync(Channel, JsonSerializer.Serialize(gatewayEvent));
+        await connection.GetSubscriber().PublishAsync(Channel, JsonSerializer.Serialize(gatewayEvent with { Origin = instance.Id }));
     }
 
     public async Task<ChannelMessageQueue> SubscribeAsync()
     {
         var connection = await redis.GetAsync();
         return await connection.GetSubscriber().SubscribeAsync(Channel);
+    }
+
+    /// <summary>Every event this instance publishes from now on is written to <paramref name="writer"/> too (until <see cref="RemoveLocal"/>).</summary>
+    public void AddLocal(ChannelWriter<GatewayEvent> writer)
+    {
+        lock (_gate)
+        {
+            _local = [.. _local, writer];
+        }
+    }
+
+    public void RemoveLocal(ChannelWriter<GatewayEvent> writer)
+    {
+        lock (_gate)
+        {
+            _local = [.. _local.Where(w => w != writer)];
+        }
     }
 
     public static GatewayEvent? Parse(RedisValue value) => JsonSerializer.Deserialize<GatewayEvent>((string)value!);

@@ -1,14 +1,18 @@
+using System.Threading.Channels;
 using StackExchange.Redis;
 
 namespace ChatGateway.Gateway.Routing;
 
 /// <summary>
-/// A worker that hears every <see cref="GatewayEvent"/> of the cluster on this instance. It subscribes before
-/// start-up completes (so nothing published after start is missed); with Redis down the gateway still starts
-/// and the worker subscribes once Redis answers. One event that fails is logged and the next one is read.
+/// A worker that hears every <see cref="GatewayEvent"/> of the cluster on this instance: this instance's own events in
+/// process (<see cref="GatewayEventBus.AddLocal"/>), the other instances' through Redis. It listens before start-up
+/// completes (so nothing published after start is missed); with Redis down the gateway still starts, hears its own
+/// events, and subscribes once Redis answers. One event that fails is logged and the next one is read.
 /// </summary>
 internal abstract partial class GatewayEventSubscriber(GatewayEventBus events, ILogger logger) : BackgroundService
 {
+    // Unbounded as Redis' own subscription queue is: a handler slower than the events falls behind rather than drops them.
+    private readonly Channel<GatewayEvent> _inbox = Channel.CreateUnbounded<GatewayEvent>(new UnboundedChannelOptions { SingleReader = true });
     private ChannelMessageQueue? _queue;
 
     /// <summary>Acts on one event; events of types it does not care about are ignored.</summary>
@@ -16,9 +20,10 @@ internal abstract partial class GatewayEventSubscriber(GatewayEventBus events, I
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        events.AddLocal(_inbox.Writer);
         try
         {
-            _queue = await events.SubscribeAsync();
+            Listen(await events.SubscribeAsync());
         }
         catch (RedisException ex)
         {
@@ -28,33 +33,52 @@ internal abstract partial class GatewayEventSubscriber(GatewayEventBus events, I
         await base.StartAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Passes the other instances' events from Redis to the inbox, in their order.</summary>
+    private void Listen(ChannelMessageQueue queue)
+    {
+        _queue = queue;
+        queue.OnMessage(message =>
+        {
+            try
+            {
+                if (GatewayEventBus.Parse(message.Message) is { } gatewayEvent && gatewayEvent.Origin != events.InstanceId)
+                {
+                    _inbox.Writer.TryWrite(gatewayEvent);
+                }
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                LogHandleFailed(logger, ex, GetType().Name);
+            }
+        });
+    }
+
+    private async Task SubscribeWhenRedisAnswersAsync(CancellationToken stoppingToken)
     {
         while (_queue is null)
         {
             await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
             try
             {
-                _queue = await events.SubscribeAsync();
+                Listen(await events.SubscribeAsync());
             }
             catch (RedisException)
             {
                 // still down
             }
         }
+    }
 
-        var queue = _queue;
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var subscribing = SubscribeWhenRedisAnswersAsync(stoppingToken);
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
+            await foreach (var gatewayEvent in _inbox.Reader.ReadAllAsync(stoppingToken))
             {
-                var message = await queue.ReadAsync(stoppingToken);
                 try
                 {
-                    if (GatewayEventBus.Parse(message.Message) is { } gatewayEvent)
-                    {
-                        await HandleAsync(gatewayEvent, stoppingToken);
-                    }
+                    await HandleAsync(gatewayEvent, stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -65,12 +89,21 @@ internal abstract partial class GatewayEventSubscriber(GatewayEventBus events, I
         catch (OperationCanceledException)
         {
         }
-        catch (System.Threading.Channels.ChannelClosedException)
-        {
-        }
         finally
         {
-            await queue.UnsubscribeAsync();
+            events.RemoveLocal(_inbox.Writer);
+            try
+            {
+                await subscribing;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            if (_queue is { } queue)
+            {
+                await queue.UnsubscribeAsync();
+            }
         }
     }
 

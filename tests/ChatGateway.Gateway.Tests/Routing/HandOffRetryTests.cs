@@ -38,6 +38,27 @@ public sealed class HandOffRetryTests
         Assert.True(await host.Services.GetRequiredService<RedisRoutingStore>().IsWaitingAsync(conversation.Id, conversation.Skill));
     }
 
+    [Fact]
+    public async Task RedisDown_TheAgentOnTheSameInstanceStillSeesTheCustomersNextMessageLive()
+    {
+        await using var redis = DedicatedRedis.Start();
+        await using var host = await GatewayHost.StartAsync(RedisBackend.Garnet, settings: new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = redis.ConnectionString + ",syncTimeout=1000,asyncTimeout=1000,connectTimeout=1000",
+        });
+        await using var alice = await host.SignInAsync("alice");
+        await using var visitor = await Visitor.ArriveAsync(host);
+        await visitor.SendOkAsync("这件外套还有M码吗?");
+        var conversation = await alice.NextAssignedAsync(TimeSpan.FromSeconds(20));
+
+        // The live events of this instance reach its own desks in process: Redis only carries them to other instances.
+        redis.Stop();
+        await visitor.SendOkAsync("还在吗");
+        var (conversationId, message) = await alice.NextMessageAsync(m => m.Text == "还在吗", TimeSpan.FromSeconds(10));
+        Assert.Equal(conversation.Id, conversationId);
+        Assert.Equal("in", message.Direction);
+    }
+
     [Theory]
     [InlineData(1, 0.5, 200)]
     [InlineData(2, 0.5, 400)]
