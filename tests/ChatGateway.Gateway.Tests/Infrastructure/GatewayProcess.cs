@@ -97,8 +97,18 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         process.EnableRaisingEvents = true;
         process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("the gateway process exited: " + string.Join(Environment.NewLine, output)));
 
-        var address = await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        return new GatewayProcess(process, address);
+        try
+        {
+            // Slow machines (two cores shared with other tests) take a while to start a gateway; a process that never
+            // says it runs is killed, not left running after the test.
+            var address = await ready.Task.WaitAsync(TimeSpan.FromSeconds(120));
+            return new GatewayProcess(process, address);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("the gateway process did not say it runs within 120 s: " + string.Join(Environment.NewLine, output));
+        }
     }
 
     public HttpClient CreateClient(CookieContainer? cookies = null) =>
