@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ChatGateway.Gateway.Redis;
 using StackExchange.Redis;
 
@@ -44,6 +45,17 @@ internal sealed record GatewayEvent(
 
     /// <inheritdoc cref="InstanceId"/>
     public string? ExternalId { get; init; }
+
+    /// <summary>
+    /// The W3C trace context of the step that published the event (set while tracing is on), so the receiving
+    /// instance's span (<c>push</c>) continues the same trace.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceParent { get; init; }
+
+    /// <inheritdoc cref="TraceParent"/>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceState { get; init; }
 }
 
 /// <summary>
@@ -57,6 +69,11 @@ internal sealed class GatewayEventBus(RedisConnection redis)
     public async Task PublishAsync(GatewayEvent gatewayEvent)
     {
         var connection = await redis.GetAsync();
+        if (gatewayEvent.TraceParent is null && Telemetry.GatewayTracing.Current() is ({ } traceParent, var traceState))
+        {
+            gatewayEvent = gatewayEvent with { TraceParent = traceParent, TraceState = traceState };
+        }
+
         await connection.GetSubscriber().PublishAsync(Channel, JsonSerializer.Serialize(gatewayEvent));
     }
 
