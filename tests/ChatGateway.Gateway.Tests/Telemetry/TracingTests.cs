@@ -6,16 +6,16 @@ using ChatGateway.Gateway.Telemetry;
 using ChatGateway.Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
-using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
 namespace ChatGateway.Gateway.Tests.Telemetry;
 
 /// <summary>
-/// What an operator's tracing backend and metrics store receive from two gateway instances sharing Redis and a store,
-/// read through OpenTelemetry's in-memory exporters: the customer writes to instance A, the agent's desk is on B, the
-/// replies are sent from B and delivered by whichever instance claims them. The exporters listen in this test process,
-/// where other tests' gateways run too: what is this test's own is found by its channel instance id and trace ids.
+/// What an operator's tracing backend receives from two gateway instances sharing Redis and a store, read through
+/// OpenTelemetry's in-memory exporter, and what the gateway's meter counts meanwhile (<see cref="HostMetrics"/>): the
+/// customer writes to instance A, the agent's desk is on B, the replies are sent from B and delivered by whichever
+/// instance claims them. The span exporter listens to the whole test process, where other tests' gateways run too:
+/// this test's spans are found by its channel instance id and trace ids.
 /// </summary>
 public sealed class TracingTests
 {
@@ -28,12 +28,11 @@ public sealed class TracingTests
         File.WriteAllText(plugins, $$"""{ "plugins": [ { "id": "{{instance}}", "plugin": "Chat", "enabled": true, "settings": {} } ] }""");
 
         var spans = new LockedList<Activity>();
-        var metrics = new List<MetricSnapshot>();
         using var tracer = Sdk.CreateTracerProviderBuilder()
             .AddSource(GatewayMetrics.Name).AddAspNetCoreInstrumentation().AddInMemoryExporter(spans).Build();
-        using var meter = Sdk.CreateMeterProviderBuilder().AddMeter(GatewayMetrics.Name).AddInMemoryExporter(metrics).Build();
 
         await using var two = await TwoInstances.StartAsync(new Dictionary<string, string?> { ["Plugins:ConfigPath"] = plugins });
+        using var metrics = new HostMetrics(two.A, two.B);
         var instanceB = two.B.Services.GetRequiredService<GatewayInstance>().Id;
         await using var agent = await two.B.SignInAsync("bob");
         using var providerA = two.A.CreateClient();
@@ -118,12 +117,13 @@ public sealed class TracingTests
         }
 
         // The metrics of the same conversation: one in, one assignment, one reply sent, one failed for good.
-        meter.ForceFlush();
-        Assert.Equal(1, Sum(metrics, "chatgateway.inbound.messages", ("channel", instance)));
-        Assert.Equal(1, Sum(metrics, "chatgateway.delivery.attempts", ("channel", instance), ("outcome", "sent")));
-        Assert.Equal(1, Sum(metrics, "chatgateway.delivery.attempts", ("channel", instance), ("outcome", "failed")));
-        Assert.Equal(1, Sum(metrics, "chatgateway.delivery.dead_letters", ("channel", instance)));
-        Assert.True(Sum(metrics, "chatgateway.routing.assignments", ("skill", conversation.Skill)) >= 1, "no assignment counted");
+        Assert.Equal(1, metrics.Sum("chatgateway.inbound.messages", ("channel", instance)));
+        Assert.Equal(1, metrics.Sum("chatgateway.delivery.attempts", ("channel", instance), ("outcome", "sent")));
+        Assert.Equal(1, metrics.Sum("chatgateway.delivery.attempts", ("channel", instance), ("outcome", "failed")));
+        Assert.Equal(0, metrics.Sum("chatgateway.delivery.attempts", ("channel", instance), ("outcome", "retry")));
+        Assert.Equal(1, metrics.Sum("chatgateway.delivery.dead_letters", ("channel", instance)));
+        Assert.Equal(1, metrics.Sum("chatgateway.routing.assignments", ("skill", conversation.Skill)));
+        Assert.Equal(1, metrics.Observe("chatgateway.desk.connections"));
     }
 
     [Fact]
@@ -131,27 +131,25 @@ public sealed class TracingTests
     {
         var instance = "visitors-" + Guid.NewGuid().ToString("N")[..8];
         var plugins = $$"""{ "plugins": [ { "id": "{{instance}}", "plugin": "WebChat", "enabled": true, "settings": { "MaxMessageLength": 500, "AllowedOrigins": ["https://shop.example.com"] } } ] }""";
-        var metrics = new List<MetricSnapshot>();
-        using var meter = Sdk.CreateMeterProviderBuilder().AddMeter(GatewayMetrics.Name).AddInMemoryExporter(metrics).Build();
         await using var host = await GatewayHost.StartAsync(pluginsJson: plugins);
+        using var metrics = new HostMetrics(host);
+        Assert.Equal(0, metrics.Observe("chatgateway.visitor.connections", ("channel", instance)));
 
         await using var first = await Visitor.ArriveAsync(host, instance);
         var second = await Visitor.ArriveAsync(host, instance);
-        Assert.Equal(2, await GaugeAsync(meter, metrics, instance, 2));
+        Assert.Equal(2, await GaugeAsync(metrics, instance, 2));
 
         await second.DisposeAsync();
-        Assert.Equal(1, await GaugeAsync(meter, metrics, instance, 1));
+        Assert.Equal(1, await GaugeAsync(metrics, instance, 1));
     }
 
     /// <summary>The visitors gauge of <paramref name="instance"/>, read until it shows <paramref name="expected"/> (a closed socket is noticed a moment later).</summary>
-    private static async Task<long> GaugeAsync(MeterProvider meter, List<MetricSnapshot> metrics, string instance, long expected)
+    private static async Task<long> GaugeAsync(HostMetrics metrics, string instance, long expected)
     {
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)
         {
-            metrics.Clear();
-            meter.ForceFlush();
-            var value = Sum(metrics, "chatgateway.visitor.connections", ("channel", instance));
+            var value = metrics.Observe("chatgateway.visitor.connections", ("channel", instance));
             if (value == expected || DateTime.UtcNow > until)
             {
                 return value;
@@ -183,30 +181,6 @@ public sealed class TracingTests
         IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
         var o => o.ToString(),
     };
-
-    /// <summary>The sum over the last export's points of <paramref name="name"/> whose tags hold every one of <paramref name="tags"/>.</summary>
-    private static long Sum(List<MetricSnapshot> metrics, string name, params (string Key, string Value)[] tags)
-    {
-        long sum = 0;
-        foreach (var metric in metrics.Where(m => m.Name == name))
-        {
-            foreach (var point in metric.MetricPoints)
-            {
-                var found = new Dictionary<string, string?>();
-                foreach (var tag in point.Tags)
-                {
-                    found[tag.Key] = tag.Value?.ToString();
-                }
-
-                if (tags.All(t => found.TryGetValue(t.Key, out var v) && v == t.Value))
-                {
-                    sum += point.GetSumLong();
-                }
-            }
-        }
-
-        return sum;
-    }
 
     /// <summary>The exporter adds spans from the gateways' threads while the test reads them.</summary>
     private sealed class LockedList<T> : ICollection<T>
