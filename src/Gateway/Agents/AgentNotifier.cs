@@ -21,6 +21,7 @@ internal sealed partial class AgentNotifier(
     ConversationRouter router,
     RedisRoutingStore store,
     IHubContext<AgentHub> hub,
+    GatewayInstance self,
     ILogger<AgentNotifier> logger) : GatewayEventSubscriber(events, logger)
 {
     /// <summary>How many of those waiting behind an assigned conversation are told their new place (the rest hear it as they move up).</summary>
@@ -29,6 +30,17 @@ internal sealed partial class AgentNotifier(
     protected override async Task HandleAsync(GatewayEvent e, CancellationToken cancellationToken)
     {
         var agent = e.AgentId?.ToString();
+        // An agent's push continues the trace of the step that published it, on whichever instance that ran.
+        using var activity = agent is null ? null : Telemetry.GatewayTracing.StartContinuing(
+            Telemetry.GatewayTracing.Push, System.Diagnostics.ActivityKind.Consumer, e.TraceParent, e.TraceState);
+        if (activity is not null)
+        {
+            activity.SetTag(Telemetry.GatewayTracing.EventTag, e.Type);
+            activity.SetTag(Telemetry.GatewayTracing.ConversationTag, e.ConversationId);
+            activity.SetTag(Telemetry.GatewayTracing.AgentTag, agent);
+            activity.SetTag(Telemetry.GatewayTracing.InstanceTag, self.Id);
+        }
+
         switch (e.Type)
         {
             case GatewayEventTypes.Assigned when agent is not null:

@@ -348,6 +348,19 @@ internal sealed partial class DeliveryService(
 
     private async Task AttemptAsync(ClaimedSend claim, DateTimeOffset claimedAt, DeliveryOptions settings, CancellationToken cancellationToken)
     {
+        // Continues the trace of the request that wrote the reply (its row keeps the traceparent), whichever instance claimed it;
+        // the outcome is set where the attempt is counted (GatewayMetrics.DeliveryAttempt).
+        using var activity = Telemetry.GatewayTracing.StartContinuing(
+            Telemetry.GatewayTracing.Deliver, System.Diagnostics.ActivityKind.Producer, claim.Message.TraceParent);
+        if (activity is not null)
+        {
+            activity.SetTag(Telemetry.GatewayTracing.ChannelTag, claim.Message.InstanceId);
+            activity.SetTag(Telemetry.GatewayTracing.ConversationTag, claim.Message.ConversationId);
+            activity.SetTag(Telemetry.GatewayTracing.MessageTag, claim.Message.Id);
+            activity.SetTag(Telemetry.GatewayTracing.AttemptTag, claim.Message.Attempts);
+            activity.SetTag(Telemetry.GatewayTracing.InstanceTag, instance.Id);
+        }
+
         try
         {
             await SendOwnedAsync(claim, claimedAt, settings, cancellationToken);
@@ -454,7 +467,7 @@ internal sealed partial class DeliveryService(
                 providerMessageId = result.ProviderMessageId ?? providerMessageId;
                 error = null;
                 nextAttemptAt = null;
-                LogSent(logger, message.Id, message.InstanceId, attempts);
+                LogSent(logger, message.Id, message.InstanceId, message.ConversationId, attempts);
                 metrics.DeliveryAttempt(message.InstanceId, "sent");
                 break;
             case DeliveryOutcome.TransientFailure when attempts < settings.MaxAttempts:
@@ -468,7 +481,7 @@ internal sealed partial class DeliveryService(
                 status = MessageStatus.Pending;
                 error = result.Error;
                 nextAttemptAt = now + backoff;
-                LogRetrying(logger, message.Id, attempts, backoff);
+                LogRetrying(logger, message.Id, message.InstanceId, message.ConversationId, attempts, backoff);
                 metrics.DeliveryAttempt(message.InstanceId, "retry");
                 LogReason(logger, message.Id, result.Error);
                 break;
@@ -476,7 +489,7 @@ internal sealed partial class DeliveryService(
                 status = MessageStatus.Failed;
                 error = result.Error ?? "send failed";
                 nextAttemptAt = null;
-                LogFailed(logger, message.Id, attempts);
+                LogFailed(logger, message.Id, message.InstanceId, message.ConversationId, attempts);
                 LogReason(logger, message.Id, error);
                 metrics.DeliveryAttempt(message.InstanceId, "failed");
                 break;
@@ -630,14 +643,14 @@ internal sealed partial class DeliveryService(
         }
     }
 
-    [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Message {MessageId} sent through {InstanceId} (attempt {Attempt})")]
-    private static partial void LogSent(ILogger logger, Guid messageId, string instanceId, int attempt);
+    [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Message {MessageId} sent through {InstanceId} in conversation {ConversationId} (attempt {Attempt})")]
+    private static partial void LogSent(ILogger logger, Guid messageId, string instanceId, Guid conversationId, int attempt);
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Message {MessageId} attempt {Attempt} failed; retrying in {Backoff}")]
-    private static partial void LogRetrying(ILogger logger, Guid messageId, int attempt, TimeSpan backoff);
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Message {MessageId} through {InstanceId} in conversation {ConversationId}: attempt {Attempt} failed; retrying in {Backoff}")]
+    private static partial void LogRetrying(ILogger logger, Guid messageId, string instanceId, Guid conversationId, int attempt, TimeSpan backoff);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Message {MessageId} failed after {Attempts} attempts; the agent sees the reason")]
-    private static partial void LogFailed(ILogger logger, Guid messageId, int attempts);
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Message {MessageId} through {InstanceId} in conversation {ConversationId} failed after {Attempts} attempts; the agent sees the reason")]
+    private static partial void LogFailed(ILogger logger, Guid messageId, string instanceId, Guid conversationId, int attempts);
 
     // A provider's reason can quote the recipient's number, so it stays at Debug.
     [LoggerMessage(EventId = 4005, Level = LogLevel.Debug, Message = "Message {MessageId} send failure reason: {Reason}")]

@@ -40,6 +40,9 @@ internal sealed partial class FollowUpFirer(
 
     public async Task<IReadOnlyList<FollowUpOutcome?>> FireAsync(IReadOnlyList<Guid> followUpIds, CancellationToken cancellationToken)
     {
+        // The messages this run stores keep its trace, so their delivery continues it (Message.TraceParent).
+        using var activity = Telemetry.GatewayTracing.Source.StartActivity(Telemetry.GatewayTracing.FollowUp);
+        activity?.SetTag(Telemetry.GatewayTracing.CountTag, followUpIds.Count);
         for (var attempt = 1; ; attempt++)
         {
             try

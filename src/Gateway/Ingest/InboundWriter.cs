@@ -272,6 +272,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
     {
         var statements = Open();
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var activity = Telemetry.GatewayTracing.Source.HasListeners() ? StartCommitSpan(batch) : null;
         try
         {
             statements.Begin();
@@ -283,6 +284,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.GetType().Name);
             // The batch rolled back: what it remembered may not be in the store; and the connection may be unusable
             // (disk full, file replaced, server restarted): the next batch opens a fresh one.
             _rows = null;
@@ -295,6 +297,22 @@ internal sealed partial class InboundWriter : IAsyncDisposable
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// One message's batch continues its <c>ingest</c> span; a batch of several requests' messages has no one parent, so it
+    /// links to each message's span instead.
+    /// </summary>
+    private static System.Diagnostics.Activity? StartCommitSpan(List<PendingInbound> batch)
+    {
+        var source = Telemetry.GatewayTracing.Source;
+        var activity = batch.Count == 1
+            ? source.StartActivity(Telemetry.GatewayTracing.StoreCommit, System.Diagnostics.ActivityKind.Internal, batch[0].Trace)
+            : source.StartActivity(
+                Telemetry.GatewayTracing.StoreCommit, System.Diagnostics.ActivityKind.Internal, default(System.Diagnostics.ActivityContext),
+                links: batch.Where(p => p.Trace != default).Select(p => new System.Diagnostics.ActivityLink(p.Trace)).ToList());
+        activity?.SetTag(Telemetry.GatewayTracing.BatchSizeTag, batch.Count);
+        return activity;
     }
 
     private List<(PendingInbound, Ingested)> Store(IInboundStatements sql, List<PendingInbound> batch)

@@ -28,6 +28,8 @@ internal sealed partial class IngestService(
 {
     public async Task<InboundResult> AcceptAsync(string instanceId, InboundMessage message, CancellationToken cancellationToken)
     {
+        // Null unless traces are exported: then nothing below is spent on it.
+        using var activity = Telemetry.GatewayTracing.Source.StartActivity(Telemetry.GatewayTracing.Ingest);
         Validate(message);
         var extras = await rich.PrepareAsync(instanceId, message, cancellationToken);
         if (extras?.Notice is { } notice)
@@ -44,8 +46,18 @@ internal sealed partial class IngestService(
             instanceId, channels.ChannelTypeOf(instanceId), message, ContactKeys.NormalizePhone(message.Sender.Phone), ContactKeys.NormalizeEmail(message.Sender.Email))
         {
             Extras = extras,
+            Trace = activity?.Context ?? default,
         };
         var ingested = await writer.WriteAsync(pending, cancellationToken);
+        if (activity is not null)
+        {
+            activity.SetTag(Telemetry.GatewayTracing.ChannelTag, instanceId);
+            activity.SetTag(Telemetry.GatewayTracing.ChannelTypeTag, pending.ChannelType);
+            activity.SetTag(Telemetry.GatewayTracing.ConversationTag, ingested.Result.ConversationId);
+            activity.SetTag(Telemetry.GatewayTracing.MessageTag, ingested.Result.MessageId);
+            activity.SetTag("chatgateway.duplicate", ingested.Result.Duplicate);
+        }
+
         if (!ingested.Result.Duplicate)
         {
             metrics.Inbound(instanceId, pending.ChannelType);
@@ -91,7 +103,7 @@ internal sealed partial class IngestService(
         }
         catch (Exception ex)
         {
-            LogHandOffFailed(logger, ex, c.ConversationId);
+            LogHandOffFailed(logger, ex, c.ConversationId, c.Message.InstanceId);
             if (c.Status == ConversationStatus.Waiting && c.IsNew)
             {
                 retries.Schedule(new HandOffRetry(c.ConversationId, c.PreferredAgent, c.ChannelType));
@@ -209,8 +221,8 @@ internal sealed partial class IngestService(
         }
     }
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Hand-off of conversation {ConversationId} to routing failed; retrying")]
-    private static partial void LogHandOffFailed(ILogger logger, Exception exception, Guid conversationId);
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Hand-off of conversation {ConversationId} (channel {InstanceId}) to routing failed; retrying")]
+    private static partial void LogHandOffFailed(ILogger logger, Exception exception, Guid conversationId, string instanceId);
 }
 
 /// <summary>The inbound sink of one channel instance.</summary>

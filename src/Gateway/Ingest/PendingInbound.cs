@@ -15,6 +15,9 @@ internal sealed record PendingInbound(string InstanceId, string? ChannelType, In
     /// <summary>What the message carries beyond its text, checked and prepared; null for a message of text alone.</summary>
     public InboundExtras? Extras { get; init; }
 
+    /// <summary>The caller's <c>ingest</c> span, which the writer's <c>store.commit</c> span links to (default when nothing traces).</summary>
+    public System.Diagnostics.ActivityContext Trace { get; init; }
+
     /// <summary>The message's <see cref="Store.Message.KeyOf"/>, worked out by the caller: a hash the writer's thread need not spend its time on.</summary>
     public long ProviderKey { get; } = Store.Message.KeyOf(InstanceId, MessageDirection.In, Message.ProviderMessageId);
 }

@@ -1,4 +1,5 @@
 using ChatGateway.Gateway.Store;
+using ChatGateway.Gateway.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -23,6 +24,8 @@ internal sealed partial class ConversationRouter(
     /// <summary>Queues the conversation; true when an agent took it at once.</summary>
     public async Task<bool> EnqueueAsync(Guid conversationId, string skill, int priority, DateTimeOffset since, Guid? preferredAgent = null, string? channelType = null)
     {
+        using var activity = GatewayTracing.Source.StartActivity(GatewayTracing.Route);
+        activity?.SetTag(GatewayTracing.ConversationTag, conversationId);
         // Steps nobody able is online for, and that say so, are skipped along their overflow chain.
         var snapshot = rules.Current;
         var queue = skill;
@@ -54,7 +57,15 @@ internal sealed partial class ConversationRouter(
         var assignments = await store.EnqueueAsync(conversationId, skill, Score(priority, since), preferredAgent, channelType);
         LogQueued(logger, conversationId, skill, priority);
         await ApplyAsync(assignments);
-        if (assignments.Any(a => a.ConversationId == conversationId))
+        var taken = assignments.Any(a => a.ConversationId == conversationId);
+        if (activity is not null)
+        {
+            activity.SetTag(GatewayTracing.SkillTag, skill);
+            activity.SetTag(GatewayTracing.ChannelTypeTag, channelType);
+            activity.SetTag(GatewayTracing.OutcomeTag, taken ? "assigned" : "waiting");
+        }
+
+        if (taken)
         {
             return true;
         }
@@ -190,6 +201,15 @@ internal sealed partial class ConversationRouter(
         var max = options.Value.MaxTransfers;
         foreach (var a in assignments)
         {
+            // A decision Redis made: its record and announcement (the agent's instance pushes it as a child of this span).
+            using var activity = GatewayTracing.Source.StartActivity(GatewayTracing.Assign);
+            if (activity is not null)
+            {
+                activity.SetTag(GatewayTracing.ConversationTag, a.ConversationId);
+                activity.SetTag(GatewayTracing.AgentTag, a.AgentId);
+                activity.SetTag(GatewayTracing.OutcomeTag, a.AgentId is null ? "requeued" : a.PreviousAgentId is null ? "assigned" : "transferred");
+            }
+
             await using var db = await dbFactory.CreateDbContextAsync();
             var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Id == a.ConversationId);
             if (conversation is null || conversation.Status == ConversationStatus.Closed)
@@ -213,6 +233,7 @@ internal sealed partial class ConversationRouter(
                 metrics.Assigned(conversation.Skill, now - waitedSince);
             }
 
+            activity?.SetTag(GatewayTracing.SkillTag, conversation.Skill);
             conversation.NeedsSupervisor |= conversation.TransferCount > max;
             conversation.Status = a.AgentId is null ? ConversationStatus.Waiting : ConversationStatus.Assigned;
             conversation.AssignedAgentId = a.AgentId;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using ChatGateway.Gateway.Redis;
 using StackExchange.Redis;
@@ -48,6 +49,17 @@ internal sealed record GatewayEvent(
 
     /// <summary>The gateway instance that published it (set on the way to Redis): its own subscribers heard it in process already.</summary>
     public string? Origin { get; init; }
+
+    /// <summary>
+    /// The W3C trace context of the step that published the event (set while tracing is on), so the receiving
+    /// instance's span (<c>push</c>) continues the same trace.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceParent { get; init; }
+
+    /// <inheritdoc cref="TraceParent"/>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceState { get; init; }
 }
 
 /// <summary>
@@ -68,6 +80,11 @@ internal sealed class GatewayEventBus(RedisConnection redis, GatewayInstance ins
 
     public async Task PublishAsync(GatewayEvent gatewayEvent)
     {
+        if (gatewayEvent.TraceParent is null && Telemetry.GatewayTracing.Current() is ({ } traceParent, var traceState))
+        {
+            gatewayEvent = gatewayEvent with { TraceParent = traceParent, TraceState = traceState };
+        }
+
         foreach (var local in Volatile.Read(ref _local))
         {
             local.TryWrite(gatewayEvent);

@@ -311,6 +311,11 @@ internal sealed class Message
     /// null when nobody has. An attempt is sent and recorded only by its owner.
     /// </summary>
     public string? DeliveryOwner { get; set; }
+    /// <summary>
+    /// Outbound, while traces are on: the W3C <c>traceparent</c> of the step that wrote the message (the agent's reply
+    /// request, a follow-up run), so its <c>deliver</c> span continues that trace on whichever instance sends it.
+    /// </summary>
+    public string? TraceParent { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? UpdatedAt { get; set; }
 

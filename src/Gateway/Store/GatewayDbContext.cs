@@ -59,7 +59,10 @@ internal class GatewayDbContext : DbContext
         return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
-    /// <summary>Every message written with a provider id gets its key (see <see cref="Message.KeyOf"/>).</summary>
+    /// <summary>
+    /// Every message written with a provider id gets its key (see <see cref="Message.KeyOf"/>); a new outbound one, while
+    /// traces are on, the trace context it was written in (<see cref="Message.TraceParent"/>).
+    /// </summary>
     private void KeepProviderKeys()
     {
         foreach (var entry in ChangeTracker.Entries<Message>())
@@ -67,6 +70,11 @@ internal class GatewayDbContext : DbContext
             if (entry.State is EntityState.Added or EntityState.Modified)
             {
                 var m = entry.Entity;
+                if (entry.State == EntityState.Added && m.Direction == MessageDirection.Out && m.TraceParent is null)
+                {
+                    m.TraceParent = Telemetry.GatewayTracing.Current().TraceParent;
+                }
+
                 var key = m.ProviderMessageId is null ? (long?)null : Message.KeyOf(m.InstanceId, m.Direction, m.ProviderMessageId);
                 if (m.ProviderKey != key)
                 {

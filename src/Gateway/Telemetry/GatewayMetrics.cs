@@ -5,7 +5,7 @@ namespace ChatGateway.Gateway.Telemetry;
 
 /// <summary>
 /// The gateway's own measurements, on the <c>ChatGateway</c> meter (created through <see cref="IMeterFactory"/>), and
-/// its traces, on the <c>ChatGateway</c> activity source.
+/// its traces, on the <c>ChatGateway</c> activity source (<see cref="GatewayTracing"/>).
 /// Labels carry channel instance ids, channel types, skills, follow-up kinds and outcomes: never a customer, a message
 /// or a conversation (their number is unbounded).
 /// </summary>
@@ -30,10 +30,12 @@ internal sealed class GatewayMetrics
     /// <summary>The queues' depth per skill, as last read from Redis (<see cref="QueueDepthSampler"/>).</summary>
     private volatile IReadOnlyList<KeyValuePair<string, long>> _queueDepths = [];
 
-    public GatewayMetrics(IMeterFactory meters, Agents.DeskConnections desks)
+    public GatewayMetrics(IMeterFactory meters, Agents.DeskConnections desks, Plugins.ChannelHost channels)
     {
         var meter = meters.Create(Name);
         meter.CreateObservableUpDownCounter("chatgateway.desk.connections", () => (long)desks.Count, "{connection}", "Agents' desk connections open on this gateway process");
+        meter.CreateObservableUpDownCounter("chatgateway.visitor.connections", () => VisitorConnections(channels), "{connection}",
+            "Customers' live connections (web chat visitors' open pages) to this gateway process, by channel instance");
         meter.CreateObservableGauge("chatgateway.routing.queue.depth",
             () => _queueDepths.Select(q => new Measurement<long>(q.Value, new KeyValuePair<string, object?>("skill", q.Key))),
             "{conversation}", "Conversations waiting for an agent, by queue (read from Redis every few seconds: the same on every instance)");
@@ -86,9 +88,21 @@ internal sealed class GatewayMetrics
 
     public void Transferred(string skill) => _transfers.Add(1, new KeyValuePair<string, object?>("skill", skill));
 
-    /// <summary><paramref name="outcome"/>: <c>sent</c>, <c>retry</c> or <c>failed</c> (the last also counts a dead letter).</summary>
+    /// <summary>
+    /// <paramref name="outcome"/>: <c>sent</c>, <c>retry</c> or <c>failed</c> (the last also counts a dead letter). The
+    /// attempt's <c>deliver</c> span, when traced, gets the outcome too.
+    /// </summary>
     public void DeliveryAttempt(string instanceId, string outcome)
     {
+        if (Activity.Current is { OperationName: GatewayTracing.Deliver } span && span.Source == Source)
+        {
+            span.SetTag(GatewayTracing.OutcomeTag, outcome);
+            if (outcome != "sent")
+            {
+                span.SetStatus(ActivityStatusCode.Error, outcome);
+            }
+        }
+
         var channel = new KeyValuePair<string, object?>("channel", instanceId);
         _attempts.Add(1, channel, new KeyValuePair<string, object?>("outcome", outcome));
         if (outcome == "failed")
@@ -100,8 +114,39 @@ internal sealed class GatewayMetrics
     public void FollowUpPlanned(string kind) => _followUpsPlanned.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     /// <summary><paramref name="outcome"/>: <c>sent</c> or <c>skipped</c>.</summary>
-    public void FollowUpDone(string kind, string outcome) =>
-        _followUps.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("outcome", outcome));
+    public void FollowUpDone(string kind, string outcome)
+    {
+        var kindTag = new KeyValuePair<string, object?>("kind", kind);
+        var outcomeTag = new KeyValuePair<string, object?>("outcome", outcome);
+        _followUps.Add(1, kindTag, outcomeTag);
+        // A run fires several follow-ups: each is an event of its span.
+        if (Activity.Current is { OperationName: GatewayTracing.FollowUp } span && span.Source == Source)
+        {
+            span.AddEvent(new ActivityEvent("followup.done", tags: new ActivityTagsCollection { kindTag, outcomeTag }));
+        }
+    }
+
+    /// <summary>Each running channel instance that counts live customer connections (<see cref="Abstractions.IChannelConnectionCount"/>), by instance id.</summary>
+    private static List<Measurement<long>> VisitorConnections(Plugins.ChannelHost channels)
+    {
+        var measurements = new List<Measurement<long>>();
+        foreach (var channel in channels.Channels)
+        {
+            try
+            {
+                if (channel.State == "running" && channel.Services?.GetService<Abstractions.IChannelConnectionCount>() is { } connections)
+                {
+                    measurements.Add(new Measurement<long>(connections.Count, new KeyValuePair<string, object?>("channel", channel.Entry.Id)));
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // Stopping: the instance's services are gone, and so are its connections.
+            }
+        }
+
+        return measurements;
+    }
 
     public void QueueDepths(IReadOnlyList<KeyValuePair<string, long>> depths) => _queueDepths = depths;
 }

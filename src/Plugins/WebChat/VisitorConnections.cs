@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace ChatGateway.Plugins.WebChat;
 
 /// <summary>The live WebSocket connections of this instance's visitors, by visitor id.</summary>
-internal sealed partial class VisitorConnections(ILogger<VisitorConnections> logger)
+internal sealed partial class VisitorConnections(ILogger<VisitorConnections> logger) : ChatGateway.Abstractions.IChannelConnectionCount
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

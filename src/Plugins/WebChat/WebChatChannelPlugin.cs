@@ -31,6 +31,8 @@ public sealed class WebChatChannelPlugin : IChannelPlugin
         services.AddOptions<WebChatOptions>().Bind(instance.Settings).ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebChatOptions>, WebChatOptionsValidator>();
         services.AddSingleton<VisitorConnections>();
+        // The gateway's visitors gauge reads the open connections through the contract.
+        services.AddSingleton<IChannelConnectionCount>(sp => sp.GetRequiredService<VisitorConnections>());
         services.AddSingleton<VisitorTokens>();
         services.AddSingleton<FloodLimits>();
         services.AddSingleton<VisitorFileLinks>();

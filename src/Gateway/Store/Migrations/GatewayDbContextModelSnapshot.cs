@@ -843,6 +843,10 @@ namespace ChatGateway.Gateway.Store.Migrations
                         .HasMaxLength(100000)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("UpdatedAt")
                         .HasColumnType("INTEGER");
 

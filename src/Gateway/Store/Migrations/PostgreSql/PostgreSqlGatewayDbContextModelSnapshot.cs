@@ -848,6 +848,10 @@ namespace ChatGateway.Gateway.Store.Migrations.PostgreSql
                         .HasMaxLength(100000)
                         .HasColumnType("character varying(100000)");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
                     b.Property<long?>("UpdatedAt")
                         .HasColumnType("bigint");
 
