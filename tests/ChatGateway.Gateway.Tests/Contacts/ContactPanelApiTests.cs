@@ -153,7 +153,29 @@ public sealed class ContactPanelApiTests
             Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
         }
 
-        Assert.Equal(HttpStatusCode.Conflict, (await alice.Http.PutAsJsonAsync($"/api/contact-groups/{loyal}", new { name = "黑名单" })).StatusCode);
+        using (var taken = await alice.Http.PutAsJsonAsync($"/api/contact-groups/{loyal}", new { name = " 黑名单 " }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
+            Assert.Equal("a group named '黑名单' exists already", await ErrorAsync(taken));
+        }
+
+        // Bad names tried: empty, blanks only, 33 characters, a tab inside, and bob (no supervisor) renaming; each names its
+        // reason and the group keeps its name.
+        foreach (var (bad, reason) in new[] { ("", "name is required"), ("   ", "name is required"), (new string('名', 33), "the limit is 32") })
+        {
+            using var refused = await alice.Http.PutAsJsonAsync($"/api/contact-groups/{loyal}", new { name = bad });
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains(reason, await ErrorAsync(refused));
+        }
+
+        using (var tabbed = await alice.Http.PutAsJsonAsync($"/api/contact-groups/{loyal}", new { name = "老\t客户" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, tabbed.StatusCode);
+            Assert.Contains("control characters", await ErrorAsync(tabbed));
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await bob.Http.PutAsJsonAsync($"/api/contact-groups/{loyal}", new { name = "bob's" })).StatusCode);
+        Assert.Equal("老客户 VIP", (await GroupsAsync(alice)).Single(g => g.GetProperty("id").GetGuid() == loyal).GetProperty("name").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await bob.Http.PutAsJsonAsync($"/api/contacts/{Guid.NewGuid()}/groups", new { groupIds = new[] { loyal } })).StatusCode);
     }
 
@@ -283,6 +305,9 @@ public sealed class ContactPanelApiTests
 
     private static async Task<List<string>> ListAsync(AgentSession agent, string url) =>
         [.. (await agent.Http.GetFromJsonAsync<List<JsonElement>>(url))!.Select(l => l.GetProperty("label").GetString()!)];
+
+    private static async Task<string?> ErrorAsync(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString();
 
     private static async Task<List<JsonElement>> GroupsAsync(AgentSession agent) =>
         (await agent.Http.GetFromJsonAsync<List<JsonElement>>("/api/contact-groups"))!;

@@ -1,4 +1,6 @@
+using ChatGateway.Gateway.Store;
 using ChatGateway.Gateway.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -85,6 +87,87 @@ public sealed class ContactPanelBrowserTests
         await Expect(panel.GetByTestId("desk-looking-product")).ToContainTextAsync("羊毛围巾");
         // Bob is no supervisor: the shop's list is not his to change.
         await Expect(panel.GetByTestId("desk-groups-manage")).ToBeHiddenAsync();
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task SupervisorRenamesAGroupInPlace_BadNamesAreRefusedWithTheReason_AndOlderPastConversationsPageIn()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var errors = new List<string>();
+        var desk = await (await browser.NewContextAsync(new() { BaseURL = host.BaseAddress.ToString() })).NewPageAsync();
+        desk.PageError += (_, e) => errors.Add(e);
+        await Browser.SignInOnlineAsync(desk, "alice");
+        var shop = await (await browser.NewContextAsync(new() { BaseURL = host.BaseAddress.ToString() })).NewPageAsync();
+        shop.PageError += (_, e) => errors.Add(e);
+        await Browser.OpenChatAsync(shop);
+        await shop.GetByTestId("cgw-input").FillAsync("你好，这件外套有M码吗？");
+        await shop.GetByTestId("cgw-send").ClickAsync();
+        var conversation = desk.GetByTestId("desk-conversation");
+        await Expect(conversation).ToHaveCountAsync(1);
+
+        // The customer came twelve times before (closed conversations, newest an hour ago).
+        var id = Guid.Parse((await conversation.GetAttributeAsync("data-conversation-id"))!);
+        await using (var db = host.CreateDbContext())
+        {
+            var current = await db.Conversations.AsNoTracking().SingleAsync(c => c.Id == id);
+            for (var i = 1; i <= 12; i++)
+            {
+                var at = current.CreatedAt.AddHours(-i);
+                db.Conversations.Add(new Conversation
+                {
+                    Id = Guid.NewGuid(), ContactId = current.ContactId, Status = ConversationStatus.Closed, Skill = current.Skill,
+                    LastInstanceId = current.LastInstanceId, LastExternalId = current.LastExternalId, CreatedAt = at, LastMessageAt = at, ClosedAt = at.AddMinutes(5),
+                });
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        await conversation.ClickAsync();
+        var panel = desk.GetByTestId("desk-contact-panel");
+        var past = panel.GetByTestId("desk-contact-past");
+        await Expect(past).ToHaveCountAsync(10);
+        await panel.GetByTestId("desk-contact-history-more").ClickAsync();
+        await Expect(past).ToHaveCountAsync(13);
+        await Expect(panel.GetByTestId("desk-contact-history-more")).ToHaveCountAsync(0);
+        Assert.Equal(13, (await past.EvaluateAllAsync<string[]>("ps => ps.map(p => p.dataset.conversationId)")).Distinct().Count());
+        await Expect(past.First).ToHaveAttributeAsync("data-conversation-id", id.ToString());
+
+        // Alice keeps the shop's groups: 老客户 renamed in place; an empty name and another group's name are refused with
+        // the server's reason and change nothing.
+        await panel.GetByTestId("desk-groups-manage").Locator("summary").ClickAsync();
+        var loyal = panel.Locator("[data-testid=desk-group-admin][data-group=老客户]");
+        await loyal.GetByTestId("desk-group-rename").ClickAsync();
+        var input = panel.GetByTestId("desk-group-rename-input");
+        await Expect(input).ToHaveValueAsync("老客户");
+        await input.FillAsync("  ");
+        await panel.GetByTestId("desk-group-rename-save").ClickAsync();
+        await Expect(desk.GetByTestId("desk-group-error")).ToContainTextAsync("name is required");
+        await input.FillAsync("黑名单");
+        await panel.GetByTestId("desk-group-rename-save").ClickAsync();
+        await Expect(desk.GetByTestId("desk-group-error")).ToContainTextAsync("exists already");
+        await Expect(panel.Locator("[data-testid=desk-group-toggle][data-group=老客户]")).ToHaveCountAsync(1);
+        await input.FillAsync("老客户 VIP");
+        await input.PressAsync("Enter");
+        await Expect(panel.Locator("[data-testid=desk-group-admin][data-group='老客户 VIP']")).ToHaveCountAsync(1);
+        await Expect(panel.GetByTestId("desk-group-rename-input")).ToHaveCountAsync(0);
+        await Expect(desk.GetByTestId("desk-group-error")).ToBeHiddenAsync();
+        await Expect(panel.Locator("[data-testid=desk-group-toggle][data-group='老客户 VIP']")).ToHaveCountAsync(1);
+        await Expect(panel.Locator("[data-testid=desk-group-toggle][data-group=老客户]")).ToHaveCountAsync(0);
+
+        // Escape leaves a rename without changing anything.
+        await panel.Locator("[data-testid=desk-group-admin][data-group=黑名单]").GetByTestId("desk-group-rename").ClickAsync();
+        await panel.GetByTestId("desk-group-rename-input").FillAsync("白名单");
+        await panel.GetByTestId("desk-group-rename-input").PressAsync("Escape");
+        await Expect(panel.Locator("[data-testid=desk-group-admin][data-group=黑名单]")).ToHaveCountAsync(1);
+
+        await desk.ReloadAsync();
+        await desk.GetByTestId("desk-conversation").ClickAsync();
+        await Expect(panel.Locator("[data-testid=desk-group-toggle][data-group='老客户 VIP']")).ToHaveCountAsync(1);
         Assert.Empty(errors);
     }
 

@@ -13,7 +13,7 @@
   const STATUS = {
     waiting: L('排队中', 'Waiting'), assigned: L('进行中', 'Open'), closed: L('已结束', 'Closed'), pending: L('待客户回复', 'Pending'),
   };
-  const state = { contactId: null, me: null, seq: 0, groups: [], mine: [], labels: [], busy: false };
+  const state = { contactId: null, me: null, seq: 0, groups: [], mine: [], labels: [], busy: false, renaming: null };
 
   function el(tag, cls, text, attrs) {
     const e = document.createElement(tag);
@@ -23,7 +23,9 @@
     return e;
   }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
-  function when(iso) { return iso ? new Date(iso).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' }) : ''; }
+  // On the shop's clock, like every other time on the desk.
+  function when(iso) { return iso ? shopDate(iso, { dateStyle: 'short', timeStyle: 'short', hourCycle: 'h23' }) : ''; }
+  const HISTORY_PAGE = 10;
   function isSupervisor() { return !!(state.me && state.me.role === 'supervisor'); }
 
   async function api(method, url, body) {
@@ -73,7 +75,7 @@
     const get = (path) => api('GET', path).catch((err) => ({ failed: err }));
     const [labels, groups, mine, notes, history, looking] = await Promise.all([
       get(`${base()}/labels`), get('/api/contact-groups'), get(`${base()}/groups`), get(`${base()}/notes`),
-      get(`${base()}/conversations?limit=10`), get(`${base()}/looking-at`),
+      get(`${base()}/conversations?limit=${HISTORY_PAGE}`), get(`${base()}/looking-at`),
     ]);
     if (seq !== state.seq) return;
     state.labels = Array.isArray(labels) ? labels : [];
@@ -216,14 +218,60 @@
     const all = $('contact-groups-all');
     clear(all);
     for (const g of state.groups) {
-      const li = el('li', 'contact-group-admin');
+      const li = el('li', 'contact-group-admin', null, { 'data-testid': 'desk-group-admin', 'data-group': g.name });
+      if (state.renaming === g.id) {
+        li.appendChild(renameForm(g));
+        all.appendChild(li);
+        continue;
+      }
       li.appendChild(groupChip(g, 'desk-group-admin-name'));
       li.appendChild(el('span', 'contact-count', L(`${g.contacts} 位客户`, `${g.contacts} customers`)));
+      const rename = el('button', 'btn btn-ghost btn-xs', L('改名', 'Rename'), { type: 'button', 'data-testid': 'desk-group-rename' });
+      rename.addEventListener('click', () => {
+        state.renaming = g.id;
+        showError($('contact-group-error'), null);
+        renderManage();
+        const input = $('contact-groups-all').querySelector('[data-testid=desk-group-rename-input]');
+        if (input) { input.focus(); input.select(); }
+      });
       const del = el('button', 'btn btn-ghost btn-xs', L('删除', 'Delete'), { type: 'button', 'data-testid': 'desk-group-delete' });
       del.addEventListener('click', () => deleteGroup(g));
+      li.appendChild(rename);
       li.appendChild(del);
       all.appendChild(li);
     }
+  }
+
+  // Renamed in place: the server says why a name is refused (empty, too long, another group's), and nothing changes then.
+  function renameForm(g) {
+    const form = el('form', 'contact-rename', null, { novalidate: '' });
+    const input = el('input', null, null, {
+      type: 'text', maxlength: '32', 'data-testid': 'desk-group-rename-input', 'aria-label': L(`「${g.name}」的新名称`, `New name for "${g.name}"`),
+    });
+    input.value = g.name;
+    const save = el('button', 'btn btn-primary btn-xs', L('保存', 'Save'), { type: 'submit', 'data-testid': 'desk-group-rename-save' });
+    const cancel = el('button', 'btn btn-ghost btn-xs', L('取消', 'Cancel'), { type: 'button', 'data-testid': 'desk-group-rename-cancel' });
+    const stop = () => { state.renaming = null; showError($('contact-group-error'), null); renderManage(); };
+    cancel.addEventListener('click', stop);
+    input.addEventListener('keydown', (e) => { if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); stop(); } });
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const name = input.value.trim();
+      if (name === g.name) { stop(); return; }
+      save.disabled = true;
+      try {
+        await api('PUT', `/api/contact-groups/${encodeURIComponent(g.id)}`, { name, description: g.description, color: g.color });
+        state.renaming = null;
+        showError($('contact-group-error'), null);
+        await reloadGroups();
+      } catch (err) {
+        save.disabled = false;
+        showError($('contact-group-error'), err);
+        input.focus();
+      }
+    });
+    form.append(input, save, cancel);
+    return form;
   }
 
   async function createGroup(e) {
@@ -322,9 +370,18 @@
   }
 
   // ---------------------------------------------------------------- past conversations
+  // The newest ten; "Show more" pages back through older ones (before the oldest shown).
   function renderHistory(list) {
     const ul = $('contact-history');
     clear(ul);
+    appendHistory(list);
+    if (!list.length) ul.appendChild(el('li', 'contact-none', L('没有历史会话', 'No past conversations')));
+  }
+
+  function appendHistory(list) {
+    const ul = $('contact-history');
+    const old = ul.querySelector('[data-testid=desk-contact-history-more]');
+    if (old) old.closest('li').remove();
     for (const c of list) {
       const li = el('li', 'contact-past', null, { 'data-testid': 'desk-contact-past', 'data-conversation-id': c.id, 'data-status': c.status });
       const head = el('button', 'contact-past-head', null, { type: 'button', 'aria-expanded': 'false', 'data-testid': 'desk-contact-past-open' });
@@ -344,7 +401,26 @@
       head.addEventListener('click', () => togglePast(c, head, body));
       ul.appendChild(li);
     }
-    if (!list.length) ul.appendChild(el('li', 'contact-none', L('没有历史会话', 'No past conversations')));
+    if (list.length < HISTORY_PAGE) return;
+    const li = el('li', 'contact-history-more');
+    const more = el('button', 'btn btn-ghost btn-xs', L('查看更早的会话', 'Show older conversations'), { type: 'button', 'data-testid': 'desk-contact-history-more' });
+    const oldest = list[list.length - 1].createdAt;
+    more.addEventListener('click', async () => {
+      const id = state.contactId;
+      more.disabled = true;
+      try {
+        const older = await api('GET', `${base()}/conversations?limit=${HISTORY_PAGE}&before=${encodeURIComponent(oldest)}`);
+        if (id !== state.contactId) return;
+        const rows = Array.isArray(older) ? older : [];
+        appendHistory(rows);
+        if (!rows.length) ul.appendChild(el('li', 'contact-none', L('没有更早的会话了', 'No older conversations')));
+      } catch (err) {
+        more.disabled = false;
+        if (err.status !== 401) showError($('contact-label-error'), err);
+      }
+    });
+    li.appendChild(more);
+    ul.appendChild(li);
   }
 
   // Read here, in the panel: the thread stays on the conversation being served.

@@ -730,6 +730,13 @@
     }
   }
 
+  function unreadOnArrival(id, readAt) {
+    const after = readAt ? new Date(readAt).getTime() : -Infinity;
+    const mine = (state.messages.get(id) || []).filter((m) => m.direction === 'in' && (!m.conversationId || m.conversationId === id)
+      && new Date(m.createdAt).getTime() > after);
+    return Math.max(mine.length, state.unread.count(id));
+  }
+
   function unreadBadge(c) {
     const n = state.unread.count(c.id);
     return el('span', 'unread-dot unread-count', n > 0 ? (n >= 99 ? '99+' : String(n)) : null, {
@@ -870,6 +877,7 @@
     open: (id) => { showView('inbox'); select(id); },
     selected: () => (state.selectedId ? { id: state.selectedId, readOnly: state.selectedClosed, conversation: currentConversation() } : null),
     threadShown: null, // set by lifecycle.js: called with (conversation, closed) whenever the thread is drawn
+    overviewPolled: null, // set by lifecycle.js: called on each poll of the Queues view (every 3 s while it is shown)
   };
 
   // ------------------------------------------------------------------ the selected conversation
@@ -1668,17 +1676,10 @@
   function shopTime(iso) {
     if (!iso) return '';
     const m = OFFSET.exec(iso);
-    if (m && m[1] !== 'Z') state.shopOffset = m[1];
     return shopDate(iso, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   }
-  function shopOffset() {
-    if (state.shopOffset) return state.shopOffset;
-    const minutes = -new Date().getTimezoneOffset();
-    const sign = minutes < 0 ? '-' : '+';
-    const a = Math.abs(minutes);
-    return `${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
-  }
-  function withShopOffset(local) { return local ? `${local.length === 16 ? local + ':00' : local}${shopOffset()}` : ''; }
+  // A picker's value (the shop's wall clock) with the shop zone's offset at that time (DST included).
+  function withShopOffset(local) { return shopLocalToIso(local); }
 
   async function loadOrdersAndFollowUps(conversationId, contactId) {
     if (!contactId) return;
@@ -1756,7 +1757,7 @@
       const cancel = el('button', 'btn btn-ghost btn-xs', L('取消', 'Cancel'), { type: 'button', 'data-testid': 'desk-followup-cancel' });
       cancel.addEventListener('click', () => changeFollowUp(f, 'cancel', {}));
       const moveTo = el('input', null, null, { type: 'datetime-local', 'aria-label': L('改到', 'Move to (shop time)'), 'data-testid': 'desk-followup-move-at' });
-      moveTo.value = String(f.dueAt || '').slice(0, 16);
+      moveTo.value = shopInputValue(f.dueAt);
       const move = el('button', 'btn btn-secondary btn-xs', L('改期', 'Move'), { type: 'button', 'data-testid': 'desk-followup-move' });
       move.addEventListener('click', () => changeFollowUp(f, 'move', { dueAt: withShopOffset(moveTo.value) }));
       actions.append(cancel, moveTo, move);
@@ -1801,6 +1802,7 @@
     ui.promiseOpen.hidden = true;
     ui.promiseError.hidden = true;
     ui.promiseNote.value = '';
+    pickerDefaults(ui.promiseDue);
     ui.promiseDue.focus();
   });
   ui.promiseCancel.addEventListener('click', closePromise);
@@ -2835,6 +2837,21 @@
     forgetConversation(id, true);
   }
 
+  // Time pickers are on the shop's clock: labelled with its zone, no earlier than the shop's now, and (when empty) set to the
+  // next full hour, so what the agent sees in the picker is what the planned time shows afterwards.
+  function labelShopZone() {
+    const zone = shopZone();
+    for (const e of document.querySelectorAll('[data-shop-zone]')) {
+      e.textContent = L(`店铺时间 ${zone}`, `Shop time (${zone})`);
+      e.title = L(`按店铺所在时区（${zone}）填写，而不是这台电脑的时区`, `In the shop's time zone (${zone}), not this computer's`);
+    }
+  }
+  function pickerDefaults(input) {
+    const now = Date.now();
+    input.min = shopInputValue(new Date(now + 60000));
+    if (!input.value || input.value < input.min) input.value = shopInputValue(new Date(Math.ceil((now + 60000) / 3600000) * 3600000));
+  }
+
   // ---------------------------------------------------------------- conversation actions (close reasons, notes, snooze, send later)
   // Close with a reason (▾ next to Close), notes any time (the composer's Reply | Note), snooze (挂起) until the customer
   // writes or a time, and replies scheduled for later (the strip above the composer, with Edit and Cancel).
@@ -2843,7 +2860,7 @@
     snoozeOpen: $('snooze-open'), snoozeDialog: $('snooze-dialog'), snoozeReply: $('snooze-reply'), snoozeUntil: $('snooze-until'),
     snoozeError: $('snooze-error'), snoozeCancel: $('snooze-cancel'), snoozeConfirm: $('snooze-confirm'), wake: $('wake-conv'),
     modeReply: $('mode-reply'), modeNote: $('mode-note'),
-    laterOpen: $('send-later-open'), later: $('send-later'), laterAt: $('send-later-at'), laterConfirm: $('send-later-confirm'), laterZone: $('send-later-zone'),
+    laterOpen: $('send-later-open'), later: $('send-later'), laterAt: $('send-later-at'), laterConfirm: $('send-later-confirm'),
     scheduled: $('scheduled'),
     reasons: null,
     noteMode: false,
@@ -2852,19 +2869,8 @@
   };
   const replyPlaceholder = ui.reply.getAttribute('placeholder');
 
-  // A datetime-local value (the browser's zone) as a time with its offset, as the API takes it.
-  function withOffset(local) {
-    const d = new Date(local);
-    if (Number.isNaN(d.getTime())) return null;
-    const p = (n) => String(Math.abs(n)).padStart(2, '0');
-    const off = -d.getTimezoneOffset();
-    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:00${off >= 0 ? '+' : '-'}${p(Math.trunc(off / 60))}:${p(off % 60)}`;
-  }
-  function toLocalInput(iso) {
-    const d = new Date(iso);
-    const p = (n) => String(n).padStart(2, '0');
-    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-  }
+  // A datetime-local value, read on the shop's clock (not the browser's), as a time with its offset, as the API takes it.
+  function withOffset(local) { return shopLocalToIso(local) || null; }
   function reasonLabel(id) {
     const r = (acts.reasons || []).find((x) => x.id === id);
     return r ? L(r.zh || r.en, r.en || r.zh) : id;
@@ -2953,6 +2959,7 @@
   acts.snoozeOpen.addEventListener('click', () => {
     if (!acts.snoozeDialog.hidden) { closeSnooze(); return; }
     acts.snoozeError.hidden = true;
+    pickerDefaults(acts.snoozeUntil);
     acts.snoozeDialog.hidden = false;
     acts.snoozeOpen.setAttribute('aria-expanded', 'true');
   });
@@ -3004,9 +3011,9 @@
   }
 
   // Send later: scheduled through the follow-up scheduler, outside the customers' quiet hours.
-  acts.laterZone.textContent = (Intl.DateTimeFormat().resolvedOptions().timeZone || '');
   acts.laterOpen.addEventListener('click', () => {
     acts.editing = null;
+    pickerDefaults(acts.laterAt);
     acts.later.hidden = !acts.later.hidden;
     acts.laterOpen.setAttribute('aria-expanded', acts.later.hidden ? 'false' : 'true');
     if (!acts.later.hidden) acts.laterAt.focus();
@@ -3062,7 +3069,8 @@
         acts.editing = r.id;
         setNoteMode(false);
         ui.reply.value = r.text;
-        acts.laterAt.value = toLocalInput(r.sendAt);
+        pickerDefaults(acts.laterAt);
+        acts.laterAt.value = shopInputValue(r.sendAt);
         acts.later.hidden = false;
         acts.laterOpen.setAttribute('aria-expanded', 'true');
         renderCount();
@@ -3315,6 +3323,8 @@
       if (state.me) state.overviewTimer = setTimeout(pollOverview, state.view === 'queues' ? 3000 : 30000);
     };
     if (document.hidden) { again(); return; }
+    // The Queues view's "Customers waiting" card is read on the same beat (one poll, not two timers).
+    if (state.view === 'queues' && window.deskLifecycle.overviewPolled) window.deskLifecycle.overviewPolled();
     loadOverview().then(again, again);
   }
   document.addEventListener('visibilitychange', () => {
@@ -3615,7 +3625,9 @@
       if (!state.selectedId || state.selectedClosed) {
         select(id);
       } else {
-        if (id !== state.selectedId) state.unread.add(id);
+        // Its count at once, as the list would tell it: the customer's messages in it after the agent's read mark (all
+        // of them when it waited in the queue or was passed on), not 1 or 0 until the next list read.
+        if (id !== state.selectedId) state.unread.set(id, unreadOnArrival(id, conversation.agentReadAt));
         renderList();
         if (id === state.selectedId) renderThread();
       }
@@ -3893,6 +3905,7 @@
 
   (async function boot() {
     await window.deskSettings; // the shop's time zone, for every time shown
+    labelShopZone();
     try {
       const me = await api('GET', '/api/agents/me');
       if (me) { startApp(me); return; }

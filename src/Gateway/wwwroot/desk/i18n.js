@@ -7,6 +7,7 @@
 //   <button data-lang-switch>      the 中文 / EN switch: shows the language in use, a click changes to the other one.
 //   shopDate(iso, options)         a time as the shop's clock shows it (GET /api/desk/settings: the shop's time zone), in the
 //                                  reader's language; deskSettings is the promise of those settings.
+//   shopLocalToIso(local), shopInputValue(iso)   datetime-local pickers on the shop's clock; shopZone() its IANA name.
 (function () {
   'use strict';
   const key = 'chatgateway.desk.lang';
@@ -63,6 +64,54 @@
 
   // A day of the shop's calendar as yyyy-MM-dd (the reports' from and to).
   window.shopDay = (d) => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+
+  // Pickers (datetime-local) read and write the shop's wall clock, not the browser's: an agent on a New York laptop who picks
+  // 09:00 for a Shanghai shop means 09:00 in Shanghai.
+  window.shopZone = () => zone || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  const wallParts = new Map();
+  // The wall clock of a zone at an instant, as milliseconds read as if it were UTC.
+  function wallOf(ms, z) {
+    let f = wallParts.get(z);
+    if (!f) {
+      wallParts.set(z, f = new Intl.DateTimeFormat('en-US', {
+        timeZone: z, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      }));
+    }
+    const p = {};
+    for (const x of f.formatToParts(new Date(ms))) p[x.type] = x.value;
+    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute, +p.second);
+  }
+  // The zone's offset from UTC at an instant, in minutes (Shanghai +480, New York -300 or -240).
+  function offsetAt(ms, z) { return Math.round((wallOf(ms, z) - Math.floor(ms / 1000) * 1000) / 60000); }
+  const pad = (n) => String(n).padStart(2, '0');
+  // yyyy-MM-ddTHH:mm in the shop's zone (or z) as a time with that zone's offset, as the API takes it; '' when unreadable.
+  // A time the clocks skip (a DST spring-forward gap) moves on by the gap; a time they pass twice is the first one.
+  window.shopLocalToIso = (local, z) => {
+    z = z || window.shopZone();
+    const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d))?$/.exec(String(local || ''));
+    if (!m) return '';
+    const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
+    // Two offsets around the wall time (a day apart) cover both sides of any change; take the one that reads back.
+    const candidates = [offsetAt(wall - 86400000, z), offsetAt(wall + 86400000, z)].sort((a, b) => b - a);
+    let at = null;
+    for (const off of candidates) {
+      const t = wall - off * 60000;
+      if (offsetAt(t, z) === off) { at = t; break; }
+    }
+    if (at === null) at = wall - candidates[1] * 60000; // in a gap: read with the offset before the jump, it lands after it
+    const off = offsetAt(at, z);
+    const w = new Date(at + off * 60000);
+    const a = Math.abs(off);
+    return `${w.getUTCFullYear()}-${pad(w.getUTCMonth() + 1)}-${pad(w.getUTCDate())}T${pad(w.getUTCHours())}:${pad(w.getUTCMinutes())}:${pad(w.getUTCSeconds())}`
+      + `${off < 0 ? '-' : '+'}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+  };
+  // An instant as a picker's value (yyyy-MM-ddTHH:mm) on the shop's clock (or z's).
+  window.shopInputValue = (iso, z) => {
+    const d = iso instanceof Date ? iso : new Date(iso);
+    if (isNaN(d)) return '';
+    const w = new Date(wallOf(d.getTime(), z || window.shopZone()));
+    return `${w.getUTCFullYear()}-${pad(w.getUTCMonth() + 1)}-${pad(w.getUTCDate())}T${pad(w.getUTCHours())}:${pad(w.getUTCMinutes())}`;
+  };
 
   function wireSwitches(root) {
     for (const b of root.querySelectorAll('[data-lang-switch]')) {

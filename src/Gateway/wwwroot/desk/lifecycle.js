@@ -265,6 +265,6 @@
     }
   }
 
-  ui.tabQueues.addEventListener('click', loadWaiting);
-  setInterval(() => { if (!ui.queuesView.hidden && !document.hidden) loadWaiting(); }, 3000);
+  // Read with the overview's poll: on opening the Queues view and every 3 s while it is shown.
+  d.overviewPolled = loadWaiting;
 })();
