@@ -52,9 +52,11 @@ internal sealed class ChannelInstanceFactory(
         var instance = new ChannelInstance(entry.Id, entry.Plugin, settingsBuilder.Build());
         runtime.Instance = instance;
 
+        // Outside the try: a gateway service that cannot be built (its own settings invalid) is the gateway's error, not the plugin's.
+        var host = HostServicesFor(plugin, instance, channelTypeOf);
         try
         {
-            var services = ChannelContainer.CreateServices(plugin, instance, HostServicesFor(plugin, instance, channelTypeOf));
+            var services = ChannelContainer.CreateServices(plugin, instance, host);
             var provider = ChannelContainer.BuildProvider(services);
             runtime.Services = provider;
             var failures = ChannelContainer.StartupFailures(provider);
