@@ -14,7 +14,7 @@ namespace ChatGateway.Abstractions;
 /// <see cref="IConversationHistory"/>, <see cref="IOutreachPreferences"/>, <see cref="IAttachmentStore"/>, <see cref="IChannelState"/>,
 /// <see cref="IChannelLeases"/>, <see cref="IContactProfiles"/>, <see cref="ChannelInstance"/>, logging, options,
 /// <see cref="TimeProvider"/>, <c>IHttpClientFactory</c>, <c>IHostApplicationLifetime</c>), then calls
-/// <see cref="ConfigureServices"/>. The plugin must register an <see cref="IChannelSender"/>;
+/// <see cref="ConfigureServices"/> (see <see cref="Hosting.ChannelContainer"/>, which the test kit builds instances with too). The plugin must register an <see cref="IChannelSender"/>;
 /// any <c>IHostedService</c> it registers is started with the gateway and stopped with it.
 /// </remarks>
 public interface IChannelPlugin

@@ -88,7 +88,9 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<ConversationService>();
         services.AddSingleton<ConversationLifecycle>();
         services.AddSingleton<Search.SearchQueries>();
-        services.AddSingleton<ChannelHost>();
+        services.AddSingleton<PluginLoader>();
+        services.AddSingleton<ChannelInstanceFactory>();
+        services.AddSingleton<ChannelRegistry>();
         services.AddOptions<Attachments.AttachmentOptions>().Bind(configuration.GetSection("Attachments")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Attachments.AttachmentOptions>, Attachments.AttachmentOptionsValidator>();
         services.AddSingleton<Attachments.IBlobStore>(sp => new Attachments.DiskBlobStore(sp.GetRequiredService<IOptions<Attachments.AttachmentOptions>>().Value.Path));
@@ -123,7 +125,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryService>());
         services.AddSingleton<ReplyFanOutService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReplyFanOutService>());
-        services.AddHostedService(sp => sp.GetRequiredService<ChannelHost>());
+        services.AddHostedService<ChannelLifetimeService>();
 
         services.AddFollowUps(configuration);
         services.AddReports(configuration);

@@ -39,7 +39,7 @@ if (args is ["create-agent", .. var options])
 }
 
 // Plugins are loaded here so a bad plugins.json stops start-up with every problem listed.
-var channels = app.Services.GetRequiredService<ChannelHost>();
+var channels = app.Services.GetRequiredService<ChannelRegistry>();
 channels.Load();
 
 app.UseForwardedHeaders();
@@ -71,7 +71,7 @@ if (app.Environment.IsDevelopment())
 
 app.MapAgentAdminApi();
 app.MapHub<AgentHub>("/hubs/agent");
-channels.MapEndpoints(app);
+app.MapChannels();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

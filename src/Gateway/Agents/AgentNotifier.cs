@@ -17,7 +17,7 @@ internal sealed partial class AgentNotifier(
     GatewayEventBus events,
     ConversationQueries queries,
     IDbContextFactory<GatewayDbContext> dbFactory,
-    ChannelHost channels,
+    ChannelRegistry channels,
     ConversationRouter router,
     RedisRoutingStore store,
     IHubContext<AgentHub> hub,

@@ -31,7 +31,7 @@ internal sealed record MovedRecord(
 /// commit (its cached contacts are dropped when another connection writes) and files the next message of
 /// either contact under the contact that holds them now.
 /// </summary>
-internal sealed partial class ContactMergeService(IDbContextFactory<GatewayDbContext> dbFactory, Plugins.ChannelHost channels, TimeProvider time, ILogger<ContactMergeService> logger)
+internal sealed partial class ContactMergeService(IDbContextFactory<GatewayDbContext> dbFactory, Plugins.ChannelRegistry channels, TimeProvider time, ILogger<ContactMergeService> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

@@ -391,7 +391,7 @@ internal static class ContactPanelEndpoints
 
     // ---------------------------------------------------------------- past conversations
     private static async Task<IResult> ListConversationsAsync(
-        Guid id, int? limit, string? before, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ChannelHost channels, CancellationToken ct)
+        Guid id, int? limit, string? before, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ChannelRegistry channels, CancellationToken ct)
     {
         if (limit is < 1 or > MaxConversations)
         {

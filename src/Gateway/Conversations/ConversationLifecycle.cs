@@ -26,7 +26,7 @@ internal enum LifecycleError { None, NotFound, Conflict, Forbidden }
 /// from a queue themselves.
 /// </summary>
 internal sealed class ConversationLifecycle(
-    IDbContextFactory<GatewayDbContext> dbFactory, ConversationRouter router, RoutingRules rules, ChannelHost channels, TimeProvider time)
+    IDbContextFactory<GatewayDbContext> dbFactory, ConversationRouter router, RoutingRules rules, ChannelRegistry channels, TimeProvider time)
 {
     public const int ClosedPageSize = 30;
     public const int MaxWaitingListed = 100;

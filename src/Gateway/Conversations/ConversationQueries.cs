@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace ChatGateway.Gateway.Conversations;
 
 /// <summary>Reads conversations for agents: one contact's whole history across channels.</summary>
-internal sealed class ConversationQueries(IDbContextFactory<GatewayDbContext> dbFactory, ChannelHost channels, TimeProvider time)
+internal sealed class ConversationQueries(IDbContextFactory<GatewayDbContext> dbFactory, ChannelRegistry channels, TimeProvider time)
 {
     /// <summary>Most recent messages of a contact shown with a conversation.</summary>
     public const int HistoryLimit = 500;

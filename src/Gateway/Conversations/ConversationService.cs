@@ -14,7 +14,7 @@ internal sealed partial class ConversationService(
     DeliveryService delivery,
     ConversationRouter router,
     GatewayEventBus events,
-    ChannelHost channels,
+    ChannelRegistry channels,
     TimeProvider time,
     RoutingRules rules,
     FollowUps.IFollowUpPlanner followUps,

@@ -13,7 +13,7 @@ namespace ChatGateway.Gateway.Conversations;
 internal static class ReplyChannels
 {
     public static async Task<List<(ChannelIdentity Identity, ReplyChannelDto Channel)>> ListAsync(
-        GatewayDbContext db, ChannelHost channels, Conversation conversation, CancellationToken cancellationToken, DateTimeOffset? now = null)
+        GatewayDbContext db, ChannelRegistry channels, Conversation conversation, CancellationToken cancellationToken, DateTimeOffset? now = null)
     {
         var identities = await db.ChannelIdentities.AsNoTracking()
             .Where(i => i.ContactId == conversation.ContactId)

@@ -24,7 +24,7 @@ internal static class StartConversationEndpoints
         agent.MapPost("/contacts/{id:guid}/conversations", StartAsync);
 
     private static async Task<IResult> StartAsync(
-        Guid id, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ChannelHost channels, ConversationService conversations,
+        Guid id, HttpContext http, IDbContextFactory<GatewayDbContext> dbFactory, ChannelRegistry channels, ConversationService conversations,
         ConversationQueries queries, RedisRoutingStore store, GatewayEventBus events, ForbiddenPhrases phrases, TimeProvider time, CancellationToken ct)
     {
         var (request, bodyError) = await ApiEndpoints.ReadJsonAsync<StartConversationRequest>(http, ct);
@@ -136,7 +136,7 @@ internal static class StartConversationEndpoints
     }
 
     /// <summary>Why the gateway may not write first to the customer on this identity's channel now, or null.</summary>
-    private static async Task<string?> RefusesAsync(GatewayDbContext db, ChannelHost channels, Contact contact, ChannelIdentity identity, CancellationToken ct)
+    private static async Task<string?> RefusesAsync(GatewayDbContext db, ChannelRegistry channels, Contact contact, ChannelIdentity identity, CancellationToken ct)
     {
         var instance = identity.InstanceId;
         if (!channels.TryGetRunning(instance, out var channel))

@@ -27,7 +27,7 @@ namespace ChatGateway.Gateway.Delivery;
 /// </remarks>
 internal sealed partial class DeliveryService(
     IDbContextFactory<GatewayDbContext> dbFactory,
-    ChannelHost channels,
+    ChannelRegistry channels,
     GatewayEventBus events,
     GatewayInstance instance,
     StoreHealth storeHealth,

@@ -16,7 +16,7 @@ namespace ChatGateway.Gateway.Delivery;
 internal sealed partial class ReplyFanOutService(
     GatewayEventBus events,
     IDbContextFactory<GatewayDbContext> dbFactory,
-    ChannelHost channels,
+    ChannelRegistry channels,
     ILogger<ReplyFanOutService> logger) : GatewayEventSubscriber(events, logger)
 {
     /// <summary>The event type: a reply (<see cref="GatewayEvent.MessageId"/>) was sent or delivered.</summary>

@@ -23,7 +23,7 @@ internal sealed partial class FollowUpFirer(
     FollowUpSettings options,
     IOptionsMonitor<RoutingOptions> routing,
     ShopTime shop,
-    ChannelHost channels,
+    ChannelRegistry channels,
     DeliveryService delivery,
     GatewayEventBus events,
     IFollowUpScheduler scheduler,

@@ -1,3 +1,4 @@
+using ChatGateway.Abstractions;
 using ChatGateway.Gateway.Plugins;
 using ChatGateway.Gateway.Redis;
 using ChatGateway.Gateway.Store;
@@ -45,15 +46,40 @@ internal sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
 }
 
 /// <summary>Every enabled channel runs and says it is ready; its data holds each channel's state by instance id.</summary>
-internal sealed class ChannelsHealthCheck(ChannelHost channels) : IHealthCheck
+internal sealed class ChannelsHealthCheck(ChannelRegistry channels) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var problems = await channels.CheckReadinessAsync(cancellationToken);
+        var problems = await CheckReadinessAsync(cancellationToken);
         var states = channels.Channels.Where(c => c.Entry.Enabled)
             .ToDictionary(c => c.Entry.Id, c => (object)(problems.TryGetValue(c.Entry.Id, out var reason) ? reason : "ok"));
         return problems.Count == 0
             ? HealthCheckResult.Healthy(data: states)
             : HealthCheckResult.Unhealthy("channels not ready", data: states);
+    }
+
+    /// <summary>Empty when every enabled instance runs and its IChannelReadiness checks pass; otherwise the reasons by instance.</summary>
+    private async Task<Dictionary<string, string>> CheckReadinessAsync(CancellationToken cancellationToken)
+    {
+        var problems = new Dictionary<string, string>();
+        foreach (var channel in channels.Channels.Where(c => c.Entry.Enabled))
+        {
+            if (channel.State != "running")
+            {
+                problems[channel.Entry.Id] = channel.Error ?? channel.State;
+                continue;
+            }
+
+            foreach (var readiness in channel.Services!.GetServices<IChannelReadiness>())
+            {
+                var reason = await readiness.CheckAsync(cancellationToken);
+                if (reason is not null)
+                {
+                    problems[channel.Entry.Id] = reason;
+                }
+            }
+        }
+
+        return problems;
     }
 }

@@ -19,7 +19,7 @@ internal sealed partial class IngestService(
     GatewayEventBus events,
     AutoReplyService autoReply,
     HandOffRetryService retries,
-    Plugins.ChannelHost channels,
+    Plugins.ChannelRegistry channels,
     SurveyAnswers surveys,
     RichInbound rich,
     IOptions<IngestOptions> ingestOptions,

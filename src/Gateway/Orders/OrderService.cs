@@ -16,7 +16,7 @@ namespace ChatGateway.Gateway.Orders;
 internal sealed partial class OrderService(
     IDbContextFactory<GatewayDbContext> dbFactory,
     StoreDialect dialect,
-    Plugins.ChannelHost channels,
+    Plugins.ChannelRegistry channels,
     IFollowUpPlanner planner,
     IFollowUpScheduler scheduler,
     StoreWriteGate writeGate,

@@ -22,7 +22,7 @@ internal sealed partial class RoutingRecoveryService(
     IDbContextFactory<GatewayDbContext> dbFactory,
     RedisRoutingStore store,
     ConversationRouter router,
-    Plugins.ChannelHost channels,
+    Plugins.ChannelRegistry channels,
     IOptions<RoutingOptions> options,
     TimeProvider time,
     ILogger<RoutingRecoveryService> logger) : BackgroundService

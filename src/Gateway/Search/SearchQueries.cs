@@ -10,7 +10,7 @@ namespace ChatGateway.Gateway.Search;
 /// and the text of customers' and agents' messages. A substring match (LIKE, its wildcards taken literally) that scans
 /// the messages: no index or trigger on the inbound path, fine for a shop's volumes, and bounded in what it returns.
 /// </summary>
-internal sealed class SearchQueries(IDbContextFactory<GatewayDbContext> dbFactory, ChannelHost channels)
+internal sealed class SearchQueries(IDbContextFactory<GatewayDbContext> dbFactory, ChannelRegistry channels)
 {
     public const int MinLength = 2;
     public const int MaxLength = 100;

@@ -56,7 +56,7 @@ internal static class ApiEndpoints
             TypedResults.Ok(await queries.ListFailedAsync(AgentId(http), ct)));
         agent.MapPost("/messages/{id:guid}/retry", MessageEndpoints.RetryAsync);
         agent.MapPost("/messages/{id:guid}/resend", MessageEndpoints.ResendAsync);
-        agent.MapGet("/plugins", (ChannelHost channels) => TypedResults.Ok(channels.Channels.Select(c => new PluginDto(
+        agent.MapGet("/plugins", (ChannelRegistry channels) => TypedResults.Ok(channels.Channels.Select(c => new PluginDto(
             c.Entry.Id,
             c.Entry.Plugin,
             c.Plugin?.ChannelType,

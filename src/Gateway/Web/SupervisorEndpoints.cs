@@ -80,7 +80,7 @@ internal static class SupervisorEndpoints
     }
 
     private static async Task<OverviewDto> GetOverviewAsync(
-        IDbContextFactory<GatewayDbContext> dbFactory, RedisRoutingStore routing, RoutingRules rules, ChannelHost channels,
+        IDbContextFactory<GatewayDbContext> dbFactory, RedisRoutingStore routing, RoutingRules rules, ChannelRegistry channels,
         IOptions<RoutingOptions> options, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();

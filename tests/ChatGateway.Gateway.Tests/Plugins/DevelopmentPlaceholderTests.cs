@@ -47,7 +47,7 @@ public sealed class DevelopmentPlaceholderTests
         Assert.Contains("plugins.json plugins.plain settings: Greeting is required.", message);
         Assert.DoesNotContain("plugins.own", message);
         Assert.DoesNotContain("plugins.entry", message);
-        Assert.DoesNotContain(ChannelHost.DevelopmentSettingsFile, message);
+        Assert.DoesNotContain(ChannelInstanceFactory.DevelopmentSettingsFile, message);
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class DevelopmentPlaceholderTests
         var failure = Assert.ThrowsAny<Exception>(() => host.StartServerAsync().GetAwaiter().GetResult());
 
         Assert.Contains("plugins.json plugins.bare settings: Greeting is required.", failure.ToString());
-        Assert.Contains($"for the demo, a placeholder in the plugin's {ChannelHost.DevelopmentSettingsFile}", failure.ToString());
+        Assert.Contains($"for the demo, a placeholder in the plugin's {ChannelInstanceFactory.DevelopmentSettingsFile}", failure.ToString());
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class DevelopmentPlaceholderTests
 
         var failure = Assert.ThrowsAny<Exception>(() => host.StartServerAsync().GetAwaiter().GetResult());
 
-        Assert.Contains($"plugins.json plugins.plain: plugin 'WithPlaceholders' has an unreadable '{ChannelHost.DevelopmentSettingsFile}'", failure.ToString());
+        Assert.Contains($"plugins.json plugins.plain: plugin 'WithPlaceholders' has an unreadable '{ChannelInstanceFactory.DevelopmentSettingsFile}'", failure.ToString());
     }
 
     private static Dictionary<string, string?> Settings(string placeholders = $$"""{ "Greeting": "{{Placeholder}}" }""")
@@ -81,7 +81,7 @@ public sealed class DevelopmentPlaceholderTests
             File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
         }
 
-        File.WriteAllText(Path.Combine(folder, ChannelHost.DevelopmentSettingsFile), placeholders);
+        File.WriteAllText(Path.Combine(folder, ChannelInstanceFactory.DevelopmentSettingsFile), placeholders);
         return new Dictionary<string, string?>
         {
             ["Plugins:Directory"] = plugins,

@@ -16,9 +16,9 @@ public sealed class ChannelStateTests
     public async Task StateIsKeptPerInstance_AndCompareAndSetMovesACursorOnlyFromWhereItWas()
     {
         await using var channel = await RichChannel.StartAsync();
-        Assert.True(channel.Host.Services.GetRequiredService<ChannelHost>().TryGetRunning(RichChannel.Instance, out var mail));
+        Assert.True(channel.Host.Services.GetRequiredService<ChannelRegistry>().TryGetRunning(RichChannel.Instance, out var mail));
         var state = mail.Services!.GetRequiredService<IChannelState>();
-        Assert.True(channel.Host.Services.GetRequiredService<ChannelHost>().TryGetRunning("webchat", out var webchat));
+        Assert.True(channel.Host.Services.GetRequiredService<ChannelRegistry>().TryGetRunning("webchat", out var webchat));
         var others = webchat.Services!.GetRequiredService<IChannelState>();
 
         Assert.Null(await state.GetAsync("imap:INBOX", CancellationToken.None));

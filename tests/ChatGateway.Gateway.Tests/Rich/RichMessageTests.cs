@@ -221,7 +221,7 @@ public sealed class RichMessageTests
         await using var channel = await RichChannel.StartAsync(settings: new Dictionary<string, string?> { ["Attachments:UnclaimedLifetime"] = "00:10:00" }, clock: clock);
         var kept = await channel.SendAsync(new { id = "u1@buyer.test", from = "buyer@buyer.test", text = "hello", files = new[] { RichChannel.File("kept.txt", "text/plain", "kept"u8.ToArray()) } });
         var keptId = Guid.Parse(Assert.Single(kept.GetProperty("files").EnumerateArray()).GetProperty("id").GetString()!);
-        Assert.True(channel.Host.Services.GetRequiredService<ChatGateway.Gateway.Plugins.ChannelHost>().TryGetRunning(RichChannel.Instance, out var mail));
+        Assert.True(channel.Host.Services.GetRequiredService<ChatGateway.Gateway.Plugins.ChannelRegistry>().TryGetRunning(RichChannel.Instance, out var mail));
         var store = mail.Services!.GetRequiredService<Abstractions.IAttachmentStore>();
         var left = await store.SaveAsync(new MemoryStream("left"u8.ToArray()), "left.txt", "text/plain", CancellationToken.None);
         var attachments = channel.Host.Services.GetRequiredService<ChatGateway.Gateway.Attachments.AttachmentService>();

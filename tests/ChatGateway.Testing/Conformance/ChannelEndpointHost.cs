@@ -1,21 +1,19 @@
 using ChatGateway.Abstractions;
+using ChatGateway.Abstractions.Hosting;
 
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace ChatGateway.Testing.Conformance;
 
 /// <summary>
-/// A plugin's real endpoints on a real Kestrel server on 127.0.0.1, hosted as the gateway's ChannelHost.MapEndpoints
-/// hosts them: mapped under <c>/channels/{id}</c>, short-circuited after routing, each request running with
-/// <c>RequestServices</c> a scope of the instance's own container in front of the app's services. Keep it in step with
-/// ChannelHost.MapEndpoints and ChannelRequestServices (the kit cannot reference the gateway).
+/// A plugin's real endpoints on a real Kestrel server on 127.0.0.1, mapped by the gateway's own code
+/// (<see cref="ChannelEndpoints.Map"/>): under <c>/channels/{id}</c>, short-circuited after routing, each request running
+/// with <c>RequestServices</c> a scope of the instance's own container in front of the app's services.
 /// </summary>
 public sealed class ChannelEndpointHost : IAsyncDisposable
 {
@@ -52,17 +50,7 @@ public sealed class ChannelEndpointHost : IAsyncDisposable
         app.Urls.Clear();
         app.Urls.Add("http://127.0.0.1:0");
 
-        var group = app.MapGroup($"/channels/{container.Instance.Id}");
-        var services = container.Services;
-        ((IEndpointConventionBuilder)group).Add(endpoint =>
-        {
-            if (endpoint.RequestDelegate is { } handler)
-            {
-                endpoint.RequestDelegate = ChannelScopedServices.Wrap(services, handler);
-            }
-        });
-        group.ShortCircuit();
-        plugin.MapEndpoints(group, container.Instance);
+        ChannelEndpoints.Map(app, plugin, container.Instance, container.Services);
 
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
@@ -74,32 +62,5 @@ public sealed class ChannelEndpointHost : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
-    }
-
-    /// <summary>The instance's scope in front of the app's services, as the gateway's ChannelRequestServices.</summary>
-    private sealed class ChannelScopedServices(IServiceProvider channel, IServiceProvider app) : IServiceProvider, IKeyedServiceProvider
-    {
-        public static RequestDelegate Wrap(IServiceProvider services, RequestDelegate endpoint) => async context =>
-        {
-            var original = context.RequestServices;
-            await using var scope = services.CreateAsyncScope();
-            context.RequestServices = new ChannelScopedServices(scope.ServiceProvider, original);
-            try
-            {
-                await endpoint(context);
-            }
-            finally
-            {
-                context.RequestServices = original;
-            }
-        };
-
-        public object? GetService(Type serviceType) => channel.GetService(serviceType) ?? app.GetService(serviceType);
-
-        public object? GetKeyedService(Type serviceType, object? serviceKey) =>
-            (channel as IKeyedServiceProvider)?.GetKeyedService(serviceType, serviceKey) ?? (app as IKeyedServiceProvider)?.GetKeyedService(serviceType, serviceKey);
-
-        public object GetRequiredKeyedService(Type serviceType, object? serviceKey) =>
-            GetKeyedService(serviceType, serviceKey) ?? throw new InvalidOperationException($"No keyed service for type '{serviceType}'.");
     }
 }

@@ -1,18 +1,18 @@
 using ChatGateway.Abstractions;
+using ChatGateway.Abstractions.Hosting;
 
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace ChatGateway.Testing.Conformance;
 
 /// <summary>
-/// One channel instance's private service container, built as the gateway's ChannelHost builds it:
-/// the instance, logging, the clock, options, IHttpClientFactory, the three gateway sinks, the channel keys, the outreach
-/// preferences, the attachment store, the channel state, the leases, the contact profiles and the customer activity sink first (test doubles of each),
-/// then the plugin's own registrations. Keep the registration list in step with ChannelHost.BuildInstance.
+/// One channel instance's private service container, built by the gateway's own code (<see cref="ChannelContainer"/>):
+/// the instance, logging, the clock, options, IHttpClientFactory and the gateway's services (here a test double of each:
+/// the sinks, the history, the attachment store, the state, the leases, the keys, the outreach preferences, the contact
+/// profiles), then the plugin's own registrations. The gateway's order events sink and application lifetime are left out.
 /// </summary>
 public sealed class ChannelInstanceContainer : IAsyncDisposable
 {
@@ -122,26 +122,22 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
         var profiles = new InMemoryContactProfiles(inbound);
         var activity = new RecordingCustomerActivitySink(inbound);
 
-        var services = new ServiceCollection();
-        services.AddSingleton(instance);
-        services.AddSingleton<ILoggerFactory>(loggerFactory ?? NullLoggerFactory.Instance);
-        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        services.AddSingleton<TimeProvider>(timeProvider ?? TimeProvider.System);
-        services.AddOptions();
-        services.AddHttpClient();
-        services.AddSingleton<IInboundSink>(inbound);
-        services.AddSingleton<IDeliveryStatusSink>(statuses);
-        services.AddSingleton<IConversationHistory>(history);
-        services.AddSingleton<IChannelKeys>(new FixedChannelKeys(instanceId));
-        services.AddSingleton<IOutreachPreferences>(preferences);
-        services.AddSingleton(attachments);
-        services.AddSingleton(state);
-        services.AddSingleton(leases);
-        services.AddSingleton<IContactProfiles>(profiles);
-        services.AddSingleton<ICustomerActivitySink>(activity);
-
-        plugin.ConfigureServices(instance, services);
-        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = validateOnBuild });
+        var services = ChannelContainer.CreateServices(plugin, instance, new ChannelHostServices
+        {
+            LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance,
+            TimeProvider = timeProvider ?? TimeProvider.System,
+            Inbound = inbound,
+            CustomerActivity = activity,
+            DeliveryStatuses = statuses,
+            History = history,
+            Attachments = attachments,
+            State = state,
+            Leases = leases,
+            Keys = new FixedChannelKeys(instanceId),
+            OutreachPreferences = preferences,
+            ContactProfiles = profiles,
+        });
+        var provider = ChannelContainer.BuildProvider(services, validateOnBuild);
         return new ChannelInstanceContainer(
             instance, provider, inbound, statuses, history, preferences, attachments, state, leases, profiles, activity, [.. services], ownedAttachments);
     }
@@ -150,22 +146,7 @@ public sealed class ChannelInstanceContainer : IAsyncDisposable
     /// Runs the start-up validators as the gateway does before it starts an instance, and returns
     /// every failure they report (empty when the settings are good). Any other exception propagates.
     /// </summary>
-    public IReadOnlyList<string> StartupFailures()
-    {
-        try
-        {
-            Services.GetService<IStartupValidator>()?.Validate();
-            return [];
-        }
-        catch (OptionsValidationException ex)
-        {
-            return [.. ex.Failures];
-        }
-        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
-        {
-            return [.. ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures)];
-        }
-    }
+    public IReadOnlyList<string> StartupFailures() => ChannelContainer.StartupFailures(Services);
 
     public async ValueTask DisposeAsync()
     {

@@ -17,7 +17,7 @@ namespace ChatGateway.Testing.Conformance;
 
 /// <summary>
 /// What the gateway relies on from every channel plugin, checked the way the gateway loads and hosts
-/// one (see ChannelHost): each plugin's test project derives a class from this one and passes its plugin,
+/// one (through ChatGateway.Abstractions.Hosting, as the gateway does): each plugin's test project derives a class from this one and passes its plugin,
 /// settings that start it, and the settings it cannot start without.
 /// </summary>
 public abstract partial class ChannelPluginConformanceTests

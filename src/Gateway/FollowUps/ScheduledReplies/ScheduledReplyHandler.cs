@@ -14,7 +14,7 @@ namespace ChatGateway.Gateway.FollowUps.ScheduledReplies;
 /// reason, when the agent could not reply now: the conversation closed or passed to someone else, the channel's window shut.
 /// </summary>
 internal sealed partial class ScheduledReplyHandler(
-    ChannelHost channels, DeliveryService delivery, TimeProvider time, ILogger<ScheduledReplyHandler> logger) : IFollowUpKindHandler
+    ChannelRegistry channels, DeliveryService delivery, TimeProvider time, ILogger<ScheduledReplyHandler> logger) : IFollowUpKindHandler
 {
     /// <summary>Later than this (the gateway was down), the reply is not sent: its moment has passed.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromHours(1);

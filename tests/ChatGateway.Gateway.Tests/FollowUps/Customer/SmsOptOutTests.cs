@@ -102,7 +102,7 @@ public sealed class SmsOptOutTests
         await shop.PostAsync("order.paid", new { orderId = "1001" });
         Assert.Equal(HttpStatusCode.OK, (await shop.Http.SendAsync(FollowUpFiringTests.InboundSms("SM-td-1", "你好"))).StatusCode);
         // Everything declined for every channel, as the widget's setting records it through the same contract.
-        Assert.True(shop.Host.Services.GetRequiredService<ChannelHost>().TryGetRunning("sms-main", out var sms));
+        Assert.True(shop.Host.Services.GetRequiredService<ChannelRegistry>().TryGetRunning("sms-main", out var sms));
         Assert.True(await sms.Services!.GetRequiredService<IOutreachPreferences>().SetAsync(Buyer, OutreachPreference.None, thisChannelOnly: false, CancellationToken.None));
 
         Assert.Equal(HttpStatusCode.OK, (await shop.Http.SendAsync(FollowUpFiringTests.InboundSms("SM-td-2", "退订"))).StatusCode);

@@ -86,7 +86,7 @@ public sealed class WebChatCustomerTests
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 2, 0, 0, TimeSpan.Zero));
         await using var host = await GatewayHost.StartAsync(clock: clock);
-        var channels = host.Services.GetRequiredService<ChannelHost>();
+        var channels = host.Services.GetRequiredService<ChannelRegistry>();
         Assert.True(channels.TryGetRunning("webchat", out var webchat));
         Assert.True(webchat.Plugin!.Capabilities.HasFlag(ChannelCapabilities.StartConversation));
         var outreach = webchat.Services!.GetRequiredService<IChannelOutreach>();

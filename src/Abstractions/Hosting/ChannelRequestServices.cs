@@ -1,16 +1,19 @@
-namespace ChatGateway.Gateway.Plugins;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatGateway.Abstractions.Hosting;
 
 /// <summary>
-/// Runs a channel endpoint's requests with the instance's own container in front of the gateway's, so a
-/// plugin's handlers resolve the plugin's services from HttpContext.RequestServices while framework
+/// Runs a channel endpoint's requests with the instance's own container in front of the host's, so a
+/// plugin's handlers resolve the plugin's services from HttpContext.RequestServices while the host's framework
 /// services (JSON options, problem details) still resolve.
 /// </summary>
-internal sealed class ChannelRequestServices(IServiceProvider channel, IServiceProvider gateway) : IServiceProvider, IKeyedServiceProvider
+internal sealed class ChannelRequestServices(IServiceProvider channel, IServiceProvider host) : IServiceProvider, IKeyedServiceProvider
 {
     /// <summary>
     /// The endpoint's handler, run in a scope of the instance's container. It wraps the endpoint itself
     /// rather than being a middleware: channel endpoints skip the middleware after routing (see
-    /// <see cref="ChannelHost.MapEndpoints"/>).
+    /// <see cref="ChannelEndpoints.Map"/>).
     /// </summary>
     public static RequestDelegate Wrap(IServiceProvider services, RequestDelegate endpoint) => async context =>
     {
@@ -27,10 +30,10 @@ internal sealed class ChannelRequestServices(IServiceProvider channel, IServiceP
         }
     };
 
-    public object? GetService(Type serviceType) => channel.GetService(serviceType) ?? gateway.GetService(serviceType);
+    public object? GetService(Type serviceType) => channel.GetService(serviceType) ?? host.GetService(serviceType);
 
     public object? GetKeyedService(Type serviceType, object? serviceKey) =>
-        (channel as IKeyedServiceProvider)?.GetKeyedService(serviceType, serviceKey) ?? (gateway as IKeyedServiceProvider)?.GetKeyedService(serviceType, serviceKey);
+        (channel as IKeyedServiceProvider)?.GetKeyedService(serviceType, serviceKey) ?? (host as IKeyedServiceProvider)?.GetKeyedService(serviceType, serviceKey);
 
     public object GetRequiredKeyedService(Type serviceType, object? serviceKey) =>
         GetKeyedService(serviceType, serviceKey) ?? throw new InvalidOperationException($"No keyed service for type '{serviceType}'.");
