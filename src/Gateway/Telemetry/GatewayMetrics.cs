@@ -30,7 +30,7 @@ internal sealed class GatewayMetrics
     /// <summary>The queues' depth per skill, as last read from Redis (<see cref="QueueDepthSampler"/>).</summary>
     private volatile IReadOnlyList<KeyValuePair<string, long>> _queueDepths = [];
 
-    public GatewayMetrics(IMeterFactory meters, Agents.DeskConnections desks, Plugins.ChannelHost channels)
+    public GatewayMetrics(IMeterFactory meters, Agents.DeskConnections desks, Plugins.ChannelRegistry channels)
     {
         var meter = meters.Create(Name);
         meter.CreateObservableUpDownCounter("chatgateway.desk.connections", () => (long)desks.Count, "{connection}", "Agents' desk connections open on this gateway process");
@@ -127,7 +127,7 @@ internal sealed class GatewayMetrics
     }
 
     /// <summary>Each running channel instance that counts live customer connections (<see cref="Abstractions.IChannelConnectionCount"/>), by instance id.</summary>
-    private static List<Measurement<long>> VisitorConnections(Plugins.ChannelHost channels)
+    private static List<Measurement<long>> VisitorConnections(Plugins.ChannelRegistry channels)
     {
         var measurements = new List<Measurement<long>>();
         foreach (var channel in channels.Channels)
