@@ -221,7 +221,7 @@ internal sealed partial class ChannelHost(
         services.AddSingleton(gatewayServices.GetRequiredService<TimeProvider>());
         services.AddSingleton(gatewayServices.GetRequiredService<IHostApplicationLifetime>());
         services.AddOptions();
-        services.AddHttpClient();
+        services.AddProviderHttpClients(gatewayServices.GetRequiredService<IOptions<ProviderHttpOptions>>().Value, logger, entry.Id);
         var dbFactory = gatewayServices.GetRequiredService<IDbContextFactory<GatewayDbContext>>();
         services.AddSingleton<IInboundSink>(new InstanceInboundSink(gatewayServices.GetRequiredService<IngestService>(), entry.Id));
         services.AddSingleton<ICustomerActivitySink>(new Agents.InstanceCustomerActivitySink(gatewayServices.GetRequiredService<Agents.ConversationActivityService>(), entry.Id));
