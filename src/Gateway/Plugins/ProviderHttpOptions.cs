@@ -17,8 +17,12 @@ internal sealed class ProviderHttpOptions
     /// <summary>Longest a call may take with its retries (reads only are retried).</summary>
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Retries of a GET or HEAD (a media download, a profile lookup) that failed transiently, with jittered backoff; 0 turns them off.</summary>
-    public int GetRetries { get; set; } = 2;
+    /// <summary>
+    /// Retries of a GET or HEAD (a media download, a profile lookup) that failed transiently, with jittered backoff. Off by
+    /// default: the bundled plugins retry their downloads themselves, and retries under retries multiply the calls to a
+    /// provider that is already struggling. For a plugin that does not, 1 or 2.
+    /// </summary>
+    public int GetRetries { get; set; }
 
     /// <summary>Wait before the first retry of a read; it doubles, with jitter.</summary>
     public TimeSpan GetRetryDelay { get; set; } = TimeSpan.FromSeconds(1);

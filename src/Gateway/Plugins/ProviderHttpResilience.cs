@@ -10,7 +10,8 @@ namespace ChatGateway.Gateway.Plugins;
 /// <summary>
 /// The HTTP clients of one channel instance's container: every client a plugin makes calls its provider through a time
 /// limit, a circuit breaker per host (a provider that keeps failing is not called for a while: its sends fail at once and
-/// delivery tries them later) and, for reads only, a few jittered retries. A POST goes out once per delivery attempt.
+/// delivery tries them later) and, for reads only and when configured, jittered retries. A POST goes out once per
+/// delivery attempt.
 /// </summary>
 internal static partial class ProviderHttpResilience
 {
