@@ -70,6 +70,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
         services.AddOptions<PluginsOptions>().Bind(configuration.GetSection("Plugins")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PluginsOptions>, PluginsOptionsValidator>();
+        services.AddOptions<ProviderHttpOptions>().Bind(configuration.GetSection("ProviderHttp")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ProviderHttpOptions>, ProviderHttpOptionsValidator>();
 
         services.AddOptions<BusinessHoursOptions>().Bind(configuration.GetSection("BusinessHours")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BusinessHoursOptions>, BusinessHoursValidator>();

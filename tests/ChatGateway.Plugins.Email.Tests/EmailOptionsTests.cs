@@ -57,6 +57,19 @@ public sealed class EmailOptionsTests
     }
 
     [Fact]
+    public async Task StartupValidation_TimeoutsOutOfRange_NameTheirKeys()
+    {
+        var settings = EmailTestInstance.OfflineSettings();
+        settings["Imap:Timeout"] = "00:00:00";
+        settings["Smtp:Timeout"] = "1.00:00:00";
+
+        var failures = await StartupFailuresAsync(settings);
+
+        Assert.Contains("Imap:Timeout must be greater than 0", failures);
+        Assert.Contains("Smtp:Timeout must be at most 00:10:00, not 1.00:00:00", failures);
+    }
+
+    [Fact]
     public async Task Defaults_ByPort_TlsOn993And465_StartTlsElse_AndInboxAsTheFolder()
     {
         var settings = new Dictionary<string, string?>

@@ -103,6 +103,17 @@ public sealed class LineSenderTests : IAsyncLifetime
         Assert.Equal($"LINE answered {status} to the push: failed as the test asked ({status})", result.Error);
     }
 
+    [Fact]
+    public async Task Send_LineRateLimitsWithRetryAfter_IsTransientWithTheWait()
+    {
+        _line.FailNextSend(429, retryAfterSeconds: 90);
+
+        var result = await SendAsync(Message("Hello there"));
+
+        Assert.Equal(DeliveryOutcome.TransientFailure, result.Outcome);
+        Assert.Equal(TimeSpan.FromSeconds(90), result.RetryAfter);
+    }
+
     [Theory]
     [InlineData(400)]
     [InlineData(401)]

@@ -47,6 +47,15 @@ public sealed class SmsOptionsTests
     }
 
     [Fact]
+    public async Task StartupValidation_RequestTimeoutOfADay_IsRefused()
+    {
+        var settings = SmsTestInstance.ValidSettings();
+        settings["RequestTimeout"] = "1.00:00:00";
+
+        Assert.Equal(["RequestTimeout must be at most 00:10:00, not 1.00:00:00"], await StartupFailuresAsync(settings));
+    }
+
+    [Fact]
     public async Task StartupValidation_PublicBaseUrlWithQuery_IsRefused()
     {
         var settings = SmsTestInstance.ValidSettings();

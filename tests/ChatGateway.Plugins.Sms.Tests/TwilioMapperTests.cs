@@ -159,6 +159,14 @@ public sealed class TwilioMapperTests
     }
 
     [Fact]
+    public void ToDeliveryResult_TooManyRequestsWithRetryAfter_CarriesTheWait()
+    {
+        var result = TwilioMapper.ToDeliveryResult(TwilioSendResult.Rejected(429, null, TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(DeliveryResult.Transient("Twilio returned 429 (retry after 30 s)", TimeSpan.FromSeconds(30)), result);
+    }
+
+    [Fact]
     public void ToDeliveryResult_BadRequestWithTwilioError_IsPermanentWithCodeAndMessage()
     {
         var result = TwilioMapper.ToDeliveryResult(

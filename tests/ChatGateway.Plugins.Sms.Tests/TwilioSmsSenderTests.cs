@@ -69,6 +69,17 @@ public sealed class TwilioSmsSenderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Send_TwilioReturns429WithRetryAfter_ReportsTransientWithTheWait()
+    {
+        _twilio.FailNext(1, 429, retryAfterSeconds: 120);
+
+        var result = await SendAsync(Message("hi"));
+
+        Assert.Equal(DeliveryResult.Transient("Twilio returned 429 (retry after 120 s)", TimeSpan.FromSeconds(120)), result);
+        Assert.Equal(TimeSpan.FromSeconds(120), result.RetryAfter);
+    }
+
+    [Fact]
     public async Task Send_TwilioReturns503_ReportsTransientFailure()
     {
         _twilio.FailNext(1, 503);

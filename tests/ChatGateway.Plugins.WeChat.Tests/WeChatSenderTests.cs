@@ -160,6 +160,19 @@ public sealed class WeChatSenderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Send_BusyWithRetryAfter_IsTransientWithTheWait()
+    {
+        await using var container = Build();
+        Assert.Equal(DeliveryOutcome.Sent, (await SendAsync(container, Message())).Outcome);
+        _api.FailNextSend(503, retryAfterSeconds: 45);
+
+        var result = await SendAsync(container, Message());
+
+        Assert.Equal(DeliveryOutcome.TransientFailure, result.Outcome);
+        Assert.Equal(TimeSpan.FromSeconds(45), result.RetryAfter);
+    }
+
+    [Fact]
     public async Task Send_OutsideTheWindow45015_IsPermanentWindowClosed()
     {
         await using var container = Build();

@@ -43,7 +43,7 @@ public sealed class FakeLineServer : IFakeProviderApi
 {
     private readonly WebApplication _app;
     private readonly string _accessToken;
-    private readonly ConcurrentQueue<int> _sendFailures = new();
+    private readonly ConcurrentQueue<(int Status, int? RetryAfter)> _sendFailures = new();
     private readonly ConcurrentQueue<int> _contentFailures = new();
     private readonly ConcurrentQueue<LineSent> _sent = new();
     private readonly ConcurrentQueue<string?> _keys = new();
@@ -159,7 +159,10 @@ public sealed class FakeLineServer : IFakeProviderApi
     public void AddContent(string messageId, byte[] bytes, string contentType) => _content[messageId] = (bytes, contentType);
 
     /// <summary>Answers the next reply or push with this status and LINE's error body for it.</summary>
-    public void FailNextSend(int statusCode) => _sendFailures.Enqueue(statusCode);
+    public void FailNextSend(int statusCode) => _sendFailures.Enqueue((statusCode, null));
+
+    /// <summary>Answers the next reply or push with this status, LINE's error body and a <c>Retry-After</c> header (seconds).</summary>
+    public void FailNextSend(int statusCode, int retryAfterSeconds) => _sendFailures.Enqueue((statusCode, retryAfterSeconds));
 
     /// <summary>Answers the next content download with this status.</summary>
     public void FailNextContent(int statusCode) => _contentFailures.Enqueue(statusCode);
@@ -221,7 +224,12 @@ public sealed class FakeLineServer : IFakeProviderApi
 
         if (_sendFailures.TryDequeue(out var failure))
         {
-            return Error(failure, $"failed as the test asked ({failure})");
+            if (failure.RetryAfter is { } seconds)
+            {
+                context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return Error(failure.Status, $"failed as the test asked ({failure.Status})");
         }
 
         var (body, texts, invalid) = await ReadMessagesAsync(context);
@@ -261,7 +269,12 @@ public sealed class FakeLineServer : IFakeProviderApi
 
         if (_sendFailures.TryDequeue(out var failure))
         {
-            return Error(failure, $"failed as the test asked ({failure})");
+            if (failure.RetryAfter is { } seconds)
+            {
+                context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return Error(failure.Status, $"failed as the test asked ({failure.Status})");
         }
 
         var (body, texts, invalid) = await ReadMessagesAsync(context);

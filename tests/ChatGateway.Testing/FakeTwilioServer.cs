@@ -107,6 +107,7 @@ public sealed partial class FakeTwilioServer : IFakeProviderApi
     private int _mediaFailureStatus;
     private int _failuresLeft;
     private int _failureStatus;
+    private int? _failureRetryAfter;
     private int? _failureCode;
     private string? _failureMessage;
     private int _delaysLeft;
@@ -243,9 +244,10 @@ public sealed partial class FakeTwilioServer : IFakeProviderApi
 
     /// <summary>
     /// Answers the next <paramref name="count"/> requests with <paramref name="status"/> and Twilio's error JSON
-    /// (a code and message fitting the status unless given), after recording them.
+    /// (a code and message fitting the status unless given), after recording them; with <paramref name="retryAfterSeconds"/>,
+    /// a <c>Retry-After</c> header as Twilio sends with a 429.
     /// </summary>
-    public void FailNext(int count, int status, int? code = null, string? message = null)
+    public void FailNext(int count, int status, int? code = null, string? message = null, int? retryAfterSeconds = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         lock (_gate)
@@ -254,6 +256,7 @@ public sealed partial class FakeTwilioServer : IFakeProviderApi
             _failureStatus = status;
             _failureCode = code;
             _failureMessage = message;
+            _failureRetryAfter = retryAfterSeconds;
         }
     }
 
@@ -318,14 +321,14 @@ public sealed partial class FakeTwilioServer : IFakeProviderApi
         IReadOnlyList<string> mediaUrls = fields is not null && fields.TryGetValue("MediaUrl", out var urls) ? [.. urls.Select(url => url ?? "")] : [];
         IReadOnlyList<TwilioMediaFetch> fetches = [];
 
-        (int Status, int? Code, string? Message) failure = default;
+        (int Status, int? Code, string? Message, int? RetryAfter) failure = default;
         TimeSpan delay = TimeSpan.Zero;
         lock (_gate)
         {
             if (_failuresLeft > 0)
             {
                 _failuresLeft--;
-                failure = (_failureStatus, _failureCode, _failureMessage);
+                failure = (_failureStatus, _failureCode, _failureMessage, _failureRetryAfter);
             }
 
             if (_delaysLeft > 0)
@@ -365,6 +368,10 @@ public sealed partial class FakeTwilioServer : IFakeProviderApi
         {
             var (defaultCode, defaultMessage) = DefaultError(failure.Status);
             (status, json) = Error(failure.Status, failure.Code ?? defaultCode, failure.Message ?? defaultMessage);
+            if (failure.RetryAfter is { } seconds)
+            {
+                context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            }
         }
         else if (string.IsNullOrEmpty(form.GetValueOrDefault("To")))
         {

@@ -44,7 +44,7 @@ public sealed class FakeWeChatServer : IFakeProviderApi
     private readonly WebApplication _app;
     private readonly string _appId;
     private readonly string _secret;
-    private readonly ConcurrentQueue<int> _sendFailures = new();
+    private readonly ConcurrentQueue<(int Status, int? RetryAfter)> _sendFailures = new();
     private readonly ConcurrentQueue<int> _sendErrCodes = new();
     private readonly ConcurrentQueue<WeChatSent> _sent = new();
     private readonly ConcurrentQueue<string?> _keys = new();
@@ -136,7 +136,10 @@ public sealed class FakeWeChatServer : IFakeProviderApi
     }
 
     /// <summary>Answers the next send with this HTTP status and WeChat's error body.</summary>
-    public void FailNextSend(int statusCode) => _sendFailures.Enqueue(statusCode);
+    public void FailNextSend(int statusCode) => _sendFailures.Enqueue((statusCode, null));
+
+    /// <summary>Answers the next send with this HTTP status, WeChat's error body and a <c>Retry-After</c> header (seconds), as a proxy in front does.</summary>
+    public void FailNextSend(int statusCode, int retryAfterSeconds) => _sendFailures.Enqueue((statusCode, retryAfterSeconds));
 
     /// <summary>Answers the next send (HTTP 200) with this errcode: 45015 (out of the 48 h window), 43004 (unfollowed), 45047…</summary>
     public void FailNextSendWith(int errCode) => _sendErrCodes.Enqueue(errCode);
@@ -248,9 +251,14 @@ public sealed class FakeWeChatServer : IFakeProviderApi
     private async Task<IResult> SendAsync(HttpContext context)
     {
         _keys.Enqueue(null);
-        if (_sendFailures.TryDequeue(out var status))
+        if (_sendFailures.TryDequeue(out var failure))
         {
-            return Results.Json(new { errcode = -1, errmsg = "system error" }, statusCode: status);
+            if (failure.RetryAfter is { } seconds)
+            {
+                context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return Results.Json(new { errcode = -1, errmsg = "system error" }, statusCode: failure.Status);
         }
 
         if (!IsCurrent(context.Request.Query))

@@ -89,5 +89,6 @@ public static class ChannelContainer
 
         services.AddSingleton(host.OutreachPreferences);
         services.AddSingleton(host.ContactProfiles);
+        host.ConfigureServices?.Invoke(services);
     }
 }

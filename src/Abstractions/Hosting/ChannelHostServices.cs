@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -51,4 +52,10 @@ public sealed class ChannelHostServices
 
     /// <summary>Where the instance reports what a provider's profile says about a customer.</summary>
     public required IContactProfiles ContactProfiles { get; init; }
+
+    /// <summary>
+    /// The host's own additions to every instance's container, after the registrations above and before the plugin's:
+    /// the gateway puts its provider HTTP policies (time limits, circuit breaker) on the instance's <c>IHttpClientFactory</c> here.
+    /// </summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
 }

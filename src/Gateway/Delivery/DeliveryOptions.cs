@@ -54,6 +54,11 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
             }
         }
 
+        if (options.MaxBackoff < options.InitialBackoff)
+        {
+            errors.Add($"Delivery:MaxBackoff ({options.MaxBackoff}) must be at least Delivery:InitialBackoff ({options.InitialBackoff}).");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -125,6 +125,8 @@ internal sealed class ChannelInstanceFactory(
             ContactProfiles = new Contacts.ContactProfiles(
                 dbFactory, time, gatewayServices.GetRequiredService<ILogger<Contacts.ContactProfiles>>(), id,
                 plugin.ChannelType, () => gatewayServices.GetRequiredService<Contacts.ContactMergeService>()),
+            ConfigureServices = services => services.AddProviderHttpClients(
+                gatewayServices.GetRequiredService<IOptions<ProviderHttpOptions>>().Value, gatewayServices.GetRequiredService<ILogger<ChannelRegistry>>(), id),
         };
     }
 

@@ -62,42 +62,43 @@ internal sealed class StoreOptions
     }
 }
 
-/// <summary>Refuses a store setting that cannot work, naming the key.</summary>
+/// <summary>Refuses every store setting that cannot work at once, naming its key.</summary>
 internal sealed class StoreOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<StoreOptions>
 {
     public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, StoreOptions options)
     {
+        var errors = new List<string>();
         if (!Enum.IsDefined(options.Provider))
         {
-            return Microsoft.Extensions.Options.ValidateOptionsResult.Fail("Store:Provider must be Sqlite or PostgreSql.");
+            errors.Add("Store:Provider must be Sqlite or PostgreSql.");
         }
-
-        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        else if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
-            return Microsoft.Extensions.Options.ValidateOptionsResult.Fail("ConnectionStrings:Gateway is empty.");
+            errors.Add("ConnectionStrings:Gateway is empty.");
         }
-
-        try
+        else
         {
-            if (options.IsSqlite)
+            try
             {
-                _ = new SqliteConnectionStringBuilder(options.ConnectionString);
-            }
-            else
-            {
-                var builder = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString);
-                if (string.IsNullOrEmpty(builder.Host) || string.IsNullOrEmpty(builder.Database))
+                if (options.IsSqlite)
                 {
-                    return Microsoft.Extensions.Options.ValidateOptionsResult.Fail(
-                        "ConnectionStrings:Gateway must name Host and Database for Store:Provider PostgreSql (e.g. Host=db;Database=chatgateway;Username=gateway).");
+                    _ = new SqliteConnectionStringBuilder(options.ConnectionString);
+                }
+                else
+                {
+                    var builder = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString);
+                    if (string.IsNullOrEmpty(builder.Host) || string.IsNullOrEmpty(builder.Database))
+                    {
+                        errors.Add("ConnectionStrings:Gateway must name Host and Database for Store:Provider PostgreSql (e.g. Host=db;Database=chatgateway;Username=gateway).");
+                    }
                 }
             }
-        }
-        catch (ArgumentException ex)
-        {
-            return Microsoft.Extensions.Options.ValidateOptionsResult.Fail($"ConnectionStrings:Gateway is not a valid {options.Provider} connection string: {ex.Message}");
+            catch (ArgumentException ex)
+            {
+                errors.Add($"ConnectionStrings:Gateway is not a valid {options.Provider} connection string: {ex.Message}");
+            }
         }
 
-        return Microsoft.Extensions.Options.ValidateOptionsResult.Success;
+        return errors.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(errors);
     }
 }

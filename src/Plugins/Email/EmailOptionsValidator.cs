@@ -114,6 +114,11 @@ internal sealed class EmailOptionsValidator(ChannelInstance instance) : IValidat
         {
             errors.Add($"{prefix}:Timeout must be greater than 0");
         }
+        else if (server.Timeout > TimeSpan.FromMinutes(10))
+        {
+            // MailKit takes the timeout in milliseconds as an int; longer is no use for one command anyway.
+            errors.Add($"{prefix}:Timeout must be at most 00:10:00, not {server.Timeout}");
+        }
     }
 
     private static bool IsLoopback(string host) =>

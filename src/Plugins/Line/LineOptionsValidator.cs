@@ -34,6 +34,11 @@ internal sealed class LineOptionsValidator(ChannelInstance instance) : IValidate
         {
             errors.Add("RequestTimeout must be greater than 0");
         }
+        else if (options.RequestTimeout > TimeSpan.FromMinutes(10))
+        {
+            // Beyond what an HttpClient takes; the gateway's ProviderHttp:AttemptTimeout cuts a call sooner anyway.
+            errors.Add($"RequestTimeout must be at most 00:10:00, not {options.RequestTimeout}");
+        }
 
         if (options.ReplyTokenLifetime <= TimeSpan.Zero || options.ReplyTokenLifetime > TimeSpan.FromMinutes(10))
         {
@@ -43,6 +48,10 @@ internal sealed class LineOptionsValidator(ChannelInstance instance) : IValidate
         if (options.ProfileCacheDuration <= TimeSpan.Zero)
         {
             errors.Add("ProfileCacheDuration must be greater than 0");
+        }
+        else if (options.ProfileCacheDuration > TimeSpan.FromDays(30))
+        {
+            errors.Add($"ProfileCacheDuration must be at most 30.00:00:00, not {options.ProfileCacheDuration}");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -60,6 +60,11 @@ internal sealed partial class SmsOptionsValidator(ChannelInstance instance) : IV
         {
             errors.Add("RequestTimeout must be greater than 0");
         }
+        else if (options.RequestTimeout > TimeSpan.FromMinutes(10))
+        {
+            // Beyond what an HttpClient takes; the gateway's ProviderHttp:AttemptTimeout cuts a call sooner anyway.
+            errors.Add($"RequestTimeout must be at most 00:10:00, not {options.RequestTimeout}");
+        }
 
         if (options.MediaUrlLifetime < TimeSpan.FromMinutes(1) || options.MediaUrlLifetime > TimeSpan.FromDays(7))
         {

@@ -263,7 +263,9 @@ internal static partial class TwilioMapper
 
         if (status is 408 or 429 or >= 500)
         {
-            return DeliveryResult.Transient($"Twilio returned {status}");
+            return result.RetryAfter is { } wait
+                ? DeliveryResult.Transient($"Twilio returned {status} (retry after {wait.TotalSeconds:0} s)", wait)
+                : DeliveryResult.Transient($"Twilio returned {status}");
         }
 
         return DeliveryResult.Permanent(result.Error switch

@@ -64,10 +64,19 @@ internal sealed class TelegramOptionsValidator(ChannelInstance instance) : IVali
         {
             errors.Add("RequestTimeout must be greater than 0");
         }
+        else if (options.RequestTimeout > TimeSpan.FromMinutes(10))
+        {
+            // Beyond what an HttpClient takes; the gateway's ProviderHttp:AttemptTimeout cuts a call sooner anyway.
+            errors.Add($"RequestTimeout must be at most 00:10:00, not {options.RequestTimeout}");
+        }
 
         if (options.MaxRegistrationBackoff <= TimeSpan.Zero)
         {
             errors.Add("MaxRegistrationBackoff must be greater than 0");
+        }
+        else if (options.MaxRegistrationBackoff > TimeSpan.FromDays(1))
+        {
+            errors.Add($"MaxRegistrationBackoff must be at most 1.00:00:00, not {options.MaxRegistrationBackoff}");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -48,6 +48,11 @@ internal sealed class WeChatOptionsValidator(ChannelInstance instance) : IValida
         {
             errors.Add("RequestTimeout must be greater than 0");
         }
+        else if (options.RequestTimeout > TimeSpan.FromMinutes(10))
+        {
+            // Beyond what an HttpClient takes; the gateway's ProviderHttp:AttemptTimeout cuts a call sooner anyway.
+            errors.Add($"RequestTimeout must be at most 00:10:00, not {options.RequestTimeout}");
+        }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -46,6 +46,11 @@ internal sealed partial class WhatsAppOptionsValidator(ChannelInstance instance)
         {
             errors.Add("RequestTimeout must be greater than 0");
         }
+        else if (options.RequestTimeout > TimeSpan.FromMinutes(10))
+        {
+            // Beyond what an HttpClient takes; the gateway's ProviderHttp:AttemptTimeout cuts a call sooner anyway.
+            errors.Add($"RequestTimeout must be at most 00:10:00, not {options.RequestTimeout}");
+        }
 
         foreach (var (templateName, template) in options.Templates)
         {

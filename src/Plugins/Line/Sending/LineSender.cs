@@ -14,7 +14,7 @@ namespace ChatGateway.Plugins.Line.Sending;
 /// with a reply token goes through the reply API (free, and shown as the answer); without one, or when LINE refuses the
 /// token (used, expired), it is pushed in the same attempt, with the gateway's message id as <c>X-Line-Retry-Key</c>.
 /// </summary>
-internal sealed class LineSender(ILineApi api, ILogger<LineSender> logger) : IChannelSender
+internal sealed class LineSender(ILineApi api, ILogger<LineSender> logger, TimeProvider time) : IChannelSender
 {
     /// <summary>The header of LINE's 409: the request id of the push that already took this retry key.</summary>
     public const string AcceptedRequestIdHeader = "x-line-accepted-request-id";
@@ -119,7 +119,8 @@ internal sealed class LineSender(ILineApi api, ILogger<LineSender> logger) : ICh
             var reason = $"LINE answered {(int)status} to the {how}{(error is null ? "" : $": {error}")}";
             if (status == HttpStatusCode.TooManyRequests || status == HttpStatusCode.RequestTimeout || (int)status >= 500)
             {
-                return Transient(message, reason);
+                // LINE's rate limits answer 429; a Retry-After (from LINE or a proxy in front) is the least delivery waits.
+                return Transient(message, reason, RetryAfter(response.Headers?.RetryAfter));
             }
 
             Log.SendFailedPermanent(logger, message.MessageId, how, (int)status);
@@ -127,9 +128,15 @@ internal sealed class LineSender(ILineApi api, ILogger<LineSender> logger) : ICh
         }
     }
 
-    private DeliveryResult Transient(OutboundMessage message, string reason)
+    private DeliveryResult Transient(OutboundMessage message, string reason, TimeSpan? retryAfter = null)
     {
         Log.SendFailedTransient(logger, message.MessageId, reason);
-        return DeliveryResult.Transient(reason);
+        return retryAfter is { } wait ? DeliveryResult.Transient(reason, wait) : DeliveryResult.Transient(reason);
+    }
+
+    private TimeSpan? RetryAfter(System.Net.Http.Headers.RetryConditionHeaderValue? header)
+    {
+        var wait = header?.Delta ?? (header?.Date is { } date ? date - time.GetUtcNow() : null);
+        return wait > TimeSpan.Zero ? wait : null;
     }
 }

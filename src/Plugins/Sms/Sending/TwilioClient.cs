@@ -8,7 +8,7 @@ using Refit;
 namespace ChatGateway.Plugins.Sms.Sending;
 
 /// <summary>Calls Twilio's Messages API and turns every answer, or the lack of one, into a <see cref="TwilioSendResult"/>.</summary>
-internal sealed class TwilioClient(ITwilioApi api, IOptionsMonitor<SmsOptions> options)
+internal sealed class TwilioClient(ITwilioApi api, IOptionsMonitor<SmsOptions> options, TimeProvider time)
 {
     public async Task<TwilioSendResult> CreateMessageAsync(
         IEnumerable<KeyValuePair<string, string>> form, string idempotencyToken, CancellationToken cancellationToken)
@@ -50,7 +50,7 @@ internal sealed class TwilioClient(ITwilioApi api, IOptionsMonitor<SmsOptions> o
             }
 
             var content = response.Error is ApiException apiException ? apiException.Content : null;
-            return TwilioSendResult.Rejected(status, ParseError(content));
+            return TwilioSendResult.Rejected(status, ParseError(content), status is 429 or 503 ? RetryAfter(response.Headers?.RetryAfter) : null);
         }
     }
 
@@ -93,6 +93,13 @@ internal sealed class TwilioClient(ITwilioApi api, IOptionsMonitor<SmsOptions> o
         {
             return null;
         }
+    }
+
+    /// <summary>Twilio's <c>Retry-After</c> (seconds, or a date): delivery waits at least that long before the next attempt.</summary>
+    private TimeSpan? RetryAfter(System.Net.Http.Headers.RetryConditionHeaderValue? header)
+    {
+        var wait = header?.Delta ?? (header?.Date is { } date ? date - time.GetUtcNow() : null);
+        return wait > TimeSpan.Zero ? wait : null;
     }
 
     private static bool IsTransport(Exception ex) =>

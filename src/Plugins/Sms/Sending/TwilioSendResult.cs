@@ -5,11 +5,12 @@ namespace ChatGateway.Plugins.Sms.Sending;
 /// <param name="Sid">The message sid from a 2xx answer.</param>
 /// <param name="Error">Twilio's error body from a non-2xx answer, when it had one.</param>
 /// <param name="TransportError">Why no answer arrived (timeout, connection refused).</param>
-internal sealed record TwilioSendResult(int? StatusCode, string? Sid = null, TwilioError? Error = null, string? TransportError = null)
+/// <param name="RetryAfter">The wait a 429 or 503 asked for in its <c>Retry-After</c> header.</param>
+internal sealed record TwilioSendResult(int? StatusCode, string? Sid = null, TwilioError? Error = null, string? TransportError = null, TimeSpan? RetryAfter = null)
 {
     public static TwilioSendResult Accepted(int statusCode, string? sid) => new(statusCode, Sid: sid);
 
-    public static TwilioSendResult Rejected(int statusCode, TwilioError? error) => new(statusCode, Error: error);
+    public static TwilioSendResult Rejected(int statusCode, TwilioError? error, TimeSpan? retryAfter = null) => new(statusCode, Error: error, RetryAfter: retryAfter);
 
     public static TwilioSendResult Unreachable(string reason) => new(null, TransportError: reason);
 

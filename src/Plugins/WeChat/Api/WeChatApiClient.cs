@@ -9,6 +9,9 @@ internal sealed record WeChatResult(int ErrCode, string? ErrMsg, bool Unreachabl
 {
     public string? AccessToken { get; init; }
 
+    /// <summary>The wait an HTTP 429 or 503 (from WeChat or a proxy in front) asked for in its <c>Retry-After</c> seconds.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public int ExpiresIn { get; init; }
 
     public string? MediaId { get; init; }
@@ -128,7 +131,7 @@ internal sealed class WeChatApiClient(IWeChatApi api)
 
             if (!response.IsSuccessStatusCode)
             {
-                return StatusResult(status);
+                return StatusResult(status) with { RetryAfter = status is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable && response.Headers?.RetryAfter?.Delta is { } wait && wait > TimeSpan.Zero ? wait : null };
             }
 
             return response.Content is { } content

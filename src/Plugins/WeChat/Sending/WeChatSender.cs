@@ -165,7 +165,7 @@ internal sealed class WeChatSender(
             case null:
                 return Transient(message, "no WeChat access_token yet");
             case { Unreachable: true }:
-                return Transient(message, result.ErrMsg ?? "could not reach WeChat");
+                return Transient(message, result.ErrMsg ?? "could not reach WeChat", result.RetryAfter);
             case { ErrCode: 45015 }:
                 return Permanent(message, result.ErrCode, WindowClosed);
             case { ErrCode: 45047 or 45009 or -1 }:
@@ -181,10 +181,10 @@ internal sealed class WeChatSender(
         }
     }
 
-    private DeliveryResult Transient(OutboundMessage message, string reason)
+    private DeliveryResult Transient(OutboundMessage message, string reason, TimeSpan? retryAfter = null)
     {
         Log.SendFailedTransient(logger, message.MessageId, reason);
-        return DeliveryResult.Transient(reason);
+        return retryAfter is { } wait ? DeliveryResult.Transient(reason, wait) : DeliveryResult.Transient(reason);
     }
 
     private DeliveryResult Permanent(OutboundMessage message, int errCode, string reason)
