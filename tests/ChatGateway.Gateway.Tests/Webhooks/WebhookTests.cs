@@ -217,6 +217,41 @@ public sealed class WebhookTests
         Assert.All(deliveries, d => Assert.Equal("pending", d.GetProperty("status").GetString()));
     }
 
+    [Fact]
+    public async Task TransferAndContactMerge_AreSent_WithTheAgentsAndContacts()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var host = await GatewayHost.StartAsync(settings: Settings());
+        await using var alice = await host.SignInAsync("alice", online: false);
+        await using var carol = await host.SignInAsync("carol");
+        await using var bob = await host.SignInAsync("bob");
+        await SubscribeAsync(alice, receiver, "conversation.assigned", "conversation.transferred", "contact.merged");
+        await using var first = await Visitor.ArriveAsync(host, connect: false);
+        await first.SendOkAsync("我的快递到哪里了？");
+        var conversation = await carol.NextAssignedAsync();
+        Assert.Equal(HttpStatusCode.OK, (await carol.Http.PostAsJsonAsync($"/api/conversations/{conversation.Id}/transfer", new { toAgent = "bob", note = "VIP" })).StatusCode);
+        await bob.NextAssignedAsync();
+
+        var events = (await receiver.WaitForAsync(r => r.Count(x => x.ConversationId == conversation.Id.ToString()) >= 3))
+            .Where(x => x.ConversationId == conversation.Id.ToString()).ToList();
+        Assert.Equal(["conversation.assigned", "conversation.transferred", "conversation.assigned"], events.Select(e => e.Type));
+        Assert.Equal("carol", events[0].Json.GetProperty("data").GetProperty("agent").GetProperty("userName").GetString());
+        var transferred = events[1].Json.GetProperty("data");
+        Assert.Equal("carol", transferred.GetProperty("fromAgent").GetProperty("userName").GetString());
+        Assert.Equal("bob", transferred.GetProperty("toAgent").GetProperty("userName").GetString());
+        Assert.Equal("bob", events[2].Json.GetProperty("data").GetProperty("agent").GetProperty("userName").GetString());
+
+        await using var second = await Visitor.ArriveAsync(host, connect: false);
+        var other = (await second.SendOkAsync("还在吗")).GetProperty("conversationId").GetGuid();
+        var into = conversation.Contact.Id;
+        var from = (await alice.Http.GetFromJsonAsync<JsonElement>($"/api/conversations/{other}")).GetProperty("contact").GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await alice.Http.PostAsJsonAsync($"/api/contacts/{from}/merge", new { into })).StatusCode);
+        var merged = (await receiver.WaitForAsync(r => r.Any(x => x.Type == "contact.merged"))).Single(x => x.Type == "contact.merged").Json.GetProperty("data");
+        Assert.Equal(from, merged.GetProperty("fromContactId").GetGuid());
+        Assert.Equal(into, merged.GetProperty("intoContactId").GetGuid());
+        Assert.All(receiver.All, r => Assert.True(r.Verified));
+    }
+
     private static async Task<List<JsonElement>> WaitForDeliveriesAsync(AgentSession supervisor, Guid webhookId, Func<List<JsonElement>, bool> done, string query = "")
     {
         var until = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(20);
