@@ -440,6 +440,16 @@ public sealed class WebhookTests
         Assert.Equal(["message.created"], webhook.GetProperty("events").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(HttpStatusCode.NoContent, (await alice.Http.DeleteAsync($"/api/webhooks/{id}")).StatusCode);
         Assert.Equal("[]", await alice.Http.GetStringAsync("/api/webhooks"));
+
+        var paths = (await alice.Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json")).GetProperty("paths");
+        foreach (var path in new[]
+        {
+            "/api/webhooks", "/api/webhooks/{id}", "/api/webhooks/{id}/rotate-secret", "/api/webhooks/{id}/enable", "/api/webhooks/{id}/test",
+            "/api/webhooks/{id}/deliveries", "/api/webhooks/{id}/deliveries/{deliveryId}/replay", "/api/webhooks/{id}/replay-failed",
+        })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), $"{path} missing from the OpenAPI document");
+        }
     }
 
     [Fact]
