@@ -9,6 +9,7 @@ using ChatGateway.Gateway.Redis;
 using ChatGateway.Gateway.Reports;
 using ChatGateway.Gateway.Routing;
 using ChatGateway.Gateway.Store;
+using ChatGateway.Gateway.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -130,6 +131,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddHostedService<ChannelLifetimeService>();
 
         services.AddFollowUps(configuration);
+        services.AddWebhooks(configuration);
         services.AddReports(configuration);
         services.AddOptions<FollowUps.Callbacks.CallbackOptions>().Bind(configuration.GetSection("Callbacks")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<FollowUps.Callbacks.CallbackOptions>, FollowUps.Callbacks.CallbackOptionsValidator>();

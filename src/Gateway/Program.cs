@@ -9,6 +9,7 @@ using ChatGateway.Gateway.ReplyGuard;
 using ChatGateway.Gateway.Reports;
 using ChatGateway.Gateway.Telemetry;
 using ChatGateway.Gateway.Web;
+using ChatGateway.Gateway.Webhooks;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -58,6 +59,7 @@ app.MapGatewayMetrics();
 app.MapGatewayApi();
 app.MapSupervisorApi();
 app.MapReportsApi();
+app.MapWebhooksApi();
 app.MapDeskSettingsApi();
 app.MapContactsApi();
 app.MapOrdersApi();

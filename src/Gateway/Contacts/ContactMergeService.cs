@@ -31,7 +31,8 @@ internal sealed record MovedRecord(
 /// commit (its cached contacts are dropped when another connection writes) and files the next message of
 /// either contact under the contact that holds them now.
 /// </summary>
-internal sealed partial class ContactMergeService(IDbContextFactory<GatewayDbContext> dbFactory, Plugins.ChannelRegistry channels, TimeProvider time, ILogger<ContactMergeService> logger)
+internal sealed partial class ContactMergeService(
+    IDbContextFactory<GatewayDbContext> dbFactory, Plugins.ChannelRegistry channels, TimeProvider time, ILogger<ContactMergeService> logger, Webhooks.WebhookOutbox webhooks)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -132,6 +133,7 @@ internal sealed partial class ContactMergeService(IDbContextFactory<GatewayDbCon
             Moved = JsonSerializer.Serialize(new MovedRecord([.. identities.Select(i => i.Id)], [.. conversations.Select(c => c.Id)], filled, madeVip, exclusive), Json),
         };
         db.ContactMerges.Add(merge);
+        webhooks.ContactMerged(db, merge);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogMerged(logger, fromId, intoId, agentId, identities.Count, conversations.Count);

@@ -19,7 +19,8 @@ internal sealed partial class ConversationService(
     RoutingRules rules,
     FollowUps.IFollowUpPlanner followUps,
     FollowUps.IFollowUpScheduler scheduler,
-    Attachments.AttachmentService attachments)
+    Attachments.AttachmentService attachments,
+    Webhooks.WebhookOutbox webhooks)
 {
     public const int MaxReplyLength = 4000;
 
@@ -89,6 +90,7 @@ internal sealed partial class ConversationService(
         }
 
         conversation.LastMessageAt = now;
+        webhooks.MessageCreated(db, conversation, message);
         await db.SaveChangesAsync(CancellationToken.None);
         delivery.Signal();
         var dto = message.ToDto(channels.ChannelTypeOf, null, files.Select(Attachments.AttachmentService.ToContract).ToList());
@@ -436,6 +438,7 @@ internal sealed partial class ConversationService(
         var closed = await db.Conversations.AsNoTracking().FirstAsync(c => c.Id == conversationId, CancellationToken.None);
         // Nobody asks a spammer how the service was.
         var planned = reason == ConversationActionsOptions.Spam ? [] : await followUps.ConversationClosedAsync(db, closed, CancellationToken.None);
+        await webhooks.ClosedAsync(db, conversationId);
         await db.SaveChangesAsync(CancellationToken.None);
         await transaction.CommitAsync(CancellationToken.None);
         await scheduler.SyncAsync(planned, CancellationToken.None);

@@ -56,7 +56,8 @@ internal sealed partial class SurveyAnswers(
     FollowUps.FollowUpSettings shop,
     IOptionsMonitor<SurveyOptions> options,
     TimeProvider time,
-    ILogger<SurveyAnswers> logger)
+    ILogger<SurveyAnswers> logger,
+    Webhooks.WebhookOutbox webhooks)
 {
     /// <summary>The answers a survey offers (buttons in the widget; the SMS text says "回复1-5").</summary>
     public static readonly IReadOnlyList<string> Choices = ["1", "2", "3", "4", "5"];
@@ -140,6 +141,7 @@ internal sealed partial class SurveyAnswers(
             NextAttemptAt = now,
             CreatedAt = now,
         });
+        await webhooks.ClosedAsync(db, conversationId);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogRated(logger, conversationId, rating);

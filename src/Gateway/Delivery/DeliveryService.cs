@@ -36,7 +36,8 @@ internal sealed partial class DeliveryService(
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<DeliveryService> logger,
-    Telemetry.GatewayMetrics metrics) : BackgroundService
+    Telemetry.GatewayMetrics metrics,
+    Webhooks.WebhookOutbox webhooks) : BackgroundService
 {
     /// <summary>How many of a thread's ids a reply names in its references at most (the newest).</summary>
     private const int MaxReferences = 20;
@@ -497,7 +498,7 @@ internal sealed partial class DeliveryService(
 
         // Only the owner records: the provider key is kept here because an update past the context skips SaveChanges.
         var providerKey = providerMessageId is null ? (long?)null : Message.KeyOf(message.InstanceId, MessageDirection.Out, providerMessageId);
-        var recorded = RecordAsync(writer => writer.Messages
+        var recorded = RecordAsync(async writer => await WithFailedEventAsync(writer, status, message, error, await writer.Messages
             .Where(m => m.Id == messageId && m.Status == MessageStatus.Pending && m.DeliveryOwner == owner)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, status)
@@ -506,10 +507,22 @@ internal sealed partial class DeliveryService(
                 .SetProperty(m => m.Error, error)
                 .SetProperty(m => m.NextAttemptAt, nextAttemptAt)
                 .SetProperty(m => m.DeliveryOwner, (string?)null)
-                .SetProperty(m => m.UpdatedAt, now), CancellationToken.None));
+                .SetProperty(m => m.UpdatedAt, now), CancellationToken.None)));
         // The slot is free once the provider answered: the result is recorded with others (its commit may wait for the
         // store's writer), and what it tells agents and the customer's other channels follows that commit.
         Track(FinishAsync(recorded, status, claim));
+    }
+
+    /// <summary>A reply given up on tells the shop's webhooks (<c>message.failed</c>), in the transaction that records it.</summary>
+    private async Task<int> WithFailedEventAsync(GatewayDbContext db, MessageStatus status, Message message, string? error, int rows)
+    {
+        if (rows == 1 && status == MessageStatus.Failed && webhooks.Wants(Webhooks.WebhookEventTypes.MessageFailed))
+        {
+            await webhooks.MessageFailedAsync(db, message, error ?? "send failed");
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+
+        return rows;
     }
 
     private async Task FinishAsync(Task<int> recorded, MessageStatus status, ClaimedSend claim)

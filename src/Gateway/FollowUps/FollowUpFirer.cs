@@ -33,7 +33,8 @@ internal sealed partial class FollowUpFirer(
     StoreWriteGate writeGate,
     TimeProvider time,
     ILogger<FollowUpFirer> logger,
-    Telemetry.GatewayMetrics metrics) : IFollowUpFirer
+    Telemetry.GatewayMetrics metrics,
+    Webhooks.WebhookOutbox webhooks) : IFollowUpFirer
 {
     public async Task<FollowUpOutcome?> FireAsync(Guid followUpId, CancellationToken cancellationToken) =>
         (await FireAsync([followUpId], cancellationToken))[0];
@@ -234,6 +235,7 @@ internal sealed partial class FollowUpFirer(
                 }
             }
 
+            webhooks.FollowUpsDone(db, ids, outcomes, rows);
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }

@@ -76,6 +76,9 @@ internal interface IInboundStatements : IDisposable
 
     void SaveHead(InboundHead head);
 
+    /// <summary>A webhook event in the batch's transaction (only when a subscription wants it).</summary>
+    void InsertWebhookEvent(Webhooks.WebhookEvent e);
+
     /// <summary>Moves the identities and conversations of <paramref name="from"/> to <paramref name="into"/> and deletes it.</summary>
     void MoveContact(Guid from, Guid into);
 }

@@ -33,6 +33,7 @@ internal sealed partial class InboundWriter : IAsyncDisposable
 
     private readonly StoreOptions _store;
     private readonly Telemetry.GatewayMetrics _metrics;
+    private readonly Webhooks.WebhookOutbox _webhooks;
     private readonly StoreDialect _dialect;
     private readonly StoreHealth _health;
     private readonly RoutingRules _rules;
@@ -60,9 +61,11 @@ internal sealed partial class InboundWriter : IAsyncDisposable
         IOptions<RoutingOptions> routingOptions,
         TimeProvider time,
         ILogger<InboundWriter> logger,
-        Telemetry.GatewayMetrics metrics)
+        Telemetry.GatewayMetrics metrics,
+        Webhooks.WebhookOutbox webhooks)
     {
         _metrics = metrics;
+        _webhooks = webhooks;
         _store = store.Value;
         _dialect = dialect;
         _health = health;
@@ -396,6 +399,10 @@ internal sealed partial class InboundWriter : IAsyncDisposable
                 conversation.Tags = classifier.AddTags(conversation.Tags, message.Text);
                 sql.InsertConversation(conversation);
                 lookup.AddOpen(conversation);
+                if (_webhooks.Wants(Webhooks.WebhookEventTypes.ConversationCreated))
+                {
+                    sql.InsertWebhookEvent(_webhooks.ConversationCreatedEvent(conversation, now));
+                }
             }
             else
             {
@@ -434,6 +441,10 @@ internal sealed partial class InboundWriter : IAsyncDisposable
             row.PreviousInboundId = lookup.Append(conversation.Id, isNew, row.Id, now);
             sql.InsertMessage(row);
             lookup.AddMessage(item.InstanceId, message.ProviderMessageId, row.Id, conversation.Id);
+            if (_webhooks.Wants(Webhooks.WebhookEventTypes.MessageCreated))
+            {
+                sql.InsertWebhookEvent(Webhooks.WebhookOutbox.MessageEvent(conversation.Id, contact.Id, row, item.ChannelType, now));
+            }
             if (extras is not null)
             {
                 StoreExtras(sql, item, extras, row, conversation);

@@ -253,6 +253,10 @@ internal sealed class PostgreSqlInboundStatements : IInboundStatements
     public void SetSubject(Guid conversationId, string subject) => Write(
         "UPDATE \"Conversations\" SET \"Subject\" = $2 WHERE \"Id\" = $1 AND \"Subject\" IS NULL", conversationId, subject);
 
+    public void InsertWebhookEvent(Webhooks.WebhookEvent e) => Write(
+        "INSERT INTO \"WebhookEvents\" (\"Id\", \"Type\", \"OrderingKey\", \"Payload\", \"CreatedAt\", \"FannedOut\") VALUES ($1, $2, $3, $4, $5, false)",
+        e.Id, e.Type, e.OrderingKey, e.Payload, Ticks(e.CreatedAt));
+
     public void MoveContact(Guid from, Guid into)
     {
         Write("UPDATE \"ChannelIdentities\" SET \"ContactId\" = $2 WHERE \"ContactId\" = $1", from, into);

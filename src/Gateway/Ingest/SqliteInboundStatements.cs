@@ -54,6 +54,7 @@ internal sealed class SqliteInboundStatements : IInboundStatements
     private SqliteCommand? _saveReplyContext;
     private SqliteCommand? _bindAttachment;
     private SqliteCommand? _setSubject;
+    private SqliteCommand? _insertWebhookEvent;
     private long _dataVersionSeen = -1;
     private bool _changed = true;
 
@@ -339,6 +340,13 @@ internal sealed class SqliteInboundStatements : IInboundStatements
     public void SetSubject(Guid conversationId, string subject) => Execute(
         Rare(ref _setSubject, "UPDATE \"Conversations\" SET \"Subject\" = @subject WHERE \"Id\" = @id AND \"Subject\" IS NULL"),
         ("@id", _d.Id(conversationId)), ("@subject", subject));
+
+    public void InsertWebhookEvent(Webhooks.WebhookEvent e) => Execute(
+        Rare(ref _insertWebhookEvent,
+            "INSERT INTO \"WebhookEvents\" (\"Id\", \"Type\", \"OrderingKey\", \"Payload\", \"CreatedAt\", \"FannedOut\") " +
+            "VALUES (@id, @type, @key, @payload, @created, @fanned)"),
+        ("@id", _d.Id(e.Id)), ("@type", e.Type), ("@key", _d.Id(e.OrderingKey)), ("@payload", e.Payload), ("@created", Ticks(e.CreatedAt)),
+        ("@fanned", _d.Flag(false)));
 
     /// <summary>A statement most batches never run (rich messages): prepared on first use, in the open transaction.</summary>
     private SqliteCommand Rare(ref SqliteCommand? command, string text)

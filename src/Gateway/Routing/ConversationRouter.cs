@@ -17,7 +17,8 @@ internal sealed partial class ConversationRouter(
     IOptions<RoutingOptions> options,
     TimeProvider time,
     ILogger<ConversationRouter> logger,
-    Telemetry.GatewayMetrics metrics)
+    Telemetry.GatewayMetrics metrics,
+    Webhooks.WebhookOutbox webhooks)
 {
     public long Score(int priority, DateTimeOffset since) => RedisRoutingStore.Score(priority, since, options.Value.PriorityStep);
 
@@ -253,6 +254,7 @@ internal sealed partial class ConversationRouter(
                 });
             }
 
+            await webhooks.RoutedAsync(db, conversation, a.AgentId, a.PreviousAgentId);
             await db.SaveChangesAsync();
             if (a.PreviousAgentId is { } previous)
             {

@@ -46,6 +46,9 @@ internal class GatewayDbContext : DbContext
     public DbSet<CannedReply> CannedReplies => Set<CannedReply>();
     public DbSet<CannedReplyAttachment> CannedReplyAttachments => Set<CannedReplyAttachment>();
     public DbSet<ReplyOverride> ReplyOverrides => Set<ReplyOverride>();
+    public DbSet<Webhooks.WebhookSubscription> WebhookSubscriptions => Set<Webhooks.WebhookSubscription>();
+    public DbSet<Webhooks.WebhookEvent> WebhookEvents => Set<Webhooks.WebhookEvent>();
+    public DbSet<Webhooks.WebhookDelivery> WebhookDeliveries => Set<Webhooks.WebhookDelivery>();
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
@@ -93,6 +96,7 @@ internal class GatewayDbContext : DbContext
 
     protected override void OnModelCreating(ModelBuilder b)
     {
+        Webhooks.WebhookModel.Configure(b);
         b.Entity<Contact>(e =>
         {
             // One contact per verified phone and per verified email, whichever instance sees it first (a merged-away
