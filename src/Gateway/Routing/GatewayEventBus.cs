@@ -29,6 +29,8 @@ internal static class GatewayEventTypes
     public const string AgentRead = "agentRead";
     /// <summary>The conversation was snoozed (DueAt: until when; null: until the customer writes): to its agent.</summary>
     public const string Snoozed = "snoozed";
+    /// <summary>A webhook subscription was added, changed or removed: every instance reads which events are wanted again.</summary>
+    public const string WebhooksChanged = "webhooksChanged";
     /// <summary>A snooze ended (its time came, or the agent woke it; a customer's message wakes it as a new message): to its agent.</summary>
     public const string Woken = "woken";
 }

@@ -59,17 +59,24 @@ internal sealed partial class WebhookDispatcher(
         base.Dispose();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Knows the subscriptions before start-up completes, so the first messages the gateway takes write their events.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        var settings = options.Value;
         try
         {
-            await outbox.RefreshAsync(stoppingToken);
+            await outbox.RefreshAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogLoopFailed(logger, ex);
         }
+
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
 
         var refresher = Periodic.RunAsync(time, settings.RefreshInterval, outbox.RefreshAsync, ex => LogLoopFailed(logger, ex), stoppingToken);
         var cleaner = Periodic.RunAsync(time, CleanInterval, CleanAsync, ex => LogLoopFailed(logger, ex), stoppingToken, runFirst: true);
@@ -405,7 +412,7 @@ internal sealed partial class WebhookDispatcher(
         await transaction.CommitAsync(CancellationToken.None);
         if (disable is not null)
         {
-            await outbox.RefreshAsync(CancellationToken.None);
+            await outbox.ChangedAsync(CancellationToken.None);
         }
     }
 

@@ -106,7 +106,7 @@ internal static class WebhookEndpoints
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.WebhookSubscriptions.Add(subscription);
         await db.SaveChangesAsync(CancellationToken.None);
-        await outbox.RefreshAsync(CancellationToken.None);
+        await outbox.ChangedAsync(CancellationToken.None);
         return TypedResults.Created($"/api/webhooks/{subscription.Id}", new WebhookSecretDto(await ToDtoAsync(db, subscription, ct), subscription.Secret));
     }
 
@@ -155,7 +155,7 @@ internal static class WebhookEndpoints
 
         subscription.UpdatedAt = time.GetUtcNow();
         await db.SaveChangesAsync(CancellationToken.None);
-        await outbox.RefreshAsync(CancellationToken.None);
+        await outbox.ChangedAsync(CancellationToken.None);
         outbox.Signal();
         return TypedResults.Ok(await ToDtoAsync(db, subscription, ct));
     }
@@ -172,7 +172,7 @@ internal static class WebhookEndpoints
         }
 
         await transaction.CommitAsync(CancellationToken.None);
-        await outbox.RefreshAsync(CancellationToken.None);
+        await outbox.ChangedAsync(CancellationToken.None);
         return TypedResults.NoContent();
     }
 
@@ -228,7 +228,7 @@ internal static class WebhookEndpoints
         Enable(subscription, true, time.GetUtcNow());
         subscription.UpdatedAt = time.GetUtcNow();
         await db.SaveChangesAsync(CancellationToken.None);
-        await outbox.RefreshAsync(CancellationToken.None);
+        await outbox.ChangedAsync(CancellationToken.None);
         outbox.Signal();
         return TypedResults.Ok(await ToDtoAsync(db, subscription, ct));
     }

@@ -35,6 +35,24 @@ internal sealed partial class WebhookOutbox(IDbContextFactory<GatewayDbContext> 
     }
 
     /// <summary>
+    /// After a subscription changed here: reads them again, and tells the other instances to (at once, rather than at
+    /// their next <see cref="WebhooksOptions.RefreshInterval"/>, so they do not leave out events a new subscription wants).
+    /// With Redis away the others catch up at that interval.
+    /// </summary>
+    public async Task ChangedAsync(CancellationToken cancellationToken)
+    {
+        await RefreshAsync(cancellationToken);
+        try
+        {
+            await services.GetRequiredService<Routing.GatewayEventBus>().PublishAsync(new Routing.GatewayEvent(Routing.GatewayEventTypes.WebhooksChanged, Guid.Empty));
+        }
+        catch (StackExchange.Redis.RedisException)
+        {
+            // The periodic refresh covers it.
+        }
+    }
+
+    /// <summary>
     /// Adds the event to <paramref name="db"/> (written by its next SaveChanges, with the change) when it is wanted;
     /// <paramref name="orderingKey"/> is the conversation (or contact) whose events a receiver gets in order.
     /// </summary>

@@ -11,6 +11,7 @@ internal static class WebhooksServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<WebhooksOptions>, WebhooksOptionsValidator>();
         services.AddSingleton<WebhookOutbox>();
         services.AddHostedService<WebhookDispatcher>();
+        services.AddHostedService<WebhookSubscriptionWatcher>();
         return services;
     }
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using ChatGateway.Gateway.Tests.FollowUps.Customer;
 using ChatGateway.Gateway.Tests.Infrastructure;
 using ChatGateway.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ChatGateway.Gateway.Tests.Webhooks;
@@ -183,6 +184,61 @@ public sealed class WebhookTests
         {
             await visitor.DisposeAsync();
         }
+    }
+
+    // Two gateways behind one load balancer: the customer's texts land on both, each writes its events, both dispatchers
+    // claim deliveries. A subscription made on A reaches B through the event bus (B's own re-read is an hour away here).
+    [Fact]
+    public async Task TwoInstances_EventsOfOneConversationWrittenByBoth_ReachTheReceiverInOrder_EachIdOnce()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var twilio = await FakeTwilioServer.StartAsync(GatewayHost.SmsAccountSid, GatewayHost.SmsAuthToken);
+        var data = Directory.CreateTempSubdirectory("cg-webhooks-two-").FullName;
+        var shared = new Dictionary<string, string?>(Settings())
+        {
+            ["Webhooks:RefreshInterval"] = "01:00:00",
+            ["ConnectionStrings:Gateway"] = GatewayHost.DefaultStore == ChatGateway.Gateway.Store.StoreProvider.PostgreSql
+                ? PostgreSqlServer.CreateDatabase()
+                : $"Data Source={Path.Combine(data, "gateway.db")}",
+            ["Store:Provider"] = GatewayHost.DefaultStore.ToString(),
+            ["Redis:KeyPrefix"] = $"t{Guid.NewGuid():N}:",
+        };
+        var plugins = GatewayHost.DefaultPluginsJson(twilio.BaseAddress.ToString(), CustomerKit.PublicBaseUrl);
+        await using var a = await GatewayHost.StartAsync(RedisBackend.Redis, plugins, shared);
+        await using var b = await GatewayHost.StartAsync(RedisBackend.Redis, plugins, shared);
+        await using var alice = await a.SignInAsync("alice", online: false);
+        await SubscribeAsync(alice, receiver, "conversation.created", "message.created");
+        var outboxOfB = b.Services.GetRequiredService<ChatGateway.Gateway.Webhooks.WebhookOutbox>();
+        var until = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10);
+        while (!outboxOfB.Wants("message.created"))
+        {
+            Assert.True(DateTimeOffset.UtcNow < until, "instance B never heard of the subscription made on A");
+            await Task.Delay(20);
+        }
+
+        receiver.Answer = WebhookReceiver.Mode.Fail;
+        var texts = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            var text = $"第{i}条：还在吗";
+            await CustomerKit.TextAsync(i % 2 == 0 ? a : b, Phone, $"SM-two-{i}", text);
+            texts.Add(text);
+        }
+
+        await receiver.WaitForAsync(r => r.Count(x => x.Answer == 500) >= 6);
+        receiver.Answer = WebhookReceiver.Mode.Ok;
+        await receiver.WaitForAsync(_ => receiver.Accepted.Count(x => x.Type == "message.created" && IsCustomers(x)) >= texts.Count);
+
+        var all = receiver.All;
+        Assert.All(all, r => Assert.True(r.Verified, $"{r.Type} {r.Id}: signature did not verify"));
+        var accepted = receiver.Accepted;
+        Assert.Equal("conversation.created", accepted[0].Type);
+        Assert.Equal(texts, accepted.Where(x => x.Type == "message.created" && IsCustomers(x)).Select(x => x.Json.GetProperty("data").GetProperty("text").GetString()));
+        Assert.Single(accepted.Select(x => x.ConversationId).Distinct());
+        // Repeats only of what had failed (the same id again), never one event delivered twice with success.
+        Assert.Equal(accepted.Count, all.Where(r => r.Answer is >= 200 and < 300).Count());
+
+        static bool IsCustomers(WebhookReceiver.Received r) => r.Json.GetProperty("data").GetProperty("sender").GetString() == "customer";
     }
 
     // The receiver hangs for longer than the whole test may take (attempt timeout 30 s): were ingest or routing waiting
