@@ -86,6 +86,13 @@ internal sealed partial class WebhookDispatcher(
             while (!stoppingToken.IsCancellationRequested)
             {
                 inFlight.RemoveAll(t => t.IsCompleted);
+                if (!outbox.Any && inFlight.Count == 0)
+                {
+                    // No enabled subscription: no event is written and no delivery can be claimed, so the store is not asked.
+                    await outbox.WaitAsync(settings.PollInterval, stoppingToken);
+                    continue;
+                }
+
                 var more = false;
                 try
                 {
